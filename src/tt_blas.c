@@ -1,0 +1,61 @@
+/* tt_blas: cblas_sgemm behind one wrapper, with a reference for the tests. */
+#include "tt_blas.h"
+
+#include <cblas.h>
+
+void tt_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha,
+             const float *A, int lda, const float *B, int ldb, float beta,
+             float *C, int ldc)
+{
+    if (M <= 0 || N <= 0)
+        return;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B,
+                ldb, beta, C, ldc);
+}
+
+void tt_gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                 const float *A, int lda, const float *B, int ldb, float beta,
+                 float *C, int ldc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++) {
+                float a = trans_a ? A[(long)k * lda + i] : A[(long)i * lda + k];
+                float b = trans_b ? B[(long)j * ldb + k] : B[(long)k * ldb + j];
+                s += (double)a * b;
+            }
+            float *c = &C[(long)i * ldc + j];
+            *c = (float)(alpha * s + (beta == 0.0f ? 0.0 : (double)beta * *c));
+        }
+}
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+char *openblas_get_config(void);
+#endif
+
+static int blas_threads = 1;
+
+void tt_blas_set_threads(int n)
+{
+    if (n < 1)
+        n = 1;
+    blas_threads = n;
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    openblas_set_num_threads(n);
+#endif
+}
+
+int tt_blas_get_threads(void) { return blas_threads; }
+
+const char *tt_blas_info(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    return openblas_get_config();
+#else
+    return "CBLAS";
+#endif
+}

@@ -1,0 +1,105 @@
+/* tt_dataset: the in-memory dataset: users, items, timestamped interactions
+ * and feature columns. No terminal I/O; loaders report errors as values. */
+#ifndef TT_DATASET_H
+#define TT_DATASET_H
+
+#include <stdint.h>
+#include "tt_util.h"
+
+/* What a feature column holds. NUM columns are bucketed into ids at load time,
+ * so the model sees CAT, NUM and the OOV id the same way. */
+enum tt_kind { TT_CAT = 0, TT_SET = 1, TT_NUM = 2, TT_SEQ = 3 };
+/* Whose feature it is. CTX (context of one interaction: hour, device) goes to
+ * the user side of the model, one value per interaction. */
+enum tt_side { TT_USER = 0, TT_ITEM = 1, TT_CTX = 2 };
+
+const char *tt_kind_name(enum tt_kind k);   /* "categorical", "set", "numeric", "sequence" */
+const char *tt_side_name(enum tt_side s);   /* "user", "item", "context" */
+
+/* One feature column. Id 0 is always "unknown": out of vocabulary, missing, or
+ * (SEQ) padding; real values are 1..card-1. */
+typedef struct tt_feature {
+    char *name;
+    enum tt_kind kind;
+    enum tt_side side;
+    int32_t card;        /* ids in [0, card) */
+    char **vocab;        /* card labels, vocab[0] = "<unk>"; NULL for SEQ */
+    int64_t n_rows;      /* n_users, n_items or n_inter, by side; 0 for SEQ */
+    int32_t *ids;        /* CAT/NUM: (n_rows) */
+    int64_t *off;        /* SET: (n_rows + 1) offsets into vals */
+    int32_t *vals;       /* SET: ids in [1, card) */
+    int n_edges;         /* NUM: bucket id = 1 + #{edges <= value}; 0 missing */
+    double *edges;       /* NUM: (n_edges) ascending */
+    int32_t share;       /* SEQ: index of the feature whose table it shares
+                            (item_id); its ids are item index + 1 */
+    int64_t *freq;       /* (card) how many rows hold each id (SET: each value) */
+} tt_feature;
+
+/* Interactions are stored sorted by (user, time, item). Items are indexed in
+ * the order of their original ids (numeric order when every id is a number,
+ * byte order otherwise), so "ties go to the lower item id" is "ties go to the
+ * lower index" everywhere. Users likewise. */
+typedef struct tt_dataset {
+    char *name;          /* "ml-100k", "ml-1m", "synthetic", or the file's base name */
+    char *source;        /* path or generator description */
+    int32_t n_users, n_items;
+    char **user_key;     /* (n_users) original ids */
+    char **item_key;     /* (n_items) original ids */
+    char **item_title;   /* (n_items) display titles (UTF-8) or NULL */
+    int64_t n_inter;
+    int32_t *iu;         /* (n_inter) user index */
+    int32_t *ii;         /* (n_inter) item index */
+    int64_t *it;         /* (n_inter) timestamp */
+    int n_feat;
+    tt_feature *feat;    /* user_id and item_id are features too (ids = index + 1);
+                            hist is a SEQ feature sharing item_id's table */
+    /* Synthetic only: what the generator planted, per feature name (NULL else). */
+    char **planted;      /* (n_feat) "informative", "noise", "id", ... or NULL */
+} tt_dataset;
+
+void tt_dataset_free(tt_dataset *d);                 /* frees members, not d */
+int tt_dataset_find(const tt_dataset *d, const char *name); /* feature index or -1 */
+/* Add the standard id features (user_id, item_id) and hist (SEQ, sharing
+ * item_id) if missing; loaders call it last. */
+int tt_dataset_add_id_features(tt_dataset *d, tt_err *err);
+/* Sort interactions by (user, time, item) and recompute feature frequencies. */
+int tt_dataset_finish(tt_dataset *d, tt_err *err);
+
+/* Loaders: on error *out is untouched and err says "file:line: what". */
+
+/* A MovieLens folder: ML-100K (u.data, u.user, u.item) or ML-1M (ratings.dat,
+ * users.dat, movies.dat), recognised by the files present. */
+int tt_load_movielens(const char *dir, tt_dataset *out, tt_err *err);
+
+/* Generic delimited text. */
+typedef struct tt_csv_opts {
+    const char *inter_path;     /* interactions file with a header */
+    const char *user_path;      /* optional: user features, first column = user key */
+    const char *item_path;      /* optional: item features, first column = item key */
+    const char *user_col, *item_col, *time_col; /* names in the interactions header
+                                   (defaults "user", "item", "time"; time optional) */
+    char sep;                   /* ',' default; '\t', ';', '|' ... */
+    char multi_sep;             /* splits set-valued cells; '|' default */
+    const char *context;        /* comma list of interaction columns to keep as
+                                   context features, "" none, NULL all others */
+    const char *kinds;          /* overrides: "age:numeric,genres:set,zip:categorical" */
+    int num_buckets;            /* quantile buckets for numeric columns (default 10) */
+} tt_csv_opts;
+void tt_csv_opts_init(tt_csv_opts *o);
+int tt_load_csv(const tt_csv_opts *o, tt_dataset *out, tt_err *err);
+
+/* The embedded default: a generated dataset with latent structure and planted
+ * informative and noise features (datasets/README.md documents it). */
+typedef struct tt_synth_opts {
+    int32_t users, items;       /* default 2000, 1000 */
+    int32_t clusters;           /* latent clusters, default 8 */
+    int32_t per_user;           /* interactions per user, default 40 */
+    uint64_t seed;              /* default 42 */
+} tt_synth_opts;
+void tt_synth_opts_init(tt_synth_opts *o);
+/* Estimated bytes the dataset needs, so absurd sizes are refused before any
+ * allocation. */
+double tt_synth_bytes(const tt_synth_opts *o);
+int tt_synth_generate(const tt_synth_opts *o, tt_dataset *out, tt_err *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* tt_layers: forward/backward pairs of the two-tower building blocks.
+ * Conventions (llm.c): buffers are row-major with a shape comment; backward
+ * functions ACCUMULATE (+=) into every gradient they write (dinp and dparams),
+ * the caller zeroes; no function allocates: scratch is passed in. */
+#ifndef TT_LAYERS_H
+#define TT_LAYERS_H
+
+#include <stdint.h>
+
+/* ---- Embeddings of one field into a (B, f, k) block (row stride ldo) ---- */
+/* single id: out[b] = T[ids[b]]                        T: (card, k) */
+void tt_embed_forward(float *out, int ldo, const float *T, int k,
+                      const int32_t *ids, int B);
+void tt_embed_backward(float *dT, const float *dout, int ldo, int k,
+                       const int32_t *ids, int B);
+/* bag (set or sequence): out[b] = mean of T[vals[off[b] .. off[b+1])], zeros
+ * for an empty bag (padding is simply not in the bag). */
+void tt_embed_bag_forward(float *out, int ldo, const float *T, int k,
+                          const int64_t *off, const int32_t *vals, int B);
+void tt_embed_bag_backward(float *dT, const float *dout, int ldo, int k,
+                           const int64_t *off, const int32_t *vals, int B);
+
+/* ---- Dense: out (B, O) = inp (B, I) W^T + b;  W: (O, I), b: (O) ---- */
+void tt_dense_forward(float *out, const float *inp, const float *W,
+                      const float *b, int B, int I, int O);
+/* dinp may be NULL (first layer over embeddings still needs it; NULL skips) */
+void tt_dense_backward(float *dinp, float *dW, float *db, const float *dout,
+                       const float *inp, const float *W, int B, int I, int O);
+
+/* ---- ReLU, in place allowed for forward; backward uses the output ---- */
+void tt_relu_forward(float *out, const float *inp, long n);
+void tt_relu_backward(float *dinp, const float *dout, const float *out, long n);
+
+/* ---- L2 normalisation of rows: out (B, D) = x / max(||x||, eps);
+ * norm (B) is kept for backward. ---- */
+void tt_l2norm_forward(float *out, float *norm, const float *inp, int B, int D);
+void tt_l2norm_backward(float *dinp, const float *dout, const float *out,
+                        const float *norm, int B, int D);
+
+/* ---- SENet over field embeddings E (B, f, k) ----
+ * squeeze: z = per-field mean (S = f), max (S = f), or mean and max (S = 2f);
+ *   grouped (bit-wise) variant: each field's k dims split in G groups, one
+ *   mean per group (S = f*G), and one weight per embedding element (A = f*k).
+ * excitation: hid = relu(W1 z + b1)  W1: (h, S), h = max(1, f / r)
+ *             a = gate(W2 hid + b2)  W2: (A, h), A = f (field-wise) or f*k
+ *             gate: sigmoid (SE, default) or relu (FiBiNET)
+ * re-weight:  out[b, i, :] = a[b, i] * E[b, i, :]   (or element-wise) */
+enum tt_squeeze { TT_SQ_MEAN = 0, TT_SQ_MAX = 1, TT_SQ_MEANMAX = 2 };
+enum tt_gate { TT_GATE_SIGMOID = 0, TT_GATE_RELU = 1 };
+typedef struct tt_senet_cfg {
+    int f, k;            /* fields, embedding dim */
+    int h;               /* hidden width = max(1, f / r) */
+    enum tt_squeeze squeeze;
+    enum tt_gate gate;
+    int groups;          /* 0 = field-wise; G >= 1 = bit-wise, k % G == 0,
+                            squeeze is then the group mean */
+} tt_senet_cfg;
+int tt_senet_squeeze_width(const tt_senet_cfg *c);   /* S */
+int tt_senet_weight_width(const tt_senet_cfg *c);    /* A */
+/* z (B, S), hid (B, h), pre (B, A) gate input, a (B, A) are kept for
+ * backward; a is also what `weights` reads out. */
+void tt_senet_forward(float *out, float *z, float *hid, float *pre, float *a,
+                      const float *E, const float *W1, const float *b1,
+                      const float *W2, const float *b2, const tt_senet_cfg *c,
+                      int B);
+/* scratch: at least B * (S + h + A) floats */
+void tt_senet_backward(float *dE, float *dW1, float *db1, float *dW2,
+                       float *db2, const float *dout, const float *E,
+                       const float *z, const float *hid, const float *pre,
+                       const float *a, const float *W1, const float *W2,
+                       const tt_senet_cfg *c, int B, float *scratch);
+
+/* ---- FM in vector form over E (B, f, k): out (B, k) =
+ *      0.5 * ((sum_i e_i)^2 - sum_i e_i^2) element-wise ---- */
+void tt_fm_forward(float *out, const float *E, int B, int f, int k);
+void tt_fm_backward(float *dE, const float *dout, const float *E, int B,
+                    int f, int k);
+
+/* ---- DCN cross layers over x0 (B, D):
+ *      x_{l+1} = x0 * (W_l x_l + b_l) + x_l,  W_l: (D, D), b_l: (D)
+ * xs: (L + 1, B, D) with xs[0] = x0 copied in by forward; out = xs[L];
+ * pre: (L, B, D) keeps W_l x_l + b_l. Weights packed W: (L, D, D), b: (L, D). */
+void tt_cross_forward(float *xs, float *pre, const float *x0, const float *W,
+                      const float *b, int B, int D, int L);
+/* dout: (B, D) gradient of xs[L]; accumulates dx0, dW, db.
+ * scratch: at least 2 * B * D floats. */
+void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
+                       const float *xs, const float *pre, const float *W,
+                       int B, int D, int L, float *scratch);
+
+#endif

@@ -1,0 +1,29 @@
+/* tt_loss: the training losses, each returning the mean loss over the batch
+ * and writing (overwriting, not accumulating) the gradient with respect to the
+ * raw similarity scores S, the temperature's 1/T and the 1/B mean included. */
+#ifndef TT_LOSS_H
+#define TT_LOSS_H
+
+#include <stdint.h>
+
+/* Softmax cross-entropy over rows of S (B, N):
+ *   logit_bj = S_bj / temp - logq_bj          (logq may be NULL: 0)
+ *   loss = mean_b [ logsumexp_{j not masked} logit_bj - logit_{b,target_b} ]
+ * mask (B, N) may be NULL; mask_bj = 1 removes j from row b's softmax (used
+ * for accidental hits; never set it on the target). dS gets 0 where masked.
+ * Full softmax: N = items, target = item index. In-batch: N = B, target_b = b,
+ * logq_bj = log q(item_j) (subtracting it is the logQ correction).
+ * Sampled: column 0 the row's positive, 1..n shared negatives, target 0. */
+double tt_softmax_xent(float *dS, const float *S, int B, int N,
+                       const int32_t *target, float temp, const float *logq,
+                       const uint8_t *mask);
+
+/* Pointwise binary cross-entropy on n scores with labels in {0, 1}:
+ *   loss = mean_i [ softplus(x_i) - y_i x_i ],  x_i = S_i / temp */
+double tt_bce(float *dS, const float *S, const float *label, long n, float temp);
+
+/* Pairwise BPR: loss = mean_i softplus(-(pos_i - neg_i) / temp) */
+double tt_bpr(float *dpos, float *dneg, const float *pos, const float *neg,
+              long n, float temp);
+
+#endif

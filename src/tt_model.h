@@ -1,0 +1,115 @@
+/* tt_model: tower and model definitions (plain data the session parses and
+ * prints) and the runtime two-tower / popularity models built from them. */
+#ifndef TT_MODEL_H
+#define TT_MODEL_H
+
+#include <stdint.h>
+#include "tt_dataset.h"
+#include "tt_split.h"
+#include "tt_layers.h"
+
+#define TT_NAME_MAX 64
+#define TT_MAX_FIELDS 32
+#define TT_MAX_CHAN 4
+#define TT_MAX_LAYERS 8
+
+enum tt_chan_kind { TT_CH_MLP = 0, TT_CH_FM = 1, TT_CH_CROSS = 2 };
+
+/* One channel of a tower, over the (re-weighted) field embeddings.
+ * MLP: concat -> dense widths[0] -> relu -> ... -> dense widths[n-1] (linear).
+ * FM: vector-form FM, output size = embedding dim.
+ * CROSS: n_layers cross layers over the concat, then dense to `out`. */
+typedef struct tt_chan_def {
+    enum tt_chan_kind kind;
+    int n_widths;
+    int widths[TT_MAX_LAYERS];  /* MLP */
+    int n_layers;               /* CROSS */
+    int out;                    /* CROSS projection size; output size of any channel */
+} tt_chan_def;
+
+/* A tower: embed dim=K [fields=a,b] | [senet ...] | mlp ... | [l2norm]
+ * or with several channels: ... | channels (mlp 64 32) (fm) (cross 2 out=16) */
+typedef struct tt_tower_def {
+    char name[TT_NAME_MAX];
+    int dim;                                  /* embedding dim for every field */
+    int n_fields;                             /* 0 = all fields of the side */
+    char fields[TT_MAX_FIELDS][TT_NAME_MAX];
+    int senet;                                /* 1 if there is a SENet stage */
+    int se_r;                                 /* reduction ratio (default 2) */
+    enum tt_squeeze se_squeeze;
+    enum tt_gate se_gate;
+    int se_groups;                            /* 0 field-wise, G bit-wise */
+    int n_chan;
+    tt_chan_def chan[TT_MAX_CHAN];
+    int l2norm;                               /* explicit l2norm stage */
+} tt_tower_def;
+
+enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1 };
+enum tt_sim { TT_SIM_COS = 0, TT_SIM_DOT = 1 };
+enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
+enum tt_loss_kind { TT_LOSS_SOFTMAX = 0, TT_LOSS_INBATCH = 1, TT_LOSS_SAMPLED = 2,
+                    TT_LOSS_BCE = 3, TT_LOSS_BPR = 4 };
+enum tt_sampler { TT_SAMPLE_UNIFORM = 0, TT_SAMPLE_POP = 1 };
+
+/* model NAME = twotower U I sim=cos temp=0.05 loss=softmax ... */
+typedef struct tt_model_def {
+    char name[TT_NAME_MAX];
+    enum tt_model_kind kind;
+    char user_tower[TT_NAME_MAX], item_tower[TT_NAME_MAX];
+    enum tt_sim sim;          /* cos: every channel output is L2-normalised */
+    float temp;               /* default 0.05 */
+    enum tt_fusion fusion;    /* channels: sum of per-channel scores or concat */
+    enum tt_loss_kind loss;
+    int logq;                 /* in-batch / sampled: logQ correction */
+    int mask_hits;            /* in-batch / sampled: mask accidental hits (default 1) */
+    int neg;                  /* sampled / bce / bpr: negatives per example */
+    enum tt_sampler sampler;
+    float alpha;              /* popularity^alpha sampler exponent (default 0.75) */
+} tt_model_def;
+
+void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
+void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
+
+typedef struct tt_model tt_model;          /* opaque runtime model */
+
+/* Build a model for dataset d: resolves fields by name (error names the
+ * unknown field and the side's fields), checks channel sizes match between
+ * towers, initialises parameters as PyTorch's defaults with the seed
+ * (dense U(+-1/sqrt(fan_in)), embeddings N(0,1)). u and i unused for POP. */
+int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
+                    const tt_tower_def *i, const tt_dataset *d, uint64_t seed,
+                    tt_model **out, tt_err *err);
+void tt_model_free(tt_model *m);
+
+const tt_model_def *tt_model_get_def(const tt_model *m);
+const tt_tower_def *tt_model_get_tower(const tt_model *m, int side); /* 0 user, 1 item */
+int64_t tt_model_param_count(const tt_model *m);
+/* All parameters are one contiguous block (for save/open and NaN checks). */
+float *tt_model_params(tt_model *m);
+int tt_model_dim(const tt_model *m);       /* width of query and item vectors */
+
+/* Popularity: item vector = training count, query = 1. */
+int tt_model_fit_popularity(tt_model *m, const tt_split *sp, tt_err *err);
+
+/* Evaluation encodings: V (n_items, dim), Q (ex->n, dim). Scores are Q V^T
+ * (for cos models, per-channel normalised and summed or concatenated, scaled
+ * or not by temperature: ranking is the same). */
+int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err);
+int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
+                            const tt_examples *ex, float *Q, tt_err *err);
+
+/* Ablation for encode_*: feature (dataset index) zeroed (its embedding output
+ * replaced by zeros) or shuffled across rows with seed; feat = -1 clears. */
+enum tt_ablate_mode { TT_ABLATE_ZERO = 0, TT_ABLATE_SHUFFLE = 1 };
+void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
+                           uint64_t seed);
+
+/* SENet read-out. Returns the number of fields f of the tower (0 if it has no
+ * SENet) and their dataset feature names in names (may be NULL). Weights
+ * W: (n, f) field-wise weights (for the bit-wise variant, the mean of each
+ * field's element weights). For side 1 (item) ex is NULL and n = n_items. */
+int tt_model_senet_fields(const tt_model *m, int side, const char **names);
+int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
+                           const tt_examples *ex, float *W, tt_err *err);
+
+#endif

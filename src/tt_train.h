@@ -1,0 +1,80 @@
+/* tt_train: the training loop. Prints nothing: it publishes a snapshot to a
+ * callback at batch boundaries and at the end of every epoch. */
+#ifndef TT_TRAIN_H
+#define TT_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include "tt_model.h"
+#include "tt_eval.h"
+
+enum tt_opt_kind { TT_OPT_SGD = 0, TT_OPT_ADAGRAD = 1, TT_OPT_ADAM = 2 };
+
+typedef struct tt_train_opts {
+    int epochs;            /* 20 */
+    int batch;             /* 256 */
+    float lr;              /* 0.001 */
+    enum tt_opt_kind opt;  /* adam */
+    float momentum;        /* sgd: 0.9 */
+    float beta1, beta2, eps;  /* adam: 0.9, 0.999, 1e-8 */
+    float wd;              /* weight decay (L2 added to the gradient), 0 */
+    float clip;            /* clip the global gradient norm, 0 = off */
+    int lazy;              /* row-wise updates of embedding tables, 0 */
+    int patience;          /* early stopping on valid Recall@20, 0 = off */
+    int keep_best;         /* restore the best valid epoch at the end, 1 */
+    int eval_every;        /* evaluate valid every epoch (1), 0 = never */
+    uint64_t seed;         /* 1 */
+    int threads;           /* 0 = leave as set */
+    volatile sig_atomic_t *stop;   /* set to 1 to stop at the next batch boundary */
+} tt_train_opts;
+void tt_train_opts_init(tt_train_opts *o);
+
+#define TT_SNAP_MAX_EPOCHS 256
+
+/* What a front end may read. Copied out to the callback; never points into
+ * model memory. */
+typedef struct tt_snapshot {
+    const char *model;             /* model name */
+    int epoch, epochs;             /* current epoch (1-based), total */
+    int64_t batch, batches;        /* batch within the epoch, batches per epoch */
+    int64_t step;                  /* global step */
+    double loss;                   /* this batch's loss */
+    double loss_smooth;            /* exponential moving average */
+    double ex_per_s;               /* training examples per second so far */
+    double elapsed, eta;           /* seconds */
+    int epoch_end;                 /* 1 when called at the end of an epoch */
+    int n_done;                    /* epochs finished */
+    double epoch_loss[TT_SNAP_MAX_EPOCHS];
+    double valid_recall20[TT_SNAP_MAX_EPOCHS];   /* per finished epoch, -1 if not evaluated */
+    tt_metrics valid;              /* last epoch's valid metrics */
+    int best_epoch;
+    int n_se[2];                   /* SENet fields per side (0 = none) */
+    const char *se_name[2][TT_MAX_FIELDS];
+    float se_mean[2][TT_MAX_FIELDS];   /* running mean of the excitation weight */
+} tt_snapshot;
+
+/* Returning nonzero from the callback asks training to stop (same as *stop). */
+typedef int (*tt_train_cb)(const tt_snapshot *s, void *ud);
+
+typedef struct tt_train_result {
+    int epochs;            /* epochs run */
+    int best_epoch;        /* epoch whose parameters the model holds (keep_best) */
+    double seconds;        /* training time, evaluation excluded */
+    double ex_per_s;
+    int stopped;           /* stopped by request */
+    int diverged;          /* NaN/Inf found; parameters restored */
+    char diverged_what[128];   /* "loss", "gradient of user.mlp.0.W", ... */
+    int n_epochs;
+    double epoch_loss[TT_SNAP_MAX_EPOCHS];
+    tt_metrics epoch_valid[TT_SNAP_MAX_EPOCHS];
+    /* SENet weight history: mean weight per field per epoch */
+    float se_hist[2][TT_SNAP_MAX_EPOCHS][TT_MAX_FIELDS];
+} tt_train_result;
+
+/* Train m on sp's train part; valid metrics every epoch (k = 10, 20, 50).
+ * Returns 0 (also when stopped or diverged: see res), -1 on error. */
+int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
+             const tt_train_opts *o, tt_train_cb cb, void *ud,
+             tt_train_result *res, tt_err *err);
+
+#endif
