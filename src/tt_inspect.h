@@ -1,0 +1,43 @@
+/* tt_inspect: what a trained model does with its features: SENet excitation
+ * weight statistics and ablations. Engine code: computes, prints nothing. */
+#ifndef TT_INSPECT_H
+#define TT_INSPECT_H
+
+#include "tt_model.h"
+#include "tt_eval.h"
+
+typedef struct tt_weight_stat {
+    const char *feature;      /* dataset feature name */
+    double mean, std, min, max;
+    int suppressed;           /* by the documented rule (see tt_inspect.c) */
+} tt_weight_stat;
+
+/* Per-feature statistics of a tower's excitation weights over a split part
+ * (side 1: over all items; part ignored). Ranked by mean, highest first.
+ * Returns the number of features (0: the tower has no SENet), -1 on error. */
+int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
+                       const tt_split *sp, enum tt_part part,
+                       tt_weight_stat *out, int max_out, tt_err *err);
+
+/* The same broken down by the values of a categorical feature of that side,
+ * or by user activity decile when by = "activity". Row g holds group g's
+ * stats (n_feat entries each, feature order as the tower's, not ranked);
+ * labels[g] names the group. Returns the number of groups or -1. */
+typedef struct tt_weight_groups {
+    int n_groups, n_feat;
+    char **labels;            /* (n_groups) */
+    int64_t *count;           /* (n_groups) rows in the group */
+    tt_weight_stat *stat;     /* (n_groups, n_feat) */
+} tt_weight_groups;
+int tt_inspect_weights_by(tt_model *m, int side, const tt_dataset *d,
+                          const tt_split *sp, enum tt_part part,
+                          const char *by, tt_weight_groups *out, tt_err *err);
+void tt_weight_groups_free(tt_weight_groups *g);
+
+/* Metrics with the feature zeroed (or shuffled) against the intact model. */
+int tt_inspect_ablate(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                      enum tt_part part, int feat, enum tt_ablate_mode mode,
+                      uint64_t seed, const int *ks, int n_k,
+                      tt_metrics *base, tt_metrics *ablated, tt_err *err);
+
+#endif

@@ -1,0 +1,32 @@
+/* tt_tui: the live training dashboard (ncurses). The only module that sets up
+ * curses. It reads snapshots and never touches model memory. */
+#ifndef TT_TUI_H
+#define TT_TUI_H
+
+#include "tt_train.h"
+
+/* A finished model's valid Recall@20 per epoch, overlaid on the live one. */
+typedef struct tt_curve {
+    const char *model;
+    int n;
+    const double *recall20;   /* (n) */
+} tt_curve;
+
+typedef struct tt_tui tt_tui;
+
+/* Start the dashboard on the controlling terminal. Returns NULL (and does
+ * nothing to the terminal) when stdin/stdout is not a terminal or curses
+ * cannot start. past: curves of models trained earlier in the session. */
+tt_tui *tt_tui_open(const tt_curve *past, int n_past);
+
+enum { TT_TUI_GO = 0, TT_TUI_STOP = 1 };
+/* Handle pending keys and redraw (at most ~15 frames/s, and always at epoch
+ * ends). Blocks while paused ('p'). Returns TT_TUI_STOP after 's' (or when
+ * *stop became nonzero). Usable directly as the body of a tt_train_cb. */
+int tt_tui_update(tt_tui *t, const tt_snapshot *s);
+/* Restore the terminal. Safe to call more than once, and from atexit. */
+void tt_tui_close(tt_tui *t);
+/* Restores the terminal if a dashboard is open (for signal/exit paths). */
+void tt_tui_emergency_restore(void);
+
+#endif
