@@ -426,15 +426,20 @@ tt_feature *tt_dsb_add_feature(tt_dataset *d, const char *name, enum tt_kind kin
             return NULL;
         }
     }
-    tt_feature *f = &d->feat[d->n_feat++];
+    tt_feature *f = &d->feat[d->n_feat];
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->side = side;
     f->share = -1;
     if (!(f->name = tt_strdup(name))) {
+        if (d->planted) {
+            free(d->planted[d->n_feat]);
+            d->planted[d->n_feat] = NULL;
+        }
         tt_err_set(err, "out of memory for features");
         return NULL;
     }
+    d->n_feat++;
     return f;
 }
 
