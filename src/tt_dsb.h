@@ -24,6 +24,7 @@ char *tt_dsb_latin1_to_utf8(const char *s, size_t len);
 typedef struct tt_strmap {
     char **keys;          /* (n) owned, insertion order */
     int32_t n, cap;       /* keys used / allocated */
+    uint32_t *hash;       /* (cap) hash of each key */
     int32_t *slot;        /* (nslot) index+1, 0 empty */
     uint32_t nslot;       /* power of two */
 } tt_strmap;
