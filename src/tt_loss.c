@@ -13,11 +13,12 @@
  * two SSE halves by default and as one AVX2+FMA register in the x86-64-v3
  * clone picked at load time. Cephes' expf polynomial: relative error about
  * 1.5e-7 (a couple of ulp) on the clamped range. */
-#if defined(__GNUC__) && !defined(__clang__)
 /* the 8-lane helpers are always inlined: no vector crosses a call boundary,
- * so GCC's note about the AVX calling convention does not apply */
-#pragma GCC diagnostic ignored "-Wpsabi"
+ * so the compilers' note about the AVX calling convention does not apply */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
 #endif
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 typedef unsigned char v8u8 __attribute__((vector_size(8)));
@@ -60,7 +61,7 @@ static inline __attribute__((always_inline)) v8f v8_max(v8f a, v8f b)
     return (v8f)((gt & (v8i)a) | (~gt & (v8i)b));
 }
 
-#define EXP_HI 88.3762626647949f
+#define EXP_HI 88.0f               /* exp(88) = 1.65e38 < FLT_MAX, and n <= 127 */
 #define EXP_LO -87.3365478515625f   /* exp(EXP_LO) is about FLT_MIN */
 
 /* exp(x) lane-wise; x is clamped to [EXP_LO, EXP_HI]. */

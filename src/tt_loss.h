@@ -28,7 +28,7 @@ double tt_bpr(float *dpos, float *dneg, const float *pos, const float *neg,
               long n, float temp);
 
 /* y[i] = exp(x[i]) for n floats (y == x allowed): the vectorised exp of the
- * softmax, relative error below 2e-7 for x in [-87.3, 88.3] (clamped
+ * softmax, relative error below 2e-7 for x in [-87.3, 88] (clamped
  * outside, so never inf or NaN for finite x). */
 void tt_vexpf(float *y, const float *x, long n);
 
