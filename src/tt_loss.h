@@ -19,6 +19,14 @@ double tt_softmax_xent(float *dS, const float *S, int B, int N,
                        const int32_t *target, float temp, const float *logq,
                        const uint8_t *mask);
 
+/* The same for `rows` consecutive rows of a B-row batch (S, dS, target,
+ * logq and mask pointing at the first of them): the gradient scale is still
+ * 1 / (B temp), and the SUM of the rows' losses is returned. Threads can
+ * split a batch by rows with it; tt_softmax_xent is rows = B, divided by B. */
+double tt_softmax_xent_rows(float *dS, const float *S, int rows, int N,
+                            const int32_t *target, float temp,
+                            const float *logq, const uint8_t *mask, int B);
+
 /* Pointwise binary cross-entropy on n scores with labels in {0, 1}:
  *   loss = mean_i [ softplus(x_i) - y_i x_i ],  x_i = S_i / temp */
 double tt_bce(float *dS, const float *S, const float *label, long n, float temp);

@@ -888,6 +888,24 @@ static void test_softmax_case(int B, int N, float temp, int with_logq,
 
 static void test_softmax_values(void)
 {
+    /* row slices: two calls over halves equal one call over the batch */
+    {
+        enum { B = 6, N = 41 };
+        float *S = fa(B * N), *d1 = fa(B * N), *d2 = fa(B * N), *lq = fa(B * N);
+        uint8_t *m = calloc(B * N, 1);
+        int32_t t[B] = {0, 40, 7, 13, 20, 33};
+        fill(S, B * N, -1, 1);
+        fill(lq, B * N, -5, -1);
+        for (int i = 0; i < B * N; i++)
+            m[i] = i % 5 == 1;
+        double l = tt_softmax_xent(d1, S, B, N, t, 0.1f, lq, m);
+        double a = tt_softmax_xent_rows(d2, S, 2, N, t, 0.1f, lq, m, B);
+        double b = tt_softmax_xent_rows(d2 + 2 * N, S + 2 * N, B - 2, N, t + 2,
+                                        0.1f, lq + 2 * N, m + 2 * N, B);
+        report(fabs((a + b) / B - l) < 1e-9 * l && !memcmp(d1, d2, sizeof(float) * B * N),
+               "value softmax rows: halves sum to the batch loss, same dS");
+        free(S); free(d1); free(d2); free(lq); free(m);
+    }
     /* logQ sign: logit = S/T - logq, so a column with a large log q (a
      * popular item) gets a LOWER logit; with S equal, the row's probability
      * goes to the rarer column */
