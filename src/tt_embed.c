@@ -1,4 +1,10 @@
 /* tt_embed: embedding lookups (single id, bag mean) and their sparse backward. */
+/* GCC's -O2 vectorises only loops whose trip count is a known multiple of
+ * the vector width; these element-wise loops run over k or D of any size,
+ * so the vectoriser gets its usual cost model here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
 #include "tt_layers.h"
 
 #include <string.h>

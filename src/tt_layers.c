@@ -1,7 +1,14 @@
 /* tt_layers: dense, ReLU, L2 normalisation, FM (vector form) and DCN cross
  * layers as forward/backward pairs (embeddings in tt_embed.c, SENet in
  * tt_senet.c). */
+/* GCC's -O2 vectorises only loops whose trip count is a known multiple of
+ * the vector width; these element-wise loops run over k or D of any size,
+ * so the vectoriser gets its usual cost model here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
 #include "tt_layers.h"
+#include "tt_reduce.h"
 #include "tt_blas.h"
 
 #include <math.h>
@@ -65,10 +72,7 @@ void tt_l2norm_forward(float *out, float *norm, const float *inp, int B, int D)
     for (int r = 0; r < B; r++) {
         const float *x = inp + (long)r * D;
         float *y = out + (long)r * D;
-        double s = 0;
-        for (int j = 0; j < D; j++)
-            s += (double)x[j] * x[j];
-        float n = (float)sqrt(s);
+        float n = sqrtf(dot4(x, x, D));
         norm[r] = n;
         float inv = 1.0f / (n > TT_L2_EPS ? n : TT_L2_EPS);
         for (int j = 0; j < D; j++)
@@ -85,9 +89,7 @@ void tt_l2norm_backward(float *dinp, const float *dout, const float *out,
         const float *y = out + (long)r * D, *g = dout + (long)r * D;
         float *dx = dinp + (long)r * D;
         if (norm[r] > TT_L2_EPS) {
-            float dot = 0;
-            for (int j = 0; j < D; j++)
-                dot += y[j] * g[j];
+            float dot = dot4(y, g, D);
             float inv = 1.0f / norm[r];
             for (int j = 0; j < D; j++)
                 dx[j] += (g[j] - y[j] * dot) * inv;
