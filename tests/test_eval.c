@@ -259,13 +259,12 @@ static void test_random(tt_rng *g, int n_users, int32_t n_items, int d, int rang
             Q[d] = NAN;   /* one NaN query */
         CHECK(tt_eval_rank(Q, V, n_items, d, &sp, p, r, &err) == 0, "%s", err.msg);
         CHECK(tt_eval_rank_ref(Q, V, n_items, d, &sp, p, rr) == 0, "ref");
-        int64_t bad = 0, ties = 0;
+        int64_t bad = 0;
         for (int64_t e = 0; e < n; e++) {
             if (r[e] != rr[e] && bad++ < 5)
                 printf("  example %lld (user %d, item %d): rank %lld ref %lld\n",
                        (long long)e, sp.part[p].user[e], sp.part[p].item[e],
                        (long long)r[e], (long long)rr[e]);
-            ties += r[e] > 1;
         }
         CHECK(bad == 0, "random %d users x %d items d=%d threads=%d part %d: %lld of "
               "%lld ranks differ", n_users, n_items, d, threads, p, (long long)bad,
