@@ -10,19 +10,18 @@
 
 #include "tt_blas.h"
 
-/* Scratch per worker: at most TT_EVAL_BLOCK_FLOATS scores (4 MiB), whatever
- * the corpus. A block holds the full score rows of B = BLOCK / n_items
- * consecutive examples (B >= 1), so the target's score is read from the very
- * row it is compared against (a separately computed dot product could differ
- * from the GEMM's value in the last bit and break exact ties). When one row
- * does not fit (n_items > BLOCK), each example is scored in item tiles of
- * BLOCK, the target's tile first for the same reason. With W workers the
- * total is W * 4 MiB. 4 MiB keeps a block in this machine's L2+L3 while the
- * GEMM still gets enough rows (about 10 for 100k items) to amortise its
- * packing of V; measured in bench/bench_eval. */
-#ifndef TT_EVAL_BLOCK_FLOATS
-#define TT_EVAL_BLOCK_FLOATS (1 << 20)
+/* Memory: each worker scores one tile of at most TT_EVAL_TILE_FLOATS floats
+ * (1 MiB: a block of up to TT_EVAL_ROWS examples x W items), whatever the
+ * corpus, plus the gathered queries of its block; with two workers 2 MiB of
+ * scores in all. Tiles small enough to stay in a core's L2 between the GEMM
+ * that writes them and the scan that reads them are what makes the
+ * evaluation cheaper than the bare product, whose (users x items) output
+ * goes to memory (bench/bench_eval measures both). */
+#ifndef TT_EVAL_TILE_FLOATS
+#define TT_EVAL_TILE_FLOATS (1 << 18)
 #endif
+#define TT_EVAL_ROWS 128   /* examples per block: enough rows for the GEMM */
+#define TT_EVAL_MIN_W 512  /* items per tile at least */
 
 /* ---------------------------------------------------------------------------
  * Counting kernels. rank - 1 = #{j < t : s_j >= s_t} + #{j > t : s_j > s_t},
@@ -98,19 +97,39 @@ static int64_t count_beating(const float *r, int64_t n, int64_t base, int64_t t,
 }
 
 /* ---------------------------------------------------------------------------
- * Exclusions: the union of the user's sorted item lists of parts 0..p, minus
- * the target. Walked as a merge (lists can overlap when a user repeats an
- * item), each distinct item once. */
+ * Exclusions: the union of the user's sorted item lists of parts 0..p. Walked
+ * as a merge (lists can overlap when a user repeats an item); cur is the next
+ * distinct item, -1 at the end. */
 typedef struct excl_iter {
     const int32_t *a[3], *end[3];
     int n;
-    int32_t last;
+    int32_t cur;
 } excl_iter;
+
+static void excl_adv(excl_iter *it)
+{
+    int32_t last = it->cur;
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < it->n; i++)
+            if (it->a[i] < it->end[i] && (best < 0 || *it->a[i] < *it->a[best]))
+                best = i;
+        if (best < 0) {
+            it->cur = -1;
+            return;
+        }
+        int32_t v = *it->a[best]++;
+        if (v != last) {
+            it->cur = v;
+            return;
+        }
+    }
+}
 
 static void excl_init(excl_iter *it, const tt_split *sp, enum tt_part p, int32_t u)
 {
     it->n = 0;
-    it->last = -1;
+    it->cur = -1;
     for (int q = 0; q <= (int)p; q++) {
         if (!sp->off[q] || !sp->items[q])
             continue;
@@ -119,29 +138,18 @@ static void excl_init(excl_iter *it, const tt_split *sp, enum tt_part p, int32_t
         if (it->a[it->n] < it->end[it->n])
             it->n++;
     }
-}
-
-/* Next distinct excluded item, or -1 at the end. */
-static int32_t excl_next(excl_iter *it)
-{
-    for (;;) {
-        int best = -1;
-        for (int i = 0; i < it->n; i++)
-            if (it->a[i] < it->end[i] && (best < 0 || *it->a[i] < *it->a[best]))
-                best = i;
-        if (best < 0)
-            return -1;
-        int32_t v = *it->a[best]++;
-        if (v != it->last) {
-            it->last = v;
-            return v;
-        }
-    }
+    excl_adv(it);
 }
 
 /* ---------------------------------------------------------------------------
- * Blocked ranking. Workers take blocks of consecutive examples (rows of Q)
- * round-robin; each owns its scratch and writes disjoint ranks. */
+ * Blocked ranking. The items are cut into tiles of W; examples are grouped by
+ * the tile of their target and cut into blocks of at most bu examples of one
+ * group. For a block, the group's tile is scored first, which gives every
+ * target's score from the very GEMM tile it is compared in (a separately
+ * computed dot product could differ from the GEMM's value in the last bit and
+ * break exact ties), then the other tiles in order. Each tile's row is
+ * counted in one vectorised pass and corrected for the excluded items in it.
+ * Workers take blocks from a shared counter; each writes its own ranks. */
 typedef struct rank_job {
     const float *Q, *V;
     int32_t n_items;
@@ -149,89 +157,97 @@ typedef struct rank_job {
     const tt_split *sp;
     enum tt_part p;
     int64_t *ranks;
-    int64_t bu;          /* examples per block */
+    int32_t W, n_tiles;  /* items per tile, tiles */
+    int bu;              /* examples per block at most; bu * W <= TILE_FLOATS */
+    int64_t *order;      /* (n) examples sorted by the tile of their target */
+    int64_t *blk;        /* (n_blocks + 1) block offsets into order */
     int64_t n_blocks;
-    int n_workers;
-    int bad;             /* first error seen: 1 item, 2 exclusion out of range */
-    int64_t bad_ex;
+    int64_t next;        /* next block to take (atomic) */
 } rank_job;
 
 typedef struct rank_worker {
     rank_job *job;
-    int id;
-    float *buf;          /* (TT_EVAL_BLOCK_FLOATS) */
-    int bad;
-    int64_t bad_ex;
+    float *tile;         /* (bu, W) scores */
+    float *qb;           /* (bu, d) the block's queries */
+    float *s;            /* (bu) target scores */
+    int64_t *c;          /* (bu) items beating the target so far */
+    excl_iter *it;       /* (bu) exclusions not yet applied */
 } rank_worker;
 
-/* Rank one example from its full score row r (n_items). */
-static int64_t rank_row(const float *r, int32_t n_items, int32_t t,
-                        const tt_split *sp, enum tt_part p, int32_t u, int *bad)
+static void rank_block(rank_worker *w, int64_t b)
 {
-    float s = r[t];
-    excl_iter it;
-    int64_t c, n_ex = 0;
-    int32_t j;
-    excl_init(&it, sp, p, u);
-    if (isnan(s)) {
-        /* A NaN target ranks last among the non-excluded items. */
-        while ((j = excl_next(&it)) >= 0)
-            n_ex += j != t && j < n_items;
-        return (int64_t)n_items - n_ex;
-    }
-    c = count_beating(r, n_items, 0, t, s);
-    while ((j = excl_next(&it)) >= 0) {
-        if (j == t)
-            continue;
-        if (j >= n_items) {
-            *bad = 2;
-            return 0;
+    rank_job *jb = w->job;
+    const tt_examples *ex = &jb->sp->part[jb->p];
+    const int64_t *ord = jb->order + jb->blk[b];
+    int m = (int)(jb->blk[b + 1] - jb->blk[b]), d = jb->d;
+    int32_t W = jb->W, g = ex->item[ord[0]] / W;
+
+    for (int i = 0; i < m; i++)
+        memcpy(w->qb + (int64_t)i * d, jb->Q + ord[i] * d, (size_t)d * sizeof(float));
+    for (int32_t k = 0; k < jb->n_tiles; k++) {
+        /* The group's tile first, then the others in ascending order. */
+        int32_t ti = k == 0 ? g : k <= g ? k - 1 : k;
+        int64_t base = (int64_t)ti * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
+        int n = (int)(end - base);
+        /* tile (m, n) = qb (m, d) . V[base:end] (n, d)^T */
+        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        for (int i = 0; i < m; i++) {
+            const float *r = w->tile + (int64_t)i * n;
+            int32_t t = ex->item[ord[i]];
+            excl_iter *it = &w->it[i];
+            float s;
+            if (k == 0) {
+                w->s[i] = r[t - base];
+                w->c[i] = 0;
+                excl_init(it, jb->sp, jb->p, ex->user[ord[i]]);
+            }
+            s = w->s[i];
+            if (isnan(s))
+                continue;
+            w->c[i] += count_beating(r, n, base, t, s);
+            if (k == 0) {
+                /* This tile's exclusions, from a fresh walk of the list. */
+                excl_iter e2 = *it;
+                for (; e2.cur >= 0 && e2.cur < end; excl_adv(&e2)) {
+                    int32_t j = e2.cur;
+                    if (j >= base && j != t)
+                        w->c[i] -= j < t ? r[j - base] >= s : r[j - base] > s;
+                }
+                continue;
+            }
+            for (; it->cur >= 0 && it->cur < end; excl_adv(it)) {
+                int32_t j = it->cur;
+                if (j != t && j / W != g)   /* g's were applied first */
+                    w->c[i] -= j < t ? r[j - base] >= s : r[j - base] > s;
+            }
         }
-        c -= j < t ? r[j] >= s : r[j] > s;
     }
-    return c + 1;
+    for (int i = 0; i < m; i++) {
+        int64_t rank = w->c[i] + 1;
+        if (isnan(w->s[i])) {
+            /* A NaN target ranks last among the non-excluded items. */
+            excl_iter it;
+            int64_t n_ex = 0;
+            int32_t t = ex->item[ord[i]];
+            excl_init(&it, jb->sp, jb->p, ex->user[ord[i]]);
+            for (; it.cur >= 0; excl_adv(&it))
+                n_ex += it.cur != t;
+            rank = (int64_t)jb->n_items - n_ex;
+        }
+        if (jb->ranks)
+            jb->ranks[ord[i]] = rank;
+    }
 }
 
-/* Rank one example whose row does not fit: item tiles, the target's first. */
-static int64_t rank_tiled(const float *q, const float *V, int32_t n_items, int d,
-                          int32_t t, float *buf, const tt_split *sp,
-                          enum tt_part p, int32_t u, int *bad)
+static void *rank_work(void *arg)
 {
-    const int64_t T = TT_EVAL_BLOCK_FLOATS;
-    int64_t n_tiles = (n_items + T - 1) / T, t0 = t / T, c = 0, n_ex = 0;
-    float s = 0;
-    excl_iter it;
-    int32_t j;
-    for (int64_t k = 0; k < n_tiles; k++) {
-        int64_t ti = (t0 + k) % n_tiles, base = ti * T;
-        int64_t n = TT_MIN(T, n_items - base);
-        /* buf (1, n) = q (1, d) . V[base:base+n]^T */
-        tt_gemm(0, 1, 1, (int)n, d, 1.0f, q, d, V + base * d, d, 0.0f, buf, (int)n);
-        if (k == 0) {
-            s = buf[t - base];
-            if (isnan(s))
-                break;
-        }
-        c += count_beating(buf, n, base, t, s);
-        /* Exclusions that fall in this tile. */
-        excl_init(&it, sp, p, u);
-        while ((j = excl_next(&it)) >= 0) {
-            if (j >= n_items) {
-                *bad = 2;
-                return 0;
-            }
-            if (j == t || j < base || j >= base + n)
-                continue;
-            c -= j < t ? buf[j - base] >= s : buf[j - base] > s;
-        }
+    rank_worker *w = arg;
+    for (;;) {
+        int64_t b = __atomic_fetch_add(&w->job->next, 1, __ATOMIC_RELAXED);
+        if (b >= w->job->n_blocks)
+            return NULL;
+        rank_block(w, b);
     }
-    if (isnan(s)) {
-        excl_init(&it, sp, p, u);
-        while ((j = excl_next(&it)) >= 0)
-            n_ex += j != t && j < n_items;
-        return (int64_t)n_items - n_ex;
-    }
-    return c + 1;
 }
 
 /* Local, so that the evaluation does not need the split module linked. */
@@ -240,57 +256,53 @@ static const char *part_name(enum tt_part p)
     return p == TT_TRAIN ? "train" : p == TT_VALID ? "valid" : "test";
 }
 
-static void *rank_work(void *arg)
+/* Tile width and block rows: about one block per group of examples sharing a
+ * target tile, bu rows (enough for the GEMM), bu * W within the budget. */
+static void rank_geometry(rank_job *jb, int64_t n)
 {
-    rank_worker *w = arg;
-    rank_job *jb = w->job;
-    const tt_examples *ex = &jb->sp->part[jb->p];
-    int64_t n = ex->n, bu = jb->bu;
-    int d = jb->d;
-    for (int64_t b = w->id; b < jb->n_blocks; b += jb->n_workers) {
-        int64_t e0 = b * bu, m = TT_MIN(bu, n - e0);
-        if (jb->n_items > TT_EVAL_BLOCK_FLOATS) {
-            for (int64_t e = e0; e < e0 + m; e++) {
-                int64_t r = rank_tiled(jb->Q + e * d, jb->V, jb->n_items, d,
-                                       ex->item[e], w->buf, jb->sp, jb->p,
-                                       ex->user[e], &w->bad);
-                if (w->bad) {
-                    w->bad_ex = e;
-                    return NULL;
-                }
-                if (jb->ranks)
-                    jb->ranks[e] = r;
-            }
-            continue;
-        }
-        /* buf (m, n_items) = Q[e0:e0+m] (m, d) . V (n_items, d)^T */
-        tt_gemm(0, 1, (int)m, jb->n_items, d, 1.0f, jb->Q + e0 * d, d, jb->V, d,
-                0.0f, w->buf, jb->n_items);
-        for (int64_t i = 0; i < m; i++) {
-            int64_t e = e0 + i;
-            int64_t r = rank_row(w->buf + i * jb->n_items, jb->n_items,
-                                 ex->item[e], jb->sp, jb->p, ex->user[e], &w->bad);
-            if (w->bad) {
-                w->bad_ex = e;
-                return NULL;
-            }
-            if (jb->ranks)
-                jb->ranks[e] = r;
-        }
-    }
-    return NULL;
+    int64_t groups = TT_MAX(n / TT_EVAL_ROWS, 1);
+    int64_t W = (jb->n_items + groups - 1) / groups;
+    W = TT_MAX(W, TT_EVAL_MIN_W);
+    W = (W + 15) / 16 * 16;
+    W = TT_MIN(W, TT_EVAL_TILE_FLOATS);
+    W = TT_MIN(W, (int64_t)jb->n_items);
+    jb->W = (int32_t)W;
+    jb->n_tiles = (int32_t)((jb->n_items + W - 1) / W);
+    jb->bu = (int)TT_MIN(TT_EVAL_TILE_FLOATS / W, TT_EVAL_ROWS);
 }
 
-/* Worker threads for the ranking: 1 unless the user allowed more BLAS threads
- * and there is enough work; capped at 2 (this machine's cores). */
-static int rank_workers(int64_t n_blocks)
+/* Counting sort of the examples by target tile, then blocks of at most bu
+ * examples of one group, split evenly. */
+static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
 {
-    int w = tt_blas_get_threads();
-    if (w > 2)
-        w = 2;
-    if (n_blocks < 2 * w)
-        w = 1;
-    return w < 1 ? 1 : w;
+    int64_t *cnt = tt_alloc((size_t)jb->n_tiles + 1, sizeof *cnt, "evaluation groups", err);
+    int64_t nb = 0;
+    if (!cnt)
+        return -1;
+    jb->order = tt_alloc((size_t)ex->n, sizeof *jb->order, "evaluation order", err);
+    jb->blk = tt_alloc((size_t)(ex->n / jb->bu + jb->n_tiles + 2), sizeof *jb->blk,
+                       "evaluation blocks", err);
+    if (!jb->order || !jb->blk) {
+        free(cnt);
+        return -1;
+    }
+    for (int64_t e = 0; e < ex->n; e++)
+        cnt[ex->item[e] / jb->W + 1]++;
+    for (int32_t k = 0; k < jb->n_tiles; k++)
+        cnt[k + 1] += cnt[k];
+    for (int64_t e = 0; e < ex->n; e++)
+        jb->order[cnt[ex->item[e] / jb->W]++] = e;
+    /* cnt[k] is now the end of group k. */
+    for (int32_t k = 0; k < jb->n_tiles; k++) {
+        int64_t lo = k ? cnt[k - 1] : 0, hi = cnt[k], gs = hi - lo;
+        int64_t parts = (gs + jb->bu - 1) / jb->bu;
+        for (int64_t q = 0; q < parts; q++)
+            jb->blk[nb++] = lo + gs * q / parts;
+    }
+    jb->blk[nb] = ex->n;
+    jb->n_blocks = nb;
+    free(cnt);
+    return 0;
 }
 
 int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
@@ -300,8 +312,8 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     const tt_examples *ex;
     rank_job jb;
     rank_worker wk[2];
-    pthread_t th[2];
-    int nw, rc = 0, blas_threads;
+    pthread_t th;
+    int nw, rc = 0, blas_threads, started = 0;
 
     if (!sp || (int)p < 0 || (int)p > 2)
         return tt_err_set(err, "eval: no split or bad part");
@@ -316,6 +328,20 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
             return tt_err_set(err, "eval: %s example %lld has item %d outside the "
                               "%d scored items", part_name(p), (long long)e,
                               (int)ex->item[e], (int)n_items);
+    for (int q = 0; q <= (int)p; q++) {
+        if (!sp->off[q] || !sp->items[q])
+            continue;
+        for (int64_t e = 0; e < ex->n; e++) {
+            int32_t u = ex->user[e];
+            if (e && u == ex->user[e - 1])
+                continue;   /* a user's examples are usually consecutive */
+            for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
+                if (sp->items[q][i] < 0 || sp->items[q][i] >= n_items)
+                    return tt_err_set(err, "eval: user %d has an earlier item %d "
+                                      "outside the %d scored items", (int)u,
+                                      (int)sp->items[q][i], (int)n_items);
+        }
+    }
 
     memset(&jb, 0, sizeof jb);
     jb.Q = Q;
@@ -325,52 +351,52 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     jb.sp = sp;
     jb.p = p;
     jb.ranks = ranks;
-    jb.bu = n_items > TT_EVAL_BLOCK_FLOATS ? 1 : TT_EVAL_BLOCK_FLOATS / n_items;
-    if (jb.bu > ex->n)
-        jb.bu = ex->n;
-    jb.n_blocks = (ex->n + jb.bu - 1) / jb.bu;
-    nw = rank_workers(jb.n_blocks);
-    jb.n_workers = nw;
-
-    for (int i = 0; i < nw; i++) {
-        wk[i] = (rank_worker){.job = &jb, .id = i};
-        wk[i].buf = tt_alloc_aligned(TT_EVAL_BLOCK_FLOATS, sizeof(float),
-                                     "evaluation scores", err);
-        if (!wk[i].buf) {
-            for (int k = 0; k < i; k++)
-                free(wk[k].buf);
-            return -1;
+    rank_geometry(&jb, ex->n);
+    if (rank_blocks(&jb, ex, err)) {
+        free(jb.order);
+        free(jb.blk);
+        return -1;
+    }
+    /* Two workers when the user allowed two BLAS threads and there is work
+     * for both: each runs a one-thread GEMM on its own tile and scans it
+     * from the cache of the core that wrote it (measured: about 1.7x the
+     * speed of one worker over a two-thread GEMM). */
+    nw = tt_blas_get_threads() >= 2 && jb.n_blocks >= 2 ? 2 : 1;
+    memset(wk, 0, sizeof wk);
+    for (int i = 0; i < nw && !rc; i++) {
+        int bu = jb.bu;
+        wk[i].job = &jb;
+        wk[i].tile = tt_alloc_aligned((size_t)bu * jb.W, sizeof(float),
+                                      "evaluation scores", err);
+        wk[i].qb = tt_alloc_aligned((size_t)bu * d, sizeof(float),
+                                    "evaluation queries", err);
+        wk[i].s = tt_alloc((size_t)bu, sizeof(float), "evaluation", err);
+        wk[i].c = tt_alloc((size_t)bu, sizeof(int64_t), "evaluation", err);
+        wk[i].it = tt_alloc((size_t)bu, sizeof(excl_iter), "evaluation", err);
+        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].it)
+            rc = -1;
+    }
+    if (!rc) {
+        blas_threads = tt_blas_get_threads();
+        if (nw > 1) {
+            tt_blas_set_threads(1);
+            started = pthread_create(&th, NULL, rank_work, &wk[1]) == 0;
         }
+        rank_work(&wk[0]);
+        if (started)
+            pthread_join(th, NULL);
+        if (nw > 1)
+            tt_blas_set_threads(blas_threads);
     }
-    /* Several workers each run a one-thread GEMM on its own block: the scan
-     * then overlaps the other worker's GEMM and reads the block from the
-     * cache of the core that wrote it. */
-    blas_threads = tt_blas_get_threads();
-    if (nw > 1)
-        tt_blas_set_threads(1);
-    int started = 1;
-    for (int i = 1; i < nw; i++) {
-        if (pthread_create(&th[i], NULL, rank_work, &wk[i]) != 0)
-            break;
-        started++;
-    }
-    /* Blocks of a worker that could not start are done here. */
-    for (int i = started; i < nw; i++)
-        rank_work(&wk[i]);
-    rank_work(&wk[0]);
-    for (int i = 1; i < started; i++)
-        pthread_join(th[i], NULL);
-    if (nw > 1)
-        tt_blas_set_threads(blas_threads);
-
     for (int i = 0; i < nw; i++) {
-        if (wk[i].bad && !rc)
-            rc = tt_err_set(err, "eval: user %d of %s example %lld has an earlier "
-                            "item outside the %d scored items",
-                            (int)ex->user[wk[i].bad_ex], part_name(p),
-                            (long long)wk[i].bad_ex, (int)n_items);
-        free(wk[i].buf);
+        free(wk[i].tile);
+        free(wk[i].qb);
+        free(wk[i].s);
+        free(wk[i].c);
+        free(wk[i].it);
     }
+    free(jb.order);
+    free(jb.blk);
     return rc;
 }
 

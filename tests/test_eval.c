@@ -38,8 +38,8 @@ static int cmp_i32(const void *a, const void *b)
  * example per listed item, grouped by user, in the order given. */
 typedef struct hand {
     int n_users;
-    int n[3][64];
-    int32_t it[3][64][64];
+    int n[3][1024];
+    int32_t it[3][1024][48];
 } hand;
 
 static void build(const hand *h, tt_split *sp)
@@ -91,7 +91,9 @@ static void unbuild(tt_split *sp)
  *   mrr       = (1 + 1/3 + (1/2 + 1/15)/2) / 3 = 0.538888889 */
 static void test_metrics_hand(void)
 {
-    hand h = {.n_users = 3};
+    static hand h;
+    memset(&h, 0, sizeof h);
+    h.n_users = 3;
     tt_split sp;
     tt_metrics m;
     int ks[] = {1, 5, 10};
@@ -144,7 +146,9 @@ static void test_metrics_hand(void)
  *   ndcg@2 = (1 + (1/log2 3 + 1/log2 3)/2)/2 = 0.815464877, mrr = (1 + 0.5)/2 */
 static void test_ranks_hand(void)
 {
-    hand h = {.n_users = 2};
+    static hand h;
+    memset(&h, 0, sizeof h);
+    h.n_users = 2;
     tt_split sp;
     tt_err err = {{0}};
     float V[] = {3, 7, 5, 7, 5, 7, 2, 7, 5, 7, 1, 7};
@@ -199,7 +203,9 @@ static void test_ranks_hand(void)
 /* A user whose every other item is excluded ranks 1; a NaN target ranks last. */
 static void test_edges(void)
 {
-    hand h = {.n_users = 2};
+    static hand h;
+    memset(&h, 0, sizeof h);
+    h.n_users = 2;
     tt_split sp;
     tt_err err = {{0}};
     float V[] = {4, 3, 2, 1};
@@ -280,7 +286,9 @@ static void test_random(tt_rng *g, int n_users, int32_t n_items, int d, int rang
 /* A corpus too large for one score row in the block: the tiled path. */
 static void test_tiled(tt_rng *g)
 {
-    hand h = {.n_users = 3};
+    static hand h;
+    memset(&h, 0, sizeof h);
+    h.n_users = 3;
     tt_split sp;
     tt_err err = {{0}};
     int32_t n_items = (1 << 20) + 4099;
@@ -374,6 +382,11 @@ int main(void)
     test_random(&g, 50, 1000, 8, 1, 2);
     test_random(&g, 64, 3001, 4, 2, 1);
     test_random(&g, 64, 3001, 4, 2, 2);
+    /* Enough examples to group them by target tile (1000 examples over about
+     * 3000 items: several tiles and blocks, targets' tiles first). */
+    test_random(&g, 600, 3001, 4, 1, 1);
+    test_random(&g, 1000, 3001, 2, 2, 2);
+    test_random(&g, 900, 700, 1, 3, 2);
     test_tiled(&g);
     test_topk(&g, 1, 1, 0, 1);
     test_topk(&g, 10, 2, 3, 4);
