@@ -97,48 +97,97 @@ static int64_t count_beating(const float *r, int64_t n, int64_t base, int64_t t,
 }
 
 /* ---------------------------------------------------------------------------
- * Exclusions: the union of the user's sorted item lists of parts 0..p. Walked
- * as a merge (lists can overlap when a user repeats an item); cur is the next
- * distinct item, -1 at the end. */
-typedef struct excl_iter {
-    const int32_t *a[3], *end[3];
+ * Exclusions: the union of the user's sorted item lists of parts 0..p. Each
+ * list is walked with its own cursor in a tight loop; an item repeated within
+ * a list (a user who repeats an item) or present in an earlier list (found by
+ * binary search; later lists are the short ones) is skipped, so every
+ * distinct item is corrected once. */
+typedef struct excl_cur {
+    const int32_t *beg[3], *cur[3], *end[3];
     int n;
-    int32_t cur;
-} excl_iter;
+} excl_cur;
 
-static void excl_adv(excl_iter *it)
+static void excl_init(excl_cur *x, const tt_split *sp, enum tt_part p, int32_t u)
 {
-    int32_t last = it->cur;
-    for (;;) {
-        int best = -1;
-        for (int i = 0; i < it->n; i++)
-            if (it->a[i] < it->end[i] && (best < 0 || *it->a[i] < *it->a[best]))
-                best = i;
-        if (best < 0) {
-            it->cur = -1;
-            return;
-        }
-        int32_t v = *it->a[best]++;
-        if (v != last) {
-            it->cur = v;
-            return;
+    x->n = 0;
+    for (int q = 0; q <= (int)p; q++) {
+        if (!sp->off[q] || !sp->items[q])
+            continue;
+        const int32_t *a = sp->items[q] + sp->off[q][u];
+        const int32_t *e = sp->items[q] + sp->off[q][u + 1];
+        if (a < e) {
+            x->beg[x->n] = x->cur[x->n] = a;
+            x->end[x->n++] = e;
         }
     }
 }
 
-static void excl_init(excl_iter *it, const tt_split *sp, enum tt_part p, int32_t u)
+static const int32_t *lower_bound(const int32_t *a, const int32_t *e, int64_t v)
 {
-    it->n = 0;
-    it->cur = -1;
-    for (int q = 0; q <= (int)p; q++) {
-        if (!sp->off[q] || !sp->items[q])
-            continue;
-        it->a[it->n] = sp->items[q] + sp->off[q][u];
-        it->end[it->n] = sp->items[q] + sp->off[q][u + 1];
-        if (it->a[it->n] < it->end[it->n])
-            it->n++;
+    while (a < e) {
+        const int32_t *m = a + (e - a) / 2;
+        if (*m < v)
+            a = m + 1;
+        else
+            e = m;
     }
-    excl_adv(it);
+    return a;
+}
+
+static int in_list(const int32_t *a, const int32_t *e, int32_t j)
+{
+    while (a < e) {
+        const int32_t *m = a + (e - a) / 2;
+        if (*m < j)
+            a = m + 1;
+        else if (*m > j)
+            e = m;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 if the item at a in list q was already met (earlier in q, or in a list
+ * before q). */
+static int excl_seen(const excl_cur *x, int q, const int32_t *a)
+{
+    if (a > x->beg[q] && a[-1] == *a)
+        return 1;
+    for (int k = 0; k < q; k++)
+        if (in_list(x->beg[k], x->end[k], *a))
+            return 1;
+    return 0;
+}
+
+/* Excluded items in [lo, hi), other than t, that beat t (score s); r holds
+ * the scores of items from base. Advances the cursors to hi. */
+static int64_t excl_beating(excl_cur *x, int64_t lo, int64_t hi, const float *r,
+                            int64_t base, int32_t t, float s)
+{
+    int64_t c = 0;
+    for (int q = 0; q < x->n; q++) {
+        const int32_t *a = x->cur[q], *e = x->end[q];
+        for (; a < e && *a < hi; a++) {
+            int32_t j = *a;
+            if (j < lo || j == t || excl_seen(x, q, a))
+                continue;
+            float v = r[j - base];
+            c += (v > s) | ((v == s) & (j < t));
+        }
+        x->cur[q] = a;
+    }
+    return c;
+}
+
+/* Distinct excluded items other than t. */
+static int64_t excl_count(const excl_cur *x, int32_t t)
+{
+    int64_t c = 0;
+    for (int q = 0; q < x->n; q++)
+        for (const int32_t *a = x->beg[q]; a < x->end[q]; a++)
+            c += *a != t && !excl_seen(x, q, a);
+    return c;
 }
 
 /* ---------------------------------------------------------------------------
@@ -171,7 +220,7 @@ typedef struct rank_worker {
     float *qb;           /* (bu, d) the block's queries */
     float *s;            /* (bu) target scores */
     int64_t *c;          /* (bu) items beating the target so far */
-    excl_iter *it;       /* (bu) exclusions not yet applied */
+    excl_cur *x;         /* (bu) exclusions not yet applied */
 } rank_worker;
 
 static void rank_block(rank_worker *w, int64_t b)
@@ -194,31 +243,28 @@ static void rank_block(rank_worker *w, int64_t b)
         for (int i = 0; i < m; i++) {
             const float *r = w->tile + (int64_t)i * n;
             int32_t t = ex->item[ord[i]];
-            excl_iter *it = &w->it[i];
+            excl_cur *x = &w->x[i];
             float s;
             if (k == 0) {
                 w->s[i] = r[t - base];
                 w->c[i] = 0;
-                excl_init(it, jb->sp, jb->p, ex->user[ord[i]]);
+                excl_init(x, jb->sp, jb->p, ex->user[ord[i]]);
             }
             s = w->s[i];
             if (isnan(s))
                 continue;
             w->c[i] += count_beating(r, n, base, t, s);
             if (k == 0) {
-                /* This tile's exclusions, from a fresh walk of the list. */
-                excl_iter e2 = *it;
-                for (; e2.cur >= 0 && e2.cur < end; excl_adv(&e2)) {
-                    int32_t j = e2.cur;
-                    if (j >= base && j != t)
-                        w->c[i] -= j < t ? r[j - base] >= s : r[j - base] > s;
-                }
-                continue;
-            }
-            for (; it->cur >= 0 && it->cur < end; excl_adv(it)) {
-                int32_t j = it->cur;
-                if (j != t && j / W != g)   /* g's were applied first */
-                    w->c[i] -= j < t ? r[j - base] >= s : r[j - base] > s;
+                /* This tile's exclusions, with cursors of their own, started
+                 * at base by binary search. */
+                excl_cur y = *x;
+                for (int q = 0; q < y.n; q++)
+                    y.cur[q] = lower_bound(y.beg[q], y.end[q], base);
+                w->c[i] -= excl_beating(&y, base, end, r, base, t, s);
+            } else {
+                /* Ascending: the cursors pass the group's tile (items below
+                 * base), whose exclusions were applied first. */
+                w->c[i] -= excl_beating(x, base, end, r, base, t, s);
             }
         }
     }
@@ -226,13 +272,9 @@ static void rank_block(rank_worker *w, int64_t b)
         int64_t rank = w->c[i] + 1;
         if (isnan(w->s[i])) {
             /* A NaN target ranks last among the non-excluded items. */
-            excl_iter it;
-            int64_t n_ex = 0;
-            int32_t t = ex->item[ord[i]];
-            excl_init(&it, jb->sp, jb->p, ex->user[ord[i]]);
-            for (; it.cur >= 0; excl_adv(&it))
-                n_ex += it.cur != t;
-            rank = (int64_t)jb->n_items - n_ex;
+            excl_cur x;
+            excl_init(&x, jb->sp, jb->p, ex->user[ord[i]]);
+            rank = (int64_t)jb->n_items - excl_count(&x, ex->item[ord[i]]);
         }
         if (jb->ranks)
             jb->ranks[ord[i]] = rank;
@@ -269,6 +311,19 @@ static void rank_geometry(rank_job *jb, int64_t n)
     jb->W = (int32_t)W;
     jb->n_tiles = (int32_t)((jb->n_items + W - 1) / W);
     jb->bu = (int)TT_MIN(TT_EVAL_TILE_FLOATS / W, TT_EVAL_ROWS);
+}
+
+/* Score tile (floats), not zeroed: every GEMM writes it whole (beta = 0),
+ * and zeroing it costs as much as a small evaluation's scan. */
+static float *scratch(size_t n, tt_err *err)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n * sizeof(float) + 64) != 0) {
+        tt_err_set(err, "out of memory: cannot allocate %zu KiB for evaluation scores",
+                   n * sizeof(float) / 1024);
+        return NULL;
+    }
+    return p;
 }
 
 /* Counting sort of the examples by target tile, then blocks of at most bu
@@ -366,14 +421,13 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     for (int i = 0; i < nw && !rc; i++) {
         int bu = jb.bu;
         wk[i].job = &jb;
-        wk[i].tile = tt_alloc_aligned((size_t)bu * jb.W, sizeof(float),
-                                      "evaluation scores", err);
+        wk[i].tile = scratch((size_t)bu * jb.W, err);
         wk[i].qb = tt_alloc_aligned((size_t)bu * d, sizeof(float),
                                     "evaluation queries", err);
         wk[i].s = tt_alloc((size_t)bu, sizeof(float), "evaluation", err);
         wk[i].c = tt_alloc((size_t)bu, sizeof(int64_t), "evaluation", err);
-        wk[i].it = tt_alloc((size_t)bu, sizeof(excl_iter), "evaluation", err);
-        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].it)
+        wk[i].x = tt_alloc((size_t)bu, sizeof(excl_cur), "evaluation", err);
+        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].x)
             rc = -1;
     }
     if (!rc) {
@@ -393,7 +447,7 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
         free(wk[i].qb);
         free(wk[i].s);
         free(wk[i].c);
-        free(wk[i].it);
+        free(wk[i].x);
     }
     free(jb.order);
     free(jb.blk);
