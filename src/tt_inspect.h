@@ -6,6 +6,14 @@
 #include "tt_model.h"
 #include "tt_eval.h"
 
+/* The suppressed rule, shared by `weights` and the dashboard: feature j of a
+ * tower is suppressed when mean[j] < 0.5 x the median of the tower's n
+ * feature means (and the median is > 0). Relative, so it holds for sigmoid
+ * and relu gates alike; a tower of one feature never suppresses it. flags:
+ * (n) output, 1 = suppressed. Returns how many are suppressed. Why this rule:
+ * see tt_inspect_rule.c. */
+int tt_inspect_suppressed(const double *mean, int n, int *flags);
+
 typedef struct tt_weight_stat {
     const char *feature;      /* dataset feature name */
     double mean, std, min, max;
