@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 
     /* ablate every feature of the model on valid: names, changes, intact */
     int ks[2] = { 10, 20 };
-    tt_metrics base0, base, abl;
+    tt_metrics base0 = { 0 }, base, abl;
     printf("ablate (valid): %-12s %8s %8s %8s\n", "feature", "R@20", "zeroed", "shuffled");
     int changed = 0, n_abl = 0;
     for (int i = 0; i < d.n_feat; i++) {

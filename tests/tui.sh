@@ -26,15 +26,20 @@ wait_for() {
   done
   return 1
 }
-# start W H ARGS...: the driver in a fresh pane; afterwards the pane records
+# start W H COMMAND: a command (the driver) in a fresh pane; afterwards the pane records
 # the exit status and `stty -a` of the terminal the dashboard gave back.
 start() {
   w=$1 h=$2; shift 2
   T kill-server >/dev/null 2>&1
   rm -f "$tmp/rc" "$tmp/stty"
-  T new-session -d -s tt -x "$w" -y "$h" \
-    "'$driver' $*; echo rc=\$? > '$tmp/rc'; stty -a > '$tmp/stty'; echo PROMPT-BACK; exec sleep 120" \
-    || fail "tmux new-session"
+  # the old server may still be exiting: try a few times
+  for try in 1 2 3 4 5; do
+    T new-session -d -s tt -x "$w" -y "$h" \
+      "$*; echo rc=\$? > '$tmp/rc'; stty -a > '$tmp/stty'; echo PROMPT-BACK; exec sleep 120" \
+      2>/dev/null && return 0
+    sleep 0.3
+  done
+  fail "tmux new-session"
 }
 sane() { # the terminal after the dashboard: canonical mode and echo back on
   [ -s "$tmp/stty" ] || fail "no stty output ($1)"
@@ -44,7 +49,7 @@ sane() { # the terminal after the dashboard: canonical mode and echo back on
 step() { grep -Eo 'step [0-9]+' "$tmp/screen" | head -n 1; }
 
 # 1. the full dashboard at 120x40
-start 120 40 --delay-ms 5 --epochs 50
+start 120 40 "'$driver' --delay-ms 5 --epochs 50"
 wait_for 'SENet excitation weights' 15 || fail "no SENet panel"
 wait_for 'valid Recall@20 per epoch +now' 15 || fail "no recall of a finished epoch"
 for pat in 'ttlab \| model senet-demo \| epoch [0-9]+/50 \| batch [0-9]+/100' 'ex/s' \
@@ -109,7 +114,7 @@ sane "s"
 echo "ok: s stops, terminal sane"
 
 # 2. Ctrl-C stops at the next batch and restores the terminal
-start 100 30 --delay-ms 5 --epochs 50
+start 100 30 "'$driver' --delay-ms 5 --epochs 50"
 wait_for 'SENet excitation' 15 || fail "no dashboard (Ctrl-C run)"
 T send-keys -t tt C-c
 wait_for 'PROMPT-BACK' 10 || fail "Ctrl-C did not stop the driver"
@@ -118,20 +123,33 @@ sane "Ctrl-C"
 echo "ok: Ctrl-C"
 
 # 3. exit() with the dashboard open: atexit restores the terminal
-start 100 30 --delay-ms 2 --exit-at 200
+start 100 30 "'$driver' --delay-ms 2 --exit-at 200"
 wait_for 'PROMPT-BACK' 20 || fail "exit-at run did not end"
 grep -q 'rc=3' "$tmp/rc" || fail "exit-at: status $(cat "$tmp/rc")"
 sane "exit() without close"
 echo "ok: exit path"
 
 # 4. a run to its end at a small size (the SENet panel below the curves)
-start 70 24 --delay-ms 0 --epochs 3 --batches 50
+start 70 24 "'$driver' --delay-ms 0 --epochs 3 --batches 50"
 wait_for 'PROMPT-BACK' 20 || fail "short run did not finish"
 grep -q 'tui_driver: finished 150 steps' "$tmp/screen" || fail "short run did not finish all steps"
 sane "normal end"
 echo "ok: run to the end"
 
-# 5. no terminal: no curses, plain progress on stderr
+# 5. no colours, no UTF-8 (vt100, C locale): ASCII bars, curve and marks
+start 110 34 "env LC_ALL=C TERM=vt100 '$driver' --delay-ms 5 --epochs 50"
+wait_for 'ctx_noise +[#.]+ 0\.[0-9]{2} [^ ]+ S' 20 || fail "ASCII: no suppressed ctx_noise bar"
+for f in user_id age gender occupation zip3 hist item_id genres decade item_noise; do
+  grep -Eq "(^| )$f +[#.]+ [0-9]\.[0-9]{2} [_.,=+*#-]+" "$tmp/screen" || fail "ASCII: no bar/sparkline for $f"
+done
+grep -Eq '^ +[0-9.]+\|.*\*' "$tmp/screen" || fail "ASCII: no loss curve"
+if LC_ALL=C grep -q "$(printf '\342')" "$tmp/screen"; then fail "ASCII: UTF-8 drawing on a C locale"; fi
+T send-keys -t tt s
+wait_for 'PROMPT-BACK' 10 || fail "ASCII: s did not stop"
+sane "vt100"
+echo "ok: no colours, ASCII"
+
+# 6. no terminal: no curses, plain progress on stderr
 "$driver" --epochs 2 --batches 5 --delay-ms 0 < /dev/null > "$tmp/out" 2> "$tmp/err" || fail "non-tty run failed"
 grep -q 'finished 10 steps' "$tmp/out" || fail "non-tty: no end line"
 grep -q 'epoch 2/2' "$tmp/err" || fail "non-tty: no progress lines on stderr"
