@@ -72,6 +72,38 @@ bad:
     return (int64_t)i;
 }
 
+const char *tt_dsb_show(const char *s, char *buf, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0, shown = 0;
+    while (*p && shown < 40 && w + 8 < n) {
+        size_t k = 1;
+        if (*p >= 0x80) {
+            int64_t line;
+            size_t len = 1;
+            while (len < 4 && p[len] && (p[len] & 0xC0) == 0x80)
+                len++;
+            /* the longest valid prefix starting here, if any */
+            for (k = len; k > 0; k--)
+                if (tt_dsb_utf8_check((const char *)p, k, &line) < 0)
+                    break;
+        }
+        if (k == 0 || *p < 0x20 || *p == 0x7F) {
+            w += (size_t)snprintf(buf + w, n - w, "\\x%02X", *p);
+            p++;
+        } else {
+            memcpy(buf + w, p, k);
+            w += k;
+            p += k;
+        }
+        shown++;
+    }
+    buf[w] = 0;
+    if (*p && w + 4 < n)
+        memcpy(buf + w, "...", 4);
+    return buf;
+}
+
 char *tt_dsb_latin1_to_utf8(const char *s, size_t len)
 {
     char *o = malloc(2 * len + 1), *p = o;
