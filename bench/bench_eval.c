@@ -249,6 +249,11 @@ int main(int argc, char **argv)
            "items, earlier items excluded) vs the bare tt_gemm of the same size\n"
            "(whole score matrix in one call); best of %d runs; ratio = eval / gemm.\n"
            "BLAS: %s\n\n", REPS, tt_blas_info());
+    if (!strncmp(tt_blas_info(), "CBLAS", 5))
+        printf("note: tt_blas reports no OpenBLAS thread control, so the th column is\n"
+               "not enforced (OpenBLAS uses its own default for every row).\n\n");
+    printf("The evaluation scores tiles that stay in cache while the bare product writes\n"
+           "its whole (users x items) output to memory: a ratio below 1 is possible.\n\n");
     header();
     for (int th = threads; th >= 1; th--) {
         tt_blas_set_threads(th);
