@@ -1,6 +1,6 @@
 /* tt_eval: exact retrieval evaluation (ranks of held-out items among all
- * non-excluded items, then Recall/HitRate/NDCG@K and MRR), blocked over
- * examples so that memory stays bounded whatever the corpus size. */
+ * non-excluded items, then Recall/HitRate/NDCG@K and MRR), tiled over
+ * examples and items so that memory stays bounded whatever the corpus. */
 #include "tt_eval.h"
 
 #include <math.h>
