@@ -317,13 +317,13 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         if (file_terminal(r->file, tline, sizeof tline, err) != 0)
             return -1;
     } else if (term == TT_PLOT_WINDOW) {
+        if (!have_display())
+            return tt_err_set(err, "no display for a gnuplot window (DISPLAY and"
+                              " WAYLAND_DISPLAY are unset): plot to a file instead");
         const char *wt = window_terminal();
         if (!wt[0])
             return tt_err_set(err, "this gnuplot has no window terminal (qt, wxt or x11):"
                               " install gnuplot-qt, or plot to a file (.png, .svg, .pdf)");
-        if (!have_display())
-            return tt_err_set(err, "no display for a gnuplot window (DISPLAY and"
-                              " WAYLAND_DISPLAY are unset): plot to a file instead");
         snprintf(tline, sizeof tline, "%s", wt);
     } else {
         int w, h;
@@ -392,15 +392,15 @@ tt_plot_live *tt_plot_live_open(tt_err *err)
         tt_err_set(err, "%s", k_missing);
         return NULL;
     }
+    if (!have_display()) {
+        tt_err_set(err, "no display for a live gnuplot window (DISPLAY and"
+                   " WAYLAND_DISPLAY are unset)");
+        return NULL;
+    }
     const char *wt = window_terminal();
     if (!wt[0]) {
         tt_err_set(err, "this gnuplot has no window terminal (qt, wxt or x11):"
                    " install gnuplot-qt for a live window");
-        return NULL;
-    }
-    if (!have_display()) {
-        tt_err_set(err, "no display for a live gnuplot window (DISPLAY and"
-                   " WAYLAND_DISPLAY are unset)");
         return NULL;
     }
     tt_plot_live *p = calloc(1, sizeof *p);
