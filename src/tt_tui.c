@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -335,6 +336,20 @@ static int apply(tt_tui *t, int fl)
     return fl;
 }
 
+/* The terminal's size, asked directly: ncurses only learns of a resize from
+ * its own SIGWINCH handler, which it does not install when the host (readline)
+ * already has one, so KEY_RESIZE alone is not enough. */
+static void check_size(tt_tui *t)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != LINES || ws.ws_col != COLS)) {
+        resize_term(ws.ws_row, ws.ws_col);
+        t->resized = 1;
+        t->dirty = 1;
+    }
+}
+
 static int stop_asked(const tt_tui *t)
 {
     return t->stopping || g_sigint || (t->stop_flag && *t->stop_flag);
@@ -362,6 +377,7 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
     int ch;
     while ((ch = getch()) != ERR)
         apply(t, handle_key(t, ch));
+    check_size(t);
     double now = tt_now();
     if (t->dirty || (s && s->epoch_end) || now - t->last_draw >= 1.0 / 15)
         frame(t);
@@ -378,6 +394,7 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
             apply(t, handle_key(t, ch));
         else if (t->msg[0] && tt_now() > t->msg_until)
             t->dirty = 1;
+        check_size(t);
     }
     if (stop_asked(t)) {
         if (!t->stop_drawn) {
