@@ -172,7 +172,14 @@ wait_for 'PROMPT-BACK' 10 || fail "ASCII: s did not stop"
 sane "vt100"
 echo "ok: no colours, ASCII"
 
-# 6. no terminal: no curses, plain progress on stderr
+# 6. a terminal ncurses does not know: no dashboard, plain progress, no crash
+start 80 24 "env TERM=no-such-terminal '$driver' --epochs 2 --batches 5 --delay-ms 0"
+wait_for 'PROMPT-BACK' 10 || fail "unknown TERM: the driver did not end"
+grep -q 'tui_driver: finished 10 steps' "$tmp/screen" || fail "unknown TERM: run did not finish"
+grep -q 'epoch 2/2' "$tmp/screen" || fail "unknown TERM: no plain progress"
+echo "ok: unknown TERM"
+
+# 7. no terminal: no curses, plain progress on stderr
 "$driver" --epochs 2 --batches 5 --delay-ms 0 < /dev/null > "$tmp/out" 2> "$tmp/err" || fail "non-tty run failed"
 grep -q 'finished 10 steps' "$tmp/out" || fail "non-tty: no end line"
 grep -q 'epoch 2/2' "$tmp/err" || fail "non-tty: no progress lines on stderr"
