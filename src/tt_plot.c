@@ -353,6 +353,7 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
     if (term == TT_PLOT_FILE) {
         /* Checked first: when gnuplot cannot open its output it draws to its
          * stdout, which is sent to /dev/null for the same reason. */
+        int existed = access(r->file, F_OK) == 0;
         FILE *probe = fopen(r->file, "ab");
         if (!probe) {
             tt_err_set(err, "cannot write %s: %s", r->file, strerror(errno));
@@ -364,6 +365,8 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         struct stat st;
         if (rc == 0 && (stat(r->file, &st) != 0 || st.st_size == 0))
             rc = tt_err_set(err, "%s: gnuplot wrote nothing", r->file);
+        if (rc != 0 && !existed)
+            unlink(r->file);   /* no empty file left by a failed plot */
     } else if (term == TT_PLOT_WINDOW) {
         rc = run_popen("exec gnuplot -persist", script, len, err);
     } else if (out == stdout) {

@@ -55,11 +55,11 @@ static void bar_row(int y, int x, int w, int pair, const char *s)
         return;
     attr_t a = s_color ? COLOR_PAIR(pair) : A_REVERSE;
     attron(a);
-    char blank[512];
-    int n = TT_MIN(w, (int)sizeof blank - 1);
-    memset(blank, ' ', (size_t)n);
-    blank[n] = 0;
-    put(y, x, w, blank);
+    char blank[256];
+    memset(blank, ' ', sizeof blank - 1);
+    blank[sizeof blank - 1] = 0;
+    for (int c = 0; c < w; c += (int)sizeof blank - 1)
+        put(y, x + c, w - c, blank);
     put(y, x, w, s);
     attroff(a);
 }
