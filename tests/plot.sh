@@ -53,6 +53,16 @@ grep -q 'no display' err.txt || fail "window without display message: $(cat err.
 rm -f err.txt
 echo "ok: window and live paths (fake gnuplot)"
 
+# A gnuplot that fails: an error naming it, and no empty file left.
+mkdir "$tmp/failgp"
+printf '#!/bin/sh\ncat > /dev/null\necho "line 3: fake failure" >&2\nexit 1\n' > "$tmp/failgp/gnuplot"
+chmod +x "$tmp/failgp/gnuplot"
+PATH="$tmp/failgp:$PATH" "$drv" lines f.png 2> err.txt && fail "a failing gnuplot was not reported"
+grep -q 'gnuplot failed (exit status 1)' err.txt || fail "failing gnuplot message: $(cat err.txt)"
+[ -e f.png ] && fail "a failed plot left f.png"
+rm -f err.txt
+echo "ok: failing gnuplot"
+
 if ! command -v gnuplot >/dev/null 2>&1; then
   echo "SKIP: gnuplot is not installed (apt-get install gnuplot-nox)"
   exit 77
