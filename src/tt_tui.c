@@ -48,15 +48,31 @@ static void hist_push(tt_hist *h, double x)
     }
 }
 
-/* SIGINT while the dashboard is open and nobody else handles it: the first
- * asks for a stop at the next batch (the model is kept); a second one puts the
- * terminal back with async-signal-safe calls only and dies as SIGINT would. */
-static void on_sigint(int sig)
+/* SIGINT while the dashboard is open. The dashboard always notes it (so a
+ * paused dashboard wakes up and returns TT_TUI_STOP), then:
+ * - when the host had a handler (the session's, which sets its stop flag),
+ *   that handler runs too, and its rules for a second Ctrl-C apply;
+ * - when nobody handled SIGINT (SIG_DFL), the first asks for a stop at the
+ *   next batch (the model is kept) and a second one puts the terminal back
+ *   with async-signal-safe calls only and dies as SIGINT would;
+ * - when it was ignored, it stays ignored (no handler is installed). */
+static struct sigaction g_prev_int;
+
+static void on_sigint(int sig, siginfo_t *info, void *ctx)
 {
-    if (!g_sigint) {
-        g_sigint = 1;
+    int first = !g_sigint;
+    g_sigint = 1;
+    if (g_prev_int.sa_flags & SA_SIGINFO) {
+        if (g_prev_int.sa_sigaction)
+            g_prev_int.sa_sigaction(sig, info, ctx);
         return;
     }
+    if (g_prev_int.sa_handler != SIG_DFL && g_prev_int.sa_handler != SIG_IGN) {
+        g_prev_int.sa_handler(sig);
+        return;
+    }
+    if (first)
+        return;
     static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
     if (g_tio_saved)
         tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
@@ -127,15 +143,16 @@ tt_tui *tt_tui_open(const tt_curve *past, int n_past)
     setlocale(LC_CTYPE, "");
     t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 
-    /* Ctrl-C is ours only if nobody (the session) has claimed it. Claimed
-     * before newterm: ncurses would otherwise install its own handler, which
-     * ends the process with exit(1) on the first Ctrl-C. */
-    struct sigaction cur;
+    /* Ctrl-C: see on_sigint. Installed before newterm: with SIGINT at
+     * SIG_DFL ncurses would install its own handler, which ends the process
+     * with exit(1) on the first Ctrl-C. */
     g_sigint = 0;
-    if (sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL) {
+    if (sigaction(SIGINT, NULL, &g_prev_int) == 0 &&
+        !(!(g_prev_int.sa_flags & SA_SIGINFO) && g_prev_int.sa_handler == SIG_IGN)) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
+        sa.sa_sigaction = on_sigint;
+        sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGINT, &sa, &t->old_sigint) == 0)
             t->own_sigint = 1;

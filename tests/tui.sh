@@ -143,6 +143,19 @@ grep -q 'tui_driver: stopped at step' "$tmp/screen" || fail "Ctrl-C: driver did 
 sane "Ctrl-C"
 echo "ok: Ctrl-C"
 
+# 2b. a host with its own SIGINT handler (as the session): Ctrl-C while
+# paused wakes the dashboard, stops, and the host's handler ran too
+start 100 30 "'$driver' --delay-ms 5 --epochs 50 --host-sigint"
+wait_for 'SENet excitation' 15 || fail "no dashboard (host handler run)"
+T send-keys -t tt p
+wait_for '\[PAUSED\]' 5 || fail "host run: p did not pause"
+T send-keys -t tt C-c
+wait_for 'PROMPT-BACK' 10 || fail "Ctrl-C while paused did not stop"
+grep -q 'tui_driver: host handler called 1 times, back in place' "$tmp/screen" \
+  || fail "the host's SIGINT handler was not chained or not restored"
+sane "Ctrl-C while paused"
+echo "ok: Ctrl-C while paused, host handler chained"
+
 # 3. exit() with the dashboard open: atexit restores the terminal
 start 100 30 "'$driver' --delay-ms 2 --exit-at 200"
 wait_for 'PROMPT-BACK' 20 || fail "exit-at run did not end"

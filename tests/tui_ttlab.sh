@@ -96,14 +96,16 @@ T send-keys -t tt 'echo still-alive' Enter
 wait_for '^still-alive' 10 || fail "prompt does not work after the dashboard"
 echo "ok: s stops, prompt back"
 
-# Ctrl-C during a second run: stops at the next batch, prompt back.
+# Ctrl-C during a second run, while paused: stops, prompt back.
 T send-keys -t tt 'train se epochs=200' Enter
 wait_for 'SENet excitation weights' 30 || fail "no dashboard (second run)"
+T send-keys -t tt p
+wait_for '\[PAUSED\]' 5 || fail "p did not pause (second run)"
 T send-keys -t tt C-c
 wait_for 'ttlab> *$' 30 || fail "Ctrl-C did not bring the prompt back"
 T send-keys -t tt 'echo alive-after-ctrl-c' Enter
 wait_for '^alive-after-ctrl-c' 10 || fail "prompt does not work after Ctrl-C"
-echo "ok: Ctrl-C"
+echo "ok: Ctrl-C while paused"
 
 T send-keys -t tt 'quit' Enter
 wait_for 'PROMPT-BACK' 10 || fail "quit did not end ttlab"
