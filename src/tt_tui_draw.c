@@ -518,7 +518,7 @@ static void draw_help(int y, int h, int w)
         "   w      show / hide the SENet weights panel",
         "   g      open / close a live gnuplot window of the loss",
         "   ?      this help (any of ? h Esc closes it)",
-        "   Ctrl-C same as s; a second Ctrl-C quits at once",
+        "   Ctrl-C stops after this batch, as s does",
         "",
         " panels",
         "   loss: exponential moving average of the batch loss, whole run",
