@@ -158,13 +158,18 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
         put(y + 1, x + 1, w - 1, "waiting for batches...");
         return;
     }
+    /* The scale comes from the last 90% of the run: the first steps' loss
+     * is often several times the rest and would flatten everything after
+     * it; those points are clipped to the top row. */
     double lo = INFINITY, up = -INFINITY;
+    int skip = hi->n >= 20 ? hi->n / 10 : 0;
     for (int i = 0; i < hi->n; i++)
         if (isfinite(hi->v[i])) {
             lo = fmin(lo, hi->v[i]);
-            up = fmax(up, hi->v[i]);
+            if (i >= skip)
+                up = fmax(up, hi->v[i]);
         }
-    if (!isfinite(lo)) {
+    if (!isfinite(lo) || !isfinite(up)) {
         put(y + 1, x + 1, w - 1, "no finite loss yet");
         return;
     }
