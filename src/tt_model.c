@@ -156,7 +156,7 @@ static int tower_fields(tt_model *m, tower *t, const tt_dataset *d,
                 return -1;
             feat_table[tf] = ti;
         } else if (m->par[feat_table[tf]].cols != t->k) {
-            return tt_err_set(err, "tower %s: field '%s' shares the %s embedding table of dim %d, but the tower's dim is %d",
+            return tt_err_set(err, "tower %s: field '%s' uses the %s embedding table, which the other tower already uses with dim %d (hist shares item_id's table, so both towers need the same dim; this one has %d)",
                               td->name, ft->name, d->feat[tf].name,
                               m->par[feat_table[tf]].cols, t->k);
         }

@@ -6,6 +6,7 @@
 #include "tt_rng.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,17 @@ typedef struct step_ctx {
             }                                                                     \
         }                                                                         \
     } while (0)
+
+/* Truncation of the message is fine: it is a label. */
+static void set_what(tt_train_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_what(tt_train_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->diverged_what, sizeof res->diverged_what, fmt, ap);
+    va_end(ap);
+}
 
 static void fill_se(tt_model *m, tt_snapshot *s)
 {
@@ -211,25 +223,37 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
                 tt_err_set(err, "%s", lerr.msg);
                 goto out;
             }
-            if (!isfinite(loss)) {
-                res->diverged = 1;
-                snprintf(res->diverged_what, sizeof res->diverged_what,
-                         "loss (epoch %d, batch %lld)", e, (long long)bi + 1);
-                stop = 1;
-                break;
-            }
-            /* Gradient norm over what this step updates; non-finite -> name it. */
+            /* Gradient norm over what this step updates (NaN/Inf propagate). */
             double g2 = 0;
-            FOR_RANGES(&sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
-            if (!isfinite(g2)) {
-                for (int ti = 0; ti < tt_model_n_tensors(m); ti++) {
-                    const tt_param_info *pi = tt_model_tensor(m, ti);
-                    if (nonfinite(G + pi->off, pi->n)) {
-                        snprintf(res->diverged_what, sizeof res->diverged_what,
-                                 "gradient of %s", pi->desc);
-                        break;
+            if (isfinite(loss))
+                FOR_RANGES(&sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
+            if (!isfinite(loss) || !isfinite(g2)) {
+                /* Name the first place that is not finite: a parameter (e.g.
+                 * overwritten from outside), else the loss, else a gradient. */
+                int bad = -1;
+                for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
+                    if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
+                        bad = ti;
+                if (bad >= 0)
+                    set_what(res,
+                             "%s (non-finite values before epoch %d batch %lld)",
+                             tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
+                else if (!isfinite(loss))
+                    set_what(res,
+                             "loss (epoch %d, batch %lld)", e, (long long)bi + 1);
+                else
+                    for (int ti = 0; ti < tt_model_n_tensors(m); ti++) {
+                        const tt_param_info *pi = tt_model_tensor(m, ti);
+                        if (nonfinite(G + pi->off, pi->n)) {
+                            set_what(res,
+                                     "gradient of %s (epoch %d, batch %lld)", pi->desc,
+                                     e, (long long)bi + 1);
+                            break;
+                        }
                     }
-                }
+                /* prev holds every value from before its last update: finite. */
+                if (bad >= 0)
+                    memcpy(P, prev, (size_t)np * sizeof(float));
                 res->diverged = 1;
                 stop = 1;
                 break;
@@ -242,8 +266,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             int bad = -1;
             FOR_RANGES(&sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
             if (bad >= 0) {
-                snprintf(res->diverged_what, sizeof res->diverged_what,
-                         "%s after the update", tt_model_tensor(m, bad)->desc);
+                set_what(res,
+                         "%s after the update (epoch %d, batch %lld)",
+                         tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
                 FOR_RANGES(&sc, ti, off, cnt,
                            memcpy(P + off, prev + off, (size_t)cnt * sizeof(float)));
                 res->diverged = 1;
