@@ -441,6 +441,11 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
     m->trow = tt_alloc((size_t)TT_MAX(trows, 1), sizeof(int32_t), "touched rows", err);
     if (!m->mark || !m->trow)
         goto fail;
+    for (int t = 0; t < m->nt; t++) {
+        m->poff[t] = m->par[t].table ? -1 : m->n_dense;
+        if (!m->par[t].table)
+            m->n_dense += m->par[t].n;
+    }
     if (md->kind != TT_MODEL_POP) {
         tower_bind(m, &m->tw[0]);
         tower_bind(m, &m->tw[1]);
@@ -459,6 +464,9 @@ void tt_model_free(tt_model *m)
 {
     if (!m)
         return;
+    tt_pool_free(m->pool);
+    for (int t = 0; t < TT_MAX_THREADS; t++)
+        free(m->gw[t]);
     tower_free_bufs(&m->tw[0]);
     tower_free_bufs(&m->tw[1]);
     free(m->param);
@@ -508,6 +516,31 @@ int tt_model_fit_popularity(tt_model *m, const tt_split *sp, tt_err *err)
         m->param[j] = (float)sp->item_freq[j];
     return 0;
 }
+
+int tt_model_set_threads(tt_model *m, int n, tt_err *err)
+{
+    if (n < 1)
+        n = 1;
+    if (n > TT_MAX_THREADS)
+        n = TT_MAX_THREADS;
+    if (n == tt_pool_size(m->pool))
+        return 0;
+    tt_pool_free(m->pool);
+    m->pool = NULL;
+    for (int t = 0; t < TT_MAX_THREADS; t++) {
+        free(m->gw[t]);
+        m->gw[t] = NULL;
+    }
+    for (int t = 1; t < n; t++) {
+        m->gw[t] = tt_alloc_aligned((size_t)TT_MAX(m->n_dense, 1), sizeof(float),
+                                    "per-thread gradients", err);
+        if (!m->gw[t])
+            return -1;
+    }
+    return tt_pool_create(&m->pool, n, err);
+}
+
+int tt_model_get_threads(const tt_model *m) { return tt_pool_size(m->pool); }
 
 /* ---- encodings ---- */
 

@@ -139,6 +139,11 @@ void tt_model_zero_grad(tt_model *m);
  * when a batch is larger than what was reserved. */
 int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
                      int batch, tt_err *err);
+/* Threads of a training step (the caller plus n - 1 workers; 1 = none).
+ * Work is split by fixed row ranges, so a given n is deterministic; BLAS
+ * should run single-threaded meanwhile (tt_train arranges it). */
+int tt_model_set_threads(tt_model *m, int n, tt_err *err);
+int tt_model_get_threads(const tt_model *m);
 /* Seed of the negative sampler (sampled softmax, BCE, BPR). */
 void tt_model_seed(tt_model *m, uint64_t seed);
 /* Loss of the training examples idx[0..n) (indices into sp->part[TT_TRAIN]),

@@ -6,8 +6,10 @@
 
 #include "tt_model.h"
 #include "tt_rng.h"
+#include "tt_par.h"
 
 #define TT_MAX_TENSORS 160
+#define TT_MAX_THREADS 16
 
 /* Where a field's value for a row comes from. */
 enum { SRC_USER = 0, SRC_ITEM = 1, SRC_INTER = 2, SRC_HIST = 3 };
@@ -30,7 +32,6 @@ typedef struct tw_dense {
     float *W, *b, *dW, *db;
     float *act;          /* (cap, out) output (after ReLU if not last) */
     float *dact;         /* (cap, out) gradient of act */
-    float *dpre;         /* (cap, out) gradient before the ReLU */
 } tw_dense;
 
 enum { CH_IDENT = -1 };
@@ -113,6 +114,12 @@ struct tt_model {
     const tt_split *sp_seen;          /* split the sampler tables were built from */
     int full_items_loaded;            /* item tower inputs hold the whole corpus */
     tt_rng rng;
+    /* threads: the pool and each worker's private dense-gradient block */
+    tt_pool *pool;
+    float *gw[TT_MAX_THREADS];
+    int64_t poff[TT_MAX_TENSORS];     /* offset of a dense tensor in gw, -1 tables */
+    int64_t n_dense;
+    float *Qs;                        /* (cap_b, D) queries scaled for dV */
     /* lazy updates */
     int track;
     uint8_t *mark;                    /* (sum of table rows) */
@@ -142,8 +149,15 @@ void tower_inputs(tt_model *m, tower *t, const tt_dataset *d,
 /* Forward over the loaded inputs: t->out (R, D). zero_feat >= 0 zeroes the
  * embeddings of that dataset feature (ablation). */
 void tower_forward(tower *t, int64_t R, int zero_feat);
-/* Backward from t->dout (R, D), accumulating parameter gradients. */
+/* Backward from t->dout (R, D), accumulating parameter gradients: the dense
+ * part (everything but the embedding tables, per-row buffers only) and the
+ * scatter into the tables. tower_backward does both. */
 void tower_backward(tower *t, int64_t R);
+void tower_backward_dense(tower *t, int64_t R);
+void tower_backward_embed(tower *t, int64_t R);
+/* Rows [r0, ...) of t as a tower of their own (for threads). */
+void tower_view(const tower *t, tower *v, int64_t r0);
+void tower_view_grads(tower *v, float *gw, const int64_t *poff);
 /* Add the rows' excitation weights to the running means (tt_model.c). */
 void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
 /* Mark the table rows the loaded inputs use (lazy updates). */

@@ -5,6 +5,7 @@
 #include "tt_model_impl.h"
 #include "tt_blas.h"
 #include "tt_loss.h"
+#include "tt_par.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -157,7 +158,8 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
         size_t sbn = (size_t)(B * nc);
         size_t pn = (size_t)(B * TT_MAX(m->neg, 1));
         size_t nf = 4 * ((sbn + 15) & ~(size_t)15)          /* S, dS, logq, lab */
-                    + 4 * ((pn + 15) & ~(size_t)15);        /* pos, negs, dpos, dneg */
+                    + 4 * ((pn + 15) & ~(size_t)15)         /* pos, negs, dpos, dneg */
+                    + (size_t)B * m->D + 16;                /* Qs */
         float *fb = tt_alloc_aligned(nf, sizeof(float), "loss buffers", err);
         size_t ni = ((sbn + 63) & ~(size_t)63) + (size_t)B * sizeof(int32_t) + 64
                     + (size_t)nv * sizeof(int64_t) + 64;
@@ -179,6 +181,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
         m->negs = m->pos + b;
         m->dpos = m->negs + b;
         m->dneg = m->dpos + b;
+        m->Qs = m->dneg + b;
         m->mask = (uint8_t *)ib;
         m->target = (int32_t *)(ib + ((sbn + 63) & ~(size_t)63));
         m->irow64 = (int64_t *)(ib + ((sbn + 63) & ~(size_t)63)
@@ -206,6 +209,102 @@ static inline void axpy(float *y, float a, const float *x, int D)
 {
     for (int i = 0; i < D; i++)
         y[i] += a * x[i];
+}
+
+/* ---- the phases of a step, each run on every thread over fixed ranges ---- */
+
+typedef struct step_ctx {
+    tt_model *m;
+    int B;
+    int64_t nv;
+    const float *lq;
+    const uint8_t *mk;
+    double part_loss[TT_MAX_THREADS];
+} step_ctx;
+
+static void ph_forward(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    for (int s = 0; s < 2; s++) {
+        tower *t = &c->m->tw[s], v;
+        long r0, r1;
+        tt_par_range(s ? c->nv : c->B, tid, nt, &r0, &r1);
+        if (r1 <= r0)
+            continue;
+        tower_view(t, &v, r0);
+        tower_forward(&v, r1 - r0, -1);
+    }
+}
+
+static void ph_scores(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    const int D = m->D, B = c->B, N = (int)c->nv;
+    long j0, j1;
+    tt_par_range(N, tid, nt, &j0, &j1);
+    /* S[:, j0:j1] (B, Nj) = Q (B, D) V[j0:j1]^T */
+    if (j1 > j0)
+        tt_gemm(0, 1, B, (int)(j1 - j0), D, 1.0f, m->tw[0].out, D,
+                m->tw[1].out + (size_t)j0 * D, D, 0.0f, m->S + j0, N);
+}
+
+static void ph_softmax(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    const int D = m->D, B = c->B, N = (int)c->nv;
+    long r0, r1;
+    tt_par_range(B, tid, nt, &r0, &r1);
+    int Bt = (int)(r1 - r0);
+    if (Bt <= 0) {
+        c->part_loss[tid] = 0;
+        return;
+    }
+    size_t o = (size_t)r0 * N;
+    c->part_loss[tid] = tt_softmax_xent(m->dS + o, m->S + o, Bt, N, m->target + r0,
+                                        m->def.temp, c->lq ? c->lq + o : NULL,
+                                        c->mk ? c->mk + o : NULL);
+    /* The loss averaged over this thread's Bt rows: alpha turns its 1/Bt into
+     * the batch's 1/B. dQ rows (Bt, D) = alpha dS rows (Bt, N) V (N, D). */
+    float alpha = (float)Bt / (float)B;
+    tt_gemm(0, 0, Bt, D, N, alpha, m->dS + o, N, m->tw[1].out, D, 0.0f,
+            m->tw[0].dout + (size_t)r0 * D, D);
+    /* Q rows scaled by alpha for dV = dS^T Qs. */
+    const float *q = m->tw[0].out + (size_t)r0 * D;
+    float *qs = m->Qs + (size_t)r0 * D;
+    for (size_t i = 0; i < (size_t)Bt * D; i++)
+        qs[i] = alpha * q[i];
+}
+
+static void ph_dv(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    const int D = m->D, B = c->B, N = (int)c->nv;
+    long j0, j1;
+    tt_par_range(N, tid, nt, &j0, &j1);
+    /* dV[j0:j1] (Nj, D) = dS[:, j0:j1]^T (Nj, B) Qs (B, D) */
+    if (j1 > j0)
+        tt_gemm(1, 0, (int)(j1 - j0), D, B, 1.0f, m->dS + j0, N, m->Qs, D, 0.0f,
+                m->tw[1].dout + (size_t)j0 * D, D);
+}
+
+static void ph_backward(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    for (int s = 0; s < 2; s++) {
+        tower *t = &m->tw[s], v;
+        long r0, r1;
+        tt_par_range(s ? c->nv : c->B, tid, nt, &r0, &r1);
+        if (r1 <= r0)
+            continue;
+        tower_view(t, &v, r0);
+        if (tid > 0)
+            tower_view_grads(&v, m->gw[tid], m->poff);
+        tower_backward_dense(&v, r1 - r0);
+    }
 }
 
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -277,8 +376,29 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tower_mark_rows(m, tu, B);
         tower_mark_rows(m, ti, nv);
     }
-    tower_forward(tu, B, -1);
-    tower_forward(ti, nv, -1);
+    /* Prepare the softmax-family inputs before the threads start. */
+    const float *lq = NULL;
+    const uint8_t *mk = NULL;
+    if (m->def.loss == TT_LOSS_INBATCH) {
+        const int N = (int)nv;
+        for (int b = 0; b < B; b++)
+            tgt[b] = b;
+        if (m->def.logq) {
+            for (int j = 0; j < N; j++)
+                m->logq_m[j] = m->logq_item[ir[j]];
+            for (int b = 1; b < B; b++)
+                memcpy(m->logq_m + (size_t)b * N, m->logq_m, (size_t)N * sizeof(float));
+            lq = m->logq_m;
+        }
+        if (m->def.mask_hits) {
+            for (int b = 0; b < B; b++)
+                for (int j = 0; j < N; j++)
+                    m->mask[(size_t)b * N + j] = (j != b && ir[j] == ir[b]);
+            mk = m->mask;
+        }
+    }
+    step_ctx c = {m, B, nv, lq, mk, {0}};
+    tt_pool_run(m->pool, ph_forward, &c);
     if (backward) {
         if (tu->senet)
             tower_senet_accumulate(m, tu, B);
@@ -293,34 +413,17 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     switch (m->def.loss) {
     case TT_LOSS_SOFTMAX:
     case TT_LOSS_INBATCH: {
-        const int N = (int)nv;
-        /* S (B, N) = Q V^T */
-        tt_gemm(0, 1, B, N, D, 1.0f, Q, D, V, D, 0.0f, S, N);
-        const float *lq = NULL;
-        const uint8_t *mk = NULL;
-        if (m->def.loss == TT_LOSS_INBATCH) {
-            for (int b = 0; b < B; b++)
-                tgt[b] = b;
-            if (m->def.logq) {
-                for (int j = 0; j < N; j++)
-                    m->logq_m[j] = m->logq_item[ir[j]];
-                for (int b = 1; b < B; b++)
-                    memcpy(m->logq_m + (size_t)b * N, m->logq_m, (size_t)N * sizeof(float));
-                lq = m->logq_m;
-            }
-            if (m->def.mask_hits) {
-                for (int b = 0; b < B; b++)
-                    for (int j = 0; j < N; j++)
-                        m->mask[(size_t)b * N + j] = (j != b && ir[j] == ir[b]);
-                mk = m->mask;
-            }
+        /* S = Q V^T by item columns; softmax and dQ by batch rows; dV by items */
+        tt_pool_run(m->pool, ph_scores, &c);
+        tt_pool_run(m->pool, ph_softmax, &c);
+        int nt = tt_pool_size(m->pool);
+        for (int t = 0; t < nt; t++) {
+            long r0, r1;
+            tt_par_range(B, t, nt, &r0, &r1);
+            loss += c.part_loss[t] * (double)(r1 - r0) / B;
         }
-        loss = tt_softmax_xent(dS, S, B, N, tgt, temp, lq, mk);
-        if (backward) {
-            /* dQ (B, D) = dS (B, N) V (N, D);  dV (N, D) = dS^T Q */
-            tt_gemm(0, 0, B, D, N, 1.0f, dS, N, V, D, 0.0f, dQ, D);
-            tt_gemm(1, 0, N, D, B, 1.0f, dS, N, Q, D, 0.0f, dV, D);
-        }
+        if (backward)
+            tt_pool_run(m->pool, ph_dv, &c);
         break;
     }
     case TT_LOSS_SAMPLED: {
@@ -432,8 +535,23 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
     }
     if (backward) {
-        tower_backward(tu, B);
-        tower_backward(ti, nv);
+        tt_pool_run(m->pool, ph_backward, &c);
+        /* Fold the workers' private dense gradients in, in thread order. */
+        for (int t = 1; t < tt_pool_size(m->pool); t++) {
+            float *gw = m->gw[t];
+            for (int i = 0; i < m->nt; i++) {
+                if (m->par[i].table)
+                    continue;
+                float *restrict g = m->grad + m->par[i].off;
+                float *restrict w = gw + m->poff[i];
+                for (int64_t j = 0; j < m->par[i].n; j++) {
+                    g[j] += w[j];
+                    w[j] = 0.0f;
+                }
+            }
+        }
+        tower_backward_embed(tu, B);
+        tower_backward_embed(ti, nv);
     }
     return loss;
 }

@@ -132,6 +132,10 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     int rc = -1, have_opt = 0;
 
     memset(res, 0, sizeof *res);
+    /* threads=N: N threads for the step's own split (fixed row ranges,
+     * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
+     * back for evaluation and afterwards. */
+    const int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
     if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
@@ -171,8 +175,10 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         goto out;
     }
     const int B = (int)TT_MIN((int64_t)o->batch, ex->n);
-    if (tt_model_reserve(m, d, sp, B, err))
+    if (tt_model_reserve(m, d, sp, B, err) || tt_model_set_threads(m, nthr, err))
         goto out;
+    if (nthr > 1)
+        tt_blas_set_threads(1);
     if (tt_optim_init(&opt, o->opt, np, o->lr, o->momentum, o->beta1, o->beta2,
                       o->eps, o->wd, err))
         goto out;
@@ -323,7 +329,12 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             break;
         if (o->eval_every > 0 && nvalid > 0 && e % o->eval_every == 0) {
             tt_metrics *mv = &res->epoch_valid[ei];
-            if (valid_eval(m, d, sp, V, Qv, mv, err))
+            if (nthr > 1)
+                tt_blas_set_threads(nthr);
+            int erc = valid_eval(m, d, sp, V, Qv, mv, err);
+            if (nthr > 1)
+                tt_blas_set_threads(1);
+            if (erc)
                 goto out;
             double r20 = mv->recall[1];
             s->valid = *mv;
@@ -360,6 +371,8 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
     rc = 0;
 out:
+    if (nthr > 1)
+        tt_blas_set_threads(nthr);
     tt_model_track_rows(m, 0);
     if (have_opt)
         tt_optim_free(&opt);

@@ -322,6 +322,35 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     tt_model_free(m);
     md.sim = TT_SIM_COS;
 
+    /* two threads: the step's row split and the private gradients, with an
+     * odd batch so that the halves differ */
+    {
+        tt_err e2;
+        tt_model_def m2 = md;
+        m2.fusion = TT_FUSE_SUM;
+        m2.sim = TT_SIM_COS;
+        m = make_model(&m2, &us, &is, d, 21);
+        if (tt_model_set_threads(m, 2, &e2))
+            DIE("threads: %s", e2.msg);
+        gradcheck("2 threads senet full softmax", m, d, sp, 13);
+        tt_model_free(m);
+        m2.loss = TT_LOSS_INBATCH;
+        m2.logq = 1;
+        pu.l2norm = pi.l2norm = 1;
+        m = make_model(&m2, &pu, &pi, d, 22);
+        if (tt_model_set_threads(m, 2, &e2))
+            DIE("threads: %s", e2.msg);
+        gradcheck("2 threads parallel in-batch", m, d, sp, 15);
+        tt_model_free(m);
+        m2.loss = TT_LOSS_SAMPLED;
+        m2.neg = 5;
+        m = make_model(&m2, &u, &i, d, 23);
+        if (tt_model_set_threads(m, 2, &e2))
+            DIE("threads: %s", e2.msg);
+        gradcheck("2 threads sampled", m, d, sp, 11);
+        tt_model_free(m);
+    }
+
     /* every loss kind */
     md.loss = TT_LOSS_INBATCH;
     md.logq = 1;
@@ -600,6 +629,24 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         free(Q);
     }
     tt_model_free(b);
+    /* two threads: deterministic too (fixed row split, BLAS single-threaded) */
+    {
+        tt_train_opts o2 = o;
+        o2.threads = 2;
+        tt_train_result q1, q2;
+        tt_model *x = make_model(&md, &u, &i, d, 1), *y = make_model(&md, &u, &i, d, 1);
+        if (tt_train(x, d, sp, &o2, NULL, NULL, &q1, &err) ||
+            tt_train(y, d, sp, &o2, NULL, NULL, &q2, &err))
+            DIE("train: %s", err.msg);
+        CHECK(memcmp(tt_model_params(x), tt_model_params(y),
+                     (size_t)tt_model_param_count(x) * sizeof(float)) == 0,
+              "threads=2: same seed gives different parameters");
+        CHECK(fabs(q1.epoch_loss[3] - r1.epoch_loss[3]) < 1e-3 * fabs(r1.epoch_loss[3]),
+              "threads=2 trains differently: loss %g vs %g", q1.epoch_loss[3], r1.epoch_loss[3]);
+        tt_model_free(x);
+        tt_model_free(y);
+        tt_blas_set_threads(1);
+    }
     /* another seed: different parameters */
     b = make_model(&md, &u, &i, d, 2);
     o.seed = 2;
