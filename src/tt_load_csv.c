@@ -819,8 +819,14 @@ int tt_load_csv(const tt_csv_opts *opts, tt_dataset *out, tt_err *err)
     *out = d;
     rc = 0;
 out:
-    if (rc)
+    if (rc) {
         tt_dataset_free(&d);
+        /* Messages quote fields, and a quoted field may hold a newline: keep
+         * the message on one line (the session prints file:line: error: it). */
+        for (char *q = err ? err->msg : NULL; q && *q; q++)
+            if ((unsigned char)*q < 0x20)
+                *q = ' ';
+    }
     csvl_free(&c);
     return rc;
 }
