@@ -65,7 +65,9 @@ int tt_dataset_add_id_features(tt_dataset *d, tt_err *err);
 /* Sort interactions by (user, time, item) and recompute feature frequencies. */
 int tt_dataset_finish(tt_dataset *d, tt_err *err);
 
-/* Loaders: on error *out is untouched and err says "file:line: what". */
+/* Loaders: on error *out is untouched and err says "file:line: what was
+ * expected, what was found". On success *out is overwritten without being
+ * freed first: load into a fresh struct, then swap it in. */
 
 /* A MovieLens folder: ML-100K (u.data, u.user, u.item) or ML-1M (ratings.dat,
  * users.dat, movies.dat), recognised by the files present. */
@@ -77,7 +79,10 @@ typedef struct tt_csv_opts {
     const char *user_path;      /* optional: user features, first column = user key */
     const char *item_path;      /* optional: item features, first column = item key */
     const char *user_col, *item_col, *time_col; /* names in the interactions header
-                                   (defaults "user", "item", "time"; time optional) */
+                                   (defaults "user", "item"; time_col NULL = "time"
+                                   when the header has it, else file order; "" = file
+                                   order; a name given but absent is an error).
+                                   Time: numbers or ISO-8601 dates/date-times (UTC). */
     char sep;                   /* ',' default; '\t', ';', '|' ... */
     char multi_sep;             /* splits set-valued cells; '|' default */
     const char *context;        /* comma list of interaction columns to keep as
@@ -86,6 +91,10 @@ typedef struct tt_csv_opts {
     int num_buckets;            /* quantile buckets for numeric columns (default 10) */
 } tt_csv_opts;
 void tt_csv_opts_init(tt_csv_opts *o);
+/* Kinds are inferred per column: a value holding multi_sep -> set; every value
+ * a number and more than 2 * num_buckets distinct values -> numeric (quantile
+ * buckets); else categorical. An item-file column named "title" becomes the
+ * display titles, not a feature. Files must be UTF-8 (a BOM is skipped). */
 int tt_load_csv(const tt_csv_opts *o, tt_dataset *out, tt_err *err);
 
 /* The embedded default: a generated dataset with latent structure and planted
@@ -100,6 +109,14 @@ void tt_synth_opts_init(tt_synth_opts *o);
 /* Estimated bytes the dataset needs, so absurd sizes are refused before any
  * allocation. */
 double tt_synth_bytes(const tt_synth_opts *o);
+/* Refuses (before allocating) sizes out of range or whose tt_synth_bytes
+ * exceed tt_alloc_limit or most of the physical memory. */
 int tt_synth_generate(const tt_synth_opts *o, tt_dataset *out, tt_err *err);
+/* Named presets ("tiny", "small", "default", "large"; datasets/README.md):
+ * fills *o and returns 0, or -1 for an unknown name (o untouched). */
+int tt_synth_preset(const char *name, tt_synth_opts *o);
+/* Preset k (0, 1, ...) for help and completion: its name, and its one-line
+ * summary in *summary (may be NULL); NULL past the last preset. */
+const char *tt_synth_preset_info(int k, const char **summary);
 
 #endif

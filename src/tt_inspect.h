@@ -6,6 +6,14 @@
 #include "tt_model.h"
 #include "tt_eval.h"
 
+/* The suppressed rule, shared by `weights` and the dashboard: feature j of a
+ * tower is suppressed when mean[j] < 0.5 x the median of the tower's n
+ * feature means (and the median is > 0). Relative, so it holds for sigmoid
+ * and relu gates alike; a tower of one feature never suppresses it. flags:
+ * (n) output, 1 = suppressed. Returns how many are suppressed. Why this rule:
+ * see tt_inspect_rule.c. */
+int tt_inspect_suppressed(const double *mean, int n, int *flags);
+
 typedef struct tt_weight_stat {
     const char *feature;      /* dataset feature name */
     double mean, std, min, max;
@@ -13,16 +21,27 @@ typedef struct tt_weight_stat {
 } tt_weight_stat;
 
 /* Per-feature statistics of a tower's excitation weights over a split part
- * (side 1: over all items; part ignored). Ranked by mean, highest first.
- * Returns the number of features (0: the tower has no SENet), -1 on error. */
+ * (side 0: over the part's examples, one per interaction; side 1: over all
+ * items, part ignored). Population std. Ranked by mean, highest first (ties
+ * by name); writes min(f, max_out) entries. feature points at the model's
+ * field names (valid while m lives). Returns the number of features f (0:
+ * the tower has no SENet), -1 on error. */
 int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
                        const tt_split *sp, enum tt_part part,
                        tt_weight_stat *out, int max_out, tt_err *err);
 
-/* The same broken down by the values of a categorical feature of that side,
- * or by user activity decile when by = "activity". Row g holds group g's
- * stats (n_feat entries each, feature order as the tower's, not ranked);
- * labels[g] names the group. Returns the number of groups or -1. */
+/* The same broken down by the values of a categorical (or numeric, bucketed)
+ * feature, or by activity decile when by = "activity". User side: a user,
+ * context or item feature (read through the example's user, interaction or
+ * target item); a set feature (genres) puts a row in each of its values'
+ * groups. Item side: item features only. Activity: ten groups of equal size
+ * by rank of the number of training interactions (users present in the part)
+ * or of the training count (items). Row g holds group g's stats (n_feat
+ * entries each, feature order as the tower's, not ranked; suppressed by the
+ * rule within the group); labels[g] names the group ("F", "decile 3 (12-18
+ * train interactions)"); groups without rows are left out, the rest kept in
+ * id order. Returns the number of groups or -1 (out is then empty). Free with
+ * tt_weight_groups_free. */
 typedef struct tt_weight_groups {
     int n_groups, n_feat;
     char **labels;            /* (n_groups) */
@@ -34,7 +53,11 @@ int tt_inspect_weights_by(tt_model *m, int side, const tt_dataset *d,
                           const char *by, tt_weight_groups *out, tt_err *err);
 void tt_weight_groups_free(tt_weight_groups *g);
 
-/* Metrics with the feature zeroed (or shuffled) against the intact model. */
+/* Metrics with the feature (dataset index) zeroed or shuffled across rows
+ * (seed) against the intact model, both on the same part, through
+ * tt_model_set_ablation + encode + tt_eval. The ablation is always cleared
+ * on return. Errors: a popularity model, a feature the model does not use.
+ * Returns 0 or -1. */
 int tt_inspect_ablate(tt_model *m, const tt_dataset *d, const tt_split *sp,
                       enum tt_part part, int feat, enum tt_ablate_mode mode,
                       uint64_t seed, const int *ks, int n_k,

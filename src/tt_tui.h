@@ -3,6 +3,7 @@
 #ifndef TT_TUI_H
 #define TT_TUI_H
 
+#include <signal.h>
 #include "tt_train.h"
 
 /* A finished model's valid Recall@20 per epoch, overlaid on the live one. */
@@ -24,7 +25,14 @@ enum { TT_TUI_GO = 0, TT_TUI_STOP = 1 };
  * ends). Blocks while paused ('p'). Returns TT_TUI_STOP after 's' (or when
  * *stop became nonzero). Usable directly as the body of a tt_train_cb. */
 int tt_tui_update(tt_tui *t, const tt_snapshot *s);
-/* Restore the terminal. Safe to call more than once, and from atexit. */
+/* The session's stop flag (its SIGINT handler sets it): the dashboard
+ * returns TT_TUI_STOP once *stop is nonzero, also while paused. Without it,
+ * and when SIGINT is not handled by anyone, the dashboard handles Ctrl-C
+ * itself while open (first: stop after this batch; second: restore the
+ * terminal and die of SIGINT). */
+void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop);
+/* Restore the terminal and free t (NULL: nothing). Restoring is idempotent:
+ * after tt_tui_emergency_restore, close only frees. */
 void tt_tui_close(tt_tui *t);
 /* Restores the terminal if a dashboard is open (for signal/exit paths). */
 void tt_tui_emergency_restore(void);

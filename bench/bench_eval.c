@@ -1,0 +1,259 @@
+/* bench_eval: time of the exact evaluation (all users x all items) next to the
+ * bare tt_gemm of the same size, on ML-100K (when present) and on a generated
+ * corpus of 100,000 items x 10,000 users at d = 32. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_blas.h"
+#include "tt_eval.h"
+#include "tt_rng.h"
+#include "tt_util.h"
+
+/* Best of a few runs: the machine is shared, the minimum is the least noisy. */
+#define REPS 3
+
+static void die(const char *what, const tt_err *err)
+{
+    fprintf(stderr, "bench_eval: %s: %s\n", what, err ? err->msg : "failed");
+    exit(1);
+}
+
+/* Eval time for part p (ranks + metrics), best of REPS. */
+static double time_eval(const float *Q, const float *V, int32_t n_items, int d,
+                        const tt_split *sp, enum tt_part p, tt_metrics *m)
+{
+    int ks[] = {10, 20, 50};
+    double best = 1e30;
+    tt_err err;
+    for (int r = 0; r < REPS; r++) {
+        double t0 = tt_now();
+        if (tt_eval(Q, V, n_items, d, sp, p, ks, 3, m, &err))
+            die("tt_eval", &err);
+        double t = tt_now() - t0;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+/* The bare product C (M, N) = Q (M, d) . V (N, d)^T in one call, output
+ * allocated (and touched by a first call) beforehand; best of REPS. */
+static double time_gemm(const float *Q, const float *V, int M, int N, int d)
+{
+    float *C = malloc((size_t)M * N * sizeof *C);
+    double best = 1e30;
+    if (!C) {
+        printf("  (no memory for the %.1f GB bare product)\n", (double)M * N * 4 / 1e9);
+        return 0;
+    }
+    tt_gemm(0, 1, M, N, d, 1.0f, Q, d, V, d, 0.0f, C, N);
+    for (int r = 0; r < REPS; r++) {
+        double t0 = tt_now();
+        /* C (M, N) = Q (M, d) . V (N, d)^T */
+        tt_gemm(0, 1, M, N, d, 1.0f, Q, d, V, d, 0.0f, C, N);
+        double t = tt_now() - t0;
+        best = t < best ? t : best;
+    }
+    free(C);
+    return best;
+}
+
+static void row(const char *name, int threads, int64_t users, int32_t items, int d,
+                double te, double tg, const tt_metrics *m)
+{
+    printf("%-28s %2d %7lld %7d %3d %9.4f %9.4f %6.2fx   R@10 %.4f R@50 %.4f MRR %.4f\n",
+           name, threads, (long long)users, items, d, te, tg, tg > 0 ? te / tg : 0,
+           m->recall[0], m->recall[2], m->mrr);
+}
+
+static void header(void)
+{
+    printf("%-28s %2s %7s %7s %3s %9s %9s %7s\n", "case", "th", "users", "items", "d",
+           "eval s", "gemm s", "ratio");
+}
+
+/* ---------------------------------------------------------------------------
+ * ML-100K read directly from u.data (the bench does not need the loader):
+ * leave-last-two-out by (time, item) as in PROTOCOL.md. */
+typedef struct rec {
+    int32_t u, i;
+    int64_t t;
+} rec;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    if (x->u != y->u)
+        return x->u < y->u ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int load_ml100k(const char *dir, tt_split *sp, int32_t *n_users, int32_t *n_items)
+{
+    char path[4200];
+    FILE *f;
+    rec *r = NULL;
+    int64_t n = 0, cap = 0;
+    int u, i, rating;
+    long long t;
+    snprintf(path, sizeof path, "%s/u.data", dir);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    *n_users = *n_items = 0;
+    while (fscanf(f, "%d %d %d %lld", &u, &i, &rating, &t) == 4) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1 << 16;
+            r = realloc(r, cap * sizeof *r);
+        }
+        r[n++] = (rec){u - 1, i - 1, t};
+        *n_users = TT_MAX(*n_users, u);
+        *n_items = TT_MAX(*n_items, i);
+    }
+    fclose(f);
+    qsort(r, n, sizeof *r, cmp_rec);
+    memset(sp, 0, sizeof *sp);
+    for (int p = 0; p < 3; p++) {
+        sp->off[p] = calloc(*n_users + 1, sizeof(int64_t));
+        sp->items[p] = malloc(n * sizeof(int32_t));
+        sp->part[p].user = malloc(n * sizeof(int32_t));
+        sp->part[p].item = malloc(n * sizeof(int32_t));
+    }
+    sp->item_freq = calloc(*n_items, sizeof(int64_t));
+    int64_t a = 0, c[3] = {0, 0, 0};
+    for (int32_t uu = 0; uu < *n_users; uu++) {
+        int64_t b = a;
+        while (b < n && r[b].u == uu)
+            b++;
+        for (int64_t k = a; k < b; k++) {
+            int p = b - a < 3 ? 0 : k == b - 1 ? 2 : k == b - 2 ? 1 : 0;
+            sp->items[p][c[p]] = r[k].i;
+            sp->part[p].user[c[p]] = uu;
+            sp->part[p].item[c[p]++] = r[k].i;
+            if (p == 0)
+                sp->item_freq[r[k].i]++;
+        }
+        for (int p = 0; p < 3; p++) {
+            sp->off[p][uu + 1] = c[p];
+            qsort(sp->items[p] + sp->off[p][uu], c[p] - sp->off[p][uu], sizeof(int32_t),
+                  cmp_i32);
+        }
+        a = b;
+    }
+    for (int p = 0; p < 3; p++)
+        sp->part[p].n = c[p];
+    free(r);
+    return 0;
+}
+
+static void free_split(tt_split *sp)
+{
+    for (int p = 0; p < 3; p++) {
+        free(sp->off[p]), free(sp->items[p]);
+        free(sp->part[p].user), free(sp->part[p].item);
+    }
+    free(sp->item_freq);
+}
+
+static void bench_ml100k(int threads)
+{
+    const char *sh = getenv("TTLAB_SHARED");
+    char dir[4096];
+    tt_split sp;
+    int32_t nu, ni;
+    tt_metrics m;
+    tt_rng g;
+    snprintf(dir, sizeof dir, "%s/data/ml-100k", sh ? sh : "../shared");
+    if (load_ml100k(dir, &sp, &nu, &ni)) {
+        printf("ML-100K: %s/u.data not found: skipped (set TTLAB_SHARED)\n", dir);
+        return;
+    }
+    int64_t n = sp.part[TT_TEST].n;
+    /* Popularity: d = 1, Q = 1, V = training frequency. */
+    float *Q = malloc(n * 32 * sizeof *Q), *V = malloc((size_t)ni * 32 * sizeof *V);
+    for (int64_t e = 0; e < n; e++)
+        Q[e] = 1;
+    for (int32_t j = 0; j < ni; j++)
+        V[j] = (float)sp.item_freq[j];
+    double te = time_eval(Q, V, ni, 1, &sp, TT_TEST, &m);
+    row("ml-100k popularity test", threads, n, ni, 1, te, time_gemm(Q, V, (int)n, ni, 1), &m);
+    /* A random d = 32 model (the shape of a trained dssm). */
+    tt_rng_seed(&g, 1);
+    for (int64_t k = 0; k < n * 32; k++)
+        Q[k] = (float)tt_rng_normal(&g);
+    for (int64_t k = 0; k < (int64_t)ni * 32; k++)
+        V[k] = (float)tt_rng_normal(&g);
+    te = time_eval(Q, V, ni, 32, &sp, TT_TEST, &m);
+    row("ml-100k random d=32 test", threads, n, ni, 32, te,
+        time_gemm(Q, V, (int)n, ni, 32), &m);
+    free(Q), free(V);
+    free_split(&sp);
+}
+
+/* ---------------------------------------------------------------------------
+ * Generated: 10,000 users each with one test item and 100 earlier (train)
+ * items, 100,000 items, d = 32, Gaussian vectors. */
+static void bench_generated(int threads, int32_t n_users, int32_t n_items, int d)
+{
+    tt_split sp;
+    tt_rng g;
+    tt_metrics m;
+    const int H = 100;
+    char name[64];
+    memset(&sp, 0, sizeof sp);
+    tt_rng_seed(&g, 2);
+    for (int p = 0; p < 3; p++)
+        sp.off[p] = calloc(n_users + 1, sizeof(int64_t));
+    sp.items[0] = malloc((size_t)n_users * H * sizeof(int32_t));
+    sp.items[2] = malloc((size_t)n_users * sizeof(int32_t));
+    sp.part[2].user = malloc((size_t)n_users * sizeof(int32_t));
+    sp.part[2].item = malloc((size_t)n_users * sizeof(int32_t));
+    sp.part[2].n = n_users;
+    for (int32_t u = 0; u < n_users; u++) {
+        int32_t *it = sp.items[0] + (int64_t)u * H;
+        for (int k = 0; k < H; k++)
+            it[k] = (int32_t)tt_rng_below(&g, (uint32_t)n_items);
+        qsort(it, H, sizeof *it, cmp_i32);
+        sp.off[0][u + 1] = (int64_t)(u + 1) * H;
+        sp.items[2][u] = sp.part[2].item[u] = (int32_t)tt_rng_below(&g, (uint32_t)n_items);
+        sp.part[2].user[u] = u;
+        sp.off[2][u + 1] = u + 1;
+    }
+    float *Q = malloc((size_t)n_users * d * sizeof *Q);
+    float *V = malloc((size_t)n_items * d * sizeof *V);
+    for (int64_t k = 0; k < (int64_t)n_users * d; k++)
+        Q[k] = (float)tt_rng_normal(&g);
+    for (int64_t k = 0; k < (int64_t)n_items * d; k++)
+        V[k] = (float)tt_rng_normal(&g);
+    double te = time_eval(Q, V, n_items, d, &sp, TT_TEST, &m);
+    double tg = time_gemm(Q, V, n_users, n_items, d);
+    snprintf(name, sizeof name, "generated d=%d", d);
+    row(name, threads, n_users, n_items, d, te, tg, &m);
+    free(Q), free(V);
+    free_split(&sp);
+}
+
+int main(int argc, char **argv)
+{
+    int threads = argc > 1 ? atoi(argv[1]) : 2;
+    if (threads < 1)
+        threads = 1;
+    printf("bench_eval: exact evaluation (ranks + Recall/NDCG@10,20,50 + MRR over all\n"
+           "items, earlier items excluded) vs the bare tt_gemm of the same size\n"
+           "(whole score matrix in one call); best of %d runs; ratio = eval / gemm.\n"
+           "BLAS: %s\n\n", REPS, tt_blas_info());
+    header();
+    for (int th = threads; th >= 1; th--) {
+        tt_blas_set_threads(th);
+        bench_ml100k(th);
+        bench_generated(th, 10000, 100000, 32);
+    }
+    return 0;
+}

@@ -1,0 +1,711 @@
+/* tt_eval: exact retrieval evaluation (ranks of held-out items among all
+ * non-excluded items, then Recall/HitRate/NDCG@K and MRR), blocked over
+ * examples so that memory stays bounded whatever the corpus size. */
+#include "tt_eval.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_blas.h"
+
+/* Memory: each worker scores one tile of at most TT_EVAL_TILE_FLOATS floats
+ * (1 MiB: a block of up to TT_EVAL_ROWS examples x W items), whatever the
+ * corpus, plus the gathered queries of its block; with two workers 2 MiB of
+ * scores in all. Tiles small enough to stay in a core's L2 between the GEMM
+ * that writes them and the scan that reads them are what makes the
+ * evaluation cheaper than the bare product, whose (users x items) output
+ * goes to memory (bench/bench_eval measures both). */
+#ifndef TT_EVAL_TILE_FLOATS
+#define TT_EVAL_TILE_FLOATS (1 << 18)
+#endif
+#define TT_EVAL_ROWS 128   /* examples per block: enough rows for the GEMM */
+#define TT_EVAL_MIN_W 512  /* items per tile at least */
+
+/* ---------------------------------------------------------------------------
+ * Counting kernels. rank - 1 = #{j < t : s_j >= s_t} + #{j > t : s_j > s_t},
+ * counted over all items; the excluded items are subtracted afterwards (a
+ * short list) instead of testing exclusion per item. GCC/clang vector
+ * extensions keep the loops branch-free and vectorised at any -O level and
+ * on any target (the compiler splits the 8 lanes into what the ISA has). */
+typedef float tt_v8f __attribute__((vector_size(32)));
+typedef int32_t tt_v8i __attribute__((vector_size(32)));
+
+/* One clone per vector width, chosen at load time (ifunc); not under the
+ * sanitizers, whose start-up runs after ifunc resolvers. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TT_NO_CLONES
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define TT_NO_CLONES
+#endif
+#if defined(__x86_64__) && defined(__linux__) && !defined(TT_NO_CLONES)
+#define TT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TT_CLONES
+#endif
+
+/* #{j in [0, n) : r[j] >= s} when ge, else #{j : r[j] > s}. */
+TT_CLONES
+static int64_t count_above(const float *r, int64_t n, float s, int ge)
+{
+    tt_v8f sv = {s, s, s, s, s, s, s, s};
+    tt_v8i a0 = {0}, a1 = {0};
+    int64_t j = 0, c = 0;
+    /* Two accumulators; each lane counts at most n / 16 < 2^31. */
+    if (ge) {
+        for (; j + 16 <= n; j += 16) {
+            tt_v8f x, y;
+            memcpy(&x, r + j, sizeof x);
+            memcpy(&y, r + j + 8, sizeof y);
+            a0 -= (tt_v8i)(x >= sv);
+            a1 -= (tt_v8i)(y >= sv);
+        }
+        for (; j < n; j++)
+            c += r[j] >= s;
+    } else {
+        for (; j + 16 <= n; j += 16) {
+            tt_v8f x, y;
+            memcpy(&x, r + j, sizeof x);
+            memcpy(&y, r + j + 8, sizeof y);
+            a0 -= (tt_v8i)(x > sv);
+            a1 -= (tt_v8i)(y > sv);
+        }
+        for (; j < n; j++)
+            c += r[j] > s;
+    }
+    a0 += a1;
+    for (int l = 0; l < 8; l++)
+        c += a0[l];
+    return c;
+}
+
+/* Items that beat target t (score s) within r[0..n), whose first item has
+ * global index base; t may lie outside the range. */
+static int64_t count_beating(const float *r, int64_t n, int64_t base, int64_t t,
+                             float s)
+{
+    int64_t lo = t - base;   /* items before t count on >=, from t on on > */
+    if (lo <= 0)
+        return count_above(r, n, s, 0);
+    if (lo >= n)
+        return count_above(r, n, s, 1);
+    return count_above(r, lo, s, 1) + count_above(r + lo, n - lo, s, 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Exclusions: the union of the user's sorted item lists of parts 0..p. Each
+ * list is walked with its own cursor in a tight loop; an item repeated within
+ * a list (a user who repeats an item) or present in an earlier list (found by
+ * binary search; later lists are the short ones) is skipped, so every
+ * distinct item is corrected once. */
+typedef struct excl_cur {
+    const int32_t *beg[3], *cur[3], *end[3];
+    int n;
+} excl_cur;
+
+static void excl_init(excl_cur *x, const tt_split *sp, enum tt_part p, int32_t u)
+{
+    x->n = 0;
+    for (int q = 0; q <= (int)p; q++) {
+        if (!sp->off[q] || !sp->items[q])
+            continue;
+        const int32_t *a = sp->items[q] + sp->off[q][u];
+        const int32_t *e = sp->items[q] + sp->off[q][u + 1];
+        if (a < e) {
+            x->beg[x->n] = x->cur[x->n] = a;
+            x->end[x->n++] = e;
+        }
+    }
+}
+
+static const int32_t *lower_bound(const int32_t *a, const int32_t *e, int64_t v)
+{
+    while (a < e) {
+        const int32_t *m = a + (e - a) / 2;
+        if (*m < v)
+            a = m + 1;
+        else
+            e = m;
+    }
+    return a;
+}
+
+static int in_list(const int32_t *a, const int32_t *e, int32_t j)
+{
+    while (a < e) {
+        const int32_t *m = a + (e - a) / 2;
+        if (*m < j)
+            a = m + 1;
+        else if (*m > j)
+            e = m;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 if the item at a in list q was already met (earlier in q, or in a list
+ * before q). */
+static int excl_seen(const excl_cur *x, int q, const int32_t *a)
+{
+    if (a > x->beg[q] && a[-1] == *a)
+        return 1;
+    for (int k = 0; k < q; k++)
+        if (in_list(x->beg[k], x->end[k], *a))
+            return 1;
+    return 0;
+}
+
+/* Excluded items in [lo, hi), other than t, that beat t (score s); r holds
+ * the scores of items from base. Advances the cursors to hi. */
+static int64_t excl_beating(excl_cur *x, int64_t lo, int64_t hi, const float *r,
+                            int64_t base, int32_t t, float s)
+{
+    int64_t c = 0;
+    for (int q = 0; q < x->n; q++) {
+        const int32_t *a = x->cur[q], *e = x->end[q];
+        for (; a < e && *a < hi; a++) {
+            int32_t j = *a;
+            if (j < lo || j == t || excl_seen(x, q, a))
+                continue;
+            float v = r[j - base];
+            c += (v > s) | ((v == s) & (j < t));
+        }
+        x->cur[q] = a;
+    }
+    return c;
+}
+
+/* Distinct excluded items other than t. */
+static int64_t excl_count(const excl_cur *x, int32_t t)
+{
+    int64_t c = 0;
+    for (int q = 0; q < x->n; q++)
+        for (const int32_t *a = x->beg[q]; a < x->end[q]; a++)
+            c += *a != t && !excl_seen(x, q, a);
+    return c;
+}
+
+/* ---------------------------------------------------------------------------
+ * Blocked ranking. The items are cut into tiles of W; examples are grouped by
+ * the tile of their target and cut into blocks of at most bu examples of one
+ * group. For a block, the group's tile is scored first, which gives every
+ * target's score from the very GEMM tile it is compared in (a separately
+ * computed dot product could differ from the GEMM's value in the last bit and
+ * break exact ties), then the other tiles in order. Each tile's row is
+ * counted in one vectorised pass and corrected for the excluded items in it.
+ * Workers take blocks from a shared counter; each writes its own ranks. */
+typedef struct rank_job {
+    const float *Q, *V;
+    int32_t n_items;
+    int d;
+    const tt_split *sp;
+    enum tt_part p;
+    int64_t *ranks;
+    int32_t W, n_tiles;  /* items per tile, tiles */
+    int bu;              /* examples per block at most; bu * W <= TILE_FLOATS */
+    int64_t *order;      /* (n) examples sorted by the tile of their target */
+    int64_t *blk;        /* (n_blocks + 1) block offsets into order */
+    int64_t n_blocks;
+    int64_t next;        /* next block to take (atomic) */
+} rank_job;
+
+typedef struct rank_worker {
+    rank_job *job;
+    float *tile;         /* (bu, W) scores */
+    float *qb;           /* (bu, d) the block's queries */
+    float *s;            /* (bu) target scores */
+    int64_t *c;          /* (bu) items beating the target so far */
+    excl_cur *x;         /* (bu) exclusions not yet applied */
+} rank_worker;
+
+static void rank_block(rank_worker *w, int64_t b)
+{
+    rank_job *jb = w->job;
+    const tt_examples *ex = &jb->sp->part[jb->p];
+    const int64_t *ord = jb->order + jb->blk[b];
+    int m = (int)(jb->blk[b + 1] - jb->blk[b]), d = jb->d;
+    int32_t W = jb->W, g = ex->item[ord[0]] / W;
+
+    for (int i = 0; i < m; i++)
+        memcpy(w->qb + (int64_t)i * d, jb->Q + ord[i] * d, (size_t)d * sizeof(float));
+    for (int32_t k = 0; k < jb->n_tiles; k++) {
+        /* The group's tile first, then the others in ascending order. */
+        int32_t ti = k == 0 ? g : k <= g ? k - 1 : k;
+        int64_t base = (int64_t)ti * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
+        int n = (int)(end - base);
+        /* tile (m, n) = qb (m, d) . V[base:end] (n, d)^T */
+        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        for (int i = 0; i < m; i++) {
+            const float *r = w->tile + (int64_t)i * n;
+            int32_t t = ex->item[ord[i]];
+            excl_cur *x = &w->x[i];
+            float s;
+            if (k == 0) {
+                w->s[i] = r[t - base];
+                w->c[i] = 0;
+                excl_init(x, jb->sp, jb->p, ex->user[ord[i]]);
+            }
+            s = w->s[i];
+            if (isnan(s))
+                continue;
+            w->c[i] += count_beating(r, n, base, t, s);
+            if (k == 0) {
+                /* This tile's exclusions, with cursors of their own, started
+                 * at base by binary search. */
+                excl_cur y = *x;
+                for (int q = 0; q < y.n; q++)
+                    y.cur[q] = lower_bound(y.beg[q], y.end[q], base);
+                w->c[i] -= excl_beating(&y, base, end, r, base, t, s);
+            } else {
+                /* Ascending: the cursors pass the group's tile (items below
+                 * base), whose exclusions were applied first. */
+                w->c[i] -= excl_beating(x, base, end, r, base, t, s);
+            }
+        }
+    }
+    for (int i = 0; i < m; i++) {
+        int64_t rank = w->c[i] + 1;
+        if (isnan(w->s[i])) {
+            /* A NaN target ranks last among the non-excluded items. */
+            excl_cur x;
+            excl_init(&x, jb->sp, jb->p, ex->user[ord[i]]);
+            rank = (int64_t)jb->n_items - excl_count(&x, ex->item[ord[i]]);
+        }
+        if (jb->ranks)
+            jb->ranks[ord[i]] = rank;
+    }
+}
+
+static void *rank_work(void *arg)
+{
+    rank_worker *w = arg;
+    for (;;) {
+        int64_t b = __atomic_fetch_add(&w->job->next, 1, __ATOMIC_RELAXED);
+        if (b >= w->job->n_blocks)
+            return NULL;
+        rank_block(w, b);
+    }
+}
+
+/* Local, so that the evaluation does not need the split module linked. */
+static const char *part_name(enum tt_part p)
+{
+    return p == TT_TRAIN ? "train" : p == TT_VALID ? "valid" : "test";
+}
+
+/* Tile width and block rows: about one block per group of examples sharing a
+ * target tile, bu rows (enough for the GEMM), bu * W within the budget. */
+static void rank_geometry(rank_job *jb, int64_t n)
+{
+    int64_t groups = TT_MAX(n / TT_EVAL_ROWS, 1);
+    int64_t W = (jb->n_items + groups - 1) / groups;
+    W = TT_MAX(W, TT_EVAL_MIN_W);
+    W = (W + 15) / 16 * 16;
+    W = TT_MIN(W, TT_EVAL_TILE_FLOATS);
+    W = TT_MIN(W, (int64_t)jb->n_items);
+    jb->W = (int32_t)W;
+    jb->n_tiles = (int32_t)((jb->n_items + W - 1) / W);
+    jb->bu = (int)TT_MIN(TT_EVAL_TILE_FLOATS / W, TT_EVAL_ROWS);
+}
+
+/* Score tile (floats), not zeroed: every GEMM writes it whole (beta = 0),
+ * and zeroing it costs as much as a small evaluation's scan. */
+static float *scratch(size_t n, tt_err *err)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n * sizeof(float) + 64) != 0) {
+        tt_err_set(err, "out of memory: cannot allocate %zu KiB for evaluation scores",
+                   n * sizeof(float) / 1024);
+        return NULL;
+    }
+    return p;
+}
+
+/* Counting sort of the examples by target tile, then blocks of at most bu
+ * examples of one group, split evenly. */
+static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
+{
+    int64_t *cnt = tt_alloc((size_t)jb->n_tiles + 1, sizeof *cnt, "evaluation groups", err);
+    int64_t nb = 0;
+    if (!cnt)
+        return -1;
+    jb->order = tt_alloc((size_t)ex->n, sizeof *jb->order, "evaluation order", err);
+    jb->blk = tt_alloc((size_t)(ex->n / jb->bu + jb->n_tiles + 2), sizeof *jb->blk,
+                       "evaluation blocks", err);
+    if (!jb->order || !jb->blk) {
+        free(cnt);
+        return -1;
+    }
+    for (int64_t e = 0; e < ex->n; e++)
+        cnt[ex->item[e] / jb->W + 1]++;
+    for (int32_t k = 0; k < jb->n_tiles; k++)
+        cnt[k + 1] += cnt[k];
+    for (int64_t e = 0; e < ex->n; e++)
+        jb->order[cnt[ex->item[e] / jb->W]++] = e;
+    /* cnt[k] is now the end of group k. */
+    for (int32_t k = 0; k < jb->n_tiles; k++) {
+        int64_t lo = k ? cnt[k - 1] : 0, hi = cnt[k], gs = hi - lo;
+        int64_t parts = (gs + jb->bu - 1) / jb->bu;
+        for (int64_t q = 0; q < parts; q++)
+            jb->blk[nb++] = lo + gs * q / parts;
+    }
+    jb->blk[nb] = ex->n;
+    jb->n_blocks = nb;
+    free(cnt);
+    return 0;
+}
+
+int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
+                 const tt_split *sp, enum tt_part p, int64_t *ranks,
+                 tt_err *err)
+{
+    const tt_examples *ex;
+    rank_job jb;
+    rank_worker wk[2];
+    pthread_t th;
+    int nw, rc = 0, blas_threads, started = 0;
+
+    if (!sp || (int)p < 0 || (int)p > 2)
+        return tt_err_set(err, "eval: no split or bad part");
+    ex = &sp->part[p];
+    if (ex->n == 0)
+        return 0;
+    if (!Q || !V || n_items <= 0 || d <= 0)
+        return tt_err_set(err, "eval: empty model (%d items, dimension %d)",
+                          (int)n_items, d);
+    for (int64_t e = 0; e < ex->n; e++)
+        if (ex->item[e] < 0 || ex->item[e] >= n_items)
+            return tt_err_set(err, "eval: %s example %lld has item %d outside the "
+                              "%d scored items", part_name(p), (long long)e,
+                              (int)ex->item[e], (int)n_items);
+    for (int q = 0; q <= (int)p; q++) {
+        if (!sp->off[q] || !sp->items[q])
+            continue;
+        for (int64_t e = 0; e < ex->n; e++) {
+            int32_t u = ex->user[e];
+            if (e && u == ex->user[e - 1])
+                continue;   /* a user's examples are usually consecutive */
+            for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
+                if (sp->items[q][i] < 0 || sp->items[q][i] >= n_items)
+                    return tt_err_set(err, "eval: user %d has an earlier item %d "
+                                      "outside the %d scored items", (int)u,
+                                      (int)sp->items[q][i], (int)n_items);
+        }
+    }
+
+    memset(&jb, 0, sizeof jb);
+    jb.Q = Q;
+    jb.V = V;
+    jb.n_items = n_items;
+    jb.d = d;
+    jb.sp = sp;
+    jb.p = p;
+    jb.ranks = ranks;
+    rank_geometry(&jb, ex->n);
+    if (rank_blocks(&jb, ex, err)) {
+        free(jb.order);
+        free(jb.blk);
+        return -1;
+    }
+    /* Two workers when the user allowed two BLAS threads and there is work
+     * for both: each runs a one-thread GEMM on its own tile and scans it
+     * from the cache of the core that wrote it (measured: about 1.7x the
+     * speed of one worker over a two-thread GEMM). */
+    nw = tt_blas_get_threads() >= 2 && jb.n_blocks >= 2 ? 2 : 1;
+    memset(wk, 0, sizeof wk);
+    for (int i = 0; i < nw && !rc; i++) {
+        int bu = jb.bu;
+        wk[i].job = &jb;
+        wk[i].tile = scratch((size_t)bu * jb.W, err);
+        wk[i].qb = tt_alloc_aligned((size_t)bu * d, sizeof(float),
+                                    "evaluation queries", err);
+        wk[i].s = tt_alloc((size_t)bu, sizeof(float), "evaluation", err);
+        wk[i].c = tt_alloc((size_t)bu, sizeof(int64_t), "evaluation", err);
+        wk[i].x = tt_alloc((size_t)bu, sizeof(excl_cur), "evaluation", err);
+        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].x)
+            rc = -1;
+    }
+    if (!rc) {
+        blas_threads = tt_blas_get_threads();
+        if (nw > 1) {
+            tt_blas_set_threads(1);
+            started = pthread_create(&th, NULL, rank_work, &wk[1]) == 0;
+        }
+        rank_work(&wk[0]);
+        if (started)
+            pthread_join(th, NULL);
+        if (nw > 1)
+            tt_blas_set_threads(blas_threads);
+    }
+    for (int i = 0; i < nw; i++) {
+        free(wk[i].tile);
+        free(wk[i].qb);
+        free(wk[i].s);
+        free(wk[i].c);
+        free(wk[i].x);
+    }
+    free(jb.order);
+    free(jb.blk);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Metrics. Per example: hit@K = [rank <= K], ndcg@K = 1/log2(1 + rank) if
+ * rank <= K, rr = 1/rank. Per user: recall@K = hits / examples, hitrate@K =
+ * [hits > 0], ndcg and rr averaged over the user's examples; then averaged
+ * over users. With one held-out item per user, recall = hitrate. */
+typedef struct user_acc {
+    int64_t n;
+    int64_t hits[TT_MAX_K];
+    double ndcg[TT_MAX_K];
+    double rr;
+} user_acc;
+
+static void acc_add(user_acc *a, int64_t rank, const int *ks, int n_k)
+{
+    double g = 1.0 / log2(1.0 + (double)rank);
+    a->n++;
+    a->rr += 1.0 / (double)rank;
+    for (int i = 0; i < n_k; i++)
+        if (rank <= ks[i]) {
+            a->hits[i]++;
+            a->ndcg[i] += g;
+        }
+}
+
+static void acc_flush(user_acc *a, int n_k, tt_metrics *out)
+{
+    if (a->n == 0)
+        return;
+    for (int i = 0; i < n_k; i++) {
+        out->recall[i] += (double)a->hits[i] / (double)a->n;
+        out->hitrate[i] += a->hits[i] > 0;
+        out->ndcg[i] += a->ndcg[i] / (double)a->n;
+    }
+    out->mrr += a->rr / (double)a->n;
+    out->n_users++;
+    memset(a, 0, sizeof *a);
+}
+
+static int cmp_by_user(const void *a, const void *b, void *arg)
+{
+    const tt_examples *ex = arg;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int32_t ux = ex->user[x], uy = ex->user[y];
+    if (ux != uy)
+        return ux < uy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
+                     const int *ks, int n_k, tt_metrics *out)
+{
+    const tt_examples *ex = &sp->part[p];
+    user_acc a;
+    int64_t *order = NULL;
+    int sorted = 1;
+
+    memset(out, 0, sizeof *out);
+    memset(&a, 0, sizeof a);
+    if (n_k > TT_MAX_K)
+        n_k = TT_MAX_K;
+    if (n_k < 0)
+        n_k = 0;
+    out->n_k = n_k;
+    for (int i = 0; i < n_k; i++)
+        out->k[i] = ks[i];
+    out->n_examples = ex->n;
+    for (int64_t e = 1; e < ex->n && sorted; e++)
+        sorted = ex->user[e] >= ex->user[e - 1];
+    if (!sorted) {
+        /* Group a user's examples; without memory, runs of equal users are
+         * taken as users (the splits store examples sorted by user). */
+        order = malloc((size_t)ex->n * sizeof *order);
+        if (order) {
+            for (int64_t e = 0; e < ex->n; e++)
+                order[e] = e;
+            qsort_r(order, (size_t)ex->n, sizeof *order, cmp_by_user,
+                    (void *)ex);
+        }
+    }
+    for (int64_t i = 0; i < ex->n; i++) {
+        int64_t e = order ? order[i] : i;
+        if (a.n && ex->user[e] != ex->user[order ? order[i - 1] : i - 1])
+            acc_flush(&a, n_k, out);
+        acc_add(&a, ranks[e], ks, n_k);
+    }
+    acc_flush(&a, n_k, out);
+    free(order);
+    if (out->n_users) {
+        for (int i = 0; i < n_k; i++) {
+            out->recall[i] /= out->n_users;
+            out->hitrate[i] /= out->n_users;
+            out->ndcg[i] /= out->n_users;
+        }
+        out->mrr /= out->n_users;
+    }
+}
+
+int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
+            const tt_split *sp, enum tt_part p, const int *ks, int n_k,
+            tt_metrics *out, tt_err *err)
+{
+    double t0 = tt_now();
+    int64_t *ranks;
+    if (n_k < 1 || n_k > TT_MAX_K)
+        return tt_err_set(err, "eval: between 1 and %d cut-offs K, not %d",
+                          TT_MAX_K, n_k);
+    for (int i = 0; i < n_k; i++)
+        if (ks[i] < 1 || (i && ks[i] <= ks[i - 1]))
+            return tt_err_set(err, "eval: cut-offs K must be positive and "
+                              "ascending (got %d after %d)", ks[i],
+                              i ? ks[i - 1] : 0);
+    ranks = tt_alloc(sp->part[p].n ? (size_t)sp->part[p].n : 1, sizeof *ranks,
+                     "evaluation ranks", err);
+    if (!ranks)
+        return -1;
+    if (tt_eval_rank(Q, V, n_items, d, sp, p, ranks, err)) {
+        free(ranks);
+        return -1;
+    }
+    tt_eval_metrics(ranks, sp, p, ks, n_k, out);
+    free(ranks);
+    out->seconds = tt_now() - t0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Top-k. A heap of the k best so far with the worst at the root; items are
+ * scanned in index order, so a later item enters only with a strictly higher
+ * score than the root (an equal score loses the tie to the lower index). */
+static int worse(float sa, int32_t ia, float sb, int32_t ib)
+{
+    return sa < sb || (sa == sb && ia > ib);
+}
+
+static void sift_down(int32_t *it, float *sc, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(sc[l], it[l], sc[m], it[m]))
+            m = l;
+        if (r < n && worse(sc[r], it[r], sc[m], it[m]))
+            m = r;
+        if (m == i)
+            return;
+        int32_t ti = it[i];
+        float ts = sc[i];
+        it[i] = it[m], sc[i] = sc[m];
+        it[m] = ti, sc[m] = ts;
+        i = m;
+    }
+}
+
+static void sift_up(int32_t *it, float *sc, int i)
+{
+    while (i > 0) {
+        int par = (i - 1) / 2;
+        if (!worse(sc[i], it[i], sc[par], it[par]))
+            return;
+        int32_t ti = it[i];
+        float ts = sc[i];
+        it[i] = it[par], sc[i] = sc[par];
+        it[par] = ti, sc[par] = ts;
+        i = par;
+    }
+}
+
+int tt_topk(const float *q, const float *V, int32_t n_items, int d,
+            const int32_t *excl, int64_t n_excl, int k, int32_t *out_items,
+            float *out_scores)
+{
+    /* Scores in item tiles on the stack: no allocation, bounded memory. */
+    enum { TILE = 2048 };
+    float buf[TILE];
+    int n = 0;
+    int64_t x = 0;
+    if (k <= 0 || n_items <= 0 || d <= 0)
+        return 0;
+    for (int64_t base = 0; base < n_items; base += TILE) {
+        int m = (int)TT_MIN((int64_t)TILE, n_items - base);
+        /* buf (1, m) = q (1, d) . V[base:base+m]^T */
+        tt_gemm(0, 1, 1, m, d, 1.0f, q, d, V + base * d, d, 0.0f, buf, m);
+        for (int i = 0; i < m; i++) {
+            int32_t j = (int32_t)(base + i);
+            float s = buf[i];
+            while (x < n_excl && excl[x] < j)
+                x++;
+            if ((x < n_excl && excl[x] == j) || isnan(s))
+                continue;
+            if (n < k) {
+                out_items[n] = j;
+                out_scores[n] = s;
+                sift_up(out_items, out_scores, n++);
+            } else if (s > out_scores[0]) {
+                out_items[0] = j;
+                out_scores[0] = s;
+                sift_down(out_items, out_scores, n, 0);
+            }
+        }
+    }
+    /* Heap sort of the k kept: the root (worst) goes to the end each time. */
+    for (int m = n - 1; m > 0; m--) {
+        int32_t ti = out_items[0];
+        float ts = out_scores[0];
+        out_items[0] = out_items[m], out_scores[0] = out_scores[m];
+        out_items[m] = ti, out_scores[m] = ts;
+        sift_down(out_items, out_scores, m, 0);
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------------------
+ * Naive reference: every score by a plain double loop (rounded to float like
+ * tt_gemm_ref), exclusion tested per item from a marked array. */
+int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
+                     const tt_split *sp, enum tt_part p, int64_t *ranks)
+{
+    const tt_examples *ex = &sp->part[p];
+    float *s;
+    char *excl;
+    if (n_items <= 0 || d <= 0)
+        return -1;
+    s = malloc((size_t)n_items * sizeof *s);
+    excl = malloc((size_t)n_items);
+    if (!s || !excl) {
+        free(s);
+        free(excl);
+        return -1;
+    }
+    for (int64_t e = 0; e < ex->n; e++) {
+        int32_t u = ex->user[e], t = ex->item[e];
+        int64_t c = 0;
+        for (int32_t j = 0; j < n_items; j++) {
+            double acc = 0;
+            for (int k = 0; k < d; k++)
+                acc += (double)Q[e * d + k] * V[(int64_t)j * d + k];
+            s[j] = (float)acc;
+        }
+        memset(excl, 0, (size_t)n_items);
+        for (int q = 0; q <= (int)p; q++)
+            if (sp->off[q] && sp->items[q])
+                for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
+                    if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
+                        excl[sp->items[q][i]] = 1;
+        for (int32_t j = 0; j < n_items; j++) {
+            if (j == t || excl[j])
+                continue;
+            if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
+                c++;
+        }
+        ranks[e] = c + 1;
+    }
+    free(s);
+    free(excl);
+    return 0;
+}

@@ -1,0 +1,479 @@
+/* tt_inspect: what a trained model does with its features: statistics of the
+ * SENet excitation weights (over a split part, or by groups) and ablations
+ * (metrics with one feature zeroed or shuffled). Engine code: no I/O. The
+ * "suppressed" rule lives in tt_inspect_rule.c. */
+#include "tt_inspect.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Weights are computed in chunks of rows so that memory stays bounded on
+ * large parts (ML-1M's train part has a million examples). */
+#define CHUNK 16384
+
+typedef struct acc {
+    double sum, sq, min, max;
+} acc;
+
+static void acc_init(acc *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        a[i].sum = a[i].sq = 0;
+        a[i].min = INFINITY;
+        a[i].max = -INFINITY;
+    }
+}
+
+static void acc_add(acc *a, const float *w, int f)
+{
+    for (int i = 0; i < f; i++) {
+        double v = w[i];
+        a[i].sum += v;
+        a[i].sq += v * v;
+        a[i].min = fmin(a[i].min, v);
+        a[i].max = fmax(a[i].max, v);
+    }
+}
+
+/* Population statistics of n rows into st (feature order), with the
+ * suppressed flag of the rule over the means. */
+static void acc_finish(const acc *a, int f, int64_t n, const char **names,
+                       tt_weight_stat *st)
+{
+    double mean[TT_MAX_FIELDS] = { 0 };
+    int supp[TT_MAX_FIELDS] = { 0 };
+    for (int i = 0; i < f; i++) {
+        st[i].feature = names[i];
+        if (n <= 0) {
+            st[i].mean = st[i].std = st[i].min = st[i].max = NAN;
+            mean[i] = 0;
+            continue;
+        }
+        st[i].mean = a[i].sum / n;
+        double var = a[i].sq / n - st[i].mean * st[i].mean;
+        st[i].std = var > 0 ? sqrt(var) : 0;
+        st[i].min = a[i].min;
+        st[i].max = a[i].max;
+        mean[i] = st[i].mean;
+    }
+    tt_inspect_suppressed(mean, f, supp);
+    for (int i = 0; i < f; i++)
+        st[i].suppressed = n > 0 && supp[i];
+}
+
+/* Rows of a side: the examples of a part (user side) or all items. */
+typedef struct rows_src {
+    int side;
+    const tt_examples *ex;
+    int64_t n;
+} rows_src;
+
+static int rows_open(tt_model *m, int side, const tt_dataset *d,
+                     const tt_split *sp, enum tt_part part, rows_src *r,
+                     tt_err *err)
+{
+    if (side != 0 && side != 1)
+        return tt_err_set(err, "tower side must be user (0) or item (1), not %d", side);
+    if ((int)part < TT_TRAIN || (int)part > TT_TEST)
+        return tt_err_set(err, "unknown split part %d", (int)part);
+    r->side = side;
+    r->ex = side ? NULL : &sp->part[part];
+    r->n = side ? d->n_items : sp->part[part].n;
+    if (r->n <= 0)
+        return tt_err_set(err, "model %s: the %s part has no examples",
+                          tt_model_get_def(m)->name, tt_part_name(part));
+    return 0;
+}
+
+/* The excitation weights of rows [s, s+R) into W (R, f). A chunk of a part
+ * is the same examples seen through shifted pointers. */
+static int rows_weights(tt_model *m, const tt_dataset *d, const rows_src *r,
+                        int64_t s, int64_t R, float *W, tt_err *err)
+{
+    if (r->side == 1) {
+        /* items come as one pass over all of them; the caller asks once */
+        return tt_model_senet_weights(m, 1, d, NULL, W, err);
+    }
+    const tt_examples *ex = r->ex;
+    tt_examples c = *ex;
+    c.n = R;
+    c.user = ex->user + s;
+    c.item = ex->item + s;
+    c.inter = ex->inter ? ex->inter + s : NULL;
+    c.hist = ex->hist ? ex->hist + s * ex->H : NULL;
+    c.hist_n = ex->hist_n ? ex->hist_n + s : NULL;
+    return tt_model_senet_weights(m, 0, d, &c, W, err);
+}
+
+/* Call fn for each row with its weights. */
+typedef void (*row_fn)(int64_t row, const float *w, int f, void *ud);
+
+static int for_each_row(tt_model *m, const tt_dataset *d, const rows_src *r,
+                        int f, row_fn fn, void *ud, tt_err *err)
+{
+    int64_t chunk = r->side ? r->n : TT_MIN(r->n, (int64_t)CHUNK);
+    float *W = tt_alloc((size_t)chunk * (size_t)f, sizeof(float), "excitation weights", err);
+    if (!W)
+        return -1;
+    for (int64_t s = 0; s < r->n; s += chunk) {
+        int64_t R = TT_MIN(chunk, r->n - s);
+        if (rows_weights(m, d, r, s, R, W, err) != 0) {
+            free(W);
+            return -1;
+        }
+        for (int64_t b = 0; b < R; b++)
+            fn(s + b, W + b * f, f, ud);
+    }
+    free(W);
+    return 0;
+}
+
+static void add_all(int64_t row, const float *w, int f, void *ud)
+{
+    (void)row;
+    acc_add(ud, w, f);
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+    const tt_weight_stat *x = a, *y = b;
+    if (x->mean != y->mean)
+        return x->mean < y->mean ? 1 : -1;
+    return strcmp(x->feature, y->feature);
+}
+
+int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
+                       const tt_split *sp, enum tt_part part,
+                       tt_weight_stat *out, int max_out, tt_err *err)
+{
+    const char *names[TT_MAX_FIELDS];
+    if (side != 0 && side != 1)
+        return tt_err_set(err, "tower side must be user (0) or item (1), not %d", side);
+    int f = tt_model_senet_fields(m, side, names);
+    if (f <= 0)
+        return 0;
+    rows_src r;
+    if (rows_open(m, side, d, sp, part, &r, err) != 0)
+        return -1;
+    acc a[TT_MAX_FIELDS];
+    acc_init(a, f);
+    if (for_each_row(m, d, &r, f, add_all, a, err) != 0)
+        return -1;
+    tt_weight_stat st[TT_MAX_FIELDS];
+    acc_finish(a, f, r.n, names, st);
+    qsort(st, (size_t)f, sizeof *st, cmp_stat);
+    for (int i = 0; i < f && i < max_out; i++)
+        out[i] = st[i];
+    return f;
+}
+
+/* ---- by groups ------------------------------------------------------------- */
+
+/* How each row maps to groups: a categorical id column read through the
+ * user, the target item or the interaction of the row; a set column (a row in
+ * each of its values' groups); or a precomputed group per user / item
+ * (activity deciles). */
+typedef struct grouping {
+    const tt_feature *ft;
+    int via;                 /* 0 user, 1 item, 2 interaction */
+    const int32_t *pre;      /* activity: group per user (side 0) or item (side 1) */
+    int n_groups;
+    acc *a;                  /* (n_groups, f) */
+    int64_t *count;          /* (n_groups) */
+    const rows_src *r;
+} grouping;
+
+static void add_group(grouping *g, int grp, const float *w, int f)
+{
+    if (grp < 0 || grp >= g->n_groups)
+        return;
+    acc_add(g->a + (size_t)grp * f, w, f);
+    g->count[grp]++;
+}
+
+static void add_by(int64_t row, const float *w, int f, void *ud)
+{
+    grouping *g = ud;
+    const rows_src *r = g->r;
+    int64_t key;   /* the user, item or interaction the group is read from */
+    if (r->side == 1)
+        key = row;
+    else if (g->pre || g->via == 0)
+        key = r->ex->user[row];
+    else if (g->via == 1)
+        key = r->ex->item[row];
+    else
+        key = r->ex->inter[row];
+    if (g->pre) {
+        add_group(g, g->pre[key], w, f);
+        return;
+    }
+    const tt_feature *ft = g->ft;
+    if (key < 0 || key >= ft->n_rows)
+        return;
+    if (ft->kind == TT_SET) {
+        for (int64_t k = ft->off[key]; k < ft->off[key + 1]; k++)
+            add_group(g, ft->vals[k], w, f);
+        if (ft->off[key] == ft->off[key + 1])
+            add_group(g, 0, w, f);   /* no value: "<unk>" */
+    } else {
+        add_group(g, ft->ids[key], w, f);
+    }
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Activity deciles: users (side 0) ranked by their training interactions, or
+ * items (side 1) by their training count, cut into ten groups of equal size
+ * by rank (ties by index); labels give each decile's range. Only the users
+ * present in the part are ranked, so the deciles are of the population the
+ * statistics are over. */
+static int activity_groups(const tt_dataset *d, const tt_split *sp,
+                           const rows_src *r, int32_t **pre_out,
+                           char **labels, tt_err *err)
+{
+    int64_t n_keys = r->side ? d->n_items : d->n_users;
+    int32_t *pre = tt_alloc((size_t)n_keys, sizeof *pre, "activity groups", err);
+    int64_t *act = tt_alloc((size_t)n_keys, sizeof *act, "activity", err);
+    int64_t *key = tt_alloc((size_t)n_keys, sizeof *key, "activity ranks", err);
+    if (!pre || !act || !key) {
+        free(pre);
+        free(act);
+        free(key);
+        return -1;
+    }
+    int64_t n = 0;
+    for (int64_t u = 0; u < n_keys; u++)
+        pre[u] = -1;
+    if (r->side) {
+        for (int64_t i = 0; i < n_keys; i++)
+            key[n++] = i;
+    } else {
+        for (int64_t j = 0; j < r->ex->n; j++) {
+            int32_t u = r->ex->user[j];
+            if (pre[u] == -1) {
+                pre[u] = -2;   /* seen */
+                key[n++] = u;
+            }
+        }
+    }
+    for (int64_t i = 0; i < n_keys; i++)
+        act[i] = r->side ? sp->item_freq[i]
+                         : sp->off[TT_TRAIN][i + 1] - sp->off[TT_TRAIN][i];
+    /* sort keys by (activity, index): pack into one 64-bit value */
+    for (int64_t i = 0; i < n; i++)
+        key[i] = (act[key[i]] << 32) | key[i];
+    qsort(key, (size_t)n, sizeof *key, cmp_i64);
+    int n_groups = (int)TT_MIN((int64_t)10, n);
+    for (int g = 0; g < n_groups; g++) {
+        int64_t lo = g * n / n_groups, hi = (g + 1) * n / n_groups;
+        for (int64_t i = lo; i < hi; i++)
+            pre[key[i] & 0xffffffff] = g;
+        char buf[96];
+        snprintf(buf, sizeof buf, "decile %d (%lld-%lld train interactions)", g + 1,
+                 (long long)(key[lo] >> 32), (long long)(key[hi - 1] >> 32));
+        labels[g] = tt_strdup(buf);
+        if (!labels[g]) {
+            for (int k = 0; k < g; k++)
+                free(labels[k]);
+            free(pre);
+            free(act);
+            free(key);
+            return tt_err_set(err, "out of memory for group labels");
+        }
+    }
+    free(act);
+    free(key);
+    *pre_out = pre;
+    return n_groups;
+}
+
+void tt_weight_groups_free(tt_weight_groups *g)
+{
+    if (!g)
+        return;
+    if (g->labels)
+        for (int i = 0; i < g->n_groups; i++)
+            free(g->labels[i]);
+    free(g->labels);
+    free(g->count);
+    free(g->stat);
+    memset(g, 0, sizeof *g);
+}
+
+int tt_inspect_weights_by(tt_model *m, int side, const tt_dataset *d,
+                          const tt_split *sp, enum tt_part part,
+                          const char *by, tt_weight_groups *out, tt_err *err)
+{
+    const char *names[TT_MAX_FIELDS];
+    memset(out, 0, sizeof *out);
+    if (side != 0 && side != 1)
+        return tt_err_set(err, "tower side must be user (0) or item (1), not %d", side);
+    int f = tt_model_senet_fields(m, side, names);
+    if (f <= 0)
+        return tt_err_set(err, "model %s: the %s tower has no SENet stage",
+                          tt_model_get_def(m)->name, side ? "item" : "user");
+    rows_src r;
+    if (rows_open(m, side, d, sp, part, &r, err) != 0)
+        return -1;
+    grouping g;
+    memset(&g, 0, sizeof g);
+    g.r = &r;
+    char *act_labels[10] = { 0 };
+    int32_t *pre = NULL;
+    if (by && !strcmp(by, "activity")) {
+        int n = activity_groups(d, sp, &r, &pre, act_labels, err);
+        if (n < 0)
+            return -1;
+        g.pre = pre;
+        g.n_groups = n;
+    } else {
+        int fi = by ? tt_dataset_find(d, by) : -1;
+        if (fi < 0)
+            return tt_err_set(err, "by=%s: no such feature (a categorical feature, or 'activity')",
+                              by ? by : "");
+        const tt_feature *ft = &d->feat[fi];
+        if (ft->kind == TT_SEQ)
+            return tt_err_set(err, "by=%s: a sequence feature has no groups; use a categorical feature or 'activity'", by);
+        if (ft->kind == TT_SET && !ft->off)
+            return tt_err_set(err, "by=%s: the set feature has no values", by);
+        if (ft->kind != TT_SET && !ft->ids)
+            return tt_err_set(err, "by=%s: the feature has no values", by);
+        if (side == 1 && ft->side != TT_ITEM)
+            return tt_err_set(err, "by=%s: a %s feature cannot group items", by,
+                              tt_side_name(ft->side));
+        g.ft = ft;
+        g.via = ft->side == TT_ITEM ? 1 : ft->side == TT_CTX ? 2 : 0;
+        if (g.via == 2 && !r.ex->inter)
+            return tt_err_set(err, "by=%s: the examples carry no interaction rows", by);
+        g.n_groups = ft->card;
+    }
+    int rc = -1;
+    g.a = tt_alloc((size_t)g.n_groups * (size_t)f, sizeof *g.a, "group statistics", err);
+    g.count = tt_alloc((size_t)g.n_groups, sizeof *g.count, "group counts", err);
+    if (!g.a || !g.count)
+        goto done;
+    acc_init(g.a, g.n_groups * f);
+    if (for_each_row(m, d, &r, f, add_by, &g, err) != 0)
+        goto done;
+    /* keep the groups that have rows, in id (or decile) order */
+    int n_out = 0;
+    for (int k = 0; k < g.n_groups; k++)
+        n_out += g.count[k] > 0;
+    out->n_feat = f;
+    out->labels = tt_alloc((size_t)TT_MAX(n_out, 1), sizeof *out->labels, "group labels", err);
+    out->count = tt_alloc((size_t)TT_MAX(n_out, 1), sizeof *out->count, "group counts", err);
+    out->stat = tt_alloc((size_t)TT_MAX(n_out, 1) * (size_t)f, sizeof *out->stat, "group statistics", err);
+    if (!out->labels || !out->count || !out->stat) {
+        tt_weight_groups_free(out);
+        goto done;
+    }
+    for (int k = 0, o = 0; k < g.n_groups; k++) {
+        if (!g.count[k])
+            continue;
+        char buf[160];
+        const char *lab = buf;
+        if (g.pre)
+            lab = act_labels[k];
+        else if (g.ft->vocab && g.ft->vocab[k])
+            lab = g.ft->vocab[k];
+        else
+            snprintf(buf, sizeof buf, "%s=%d", g.ft->name, k);
+        out->labels[o] = tt_strdup(lab);
+        if (!out->labels[o]) {
+            out->n_groups = o;
+            tt_weight_groups_free(out);
+            tt_err_set(err, "out of memory for group labels");
+            goto done;
+        }
+        out->count[o] = g.count[k];
+        acc_finish(g.a + (size_t)k * f, f, g.count[k], names, out->stat + (size_t)o * f);
+        o++;
+        out->n_groups = o;
+    }
+    rc = out->n_groups;
+done:
+    for (int k = 0; k < 10; k++)
+        free(act_labels[k]);
+    free(pre);
+    free(g.a);
+    free(g.count);
+    return rc;
+}
+
+/* ---- ablation -------------------------------------------------------------- */
+
+/* Queries and items encoded with the current ablation, then evaluated. */
+static int encode_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                       enum tt_part part, const int *ks, int n_k, float *Q,
+                       float *V, tt_metrics *out, tt_err *err)
+{
+    int D = tt_model_dim(m);
+    if (tt_model_encode_items(m, d, V, err) != 0)
+        return -1;
+    if (tt_model_encode_queries(m, d, &sp->part[part], Q, err) != 0)
+        return -1;
+    return tt_eval(Q, V, d->n_items, D, sp, part, ks, n_k, out, err);
+}
+
+/* Is dataset feature fi one of the model's fields? Sequences and context go
+ * to the user tower, item features to the item tower (as tt_model resolves
+ * them); a tower with no field list takes every feature of its side. */
+static int model_uses(const tt_model *m, const tt_dataset *d, int fi)
+{
+    const tt_feature *ft = &d->feat[fi];
+    int side = ft->kind == TT_SEQ ? 0 : ft->side == TT_ITEM ? 1 : 0;
+    const tt_tower_def *t = tt_model_get_tower(m, side);
+    if (!t)
+        return 0;
+    if (t->n_fields == 0)
+        return 1;
+    for (int j = 0; j < t->n_fields; j++)
+        if (!strcmp(t->fields[j], ft->name))
+            return 1;
+    return 0;
+}
+
+int tt_inspect_ablate(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                      enum tt_part part, int feat, enum tt_ablate_mode mode,
+                      uint64_t seed, const int *ks, int n_k,
+                      tt_metrics *base, tt_metrics *ablated, tt_err *err)
+{
+    const tt_model_def *md = tt_model_get_def(m);
+    if (md->kind == TT_MODEL_POP)
+        return tt_err_set(err, "model %s is a popularity model: it uses no feature", md->name);
+    if (feat < 0 || feat >= d->n_feat)
+        return tt_err_set(err, "ablate: feature index %d out of range", feat);
+    if (!model_uses(m, d, feat))
+        return tt_err_set(err, "model %s does not use feature '%s'", md->name, d->feat[feat].name);
+    if ((int)part < TT_TRAIN || (int)part > TT_TEST || sp->part[part].n <= 0)
+        return tt_err_set(err, "model %s: the %s part has no examples", md->name,
+                          (int)part >= TT_TRAIN && (int)part <= TT_TEST ? tt_part_name(part) : "?");
+    if (mode != TT_ABLATE_ZERO && mode != TT_ABLATE_SHUFFLE)
+        return tt_err_set(err, "ablate: unknown mode %d", (int)mode);
+    int D = tt_model_dim(m);
+    float *V = tt_alloc((size_t)d->n_items * (size_t)D, sizeof(float), "item vectors", err);
+    float *Q = V ? tt_alloc((size_t)sp->part[part].n * (size_t)D, sizeof(float),
+                            "query vectors", err) : NULL;
+    int rc = -1;
+    if (!V || !Q)
+        goto done;
+    tt_model_set_ablation(m, -1, TT_ABLATE_ZERO, 0);
+    if (encode_eval(m, d, sp, part, ks, n_k, Q, V, base, err) != 0)
+        goto done;
+    tt_model_set_ablation(m, feat, mode, seed);
+    if (encode_eval(m, d, sp, part, ks, n_k, Q, V, ablated, err) != 0)
+        goto done;
+    rc = 0;
+done:
+    tt_model_set_ablation(m, -1, TT_ABLATE_ZERO, 0);   /* never leave it on */
+    free(Q);
+    free(V);
+    return rc;
+}

@@ -1,0 +1,591 @@
+/* tt_tui_draw: the dashboard's panels. Each panel draws from the dashboard's
+ * copy of the snapshots into a rectangle it is given; the layout drops panels
+ * that do not fit, and every write is clipped to the screen. */
+#include "config.h"
+#include "tt_tui_draw.h"
+#include "tt_inspect.h"
+
+#ifdef HAVE_NCURSESW_CURSES_H
+#include <ncursesw/curses.h>
+#else
+#include <curses.h>
+#endif
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int s_utf8, s_color;
+
+/* Write at most w columns of s at (y, x), never outside the screen and never
+ * in the bottom-right cell (writing there would scroll some terminals).
+ * Control bytes become '?', and so does any non-ASCII byte when the terminal
+ * is not UTF-8. Every character is taken as one column wide. */
+static int put(int y, int x, int w, const char *s)
+{
+    char buf[1024];
+    if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
+        return 0;
+    if (w > COLS - x)
+        w = COLS - x;
+    if (y == LINES - 1 && x + w >= COLS)
+        w = COLS - 1 - x;
+    int cols = 0;
+    size_t b = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u && cols < w && b + 4 < sizeof buf) {
+        if (*u < 0x20 || *u == 0x7f || (*u >= 0x80 && !s_utf8)) {
+            buf[b++] = '?';
+            u++;
+        } else {
+            buf[b++] = (char)*u++;
+            while (s_utf8 && (*u & 0xC0) == 0x80 && b + 1 < sizeof buf)
+                buf[b++] = (char)*u++;
+        }
+        cols++;
+    }
+    if (b > 0)
+        mvaddnstr(y, x, buf, (int)b);
+    return cols;
+}
+
+/* A full-width bar (header, panel titles): reverse video, or coloured. */
+static void bar_row(int y, int x, int w, int pair, const char *s)
+{
+    if (y < 0 || y >= LINES || w <= 0)
+        return;
+    attr_t a = s_color ? COLOR_PAIR(pair) : A_REVERSE;
+    attron(a);
+    char blank[512];
+    int n = TT_MIN(w, (int)sizeof blank - 1);
+    memset(blank, ' ', (size_t)n);
+    blank[n] = 0;
+    put(y, x, w, blank);
+    put(y, x, w, s);
+    attroff(a);
+}
+
+static const char *fmt_time(double sec, char *buf, size_t n)
+{
+    if (!(sec >= 0) || sec > 1e7) {
+        snprintf(buf, n, "--");
+        return buf;
+    }
+    long s = (long)(sec + 0.5);
+    if (s >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+static const char *fmt_rate(double r, char *buf, size_t n)
+{
+    if (r >= 1e6)
+        snprintf(buf, n, "%.1fM", r / 1e6);
+    else if (r >= 1e4)
+        snprintf(buf, n, "%.1fk", r / 1e3);
+    else
+        snprintf(buf, n, "%.0f", r > 0 ? r : 0);
+    return buf;
+}
+
+static void draw_header(const tt_tui *t, int w)
+{
+    const tt_snapshot *s = &t->snap;
+    char line[512], a[32], b[32], c[32];
+    if (!t->have_snap)
+        snprintf(line, sizeof line, " ttlab | waiting for training to start");
+    else
+        snprintf(line, sizeof line,
+                 " ttlab | model %s | epoch %d/%d | batch %lld/%lld | %s ex/s"
+                 " | elapsed %s | ETA %s",
+                 t->model, s->epoch, s->epochs, (long long)s->batch,
+                 (long long)s->batches, fmt_rate(s->ex_per_s, a, sizeof a),
+                 fmt_time(s->elapsed, b, sizeof b), fmt_time(s->eta, c, sizeof c));
+    bar_row(0, 0, w, TT_C_HEAD, line);
+    if (t->paused && w > 12) {
+        attron(A_BOLD | (s_color ? COLOR_PAIR(TT_C_HEAD) : A_REVERSE));
+        put(0, w - 10, 10, " [PAUSED] ");
+        attroff(A_BOLD | (s_color ? COLOR_PAIR(TT_C_HEAD) : A_REVERSE));
+    }
+}
+
+static void draw_status(const tt_tui *t, int y, int w, int sigint)
+{
+    const char *keys = t->paused
+        ? " PAUSED: p resume  s stop  w weights  g gnuplot  ? help"
+        : " p pause  s stop  w weights  g gnuplot  ? help";
+    if (t->stopping || sigint)
+        keys = " stopping after this batch (the model is kept)...";
+    move(y, 0);
+    clrtoeol();
+    attron(A_BOLD);
+    int used = put(y, 0, w, keys);
+    attroff(A_BOLD);
+    if (t->msg[0] && used + 3 < w)
+        put(y, used + 2, w - used - 2, t->msg);
+}
+
+/* ---- curves --------------------------------------------------------------- */
+
+#define GRID_W 400
+#define GRID_H 200
+static unsigned char g_cell[GRID_H][GRID_W];   /* braille masks or ASCII chars */
+static unsigned char g_pair[GRID_H][GRID_W];
+
+static void fmt_axis(double v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%7.4g", v);
+}
+
+/* The loss history as a line: braille dots (2x4 per cell) on a UTF-8
+ * terminal, '*' otherwise. Values are averaged per dot column. */
+static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
+{
+    char title[256];
+    const tt_snapshot *s = &t->snap;
+    if (t->have_snap)
+        snprintf(title, sizeof title, " loss (smoothed) %.4g  batch %.4g  step %lld",
+                 s->loss_smooth, s->loss, (long long)s->step);
+    else
+        snprintf(title, sizeof title, " training loss (smoothed)");
+    bar_row(y, x, w, TT_C_TITLE, title);
+    int ph = TT_MIN(h - 1, GRID_H), pw = TT_MIN(w - 9, GRID_W);
+    const tt_hist *hi = &t->loss;
+    if (ph < 1 || pw < 2)
+        return;
+    if (hi->n < 2) {
+        put(y + 1, x + 1, w - 1, "waiting for batches...");
+        return;
+    }
+    double lo = INFINITY, up = -INFINITY;
+    for (int i = 0; i < hi->n; i++)
+        if (isfinite(hi->v[i])) {
+            lo = fmin(lo, hi->v[i]);
+            up = fmax(up, hi->v[i]);
+        }
+    if (!isfinite(lo)) {
+        put(y + 1, x + 1, w - 1, "no finite loss yet");
+        return;
+    }
+    if (up - lo < 1e-12) {
+        up += 0.5;
+        lo -= 0.5;
+    }
+    int sx = s_utf8 ? 2 : 1, sy = s_utf8 ? 4 : 1;
+    int cols = pw * sx, rows = ph * sy;
+    memset(g_cell, 0, sizeof g_cell);
+    int prev = -1;
+    for (int c = 0; c < cols; c++) {
+        int i0 = (int)((long)c * hi->n / cols), i1 = (int)((long)(c + 1) * hi->n / cols);
+        if (i1 <= i0)
+            i1 = i0 + 1;
+        double acc = 0;
+        int k = 0;
+        for (int i = i0; i < i1 && i < hi->n; i++)
+            if (isfinite(hi->v[i])) {
+                acc += hi->v[i];
+                k++;
+            }
+        if (!k) {
+            prev = -1;
+            continue;
+        }
+        int r = (int)lround((up - acc / k) / (up - lo) * (rows - 1));
+        r = TT_MAX(0, TT_MIN(rows - 1, r));
+        int a = prev < 0 ? r : prev, b = r;
+        if (a > b) {
+            int tmp = a;
+            a = b;
+            b = tmp;
+        }
+        for (int rr = a; rr <= b; rr++) {
+            if (s_utf8) {
+                static const unsigned char bit[2][4] = {
+                    { 0x01, 0x02, 0x04, 0x40 }, { 0x08, 0x10, 0x20, 0x80 } };
+                g_cell[rr / 4][c / 2] |= bit[c % 2][rr % 4];
+            } else {
+                g_cell[rr][c] = '*';
+            }
+        }
+        prev = r;
+    }
+    char line[GRID_W * 3 + 16], lab[32];
+    for (int r = 0; r < ph; r++) {
+        lab[0] = 0;
+        if (r == 0)
+            fmt_axis(up, lab, sizeof lab);
+        else if (r == ph - 1)
+            fmt_axis(lo, lab, sizeof lab);
+        else if (ph >= 5 && r == ph / 2)
+            fmt_axis(up - (up - lo) * r / (ph - 1), lab, sizeof lab);
+        put(y + 1 + r, x, 8, lab);
+        put(y + 1 + r, x + 7, 1, "|");
+        size_t b = 0;
+        for (int c = 0; c < pw; c++) {
+            unsigned char m = g_cell[r][c];
+            if (!m) {
+                line[b++] = ' ';
+            } else if (s_utf8) {   /* U+2800 + mask */
+                line[b++] = (char)0xE2;
+                line[b++] = (char)(0xA0 | (m >> 6));
+                line[b++] = (char)(0x80 | (m & 0x3F));
+            } else {
+                line[b++] = (char)m;
+            }
+        }
+        line[b] = 0;
+        if (s_color)
+            attron(COLOR_PAIR(TT_C_CURVE));
+        put(y + 1 + r, x + 8, pw, line);
+        if (s_color)
+            attroff(COLOR_PAIR(TT_C_CURVE));
+    }
+}
+
+static const char k_marks[] = "ox+#@%&=";
+
+/* Valid Recall@20 per epoch: the live model ('*') over every earlier model of
+ * the session (one marker each), points joined by dots. */
+static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
+{
+    const tt_snapshot *s = &t->snap;
+    int n_live = t->have_snap ? TT_MIN(s->n_done, TT_SNAP_MAX_EPOCHS) : 0;
+    int n_ser = 1 + t->n_past;
+    char title[128];
+    double last = -1;
+    for (int e = 0; e < n_live; e++)
+        if (s->valid_recall20[e] >= 0)
+            last = s->valid_recall20[e];
+    if (last >= 0)
+        snprintf(title, sizeof title, " valid Recall@20 per epoch  now %.4f  best epoch %d",
+                 last, s->best_epoch);
+    else
+        snprintf(title, sizeof title, " valid Recall@20 per epoch");
+    bar_row(y, x, w, TT_C_TITLE, title);
+    /* legend */
+    int lx = x + 1;
+    for (int i = 0; i < n_ser && lx < x + w - 4; i++) {
+        char item[TT_NAME_MAX + 16];
+        if (i == 0)
+            snprintf(item, sizeof item, "* %s (now)", t->have_snap ? t->model : "?");
+        else
+            snprintf(item, sizeof item, "%c %s", k_marks[(i - 1) % 8], t->past[i - 1].name);
+        if (s_color)
+            attron(COLOR_PAIR(i == 0 ? TT_C_CURVE : TT_C_S0 + (i - 1) % 4));
+        lx += put(y + 1, lx, x + w - lx, item) + 2;
+        if (s_color)
+            attroff(COLOR_PAIR(i == 0 ? TT_C_CURVE : TT_C_S0 + (i - 1) % 4));
+    }
+    int ph = TT_MIN(h - 3, GRID_H), pw = TT_MIN(w - 9, GRID_W);
+    if (ph < 2 || pw < 4)
+        return;
+    int E = t->have_snap ? TT_MAX(s->epochs, n_live) : 1;
+    double ymax = 0;
+    for (int e = 0; e < n_live; e++)
+        ymax = fmax(ymax, s->valid_recall20[e]);
+    for (int i = 0; i < t->n_past; i++) {
+        E = TT_MAX(E, t->past[i].n);
+        for (int e = 0; e < t->past[i].n; e++)
+            if (isfinite(t->past[i].r[e]))
+                ymax = fmax(ymax, t->past[i].r[e]);
+    }
+    E = TT_MAX(E, 2);
+    ymax = ymax > 0 ? ymax * 1.1 : 0.1;
+    memset(g_cell, 0, sizeof g_cell);
+    memset(g_pair, 0, sizeof g_pair);
+    /* Earlier models first, so that the live one is drawn on top. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = n_ser - 1; i >= 0; i--) {
+            const double *v = i == 0 ? s->valid_recall20 : t->past[i - 1].r;
+            int n = i == 0 ? n_live : t->past[i - 1].n;
+            int pc = -1, pr = -1;
+            for (int e = 0; e < n; e++) {
+                if (!(v[e] >= 0) || !isfinite(v[e]))
+                    continue;
+                int c = (int)lround((double)e * (pw - 1) / (E - 1));
+                int r = (int)lround((ymax - v[e]) / ymax * (ph - 1));
+                c = TT_MAX(0, TT_MIN(pw - 1, c));
+                r = TT_MAX(0, TT_MIN(ph - 1, r));
+                unsigned char pair = (unsigned char)(i == 0 ? TT_C_CURVE : TT_C_S0 + (i - 1) % 4);
+                if (pass == 0 && pc >= 0) {   /* join with dots */
+                    for (int cc = pc + 1; cc < c; cc++) {
+                        int rr = (int)lround(pr + (double)(r - pr) * (cc - pc) / (c - pc));
+                        if (!g_cell[rr][cc]) {
+                            g_cell[rr][cc] = '.';
+                            g_pair[rr][cc] = pair;
+                        }
+                    }
+                }
+                if (pass == 1) {
+                    g_cell[r][c] = (unsigned char)(i == 0 ? '*' : k_marks[(i - 1) % 8]);
+                    g_pair[r][c] = pair;
+                }
+                pc = c;
+                pr = r;
+            }
+        }
+    char lab[32];
+    for (int r = 0; r < ph; r++) {
+        lab[0] = 0;
+        if (r == 0)
+            fmt_axis(ymax, lab, sizeof lab);
+        else if (r == ph - 1)
+            fmt_axis(0, lab, sizeof lab);
+        put(y + 2 + r, x, 8, lab);
+        put(y + 2 + r, x + 7, 1, "|");
+        for (int c = 0; c < pw; c++) {
+            if (!g_cell[r][c])
+                continue;
+            char ch[2] = { (char)g_cell[r][c], 0 };
+            if (s_color)
+                attron(COLOR_PAIR(g_pair[r][c]));
+            put(y + 2 + r, x + 8 + c, 1, ch);
+            if (s_color)
+                attroff(COLOR_PAIR(g_pair[r][c]));
+        }
+    }
+    char axis[64];
+    snprintf(axis, sizeof axis, "epoch 1..%d", E);
+    put(y + 2 + ph, x + 8, pw, axis);
+}
+
+/* ---- SENet ---------------------------------------------------------------- */
+
+static int senet_rows(const tt_tui *t)
+{
+    int rows = 0;
+    for (int side = 0; side < 2; side++)
+        if (t->snap.n_se[side] > 0)
+            rows += 1 + t->snap.n_se[side];
+    return rows;
+}
+
+static void sparkline(const tt_hist *h, int w, char *out, size_t cap)
+{
+    static const char *blocks[8] = { "\u2581", "\u2582", "\u2583", "\u2584",
+                                     "\u2585", "\u2586", "\u2587", "\u2588" };
+    static const char ascii[] = "_.,-=+*#";
+    size_t b = 0;
+    out[0] = 0;
+    if (h->n < 1 || w < 1)
+        return;
+    double lo = INFINITY, up = -INFINITY;
+    for (int i = 0; i < h->n; i++) {
+        lo = fmin(lo, h->v[i]);
+        up = fmax(up, h->v[i]);
+    }
+    /* at least 0.05 of range, so that jitter does not look like a trend */
+    if (up - lo < 0.05) {
+        double mid = 0.5 * (up + lo);
+        lo = mid - 0.025;
+        up = mid + 0.025;
+    }
+    int n = TT_MIN(w, h->n);
+    for (int c = 0; c < n && b + 4 < cap; c++) {
+        int i0 = (int)((long)c * h->n / n), i1 = (int)((long)(c + 1) * h->n / n);
+        double acc = 0;
+        int k = 0;
+        for (int i = i0; i < TT_MAX(i1, i0 + 1) && i < h->n; i++, k++)
+            acc += h->v[i];
+        int lvl = (int)lround((acc / k - lo) / (up - lo) * 7);
+        lvl = TT_MAX(0, TT_MIN(7, lvl));
+        if (s_utf8) {
+            memcpy(out + b, blocks[lvl], 3);
+            b += 3;
+        } else {
+            out[b++] = ascii[lvl];
+        }
+    }
+    out[b] = 0;
+}
+
+/* One row per feature: name, bar of the current mean weight, value,
+ * sparkline of its history, and "S" when suppressed (tt_inspect's rule). */
+static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
+{
+    bar_row(y, x, w, TT_C_TITLE, " SENet excitation weights (running mean)  S = suppressed");
+    int row = y + 1, end = y + h;
+    int nw = 4;
+    for (int side = 0; side < 2; side++)
+        for (int f = 0; f < t->snap.n_se[side]; f++)
+            nw = TT_MAX(nw, (int)strlen(t->se_name[side][f]));
+    nw = TT_MIN(nw, TT_MAX(6, w / 4));
+    int rest = w - nw - 1 - 1 - 5 - 1 - 2 - 1;   /* gaps, "0.00 ", " S" */
+    int bw = rest, sw = 0;
+    if (rest >= 16) {
+        bw = rest / 2;
+        sw = TT_MIN(rest - bw, 40);
+        bw = rest - sw;
+        bw = TT_MIN(bw, 40);
+    }
+    if (bw < 3)
+        bw = 0;
+    for (int side = 0; side < 2 && row < end; side++) {
+        int n = t->snap.n_se[side];
+        if (n <= 0)
+            continue;
+        double mean[TT_MAX_FIELDS], scale = 1;
+        int supp[TT_MAX_FIELDS];
+        for (int f = 0; f < n; f++) {
+            mean[f] = t->snap.se_mean[side][f];
+            if (isfinite(mean[f]))
+                scale = fmax(scale, mean[f]);   /* relu gates exceed 1 */
+        }
+        tt_inspect_suppressed(mean, n, supp);
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s tower", side ? "item" : "user");
+        attron(A_BOLD);
+        if (row == end - 1) {   /* a title with no room for its fields */
+            attroff(A_BOLD);
+            char more[64];
+            snprintf(more, sizeof more, "... %d more (enlarge the window)", n);
+            put(row++, x + 2, w - 2, more);
+            return;
+        }
+        put(row++, x + 1, w - 1, sub);
+        attroff(A_BOLD);
+        for (int f = 0; f < n; f++) {
+            if (row >= end)
+                break;
+            /* rows still wanted after this one: the rest of this side, and
+             * the other side's title and fields */
+            int after = n - f - 1, fields_left = n - f;
+            if (side == 0 && t->snap.n_se[1] > 0) {
+                after += 1 + t->snap.n_se[1];
+                fields_left += t->snap.n_se[1];
+            }
+            if (row == end - 1 && after > 0) {
+                char more[64];
+                snprintf(more, sizeof more, "... %d more (enlarge the window)", fields_left);
+                put(row++, x + 2, w - 2, more);
+                return;
+            }
+            char buf[512];
+            int cx = x + 1;
+            if (supp[f] && s_color)
+                attron(COLOR_PAIR(TT_C_SUPP));
+            put(row, cx, nw, t->se_name[side][f]);
+            if (supp[f] && s_color)
+                attroff(COLOR_PAIR(TT_C_SUPP));
+            cx += nw + 1;
+            if (bw > 0) {
+                double frac = isfinite(mean[f]) ? fmax(0, mean[f]) / scale : 0;
+                int eighths = (int)lround(frac * bw * 8);
+                size_t b = 0;
+                for (int c = 0; c < bw && b + 4 < sizeof buf; c++) {
+                    int e = TT_MAX(0, TT_MIN(8, eighths - c * 8));
+                    if (s_utf8) {
+                        static const char *part[9] = { "\u00b7", "\u258f", "\u258e", "\u258d",
+                            "\u258c", "\u258b", "\u258a", "\u2589", "\u2588" };
+                        size_t l = strlen(part[e]);
+                        memcpy(buf + b, part[e], l);
+                        b += l;
+                    } else {
+                        buf[b++] = e >= 4 ? '#' : '.';
+                    }
+                }
+                buf[b] = 0;
+                attron(s_color ? COLOR_PAIR(supp[f] ? TT_C_SUPP : TT_C_BAR) : 0);
+                put(row, cx, bw, buf);
+                attroff(s_color ? COLOR_PAIR(supp[f] ? TT_C_SUPP : TT_C_BAR) : 0);
+                cx += bw + 1;
+            }
+            snprintf(buf, sizeof buf, "%4.2f", mean[f]);
+            put(row, cx, 5, buf);
+            cx += 5;
+            if (sw > 0) {
+                sparkline(&t->se_hist[side][f], sw, buf, sizeof buf);
+                put(row, cx, sw, buf);
+                cx += sw + 1;
+            }
+            if (supp[f]) {
+                attron(A_BOLD);
+                put(row, cx, x + w - cx, "S");
+                attroff(A_BOLD);
+            }
+            row++;
+        }
+    }
+}
+
+static void draw_help(int y, int h, int w)
+{
+    static const char *lines[] = {
+        " keys",
+        "   p      pause / resume training (the process waits in the dashboard)",
+        "   s      stop after this batch; the model keeps what it has learnt",
+        "   w      show / hide the SENet weights panel",
+        "   g      open / close a live gnuplot window of the loss",
+        "   ?      this help (any of ? h Esc closes it)",
+        "   Ctrl-C same as s; a second Ctrl-C quits at once",
+        "",
+        " panels",
+        "   loss: exponential moving average of the batch loss, whole run",
+        "   Recall@20: valid, per epoch; '*' this model, others earlier ones",
+        "   SENet: mean excitation weight per feature; sparkline = its history;",
+        "   S = suppressed: mean < 0.5 x the median of the tower's features",
+    };
+    for (int i = 0; i < (int)TT_ARRAY_LEN(lines) && i < h; i++)
+        put(y + i, 0, w, lines[i]);
+}
+
+void tui_draw(const tt_tui *t, int sigint)
+{
+    s_utf8 = t->utf8;
+    s_color = t->color;
+    erase();
+    int H = LINES, W = COLS;
+    if (H < 1 || W < 1) {
+        refresh();
+        return;
+    }
+    draw_header(t, W);
+    if (H >= 2)
+        draw_status(t, H - 1, W, sigint);
+    int top = 1, bh = H - 2;
+    if (bh < 1) {
+        refresh();
+        return;
+    }
+    if (t->show_help) {
+        draw_help(top, bh, W);
+        refresh();
+        return;
+    }
+    /* Layout: the SENet panel on the right when wide, else at the bottom;
+     * the loss and recall curves share what is left, side by side when wide,
+     * stacked when tall, recall dropped first, then any panel too small. */
+    int se_rows = senet_rows(t);
+    int show_se = t->show_w && se_rows > 0;
+    int cy = top, cx = 0, ch = bh, cw = W;
+    if (show_se) {
+        int se_h = se_rows + 1;
+        if (W >= 100) {
+            int se_w = TT_MIN(W / 2, 64);
+            draw_senet(t, top, W - se_w, bh, se_w);
+            cw = W - se_w - 1;
+        } else {
+            int keep = bh >= 14 ? 8 : bh >= 8 ? 4 : 0;   /* room for the loss */
+            int sh = TT_MIN(se_h, bh - keep);
+            if (sh >= 2 && W >= 24) {
+                draw_senet(t, top + bh - sh, 0, sh, W);
+                ch = bh - sh;
+            }
+        }
+    }
+    if (ch >= 3 && cw >= 20) {
+        if (cw >= 90 && ch >= 6) {
+            int lw = cw * 3 / 5;
+            draw_loss(t, cy, cx, ch, lw - 1);
+            draw_recall(t, cy, cx + lw, ch, cw - lw);
+        } else if (ch >= 12) {
+            int lh = ch - ch * 2 / 5;
+            draw_loss(t, cy, cx, lh, cw);
+            draw_recall(t, cy + lh, cx, ch - lh, cw);
+        } else {
+            draw_loss(t, cy, cx, ch, cw);
+        }
+    }
+    refresh();
+}

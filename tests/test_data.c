@@ -1,0 +1,559 @@
+/* test_data: every loader on its hand-written fixtures, every bad input with
+ * its file:line message, and load atomicity. */
+#include "tt_dataset.h"
+#include "tt_check.h"
+
+#include <math.h>
+
+static const tt_feature *feat(const tt_dataset *d, const char *name)
+{
+    int f = tt_dataset_find(d, name);
+    CHECK(f >= 0, "no feature %s", name);
+    return f >= 0 ? &d->feat[f] : NULL;
+}
+
+/* Label of row r's value of a CAT/NUM feature. */
+static const char *label(const tt_dataset *d, const char *name, int64_t r)
+{
+    const tt_feature *f = feat(d, name);
+    return f ? f->vocab[f->ids[r]] : "";
+}
+
+/* Row r's set as "a,b,c". */
+static const char *set_str(const tt_dataset *d, const char *name, int64_t r)
+{
+    static char buf[512];
+    const tt_feature *f = feat(d, name);
+    buf[0] = 0;
+    if (!f)
+        return buf;
+    for (int64_t k = f->off[r]; k < f->off[r + 1]; k++) {
+        if (k > f->off[r])
+            strcat(buf, ",");
+        strcat(buf, f->vocab[f->vals[k]]);
+    }
+    return buf;
+}
+
+static void test_ml100k_tiny(void)
+{
+    tt_dataset d;
+    tt_err err;
+    memset(&d, 0, sizeof d);
+    if (tt_load_movielens(fixture("ml100k-tiny"), &d, &err)) {
+        CHECK(0, "load: %s", err.msg);
+        return;
+    }
+    CHECK_STR(d.name, "ml-100k");
+    CHECK(d.n_users == 5 && d.n_items == 6 && d.n_inter == 19, "%d %d %lld", d.n_users,
+          d.n_items, (long long)d.n_inter);
+    static const char *order[] = {"user_id", "age", "gender", "occupation", "zip3", "hist",
+                                  "item_id", "genres", "decade"};
+    CHECK(d.n_feat == 9, "%d features", d.n_feat);
+    for (int f = 0; f < 9 && f < d.n_feat; f++)
+        CHECK_STR(d.feat[f].name, order[f]);
+    /* Numeric id order: user 10 comes after 4, item 12 last. */
+    static const char *ukeys[] = {"1", "2", "3", "4", "10"};
+    static const char *ikeys[] = {"1", "2", "3", "4", "5", "12"};
+    for (int u = 0; u < 5; u++)
+        CHECK_STR(d.user_key[u], ukeys[u]);
+    for (int i = 0; i < 6; i++)
+        CHECK_STR(d.item_key[i], ikeys[i]);
+    CHECK_STR(d.item_title[2], "Caf\xc3\xa9 Imaginaire (1962)");
+    /* Ages 17, 30, 56, 25, 44 against edges 18, 25, 35, 45, 50, 56. */
+    static const int32_t age[] = {1, 3, 7, 3, 4};
+    const tt_feature *fa = feat(&d, "age");
+    CHECK(fa->card == 8 && fa->kind == TT_NUM && fa->n_edges == 6, "age card %d", fa->card);
+    for (int u = 0; u < 5; u++)
+        CHECK(fa->ids[u] == age[u], "user %d age id %d", u, fa->ids[u]);
+    CHECK_STR(fa->vocab[1], "<18");
+    CHECK_STR(fa->vocab[2], "[18,25)");
+    CHECK_STR(fa->vocab[7], ">=56");
+    CHECK_STR(label(&d, "gender", 0), "F");
+    CHECK_STR(label(&d, "gender", 4), "M");
+    CHECK(feat(&d, "gender")->card == 3, "gender card");
+    CHECK_STR(label(&d, "occupation", 0), "student");
+    CHECK_STR(label(&d, "occupation", 4), "engineer");
+    CHECK(feat(&d, "occupation")->card == 5, "occupation card");
+    static const char *zip3[] = {"021", "941", "T8H", "021", "943"};
+    for (int u = 0; u < 5; u++)
+        CHECK_STR(label(&d, "zip3", u), zip3[u]);
+    CHECK(feat(&d, "zip3")->card == 5, "zip3 card %d", feat(&d, "zip3")->card);
+    CHECK(feat(&d, "zip3")->freq[1] == 2, "zip3 021 freq");
+    /* The 19 genres are the vocabulary whether used or not. */
+    CHECK(feat(&d, "genres")->card == 20, "genres card %d", feat(&d, "genres")->card);
+    CHECK_STR(set_str(&d, "genres", 0), "Action,Comedy");
+    CHECK_STR(set_str(&d, "genres", 3), "Action,Adventure,Sci-Fi,Thriller");
+    CHECK_STR(set_str(&d, "genres", 4), "unknown");
+    CHECK_STR(set_str(&d, "genres", 5), "Animation,Children's,Comedy");
+    static const char *dec[] = {"1990", "1980", "1960", "1990", "unknown", "1990"};
+    for (int i = 0; i < 6; i++)
+        CHECK_STR(label(&d, "decade", i), dec[i]);
+    CHECK(feat(&d, "decade")->card == 5, "decade card %d", feat(&d, "decade")->card);
+    /* Sorted by (user, time, item): user 1's two ratings at time 200 go item 2, item 3. */
+    static const int32_t iu[] = {0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4};
+    static const int32_t ii[] = {0, 1, 2, 3, 5, 0, 1, 4, 3, 5, 0, 3, 5, 0, 2, 3, 4, 0, 1};
+    for (int r = 0; r < 19; r++)
+        CHECK(d.iu[r] == iu[r] && d.ii[r] == ii[r], "row %d: %d %d", r, d.iu[r], d.ii[r]);
+    CHECK(d.it[1] == 200 && d.it[2] == 200, "times");
+    const tt_feature *h = feat(&d, "hist"), *id = feat(&d, "item_id");
+    CHECK(h->kind == TT_SEQ && h->card == 7 && d.feat[h->share].name == id->name, "hist");
+    CHECK(h->freq[1] == 5 && h->freq[6] == 3, "hist freq %lld %lld", (long long)h->freq[1],
+          (long long)h->freq[6]);
+    CHECK(id->ids[5] == 6 && feat(&d, "user_id")->ids[4] == 5, "id features");
+    CHECK(d.planted == NULL, "no planted");
+    tt_dataset_free(&d);
+}
+
+
+static void test_ml1m_tiny(void)
+{
+    tt_dataset d;
+    tt_err err;
+    memset(&d, 0, sizeof d);
+    if (tt_load_movielens(fixture("ml1m-tiny"), &d, &err)) {
+        CHECK(0, "load: %s", err.msg);
+        return;
+    }
+    CHECK_STR(d.name, "ml-1m");
+    CHECK(d.n_users == 4 && d.n_items == 4 && d.n_inter == 11, "%d %d %lld", d.n_users,
+          d.n_items, (long long)d.n_inter);
+    CHECK_STR(d.user_key[3], "5");
+    CHECK_STR(d.item_key[3], "10");
+    /* age codes 1, 56, 25, 45 fall into the protocol's buckets */
+    static const int32_t age[] = {1, 7, 3, 5};
+    for (int u = 0; u < 4; u++)
+        CHECK(feat(&d, "age")->ids[u] == age[u], "age %d", feat(&d, "age")->ids[u]);
+    CHECK_STR(label(&d, "gender", 0), "F");
+    CHECK_STR(label(&d, "occupation", 0), "K-12 student");
+    CHECK_STR(label(&d, "occupation", 1), "self-employed");
+    CHECK_STR(label(&d, "occupation", 3), "other");
+    CHECK_STR(label(&d, "zip3", 2), "551");
+    CHECK_STR(label(&d, "zip3", 3), "T8H");
+    CHECK(feat(&d, "genres")->card == 8, "genres card %d", feat(&d, "genres")->card);
+    CHECK_STR(set_str(&d, "genres", 0), "Animation,Children's,Comedy");
+    CHECK_STR(set_str(&d, "genres", 2), "Drama,Romance");
+    static const char *dec[] = {"1990", "1990", "unknown", "1970"};
+    for (int i = 0; i < 4; i++)
+        CHECK_STR(label(&d, "decade", i), dec[i]);
+    CHECK_STR(d.item_title[3], "L\xc3\xa9gende Fictive (1972)");
+    static const int32_t ii[] = {2, 0, 1, 3, 0, 1, 3, 2, 0, 1, 3};
+    for (int r = 0; r < 11; r++)
+        CHECK(d.ii[r] == ii[r], "row %d item %d", r, d.ii[r]);
+    tt_dataset_free(&d);
+}
+
+static void test_csv(void)
+{
+    tt_csv_opts o;
+    tt_dataset d;
+    tt_err err;
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture("csv/interactions.csv");
+    o.user_path = fixture("csv/users.csv");
+    o.item_path = fixture("csv/items.csv");
+    memset(&d, 0, sizeof d);
+    if (tt_load_csv(&o, &d, &err)) {
+        CHECK(0, "load: %s", err.msg);
+        return;
+    }
+    CHECK_STR(d.name, "interactions");
+    CHECK(d.n_users == 4 && d.n_items == 5 && d.n_inter == 9, "%d %d %lld", d.n_users,
+          d.n_items, (long long)d.n_inter);
+    static const char *order[] = {"user_id", "age", "city", "favourite genres", "hist",
+                                  "device", "hour", "labels", "item_id", "genres", "year",
+                                  "price"};
+    CHECK(d.n_feat == 12, "%d features", d.n_feat);
+    for (int f = 0; f < 12 && f < d.n_feat; f++)
+        CHECK_STR(d.feat[f].name, order[f]);
+    CHECK_STR(d.user_key[3], "u4");
+    CHECK_STR(d.item_key[4], "m5");
+    /* Times: ISO dates, date-times with Z / offset / space, and plain numbers. */
+    static const int64_t t[] = {1704067200, 1704184200, 1704499200, 1704153600, 1704283200,
+                                1704585600, 1704319200, 1704412800, 1704672000};
+    static const int32_t ii[] = {0, 1, 2, 0, 2, 3, 1, 3, 0};
+    for (int r = 0; r < 9; r++)
+        CHECK(d.it[r] == t[r] && d.ii[r] == ii[r], "row %d: t %lld item %d", r,
+              (long long)d.it[r], d.ii[r]);
+    /* Context columns went along with the sort. */
+    CHECK(feat(&d, "device")->side == TT_CTX && feat(&d, "device")->kind == TT_CAT, "device");
+    CHECK_STR(label(&d, "device", 1), "desktop");
+    CHECK_STR(label(&d, "device", 4), "tablet");
+    CHECK(feat(&d, "hour")->kind == TT_CAT && feat(&d, "hour")->card == 9, "hour: few values");
+    CHECK_STR(label(&d, "hour", 0), "9");
+    CHECK_STR(feat(&d, "hour")->vocab[1], "7"); /* numeric order */
+    CHECK_STR(feat(&d, "hour")->vocab[3], "10");
+    CHECK(feat(&d, "labels")->kind == TT_SET && feat(&d, "labels")->card == 4, "labels");
+    CHECK_STR(set_str(&d, "labels", 1), "new,promo");
+    CHECK_STR(set_str(&d, "labels", 3), "");
+    CHECK_STR(set_str(&d, "labels", 7), "promo,sale");
+    /* User file: quoted separators, UTF-8, "" escapes, a user without interactions. */
+    CHECK_STR(label(&d, "city", 0), "Paris, France");
+    CHECK_STR(label(&d, "city", 2), "Saint-\xc3\x89tienne");
+    CHECK(feat(&d, "age")->kind == TT_CAT, "age: 4 values stay categorical");
+    CHECK_STR(set_str(&d, "favourite genres", 0), "Comedy,Drama");
+    CHECK_STR(set_str(&d, "favourite genres", 3), "\"Art house\",Action");
+    /* Item file: titles are not a feature; a newline inside quotes; repeats in a set. */
+    CHECK(tt_dataset_find(&d, "title") < 0, "title is not a feature");
+    CHECK_STR(d.item_title[0], "The \"Quoted\" Film");
+    CHECK_STR(d.item_title[1], "Multi\r\nline title");
+    CHECK_STR(set_str(&d, "genres", 3), "Action,Comedy");
+    CHECK_STR(label(&d, "price", 2), "<unk>");
+    CHECK(feat(&d, "hist")->card == 6, "hist card");
+    tt_dataset_free(&d);
+
+    /* Overrides: hour numeric in 4 quantile buckets; only device as context. */
+    o.kinds = "hour:numeric";
+    o.num_buckets = 4;
+    o.user_path = o.item_path = NULL;
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        const tt_feature *h = feat(&d, "hour");
+        CHECK(h->kind == TT_NUM && h->n_edges == 3 && h->card == 5, "hour edges %d", h->n_edges);
+        CHECK(h->n_edges == 3 && h->edges[0] == 9 && h->edges[1] == 11 && h->edges[2] == 14,
+              "quantile edges");
+        static const int32_t hb[] = {2, 4, 4, 4, 1, 2, 2, 3, 3}; /* hours 9 14 18 22 7 10 9 13 11 */
+        for (int r = 0; r < 9; r++)
+            CHECK(h->ids[r] == hb[r], "row %d hour bucket %d", r, h->ids[r]);
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "kinds: %s", err.msg);
+    }
+    o.kinds = NULL;
+    o.context = "device";
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        CHECK(d.n_feat == 4 && tt_dataset_find(&d, "device") >= 0, "context=device: %d", d.n_feat);
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "context: %s", err.msg);
+    }
+    o.context = "";
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        CHECK(d.n_feat == 3, "context none: %d features", d.n_feat);
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "context none: %s", err.msg);
+    }
+
+    /* Tab separator, own column names, numeric keys ordered as numbers. */
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture("csv/interactions.tsv");
+    o.sep = '\t';
+    o.user_col = "uid";
+    o.item_col = "iid";
+    o.time_col = "ts";
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        CHECK(d.n_users == 2 && d.n_items == 3 && d.n_feat == 3, "tsv sizes");
+        CHECK_STR(d.user_key[1], "12");
+        static const int32_t ii[] = {0, 1, 2, 2};
+        for (int r = 0; r < 4; r++)
+            CHECK(d.ii[r] == ii[r], "tsv row %d item %d", r, d.ii[r]);
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "tsv: %s", err.msg);
+    }
+
+    /* No time column: file order. */
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture("csv/notime.csv");
+    o.sep = ';';
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        static const int64_t t[] = {1, 3, 0, 2};
+        static const int32_t ii[] = {0, 2, 1, 0};
+        for (int r = 0; r < 4; r++)
+            CHECK(d.it[r] == t[r] && d.ii[r] == ii[r], "notime row %d", r);
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "notime: %s", err.msg);
+    }
+
+    /* Many distinct numbers: inferred numeric, 10 quantile buckets. */
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture("csv/scores.csv");
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        const tt_feature *f = feat(&d, "score");
+        CHECK(f->kind == TT_NUM && f->n_edges == 9 && f->card == 11, "score %d edges", f->n_edges);
+        int64_t tot = 0;
+        for (int k = 1; k < f->card; k++) {
+            CHECK(f->freq[k] == 3, "bucket %d holds %lld", k, (long long)f->freq[k]);
+            tot += f->freq[k];
+        }
+        CHECK(tot == 30 && f->freq[0] == 0, "score freq");
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "scores: %s", err.msg);
+    }
+}
+
+/* One bad CSV load: fails, leaves *d alone, message holds every needle. */
+static void bad_csv(const char *inter, const char *users, const char *items, const char *kinds,
+                    const char *user_col, const char *n1, const char *n2)
+{
+    tt_csv_opts o;
+    tt_dataset d, before;
+    tt_err err;
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture(inter);
+    o.user_path = users ? fixture(users) : NULL;
+    o.item_path = items ? fixture(items) : NULL;
+    o.kinds = kinds;
+    if (user_col)
+        o.user_col = user_col;
+    memset(&d, 0xAB, sizeof d);
+    before = d;
+    err.msg[0] = 0;
+    int rc = tt_load_csv(&o, &d, &err);
+    CHECK(rc == -1, "%s loaded", inter);
+    if (rc == 0) {
+        tt_dataset_free(&d);
+        return;
+    }
+    CHECK(memcmp(&d, &before, sizeof d) == 0, "%s: *out touched on failure", inter);
+    CHECK_ERR(err.msg, n1, n2);
+}
+
+static void bad_ml(const char *dir, const char *n1, const char *n2)
+{
+    tt_dataset d, before;
+    tt_err err;
+    memset(&d, 0xCD, sizeof d);
+    before = d;
+    err.msg[0] = 0;
+    int rc = tt_load_movielens(fixture(dir), &d, &err);
+    CHECK(rc == -1, "%s loaded", dir);
+    if (rc == 0) {
+        tt_dataset_free(&d);
+        return;
+    }
+    CHECK(memcmp(&d, &before, sizeof d) == 0, "%s: *out touched on failure", dir);
+    CHECK_ERR(err.msg, n1, n2);
+}
+
+static void test_bad_inputs(void)
+{
+    bad_csv("bad/nonexistent.csv", NULL, NULL, NULL, NULL, "bad/nonexistent.csv: cannot open",
+            "No such file");
+    bad_csv("bad/empty.csv", NULL, NULL, NULL, NULL, "empty.csv:1: ", "expected a header line");
+    bad_csv("bad/header_only.csv", NULL, NULL, NULL, NULL, "header_only.csv:2: ",
+            "expected interaction rows");
+    bad_csv("bad/wrong_count.csv", NULL, NULL, NULL, NULL, "wrong_count.csv:3: ",
+            "expected 3 fields as in the header, found 2");
+    bad_csv("bad/bad_time.csv", NULL, NULL, NULL, NULL, "bad_time.csv:4: ",
+            "expected a numeric time or an ISO-8601 date in column 'time', found 'yesterday'");
+    bad_csv("bad/dup_header.csv", NULL, NULL, NULL, NULL, "dup_header.csv:1: ",
+            "expected distinct column names, found 'user' twice");
+    bad_csv("bad/latin1.csv", NULL, NULL, NULL, NULL, "latin1.csv:3: ",
+            "expected UTF-8 text, found the byte 0xC9");
+    bad_csv("bad/open_quote.csv", NULL, NULL, NULL, NULL, "open_quote.csv:2: ",
+            "expected a closing quote");
+    bad_csv("bad/junk_after_quote.csv", NULL, NULL, NULL, NULL, "junk_after_quote.csv:2: ",
+            "expected a separator after a closing quote, found 'y'");
+    bad_csv("bad/empty_name.csv", NULL, NULL, NULL, NULL, "empty_name.csv:1: ",
+            "expected a name for column 2");
+    bad_csv("bad/empty_item.csv", NULL, NULL, NULL, NULL, "empty_item.csv:2: ",
+            "expected an item id in column 'item', found an empty field");
+    bad_csv("csv/interactions.csv", "bad/dup_users.csv", NULL, NULL, NULL, "dup_users.csv:4: ",
+            "expected each user once, found 'u1' again (first on line 2)");
+    bad_csv("csv/interactions.csv", NULL, "bad/items_text.csv", "score:numeric", NULL,
+            "items_text.csv:2: ", "expected a number in numeric column 'score', found 'high'");
+    bad_csv("csv/interactions.csv", NULL, "bad/reserved.csv", NULL, NULL, "reserved.csv:1: ",
+            "found 'hist'");
+    bad_csv("csv/interactions.csv", NULL, NULL, NULL, "usr", "interactions.csv:1: ",
+            "expected a column named 'usr' (the user column), found columns user, item");
+    bad_csv("csv/interactions.csv", NULL, NULL, NULL, "usr", "did you mean 'user'?", "labels");
+    bad_csv("csv/interactions.csv", "csv/users.csv", NULL, "agee:numeric", NULL,
+            "kinds: expected the name of a feature column, found 'agee'", "did you mean 'age'?");
+    bad_csv("csv/interactions.csv", "csv/users.csv", NULL, "age:vector", NULL,
+            "kinds: expected categorical, set or numeric", "found 'vector'");
+    bad_csv("csv/interactions.csv", "csv/users.csv", "csv/users.csv", NULL, NULL,
+            "users.csv:1: ", "expected a new feature name, found 'age'");
+    {
+        /* an explicit time column that is not there */
+        tt_csv_opts o;
+        tt_dataset d;
+        tt_err err;
+        tt_csv_opts_init(&o);
+        o.inter_path = fixture("csv/notime.csv");
+        o.sep = ';';
+        o.time_col = "time";
+        CHECK(tt_load_csv(&o, &d, &err) == -1, "missing time column loaded");
+        CHECK_ERR(err.msg, "notime.csv:1: ", "expected a column named 'time' (the time column)");
+    }
+    {
+        /* sizes that do not fit: the allocation limit refuses before malloc */
+        tt_csv_opts o;
+        tt_dataset d;
+        tt_err err;
+        size_t keep = tt_alloc_limit;
+        tt_csv_opts_init(&o);
+        o.inter_path = fixture("csv/interactions.csv");
+        tt_alloc_limit = 100;
+        CHECK(tt_load_csv(&o, &d, &err) == -1, "loaded over the limit");
+        tt_alloc_limit = keep;
+        CHECK_ERR(err.msg, "interactions.csv", "refusing to allocate");
+    }
+    bad_ml("ml100k-nonexistent", "ml100k-nonexistent: cannot open", "no such folder");
+    bad_ml("bad/not-movielens", "not-movielens: expected a MovieLens folder", "found neither");
+    bad_ml("bad/ml100k-bad-id", "ml100k-bad-id/u.data:2: ",
+           "expected a numeric user id, found 'x12'");
+    bad_ml("bad/ml100k-bad-time", "ml100k-bad-time/u.data:3: ",
+           "expected a numeric timestamp, found 'later'");
+    bad_ml("bad/ml100k-bad-fields", "ml100k-bad-fields/u.user:2: ",
+           "expected 5 fields separated by '|', found 4");
+    bad_ml("bad/ml100k-empty", "ml100k-empty/u.data:1: ", "found an empty file");
+    bad_ml("bad/ml100k-unknown-user", "ml100k-unknown-user/u.data:2: ",
+           "expected a user listed in");
+    bad_ml("bad/ml100k-missing-item", "ml100k-missing-item/u.item: cannot open",
+           "No such file");
+    bad_ml("bad/ml100k-bad-date", "ml100k-bad-date/u.item:1: ",
+           "expected a release date like 01-Jan-1995, found 'sometime'");
+    bad_ml("bad/ml1m-bad", "ml1m-bad/ratings.dat:2: ", "expected 4 fields separated by '::', found 3");
+}
+
+/* A successful load into a struct that holds a dataset, then a failing one:
+ * the dataset is still there, whole. */
+static void test_atomic(void)
+{
+    tt_dataset d, keep;
+    tt_err err;
+    tt_synth_opts so;
+    tt_csv_opts o;
+    memset(&d, 0, sizeof d);
+    tt_synth_preset("tiny", &so);
+    if (tt_synth_generate(&so, &d, &err)) {
+        CHECK(0, "synth: %s", err.msg);
+        return;
+    }
+    keep = d;
+    tt_csv_opts_init(&o);
+    o.inter_path = fixture("bad/wrong_count.csv");
+    CHECK(tt_load_csv(&o, &d, &err) == -1, "bad csv loaded");
+    CHECK(tt_load_movielens(fixture("bad/ml100k-bad-id"), &d, &err) == -1, "bad ml loaded");
+    so.users = 1000000000;
+    CHECK(tt_synth_generate(&so, &d, &err) == -1, "absurd synth generated");
+    CHECK(memcmp(&d, &keep, sizeof d) == 0, "dataset touched by failed loads");
+    CHECK(d.n_inter == 60 * 12 && d.iu[d.n_inter - 1] == 59, "dataset still whole");
+    tt_dataset_free(&d);
+}
+
+/* Every feature's ids equal in two datasets. */
+static int same_data(const tt_dataset *a, const tt_dataset *b)
+{
+    if (a->n_inter != b->n_inter || a->n_feat != b->n_feat || a->n_items != b->n_items)
+        return 0;
+    if (memcmp(a->iu, b->iu, (size_t)a->n_inter * 4) || memcmp(a->ii, b->ii, (size_t)a->n_inter * 4) ||
+        memcmp(a->it, b->it, (size_t)a->n_inter * 8))
+        return 0;
+    for (int f = 0; f < a->n_feat; f++) {
+        const tt_feature *x = &a->feat[f], *y = &b->feat[f];
+        if (x->kind == TT_SEQ)
+            continue;
+        if (x->kind == TT_SET) {
+            if (memcmp(x->off, y->off, (size_t)(x->n_rows + 1) * 8) ||
+                memcmp(x->vals, y->vals, (size_t)x->off[x->n_rows] * 4))
+                return 0;
+        } else if (memcmp(x->ids, y->ids, (size_t)x->n_rows * 4)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_synth(void)
+{
+    tt_synth_opts o;
+    tt_dataset a, b;
+    tt_err err;
+    tt_synth_opts_init(&o);
+    CHECK(o.users == 2000 && o.items == 1000 && o.clusters == 8 && o.per_user == 40 &&
+          o.seed == 42, "defaults");
+    CHECK(tt_synth_preset("nonesuch", &o) == -1 && o.users == 2000, "unknown preset");
+    CHECK(tt_synth_preset("large", &o) == 0 && (int64_t)o.users * o.per_user == 1000000 &&
+          o.items == 100000, "large preset");
+    CHECK(tt_synth_preset_info(0, NULL) != NULL && tt_synth_preset_info(99, NULL) == NULL,
+          "preset info");
+    tt_synth_opts_init(&o);
+    double t0 = tt_now();
+    if (tt_synth_generate(&o, &a, &err)) {
+        CHECK(0, "default: %s", err.msg);
+        return;
+    }
+    double dt = tt_now() - t0;
+    CHECK(dt < 2.0, "default took %.2f s", dt); /* ~0.01 s; generous for sanitizers */
+    CHECK(a.n_users == 2000 && a.n_items == 1000 && a.n_inter == 80000, "default sizes");
+    CHECK_STR(a.name, "synthetic");
+    static const char *names[] = {"user_id", "taste", "age", "region", "zip", "hist", "mode",
+                                  "slot", "item_id", "category", "color", "tags"};
+    static const char *planted[] = {"id", "informative", "informative-weak", "noise-user",
+                                    "noise-user", "history", "informative-context",
+                                    "noise-context", "id", "informative", "noise-item",
+                                    "informative"};
+    CHECK(a.n_feat == 12 && a.planted, "%d features", a.n_feat);
+    for (int f = 0; f < 12 && f < a.n_feat && a.planted; f++) {
+        CHECK_STR(a.feat[f].name, names[f]);
+        CHECK_STR(a.planted[f], planted[f]);
+    }
+    CHECK(feat(&a, "zip")->card == 1501 && feat(&a, "slot")->card == 51 &&
+          feat(&a, "slot")->side == TT_CTX && feat(&a, "slot")->n_rows == 80000, "cards");
+    /* zip is long-tailed: its most common value is far above the median one */
+    const tt_feature *z = feat(&a, "zip");
+    CHECK(z->freq[1] > 100 && z->freq[750] <= 2, "zip head %lld tail %lld",
+          (long long)z->freq[1], (long long)z->freq[750]);
+    /* timestamps strictly increase per user (no ties for leave-last-two-out) */
+    for (int64_t r = 1; r < a.n_inter; r++)
+        if (a.iu[r] == a.iu[r - 1] && a.it[r] <= a.it[r - 1]) {
+            CHECK(0, "tie or disorder at row %lld", (long long)r);
+            break;
+        }
+    /* every user's items are distinct */
+    int32_t *seen = calloc((size_t)a.n_items, sizeof *seen);
+    for (int64_t r = 0; r < a.n_inter; r++) {
+        if (seen[a.ii[r]] == a.iu[r] + 1) {
+            CHECK(0, "user %d repeats item %d", a.iu[r], a.ii[r]);
+            break;
+        }
+        seen[a.ii[r]] = a.iu[r] + 1;
+    }
+    free(seen);
+    /* determinism by seed */
+    if (tt_synth_generate(&o, &b, &err) == 0) {
+        CHECK(same_data(&a, &b), "same seed, different data");
+        tt_dataset_free(&b);
+    }
+    o.seed = 7;
+    if (tt_synth_generate(&o, &b, &err) == 0) {
+        CHECK(!same_data(&a, &b), "different seeds, same data");
+        tt_dataset_free(&b);
+    }
+    tt_dataset_free(&a);
+    /* absurd sizes are refused before allocating */
+    tt_synth_opts_init(&o);
+    o.users = 1000000000;
+    CHECK(tt_synth_bytes(&o) > 1e12, "estimate %g", tt_synth_bytes(&o));
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "1e9 users generated");
+    CHECK_ERR(err.msg, "synthetic: ", "refusing");
+    tt_synth_opts_init(&o);
+    o.items = 100000000;
+    o.users = 100000000;
+    o.per_user = 1;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "1e8 x 1e8 generated");
+    CHECK_ERR(err.msg, "refusing", "");
+    tt_synth_opts_init(&o);
+    o.per_user = 2000;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "per_user > items");
+    CHECK_ERR(err.msg, "expected per_user <= items", "found per_user=2000 items=1000");
+    tt_synth_opts_init(&o);
+    o.clusters = 0;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "0 clusters");
+    CHECK_ERR(err.msg, "clusters >= 1", "found");
+}
+
+int main(void)
+{
+    test_ml100k_tiny();
+    test_ml1m_tiny();
+    test_csv();
+    test_bad_inputs();
+    test_atomic();
+    test_synth();
+    return tt_check_done("test_data");
+}

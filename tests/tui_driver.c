@@ -1,0 +1,112 @@
+/* tui_driver: feeds the dashboard synthetic snapshots (a falling loss, SENet
+ * weights drifting apart, one feature sinking to suppression, valid recall
+ * per epoch) so that the tmux test can drive the TUI without training.
+ *   tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]
+ * Prints how it ended after the dashboard is closed; exit status 0. With
+ * --exit-at it calls exit(3) at that step without closing the dashboard, to
+ * check that the atexit path restores the terminal. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tt_tui.h"
+#include "tt_util.h"
+
+static const char *user_f[] = { "user_id", "age", "gender", "occupation", "zip3",
+                                "hist", "ctx_noise" };
+static const double user_w[] = { 0.51, 0.28, 0.39, 0.35, 0.46, 0.91, 0.07 };
+static const char *item_f[] = { "item_id", "genres", "decade", "item_noise" };
+static const double item_w[] = { 0.66, 0.61, 0.41, 0.30 };
+
+int main(int argc, char **argv)
+{
+    int epochs = 20, batches = 100, delay_ms = 10;
+    long exit_at = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
+            epochs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batches") && i + 1 < argc)
+            batches = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc)
+            delay_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--exit-at") && i + 1 < argc)
+            exit_at = atol(argv[++i]);
+        else {
+            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]\n");
+            return 2;
+        }
+    }
+    if (epochs < 1 || epochs > TT_SNAP_MAX_EPOCHS || batches < 1) {
+        fprintf(stderr, "tui_driver: bad sizes\n");
+        return 2;
+    }
+    static const double dssm[] = { 0.05, 0.09, 0.12, 0.14, 0.15, 0.155, 0.16, 0.162 };
+    static const double r4[] = { 0.04, 0.08, 0.11, 0.13, 0.145, 0.15 };
+    tt_curve past[2] = { { "dssm", 8, dssm }, { "senet-r4", 6, r4 } };
+    tt_tui *t = tt_tui_open(past, 2);
+    if (!t)
+        fprintf(stderr, "tui_driver: no terminal: plain progress lines\n");
+
+    static tt_snapshot s;   /* large: keep it off the stack */
+    memset(&s, 0, sizeof s);
+    s.model = "senet-demo";
+    s.epochs = epochs;
+    s.batches = batches;
+    s.n_se[0] = (int)TT_ARRAY_LEN(user_f);
+    s.n_se[1] = (int)TT_ARRAY_LEN(item_f);
+    for (int f = 0; f < s.n_se[0]; f++)
+        s.se_name[0][f] = user_f[f];
+    for (int f = 0; f < s.n_se[1]; f++)
+        s.se_name[1][f] = item_f[f];
+    double t0 = tt_now();
+    long total = (long)epochs * batches;
+    int stopped = 0;
+    struct timespec ts = { 0, (long)delay_ms * 1000000L };
+    for (int e = 1; e <= epochs && !stopped; e++) {
+        for (int b = 1; b <= batches; b++) {
+            s.step++;
+            s.epoch = e;
+            s.batch = b;
+            s.epoch_end = b == batches;
+            double k = (double)s.step;
+            s.loss = 4.0 * exp(-k / 400.0) + 1.5 + 0.3 * sin(k * 0.7);
+            s.loss_smooth = s.step == 1 ? s.loss : 0.95 * s.loss_smooth + 0.05 * s.loss;
+            for (int f = 0; f < s.n_se[0]; f++)
+                s.se_mean[0][f] = (float)(user_w[f] + (0.5 - user_w[f]) * exp(-k / 300.0)
+                                          + 0.01 * sin(k / 50.0 + f));
+            for (int f = 0; f < s.n_se[1]; f++)
+                s.se_mean[1][f] = (float)(item_w[f] + (0.5 - item_w[f]) * exp(-k / 300.0));
+            s.elapsed = tt_now() - t0;
+            s.ex_per_s = s.step * 256.0 / (s.elapsed > 0 ? s.elapsed : 1e-9);
+            s.eta = s.elapsed / s.step * (total - s.step);
+            if (s.epoch_end) {
+                s.epoch_loss[s.n_done] = s.loss_smooth;
+                s.valid_recall20[s.n_done] = 0.17 * (1 - exp(-e / 3.0));
+                s.n_done++;
+                s.best_epoch = e;
+            }
+            if (s.step == exit_at) {
+                printf("tui_driver: exit at step %ld without closing\n", exit_at);
+                exit(3);
+            }
+            if (t) {
+                if (tt_tui_update(t, &s) == TT_TUI_STOP) {
+                    stopped = 1;
+                    break;
+                }
+            } else if (s.epoch_end) {
+                fprintf(stderr, "epoch %d/%d loss %.4f valid R@20 %.4f\n", e, epochs,
+                        s.loss_smooth, s.valid_recall20[s.n_done - 1]);
+            }
+            if (delay_ms > 0)
+                nanosleep(&ts, NULL);
+        }
+    }
+    tt_tui_close(t);
+    if (stopped)
+        printf("tui_driver: stopped at step %lld\n", (long long)s.step);
+    else
+        printf("tui_driver: finished %lld steps\n", (long long)s.step);
+    return 0;
+}
