@@ -92,3 +92,10 @@ WEAK void tt_tui_close(tt_tui *t) { (void)t; }
 WEAK void tt_tui_emergency_restore(void) {}
 WEAK int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
 { (void)r; (void)out; return missing(err, "plot"); }
+WEAK const tt_model_def *tt_model_get_def(const tt_model *m) { (void)m; return NULL; }
+WEAK const tt_tower_def *tt_model_get_tower(const tt_model *m, int side) { (void)m; (void)side; return NULL; }
+WEAK void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode, uint64_t seed)
+{ (void)m; (void)feat; (void)mode; (void)seed; }
+WEAK int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d, const tt_examples *ex,
+                                float *W, tt_err *err)
+{ (void)m; (void)side; (void)d; (void)ex; (void)W; return missing(err, "SENet weights"); }
