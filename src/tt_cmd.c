@@ -15,6 +15,7 @@
 /* ---- option specs (data read by help, completion, checks, the man page) ---- */
 
 static const tt_optspec load_opts[] = {
+    {"as", TT_O_STR, NULL, NULL, 0, 0, NULL, "name of the dataset in the session"},
     {"users", TT_O_INT, "2000", NULL, 2, 10000000, "synthetic", "number of users"},
     {"items", TT_O_INT, "1000", NULL, 2, 10000000, "synthetic", "number of items"},
     {"clusters", TT_O_INT, "8", NULL, 1, 10000, "synthetic", "latent clusters"},
@@ -30,7 +31,6 @@ static const tt_optspec load_opts[] = {
     {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
     {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set"},
     {"buckets", TT_O_INT, "10", NULL, 1, 1000, "csv", "quantile buckets of numeric columns"},
-    {"as", TT_O_STR, NULL, NULL, 0, 0, NULL, "name of the dataset in the session"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec split_opts[] = {
@@ -46,7 +46,7 @@ const tt_optspec tt_model_opts[] = {
     {"loss", TT_O_ENUM, "softmax", "softmax|inbatch|sampled|bce|bpr", 0, 0, NULL, "training loss"},
     {"logq", TT_O_BOOL, "off", NULL, 0, 0, NULL, "logQ correction (inbatch, sampled)"},
     {"mask", TT_O_BOOL, "on", NULL, 0, 0, NULL, "mask accidental hits (inbatch, sampled)"},
-    {"neg", TT_O_INT, "20", NULL, 1, 100000, NULL, "negatives per example (sampled, bce, bpr)"},
+    {"neg", TT_O_INT, "0", NULL, 0, 100000, NULL, "negatives per example (sampled, bce, bpr; 0: the loss's default, 128 or 4)"},
     {"sampler", TT_O_ENUM, "uniform", "uniform|pop", 0, 0, NULL, "negative sampler"},
     {"alpha", TT_O_NUM, "0.75", NULL, 0, 2, NULL, "exponent of the popularity sampler"},
     {"fusion", TT_O_ENUM, "sum", "sum|concat", 0, 0, NULL, "channels: sum of per-channel scores, or concatenation"},
@@ -295,8 +295,8 @@ static int parse_int(const char *t, int64_t *out)
 static int range_fail(tt_session *s, const tt_optspec *o, double v, const char *text)
 {
     char lo[32], hi[32];
-    snprintf(lo, sizeof lo, "%g", o->min);
-    snprintf(hi, sizeof hi, "%g", o->max);
+    snprintf(lo, sizeof lo, o->type == TT_O_NUM ? "%g" : "%.0f", o->min);
+    snprintf(hi, sizeof hi, o->type == TT_O_NUM ? "%g" : "%.0f", o->max);
     if (v < o->min) {
         if (o->type == TT_O_NUM && o->min > 0 && o->min < 1e-6)
             return tt_fail(s, 0, "%s must be greater than 0 (got %s)", o->key, text);

@@ -251,10 +251,22 @@ int tt_cmd_source(tt_session *s, tt_args *a)
 }
 
 /* The words of a raw command joined by single spaces. */
-static void join_words(tt_args *a, char *buf, int n)
+static void join_words(tt_session *s, tt_args *a, char *buf, int n)
 {
     int j = 0;
     buf[0] = 0;
+    if (s->raw_text) {
+        /* One pair of quotes around the whole text is taken off. */
+        size_t l = strlen(s->raw_text);
+        while (l && (s->raw_text[l - 1] == ' ' || s->raw_text[l - 1] == '\t'))
+            l--;
+        if (l >= 2 && (s->raw_text[0] == '"' || s->raw_text[0] == '\'') &&
+            s->raw_text[l - 1] == s->raw_text[0] && !memchr(s->raw_text + 1, s->raw_text[0], l - 2))
+            snprintf(buf, (size_t)n, "%.*s", (int)(l - 2), s->raw_text + 1);
+        else
+            snprintf(buf, (size_t)n, "%.*s", (int)l, s->raw_text);
+        return;
+    }
     for (int i = 0; i < a->npos && j < n; i++)
         j += snprintf(buf + j, (size_t)(n - j), i ? " %s" : "%s", a->pos[i]->s);
 }
@@ -262,7 +274,7 @@ static void join_words(tt_args *a, char *buf, int n)
 static void text_event(tt_session *s, const char *event, tt_args *a, int quiet_ok)
 {
     char text[4096];
-    join_words(a, text, sizeof text);
+    join_words(s, a, text, sizeof text);
     if (s->out.mode == TT_OUT_JSON) {
         tt_rec r;
         tt_rec_init(&r);
@@ -293,7 +305,7 @@ int tt_cmd_pause(tt_session *s, tt_args *a)
     /* Only a person at a terminal can press Enter; scripts run through. */
     if (!s->tty)
         return 0;
-    join_words(a, text, sizeof text);
+    join_words(s, a, text, sizeof text);
     fprintf(stderr, "%s%s[press Enter] ", text, *text ? " " : "");
     fflush(stderr);
     int c;

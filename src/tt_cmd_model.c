@@ -419,7 +419,7 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
         PUT(" logq=on");
     if (!m->mask_hits && (sampled || m->loss == TT_LOSS_INBATCH))
         PUT(" mask=off");
-    if (neg)
+    if (neg && m->neg)
         PUT(" neg=%d", m->neg);
     if (neg && m->sampler != TT_SAMPLE_UNIFORM)
         PUT(" sampler=pop alpha=%g", (double)m->alpha);

@@ -105,25 +105,98 @@ int tt_lex(const char *line, int col0, tt_toks *out, tt_err *err, int *errcol)
     return 0;
 }
 
+static int text_name(const char *p)
+{
+    static const char *const names[] = {"note", "echo", "pause"};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(names[i]);
+        if (!strncmp(p, names[i], n) && (p[n] == 0 || p[n] == ' ' || p[n] == '\t' ||
+                                         p[n] == ';' || p[n] == '\n' || p[n] == '\r'))
+            return (int)n;
+    }
+    return 0;
+}
+
+/* Skip a quoted string starting at the quote p; returns the character after
+ * the closing quote, or NULL when the line ends inside it. */
+static const char *skip_quote(const char *p)
+{
+    char q = *p++;
+    for (; *p; p++) {
+        if (q == '"' && *p == '\\' && p[1])
+            p++;
+        else if (*p == q)
+            return p + 1;
+    }
+    return NULL;
+}
+
+const char *tt_lex_command_end(const char *p, int *text, int *open)
+{
+    const char *start = p;
+    *open = 0;
+    *text = text_name(p);
+    if (*text) {
+        const char *t = p + *text;
+        while (*t == ' ' || *t == '\t')
+            t++;
+        if (*t == '"' || *t == '\'') {
+            const char *e = skip_quote(t);
+            if (!e) {
+                *open = 1;
+                return t + strlen(t);
+            }
+            t = e;
+        }
+        while (*t && *t != ';')
+            t++;
+        return t;
+    }
+    while (*p) {
+        if (*p == '\'' || *p == '"') {
+            const char *e = skip_quote(p);
+            if (!e) {
+                *open = 1;
+                return p + strlen(p);
+            }
+            p = e;
+            continue;
+        }
+        if (*p == '#' && (p == start || p[-1] == ' ' || p[-1] == '\t'))
+            return p + strlen(p);
+        if (*p == ';')
+            return p;
+        p++;
+    }
+    return p;
+}
+
 int tt_lex_incomplete(const char *line)
 {
-    char q = 0;
     const char *p = line, *last = NULL;
-    for (; *p; p++) {
-        if (q) {
-            if (q == '"' && *p == '\\' && p[1])
-                p++;
-            else if (*p == q)
-                q = 0;
-        } else if (*p == '\'' || *p == '"') {
-            q = *p;
-        } else if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ';' || *p == '\r' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        if (*p == '#')
             return 0;
-        }
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            last = p;
+        int text, open;
+        const char *e = tt_lex_command_end(p, &text, &open);
+        if (open)
+            return 1;
+        /* a comment ends the line: no continuation after it */
+        for (const char *q = p; q < e; q++)
+            if (*q == '#' && !text && (q == p || q[-1] == ' ' || q[-1] == '\t'))
+                return 0;
+        for (const char *q = p; q < e; q++)
+            if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n')
+                last = q;
+        if (!*e)
+            break;
+        p = e + 1;
     }
-    return q != 0 || (last && *last == '\\');
+    return last && *last == '\\';
 }
 
 int tt_tok_is_kv(const tt_tok *t)
@@ -146,6 +219,18 @@ const char *tt_tok_val(const tt_tok *t)
     return t->eq < 0 ? "" : t->s + t->eq + 1;
 }
 
+/* 1 if b is a with two neighbouring letters swapped ("tset" for "test"):
+ * one slip of the fingers, counted as distance 1. */
+static int swapped(const char *a, const char *b)
+{
+    size_t n = strlen(a), i = 0;
+    if (n != strlen(b) || n < 2)
+        return 0;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2);
+}
+
 const char *tt_suggest(const char *word, const char *const *cands, int n)
 {
     const char *best = NULL;
@@ -157,12 +242,14 @@ const char *tt_suggest(const char *word, const char *const *cands, int n)
         if (!cands[i])
             continue;
         int d = tt_levenshtein(word, cands[i]);
+        if (d == 2 && swapped(word, cands[i]))
+            d = 1;
         if (d < bestd) {
             bestd = d;
             best = cands[i];
         }
     }
-    if (best && bestd <= 2 && (size_t)bestd * 2 < wl + (wl < 3))
+    if (best && (bestd == 1 ? wl >= 2 : bestd == 2 && wl > 4))
         return best;
     /* A typed prefix of exactly one candidate is also a good guess. */
     const char *pre = NULL;

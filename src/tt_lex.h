@@ -34,6 +34,14 @@ void tt_toks_free(tt_toks *t);
  * input loop then reads another line. */
 int tt_lex_incomplete(const char *line);
 
+/* The end of the command that starts at p (after blanks): the ';' that ends
+ * it or the end of the line. Quotes are skipped, a '#' starting a word ends
+ * the line. Commands of free text (note, echo, pause: *text is set to the
+ * length of their name, else 0) end at the first ';' whatever their quotes,
+ * unless the whole text is quoted ("a; b"). *open is set when the line
+ * ends inside a quote. */
+const char *tt_lex_command_end(const char *p, int *text, int *open);
+
 /* A word that is an option: "key=value" with a non-empty key. */
 int tt_tok_is_kv(const tt_tok *t);
 /* Copy the key of a kv token into buf (truncated); returns buf. */

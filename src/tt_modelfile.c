@@ -192,8 +192,8 @@ static int get_tower(rbuf *r, tt_tower_def *t)
     get_str(r, t->name, sizeof t->name);
     t->dim = get_i32(r);
     t->n_fields = get_i32(r);
-    if (t->n_fields < 0 || t->n_fields > TT_MAX_FIELDS || t->dim < 1 || t->dim > 4096)
-        return -1;
+    if (t->n_fields < 0 || t->n_fields > TT_MAX_FIELDS)
+        return r->bad = 1, -1;
     for (int i = 0; i < t->n_fields; i++)
         get_str(r, t->fields[i], TT_NAME_MAX);
     t->senet = get_i32(r);
@@ -204,20 +204,20 @@ static int get_tower(rbuf *r, tt_tower_def *t)
     t->n_chan = get_i32(r);
     if (t->n_chan < 0 || t->n_chan > TT_MAX_CHAN || (unsigned)t->se_squeeze > 2 ||
         (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0)
-        return -1;
+        return r->bad = 1, -1;
     for (int c = 0; c < t->n_chan; c++) {
         tt_chan_def *ch = &t->chan[c];
         ch->kind = (enum tt_chan_kind)get_i32(r);
         ch->n_widths = get_i32(r);
         if ((unsigned)ch->kind > 2 || ch->n_widths < 0 || ch->n_widths > TT_MAX_LAYERS)
-            return -1;
+            return r->bad = 1, -1;
         for (int i = 0; i < ch->n_widths; i++)
             ch->widths[i] = get_i32(r);
         ch->n_layers = get_i32(r);
         ch->out = get_i32(r);
     }
     t->l2norm = get_i32(r);
-    return r->bad ? -1 : 0;
+    return r->bad || t->dim < 1 || t->dim > 4096 ? -1 : 0;
 }
 
 static void put_metrics(wbuf *b, const tt_metrics *m)
@@ -510,9 +510,11 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
             md->neg = get_i32(&sr);
             md->sampler = (enum tt_sampler)get_i32(&sr);
             md->alpha = get_f32(&sr);
+            /* A popularity model has no towers: theirs are stored empty. */
+            int pop = md->kind == TT_MODEL_POP;
+            int bad_u = get_tower(&sr, &out->u), bad_i = get_tower(&sr, &out->i);
             if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || (unsigned)md->loss > 4 ||
-                (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || get_tower(&sr, &out->u) ||
-                get_tower(&sr, &out->i)) {
+                (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i))) {
                 tt_err_set(err, "'%s' is corrupted: bad model definition", path);
                 goto out;
             }

@@ -196,8 +196,19 @@ void tt_out_rows(const tt_out *o, const char *event, const tt_rec *rows, int n,
                 if (l > w[c])
                     w[c] = l;
             }
+        /* A column is numeric (right-aligned) when its first non-null
+         * value is a number. */
+        int isnum[TT_REC_MAX];
         for (int c = 0; c < h->n; c++) {
-            int num = h->f[c].kind == TT_V_NUM || h->f[c].kind == TT_V_INT;
+            isnum[c] = 0;
+            for (int r = 0; r < n; r++)
+                if (c < rows[r].n && rows[r].f[c].kind != TT_V_NULL) {
+                    isnum[c] = rows[r].f[c].kind == TT_V_NUM || rows[r].f[c].kind == TT_V_INT;
+                    break;
+                }
+        }
+        for (int c = 0; c < h->n; c++) {
+            int num = isnum[c];
             if (c == h->n - 1 && !num)
                 fprintf(o->f, c ? "  %s" : "%s", h->f[c].key);   /* no trailing blanks */
             else
@@ -207,7 +218,7 @@ void tt_out_rows(const tt_out *o, const char *event, const tt_rec *rows, int n,
         for (int r = 0; r < n; r++) {
             for (int c = 0; c < rows[r].n && c < h->n; c++) {
                 const tt_field *fl = &rows[r].f[c];
-                int num = fl->kind == TT_V_NUM || fl->kind == TT_V_INT;
+                int num = isnum[c];
                 tt_field_text(fl, buf, sizeof buf);
                 if (c == h->n - 1 && !num)
                     fprintf(o->f, c ? "  %s" : "%s", buf);   /* no trailing blanks */

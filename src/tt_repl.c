@@ -15,46 +15,69 @@
 #include <readline/readline.h>
 
 #include "tt_cmd.h"
+#include "tt_cmd_int.h"
 #include "tt_lex.h"
 #include "tt_tui.h"
 
 static tt_session *g_s;
 static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
 
-int tt_repl_line(tt_session *s, const char *line, int col0)
+static int run_tokens(tt_session *s, const char *seg, size_t n, int col)
 {
     tt_toks tk = {0, 0, NULL};
-    int ec = 0, rc = 0;
-    s->err_col = 0;
-    if (tt_lex(line, col0, &tk, &s->err, &ec)) {
+    int ec = 0, r;
+    char *text = strndup(seg, n);
+    if (!text)
+        return tt_fail(s, 0, "out of memory");
+    if (tt_lex(text, col, &tk, &s->err, &ec)) {
         s->err_col = ec;
-        tt_session_report(s);
-        tt_toks_free(&tk);
-        return -1;
-    }
-    int i = 0;
-    while (i < tk.n && !s->quit) {
-        int j = i;
-        while (j < tk.n && tk.v[j].kind != TT_TOK_SEMI)
-            j++;
-        if (j > i) {
-            int r = tt_cmd_run(s, tk.v + i, j - i);
-            if (r == -1)
-                tt_session_report(s);
-            if (r != 0) {
-                rc = -1;
-                if (!s->keep_going)
-                    break;
-            }
-            if (g_int && !s->interactive) {
-                /* Ctrl-C in a script stopped a training run: leave. */
-                s->interrupted = 1;
-                s->quit = 1;
-            }
-        }
-        i = j + 1;
+        r = -1;
+    } else {
+        r = tk.n ? tt_cmd_run(s, tk.v, tk.n) : 0;
     }
     tt_toks_free(&tk);
+    free(text);
+    return r;
+}
+
+int tt_repl_line(tt_session *s, const char *line, int col0)
+{
+    int rc = 0;
+    const char *p = line;
+    s->err_col = 0;
+    while (*p && !s->quit) {
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        if (!*p || *p == '#')
+            break;
+        int text, open;
+        const char *e = tt_lex_command_end(p, &text, &open), *t = p + text;
+        int r;
+        if (text) {
+            while (*t == ' ' || *t == '\t')
+                t++;
+            s->raw_text = strndup(t, (size_t)(e - t));
+            r = s->raw_text ? run_tokens(s, p, (size_t)text, (int)(p - line) + col0)
+                            : tt_fail(s, 0, "out of memory");
+            free((char *)s->raw_text);
+            s->raw_text = NULL;
+        } else {
+            r = run_tokens(s, p, (size_t)(e - p), (int)(p - line) + col0);
+        }
+        if (r == -1)
+            tt_session_report(s);
+        if (r != 0) {
+            rc = -1;
+            if (!s->keep_going)
+                break;
+        }
+        if (g_int && !s->interactive) {
+            /* Ctrl-C in a script stopped a training run: leave. */
+            s->interrupted = 1;
+            s->quit = 1;
+        }
+        p = e;
+    }
     return rc;
 }
 

@@ -77,6 +77,7 @@ void tt_session_report(tt_session *s)
     char pos[600];
     const char *msg = s->err.msg[0] ? s->err.msg : "failed";
     s->n_errors++;
+    fflush(s->out.f);             /* results before the error, in order */
     where(s, pos, sizeof pos);
     if (s->interactive && s->err_col > 0 && s->cur_text) {
         /* Point at the offending stage under the line just typed. */
@@ -113,6 +114,7 @@ void tt_session_warn(tt_session *s, const char *fmt, ...)
     s->err_col = 0;
     where(s, pos, sizeof pos);
     s->err_col = col;
+    fflush(s->out.f);
     fprintf(stderr, "%swarning: %s\n", pos, msg);
     if (s->out.mode == TT_OUT_JSON) {
         tt_rec r;

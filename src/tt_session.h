@@ -79,6 +79,7 @@ typedef struct tt_session {
     int depth;                  /* source nesting */
     int interactive;            /* reading from the prompt */
     const char *cur_text;       /* the line being run (for carets at the prompt) */
+    const char *raw_text;       /* note/echo/pause: the rest of the line, verbatim */
     int prompt_width;
     tt_err err;
     int err_col;                /* column of the error in the line, 0 none */
