@@ -111,6 +111,22 @@ int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks,
     return rc;
 }
 
+/* The figures people read: recall and NDCG at every k, and MRR (HitRate
+ * equals Recall with one held-out item per user). */
+static void metrics_people(tt_rec *r, const tt_metrics *m)
+{
+    char k[32];
+    for (int i = 0; i < m->n_k; i++) {
+        snprintf(k, sizeof k, "recall@%d", m->k[i]);
+        tt_rec_num(r, k, m->recall[i], 4);
+    }
+    for (int i = 0; i < m->n_k; i++) {
+        snprintf(k, sizeof k, "ndcg@%d", m->k[i]);
+        tt_rec_num(r, k, m->ndcg[i], 4);
+    }
+    tt_rec_num(r, "mrr", m->mrr, 4);
+}
+
 void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
 {
     char k[32];
@@ -150,18 +166,7 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     if (s->out.mode != TT_OUT_TABLE)
         tt_rec_str(&r, "protocol", tt_model_protocol(s, me));
     if (s->out.mode == TT_OUT_TABLE) {
-        /* People get recall, NDCG and MRR (HitRate equals Recall with one
-         * held-out item per user); machines get every figure. */
-        char k[32];
-        for (int i = 0; i < m.n_k; i++) {
-            snprintf(k, sizeof k, "recall@%d", m.k[i]);
-            tt_rec_num(&r, k, m.recall[i], 4);
-        }
-        for (int i = 0; i < m.n_k; i++) {
-            snprintf(k, sizeof k, "ndcg@%d", m.k[i]);
-            tt_rec_num(&r, k, m.ndcg[i], 4);
-        }
-        tt_rec_num(&r, "mrr", m.mrr, 4);
+        metrics_people(&r, &m);     /* machines get every figure */
     } else {
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
@@ -433,7 +438,7 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
             tt_rec_str(&rows[nr], "model", me->def.name);
             tt_rec_str(&rows[nr], "feature", "(none)");
             tt_rec_str(&rows[nr], "side", "-");
-            tt_metrics_rec(&rows[nr], &base);
+            (s->out.mode == TT_OUT_TABLE ? metrics_people : tt_metrics_rec)(&rows[nr], &base);
             tt_rec_num(&rows[nr], dk, 0, 4);
             nr++;
         }
@@ -441,7 +446,7 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
         tt_rec_str(&rows[nr], "model", me->def.name);
         tt_rec_str(&rows[nr], "feature", d->d.feat[feats[i]].name);
         tt_rec_str(&rows[nr], "side", tt_side_name(d->d.feat[feats[i]].side));
-        tt_metrics_rec(&rows[nr], &abl);
+        (s->out.mode == TT_OUT_TABLE ? metrics_people : tt_metrics_rec)(&rows[nr], &abl);
         tt_rec_num(&rows[nr], dk, abl.recall[kk] - base.recall[kk], 4);
         nr++;
     }

@@ -312,7 +312,7 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
         for (int i = 0; i < tk.n; i++)
             if (tk.v[i].kind == TT_TOK_SEMI)
                 b = i + 1;
-        tt_tok *t = tk.v + b;
+        tt_tok *t = tk.v ? tk.v + b : NULL;
         int n = tk.n - b;
         const tt_cmd *c = n ? tt_cmd_find(t[0].s) : NULL;
         if (n == 0) {
