@@ -121,9 +121,14 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         o.inter_path = a->pos[1]->s;
         o.user_path = tt_arg(a, "user_file")->s;
         o.item_path = tt_arg(a, "item_file")->s;
-        o.user_col = tt_arg(a, "user")->s;
-        o.item_col = tt_arg(a, "item")->s;
-        o.time_col = tt_arg(a, "time")->s;
+        /* Column names only when given: the loader knows its defaults
+         * (and that the time column is optional). */
+        if (tt_arg(a, "user")->set)
+            o.user_col = tt_arg(a, "user")->s;
+        if (tt_arg(a, "item")->set)
+            o.item_col = tt_arg(a, "item")->s;
+        if (tt_arg(a, "time")->set)
+            o.time_col = tt_arg(a, "time")->s;
         const char *sep = tt_arg(a, "sep")->s, *multi = tt_arg(a, "multi")->s;
         if (!strcmp(sep, "tab") || !strcmp(sep, "\\t"))
             o.sep = '\t';
