@@ -53,16 +53,21 @@ typedef struct tt_dataset {
     int n_feat;
     tt_feature *feat;    /* user_id and item_id are features too (ids = index + 1);
                             hist is a SEQ feature sharing item_id's table */
-    /* Synthetic only: what the generator planted, per feature name (NULL else). */
-    char **planted;      /* (n_feat) "informative", "noise", "id", ... or NULL */
+    /* Synthetic only: what the generator planted, per feature (NULL else):
+       "id", "history", "informative", "informative-weak", "informative-context",
+       "noise-user", "noise-item", "noise-context" (datasets/README.md). */
+    char **planted;      /* (n_feat) or NULL */
 } tt_dataset;
 
 void tt_dataset_free(tt_dataset *d);                 /* frees members, not d */
 int tt_dataset_find(const tt_dataset *d, const char *name); /* feature index or -1 */
 /* Add the standard id features (user_id, item_id) and hist (SEQ, sharing
- * item_id) if missing; loaders call it last. */
+ * item_id) if missing, and order the features: user_id, user features, hist,
+ * context features, item_id, item features. Loaders call it last. */
 int tt_dataset_add_id_features(tt_dataset *d, tt_err *err);
-/* Sort interactions by (user, time, item) and recompute feature frequencies. */
+/* Sort interactions by (user, time, item; file order last), permuting the
+ * context features' rows along, and recompute feature frequencies (SEQ: how
+ * many interactions hold each item). */
 int tt_dataset_finish(tt_dataset *d, tt_err *err);
 
 /* Loaders: on error *out is untouched and err says "file:line: what was

@@ -72,6 +72,38 @@ bad:
     return (int64_t)i;
 }
 
+const char *tt_dsb_show(const char *s, char *buf, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0, shown = 0;
+    while (*p && shown < 40 && w + 8 < n) {
+        size_t k = 1;
+        if (*p >= 0x80) {
+            int64_t line;
+            size_t len = 1;
+            while (len < 4 && p[len] && (p[len] & 0xC0) == 0x80)
+                len++;
+            /* the longest valid prefix starting here, if any */
+            for (k = len; k > 0; k--)
+                if (tt_dsb_utf8_check((const char *)p, k, &line) < 0)
+                    break;
+        }
+        if (k == 0 || *p < 0x20 || *p == 0x7F) {
+            w += (size_t)snprintf(buf + w, n - w, "\\x%02X", *p);
+            p++;
+        } else {
+            memcpy(buf + w, p, k);
+            w += k;
+            p += k;
+        }
+        shown++;
+    }
+    buf[w] = 0;
+    if (*p && w + 4 < n)
+        memcpy(buf + w, "...", 4);
+    return buf;
+}
+
 char *tt_dsb_latin1_to_utf8(const char *s, size_t len)
 {
     char *o = malloc(2 * len + 1), *p = o;
@@ -105,6 +137,7 @@ void tt_strmap_free(tt_strmap *m)
     for (int32_t i = 0; i < m->n; i++)
         free(m->keys[i]);
     free(m->keys);
+    free(m->hash);
     free(m->slot);
     memset(m, 0, sizeof *m);
 }
@@ -113,13 +146,13 @@ int32_t tt_strmap_get(const tt_strmap *m, const char *s, size_t len)
 {
     if (!m->nslot)
         return -1;
-    uint32_t mask = m->nslot - 1, h = hash_bytes(s, len) & mask;
+    uint32_t full = hash_bytes(s, len), mask = m->nslot - 1, h = full & mask;
     for (;;) {
         int32_t v = m->slot[h];
         if (!v)
             return -1;
         const char *k = m->keys[v - 1];
-        if (strncmp(k, s, len) == 0 && k[len] == 0)
+        if (m->hash[v - 1] == full && memcmp(k, s, len) == 0 && k[len] == 0)
             return v - 1;
         h = (h + 1) & mask;
     }
@@ -131,7 +164,7 @@ static int strmap_rehash(tt_strmap *m, uint32_t nslot, tt_err *err)
     if (!sl)
         return -1;
     for (int32_t i = 0; i < m->n; i++) {
-        uint32_t h = hash_bytes(m->keys[i], strlen(m->keys[i])) & (nslot - 1);
+        uint32_t h = m->hash[i] & (nslot - 1);
         while (sl[h])
             h = (h + 1) & (nslot - 1);
         sl[h] = i + 1;
@@ -160,6 +193,10 @@ int32_t tt_strmap_put(tt_strmap *m, const char *s, size_t len, int *added, tt_er
         if (!k)
             return tt_err_set(err, "out of memory for a string table");
         m->keys = k;
+        uint32_t *hs = realloc(m->hash, (size_t)nc * sizeof *hs);
+        if (!hs)
+            return tt_err_set(err, "out of memory for a string table");
+        m->hash = hs;
         m->cap = nc;
     }
     char *c = malloc(len + 1);
@@ -168,7 +205,8 @@ int32_t tt_strmap_put(tt_strmap *m, const char *s, size_t len, int *added, tt_er
     memcpy(c, s, len);
     c[len] = 0;
     m->keys[m->n] = c;
-    uint32_t mask = m->nslot - 1, h = hash_bytes(s, len) & mask;
+    m->hash[m->n] = hash_bytes(s, len);
+    uint32_t mask = m->nslot - 1, h = m->hash[m->n] & mask;
     while (m->slot[h])
         h = (h + 1) & mask;
     m->slot[h] = ++m->n;

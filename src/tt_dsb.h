@@ -17,6 +17,11 @@ int tt_dsb_read_file(const char *path, char **buf, size_t *len, tt_err *err);
  * 1-based line of the bad byte. */
 int64_t tt_dsb_utf8_check(const char *buf, size_t len, int64_t *line);
 
+/* A value from a data file made safe to show in a message: at most 40 bytes,
+ * control bytes and invalid UTF-8 as \xNN, "..." when cut. Returns buf. */
+const char *tt_dsb_show(const char *s, char *buf, size_t n);
+#define TT_SHOW(s) tt_dsb_show((s), (char[200]){0}, 200)
+
 /* Latin-1 -> UTF-8 copy (malloc'd, NULL on OOM). */
 char *tt_dsb_latin1_to_utf8(const char *s, size_t len);
 
@@ -24,6 +29,7 @@ char *tt_dsb_latin1_to_utf8(const char *s, size_t len);
 typedef struct tt_strmap {
     char **keys;          /* (n) owned, insertion order */
     int32_t n, cap;       /* keys used / allocated */
+    uint32_t *hash;       /* (cap) hash of each key */
     int32_t *slot;        /* (nslot) index+1, 0 empty */
     uint32_t nslot;       /* power of two */
 } tt_strmap;

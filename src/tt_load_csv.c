@@ -61,6 +61,15 @@ static int csvr_open(csvr *r, const char *path, char sep, tt_err *err)
         return tt_err_set(err, "%s:%lld: expected UTF-8 text, found the byte 0x%02X "
                           "(convert the file to UTF-8)", path, (long long)ln,
                           (unsigned char)r->buf[bad]);
+    /* Fields are used as C strings: a NUL would cut a key short and merge
+     * distinct ids ("m\0x" and "m\0y" both became "m"). */
+    const char *nul = memchr(r->buf, 0, r->len);
+    if (nul) {
+        ln = 1;
+        for (const char *q = r->buf; q < nul; q++)
+            ln += *q == '\n';
+        return tt_err_set(err, "%s:%lld: expected text, found a NUL byte", path, (long long)ln);
+    }
     if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
         r->pos = 3;
     return 0;
@@ -156,7 +165,8 @@ static int csvr_next(csvr *r, tt_err *err)
                 p++;
             if (p < n && b[p] != r->sep && b[p] != '\n' && b[p] != '\r')
                 return tt_err_set(err, "%s:%lld: expected a separator after a closing quote, "
-                                  "found '%c'", r->path, (long long)r->line, b[p]);
+                                  "found '%s'", r->path, (long long)r->line,
+                                  TT_SHOW(((char[2]){b[p], 0})));
         } else {
             p = r->pos;
             size_t s = p;
@@ -331,7 +341,7 @@ static int unknown_col(const csvr *r, const char *name, const char *role, tt_err
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", r->f[best]);
     list_names(r, names, sizeof names);
     return tt_err_set(err, "%s:%lld: expected a column named '%s' (%s), found columns %s%s",
-                      r->path, (long long)r->rec_line, name, role, names, hint);
+                      r->path, (long long)r->rec_line, TT_SHOW(name), role, names, hint);
 }
 
 /* Header: required, non-empty names, no repeats, none of the reserved names. */
@@ -350,7 +360,7 @@ static int read_header(csvr *r, tt_err *err)
             if (strcmp(r->f[j], r->f[k]) == 0)
                 return tt_err_set(err, "%s:%lld: expected distinct column names, found '%s' "
                                   "twice (columns %d and %d)", r->path, (long long)r->rec_line,
-                                  r->f[k], j + 1, k + 1);
+                                  TT_SHOW(r->f[k]), j + 1, k + 1);
     }
     return 0;
 }
@@ -369,11 +379,11 @@ static int check_feature_name(const csvl *c, const csvr *r, const char *name, tt
     if (!strcmp(name, "user_id") || !strcmp(name, "item_id") || !strcmp(name, "hist"))
         return tt_err_set(err, "%s:%lld: expected a feature name other than user_id, item_id "
                           "and hist (reserved), found '%s'", r->path, (long long)r->rec_line,
-                          name);
+                          TT_SHOW(name));
     for (int k = 0; k < c->ncol; k++)
         if (strcmp(c->col[k].name, name) == 0)
             return tt_err_set(err, "%s:%lld: expected a new feature name, found '%s', already "
-                              "a column of %s", r->path, (long long)r->rec_line, name,
+                              "a column of %s", r->path, (long long)r->rec_line, TT_SHOW(name),
                               c->col[k].path);
     return 0;
 }
@@ -479,7 +489,7 @@ static int read_inter(csvl *c, tt_err *err)
         }
         if (tcol >= 0 && !parse_time(r.f[tcol], (size_t)r.flen[tcol], &t)) {
             tt_err_set(err, "%s:%lld: expected a numeric time or an ISO-8601 date in column "
-                       "'%s', found '%.40s'", r.path, (long long)r.rec_line, tname, r.f[tcol]);
+                       "'%s', found '%s'", r.path, (long long)r.rec_line, tname, TT_SHOW(r.f[tcol]));
             goto out;
         }
         int32_t u = tt_strmap_put(&c->users, r.f[ucol], (size_t)r.flen[ucol], &added, err);
@@ -528,6 +538,9 @@ static int read_side(csvl *c, const char *path, enum tt_side side, tt_err *err)
             goto out;
     }
     int want = r.nf, got;
+    /* The key column's name, kept for messages: reading a row reuses r.f. */
+    char keycol[64];
+    snprintf(keycol, sizeof keycol, "%s", r.f[0]);
     while ((got = csvr_next(&r, err)) == 1) {
         int added;
         if (check_count(&r, want, err))
@@ -535,15 +548,15 @@ static int read_side(csvl *c, const char *path, enum tt_side side, tt_err *err)
         if (!r.flen[0]) {
             tt_err_set(err, "%s:%lld: expected %s id in column '%s', found an empty field",
                        path, (long long)r.rec_line, side == TT_USER ? "a user" : "an item",
-                       r.f[0]);
+                       keycol);
             goto out;
         }
         int32_t key = tt_strmap_put(keys, r.f[0], (size_t)r.flen[0], &added, err);
         if (key < 0 || grow_lines(lines, lcap, keys->n, err))
             goto out;
         if ((*lines)[key]) {
-            tt_err_set(err, "%s:%lld: expected each %s once, found '%.40s' again (first on "
-                       "line %lld)", path, (long long)r.rec_line, what, r.f[0],
+            tt_err_set(err, "%s:%lld: expected each %s once, found '%s' again (first on "
+                       "line %lld)", path, (long long)r.rec_line, what, TT_SHOW(r.f[0]),
                        (long long)(*lines)[key]);
             goto out;
         }
@@ -675,8 +688,8 @@ static int finish_col(csvl *c, rawcol *rc, tt_dataset *d, const int32_t *rowmap,
         for (int32_t k = 0; k < m->n; k++)
             if (!tt_dsb_parse_num(m->keys[k], strlen(m->keys[k]), &val[k])) {
                 tt_err_set(err, "%s:%lld: expected a number in numeric column '%s', found "
-                           "'%.40s'", rc->path, (long long)rc->first_line[k], rc->name,
-                           m->keys[k]);
+                           "'%s'", rc->path, (long long)rc->first_line[k], rc->name,
+                           TT_SHOW(m->keys[k]));
                 goto out;
             }
     }
@@ -819,8 +832,14 @@ int tt_load_csv(const tt_csv_opts *opts, tt_dataset *out, tt_err *err)
     *out = d;
     rc = 0;
 out:
-    if (rc)
+    if (rc) {
         tt_dataset_free(&d);
+        /* Messages quote fields, and a quoted field may hold a newline: keep
+         * the message on one line (the session prints file:line: error: it). */
+        for (char *q = err ? err->msg : NULL; q && *q; q++)
+            if ((unsigned char)*q < 0x20)
+                *q = ' ';
+    }
     csvl_free(&c);
     return rc;
 }

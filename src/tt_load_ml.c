@@ -72,6 +72,16 @@ static int read_nonempty(const char *path, char **buf, size_t *len, const char *
 {
     if (tt_dsb_read_file(path, buf, len, err))
         return -1;
+    /* Lines are C strings below: a NUL would silently cut a line short (and a
+     * file of NUL lines would load as an empty dataset). */
+    const char *nul = memchr(*buf, 0, *len);
+    if (nul) {
+        int64_t ln = 1;
+        for (const char *q = *buf; q < nul; q++)
+            ln += *q == '\n';
+        free(*buf);
+        return tt_err_set(err, "%s:%lld: expected text, found a NUL byte", path, (long long)ln);
+    }
     size_t k = 0;
     while (k < *len && ((*buf)[k] == '\n' || (*buf)[k] == '\r' || (*buf)[k] == ' '))
         k++;
@@ -113,8 +123,8 @@ static int read_users(ml *m, int is_1m, tt_err *err)
             goto fail;
         }
         if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%.40s'",
-                       path, (long long)ln, f[0]);
+            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%s'",
+                       path, (long long)ln, TT_SHOW(f[0]));
             goto fail;
         }
         int added;
@@ -130,15 +140,15 @@ static int read_users(ml *m, int is_1m, tt_err *err)
         const char *occ = f[3];
         double a;
         if (!tt_dsb_parse_num(age, strlen(age), &a)) {
-            tt_err_set(err, "%s:%lld: expected a numeric age, found '%.40s'",
-                       path, (long long)ln, age);
+            tt_err_set(err, "%s:%lld: expected a numeric age, found '%s'",
+                       path, (long long)ln, TT_SHOW(age));
             goto fail;
         }
         if (is_1m) {
             int64_t c;
             if (!tt_dsb_parse_int(occ, strlen(occ), &c) || c < 0 || c > 20) {
-                tt_err_set(err, "%s:%lld: expected an occupation code 0-20, found '%.40s'",
-                           path, (long long)ln, occ);
+                tt_err_set(err, "%s:%lld: expected an occupation code 0-20, found '%s'",
+                           path, (long long)ln, TT_SHOW(occ));
                 goto fail;
             }
             occ = occupations_1m[c];
@@ -221,8 +231,8 @@ static int read_items(ml *m, int is_1m, tt_err *err)
             goto fail;
         }
         if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%.40s'",
-                       path, (long long)ln, f[0]);
+            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%s'",
+                       path, (long long)ln, TT_SHOW(f[0]));
             goto fail;
         }
         int added;
@@ -256,7 +266,7 @@ static int read_items(ml *m, int is_1m, tt_err *err)
                 if (!dash || !tt_dsb_parse_int(dash + 1, strlen(dash + 1), &y) ||
                     y < 1000 || y > 9999) {
                     tt_err_set(err, "%s:%lld: expected a release date like 01-Jan-1995, "
-                               "found '%.40s'", path, (long long)ln, date);
+                               "found '%s'", path, (long long)ln, TT_SHOW(date));
                     goto fail;
                 }
                 year = (int)y;
@@ -265,7 +275,7 @@ static int read_items(ml *m, int is_1m, tt_err *err)
                 const char *fl = f[5 + k];
                 if (strcmp(fl, "0") != 0 && strcmp(fl, "1") != 0) {
                     tt_err_set(err, "%s:%lld: expected genre flag 0 or 1 in field %d, "
-                               "found '%.40s'", path, (long long)ln, 6 + k, fl);
+                               "found '%s'", path, (long long)ln, 6 + k, TT_SHOW(fl));
                     goto fail;
                 }
                 if (fl[0] == '1' &&
@@ -305,8 +315,8 @@ static int read_ratings(ml *m, int is_1m, tt_err *err)
         int32_t u, i;
         int64_t t;
         if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%.40s'",
-                       path, (long long)ln, f[0]);
+            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%s'",
+                       path, (long long)ln, TT_SHOW(f[0]));
             goto fail;
         }
         if ((u = tt_strmap_get(&m->users, key, strlen(key))) < 0) {
@@ -315,8 +325,8 @@ static int read_ratings(ml *m, int is_1m, tt_err *err)
             goto fail;
         }
         if (!id_key(f[1], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%.40s'",
-                       path, (long long)ln, f[1]);
+            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%s'",
+                       path, (long long)ln, TT_SHOW(f[1]));
             goto fail;
         }
         if ((i = tt_strmap_get(&m->items, key, strlen(key))) < 0) {
@@ -325,8 +335,8 @@ static int read_ratings(ml *m, int is_1m, tt_err *err)
             goto fail;
         }
         if (!tt_dsb_parse_int(f[3], strlen(f[3]), &t)) {
-            tt_err_set(err, "%s:%lld: expected a numeric timestamp, found '%.40s'",
-                       path, (long long)ln, f[3]);
+            tt_err_set(err, "%s:%lld: expected a numeric timestamp, found '%s'",
+                       path, (long long)ln, TT_SHOW(f[3]));
             goto fail;
         }
         if (tt_interb_push(&m->inter, u, i, t, err))

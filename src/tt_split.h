@@ -8,10 +8,12 @@
 enum tt_part { TT_TRAIN = 0, TT_VALID = 1, TT_TEST = 2 };
 const char *tt_part_name(enum tt_part p);   /* "train", "valid", "test" */
 
-/* One example per interaction of a part. hist holds, most recent first, up to
- * H items the user had strictly before this interaction in the parts visible to
- * it (train for train and valid examples, train+valid for test): never the
- * target or anything after it. */
+/* One example per interaction of a part, in interaction order. hist holds,
+ * most recent first, up to H items the user had strictly before this
+ * interaction in the user's (time, item) order, in the parts visible to it
+ * (train for train and valid examples, train+valid for test): never the target
+ * or anything after it. As the protocol says, valid sees the last H training
+ * items even when one shares the valid item's timestamp. */
 typedef struct tt_examples {
     int64_t n;
     int32_t *user;       /* (n) */

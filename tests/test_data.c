@@ -406,6 +406,8 @@ static void test_bad_inputs(void)
            "No such file");
     bad_ml("bad/ml100k-bad-date", "ml100k-bad-date/u.item:1: ",
            "expected a release date like 01-Jan-1995, found 'sometime'");
+    bad_ml("bad/ml100k-bad-age", "ml100k-bad-age/u.user:2: ",
+           "expected a numeric age, found '3\\xE9\\x01'"); /* bytes shown safely */
     bad_ml("bad/ml1m-bad", "ml1m-bad/ratings.dat:2: ", "expected 4 fields separated by '::', found 3");
 }
 
