@@ -1,7 +1,8 @@
 /* bench_train: quality and speed of the protocol models on ML-100K (dssm,
  * senet, dssm-inbatch; PROTOCOL.md), GFLOP/s next to sgemm on the same
  * shapes, and a scale run on a generated dataset (1M interactions, 100k
- * items) with in-batch softmax: time per epoch and peak memory.
+ * items, the project's generator) with in-batch and sampled softmax: time per
+ * epoch and peak memory.
  * Environment: TTLAB_SHARED (default ../shared), TT_BENCH_SEEDS ("1,2,3"),
  * TT_BENCH_MODELS ("dssm,senet,dssm-inbatch"), TT_BENCH_EPOCHS (20),
  * TT_BENCH_THREADS (2), TT_BENCH_SCALE (1; 0 skips the scale run). */
@@ -171,84 +172,19 @@ static double peak_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
-/* A generated dataset for the scale run: users with a latent cluster, items
- * with Zipf-like popularity inside clusters, an item category and a user
- * age bucket; then the standard id features and hist. */
-static int gen_scale(tt_dataset *d, int64_t n_inter, int32_t n_items, int32_t n_users,
-                     tt_err *err)
-{
-    tt_rng r;
-    tt_rng_seed(&r, 42);
-    memset(d, 0, sizeof *d);
-    d->name = strdup("scale");
-    d->source = strdup("bench_train generator");
-    d->n_users = n_users;
-    d->n_items = n_items;
-    d->user_key = calloc((size_t)n_users, sizeof(char *));
-    d->item_key = calloc((size_t)n_items, sizeof(char *));
-    char b[24];
-    for (int32_t u = 0; u < n_users; u++) {
-        snprintf(b, sizeof b, "%d", u + 1);
-        d->user_key[u] = strdup(b);
-    }
-    for (int32_t i = 0; i < n_items; i++) {
-        snprintf(b, sizeof b, "%d", i + 1);
-        d->item_key[i] = strdup(b);
-    }
-    d->n_inter = n_inter;
-    d->iu = malloc((size_t)n_inter * sizeof(int32_t));
-    d->ii = malloc((size_t)n_inter * sizeof(int32_t));
-    d->it = malloc((size_t)n_inter * sizeof(int64_t));
-    const int C = 64;
-    int32_t per = n_items / C;
-    for (int64_t k = 0; k < n_inter; k++) {
-        int32_t u = (int32_t)(k % n_users);
-        int c = u % C;
-        /* rank ~ Zipf via inverse power of a uniform */
-        double x = tt_rng_uniform(&r);
-        int32_t rank = (int32_t)(per * pow(x, 3.0));
-        if (rank >= per)
-            rank = per - 1;
-        int32_t item = tt_rng_uniform(&r) < 0.8 ? c + C * rank
-                                                : (int32_t)tt_rng_below(&r, (uint32_t)n_items);
-        d->iu[k] = u;
-        d->ii[k] = item;
-        d->it[k] = k / n_users * 100 + (int64_t)tt_rng_below(&r, 50);
-    }
-    d->n_feat = 2;
-    d->feat = calloc(2, sizeof(tt_feature));
-    tt_feature *f = &d->feat[0];
-    f->name = strdup("age");
-    f->kind = TT_CAT;
-    f->side = TT_USER;
-    f->card = 8;
-    f->n_rows = n_users;
-    f->share = -1;
-    f->ids = malloc((size_t)n_users * sizeof(int32_t));
-    for (int32_t u = 0; u < n_users; u++)
-        f->ids[u] = 1 + (u / C) % 7;
-    f = &d->feat[1];
-    f->name = strdup("category");
-    f->kind = TT_CAT;
-    f->side = TT_ITEM;
-    f->card = 33;
-    f->n_rows = n_items;
-    f->share = -1;
-    f->ids = malloc((size_t)n_items * sizeof(int32_t));
-    for (int32_t i = 0; i < n_items; i++)
-        f->ids[i] = 1 + (i % C) % 32;
-    if (tt_dataset_add_id_features(d, err) || tt_dataset_finish(d, err))
-        return -1;
-    return 0;
-}
-
 static void scale_run(void)
 {
     tt_err err;
     tt_dataset d;
     tt_split sp;
     double t0 = tt_now();
-    if (gen_scale(&d, 1000000, 100000, 20000, &err) || tt_split_l2o(&d, 20, &sp, &err)) {
+    tt_synth_opts so;
+    tt_synth_opts_init(&so);
+    so.users = 25000;      /* x 40 per user = 1,000,000 interactions */
+    so.items = 100000;
+    so.per_user = 40;
+    so.clusters = 64;
+    if (tt_synth_generate(&so, &d, &err) || tt_split_l2o(&d, 20, &sp, &err)) {
         fprintf(stderr, "bench_train: scale data: %s\n", err.msg);
         return;
     }
@@ -300,16 +236,25 @@ static void scale_run(void)
     tt_dataset_free(&d);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     tt_err err;
+    (void)argc;
+    /* The step runs its own threads with BLAS single-threaded inside them;
+     * make sure OpenBLAS starts that way whatever tt_blas_set_threads can do
+     * in this build (its pool size is read from the environment at load). */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+    }
     char dir[4096];
     int threads = atoi(envs("TT_BENCH_THREADS", "2"));
     int epochs = atoi(envs("TT_BENCH_EPOCHS", "20"));
     tt_blas_set_threads(threads);
     snprintf(dir, sizeof dir, "%s/data/ml-100k", envs("TTLAB_SHARED", "../shared"));
     struct stat st;
-    printf("bench_train: %d BLAS threads; %s\n", threads, tt_blas_info());
+    printf("bench_train: %d training threads (BLAS single-threaded inside them); %s\n",
+           threads, tt_blas_info());
     if (stat(dir, &st) != 0) {
         printf("bench_train: %s is absent: skipping the ML-100K runs\n", dir);
     } else {

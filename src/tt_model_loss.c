@@ -307,6 +307,29 @@ static void ph_backward(void *ctx, int tid, int nt)
     }
 }
 
+/* Scatter into the embedding tables, one table per thread at a time: fields
+ * that share a table (hist and item_id) go to the same thread, so no two
+ * threads write one table. */
+static void ph_embed(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    for (int s = 0; s < 2; s++) {
+        tower *t = &m->tw[s];
+        int64_t R = s ? c->nv : c->B;
+        for (int fi = 0; fi < t->nf; fi++) {
+            tw_field *f = &t->fld[fi];
+            if (f->table % nt != tid)
+                continue;
+            const float *de = t->dE + (size_t)fi * t->k;
+            if (f->bag)
+                tt_embed_bag_backward(f->dT, de, t->F, t->k, f->off, f->vals, (int)R);
+            else
+                tt_embed_backward(f->dT, de, t->F, t->k, f->ids, (int)R);
+        }
+    }
+}
+
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                            const int64_t *idx, int n, int backward, tt_err *err)
 {
@@ -550,8 +573,7 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                 }
             }
         }
-        tower_backward_embed(tu, B);
-        tower_backward_embed(ti, nv);
+        tt_pool_run(m->pool, ph_embed, &c);
     }
     return loss;
 }
