@@ -166,7 +166,14 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     /* threads=N: N threads for the step's own split (fixed row ranges,
      * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
      * back for evaluation and afterwards. */
-    const int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
+    int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
+    /* Our threads call BLAS concurrently, so BLAS must be single-threaded
+     * meanwhile. A build whose tt_blas cannot set OpenBLAS's threads reports
+     * plain "CBLAS": then leave the threading to BLAS, unless the environment
+     * already pins OpenBLAS to one thread. */
+    const char *obt = getenv("OPENBLAS_NUM_THREADS");
+    if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
+        nthr = 1;
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
     if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
