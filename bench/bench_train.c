@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char *envs(const char *k, const char *dflt)
 {
@@ -94,9 +95,40 @@ static double sgemm_rate(int B, int nv, int ncols, int fu, int fi)
 }
 
 typedef struct run {
-    double r10, r20, r50, ndcg10, spe, exps, gflops;
+    double r10, r20, r50, ndcg10, spe, exps, gflops, cpu_spe;
     int best;
 } run;
+
+/* Process CPU seconds of the training batches (evaluation excluded): from the
+ * first batch's snapshot to the last one's in every epoch. On a machine
+ * shared with other jobs this is what the epoch costs; wall time also
+ * counts the waiting. */
+typedef struct cpu_track {
+    double t_first, sum;
+    int64_t batches;
+    int epochs;
+} cpu_track;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cpu_cb(const tt_snapshot *s, void *ud)
+{
+    cpu_track *c = ud;
+    if (s->epoch_end)
+        return 0;
+    if (s->batch == 1)
+        c->t_first = cpu_now();
+    if (s->batch == s->batches && s->batches > 1) {
+        c->sum += (cpu_now() - c->t_first) * (double)s->batches / (double)(s->batches - 1);
+        c->epochs++;
+    }
+    return 0;
+}
 
 static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
                      uint64_t seed, int epochs, run *out)
@@ -125,11 +157,13 @@ static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
     o.lr = 0.001f;
     o.seed = seed;
     tt_train_result r;
-    if (tt_train(m, d, sp, &o, NULL, NULL, &r, &err)) {
+    cpu_track ct = {0, 0, 0, 0};
+    if (tt_train(m, d, sp, &o, cpu_cb, &ct, &r, &err)) {
         fprintf(stderr, "bench_train: %s\n", err.msg);
         tt_model_free(m);
         return -1;
     }
+    out->cpu_spe = ct.epochs ? ct.sum / ct.epochs : 0;
     int D = tt_model_dim(m);
     const tt_examples *te = &sp->part[TT_TEST];
     float *V = malloc((size_t)d->n_items * D * sizeof(float));
@@ -264,14 +298,18 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_train: %s\n", err.msg);
             return 1;
         }
+        double la[3];
+        if (getloadavg(la, 3) == 3)
+            printf("load average before the runs: %.2f (2 cores; other jobs inflate wall "
+                   "time, cpu-s is the process CPU time of an epoch's batches)\n", la[0]);
         printf("protocol: %s  (%lld training examples, %d items; batch 256, Adam 1e-3, "
                "temp 0.05, dim 16, MLP 64 32, %d epochs, test at the best valid epoch)\n",
                sp.protocol, (long long)sp.part[TT_TRAIN].n, d.n_items, epochs);
         char models[256], seeds[256];
         snprintf(models, sizeof models, "%s", envs("TT_BENCH_MODELS", "dssm,senet,dssm-inbatch"));
         snprintf(seeds, sizeof seeds, "%s", envs("TT_BENCH_SEEDS", "1,2,3"));
-        printf("%-13s %4s %5s %8s %8s %8s %8s %7s %9s %8s\n", "model", "seed", "best",
-               "R@10", "R@20", "R@50", "NDCG@10", "s/epoch", "ex/s", "GFLOP/s");
+        printf("%-13s %4s %5s %8s %8s %8s %8s %7s %7s %9s %8s\n", "model", "seed", "best",
+               "R@10", "R@20", "R@50", "NDCG@10", "s/epoch", "cpu-s", "ex/s", "GFLOP/s");
         char *sv1 = NULL;
         for (char *mn = strtok_r(models, ",", &sv1); mn; mn = strtok_r(NULL, ",", &sv1)) {
             double sum20 = 0, sumspe = 0, sumex = 0, sumgf = 0;
@@ -282,8 +320,9 @@ int main(int argc, char **argv)
                 run r;
                 if (train_one(mn, &d, &sp, strtoull(s, NULL, 10), epochs, &r))
                     return 1;
-                printf("%-13s %4s %5d %8.4f %8.4f %8.4f %8.4f %7.3f %9.0f %8.1f\n", mn, s,
-                       r.best, r.r10, r.r20, r.r50, r.ndcg10, r.spe, r.exps, r.gflops);
+                printf("%-13s %4s %5d %8.4f %8.4f %8.4f %8.4f %7.3f %7.3f %9.0f %8.1f\n", mn, s,
+                       r.best, r.r10, r.r20, r.r50, r.ndcg10, r.spe, r.cpu_spe, r.exps,
+                       r.gflops);
                 fflush(stdout);
                 sum20 += r.r20;
                 sumspe += r.spe;
