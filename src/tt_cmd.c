@@ -1,0 +1,587 @@
+/* tt_cmd: the command table, the option specs and the one place where a
+ * command's name, arity and options are checked before its handler runs. */
+#include "tt_cmd_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIG 1e18
+
+/* ---- option specs (data read by help, completion, checks, the man page) ---- */
+
+static const tt_optspec load_opts[] = {
+    {"as", TT_O_STR, NULL, NULL, 0, 0, NULL, "name of the dataset in the session"},
+    {"users", TT_O_INT, "2000", NULL, 2, 10000000, "synthetic", "number of users"},
+    {"items", TT_O_INT, "1000", NULL, 2, 10000000, "synthetic", "number of items"},
+    {"clusters", TT_O_INT, "8", NULL, 1, 10000, "synthetic", "latent clusters"},
+    {"per_user", TT_O_INT, "40", NULL, 3, 100000, "synthetic", "interactions per user"},
+    {"seed", TT_O_INT, "42", NULL, 0, BIG, "synthetic", "generator seed"},
+    {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)"},
+    {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)"},
+    {"user", TT_O_STR, "user", NULL, 0, 0, "csv", "user column of the interactions file"},
+    {"item", TT_O_STR, "item", NULL, 0, 0, "csv", "item column of the interactions file"},
+    {"time", TT_O_STR, "time", NULL, 0, 0, "csv", "time column (optional)"},
+    {"sep", TT_O_STR, ",", NULL, 0, 0, "csv", "field separator: a character, or tab"},
+    {"multi", TT_O_STR, "|", NULL, 0, 0, "csv", "separator of multi-valued cells"},
+    {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
+    {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set"},
+    {"buckets", TT_O_INT, "10", NULL, 1, 1000, "csv", "quantile buckets of numeric columns"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec split_opts[] = {
+    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length (items before each interaction)"},
+    {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
+    {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+const tt_optspec tt_model_opts[] = {
+    {"sim", TT_O_ENUM, "cos", "cos|dot", 0, 0, NULL, "similarity: cosine (towers L2-normalised) or inner product"},
+    {"temp", TT_O_NUM, "0.05", NULL, 1e-4, 100, NULL, "softmax temperature"},
+    {"loss", TT_O_ENUM, "softmax", "softmax|inbatch|sampled|bce|bpr", 0, 0, NULL, "training loss"},
+    {"logq", TT_O_BOOL, "off", NULL, 0, 0, NULL, "logQ correction (inbatch, sampled)"},
+    {"mask", TT_O_BOOL, "on", NULL, 0, 0, NULL, "mask accidental hits (inbatch, sampled)"},
+    {"neg", TT_O_INT, "0", NULL, 0, 100000, NULL, "negatives per example (sampled, bce, bpr; 0: the loss's default, 128 or 4)"},
+    {"sampler", TT_O_ENUM, "uniform", "uniform|pop", 0, 0, NULL, "negative sampler"},
+    {"alpha", TT_O_NUM, "0.75", NULL, 0, 2, NULL, "exponent of the popularity sampler"},
+    {"fusion", TT_O_ENUM, "sum", "sum|concat", 0, 0, NULL, "channels: sum of per-channel scores, or concatenation"},
+    {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "user tower (with `with`)"},
+    {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "item tower (with `with`)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec train_opts[] = {
+    {"epochs", TT_O_INT, "20", NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples"},
+    {"batch", TT_O_INT, "256", NULL, 1, 1000000, NULL, "examples per batch"},
+    {"lr", TT_O_NUM, "0.001", NULL, 1e-12, 1000, NULL, "learning rate"},
+    {"opt", TT_O_ENUM, "adam", "sgd|adagrad|adam", 0, 0, NULL, "optimizer"},
+    {"momentum", TT_O_NUM, "0.9", NULL, 0, 0.999999, NULL, "SGD momentum"},
+    {"wd", TT_O_NUM, "0", NULL, 0, 10, NULL, "weight decay"},
+    {"clip", TT_O_NUM, "0", NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)"},
+    {"lazy", TT_O_BOOL, "off", NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables"},
+    {"patience", TT_O_INT, "0", NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)"},
+    {"keep_best", TT_O_BOOL, "on", NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20"},
+    {"valid", TT_O_BOOL, "on", NULL, 0, 0, NULL, "evaluate on valid after every epoch"},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
+    {"seeds", TT_O_INTS, NULL, NULL, 0, BIG, NULL, "train once per seed (1,2,3): compare shows mean ± std"},
+    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec eval_opts[] = {
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec weights_opts[] = {
+    {"side", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
+    {"split", TT_O_ENUM, "valid", "valid|test", 0, 0, NULL, "examples whose weights are read (user side)"},
+    {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec ablate_opts[] = {
+    {"mode", TT_O_ENUM, "zero", "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "shuffle seed (default: the session seed)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec plot_opts[] = {
+    {"side", TT_O_ENUM, "user", "user|item", 0, 0, NULL, "tower (weights, senet)"},
+    {"term", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "where to draw (default: the plot setting)"},
+    {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec export_opts[] = {
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, "users", "examples whose user vectors are written"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec compare_opts[] = {
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+const tt_optspec tt_settings[] = {
+    {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
+    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: OpenBLAS's default)"},
+    {"output", TT_O_ENUM, "table", "table|csv|json", 0, 0, NULL, "result format"},
+    {"plot", TT_O_ENUM, "auto", "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)"},
+    {"plotfile", TT_O_STR, "plot.png", NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)"},
+    {"dashboard", TT_O_BOOL, "on", NULL, 0, 0, NULL, "live dashboard while training (terminals only)"},
+    {"progress", TT_O_BOOL, "on", NULL, 0, 0, NULL, "progress lines on stderr when there is no dashboard"},
+    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
+    {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
+    {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
+    {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+/* ---- tower stages ---- */
+
+static const tt_optspec embed_opts[] = {
+    {"dim", TT_O_INT, "16", NULL, 1, 4096, NULL, "embedding dimension of every field"},
+    {"fields", TT_O_STR, NULL, NULL, 0, 0, NULL, "comma list of features (default: all of the side)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec senet_opts[] = {
+    {"r", TT_O_INT, "2", NULL, 1, 1024, NULL, "reduction ratio: hidden size max(1, fields/r)"},
+    {"squeeze", TT_O_ENUM, "mean", "mean|max|meanmax", 0, 0, NULL, "how each field is squeezed"},
+    {"gate", TT_O_ENUM, "sigmoid", "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)"},
+    {"groups", TT_O_INT, "0", NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec cross_opts[] = {
+    {"out", TT_O_INT, "32", NULL, 1, 65536, NULL, "size of the projection after the cross layers"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+const tt_stagespec tt_stages[] = {
+    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)"},
+    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings"},
+    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear"},
+    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel"},
+    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)"},
+    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out"},
+    {"l2norm", "l2norm", NULL, "L2 normalisation of the output"},
+};
+const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
+
+/* ---- the command table ---- */
+
+const tt_cmd tt_cmds[] = {
+    {"load", tt_cmd_load, 1, 2,
+     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]",
+     "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
+     "movielens|csv|synthetic @file", 0,
+     "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
+     "Presets of synthetic: tiny (300 users, 200 items), small (1000, 500),\n"
+     "default (2000, 1000), large (20000, 10000); options override them."},
+    {"split", tt_cmd_split, 1, 1, "split l2o | random [key=value ...]",
+     "split the current dataset: leave-last-two-out by time, or random", split_opts,
+     "l2o|random", 0,
+     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o."},
+    {"features", tt_cmd_features, 0, 0, "features",
+     "each feature of the current dataset: side, kind, cardinality, frequency profile",
+     NULL, "", 0, NULL},
+    {"tower", tt_cmd_tower, 2, -1,
+     "tower NAME = STAGE | STAGE ...  |  tower NAME = TOWER with STAGE ...",
+     "define a tower (embed | senet | mlp | channels | l2norm)", NULL, "", 1,
+     "Examples:\n"
+     "  tower u = embed dim=16 | mlp 64 32 | l2norm\n"
+     "  tower us = embed dim=16 | senet r=2 | mlp 64 32 | l2norm\n"
+     "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
+     "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
+     "  tower u3 = us with no senet | mlp 128 32\n"
+     "Stages of `with` replace the stage of the same kind, or are inserted."},
+    {"model", tt_cmd_model, 2, -1,
+     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity | model NAME = MODEL with key=value ...",
+     "define a model: a two-tower model over two towers, or the popularity baseline",
+     tt_model_opts, "", 1,
+     "Examples:\n"
+     "  model dssm = twotower u i sim=cos temp=0.05 loss=softmax\n"
+     "  model pop = popularity\n"
+     "  model m2 = dssm with temp=0.1 loss=inbatch\n"
+     "  model senet = dssm with user=us item=is"},
+    {"train", tt_cmd_train, 1, 1, "train MODEL [key=value ...]",
+     "train a model on the training part (valid metrics every epoch)", train_opts, "@model", 0,
+     "On a terminal the dashboard shows the run (set dashboard off for plain lines);\n"
+     "Ctrl-C stops at the next batch and keeps the model."},
+    {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
+     "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
+    {"weights", tt_cmd_weights, 1, 1, "weights MODEL [side=both] [split=valid] [by=FEATURE|activity]",
+     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0, NULL},
+    {"ablate", tt_cmd_ablate, 1, -1, "ablate MODEL [FEATURE ...] [mode=zero|shuffle] [split=test]",
+     "metrics with a feature zeroed or shuffled, against the intact model", ablate_opts,
+     "@model @feature...", 0, "Without FEATURE every feature of the model is ablated in turn."},
+    {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
+     "models side by side: metrics (mean ± std over seeds), parameters, training time",
+     compare_opts, "@model...", 0, NULL},
+    {"plot", tt_cmd_plot, 1, -1, "plot curves|loss [MODEL ...] | plot weights|senet MODEL [side=user] [term=...] [file=...]",
+     "plot training curves, losses or SENet weights with gnuplot", plot_opts,
+     "curves|loss|weights|senet @model...", 0, NULL},
+    {"save", tt_cmd_save, 2, 2, "save MODEL FILE",
+     "write a model file (schema, vocabularies, definitions, parameters, checksum)", NULL,
+     "@model @file", 0, NULL},
+    {"open", tt_cmd_open, 1, 3, "open FILE [as NAME]",
+     "read a model file saved by save, checking every part", NULL, "@file as", 0, NULL},
+    {"export", tt_cmd_export, 3, 3, "export MODEL items|users|metrics FILE",
+     "write embeddings (.npy, or .tsv with a metadata .tsv) or metrics (.csv, .json)",
+     export_opts, "@model items|users|metrics @file", 0, NULL},
+    {"set", tt_cmd_set, 1, 2, "set NAME VALUE | set NAME=VALUE", "change a setting", NULL,
+     "@setting", 1, NULL},
+    {"show", tt_cmd_show, 0, 2, "show [NAME | tower T | model M | towers | models | dataset | split]",
+     "show settings, or a definition as the line that recreates it", NULL,
+     "tower|model|towers|models|dataset|split|@setting @any", 0, NULL},
+    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
+    {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL},
+    {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
+     NULL, "", 1, NULL},
+    {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL},
+    {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
+     NULL, "datasets|towers|models", 0, NULL},
+    {"drop", tt_cmd_drop, 2, 2, "drop dataset|tower|model NAME", "remove something from the session",
+     NULL, "dataset|tower|model @any", 0, NULL},
+    {"help", tt_cmd_help, 0, 1, "help [COMMAND|PREFIX|STAGE|SETTING]",
+     "list commands, or show one command's usage and options", NULL, "@command", 0, NULL},
+    {"quit", tt_cmd_quit, 0, 0, "quit", "leave ttlab (Ctrl-D too)", NULL, "", 0, NULL},
+};
+const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
+
+/* ---- helpers ---- */
+
+int tt_fail(tt_session *s, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tt_err_vset(&s->err, fmt, ap);
+    va_end(ap);
+    s->err_col = col;
+    return -1;
+}
+
+const tt_cmd *tt_cmd_find(const char *name)
+{
+    for (int i = 0; i < tt_n_cmds; i++)
+        if (strcmp(tt_cmds[i].name, name) == 0)
+            return &tt_cmds[i];
+    return NULL;
+}
+
+int tt_optspec_count(const tt_optspec *o)
+{
+    int n = 0;
+    while (o && o[n].key)
+        n++;
+    return n;
+}
+
+const tt_optspec *tt_optspec_find(const tt_optspec *o, const char *key)
+{
+    for (; o && o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return o;
+    return NULL;
+}
+
+/* "a|b|c" -> "a, b or c" */
+static const char *list_words(const char *values, char *buf, int n)
+{
+    int j = 0;
+    int bars = 0, seen = 0;
+    for (const char *p = values; *p; p++)
+        bars += *p == '|';
+    for (const char *p = values; *p && j < n - 5; p++) {
+        if (*p == '|') {
+            seen++;
+            j += snprintf(buf + j, (size_t)(n - j), seen == bars ? " or " : ", ");
+        } else {
+            buf[j++] = *p;
+        }
+    }
+    buf[j < n ? j : n - 1] = 0;
+    return buf;
+}
+
+static int parse_int(const char *t, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (!*t || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int range_fail(tt_session *s, const tt_optspec *o, double v, const char *text)
+{
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, o->type == TT_O_NUM ? "%g" : "%.0f", o->min);
+    snprintf(hi, sizeof hi, o->type == TT_O_NUM ? "%g" : "%.0f", o->max);
+    if (v < o->min) {
+        if (o->type == TT_O_NUM && o->min > 0 && o->min < 1e-6)
+            return tt_fail(s, 0, "%s must be greater than 0 (got %s)", o->key, text);
+        return tt_fail(s, 0, "%s must be at least %s (got %s)", o->key, lo, text);
+    }
+    return tt_fail(s, 0, "%s must be at most %s (got %s)", o->key, hi, text);
+}
+
+int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
+                       tt_optval *v)
+{
+    char buf[256], sug[64];
+    switch (o->type) {
+    case TT_O_INT:
+        if (parse_int(text, &v->i))
+            return tt_fail(s, 0, "%s needs a whole number, got '%s'", o->key, text);
+        if ((double)v->i < o->min || (double)v->i > o->max)
+            return range_fail(s, o, (double)v->i, text);
+        v->d = (double)v->i;
+        break;
+    case TT_O_NUM: {
+        char *end;
+        errno = 0;
+        double d = strtod(text, &end);
+        if (!*text || *end || errno || !isfinite(d))
+            return tt_fail(s, 0, "%s needs a number, got '%s'", o->key, text);
+        if (d < o->min || d > o->max)
+            return range_fail(s, o, d, text);
+        v->d = d;
+        break;
+    }
+    case TT_O_ENUM: {
+        int idx = 0;
+        const char *p = o->values;
+        size_t tl = strlen(text);
+        while (p && *p) {
+            const char *e = strchr(p, '|');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            if (l == tl && strncmp(p, text, l) == 0) {
+                v->i = idx;
+                v->s = text;
+                return 0;
+            }
+            idx++;
+            p = e ? e + 1 : NULL;
+        }
+        if (tt_suggest_list(text, o->values, sug, sizeof sug))
+            return tt_fail(s, 0, "unknown %s '%s' (expected %s): did you mean '%s'?",
+                           o->key, text, list_words(o->values, buf, sizeof buf), sug);
+        return tt_fail(s, 0, "unknown %s '%s' (expected %s)", o->key, text,
+                       list_words(o->values, buf, sizeof buf));
+    }
+    case TT_O_INTS: {
+        v->n = 0;
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", text);
+        char *save = NULL;
+        if (!*text)
+            return tt_fail(s, 0, "%s needs a comma list of whole numbers", o->key);
+        for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            int64_t x;
+            if (parse_int(t, &x))
+                return tt_fail(s, 0, "%s needs a comma list of whole numbers, got '%s'",
+                               o->key, text);
+            if ((double)x < o->min || (double)x > o->max)
+                return range_fail(s, o, (double)x, t);
+            if (v->n == TT_LIST_MAX)
+                return tt_fail(s, 0, "%s takes at most %d values", o->key, TT_LIST_MAX);
+            v->list[v->n++] = x;
+        }
+        if (text[strlen(text) - 1] == ',' || text[0] == ',' || strstr(text, ",,"))
+            return tt_fail(s, 0, "%s needs a comma list of whole numbers, got '%s'",
+                           o->key, text);
+        break;
+    }
+    case TT_O_STR:
+        if (!*text)
+            return tt_fail(s, 0, "%s needs a value", o->key);
+        v->s = text;
+        break;
+    case TT_O_BOOL:
+        if (!strcmp(text, "on") || !strcmp(text, "1") || !strcmp(text, "yes") ||
+            !strcmp(text, "true"))
+            v->i = 1;
+        else if (!strcmp(text, "off") || !strcmp(text, "0") || !strcmp(text, "no") ||
+                 !strcmp(text, "false"))
+            v->i = 0;
+        else
+            return tt_fail(s, 0, "%s is on or off, got '%s'", o->key, text);
+        break;
+    }
+    return 0;
+}
+
+int tt_opts_parse(tt_session *s, const char *what, const tt_optspec *specs,
+                  tt_tok *tok, int n, const char *first, tt_optval *vals)
+{
+    int ns = tt_optspec_count(specs);
+    for (int i = 0; i < ns; i++) {
+        memset(&vals[i], 0, sizeof vals[i]);
+        if (specs[i].def && tt_opt_parse_value(s, &specs[i], specs[i].def, &vals[i]))
+            return -1;                 /* a bad default is a bug in the table */
+    }
+    for (int t = 0; t < n; t++) {
+        char key[64];
+        if (!tt_tok_is_kv(&tok[t]))
+            continue;
+        tt_tok_key(&tok[t], key, sizeof key);
+        const tt_optspec *o = tt_optspec_find(specs, key);
+        if (!o) {
+            const char *cands[TT_OPT_MAX];
+            for (int i = 0; i < ns && i < TT_OPT_MAX; i++)
+                cands[i] = specs[i].sub && first && strcmp(specs[i].sub, first) ? NULL
+                                                                                  : specs[i].key;
+            const char *sug = tt_suggest(key, cands, ns < TT_OPT_MAX ? ns : TT_OPT_MAX);
+            if (sug)
+                return tt_fail(s, 0, "unknown option '%s' for %s: did you mean '%s'?",
+                               key, what, sug);
+            if (ns == 0)
+                return tt_fail(s, 0, "%s takes no options (got '%s')", what, key);
+            return tt_fail(s, 0, "unknown option '%s' for %s (see 'help %s')", key, what,
+                           what);
+        }
+        int idx = (int)(o - specs);
+        if (o->sub && (!first || strcmp(o->sub, first)))
+            return tt_fail(s, 0, "option '%s' applies to '%s %s' only", key, what, o->sub);
+        if (vals[idx].set)
+            return tt_fail(s, 0, "option '%s' given twice", key);
+        tt_optval nv;
+        memset(&nv, 0, sizeof nv);
+        if (tt_opt_parse_value(s, o, tt_tok_val(&tok[t]), &nv))
+            return -1;
+        nv.set = 1;
+        nv.col = tok[t].col;
+        vals[idx] = nv;
+    }
+    return 0;
+}
+
+const tt_optval *tt_arg(const tt_args *a, const char *key)
+{
+    static const tt_optval none;
+    const tt_optspec *o = tt_optspec_find(a->cmd->opts, key);
+    return o ? &a->opt[o - a->cmd->opts] : &none;
+}
+
+int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
+{
+    tt_args *a;
+    int rc;
+    if (n <= 0)
+        return 0;
+    s->err_col = 0;
+    s->err.msg[0] = 0;
+    if (toks[0].kind != TT_TOK_WORD)
+        return tt_fail(s, toks[0].col, "expected a command, got '%s'", toks[0].s);
+    const tt_cmd *c = tt_cmd_find(toks[0].s);
+    if (!c) {
+        const char *cands[64];
+        for (int i = 0; i < tt_n_cmds && i < 64; i++)
+            cands[i] = tt_cmds[i].name;
+        const char *sug = tt_suggest(toks[0].s, cands, tt_n_cmds);
+        if (!strcmp(toks[0].s, "exit") || !strcmp(toks[0].s, ".quit") ||
+            !strcmp(toks[0].s, "q"))
+            sug = "quit";
+        if (sug)
+            return tt_fail(s, 0, "unknown command '%s': did you mean '%s'?", toks[0].s, sug);
+        return tt_fail(s, 0, "unknown command '%s' (type 'help' for the list)", toks[0].s);
+    }
+    a = calloc(1, sizeof *a);
+    if (!a)
+        return tt_fail(s, 0, "out of memory");
+    a->cmd = c;
+    a->tok = toks;
+    a->n = n;
+    for (int i = 1; i < n; i++) {
+        if (!c->raw && (toks[i].kind != TT_TOK_WORD)) {
+            rc = tt_fail(s, toks[i].col, "unexpected '%s' in %s", toks[i].s, c->name);
+            s->err_col = 0;
+            goto out;
+        }
+        if (c->raw || !tt_tok_is_kv(&toks[i])) {
+            if (a->npos == TT_POS_MAX) {
+                rc = tt_fail(s, 0, "too many words for %s", c->name);
+                goto out;
+            }
+            a->pos[a->npos++] = &toks[i];
+        }
+    }
+    if (a->npos < c->min) {
+        rc = tt_fail(s, 0, "%s needs %s: usage: %s", c->name,
+                     c->min - a->npos == 1 ? "an argument" : "more arguments", c->usage);
+        goto out;
+    }
+    if (c->max >= 0 && a->npos > c->max) {
+        rc = tt_fail(s, 0, "too many arguments for %s ('%s'): usage: %s", c->name,
+                     a->pos[c->max]->s, c->usage);
+        goto out;
+    }
+    /* Options limited to a form of the command ("load synthetic", "export
+     * M users") are checked against the positional word naming that form. */
+    const char *form = a->npos ? a->pos[0]->s : NULL;
+    for (int i = 0; c->opts && i < a->npos; i++)
+        for (const tt_optspec *o = c->opts; o->key; o++)
+            if (o->sub && !strcmp(o->sub, a->pos[i]->s))
+                form = o->sub;
+    if (!c->raw && tt_opts_parse(s, c->name, c->opts, toks + 1, n - 1, form, a->opt)) {
+        rc = -1;
+        goto out;
+    }
+    rc = c->fn(s, a);
+out:
+    free(a);
+    return rc;
+}
+
+/* ---- lookups shared by handlers ---- */
+
+static const char *suggest_name(tt_session *s, const char *name, int kind)
+{
+    const char *cands[256];
+    int n = 0;
+    if (kind == 0)
+        for (int i = 0; i < s->n_models && n < 256; i++)
+            cands[n++] = s->models[i].def.name;
+    else if (kind == 1)
+        for (int i = 0; i < s->n_towers && n < 256; i++)
+            cands[n++] = s->towers[i].name;
+    return tt_suggest(name, cands, n);
+}
+
+tt_modelent *tt_need_model(tt_session *s, const tt_tok *t)
+{
+    tt_modelent *m = tt_session_model(s, t->s);
+    if (m)
+        return m;
+    const char *sug = suggest_name(s, t->s, 0);
+    if (sug)
+        tt_fail(s, 0, "no model '%s': did you mean '%s'?", t->s, sug);
+    else if (s->n_models == 0)
+        tt_fail(s, 0, "no model '%s' (no models defined yet: see 'help model')", t->s);
+    else
+        tt_fail(s, 0, "no model '%s' (see 'list models')", t->s);
+    return NULL;
+}
+
+tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t)
+{
+    tt_tower_def *d = tt_session_tower(s, t->s);
+    if (d)
+        return d;
+    const char *sug = suggest_name(s, t->s, 1);
+    if (sug)
+        tt_fail(s, t->col, "no tower '%s': did you mean '%s'?", t->s, sug);
+    else if (s->n_towers == 0)
+        tt_fail(s, t->col, "no tower '%s' (no towers defined yet: see 'help tower')", t->s);
+    else
+        tt_fail(s, t->col, "no tower '%s' (see 'list towers')", t->s);
+    return NULL;
+}
+
+int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
+{
+    tt_dsent *d = tt_session_dataset(s, me->dataset);
+    if (!d)
+        return tt_fail(s, 0, "model '%s' was built for dataset '%s', which is no longer loaded",
+                       me->def.name, me->dataset);
+    if (need_split && !d->has_split)
+        return tt_fail(s, 0, "dataset '%s' has no split yet: run 'split l2o' first", d->name);
+    *out = d;
+    return 0;
+}
+
+int tt_check_name(tt_session *s, const tt_tok *t, const char *what)
+{
+    const char *p = t->s;
+    if (!isalpha((unsigned char)*p))
+        return tt_fail(s, t->col, "bad %s name '%s': names start with a letter", what, t->s);
+    for (; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+            return tt_fail(s, t->col,
+                           "bad %s name '%s': use letters, digits, '_', '-' and '.'", what,
+                           t->s);
+    if (strlen(t->s) >= TT_NAME_MAX)
+        return tt_fail(s, t->col, "%s name '%s' is too long (at most %d characters)", what,
+                       t->s, TT_NAME_MAX - 1);
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* tt_cmd: the command table (commands are data: help, completion, argument
+ * checks and the man page test all read it) and the option parser. */
+#ifndef TT_CMD_H
+#define TT_CMD_H
+
+#include <stdint.h>
+#include "tt_lex.h"
+#include "tt_session.h"
+
+enum tt_opt_type { TT_O_INT = 0, TT_O_NUM, TT_O_ENUM, TT_O_INTS, TT_O_STR,
+                   TT_O_BOOL };
+
+/* One key=value option. */
+typedef struct tt_optspec {
+    const char *key;
+    enum tt_opt_type type;
+    const char *def;          /* default as it would be typed; NULL: none */
+    const char *values;       /* ENUM: "a|b|c" */
+    double min, max;          /* INT, NUM, INTS: allowed range (inclusive) */
+    const char *sub;          /* only valid after this first word ("synthetic") */
+    const char *help;
+} tt_optspec;
+
+#define TT_LIST_MAX 16
+typedef struct tt_optval {
+    int set;                  /* given on the command line */
+    int64_t i;                /* INT, BOOL, ENUM (index into values) */
+    double d;                 /* NUM (and INT as double) */
+    const char *s;            /* STR, ENUM text (points into tokens or def) */
+    int n;
+    int64_t list[TT_LIST_MAX];/* INTS */
+    int col;
+} tt_optval;
+
+#define TT_POS_MAX 64
+#define TT_OPT_MAX 40
+typedef struct tt_cmd tt_cmd;
+typedef struct tt_args {
+    const tt_cmd *cmd;
+    tt_tok *tok;              /* the command's tokens, tok[0] is its name */
+    int n;
+    int npos;
+    tt_tok *pos[TT_POS_MAX];  /* positional words (not key=value) */
+    tt_optval opt[TT_OPT_MAX];/* by index in cmd->opts */
+} tt_args;
+
+/* A handler returns 0 on success, -1 on failure with s->err (and s->err_col)
+ * set, or -2 on a failure already reported (an error inside `source`). */
+typedef int (*tt_cmd_fn)(tt_session *s, tt_args *a);
+
+struct tt_cmd {
+    const char *name;
+    tt_cmd_fn fn;
+    int min, max;             /* positional words; max -1 = any */
+    const char *usage;        /* "train MODEL [key=value ...]" */
+    const char *summary;      /* one line for `help` */
+    const tt_optspec *opts;   /* NULL-key terminated, or NULL */
+    const char *args;         /* completion of positionals: "@model @file",
+                                 "movielens|csv|synthetic @file", ... */
+    int raw;                  /* handler reads key=value words itself */
+    const char *help;         /* extra text for `help CMD` (may be NULL) */
+};
+
+extern const tt_cmd tt_cmds[];
+extern const int tt_n_cmds;
+/* The settings of `set`/`show`, as options. */
+extern const tt_optspec tt_settings[];
+/* Tower stages and their options (for help, completion and the parser). */
+typedef struct tt_stagespec {
+    const char *name;
+    const char *usage;
+    const tt_optspec *opts;
+    const char *summary;
+} tt_stagespec;
+extern const tt_stagespec tt_stages[];
+extern const int tt_n_stages;
+/* Options of `model NAME = twotower ...` (also used by `with`). */
+extern const tt_optspec tt_model_opts[];
+
+/* Exact name, else NULL. */
+const tt_cmd *tt_cmd_find(const char *name);
+int tt_optspec_count(const tt_optspec *o);
+const tt_optspec *tt_optspec_find(const tt_optspec *o, const char *key);
+
+/* Run one command made of toks[0..n). Checks the name (with a suggestion),
+ * the positional arity and the options against the table, then calls the
+ * handler. Returns the handler's status. */
+int tt_cmd_run(tt_session *s, tt_tok *toks, int n);
+
+/* Parse one option value for spec o from text into v; -1 with s->err set
+ * ("epochs must be >= 1, got -1", "unknown optimizer 'adamw': did you mean
+ * 'adam'?") */
+int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
+                       tt_optval *v);
+/* Parse key=value tokens tok[0..n) against specs into vals (defaults for the
+ * others). first: the command's first positional word (for `sub`), may be
+ * NULL. Positional words are skipped. */
+int tt_opts_parse(tt_session *s, const char *what, const tt_optspec *specs,
+                  tt_tok *tok, int n, const char *first, tt_optval *vals);
+/* The value of option key in a (by spec). Never NULL for a key in the spec. */
+const tt_optval *tt_arg(const tt_args *a, const char *key);
+
+/* Help text: all commands, or the commands/stage/setting matching topic. */
+int tt_help(tt_session *s, FILE *f, const char *topic);
+
+/* Completion: candidates for the word being typed, given the text of the
+ * line before it. Returns a malloc'd NULL-terminated array of malloc'd
+ * strings (empty when nothing fits); *files is set to 1 when file names
+ * should be completed instead. */
+char **tt_complete(tt_session *s, const char *before, const char *word,
+                   int *files);
+void tt_complete_free(char **c);
+
+#endif

@@ -1,0 +1,300 @@
+/* tt_cmd_data: load, split and features: the data side of the language. */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int presets(tt_session *s, const tt_tok *t, tt_synth_opts *o)
+{
+    static const struct { const char *name; int users, items, clusters, per_user; } P[] = {
+        {"tiny", 300, 200, 4, 20},
+        {"small", 1000, 500, 8, 30},
+        {"default", 2000, 1000, 8, 40},
+        {"large", 20000, 10000, 16, 50},
+    };
+    const char *names[4];
+    for (int i = 0; i < 4; i++) {
+        names[i] = P[i].name;
+        if (!strcmp(t->s, P[i].name)) {
+            o->users = P[i].users;
+            o->items = P[i].items;
+            o->clusters = P[i].clusters;
+            o->per_user = P[i].per_user;
+            return 0;
+        }
+    }
+    const char *sug = tt_suggest(t->s, names, 4);
+    if (sug)
+        return tt_fail(s, 0, "unknown synthetic preset '%s': did you mean '%s'?", t->s, sug);
+    return tt_fail(s, 0, "unknown synthetic preset '%s' (expected tiny, small, default or large)",
+                   t->s);
+}
+
+/* Physical memory in bytes, or 0 when unknown. */
+static double phys_mem(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
+}
+
+static int add_dataset(tt_session *s, tt_dataset *d, const char *as)
+{
+    char name[TT_NAME_MAX];
+    snprintf(name, sizeof name, "%s", as ? as : d->name ? d->name : "data");
+    if (!as) {
+        /* Keep earlier datasets (models may be built on them): number new ones. */
+        for (int k = 2; tt_session_dataset(s, name); k++) {
+            char base[TT_NAME_MAX - 12];
+            snprintf(base, sizeof base, "%s", d->name ? d->name : "data");
+            snprintf(name, sizeof name, "%s-%d", base, k % 100000);
+        }
+    } else {
+        tt_dsent *old = tt_session_dataset(s, as);
+        if (old) {
+            for (int i = 0; i < s->n_models; i++)
+                if (!strcmp(s->models[i].dataset, as) && s->models[i].m)
+                    return tt_fail(s, 0, "dataset '%s' is used by model '%s': drop the model or load with another name",
+                                   as, s->models[i].def.name);
+            if (old->has_split)
+                tt_split_free(&old->sp);
+            tt_dataset_free(&old->d);
+            old->d = *d;
+            old->has_split = 0;
+            old->split_gen++;
+            s->cur_ds = (int)(old - s->ds);
+            return 0;
+        }
+    }
+    tt_dsent *nd = realloc(s->ds, (size_t)(s->n_ds + 1) * sizeof *nd);
+    if (!nd)
+        return tt_fail(s, 0, "out of memory");
+    s->ds = nd;
+    memset(&nd[s->n_ds], 0, sizeof nd[0]);
+    snprintf(nd[s->n_ds].name, sizeof nd[0].name, "%s", name);
+    nd[s->n_ds].d = *d;
+    s->cur_ds = s->n_ds++;
+    return 0;
+}
+
+static void dataset_info(tt_session *s, tt_dsent *e)
+{
+    tt_rec r;
+    char human[512];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "dataset", e->name);
+    tt_rec_str(&r, "source", e->d.source ? e->d.source : "");
+    tt_rec_int(&r, "users", e->d.n_users);
+    tt_rec_int(&r, "items", e->d.n_items);
+    tt_rec_int(&r, "interactions", e->d.n_inter);
+    tt_rec_int(&r, "features", e->d.n_feat);
+    snprintf(human, sizeof human,
+             "dataset %s: %d users, %d items, %lld interactions, %d features", e->name,
+             e->d.n_users, e->d.n_items, (long long)e->d.n_inter, e->d.n_feat);
+    tt_out_info(&s->out, "load", &r, human);
+    tt_rec_free(&r);
+}
+
+int tt_cmd_load(tt_session *s, tt_args *a)
+{
+    static const char *kinds[] = {"movielens", "csv", "synthetic"};
+    const char *kind = a->pos[0]->s;
+    const char *as = tt_arg(a, "as")->s;
+    tt_dataset d;
+    memset(&d, 0, sizeof d);
+    if (as) {
+        tt_tok t = {TT_TOK_WORD, (char *)as, 0, 0, -1};
+        if (tt_check_name(s, &t, "dataset"))
+            return -1;
+    }
+    if (!strcmp(kind, "movielens")) {
+        if (a->npos < 2)
+            return tt_fail(s, 0, "load movielens needs the folder: load movielens PATH");
+        if (tt_load_movielens(a->pos[1]->s, &d, &s->err))
+            return -1;
+    } else if (!strcmp(kind, "csv")) {
+        if (a->npos < 2)
+            return tt_fail(s, 0, "load csv needs the interactions file: load csv FILE [key=value ...]");
+        tt_csv_opts o;
+        tt_csv_opts_init(&o);
+        o.inter_path = a->pos[1]->s;
+        o.user_path = tt_arg(a, "user_file")->s;
+        o.item_path = tt_arg(a, "item_file")->s;
+        /* Column names only when given: the loader knows its defaults
+         * (and that the time column is optional). */
+        if (tt_arg(a, "user")->set)
+            o.user_col = tt_arg(a, "user")->s;
+        if (tt_arg(a, "item")->set)
+            o.item_col = tt_arg(a, "item")->s;
+        if (tt_arg(a, "time")->set)
+            o.time_col = tt_arg(a, "time")->s;
+        const char *sep = tt_arg(a, "sep")->s, *multi = tt_arg(a, "multi")->s;
+        if (!strcmp(sep, "tab") || !strcmp(sep, "\\t"))
+            o.sep = '\t';
+        else if (strlen(sep) == 1)
+            o.sep = sep[0];
+        else
+            return tt_fail(s, 0, "sep is one character or 'tab', got '%s'", sep);
+        if (strlen(multi) != 1)
+            return tt_fail(s, 0, "multi is one character, got '%s'", multi);
+        o.multi_sep = multi[0];
+        if (tt_arg(a, "context")->set)
+            o.context = !strcmp(tt_arg(a, "context")->s, "none") ? "" : tt_arg(a, "context")->s;
+        o.kinds = tt_arg(a, "kinds")->s;
+        o.num_buckets = (int)tt_arg(a, "buckets")->i;
+        if (tt_load_csv(&o, &d, &s->err))
+            return -1;
+    } else if (!strcmp(kind, "synthetic")) {
+        tt_synth_opts o;
+        tt_synth_opts_init(&o);
+        if (a->npos > 1 && presets(s, a->pos[1], &o))
+            return -1;
+        if (tt_arg(a, "users")->set)
+            o.users = (int32_t)tt_arg(a, "users")->i;
+        if (tt_arg(a, "items")->set)
+            o.items = (int32_t)tt_arg(a, "items")->i;
+        if (tt_arg(a, "clusters")->set)
+            o.clusters = (int32_t)tt_arg(a, "clusters")->i;
+        if (tt_arg(a, "per_user")->set)
+            o.per_user = (int32_t)tt_arg(a, "per_user")->i;
+        if (tt_arg(a, "seed")->set)
+            o.seed = (uint64_t)tt_arg(a, "seed")->i;
+        double need = tt_synth_bytes(&o), have = phys_mem();
+        char b1[32], b2[32];
+        if (have > 0 && need > have / 2)
+            return tt_fail(s, 0, "synthetic dataset too large: it needs about %s and this machine has %s",
+                           tt_fmt_bytes(need, b1, sizeof b1), tt_fmt_bytes(have, b2, sizeof b2));
+        if (tt_synth_generate(&o, &d, &s->err))
+            return -1;
+    } else {
+        const char *sug = tt_suggest(kind, kinds, 3);
+        if (sug)
+            return tt_fail(s, 0, "unknown dataset kind '%s': did you mean '%s'?", kind, sug);
+        return tt_fail(s, 0, "unknown dataset kind '%s' (expected movielens, csv or synthetic)",
+                       kind);
+    }
+    if (a->npos > 1 && strcmp(kind, "synthetic") && a->npos > 2) {
+        tt_dataset_free(&d);
+        return tt_fail(s, 0, "too many arguments: usage: %s", a->cmd->usage);
+    }
+    if (add_dataset(s, &d, as)) {
+        tt_dataset_free(&d);
+        return -1;
+    }
+    dataset_info(s, tt_session_current(s));
+    return 0;
+}
+
+int tt_cmd_split(tt_session *s, tt_args *a)
+{
+    tt_dsent *e = tt_session_current(s);
+    const char *how = a->pos[0]->s;
+    tt_split sp;
+    int hist = tt_arg(a, "hist")->set ? (int)tt_arg(a, "hist")->i : s->hist;
+    memset(&sp, 0, sizeof sp);
+    if (strcmp(how, "l2o") && strcmp(how, "random")) {
+        static const char *m[] = {"l2o", "random"};
+        const char *sug = tt_suggest(how, m, 2);
+        if (sug)
+            return tt_fail(s, 0, "unknown split '%s': did you mean '%s'?", how, sug);
+        return tt_fail(s, 0, "unknown split '%s' (expected l2o or random)", how);
+    }
+    if (!e)
+        return tt_fail(s, 0, "no dataset loaded: use 'load' first (e.g. load synthetic)");
+    if (!strcmp(how, "l2o")) {
+        if (tt_split_l2o(&e->d, hist, &sp, &s->err))
+            return -1;
+    } else {
+        double v = tt_arg(a, "valid")->d, t = tt_arg(a, "test")->d;
+        if (v + t >= 0.95)
+            return tt_fail(s, 0, "valid + test must leave some training data (got %g + %g)", v, t);
+        uint64_t seed = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
+        if (tt_split_random(&e->d, v, t, seed, hist, &sp, &s->err))
+            return -1;
+    }
+    if (e->has_split)
+        tt_split_free(&e->sp);
+    e->sp = sp;
+    e->has_split = 1;
+    e->split_gen++;
+    tt_rec r;
+    char human[512];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "dataset", e->name);
+    tt_rec_str(&r, "method", sp.method);
+    tt_rec_str(&r, "protocol", sp.protocol);
+    tt_rec_int(&r, "train", sp.part[TT_TRAIN].n);
+    tt_rec_int(&r, "valid", sp.part[TT_VALID].n);
+    tt_rec_int(&r, "test", sp.part[TT_TEST].n);
+    snprintf(human, sizeof human, "split %s of %s: %lld train, %lld valid, %lld test examples (protocol: %s)",
+             sp.method, e->name, (long long)sp.part[TT_TRAIN].n,
+             (long long)sp.part[TT_VALID].n, (long long)sp.part[TT_TEST].n, sp.protocol);
+    tt_out_info(&s->out, "split", &r, human);
+    tt_rec_free(&r);
+    return 0;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int tt_cmd_features(tt_session *s, tt_args *a)
+{
+    (void)a;
+    tt_dsent *e = tt_session_current(s);
+    if (!e)
+        return tt_fail(s, 0, "no dataset loaded: use 'load' first");
+    tt_rec *rows = calloc((size_t)(e->d.n_feat ? e->d.n_feat : 1), sizeof *rows);
+    if (!rows)
+        return tt_fail(s, 0, "out of memory");
+    for (int f = 0; f < e->d.n_feat; f++) {
+        const tt_feature *ft = &e->d.feat[f];
+        tt_rec *r = &rows[f];
+        tt_rec_init(r);
+        tt_rec_str(r, "feature", ft->name);
+        tt_rec_str(r, "side", tt_side_name(ft->side));
+        tt_rec_str(r, "kind", tt_kind_name(ft->kind));
+        tt_rec_int(r, "values", ft->card > 0 ? ft->card - 1 : 0);
+        /* Frequency profile over real values (id 0 is unknown/padding): share
+         * of rows held by the most frequent value and by the top 10%, and
+         * how many values occur once (the long tail). */
+        double top1 = 0, top10 = 0;
+        int64_t once = 0;
+        if (ft->freq && ft->card > 1) {
+            int64_t *c = malloc((size_t)(ft->card - 1) * sizeof *c);
+            if (c) {
+                int64_t tot = 0;
+                for (int32_t v = 1; v < ft->card; v++) {
+                    c[v - 1] = ft->freq[v];
+                    tot += ft->freq[v];
+                    once += ft->freq[v] == 1;
+                }
+                qsort(c, (size_t)(ft->card - 1), sizeof *c, cmp_desc);
+                int n10 = (ft->card - 1 + 9) / 10;
+                int64_t s10 = 0;
+                for (int i = 0; i < n10; i++)
+                    s10 += c[i];
+                if (tot > 0) {
+                    top1 = (double)c[0] / (double)tot;
+                    top10 = (double)s10 / (double)tot;
+                }
+                free(c);
+            }
+        }
+        tt_rec_num(r, "top1", top1, 3);
+        tt_rec_num(r, "top10pct", top10, 3);
+        tt_rec_int(r, "once", once);
+        if (e->d.planted)
+            tt_rec_str(r, "planted", e->d.planted[f] ? e->d.planted[f] : "-");
+    }
+    char foot[256];
+    snprintf(foot, sizeof foot, "dataset: %s (top1/top10pct: share of rows of the most frequent value / top 10%% of values; once: values seen once)", e->name);
+    tt_out_rows(&s->out, "feature", rows, e->d.n_feat, foot);
+    for (int f = 0; f < e->d.n_feat; f++)
+        tt_rec_free(&rows[f]);
+    free(rows);
+    return 0;
+}

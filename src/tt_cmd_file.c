@@ -1,0 +1,240 @@
+/* tt_cmd_file: save, open and export: the files ttlab writes and reads. */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_export.h"
+#include "tt_modelfile.h"
+
+int tt_cmd_save(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    if (!me || tt_model_ready(s, me, &d))
+        return -1;
+    const char *path = a->pos[1]->s;
+    if (tt_modelfile_save(path, me, me->m, &d->d, &s->err))
+        return -1;
+    tt_rec r;
+    char human[700];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", me->def.name);
+    tt_rec_str(&r, "file", path);
+    tt_rec_int(&r, "params", tt_model_param_count(me->m));
+    snprintf(human, sizeof human, "saved %s to %s (%lld parameters)", me->def.name, path,
+             (long long)tt_model_param_count(me->m));
+    tt_out_info(&s->out, "save", &r, human);
+    tt_rec_free(&r);
+    return 0;
+}
+
+static int add_tower_if_free(tt_session *s, const tt_tower_def *t)
+{
+    if (tt_session_tower(s, t->name) || !t->name[0])
+        return 0;
+    tt_tower_def *nt = realloc(s->towers, (size_t)(s->n_towers + 1) * sizeof *nt);
+    if (!nt)
+        return -1;
+    s->towers = nt;
+    nt[s->n_towers++] = *t;
+    return 0;
+}
+
+int tt_cmd_open(tt_session *s, tt_args *a)
+{
+    const char *path = a->pos[0]->s, *as = NULL;
+    if (a->npos == 2 || (a->npos == 3 && strcmp(a->pos[1]->s, "as")))
+        return tt_fail(s, 0, "usage: %s", a->cmd->usage);
+    if (a->npos == 3) {
+        as = a->pos[2]->s;
+        if (tt_check_name(s, a->pos[2], "model"))
+            return -1;
+        s->err_col = 0;
+    }
+    tt_dsent *d = tt_session_current(s);
+    if (!d)
+        return tt_fail(s, 0, "open needs the dataset the model was trained on: load it first");
+    tt_modelent e;
+    if (tt_modelfile_open(path, &d->d, &e, &s->err))
+        return -1;
+    if (as)
+        snprintf(e.def.name, sizeof e.def.name, "%s", as);
+    tt_modelent *old = tt_session_model(s, e.def.name);
+    if (old && old->m && old->def.kind != TT_MODEL_POP) {
+        tt_model_free(e.m);
+        return tt_fail(s, 0, "a trained model '%s' is already in the session: open %s as NEWNAME",
+                       e.def.name, path);
+    }
+    if (old)
+        tt_session_drop_model(s, (int)(old - s->models));
+    snprintf(e.dataset, sizeof e.dataset, "%s", d->name);
+    e.trained = 2;
+    e.split_gen = d->split_gen;
+    snprintf(e.origin, sizeof e.origin, "%s", path);
+    tt_modelent *nm = realloc(s->models, (size_t)(s->n_models + 1) * sizeof *nm);
+    if (!nm) {
+        tt_model_free(e.m);
+        return tt_fail(s, 0, "out of memory");
+    }
+    s->models = nm;
+    nm[s->n_models++] = e;
+    if (e.def.kind == TT_MODEL_TWOTOWER) {
+        add_tower_if_free(s, &e.u);
+        add_tower_if_free(s, &e.i);
+    }
+    tt_rec r;
+    char human[900], line[1024];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", e.def.name);
+    tt_rec_str(&r, "file", path);
+    tt_rec_str(&r, "definition", tt_model_format(&e.def, line, sizeof line));
+    tt_rec_int(&r, "params", tt_model_param_count(e.m));
+    snprintf(human, sizeof human, "opened %s from %s (%lld parameters, dataset %s)", e.def.name, path,
+             (long long)tt_model_param_count(e.m), d->name);
+    tt_out_info(&s->out, "open", &r, human);
+    tt_rec_free(&r);
+    return 0;
+}
+
+static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
+{
+    const char *ext = tt_export_ext(path);
+    int json = !strcmp(ext, "json");
+    if (!json && strcmp(ext, "csv"))
+        return tt_fail(s, 0, "export metrics writes .csv or .json, not '%s'", path);
+    tt_metrics test;
+    if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &test))
+        return -1;
+    tt_atomic at;
+    if (tt_atomic_begin(&at, path, &s->err))
+        return -1;
+    const tt_train_result *res = me->res;
+    int ne = res ? res->n_epochs : 0;
+    tt_rec *rows = calloc((size_t)ne + 1, sizeof *rows);
+    if (!rows) {
+        tt_atomic_abort(&at);
+        return tt_fail(s, 0, "out of memory");
+    }
+    for (int e = 0; e < ne; e++) {
+        tt_rec_init(&rows[e]);
+        tt_rec_str(&rows[e], "model", me->def.name);
+        tt_rec_str(&rows[e], "part", "valid");
+        tt_rec_int(&rows[e], "epoch", e + 1);
+        tt_rec_num(&rows[e], "loss", res->epoch_loss[e], 6);
+        if (res->epoch_valid[e].n_k)
+            tt_metrics_rec(&rows[e], &res->epoch_valid[e]);
+    }
+    tt_rec_init(&rows[ne]);
+    tt_rec_str(&rows[ne], "model", me->def.name);
+    tt_rec_str(&rows[ne], "part", "test");
+    tt_rec_int(&rows[ne], "epoch", res ? res->best_epoch : 0);
+    tt_rec_null(&rows[ne], "loss");
+    tt_metrics_rec(&rows[ne], &test);
+    if (json) {
+        fprintf(at.f, "{\"model\":");
+        tt_json_str(at.f, me->def.name);
+        fprintf(at.f, ",\"protocol\":");
+        tt_json_str(at.f, tt_model_protocol(s, me));
+        fprintf(at.f, ",\"rows\":[\n");
+        for (int i = 0; i <= ne; i++) {
+            if (i)
+                fprintf(at.f, ",\n");
+            tt_json_rec(at.f, NULL, &rows[i]);
+            fseek(at.f, -1, SEEK_CUR);          /* drop tt_json_rec's newline */
+        }
+        fprintf(at.f, "\n]}\n");
+    } else {
+        tt_out o = {TT_OUT_CSV, at.f, 0};
+        /* Epoch rows may lack metrics (valid=off): write the test row's
+         * columns as the header by putting it first only when needed. */
+        if (ne > 0 && rows[0].n == rows[ne].n)
+            tt_out_rows(&o, NULL, rows, ne + 1, NULL);
+        else
+            tt_out_rows(&o, NULL, rows + ne, 1, NULL);
+    }
+    for (int i = 0; i <= ne; i++)
+        tt_rec_free(&rows[i]);
+    free(rows);
+    return tt_atomic_commit(&at, &s->err);
+}
+
+int tt_cmd_export(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    const char *what = a->pos[1]->s, *path = a->pos[2]->s;
+    static const char *whats[] = {"items", "users", "metrics"};
+    if (!me)
+        return -1;
+    if (strcmp(what, "items") && strcmp(what, "users") && strcmp(what, "metrics")) {
+        const char *sug = tt_suggest(what, whats, 3);
+        if (sug)
+            return tt_fail(s, 0, "cannot export '%s': did you mean '%s'?", what, sug);
+        return tt_fail(s, 0, "cannot export '%s' (expected items, users or metrics)", what);
+    }
+    if (tt_arg(a, "split")->set && strcmp(what, "users"))
+        return tt_fail(s, 0, "option 'split' applies to 'export MODEL users' only");
+    if (!strcmp(what, "metrics"))
+        return export_metrics(s, me, path);
+    const char *ext = tt_export_ext(path);
+    int npy = !strcmp(ext, "npy");
+    if (!npy && strcmp(ext, "tsv"))
+        return tt_fail(s, 0, "export %s writes .npy or .tsv, not '%s'", what, path);
+    if (tt_model_ready(s, me, &d))
+        return -1;
+    int items = !strcmp(what, "items");
+    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    const tt_examples *ex = &d->sp.part[p];
+    int64_t rows = items ? d->d.n_items : ex->n;
+    int D = tt_model_dim(me->m);
+    float *X = tt_alloc_aligned((size_t)rows * (size_t)D, sizeof(float), "embeddings", &s->err);
+    if (!X)
+        return -1;
+    int rc = items ? tt_model_encode_items(me->m, &d->d, X, &s->err)
+                   : tt_model_encode_queries(me->m, &d->d, ex, X, &s->err);
+    if (rc == 0 && npy) {
+        rc = tt_export_npy(path, X, rows, D, &s->err);
+    } else if (rc == 0) {
+        char meta[4096], num[2][32];
+        tt_export_meta_path(path, meta, sizeof meta);
+        const char **labels = calloc((size_t)rows * 2 + 1, sizeof *labels);
+        char *nums = items ? NULL : calloc((size_t)rows + 1, 12);
+        if (!labels || (!items && !nums)) {
+            rc = tt_fail(s, 0, "out of memory");
+        } else {
+            for (int64_t r = 0; r < rows; r++) {
+                if (items) {
+                    labels[2 * r] = d->d.item_key ? d->d.item_key[r] : "";
+                    labels[2 * r + 1] = d->d.item_title && d->d.item_title[r] ? d->d.item_title[r] : "";
+                } else {
+                    labels[2 * r] = d->d.user_key ? d->d.user_key[ex->user[r]] : "";
+                    snprintf(nums + 12 * r, 12, "%d", ex->hist_n ? ex->hist_n[r] : 0);
+                    labels[2 * r + 1] = nums + 12 * r;
+                }
+            }
+            const char *hdr[2] = {items ? "item" : "user", items ? "title" : "history"};
+            rc = tt_export_tsv(path, X, rows, D, meta, hdr, 2, labels, &s->err);
+        }
+        (void)num;
+        free(labels);
+        free(nums);
+    }
+    free(X);
+    if (rc)
+        return -1;
+    tt_rec r;
+    char human[700];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", me->def.name);
+    tt_rec_str(&r, "what", what);
+    tt_rec_str(&r, "file", path);
+    tt_rec_int(&r, "rows", rows);
+    tt_rec_int(&r, "dim", D);
+    snprintf(human, sizeof human, "exported %lld %s vectors of dim %d to %s", (long long)rows,
+             items ? "item" : "user", D, path);
+    tt_out_info(&s->out, "export", &r, human);
+    tt_rec_free(&r);
+    return 0;
+}

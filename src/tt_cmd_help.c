@@ -1,0 +1,403 @@
+/* tt_cmd_help: help and completion, both read from the command table. */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_hint(const tt_optspec *o, char *buf, int n)
+{
+    switch (o->type) {
+    case TT_O_INT:
+        if (o->max >= 1e17)
+            snprintf(buf, (size_t)n, "integer >= %.0f", o->min);
+        else
+            snprintf(buf, (size_t)n, "%.0f..%.0f", o->min, o->max);
+        break;
+    case TT_O_NUM:
+        if (o->min > 0 && o->min < 1e-3)
+            snprintf(buf, (size_t)n, "> 0, up to %g", o->max);
+        else
+            snprintf(buf, (size_t)n, "%g..%g", o->min, o->max);
+        break;
+    case TT_O_ENUM: snprintf(buf, (size_t)n, "%s", o->values); break;
+    case TT_O_INTS: snprintf(buf, (size_t)n, "comma list"); break;
+    case TT_O_STR: snprintf(buf, (size_t)n, "text"); break;
+    case TT_O_BOOL: snprintf(buf, (size_t)n, "on|off"); break;
+    }
+    return buf;
+}
+
+static void opts_help(FILE *f, const tt_optspec *o, const char *title)
+{
+    char kd[96], th[96];
+    if (!o || !o->key)
+        return;
+    fprintf(f, "%s\n", title);
+    const char *sub = NULL;
+    for (; o->key; o++) {
+        if (o->sub && (!sub || strcmp(sub, o->sub)))
+            fprintf(f, " with %s:\n", o->sub);
+        sub = o->sub;
+        snprintf(kd, sizeof kd, "%s=%s", o->key, o->def ? o->def : "");
+        fprintf(f, "  %-18s %s (%s)\n", kd, o->help, type_hint(o, th, sizeof th));
+    }
+}
+
+static void cmd_help(FILE *f, const tt_cmd *c)
+{
+    fprintf(f, "usage: %s\n  %s\n", c->usage, c->summary);
+    if (c->opts)
+        opts_help(f, c->opts, "options (key=default):");
+    if (!strcmp(c->name, "set") || !strcmp(c->name, "show"))
+        opts_help(f, tt_settings, "settings (name=default):");
+    if (!strcmp(c->name, "model"))
+        fprintf(f, "  (user= and item= replace a tower in `MODEL with ...`)\n");
+    if (!strcmp(c->name, "tower")) {
+        fprintf(f, "stages:\n");
+        for (int i = 0; i < tt_n_stages; i++)
+            fprintf(f, "  %-52s %s\n", tt_stages[i].usage, tt_stages[i].summary);
+        for (int i = 0; i < tt_n_stages; i++)
+            if (tt_stages[i].opts) {
+                char t[64];
+                snprintf(t, sizeof t, "%s options:", tt_stages[i].name);
+                opts_help(f, tt_stages[i].opts, t);
+            }
+    }
+    if (c->help)
+        fprintf(f, "%s\n", c->help);
+}
+
+int tt_help(tt_session *s, FILE *f, const char *topic)
+{
+    if (!topic) {
+        fprintf(f, "commands (help CMD shows its options; help PREFIX lists matches):\n");
+        for (int i = 0; i < tt_n_cmds; i++)
+            fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
+        fprintf(f, "Options are key=value; commands on one line are separated by ';'.\n");
+        fprintf(f, "Tower stages: embed, senet, mlp, channels, l2norm (help tower).\n");
+        return 0;
+    }
+    const tt_cmd *c = tt_cmd_find(topic);
+    if (c) {
+        cmd_help(f, c);
+        return 0;
+    }
+    for (int i = 0; i < tt_n_stages; i++)
+        if (!strcmp(tt_stages[i].name, topic)) {
+            fprintf(f, "tower stage: %s\n  %s\n", tt_stages[i].usage, tt_stages[i].summary);
+            opts_help(f, tt_stages[i].opts, "options (key=default):");
+            return 0;
+        }
+    const tt_optspec *o = tt_optspec_find(tt_settings, topic);
+    if (o) {
+        char th[96];
+        fprintf(f, "setting: set %s VALUE (default %s; %s)\n  %s\n", o->key, o->def,
+                type_hint(o, th, sizeof th), o->help);
+        return 0;
+    }
+    int n = 0, last = -1;
+    size_t tl = strlen(topic);
+    for (int i = 0; i < tt_n_cmds; i++)
+        if (!strncmp(tt_cmds[i].name, topic, tl)) {
+            n++;
+            last = i;
+        }
+    if (n == 1) {
+        cmd_help(f, &tt_cmds[last]);
+        return 0;
+    }
+    if (n > 1) {
+        for (int i = 0; i < tt_n_cmds; i++)
+            if (!strncmp(tt_cmds[i].name, topic, tl))
+                fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
+        return 0;
+    }
+    const char *cands[64];
+    for (int i = 0; i < tt_n_cmds; i++)
+        cands[i] = tt_cmds[i].name;
+    const char *sug = tt_suggest(topic, cands, tt_n_cmds);
+    if (sug)
+        return tt_fail(s, 0, "no help for '%s': did you mean '%s'?", topic, sug);
+    return tt_fail(s, 0, "no help for '%s' (type 'help' for the commands)", topic);
+}
+
+/* ---- completion ---- */
+
+typedef struct clist {
+    int n, cap;
+    char **v;
+} clist;
+
+static void cadd(clist *l, const char *word, const char *pre, const char *s, const char *suffix)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s%s%s", pre, s, suffix);
+    if (strncmp(buf, word, strlen(word)))
+        return;
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i], buf))
+            return;
+    if (l->n + 1 >= l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *d = tt_strdup(buf);
+    if (d)
+        l->v[l->n++] = d;
+}
+
+static void add_list(clist *l, const char *word, const char *pre, const char *bar)
+{
+    char tmp[512];
+    char *save = NULL;
+    snprintf(tmp, sizeof tmp, "%s", bar);
+    for (char *w = strtok_r(tmp, "|", &save); w; w = strtok_r(NULL, "|", &save))
+        cadd(l, word, pre, w, "");
+}
+
+static void add_names(tt_session *s, clist *l, const char *word, const char *what)
+{
+    if (!strcmp(what, "@model") || !strcmp(what, "@any"))
+        for (int i = 0; i < s->n_models; i++)
+            cadd(l, word, "", s->models[i].def.name, "");
+    if (!strcmp(what, "@tower") || !strcmp(what, "@any"))
+        for (int i = 0; i < s->n_towers; i++)
+            cadd(l, word, "", s->towers[i].name, "");
+    if (!strcmp(what, "@any"))
+        for (int i = 0; i < s->n_ds; i++)
+            cadd(l, word, "", s->ds[i].name, "");
+    if (!strcmp(what, "@feature")) {
+        tt_dsent *d = tt_session_current(s);
+        for (int i = 0; d && i < d->d.n_feat; i++)
+            cadd(l, word, "", d->d.feat[i].name, "");
+    }
+    if (!strcmp(what, "@setting"))
+        for (int i = 0; tt_settings[i].key; i++)
+            cadd(l, word, "", tt_settings[i].key, "");
+    if (!strcmp(what, "@command")) {
+        for (int i = 0; i < tt_n_cmds; i++)
+            cadd(l, word, "", tt_cmds[i].name, "");
+        for (int i = 0; i < tt_n_stages; i++)
+            cadd(l, word, "", tt_stages[i].name, "");
+    }
+}
+
+/* Values of option o for a word "key=partial". */
+static void add_values(tt_session *s, clist *l, const char *word, const tt_optspec *o)
+{
+    char pre[80];
+    snprintf(pre, sizeof pre, "%s=", o->key);
+    if (o->type == TT_O_ENUM)
+        add_list(l, word, pre, o->values);
+    else if (o->type == TT_O_BOOL)
+        add_list(l, word, pre, "on|off");
+    else if (!strcmp(o->key, "user") || !strcmp(o->key, "item")) {
+        for (int i = 0; i < s->n_towers; i++)
+            cadd(l, word, pre, s->towers[i].name, "");
+    } else if (!strcmp(o->key, "fields") || !strcmp(o->key, "by")) {
+        tt_dsent *d = tt_session_current(s);
+        for (int i = 0; d && i < d->d.n_feat; i++)
+            cadd(l, word, pre, d->d.feat[i].name, "");
+    }
+}
+
+static void add_keys(clist *l, const char *word, const tt_optspec *o, const char *first)
+{
+    for (; o && o->key; o++)
+        if (!o->sub || (first && !strcmp(o->sub, first)))
+            cadd(l, word, "", o->key, "=");
+}
+
+static void complete_kv(tt_session *s, clist *l, const char *word, const tt_optspec *specs)
+{
+    char key[64];
+    const char *eq = strchr(word, '=');
+    snprintf(key, sizeof key, "%.*s", (int)(eq - word), word);
+    const tt_optspec *o = tt_optspec_find(specs, key);
+    if (o)
+        add_values(s, l, word, o);
+}
+
+static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char *word)
+{
+    if (n == 1) {
+        add_names(s, l, word, "@tower");
+        return;
+    }
+    if (n == 2) {
+        cadd(l, word, "", "=", "");
+        return;
+    }
+    /* the current stage: from the last '|' or '(' */
+    int st = n - 1;
+    while (st > 2 && t[st].kind != TT_TOK_PIPE && t[st].kind != TT_TOK_LPAREN &&
+           t[st].kind != TT_TOK_RPAREN)
+        st--;
+    if (st == n - 1 && (t[st].kind == TT_TOK_PIPE || !strcmp(t[st].s, "=") ||
+                        t[st].kind == TT_TOK_LPAREN || !strcmp(t[st].s, "with") ||
+                        !strcmp(t[st].s, "no"))) {
+        if (t[st].kind == TT_TOK_LPAREN)
+            add_list(l, word, "", "mlp|fm|cross");
+        else
+            add_list(l, word, "", "embed|senet|mlp|channels|l2norm");
+        if (!strcmp(t[st].s, "="))
+            add_names(s, l, word, "@tower");
+        if (!strcmp(t[st].s, "with") || t[st].kind == TT_TOK_PIPE)
+            cadd(l, word, "", "no", "");
+        return;
+    }
+    const char *stage = t[st + (st == n - 1 ? 0 : 1)].s;
+    if (st < n - 1 && !strcmp(stage, "no") && st + 2 < n)
+        stage = t[st + 2].s;
+    if (!strcmp(t[n - 1].s, "with")) {
+        add_list(l, word, "", "embed|senet|mlp|channels|l2norm|no");
+        return;
+    }
+    for (int i = 0; i < tt_n_stages; i++)
+        if (!strcmp(tt_stages[i].name, stage) && tt_stages[i].opts) {
+            if (strchr(word, '='))
+                complete_kv(s, l, word, tt_stages[i].opts);
+            else
+                add_keys(l, word, tt_stages[i].opts, NULL);
+        }
+}
+
+static void complete_model(tt_session *s, clist *l, tt_tok *t, int n, const char *word)
+{
+    if (n == 1) {
+        add_names(s, l, word, "@model");
+        return;
+    }
+    if (n == 2) {
+        cadd(l, word, "", "=", "");
+        return;
+    }
+    if (n == 3) {
+        add_list(l, word, "", "twotower|popularity");
+        add_names(s, l, word, "@model");
+        return;
+    }
+    if (!strcmp(t[3].s, "twotower") && (n == 4 || n == 5) && !strchr(word, '=')) {
+        add_names(s, l, word, "@tower");
+        return;
+    }
+    if (!strcmp(t[3].s, "popularity"))
+        return;
+    if (n == 4 && strcmp(t[3].s, "twotower")) {
+        cadd(l, word, "", "with", "");
+        return;
+    }
+    if (strchr(word, '='))
+        complete_kv(s, l, word, tt_model_opts);
+    else
+        for (const tt_optspec *o = tt_model_opts; o->key; o++)
+            if (strcmp(t[3].s, "twotower") || (strcmp(o->key, "user") && strcmp(o->key, "item")))
+                cadd(l, word, "", o->key, "=");
+}
+
+char **tt_complete(tt_session *s, const char *before, const char *word, int *files)
+{
+    clist l = {0, 0, NULL};
+    tt_toks tk = {0, 0, NULL};
+    tt_err err;
+    int ec = 0;
+    *files = 0;
+    if (tt_lex(before, 1, &tk, &err, &ec) == 0) {
+        int b = 0;
+        for (int i = 0; i < tk.n; i++)
+            if (tk.v[i].kind == TT_TOK_SEMI)
+                b = i + 1;
+        tt_tok *t = tk.v ? tk.v + b : NULL;
+        int n = tk.n - b;
+        const tt_cmd *c = n ? tt_cmd_find(t[0].s) : NULL;
+        if (n == 0) {
+            for (int i = 0; i < tt_n_cmds; i++)
+                cadd(&l, word, "", tt_cmds[i].name, "");
+        } else if (c && !strcmp(c->name, "tower")) {
+            complete_tower(s, &l, t, n, word);
+        } else if (c && !strcmp(c->name, "model")) {
+            complete_model(s, &l, t, n, word);
+        } else if (c && !strcmp(c->name, "set")) {
+            if (n == 1) {
+                add_names(s, &l, word, "@setting");
+            } else if (n == 2) {
+                const tt_optspec *o = tt_optspec_find(tt_settings, t[1].s);
+                if (o && o->type == TT_O_ENUM)
+                    add_list(&l, word, "", o->values);
+                else if (o && o->type == TT_O_BOOL)
+                    add_list(&l, word, "", "on|off");
+            }
+        } else if (c) {
+            int npos = 0;
+            const char *first = NULL;
+            const char *form = NULL;
+            for (int i = 1; i < n; i++)
+                if (!tt_tok_is_kv(&t[i])) {
+                    if (!npos)
+                        first = t[i].s;
+                    npos++;
+                    for (const tt_optspec *o = c->opts; o && o->key; o++)
+                        if (o->sub && !strcmp(o->sub, t[i].s))
+                            form = o->sub;
+                }
+            if (strchr(word, '=')) {
+                complete_kv(s, &l, word, c->opts);
+            } else {
+                /* the positional slot being typed, from the table's args */
+                char args[256], *save = NULL, *slot = NULL, *last = NULL;
+                int k = 0;
+                snprintf(args, sizeof args, "%s", c->args ? c->args : "");
+                for (char *w = strtok_r(args, " ", &save); w; w = strtok_r(NULL, " ", &save), k++) {
+                    last = w;
+                    if (k == npos)
+                        slot = w;
+                }
+                if (!slot && last && strstr(last, "..."))
+                    slot = last;
+                if (slot && (c->max < 0 || npos < c->max)) {
+                    char one[128];
+                    snprintf(one, sizeof one, "%s", slot);
+                    char *dots = strstr(one, "...");
+                    if (dots)
+                        *dots = 0;
+                    if (!strcmp(c->name, "load") && npos == 1 && first && !strcmp(first, "synthetic"))
+                        add_list(&l, word, "", "tiny|small|default|large");
+                    else if (!strcmp(one, "@file"))
+                        *files = 1;
+                    else if (one[0] == '@')
+                        add_names(s, &l, word, one);
+                    else if (strchr(one, '|'))
+                        add_list(&l, word, "", one);
+                    else if (*one)
+                        cadd(&l, word, "", one, "");
+                }
+                add_keys(&l, word, c->opts, form ? form : first);
+                if (!strcmp(c->name, "show") && npos == 1 && first &&
+                    (!strcmp(first, "tower") || !strcmp(first, "model"))) {
+                    for (int i = 0; i < l.n; i++)
+                        free(l.v[i]);
+                    l.n = 0;
+                    add_names(s, &l, word, !strcmp(first, "tower") ? "@tower" : "@model");
+                }
+            }
+        }
+    }
+    tt_toks_free(&tk);
+    if (!l.v)
+        l.v = calloc(1, sizeof *l.v);
+    else
+        l.v[l.n] = NULL;
+    return l.v;
+}
+
+void tt_complete_free(char **c)
+{
+    for (char **p = c; p && *p; p++)
+        free(*p);
+    free(c);
+}

@@ -1,0 +1,65 @@
+/* tt_cmd_int: what the command handler files share (not a public API). */
+#ifndef TT_CMD_INT_H
+#define TT_CMD_INT_H
+
+#include "tt_cmd.h"
+
+/* Set s->err (and the column) and return -1. */
+int tt_fail(tt_session *s, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Names for the model and tower lookups with a suggestion in the error. */
+tt_modelent *tt_need_model(tt_session *s, const tt_tok *t);
+tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t);
+/* The model's dataset, with its split; -1 and an error when missing. */
+int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split);
+/* A valid object name: letters, digits, '_', '-', '.', starting with a letter. */
+int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
+
+/* Tower and model definitions printed back as the line that recreates them. */
+const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
+const char *tt_model_format(const tt_model_def *m, char *buf, int n);
+/* Parse a tower definition from toks (after "tower NAME ="); col errors. */
+int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
+
+/* Make the runtime model usable: fit a popularity model on the current
+ * split, or check that a two-tower model is trained. */
+int tt_model_ready(tt_session *s, tt_modelent *me, tt_dsent **dp);
+/* Evaluate a model entry (fitting a popularity model first if needed). */
+int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks,
+                  int n_k, tt_metrics *out);
+/* Fill rec with an eval result (event fields of the eval JSON line). */
+void tt_metrics_rec(tt_rec *r, const tt_metrics *m);
+/* Protocol name of the model's split ("ml100k-l2o"). */
+const char *tt_model_protocol(tt_session *s, tt_modelent *me);
+
+/* Handlers, by theme file. */
+int tt_cmd_load(tt_session *s, tt_args *a);       /* tt_cmd_data.c */
+int tt_cmd_split(tt_session *s, tt_args *a);
+int tt_cmd_features(tt_session *s, tt_args *a);
+int tt_cmd_tower(tt_session *s, tt_args *a);      /* tt_cmd_model.c */
+int tt_cmd_model(tt_session *s, tt_args *a);
+int tt_cmd_train(tt_session *s, tt_args *a);      /* tt_cmd_train.c */
+int tt_cmd_eval(tt_session *s, tt_args *a);       /* tt_cmd_eval.c */
+int tt_cmd_compare(tt_session *s, tt_args *a);
+int tt_cmd_weights(tt_session *s, tt_args *a);
+int tt_cmd_ablate(tt_session *s, tt_args *a);
+int tt_cmd_plot(tt_session *s, tt_args *a);
+int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
+int tt_cmd_open(tt_session *s, tt_args *a);
+int tt_cmd_export(tt_session *s, tt_args *a);
+int tt_cmd_set(tt_session *s, tt_args *a);        /* tt_cmd_misc.c */
+int tt_cmd_show(tt_session *s, tt_args *a);
+int tt_cmd_source(tt_session *s, tt_args *a);
+int tt_cmd_note(tt_session *s, tt_args *a);
+int tt_cmd_pause(tt_session *s, tt_args *a);
+int tt_cmd_echo(tt_session *s, tt_args *a);
+int tt_cmd_list(tt_session *s, tt_args *a);
+int tt_cmd_drop(tt_session *s, tt_args *a);
+int tt_cmd_help(tt_session *s, tt_args *a);
+int tt_cmd_quit(tt_session *s, tt_args *a);
+
+/* Apply one setting (key, value text); used by `set` and by main's flags. */
+int tt_setting_apply(tt_session *s, const char *key, const char *val, int col);
+
+#endif

@@ -1,0 +1,433 @@
+/* tt_cmd_misc: settings, narration and housekeeping commands. */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "tt_blas.h"
+#include "tt_repl.h"
+
+int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
+{
+    const tt_optspec *o = tt_optspec_find(tt_settings, key);
+    tt_optval v;
+    if (!o) {
+        const char *cands[64];
+        int n = tt_optspec_count(tt_settings);
+        for (int i = 0; i < n; i++)
+            cands[i] = tt_settings[i].key;
+        const char *sug = tt_suggest(key, cands, n);
+        if (sug)
+            return tt_fail(s, col, "unknown setting '%s': did you mean '%s'?", key, sug);
+        return tt_fail(s, col, "unknown setting '%s' (type 'show' for the list)", key);
+    }
+    memset(&v, 0, sizeof v);
+    if (tt_opt_parse_value(s, o, val, &v))
+        return -1;
+    if (!strcmp(key, "seed"))
+        s->seed = (uint64_t)v.i;
+    else if (!strcmp(key, "threads")) {
+        s->threads = (int)v.i;
+        if (v.i > 0)
+            tt_blas_set_threads((int)v.i);
+    } else if (!strcmp(key, "output"))
+        s->out.mode = (enum tt_outmode)v.i;
+    else if (!strcmp(key, "plot"))
+        s->plot_term = (enum tt_plot_term)v.i;
+    else if (!strcmp(key, "plotfile"))
+        snprintf(s->plot_file, sizeof s->plot_file, "%s", v.s);
+    else if (!strcmp(key, "dashboard"))
+        s->dashboard = (int)v.i;
+    else if (!strcmp(key, "progress"))
+        s->progress = (int)v.i;
+    else if (!strcmp(key, "hist"))
+        s->hist = (int)v.i;
+    else if (!strcmp(key, "quiet"))
+        s->out.quiet = (int)v.i;
+    else if (!strcmp(key, "keep_going"))
+        s->keep_going = (int)v.i;
+    else if (!strcmp(key, "k")) {
+        int n = 0;
+        int64_t *l = v.list;
+        for (int i = 0; i < v.n; i++) {          /* ascending, no repeats */
+            for (int j = i + 1; j < v.n; j++)
+                if (l[j] < l[i]) {
+                    int64_t t = l[i];
+                    l[i] = l[j];
+                    l[j] = t;
+                }
+        }
+        for (int i = 0; i < v.n; i++)
+            if (i == 0 || l[i] != l[i - 1]) {
+                if (n == TT_MAX_K)
+                    return tt_fail(s, col, "k takes at most %d cut-offs", TT_MAX_K);
+                s->ks[n++] = (int)l[i];
+            }
+        s->n_k = n;
+    }
+    return 0;
+}
+
+int tt_cmd_set(tt_session *s, tt_args *a)
+{
+    char key[64];
+    tt_tok *t = a->pos[0];
+    if (a->npos == 1) {
+        if (!tt_tok_is_kv(t))
+            return tt_fail(s, 0, "set needs a value: set %s VALUE", t->s);
+        return tt_setting_apply(s, tt_tok_key(t, key, sizeof key), tt_tok_val(t), 0);
+    }
+    if (tt_tok_is_kv(t) || a->pos[1]->kind != TT_TOK_WORD)
+        return tt_fail(s, 0, "usage: %s", a->cmd->usage);
+    return tt_setting_apply(s, t->s, a->pos[1]->s, 0);
+}
+
+/* The current value of a setting as it would be typed. */
+static const char *setting_text(tt_session *s, const char *key, char *buf, int n)
+{
+    static const char *pt[] = {"auto", "window", "dumb", "file"};
+    if (!strcmp(key, "seed"))
+        snprintf(buf, (size_t)n, "%llu", (unsigned long long)s->seed);
+    else if (!strcmp(key, "threads"))
+        snprintf(buf, (size_t)n, "%d", s->threads);
+    else if (!strcmp(key, "output"))
+        snprintf(buf, (size_t)n, "%s", tt_outmode_name(s->out.mode));
+    else if (!strcmp(key, "plot"))
+        snprintf(buf, (size_t)n, "%s", pt[s->plot_term]);
+    else if (!strcmp(key, "plotfile"))
+        snprintf(buf, (size_t)n, "%s", s->plot_file);
+    else if (!strcmp(key, "dashboard"))
+        snprintf(buf, (size_t)n, "%s", s->dashboard ? "on" : "off");
+    else if (!strcmp(key, "progress"))
+        snprintf(buf, (size_t)n, "%s", s->progress ? "on" : "off");
+    else if (!strcmp(key, "hist"))
+        snprintf(buf, (size_t)n, "%d", s->hist);
+    else if (!strcmp(key, "quiet"))
+        snprintf(buf, (size_t)n, "%s", s->out.quiet ? "on" : "off");
+    else if (!strcmp(key, "keep_going"))
+        snprintf(buf, (size_t)n, "%s", s->keep_going ? "on" : "off");
+    else if (!strcmp(key, "k")) {
+        int j = 0;
+        buf[0] = 0;
+        for (int i = 0; i < s->n_k && j < n; i++)
+            j += snprintf(buf + j, (size_t)(n - j), i ? ",%d" : "%d", s->ks[i]);
+    } else
+        snprintf(buf, (size_t)n, "?");
+    return buf;
+}
+
+static void show_line(tt_session *s, const char *event, const char *name, const char *line)
+{
+    tt_rec r;
+    tt_rec_init(&r);
+    tt_rec_str(&r, "name", name);
+    tt_rec_str(&r, "definition", line);
+    if (s->out.mode == TT_OUT_JSON)
+        tt_json_rec(s->out.f, event, &r);
+    else
+        fprintf(s->out.f, "%s\n", line);
+    tt_rec_free(&r);
+}
+
+static int show_settings(tt_session *s, const char *only)
+{
+    int n = tt_optspec_count(tt_settings), k = 0;
+    tt_rec rows[64];
+    char v[512];
+    for (int i = 0; i < n; i++) {
+        if (only && strcmp(only, tt_settings[i].key))
+            continue;
+        tt_rec_init(&rows[k]);
+        tt_rec_str(&rows[k], "setting", tt_settings[i].key);
+        tt_rec_str(&rows[k], "value", setting_text(s, tt_settings[i].key, v, sizeof v));
+        tt_rec_str(&rows[k], "about", tt_settings[i].help);
+        k++;
+    }
+    tt_out_rows(&s->out, "setting", rows, k, NULL);
+    for (int i = 0; i < k; i++)
+        tt_rec_free(&rows[i]);
+    return 0;
+}
+
+static int show_dataset(tt_session *s, int split)
+{
+    tt_dsent *e = tt_session_current(s);
+    char line[512];
+    if (!e)
+        return tt_fail(s, 0, "no dataset loaded");
+    if (split) {
+        if (!e->has_split)
+            return tt_fail(s, 0, "dataset '%s' has no split yet", e->name);
+        snprintf(line, sizeof line, "split %s of %s: %lld train, %lld valid, %lld test examples, hist %d (protocol: %s)",
+                 e->sp.method, e->name, (long long)e->sp.part[0].n, (long long)e->sp.part[1].n,
+                 (long long)e->sp.part[2].n, e->sp.part[0].H, e->sp.protocol);
+    } else {
+        snprintf(line, sizeof line, "dataset %s (%s): %d users, %d items, %lld interactions, %d features%s",
+                 e->name, e->d.source ? e->d.source : "", e->d.n_users, e->d.n_items,
+                 (long long)e->d.n_inter, e->d.n_feat, e->has_split ? ", split" : "");
+    }
+    show_line(s, split ? "split" : "dataset", e->name, line);
+    return 0;
+}
+
+int tt_cmd_show(tt_session *s, tt_args *a)
+{
+    char line[1200], def[1024];
+    if (a->npos == 0)
+        return show_settings(s, NULL);
+    const char *w = a->pos[0]->s;
+    if (!strcmp(w, "tower") || !strcmp(w, "model")) {
+        if (a->npos < 2)
+            return tt_fail(s, 0, "show %s needs a name: show %s NAME", w, w);
+        if (!strcmp(w, "tower")) {
+            tt_tower_def *t = tt_need_tower(s, a->pos[1]);
+            if (!t)
+                return -1;
+            s->err_col = 0;
+            snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
+            show_line(s, "tower", t->name, line);
+        } else {
+            tt_modelent *m = tt_need_model(s, a->pos[1]);
+            if (!m)
+                return -1;
+            show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+        }
+        return 0;
+    }
+    if (a->npos > 1)
+        return tt_fail(s, 0, "too many arguments: usage: %s", a->cmd->usage);
+    if (!strcmp(w, "towers")) {
+        for (int i = 0; i < s->n_towers; i++) {
+            snprintf(line, sizeof line, "tower %s = %s", s->towers[i].name,
+                     tt_tower_format(&s->towers[i], def, sizeof def));
+            show_line(s, "tower", s->towers[i].name, line);
+        }
+        return 0;
+    }
+    if (!strcmp(w, "models")) {
+        for (int i = 0; i < s->n_models; i++)
+            show_line(s, "model", s->models[i].def.name,
+                      tt_model_format(&s->models[i].def, line, sizeof line));
+        return 0;
+    }
+    if (!strcmp(w, "dataset") || !strcmp(w, "split"))
+        return show_dataset(s, !strcmp(w, "split"));
+    if (tt_optspec_find(tt_settings, w))
+        return show_settings(s, w);
+    if (tt_session_model(s, w))
+        return show_line(s, "model", w, tt_model_format(&tt_session_model(s, w)->def, line, sizeof line)), 0;
+    if (tt_session_tower(s, w)) {
+        tt_tower_def *t = tt_session_tower(s, w);
+        snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
+        show_line(s, "tower", w, line);
+        return 0;
+    }
+    const char *cands[80];
+    int n = 0;
+    const char *fixed[] = {"tower", "model", "towers", "models", "dataset", "split"};
+    for (int i = 0; i < 6; i++)
+        cands[n++] = fixed[i];
+    for (int i = 0; tt_settings[i].key && n < 80; i++)
+        cands[n++] = tt_settings[i].key;
+    const char *sug = tt_suggest(w, cands, n);
+    if (sug)
+        return tt_fail(s, 0, "nothing called '%s' to show: did you mean '%s'?", w, sug);
+    return tt_fail(s, 0, "nothing called '%s' to show (settings, tower NAME, model NAME, towers, models, dataset, split)", w);
+}
+
+int tt_cmd_source(tt_session *s, tt_args *a)
+{
+    if (s->depth >= TT_SOURCE_DEPTH)
+        return tt_fail(s, 0, "source nested too deeply (more than %d levels): a file sourcing itself?",
+                       TT_SOURCE_DEPTH);
+    FILE *f = fopen(a->pos[0]->s, "r");
+    if (!f)
+        return tt_fail(s, 0, "cannot open '%s': %s", a->pos[0]->s, strerror(errno));
+    fclose(f);
+    return tt_repl_file(s, a->pos[0]->s) ? -2 : 0;
+}
+
+/* The words of a raw command joined by single spaces. */
+static void join_words(tt_session *s, tt_args *a, char *buf, int n)
+{
+    int j = 0;
+    buf[0] = 0;
+    if (s->raw_text) {
+        /* One pair of quotes around the whole text is taken off. */
+        size_t l = strlen(s->raw_text);
+        while (l && (s->raw_text[l - 1] == ' ' || s->raw_text[l - 1] == '\t'))
+            l--;
+        if (l >= 2 && (s->raw_text[0] == '"' || s->raw_text[0] == '\'') &&
+            s->raw_text[l - 1] == s->raw_text[0] && !memchr(s->raw_text + 1, s->raw_text[0], l - 2))
+            snprintf(buf, (size_t)n, "%.*s", (int)(l - 2), s->raw_text + 1);
+        else
+            snprintf(buf, (size_t)n, "%.*s", (int)l, s->raw_text);
+        return;
+    }
+    for (int i = 0; i < a->npos && j < n; i++)
+        j += snprintf(buf + j, (size_t)(n - j), i ? " %s" : "%s", a->pos[i]->s);
+}
+
+static void text_event(tt_session *s, const char *event, tt_args *a, int quiet_ok)
+{
+    char text[4096];
+    join_words(s, a, text, sizeof text);
+    if (s->out.mode == TT_OUT_JSON) {
+        tt_rec r;
+        tt_rec_init(&r);
+        tt_rec_str(&r, "text", text);
+        tt_json_rec(s->out.f, event, &r);
+        tt_rec_free(&r);
+    } else if (!(quiet_ok && s->out.quiet)) {
+        fprintf(s->out.f, s->out.mode == TT_OUT_CSV ? "# %s\n" : "%s\n", text);
+    }
+    fflush(s->out.f);
+}
+
+int tt_cmd_note(tt_session *s, tt_args *a)
+{
+    text_event(s, "note", a, 1);
+    return 0;
+}
+
+int tt_cmd_echo(tt_session *s, tt_args *a)
+{
+    text_event(s, "echo", a, 0);
+    return 0;
+}
+
+int tt_cmd_pause(tt_session *s, tt_args *a)
+{
+    char text[4096];
+    /* Only a person at a terminal can press Enter; scripts run through. */
+    if (!s->tty)
+        return 0;
+    join_words(s, a, text, sizeof text);
+    fprintf(stderr, "%s%s[press Enter] ", text, *text ? " " : "");
+    fflush(stderr);
+    int c;
+    while ((c = getchar()) != EOF && c != '\n')
+        ;
+    return 0;
+}
+
+int tt_cmd_list(tt_session *s, tt_args *a)
+{
+    const char *what = a->npos ? a->pos[0]->s : NULL;
+    static const char *kinds[] = {"datasets", "towers", "models"};
+    if (what && strcmp(what, "datasets") && strcmp(what, "towers") && strcmp(what, "models")) {
+        const char *sug = tt_suggest(what, kinds, 3);
+        if (sug)
+            return tt_fail(s, 0, "cannot list '%s': did you mean '%s'?", what, sug);
+        return tt_fail(s, 0, "cannot list '%s' (expected datasets, towers or models)", what);
+    }
+    int n = s->n_ds + s->n_towers + s->n_models, k = 0;
+    tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+    char buf[1200], def[1024];
+    if (!rows)
+        return tt_fail(s, 0, "out of memory");
+    if (!what || !strcmp(what, "datasets"))
+        for (int i = 0; i < s->n_ds; i++, k++) {
+            tt_dsent *e = &s->ds[i];
+            tt_rec_init(&rows[k]);
+            tt_rec_str(&rows[k], "kind", "dataset");
+            tt_rec_str(&rows[k], "name", e->name);
+            snprintf(buf, sizeof buf, "%d users, %d items, %lld interactions%s%s%s",
+                     e->d.n_users, e->d.n_items, (long long)e->d.n_inter,
+                     e->has_split ? ", split " : "", e->has_split ? e->sp.protocol : "",
+                     i == s->cur_ds ? " (current)" : "");
+            tt_rec_str(&rows[k], "about", buf);
+        }
+    if (!what || !strcmp(what, "towers"))
+        for (int i = 0; i < s->n_towers; i++, k++) {
+            tt_rec_init(&rows[k]);
+            tt_rec_str(&rows[k], "kind", "tower");
+            tt_rec_str(&rows[k], "name", s->towers[i].name);
+            tt_rec_str(&rows[k], "about", tt_tower_format(&s->towers[i], def, sizeof def));
+        }
+    if (!what || !strcmp(what, "models"))
+        for (int i = 0; i < s->n_models; i++, k++) {
+            tt_modelent *m = &s->models[i];
+            tt_rec_init(&rows[k]);
+            tt_rec_str(&rows[k], "kind", "model");
+            tt_rec_str(&rows[k], "name", m->def.name);
+            const char *state = m->trained == 2 ? "opened" : m->trained ? "trained"
+                              : m->m ? "fitted" : "not trained";
+            if (m->def.kind == TT_MODEL_POP)
+                snprintf(buf, sizeof buf, "popularity (%s)", m->m ? "fitted" : "fitted at eval");
+            else
+                snprintf(buf, sizeof buf, "twotower %s %s, %s%s%s", m->def.user_tower,
+                         m->def.item_tower, state, m->origin[0] ? " from " : "", m->origin);
+            tt_rec_str(&rows[k], "about", buf);
+        }
+    if (k == 0) {
+        tt_rec r;
+        tt_rec_init(&r);
+        tt_out_info(&s->out, "list", &r, what ? "(none)" : "(empty session: try 'load synthetic')");
+    } else {
+        tt_out_rows(&s->out, "list", rows, k, NULL);
+    }
+    for (int i = 0; i < k; i++)
+        tt_rec_free(&rows[i]);
+    free(rows);
+    return 0;
+}
+
+int tt_cmd_drop(tt_session *s, tt_args *a)
+{
+    const char *kind = a->pos[0]->s, *name = a->pos[1]->s;
+    if (!strcmp(kind, "model")) {
+        tt_modelent *m = tt_need_model(s, a->pos[1]);
+        if (!m)
+            return -1;
+        tt_session_drop_model(s, (int)(m - s->models));
+    } else if (!strcmp(kind, "tower")) {
+        tt_tower_def *t = tt_need_tower(s, a->pos[1]);
+        if (!t)
+            return -1;
+        s->err_col = 0;
+        int i = (int)(t - s->towers);
+        memmove(&s->towers[i], &s->towers[i + 1], (size_t)(s->n_towers - i - 1) * sizeof *t);
+        s->n_towers--;
+    } else if (!strcmp(kind, "dataset")) {
+        tt_dsent *d = tt_session_dataset(s, name);
+        if (!d)
+            return tt_fail(s, 0, "no dataset '%s' (see 'list datasets')", name);
+        for (int i = 0; i < s->n_models; i++)
+            if (!strcmp(s->models[i].dataset, name) && s->models[i].m)
+                return tt_fail(s, 0, "dataset '%s' is used by model '%s': drop the model first",
+                               name, s->models[i].def.name);
+        int i = (int)(d - s->ds);
+        if (d->has_split)
+            tt_split_free(&d->sp);
+        tt_dataset_free(&d->d);
+        memmove(&s->ds[i], &s->ds[i + 1], (size_t)(s->n_ds - i - 1) * sizeof *d);
+        s->n_ds--;
+        if (s->cur_ds == i)
+            s->cur_ds = s->n_ds - 1;
+        else if (s->cur_ds > i)
+            s->cur_ds--;
+    } else {
+        const char *k3[] = {"dataset", "tower", "model"};
+        const char *sug = tt_suggest(kind, k3, 3);
+        if (sug)
+            return tt_fail(s, 0, "cannot drop a '%s': did you mean '%s'?", kind, sug);
+        return tt_fail(s, 0, "drop what? usage: %s", a->cmd->usage);
+    }
+    return 0;
+}
+
+int tt_cmd_help(tt_session *s, tt_args *a)
+{
+    return tt_help(s, s->out.f, a->npos ? a->pos[0]->s : NULL);
+}
+
+int tt_cmd_quit(tt_session *s, tt_args *a)
+{
+    (void)a;
+    s->quit = 1;
+    return 0;
+}

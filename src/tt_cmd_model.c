@@ -1,0 +1,563 @@
+/* tt_cmd_model: tower and model definitions: parsing (with the column of
+ * the offending stage), deriving variants with `with`, and printing a
+ * definition back as the line that recreates it. */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tower stages ---- */
+
+static const tt_stagespec *stage_find(const char *name)
+{
+    for (int i = 0; i < tt_n_stages; i++)
+        if (!strcmp(tt_stages[i].name, name))
+            return &tt_stages[i];
+    return NULL;
+}
+
+static int stage_unknown(tt_session *s, const tt_tok *t, int in_channels)
+{
+    const char *top[] = {"embed", "senet", "mlp", "channels", "l2norm", "no"};
+    const char *chan[] = {"mlp", "fm", "cross"};
+    const char *sug = in_channels ? tt_suggest(t->s, chan, 3) : tt_suggest(t->s, top, 6);
+    if (sug)
+        return tt_fail(s, t->col, "unknown %s '%s': did you mean '%s'?",
+                       in_channels ? "channel" : "stage", t->s, sug);
+    return tt_fail(s, t->col, in_channels ? "unknown channel '%s' (expected mlp, fm or cross)"
+                                          : "unknown stage '%s' (expected embed, senet, mlp, channels or l2norm)",
+                   t->s);
+}
+
+/* Options of one stage: errors point at the stage. */
+static int stage_opts(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n,
+                      tt_optval *v, int col)
+{
+    if (tt_opts_parse(s, sp->name, sp->opts, t, n, NULL, v)) {
+        s->err_col = col;
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_widths(tt_session *s, tt_tok *t, int n, int col, const char *what,
+                        int *w, int *nw)
+{
+    *nw = 0;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        long v = strtol(t[i].s, &end, 10);
+        if (t[i].kind != TT_TOK_WORD || tt_tok_is_kv(&t[i]) || !*t[i].s || *end)
+            return tt_fail(s, t[i].col, "%s takes layer widths (whole numbers), got '%s'",
+                           what, t[i].s);
+        if (v < 1 || v > 65536)
+            return tt_fail(s, t[i].col, "%s width must be between 1 and 65536, got %ld", what, v);
+        if (*nw == TT_MAX_LAYERS)
+            return tt_fail(s, t[i].col, "%s has at most %d layers", what, TT_MAX_LAYERS);
+        w[(*nw)++] = (int)v;
+    }
+    if (*nw == 0)
+        return tt_fail(s, col, "%s needs at least one width: %s 64 32", what, what);
+    return 0;
+}
+
+/* One channel inside parentheses: t[0] is its name. */
+static int parse_channel(tt_session *s, tt_tok *t, int n, tt_chan_def *c, int col)
+{
+    memset(c, 0, sizeof *c);
+    if (!strcmp(t[0].s, "mlp")) {
+        c->kind = TT_CH_MLP;
+        if (parse_widths(s, t + 1, n - 1, t[0].col, "mlp", c->widths, &c->n_widths))
+            return -1;
+        c->out = c->widths[c->n_widths - 1];
+    } else if (!strcmp(t[0].s, "fm")) {
+        c->kind = TT_CH_FM;
+        if (n > 1)
+            return tt_fail(s, t[1].col, "fm takes no arguments, got '%s'", t[1].s);
+    } else if (!strcmp(t[0].s, "cross")) {
+        tt_optval v[2];
+        c->kind = TT_CH_CROSS;
+        int npos = 0;
+        for (int i = 1; i < n; i++) {
+            if (tt_tok_is_kv(&t[i]))
+                continue;
+            char *end;
+            long L = strtol(t[i].s, &end, 10);
+            if (npos++ || !*t[i].s || *end)
+                return tt_fail(s, t[i].col, "cross takes its number of layers then out=N: (cross 2 out=32)");
+            if (L < 1 || L > TT_MAX_LAYERS)
+                return tt_fail(s, t[i].col, "cross layers must be between 1 and %d, got %ld",
+                               TT_MAX_LAYERS, L);
+            c->n_layers = (int)L;
+        }
+        if (!npos)
+            return tt_fail(s, t[0].col, "cross needs its number of layers: (cross 2 out=32)");
+        if (stage_opts(s, stage_find("cross"), t + 1, n - 1, v, t[0].col))
+            return -1;
+        c->out = (int)v[0].i;
+    } else {
+        return stage_unknown(s, &t[0], 1);
+    }
+    (void)col;
+    return 0;
+}
+
+/* Stages of one definition (or of a `with` list when with = 1). */
+static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int with)
+{
+    int i = 0, order = 0;   /* 1 embed, 2 senet, 3 mlp/channels, 4 l2norm */
+    if (n == 0)
+        return tt_fail(s, 0, with ? "nothing after 'with': tower NAME = TOWER with senet r=2"
+                                  : "empty tower: tower NAME = embed dim=16 | mlp 64 32 | l2norm");
+    while (i < n) {
+        int j = i;
+        while (j < n && t[j].kind != TT_TOK_PIPE)
+            j++;
+        if (j == i)
+            return tt_fail(s, t[i < n ? i : n - 1].col, "empty stage between '|'");
+        tt_tok *st = &t[i];
+        int sn = j - i, col = st->col, neg = 0, o;
+        if (st->kind != TT_TOK_WORD)
+            return tt_fail(s, col, "expected a stage name, got '%s'", st->s);
+        if (with && !strcmp(st->s, "no")) {
+            if (sn != 2)
+                return tt_fail(s, col, "'no' takes one stage: no senet, no l2norm");
+            neg = 1;
+            st++;
+            sn--;
+        }
+        const tt_stagespec *sp = stage_find(st->s);
+        if (!sp || !strcmp(sp->name, "fm") || !strcmp(sp->name, "cross")) {
+            if (sp)
+                return tt_fail(s, col, "'%s' is a channel: use channels (%s ...)", st->s, st->s);
+            return stage_unknown(s, st, 0);
+        }
+        if (neg) {
+            if (!strcmp(sp->name, "senet"))
+                d->senet = 0;
+            else if (!strcmp(sp->name, "l2norm"))
+                d->l2norm = 0;
+            else if (!strcmp(sp->name, "mlp") || !strcmp(sp->name, "channels"))
+                d->n_chan = 0;
+            else
+                return tt_fail(s, col, "a tower always has its embed stage");
+            i = j + 1;
+            continue;
+        }
+        o = !strcmp(sp->name, "embed") ? 1 : !strcmp(sp->name, "senet") ? 2
+            : !strcmp(sp->name, "l2norm") ? 4 : 3;
+        if (!with) {
+            if (order == 0 && o != 1)
+                return tt_fail(s, col, "a tower starts with embed (got '%s')", st->s);
+            if (o <= order)
+                return tt_fail(s, col, o == order ? "a second '%s' stage" :
+                               "'%s' comes too late: the order is embed | senet | mlp or channels | l2norm",
+                               st->s);
+        }
+        order = o;
+        if (o == 1) {
+            tt_optval v[2];
+            for (int k = 1; k < sn; k++)
+                if (!tt_tok_is_kv(&st[k]))
+                    return tt_fail(s, col, "embed takes key=value options (dim=16 fields=a,b), got '%s'",
+                                   st[k].s);
+            if (stage_opts(s, sp, st + 1, sn - 1, v, col))
+                return -1;
+            if (!with || v[0].set)
+                d->dim = (int)v[0].i;
+            if (v[1].set) {
+                char tmp[TT_MAX_FIELDS * TT_NAME_MAX];
+                char *save = NULL;
+                snprintf(tmp, sizeof tmp, "%s", v[1].s);
+                d->n_fields = 0;
+                for (char *f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+                    if (d->n_fields == TT_MAX_FIELDS)
+                        return tt_fail(s, col, "at most %d fields", TT_MAX_FIELDS);
+                    if (strlen(f) >= TT_NAME_MAX)
+                        return tt_fail(s, col, "field name '%s' too long", f);
+                    for (int q = 0; q < d->n_fields; q++)
+                        if (!strcmp(d->fields[q], f))
+                            return tt_fail(s, col, "field '%s' listed twice", f);
+                    snprintf(d->fields[d->n_fields++], TT_NAME_MAX, "%s", f);
+                }
+                if (d->n_fields == 0)
+                    return tt_fail(s, col, "fields needs a comma list of features");
+            } else if (!with) {
+                d->n_fields = 0;
+            }
+        } else if (o == 2) {
+            tt_optval v[4];
+            for (int k = 1; k < sn; k++)
+                if (!tt_tok_is_kv(&st[k]))
+                    return tt_fail(s, col, "senet takes key=value options (r=2 squeeze=mean gate=sigmoid groups=0), got '%s'",
+                                   st[k].s);
+            if (stage_opts(s, sp, st + 1, sn - 1, v, col))
+                return -1;
+            d->senet = 1;
+            d->se_r = (int)v[0].i;
+            d->se_squeeze = (enum tt_squeeze)v[1].i;
+            d->se_gate = (enum tt_gate)v[2].i;
+            d->se_groups = (int)v[3].i;
+        } else if (o == 4) {
+            if (sn > 1)
+                return tt_fail(s, col, "l2norm takes no arguments, got '%s'", st[1].s);
+            d->l2norm = 1;
+        } else if (!strcmp(sp->name, "mlp")) {
+            tt_chan_def c;
+            memset(&c, 0, sizeof c);
+            c.kind = TT_CH_MLP;
+            if (parse_widths(s, st + 1, sn - 1, col, "mlp", c.widths, &c.n_widths)) {
+                if (!s->err_col)
+                    s->err_col = col;
+                return -1;
+            }
+            c.out = c.widths[c.n_widths - 1];
+            d->n_chan = 1;
+            d->chan[0] = c;
+        } else {                                   /* channels (..) (..) */
+            int k = 1, nc = 0;
+            tt_chan_def ch[TT_MAX_CHAN];
+            while (k < sn) {
+                if (st[k].kind != TT_TOK_LPAREN)
+                    return tt_fail(s, st[k].col, "channels are in parentheses: channels (mlp 64 32) (fm)");
+                int e = k + 1;
+                while (e < sn && st[e].kind != TT_TOK_RPAREN) {
+                    if (st[e].kind == TT_TOK_LPAREN)
+                        return tt_fail(s, st[e].col, "channels do not nest");
+                    e++;
+                }
+                if (e == sn)
+                    return tt_fail(s, st[k].col, "missing ')'");
+                if (e == k + 1)
+                    return tt_fail(s, st[k].col, "empty channel '()'");
+                if (nc == TT_MAX_CHAN)
+                    return tt_fail(s, st[k].col, "at most %d channels", TT_MAX_CHAN);
+                if (parse_channel(s, st + k + 1, e - k - 1, &ch[nc], col))
+                    return -1;
+                nc++;
+                k = e + 1;
+            }
+            if (nc == 0)
+                return tt_fail(s, col, "channels needs at least one channel: channels (mlp 64 32) (fm)");
+            d->n_chan = nc;
+            memcpy(d->chan, ch, sizeof ch[0] * (size_t)nc);
+        }
+        i = j + 1;
+        if (j < n && i >= n)
+            return tt_fail(s, t[j].col, "nothing after the last '|'");
+    }
+    /* Checks that involve several stages. */
+    for (int c = 0; c < d->n_chan; c++)
+        if (d->chan[c].kind == TT_CH_FM)
+            d->chan[c].out = d->dim;
+    if (d->senet && d->se_groups > 0 && d->dim % d->se_groups)
+        return tt_fail(s, 0, "senet groups=%d must divide the embedding dim %d", d->se_groups, d->dim);
+    if (d->senet && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
+        return tt_fail(s, 0, "the bit-wise senet (groups=%d) squeezes by group mean only", d->se_groups);
+    return 0;
+}
+
+int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out)
+{
+    tt_tower_def d;
+    tt_tower_def_init(&d);
+    d.dim = 16;
+    d.se_r = 2;
+    if (parse_stages(s, t, n, &d, 0))
+        return -1;
+    memcpy(d.name, out->name, sizeof d.name);
+    *out = d;
+    return 0;
+}
+
+const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
+{
+    int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
+#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
+    if (t->n_fields) {
+        PUT(" fields=");
+        for (int i = 0; i < t->n_fields; i++)
+            PUT("%s%s", i ? "," : "", t->fields[i]);
+    }
+    if (t->senet) {
+        static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
+        PUT(" | senet r=%d", t->se_r);
+        if (t->se_squeeze != TT_SQ_MEAN)
+            PUT(" squeeze=%s", sq[t->se_squeeze]);
+        if (t->se_gate != TT_GATE_SIGMOID)
+            PUT(" gate=%s", g[t->se_gate]);
+        if (t->se_groups)
+            PUT(" groups=%d", t->se_groups);
+    }
+    if (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP) {
+        PUT(" | mlp");
+        for (int i = 0; i < t->chan[0].n_widths; i++)
+            PUT(" %d", t->chan[0].widths[i]);
+    } else if (t->n_chan > 0) {
+        PUT(" | channels");
+        for (int c = 0; c < t->n_chan; c++) {
+            const tt_chan_def *ch = &t->chan[c];
+            if (ch->kind == TT_CH_MLP) {
+                PUT(" (mlp");
+                for (int i = 0; i < ch->n_widths; i++)
+                    PUT(" %d", ch->widths[i]);
+                PUT(")");
+            } else if (ch->kind == TT_CH_FM) {
+                PUT(" (fm)");
+            } else {
+                PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
+            }
+        }
+    }
+    if (t->l2norm)
+        PUT(" | l2norm");
+#undef PUT
+    return buf;
+}
+
+static int name_eq(tt_session *s, tt_args *a, const char *what)
+{
+    if (a->npos < 2 || a->pos[1]->kind != TT_TOK_WORD || strcmp(a->pos[1]->s, "=")) {
+        if (a->pos[0]->eq > 0)
+            return tt_fail(s, a->pos[0]->col, "put spaces around '=': %s NAME = ...", what);
+        return tt_fail(s, a->npos > 1 ? a->pos[1]->col : 0, "expected '=' after the %s name: %s",
+                       what, a->cmd->usage);
+    }
+    if (a->pos[0]->kind != TT_TOK_WORD)
+        return tt_fail(s, a->pos[0]->col, "expected a %s name", what);
+    if (tt_check_name(s, a->pos[0], what))
+        return -1;
+    if (a->npos < 3)
+        return tt_fail(s, 0, "nothing after '=': %s", a->cmd->usage);
+    return 0;
+}
+
+static void defined_info(tt_session *s, const char *event, const char *name, const char *line)
+{
+    tt_rec r;
+    tt_rec_init(&r);
+    tt_rec_str(&r, "name", name);
+    tt_rec_str(&r, "definition", line);
+    /* Definitions are silent in tables (they echo what was typed); JSON
+     * consumers get an event. */
+    tt_out_info(&s->out, event, &r, NULL);
+    tt_rec_free(&r);
+}
+
+int tt_cmd_tower(tt_session *s, tt_args *a)
+{
+    tt_tower_def d;
+    char line[1024], full[1200 + TT_NAME_MAX];
+    if (name_eq(s, a, "tower"))
+        return -1;
+    tt_tok *rest = a->pos[2];
+    int nrest = a->npos - 2;
+    /* `tower NAME = TOWER with ...` or a plain copy `tower NAME = TOWER` */
+    int derive = rest[0].kind == TT_TOK_WORD && !stage_find(rest[0].s) &&
+                 (nrest == 1 || (rest[1].kind == TT_TOK_WORD && !strcmp(rest[1].s, "with")));
+    if (derive) {
+        tt_tower_def *base = tt_need_tower(s, &rest[0]);
+        if (!base)
+            return -1;
+        d = *base;
+        if (nrest > 1 && parse_stages(s, rest + 2, nrest - 2, &d, 1))
+            return -1;
+    } else {
+        memset(&d, 0, sizeof d);
+        if (tt_tower_parse(s, rest, nrest, &d))
+            return -1;
+    }
+    snprintf(d.name, sizeof d.name, "%s", a->pos[0]->s);
+    tt_tower_def *old = tt_session_tower(s, d.name);
+    if (old) {
+        *old = d;
+    } else {
+        tt_tower_def *nt = realloc(s->towers, (size_t)(s->n_towers + 1) * sizeof *nt);
+        if (!nt)
+            return tt_fail(s, 0, "out of memory");
+        s->towers = nt;
+        nt[s->n_towers++] = d;
+    }
+    snprintf(full, sizeof full, "tower %s = %s", d.name, tt_tower_format(&d, line, sizeof line));
+    defined_info(s, "tower", d.name, full);
+    return 0;
+}
+
+/* ---- models ---- */
+
+static const char *enum_word(const char *values, int idx, char *buf, int n)
+{
+    const char *p = values;
+    for (int i = 0; i < idx && p; i++) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return "?";
+    const char *e = strchr(p, '|');
+    int l = e ? (int)(e - p) : (int)strlen(p);
+    snprintf(buf, (size_t)n, "%.*s", l, p);
+    return buf;
+}
+
+const char *tt_model_format(const tt_model_def *m, char *buf, int n)
+{
+    char w[32];
+    int j;
+    if (m->kind == TT_MODEL_POP)
+        return snprintf(buf, (size_t)n, "model %s = popularity", m->name), buf;
+    j = snprintf(buf, (size_t)n, "model %s = twotower %s %s sim=%s temp=%g loss=%s", m->name,
+                 m->user_tower, m->item_tower,
+                 enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
+                 enum_word(tt_model_opts[2].values, m->loss, (char[32]){0}, 32));
+#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
+    int sampled = m->loss == TT_LOSS_SAMPLED, neg = sampled || m->loss == TT_LOSS_BCE ||
+                                                    m->loss == TT_LOSS_BPR;
+    if (m->logq)
+        PUT(" logq=on");
+    if (!m->mask_hits && (sampled || m->loss == TT_LOSS_INBATCH))
+        PUT(" mask=off");
+    if (neg && m->neg)
+        PUT(" neg=%d", m->neg);
+    if (neg && m->sampler != TT_SAMPLE_UNIFORM)
+        PUT(" sampler=pop alpha=%g", (double)m->alpha);
+    if (m->fusion != TT_FUSE_SUM)
+        PUT(" fusion=concat");
+#undef PUT
+    return buf;
+}
+
+/* Apply model options (only those given when only_set). */
+static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int only_set)
+{
+#define GIVEN(i) (!only_set || v[i].set)
+    if (GIVEN(0)) d->sim = (enum tt_sim)v[0].i;
+    if (GIVEN(1)) d->temp = (float)v[1].d;
+    if (GIVEN(2)) d->loss = (enum tt_loss_kind)v[2].i;
+    if (GIVEN(3)) d->logq = (int)v[3].i;
+    if (GIVEN(4)) d->mask_hits = (int)v[4].i;
+    if (GIVEN(5)) d->neg = (int)v[5].i;
+    if (GIVEN(6)) d->sampler = (enum tt_sampler)v[6].i;
+    if (GIVEN(7)) d->alpha = (float)v[7].d;
+    if (GIVEN(8)) d->fusion = (enum tt_fusion)v[8].i;
+#undef GIVEN
+    if (d->logq && (d->loss == TT_LOSS_SOFTMAX || d->loss == TT_LOSS_BCE || d->loss == TT_LOSS_BPR))
+        return tt_fail(s, 0, "logq applies to loss=inbatch or loss=sampled only");
+    return 0;
+}
+
+int tt_cmd_model(tt_session *s, tt_args *a)
+{
+    tt_modelent e;
+    char line[1024];
+    tt_optval v[TT_OPT_MAX];
+    if (name_eq(s, a, "model"))
+        return -1;
+    memset(&e, 0, sizeof e);
+    tt_tok *rest = a->pos[2];
+    int nrest = a->npos - 2;
+    const char *kind = rest[0].s;
+    tt_tok *opt_tok = NULL;
+    int n_opt = 0;
+    if (!strcmp(kind, "popularity")) {
+        if (nrest > 1)
+            return tt_fail(s, 0, "popularity takes no arguments, got '%s'", rest[1].s);
+        tt_model_def_init(&e.def);
+        e.def.kind = TT_MODEL_POP;
+    } else if (!strcmp(kind, "twotower")) {
+        if (nrest < 3 || tt_tok_is_kv(&rest[1]) || tt_tok_is_kv(&rest[2]))
+            return tt_fail(s, 0, "twotower needs a user tower and an item tower: model NAME = twotower U I [key=value ...]");
+        tt_tower_def *u = tt_need_tower(s, &rest[1]), *i = u ? tt_need_tower(s, &rest[2]) : NULL;
+        if (!u || !i)
+            return -1;
+        for (int k = 3; k < nrest; k++)
+            if (!tt_tok_is_kv(&rest[k]))
+                return tt_fail(s, 0, "unexpected '%s': model options are key=value (temp=0.05)", rest[k].s);
+        if (tt_opts_parse(s, "model", tt_model_opts, rest + 3, nrest - 3, NULL, v))
+            return -1;
+        if (v[9].set || v[10].set)
+            return tt_fail(s, 0, "give the towers after twotower: model NAME = twotower U I");
+        tt_model_def_init(&e.def);
+        e.def.kind = TT_MODEL_TWOTOWER;
+        if (apply_model_opts(s, &e.def, v, 0))
+            return -1;
+        snprintf(e.def.user_tower, TT_NAME_MAX, "%s", u->name);
+        snprintf(e.def.item_tower, TT_NAME_MAX, "%s", i->name);
+        e.u = *u;
+        e.i = *i;
+    } else if (nrest >= 2 && !strcmp(rest[1].s, "with")) {
+        tt_modelent *base = tt_need_model(s, &rest[0]);
+        if (!base)
+            return -1;
+        opt_tok = rest + 2;
+        n_opt = nrest - 2;
+        for (int k = 0; k < n_opt; k++)
+            if (!tt_tok_is_kv(&opt_tok[k]))
+                return tt_fail(s, 0, "after 'with' come key=value options (temp=0.1 loss=inbatch user=us), got '%s'",
+                               opt_tok[k].s);
+        if (n_opt == 0)
+            return tt_fail(s, 0, "nothing after 'with': model NAME = MODEL with temp=0.1");
+        if (base->def.kind == TT_MODEL_POP)
+            return tt_fail(s, 0, "'%s' is a popularity model: it has no options to change", base->def.name);
+        if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
+            return -1;
+        e.def = base->def;
+        e.u = base->u;
+        e.i = base->i;
+        if (apply_model_opts(s, &e.def, v, 1))
+            return -1;
+        for (int side = 0; side < 2; side++) {
+            const tt_optval *tv = &v[9 + side];
+            if (!tv->set)
+                continue;
+            tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
+            tt_tower_def *t = tt_need_tower(s, &tk);
+            if (!t)
+                return -1;
+            *(side ? &e.i : &e.u) = *t;
+            snprintf(side ? e.def.item_tower : e.def.user_tower, TT_NAME_MAX, "%s", t->name);
+        }
+    } else {
+        const char *kinds[] = {"twotower", "popularity"};
+        const char *sug = tt_suggest(kind, kinds, 2);
+        if (tt_session_model(s, kind))
+            return tt_fail(s, 0, "to derive from model '%s' write: model %s = %s with key=value ...",
+                           kind, a->pos[0]->s, kind);
+        if (sug)
+            return tt_fail(s, 0, "unknown model kind '%s': did you mean '%s'?", kind, sug);
+        return tt_fail(s, 0, "unknown model kind '%s' (expected twotower, popularity, or MODEL with ...)",
+                       kind);
+    }
+    snprintf(e.def.name, TT_NAME_MAX, "%s", a->pos[0]->s);
+    tt_dsent *ds = tt_session_current(s);
+    if (ds) {
+        /* Check fields and channel sizes now, against the current dataset,
+         * rather than at train time. */
+        tt_model *m = NULL;
+        tt_err err;
+        if (tt_model_create(&e.def, &e.u, &e.i, &ds->d, s->seed, &m, &err)) {
+            s->err = err;
+            tt_err_prefix(&s->err, "model %s", e.def.name);
+            s->err_col = 0;
+            return -1;
+        }
+        tt_model_free(m);
+        snprintf(e.dataset, sizeof e.dataset, "%s", ds->name);
+    }
+    tt_modelent *old = tt_session_model(s, e.def.name);
+    if (old && old->m && old->def.kind != TT_MODEL_POP)
+        return tt_fail(s, 0, "model '%s' is already trained: drop it first ('drop model %s') or use another name",
+                       e.def.name, e.def.name);
+    if (old) {
+        tt_session_drop_model(s, (int)(old - s->models));
+    }
+    tt_modelent *nm = realloc(s->models, (size_t)(s->n_models + 1) * sizeof *nm);
+    if (!nm)
+        return tt_fail(s, 0, "out of memory");
+    s->models = nm;
+    nm[s->n_models++] = e;
+    defined_info(s, "model", e.def.name, tt_model_format(&e.def, line, sizeof line));
+    return 0;
+}

@@ -1,0 +1,259 @@
+/* tt_cmd_train: `train`: options, the dashboard or plain progress as the
+ * training callback, several seeds, and the train_end result. */
+#include "tt_cmd_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tt_blas.h"
+#include "tt_tui.h"
+
+typedef struct progress {
+    tt_session *s;
+    tt_tui *tui;
+    double last;          /* time of the last progress line */
+    int tty_err;          /* stderr is a terminal: redraw one line */
+    uint64_t seed;
+    int n_seeds;
+} progress;
+
+static int k_index(const tt_metrics *m, int k)
+{
+    for (int i = 0; i < m->n_k; i++)
+        if (m->k[i] == k)
+            return i;
+    return m->n_k ? (m->n_k > 1 ? 1 : 0) : -1;
+}
+
+static int on_snapshot(const tt_snapshot *sn, void *ud)
+{
+    progress *p = ud;
+    tt_session *s = p->s;
+    if (p->tui) {
+        if (tt_tui_update(p->tui, sn) == TT_TUI_STOP)
+            return 1;
+        return s->stop != 0;
+    }
+    if (sn->epoch_end) {
+        int k = k_index(&sn->valid, 20);
+        double r20 = sn->n_done > 0 ? sn->valid_recall20[sn->n_done - 1] : -1;
+        if (s->out.mode == TT_OUT_JSON) {
+            tt_rec r;
+            tt_rec_init(&r);
+            tt_rec_str(&r, "model", sn->model);
+            if (p->n_seeds > 1)
+                tt_rec_int(&r, "seed", (int64_t)p->seed);
+            tt_rec_int(&r, "epoch", sn->epoch);
+            tt_rec_int(&r, "epochs", sn->epochs);
+            tt_rec_num(&r, "loss", sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth, 6);
+            if (r20 >= 0) {
+                tt_rec_num(&r, "valid_recall@20", r20, 4);
+                if (k >= 0)
+                    tt_rec_num(&r, "valid_ndcg@20", sn->valid.ndcg[k], 4);
+            }
+            tt_rec_int(&r, "best_epoch", sn->best_epoch);
+            tt_rec_num(&r, "seconds", sn->elapsed, 3);
+            tt_json_rec(s->out.f, "epoch", &r);
+            fflush(s->out.f);
+            tt_rec_free(&r);
+        }
+        if (s->progress && !s->out.quiet) {
+            if (p->tty_err)
+                fputs("\r\033[K", stderr);
+            fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs,
+                    sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth);
+            if (r20 >= 0)
+                fprintf(stderr, ", valid recall@20 %.4f", r20);
+            fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
+        }
+    } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
+        p->last = sn->elapsed;
+        fprintf(stderr, "\r\033[K%s epoch %d/%d batch %lld/%lld loss %.4f", sn->model, sn->epoch,
+                sn->epochs, (long long)sn->batch, (long long)sn->batches, sn->loss_smooth);
+    }
+    return s->stop != 0;
+}
+
+/* Curves of earlier runs for the dashboard's overlay. */
+static int past_curves(tt_session *s, tt_modelent *skip, tt_curve *c, double (*buf)[TT_SNAP_MAX_EPOCHS], int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_models && n < max; i++) {
+        tt_modelent *m = &s->models[i];
+        if (m == skip || !m->res || m->res->n_epochs == 0)
+            continue;
+        for (int e = 0; e < m->res->n_epochs; e++) {
+            int k = k_index(&m->res->epoch_valid[e], 20);
+            buf[n][e] = k >= 0 ? m->res->epoch_valid[e].recall[k] : 0;
+        }
+        c[n].model = m->def.name;
+        c[n].n = m->res->n_epochs;
+        c[n].recall20 = buf[n];
+        n++;
+    }
+    return n;
+}
+
+static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res, uint64_t seed,
+                      int n_seeds)
+{
+    tt_rec r;
+    char human[512];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", me->def.name);
+    if (n_seeds > 1)
+        tt_rec_int(&r, "seed", (int64_t)seed);
+    tt_rec_int(&r, "epochs", res->epochs);
+    tt_rec_int(&r, "best_epoch", res->best_epoch);
+    tt_rec_num(&r, "seconds", res->seconds, 3);
+    tt_rec_num(&r, "examples_per_s", res->ex_per_s, 0);
+    int be = res->best_epoch - 1;
+    double r20 = -1;
+    if (be >= 0 && be < res->n_epochs) {
+        int k = k_index(&res->epoch_valid[be], 20);
+        if (k >= 0 && res->epoch_valid[be].n_k) {
+            r20 = res->epoch_valid[be].recall[k];
+            tt_rec_num(&r, "valid_recall@20", r20, 4);
+        }
+    }
+    if (res->stopped)
+        tt_rec_int(&r, "stopped", 1);
+    if (res->diverged)
+        tt_rec_str(&r, "diverged", res->diverged_what);
+    int j = snprintf(human, sizeof human, "trained %s", me->def.name);
+    if (n_seeds > 1)
+        j += snprintf(human + j, sizeof human - (size_t)j, " (seed %llu)", (unsigned long long)seed);
+    j += snprintf(human + j, sizeof human - (size_t)j, ": %d epochs, best epoch %d", res->epochs,
+                  res->best_epoch);
+    if (r20 >= 0)
+        j += snprintf(human + j, sizeof human - (size_t)j, " (valid recall@20 %.4f)", r20);
+    snprintf(human + j, sizeof human - (size_t)j, ", %.1f s, %.0f examples/s%s", res->seconds,
+             res->ex_per_s, res->stopped ? " (stopped)" : "");
+    tt_out_info(&s->out, "train_end", &r, human);
+    tt_rec_free(&r);
+}
+
+int tt_cmd_train(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    if (!me)
+        return -1;
+    if (!me->dataset[0] && tt_session_current(s))
+        snprintf(me->dataset, sizeof me->dataset, "%s", tt_session_current(s)->name);
+    if (!me->dataset[0])
+        return tt_fail(s, 0, "no dataset loaded: use 'load' first");
+    if (tt_need_data(s, me, &d, 1))
+        return -1;
+    if (me->def.kind == TT_MODEL_POP) {
+        tt_metrics m;
+        int ks[1] = {20};
+        /* Nothing to learn: counting is the fit, done by eval. */
+        return tt_eval_model(s, me, TT_VALID, ks, 1, &m);
+    }
+    tt_train_opts o;
+    tt_train_opts_init(&o);
+    o.epochs = (int)tt_arg(a, "epochs")->i;
+    o.batch = (int)tt_arg(a, "batch")->i;
+    o.lr = (float)tt_arg(a, "lr")->d;
+    o.opt = (enum tt_opt_kind)tt_arg(a, "opt")->i;
+    o.momentum = (float)tt_arg(a, "momentum")->d;
+    o.wd = (float)tt_arg(a, "wd")->d;
+    o.clip = (float)tt_arg(a, "clip")->d;
+    o.lazy = (int)tt_arg(a, "lazy")->i;
+    o.patience = (int)tt_arg(a, "patience")->i;
+    o.keep_best = (int)tt_arg(a, "keep_best")->i;
+    o.eval_every = (int)tt_arg(a, "valid")->i;
+    o.threads = tt_arg(a, "threads")->set ? (int)tt_arg(a, "threads")->i : s->threads;
+    o.stop = &s->stop;
+    if (o.batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)
+        tt_session_warn(s, "batch %d is larger than the %lld training examples", o.batch,
+                        (long long)d->sp.part[TT_TRAIN].n);
+    if (tt_arg(a, "seed")->set && tt_arg(a, "seeds")->set)
+        return tt_fail(s, 0, "give seed= or seeds=, not both");
+    uint64_t seeds[TT_LIST_MAX];
+    int n_seeds = 1;
+    seeds[0] = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
+    if (tt_arg(a, "seeds")->set) {
+        const tt_optval *v = tt_arg(a, "seeds");
+        n_seeds = v->n;
+        for (int i = 0; i < v->n; i++)
+            seeds[i] = (uint64_t)v->list[i];
+    }
+    if (o.threads > 0)
+        tt_blas_set_threads(o.threads);
+
+    progress p = {s, NULL, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds};
+    tt_curve past[16];
+    static double curve_buf[16][TT_SNAP_MAX_EPOCHS];
+    int rc = 0;
+    tt_run runs[TT_LIST_MAX];
+    int n_runs = 0;
+    for (int r = 0; r < n_seeds && rc == 0; r++) {
+        tt_model *m = NULL;
+        tt_train_result *res = calloc(1, sizeof *res);
+        if (!res)
+            return tt_fail(s, 0, "out of memory");
+        if (tt_model_create(&me->def, &me->u, &me->i, &d->d, seeds[r], &m, &s->err)) {
+            free(res);
+            return -1;
+        }
+        o.seed = seeds[r];
+        p.seed = seeds[r];
+        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
+            int np = past_curves(s, me, past, curve_buf, 16);
+            p.tui = tt_tui_open(past, np);
+        }
+        s->stop = 0;
+        s->training = 1;
+        int tr = tt_train(m, &d->d, &d->sp, &o, on_snapshot, &p, res, &s->err);
+        s->training = 0;
+        if (p.tui) {
+            tt_tui_close(p.tui);
+            p.tui = NULL;
+        }
+        if (p.tty_err)
+            fputs("\r\033[K", stderr);
+        if (tr) {
+            /* The model the session had stays as it was. */
+            tt_model_free(m);
+            free(res);
+            return -1;
+        }
+        if (me->m)
+            tt_model_free(me->m);
+        free(me->res);
+        me->m = m;
+        me->res = res;
+        me->trained = 1;
+        me->origin[0] = 0;
+        me->split_gen = d->split_gen;
+        train_end(s, me, res, seeds[r], n_seeds);
+        if (res->diverged) {
+            rc = tt_fail(s, 0, "training of %s diverged (%s is not finite): the parameters are back to their last finite values; try a smaller lr",
+                         me->def.name, res->diverged_what);
+            break;
+        }
+        tt_run *run = &runs[n_runs];
+        memset(run, 0, sizeof *run);
+        run->seed = seeds[r];
+        run->seconds = res->seconds;
+        run->ex_per_s = res->ex_per_s;
+        run->epochs = res->epochs;
+        run->best_epoch = res->best_epoch;
+        if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test))
+            return -1;
+        n_runs++;
+        if (res->stopped || s->stop)
+            break;
+    }
+    if (n_runs > 0) {
+        me->n_runs = n_runs;
+        memcpy(me->runs, runs, sizeof runs[0] * (size_t)n_runs);
+    }
+    s->stop = 0;
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* tt_export: files other programs read: embeddings as NumPy .npy or TSV
+ * (TensorBoard projector: vectors + metadata), metrics as CSV or JSON; and
+ * the atomic write (temporary file, then rename) every file of ttlab uses. */
+#ifndef TT_EXPORT_H
+#define TT_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "tt_util.h"
+
+/* An atomic write: tt_atomic_begin opens a temporary file next to path;
+ * tt_atomic_commit flushes, syncs and renames it into place (the old file
+ * stays intact until then); tt_atomic_abort removes it. */
+typedef struct tt_atomic {
+    FILE *f;
+    char tmp[4096];
+    char path[4096];
+} tt_atomic;
+int tt_atomic_begin(tt_atomic *a, const char *path, tt_err *err);
+int tt_atomic_commit(tt_atomic *a, tt_err *err);
+void tt_atomic_abort(tt_atomic *a);
+
+/* X (rows, cols) float32 row-major as .npy version 1.0 ('<f4', C order). */
+int tt_export_npy(const char *path, const float *X, int64_t rows, int cols, tt_err *err);
+/* X as tab-separated rows, and labels (rows of a metadata TSV with the given
+ * header of ncol columns; labels[r*ncol + c]) into meta_path. */
+int tt_export_tsv(const char *path, const float *X, int64_t rows, int cols,
+                  const char *meta_path, const char *const *header, int ncol,
+                  const char *const *labels, tt_err *err);
+/* The metadata file name that goes with a vectors file: x.tsv -> x.meta.tsv */
+void tt_export_meta_path(const char *path, char *buf, size_t n);
+/* Lowercase extension without the dot ("npy"), or "" */
+const char *tt_export_ext(const char *path);
+
+#endif

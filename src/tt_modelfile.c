@@ -1,0 +1,583 @@
+/* tt_modelfile: save and open model files (format in tt_modelfile.h). */
+#include "tt_modelfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_export.h"
+
+static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define TAG_DEFS TAG('D', 'E', 'F', 'S')
+#define TAG_SCHM TAG('S', 'C', 'H', 'M')
+#define TAG_PARM TAG('P', 'A', 'R', 'M')
+#define TAG_RUNS TAG('R', 'U', 'N', 'S')
+#define HEADER 24
+
+uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
+{
+    static uint32_t table[256];
+    static int init;
+    if (!init) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        init = 1;
+    }
+    const unsigned char *p = buf;
+    crc = ~crc;
+    while (n--)
+        crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ---- a growing byte buffer for writing ---- */
+
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *b, const void *x, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, x, n);
+    b->n += n;
+}
+/* Little-endian integers regardless of the host (the file is portable). */
+static void put_u32(wbuf *b, uint32_t v)
+{
+    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    put(b, c, 4);
+}
+static void put_u64(wbuf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+static void put_i32(wbuf *b, int32_t v) { put_u32(b, (uint32_t)v); }
+static void put_f32(wbuf *b, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put_u32(b, u);
+}
+static void put_f64(wbuf *b, double f)
+{
+    uint64_t u;
+    memcpy(&u, &f, 8);
+    put_u64(b, u);
+}
+static void put_str(wbuf *b, const char *s)
+{
+    uint32_t n = s ? (uint32_t)strlen(s) : 0;
+    put_u32(b, n);
+    put(b, s, n);
+}
+
+/* ---- a bounds-checked reader ---- */
+
+typedef struct rbuf {
+    const unsigned char *p, *end;
+    int bad;
+} rbuf;
+
+static const unsigned char *take(rbuf *r, size_t n)
+{
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    const unsigned char *q = r->p;
+    r->p += n;
+    return q;
+}
+static uint32_t get_u32(rbuf *r)
+{
+    const unsigned char *c = take(r, 4);
+    return c ? (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24 : 0;
+}
+static uint64_t get_u64(rbuf *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+static int32_t get_i32(rbuf *r) { return (int32_t)get_u32(r); }
+static float get_f32(rbuf *r)
+{
+    uint32_t u = get_u32(r);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static double get_f64(rbuf *r)
+{
+    uint64_t u = get_u64(r);
+    double f;
+    memcpy(&f, &u, 8);
+    return f;
+}
+/* A string into buf (n bytes); returns its length, or -1 (bad or too long). */
+static int get_str(rbuf *r, char *buf, size_t n)
+{
+    uint32_t l = get_u32(r);
+    const unsigned char *c = take(r, l);
+    if (!c || l >= n) {
+        r->bad = 1;
+        return -1;
+    }
+    memcpy(buf, c, l);
+    buf[l] = 0;
+    return (int)l;
+}
+/* Compare a stored string to s without copying. */
+static int str_eq(rbuf *r, const char *s)
+{
+    uint32_t l = get_u32(r);
+    const unsigned char *c = take(r, l);
+    size_t sl = s ? strlen(s) : 0;
+    return c && l == sl && memcmp(c, s ? s : "", l) == 0;
+}
+
+/* ---- definitions ---- */
+
+static void put_tower(wbuf *b, const tt_tower_def *t)
+{
+    put_str(b, t->name);
+    put_i32(b, t->dim);
+    put_i32(b, t->n_fields);
+    for (int i = 0; i < t->n_fields; i++)
+        put_str(b, t->fields[i]);
+    put_i32(b, t->senet);
+    put_i32(b, t->se_r);
+    put_i32(b, (int32_t)t->se_squeeze);
+    put_i32(b, (int32_t)t->se_gate);
+    put_i32(b, t->se_groups);
+    put_i32(b, t->n_chan);
+    for (int c = 0; c < t->n_chan; c++) {
+        const tt_chan_def *ch = &t->chan[c];
+        put_i32(b, (int32_t)ch->kind);
+        put_i32(b, ch->n_widths);
+        for (int i = 0; i < ch->n_widths; i++)
+            put_i32(b, ch->widths[i]);
+        put_i32(b, ch->n_layers);
+        put_i32(b, ch->out);
+    }
+    put_i32(b, t->l2norm);
+}
+
+static int get_tower(rbuf *r, tt_tower_def *t)
+{
+    memset(t, 0, sizeof *t);
+    get_str(r, t->name, sizeof t->name);
+    t->dim = get_i32(r);
+    t->n_fields = get_i32(r);
+    if (t->n_fields < 0 || t->n_fields > TT_MAX_FIELDS)
+        return r->bad = 1, -1;
+    for (int i = 0; i < t->n_fields; i++)
+        get_str(r, t->fields[i], TT_NAME_MAX);
+    t->senet = get_i32(r);
+    t->se_r = get_i32(r);
+    t->se_squeeze = (enum tt_squeeze)get_i32(r);
+    t->se_gate = (enum tt_gate)get_i32(r);
+    t->se_groups = get_i32(r);
+    t->n_chan = get_i32(r);
+    if (t->n_chan < 0 || t->n_chan > TT_MAX_CHAN || (unsigned)t->se_squeeze > 2 ||
+        (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0)
+        return r->bad = 1, -1;
+    for (int c = 0; c < t->n_chan; c++) {
+        tt_chan_def *ch = &t->chan[c];
+        ch->kind = (enum tt_chan_kind)get_i32(r);
+        ch->n_widths = get_i32(r);
+        if ((unsigned)ch->kind > 2 || ch->n_widths < 0 || ch->n_widths > TT_MAX_LAYERS)
+            return r->bad = 1, -1;
+        for (int i = 0; i < ch->n_widths; i++)
+            ch->widths[i] = get_i32(r);
+        ch->n_layers = get_i32(r);
+        ch->out = get_i32(r);
+    }
+    t->l2norm = get_i32(r);
+    return r->bad || t->dim < 1 || t->dim > 4096 ? -1 : 0;
+}
+
+static void put_metrics(wbuf *b, const tt_metrics *m)
+{
+    put_i32(b, m->n_k);
+    for (int i = 0; i < m->n_k; i++) {
+        put_i32(b, m->k[i]);
+        put_f64(b, m->recall[i]);
+        put_f64(b, m->hitrate[i]);
+        put_f64(b, m->ndcg[i]);
+    }
+    put_f64(b, m->mrr);
+    put_u64(b, (uint64_t)m->n_examples);
+    put_i32(b, m->n_users);
+}
+
+static int get_metrics(rbuf *r, tt_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    m->n_k = get_i32(r);
+    if (m->n_k < 0 || m->n_k > TT_MAX_K)
+        return -1;
+    for (int i = 0; i < m->n_k; i++) {
+        m->k[i] = get_i32(r);
+        m->recall[i] = get_f64(r);
+        m->hitrate[i] = get_f64(r);
+        m->ndcg[i] = get_f64(r);
+    }
+    m->mrr = get_f64(r);
+    m->n_examples = (int64_t)get_u64(r);
+    m->n_users = get_i32(r);
+    return r->bad ? -1 : 0;
+}
+
+static void section(wbuf *out, uint32_t tag, const wbuf *body)
+{
+    put_u32(out, tag);
+    put_u64(out, body->n);
+    put(out, body->p, body->n);
+}
+
+int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
+                      const tt_dataset *d, tt_err *err)
+{
+    wbuf all = {0}, s = {0};
+    int rc = -1;
+    /* header; the payload length is patched in below */
+    put(&all, MAGIC, 8);
+    put_u32(&all, TT_MODELFILE_VERSION);
+    put_u32(&all, 0);
+    put_u64(&all, 0);
+
+    const tt_model_def *md = &me->def;
+    put_str(&s, md->name);
+    put_i32(&s, (int32_t)md->kind);
+    put_str(&s, md->user_tower);
+    put_str(&s, md->item_tower);
+    put_i32(&s, (int32_t)md->sim);
+    put_f32(&s, md->temp);
+    put_i32(&s, (int32_t)md->fusion);
+    put_i32(&s, (int32_t)md->loss);
+    put_i32(&s, md->logq);
+    put_i32(&s, md->mask_hits);
+    put_i32(&s, md->neg);
+    put_i32(&s, (int32_t)md->sampler);
+    put_f32(&s, md->alpha);
+    put_tower(&s, &me->u);
+    put_tower(&s, &me->i);
+    section(&all, TAG_DEFS, &s);
+
+    s.n = 0;
+    put_str(&s, d->name);
+    put_i32(&s, d->n_users);
+    put_i32(&s, d->n_items);
+    put_i32(&s, d->n_feat);
+    for (int f = 0; f < d->n_feat; f++) {
+        const tt_feature *ft = &d->feat[f];
+        put_str(&s, ft->name);
+        put_i32(&s, (int32_t)ft->kind);
+        put_i32(&s, (int32_t)ft->side);
+        put_i32(&s, ft->card);
+        put_i32(&s, ft->vocab != NULL);
+        for (int32_t v = 0; ft->vocab && v < ft->card; v++)
+            put_str(&s, ft->vocab[v]);
+        put_i32(&s, ft->n_edges);
+        for (int e = 0; e < ft->n_edges; e++)
+            put_f64(&s, ft->edges[e]);
+    }
+    for (int32_t u = 0; u < d->n_users; u++)
+        put_str(&s, d->user_key ? d->user_key[u] : "");
+    for (int32_t i = 0; i < d->n_items; i++)
+        put_str(&s, d->item_key ? d->item_key[i] : "");
+    section(&all, TAG_SCHM, &s);
+
+    s.n = 0;
+    int64_t np = tt_model_param_count(m);
+    put_u64(&s, (uint64_t)np);
+    const float *P = tt_model_params(m);
+    for (int64_t k = 0; k < np; k++)
+        put_f32(&s, P[k]);
+    section(&all, TAG_PARM, &s);
+
+    s.n = 0;
+    put_i32(&s, me->n_runs);
+    for (int k = 0; k < me->n_runs; k++) {
+        const tt_run *r = &me->runs[k];
+        put_u64(&s, r->seed);
+        put_f64(&s, r->seconds);
+        put_f64(&s, r->ex_per_s);
+        put_i32(&s, r->epochs);
+        put_i32(&s, r->best_epoch);
+        put_metrics(&s, &r->test);
+    }
+    section(&all, TAG_RUNS, &s);
+
+    if (all.oom || s.oom) {
+        tt_err_set(err, "out of memory while writing '%s'", path);
+        goto out;
+    }
+    uint64_t P64 = all.n - HEADER;
+    for (int k = 0; k < 8; k++)
+        all.p[16 + k] = (unsigned char)(P64 >> (8 * k));
+    put_u32(&all, tt_crc32(0, all.p, all.n));
+    if (all.oom) {
+        tt_err_set(err, "out of memory while writing '%s'", path);
+        goto out;
+    }
+    tt_atomic a;
+    if (tt_atomic_begin(&a, path, err))
+        goto out;
+    fwrite(all.p, 1, all.n, a.f);
+    rc = tt_atomic_commit(&a, err);
+out:
+    free(all.p);
+    free(s.p);
+    return rc;
+}
+
+/* Compare the SCHM section with dataset d. */
+static int check_schema(rbuf *r, const tt_dataset *d, tt_err *err)
+{
+    char name[256], buf[1024];
+    get_str(r, name, sizeof name);
+    int32_t nu = get_i32(r), ni = get_i32(r), nf = get_i32(r);
+    if (r->bad)
+        return tt_err_set(err, "corrupt model file: bad schema section");
+    if (nu != d->n_users || ni != d->n_items)
+        return tt_err_set(err, "schema mismatch: the model was saved from dataset '%s' (%d users, %d items); "
+                          "the current dataset '%s' has %d users and %d items",
+                          name, nu, ni, d->name ? d->name : "?", d->n_users, d->n_items);
+    if (nf != d->n_feat)
+        return tt_err_set(err, "schema mismatch: the model's dataset '%s' had %d features, the current dataset has %d",
+                          name, nf, d->n_feat);
+    for (int f = 0; f < nf; f++) {
+        const tt_feature *ft = &d->feat[f];
+        if (get_str(r, buf, sizeof buf) < 0)
+            return tt_err_set(err, "corrupt model file: bad schema section");
+        if (strcmp(buf, ft->name))
+            return tt_err_set(err, "schema mismatch: feature %d is '%s' in the file and '%s' in dataset '%s'",
+                              f + 1, buf, ft->name, d->name);
+        int32_t kind = get_i32(r), side = get_i32(r), card = get_i32(r), hv = get_i32(r);
+        if (r->bad)
+            return tt_err_set(err, "corrupt model file: bad schema section");
+        if (kind != (int32_t)ft->kind || side != (int32_t)ft->side)
+            return tt_err_set(err, "schema mismatch: feature '%s' is a %s %s feature in the file and a %s %s one here",
+                              ft->name, tt_side_name((enum tt_side)(side & 3)), tt_kind_name((enum tt_kind)(kind & 3)),
+                              tt_side_name(ft->side), tt_kind_name(ft->kind));
+        if (card != ft->card)
+            return tt_err_set(err, "schema mismatch: feature '%s' has %d values in the file and %d in dataset '%s'",
+                              ft->name, card, ft->card, d->name);
+        if (hv != (ft->vocab != NULL))
+            return tt_err_set(err, "schema mismatch: feature '%s' has a vocabulary in only one of the file and the dataset",
+                              ft->name);
+        for (int32_t v = 0; hv && v < card; v++)
+            if (!str_eq(r, ft->vocab[v]))
+                return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
+                              : tt_err_set(err, "schema mismatch: feature '%s' value %d is not '%s' in the file (vocabularies differ)",
+                                           ft->name, v, ft->vocab[v]);
+        int32_t ne = get_i32(r);
+        if (ne != ft->n_edges)
+            return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges", ft->name);
+        for (int e = 0; e < ne; e++)
+            if (get_f64(r) != ft->edges[e])
+                return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges", ft->name);
+    }
+    for (int32_t u = 0; u < nu; u++)
+        if (!str_eq(r, d->user_key ? d->user_key[u] : ""))
+            return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
+                          : tt_err_set(err, "schema mismatch: user %d is not '%s' in the file (user ids differ)",
+                                       u + 1, d->user_key[u]);
+    for (int32_t i = 0; i < ni; i++)
+        if (!str_eq(r, d->item_key ? d->item_key[i] : ""))
+            return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
+                          : tt_err_set(err, "schema mismatch: item %d is not '%s' in the file (item ids differ)",
+                                       i + 1, d->item_key[i]);
+    return 0;
+}
+
+int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, tt_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    int rc = -1;
+    if (!f)
+        return tt_err_set(err, "cannot open '%s': %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return tt_err_set(err, "cannot read '%s': not a regular file", path);
+    }
+    long size = ftell(f);
+    rewind(f);
+    if (size < 0) {
+        fclose(f);
+        return tt_err_set(err, "cannot read '%s': %s", path, strerror(errno));
+    }
+    buf = tt_alloc((size_t)size + 1, 1, "the model file", err);
+    if (!buf) {
+        fclose(f);
+        return -1;
+    }
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        tt_err_set(err, "cannot read '%s': %s", path, strerror(errno));
+        fclose(f);
+        goto out;
+    }
+    fclose(f);
+    if (size < 8 || memcmp(buf, MAGIC, 8)) {
+        tt_err_set(err, "'%s' is not a ttlab model file (no TTLABMOD magic)", path);
+        goto out;
+    }
+    if (size < HEADER) {
+        tt_err_set(err, "'%s' is truncated: %ld bytes, shorter than the header", path, size);
+        goto out;
+    }
+    rbuf r = {buf + 8, buf + size, 0};
+    uint32_t version = get_u32(&r);
+    get_u32(&r);
+    uint64_t P = get_u64(&r);
+    if (version != TT_MODELFILE_VERSION) {
+        tt_err_set(err, "'%s' is a version %u model file; this ttlab reads version %d", path,
+                   version, TT_MODELFILE_VERSION);
+        goto out;
+    }
+    if (P > (uint64_t)size || (uint64_t)size < HEADER + P + 4) {
+        tt_err_set(err, "'%s' is truncated: %ld bytes, the header says %llu", path, size,
+                   (unsigned long long)(HEADER + P + 4));
+        goto out;
+    }
+    if ((uint64_t)size > HEADER + P + 4) {
+        tt_err_set(err, "'%s' is corrupted: %llu bytes of garbage after the end", path,
+                   (unsigned long long)((uint64_t)size - HEADER - P - 4));
+        goto out;
+    }
+    rbuf cr = {buf + HEADER + P, buf + size, 0};
+    uint32_t crc = get_u32(&cr);
+    if (crc != tt_crc32(0, buf, HEADER + P)) {
+        tt_err_set(err, "'%s' is corrupted: checksum mismatch (the file was changed or damaged after saving)",
+                   path);
+        goto out;
+    }
+    /* Sections. */
+    r.p = buf + HEADER;
+    r.end = buf + HEADER + P;
+    int have_defs = 0, have_schema = 0, have_params = 0;
+    const unsigned char *params = NULL;
+    uint64_t n_params = 0;
+    memset(out, 0, sizeof *out);
+    while (r.p < r.end) {
+        uint32_t tag = get_u32(&r);
+        uint64_t len = get_u64(&r);
+        const unsigned char *body = take(&r, (size_t)len);
+        if (!body || len > (uint64_t)(r.end - buf)) {
+            tt_err_set(err, "'%s' is corrupted: a section runs past the end", path);
+            goto out;
+        }
+        rbuf sr = {body, body + len, 0};
+        if (tag == TAG_DEFS) {
+            tt_model_def *md = &out->def;
+            tt_model_def_init(md);
+            get_str(&sr, md->name, sizeof md->name);
+            md->kind = (enum tt_model_kind)get_i32(&sr);
+            get_str(&sr, md->user_tower, sizeof md->user_tower);
+            get_str(&sr, md->item_tower, sizeof md->item_tower);
+            md->sim = (enum tt_sim)get_i32(&sr);
+            md->temp = get_f32(&sr);
+            md->fusion = (enum tt_fusion)get_i32(&sr);
+            md->loss = (enum tt_loss_kind)get_i32(&sr);
+            md->logq = get_i32(&sr);
+            md->mask_hits = get_i32(&sr);
+            md->neg = get_i32(&sr);
+            md->sampler = (enum tt_sampler)get_i32(&sr);
+            md->alpha = get_f32(&sr);
+            /* A popularity model has no towers: theirs are stored empty. */
+            int pop = md->kind == TT_MODEL_POP;
+            int bad_u = get_tower(&sr, &out->u), bad_i = get_tower(&sr, &out->i);
+            if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || (unsigned)md->loss > 4 ||
+                (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i))) {
+                tt_err_set(err, "'%s' is corrupted: bad model definition", path);
+                goto out;
+            }
+            have_defs = 1;
+        } else if (tag == TAG_SCHM) {
+            if (check_schema(&sr, d, err)) {
+                tt_err_prefix(err, "cannot open '%s'", path);
+                goto out;
+            }
+            have_schema = 1;
+        } else if (tag == TAG_PARM) {
+            n_params = get_u64(&sr);
+            if (sr.bad || n_params > len / 4) {
+                tt_err_set(err, "'%s' is corrupted: bad parameter section", path);
+                goto out;
+            }
+            params = sr.p;
+            have_params = 1;
+        } else if (tag == TAG_RUNS) {
+            int n = get_i32(&sr);
+            if (n < 0 || n > TT_MAX_RUNS) {
+                tt_err_set(err, "'%s' is corrupted: bad runs section", path);
+                goto out;
+            }
+            for (int k = 0; k < n; k++) {
+                tt_run *ru = &out->runs[k];
+                ru->seed = get_u64(&sr);
+                ru->seconds = get_f64(&sr);
+                ru->ex_per_s = get_f64(&sr);
+                ru->epochs = get_i32(&sr);
+                ru->best_epoch = get_i32(&sr);
+                if (get_metrics(&sr, &ru->test)) {
+                    tt_err_set(err, "'%s' is corrupted: bad runs section", path);
+                    goto out;
+                }
+            }
+            out->n_runs = n;
+        }
+        /* unknown sections: skipped */
+    }
+    if (!have_defs || !have_schema || !have_params) {
+        tt_err_set(err, "'%s' is incomplete: missing the %s section", path,
+                   !have_defs ? "definitions" : !have_schema ? "schema" : "parameters");
+        goto out;
+    }
+    tt_model *m = NULL;
+    if (tt_model_create(&out->def, &out->u, &out->i, d, 1, &m, err)) {
+        tt_err_prefix(err, "cannot open '%s'", path);
+        goto out;
+    }
+    if ((uint64_t)tt_model_param_count(m) != n_params) {
+        tt_err_set(err, "cannot open '%s': it holds %llu parameters, the model it defines has %lld",
+                   path, (unsigned long long)n_params, (long long)tt_model_param_count(m));
+        tt_model_free(m);
+        goto out;
+    }
+    float *Pm = tt_model_params(m);
+    rbuf pr = {params, params + n_params * 4, 0};
+    for (uint64_t k = 0; k < n_params; k++)
+        Pm[k] = get_f32(&pr);
+    out->m = m;
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}

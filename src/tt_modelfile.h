@@ -1,0 +1,41 @@
+/* tt_modelfile: the versioned binary model file of `save` and `open`.
+ *
+ * Layout (little-endian):
+ *   0   "TTLABMOD"                 magic (8 bytes)
+ *   8   u32 version (1)            refused when different
+ *   12  u32 0                      reserved
+ *   16  u64 P                      payload length (truncation check)
+ *   24  payload: sections, each u32 tag, u64 length, bytes
+ *         DEFS  model and tower definitions
+ *         SCHM  dataset name, sizes, every feature's name, kind, side,
+ *               cardinality, vocabulary and bucket edges, user and item keys
+ *         PARM  u64 count, then count float32 parameters
+ *         RUNS  per-seed training results (for compare)
+ *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)
+ * Unknown sections are skipped, so version 1 can grow sections. */
+#ifndef TT_MODELFILE_H
+#define TT_MODELFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tt_session.h"
+
+#define TT_MODELFILE_VERSION 1
+
+/* CRC-32 (IEEE 802.3), continuing from crc (start with 0). */
+uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n);
+
+/* Write model entry me (its runtime model m, built for dataset d) to path
+ * atomically. */
+int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
+                      const tt_dataset *d, tt_err *err);
+
+/* Read path, check magic, version, length, checksum, definitions and that
+ * d has the same schema and vocabularies, then build the model. On success
+ * out holds def, towers, runs and a runtime model (out->m); its name is the
+ * saved one. Each failure has its own message: "not a ttlab model file",
+ * "truncated", "checksum mismatch", "version N", "schema mismatch: ...". */
+int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out,
+                      tt_err *err);
+
+#endif

@@ -1,0 +1,367 @@
+/* tt_repl: the one input loop (after the SQLite shell's process_input):
+ * prompt, scripts, -c and `source` all go through tt_repl_line, which
+ * carries the position used in error messages. */
+#include "config.h"
+#include "tt_repl.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "tt_cmd.h"
+#include "tt_cmd_int.h"
+#include "tt_lex.h"
+#include "tt_tui.h"
+
+static tt_session *g_s;
+static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
+
+static int run_tokens(tt_session *s, const char *seg, size_t n, int col)
+{
+    tt_toks tk = {0, 0, NULL};
+    int ec = 0, r;
+    char *text = strndup(seg, n);
+    if (!text)
+        return tt_fail(s, 0, "out of memory");
+    if (tt_lex(text, col, &tk, &s->err, &ec)) {
+        s->err_col = ec;
+        r = -1;
+    } else {
+        r = tk.n ? tt_cmd_run(s, tk.v, tk.n) : 0;
+    }
+    tt_toks_free(&tk);
+    free(text);
+    return r;
+}
+
+int tt_repl_line(tt_session *s, const char *line, int col0)
+{
+    int rc = 0;
+    const char *p = line;
+    s->err_col = 0;
+    while (*p && !s->quit) {
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        if (!*p || *p == '#')
+            break;
+        int text, open;
+        const char *e = tt_lex_command_end(p, &text, &open), *t = p + text;
+        int r;
+        if (text) {
+            while (*t == ' ' || *t == '\t')
+                t++;
+            s->raw_text = strndup(t, (size_t)(e - t));
+            r = s->raw_text ? run_tokens(s, p, (size_t)text, (int)(p - line) + col0)
+                            : tt_fail(s, 0, "out of memory");
+            free((char *)s->raw_text);
+            s->raw_text = NULL;
+        } else {
+            r = run_tokens(s, p, (size_t)(e - p), (int)(p - line) + col0);
+        }
+        if (r == -1)
+            tt_session_report(s);
+        if (r != 0) {
+            rc = -1;
+            if (!s->keep_going)
+                break;
+        }
+        if (g_int && !s->interactive) {
+            /* Ctrl-C in a script stopped a training run: leave. */
+            s->interrupted = 1;
+            s->quit = 1;
+        }
+        p = e;
+    }
+    return rc;
+}
+
+/* Read one logical line (continuations joined). Returns NULL at EOF. */
+static char *read_logical(FILE *f, int *lineno)
+{
+    char *acc = NULL, *ln = NULL;
+    size_t cap = 0, len = 0;
+    ssize_t r;
+    while ((r = getline(&ln, &cap, f)) >= 0) {
+        (*lineno)++;
+        size_t n = (size_t)r;
+        if (n && ln[n - 1] == '\n')
+            ln[--n] = 0;
+        if (n && ln[n - 1] == '\r')
+            ln[--n] = 0;
+        char *na = realloc(acc, len + n + 2);
+        if (!na)
+            break;
+        acc = na;
+        memcpy(acc + len, ln, n + 1);
+        len += n;
+        if (!tt_lex_incomplete(acc))
+            break;
+        /* A trailing backslash joins lines; inside quotes the newline stays. */
+        size_t e = len;
+        while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
+            e--;
+        if (e && acc[e - 1] == '\\') {
+            acc[e - 1] = ' ';
+            len = e;
+            acc[len] = 0;
+        } else {
+            acc[len++] = '\n';
+            acc[len] = 0;
+        }
+    }
+    free(ln);
+    if (r < 0 && !acc)
+        return NULL;
+    return acc;
+}
+
+int tt_repl_stream(tt_session *s, FILE *f, const char *name)
+{
+    const char *ofile = s->file;
+    int oline = s->line, ointer = s->interactive, rc = 0, lineno = 0;
+    s->file = name;
+    s->interactive = 0;
+    char *line;
+    while (!s->quit) {
+        int start = lineno + 1;
+        line = read_logical(f, &lineno);
+        if (!line)
+            break;
+        s->line = start;
+        if (tt_repl_line(s, line, 1)) {
+            rc = -1;
+            if (!s->keep_going)
+                s->quit = s->depth > 0 ? s->quit : 1;
+        }
+        free(line);
+        if (rc && !s->keep_going)
+            break;
+    }
+    s->file = ofile;
+    s->line = oline;
+    s->interactive = ointer;
+    return rc;
+}
+
+int tt_repl_file(tt_session *s, const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    if (!f) {
+        snprintf(s->err.msg, sizeof s->err.msg, "cannot open '%s': %s", path, strerror(errno));
+        s->err_col = 0;
+        tt_session_report(s);
+        return -1;
+    }
+    s->depth++;
+    int quit = s->quit;
+    int rc = tt_repl_stream(s, f, strcmp(path, "-") ? path : "<stdin>");
+    s->depth--;
+    /* A failing sourced file stops the outer script the same way (unless
+     * keep_going), but at the prompt only the command fails. */
+    if (s->depth > 0 || s->interactive)
+        s->quit = quit || (s->quit && !rc);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int tt_repl_string(tt_session *s, const char *text)
+{
+    const char *ofile = s->file;
+    int oline = s->line, rc = 0;
+    s->file = "<command line>";
+    s->line = 1;
+    /* Lines of -c text are numbered like a script when there are several. */
+    if (strchr(text, '\n')) {
+        FILE *f = fmemopen((void *)text, strlen(text), "r");
+        if (f) {
+            rc = tt_repl_stream(s, f, "<command line>");
+            fclose(f);
+        }
+    } else {
+        rc = tt_repl_line(s, text, 1);
+    }
+    s->file = ofile;
+    s->line = oline;
+    return rc;
+}
+
+/* ---- the prompt ---- */
+
+static char **g_matches;
+static int g_match_i;
+
+static char *gen(const char *text, int state)
+{
+    (void)text;
+    if (state == 0)
+        g_match_i = 0;
+    if (!g_matches || !g_matches[g_match_i])
+        return NULL;
+    return strdup(g_matches[g_match_i++]);
+}
+
+static char **attempt(const char *text, int start, int end)
+{
+    (void)end;
+    char *before = strndup(rl_line_buffer, (size_t)start);
+    int files = 0;
+    if (!before)
+        return NULL;
+    tt_complete_free(g_matches);
+    g_matches = tt_complete(g_s, before, text, &files);
+    free(before);
+    if (files) {
+        rl_attempted_completion_over = 0;      /* readline completes file names */
+        return NULL;
+    }
+    rl_attempted_completion_over = 1;
+    if (!g_matches || !g_matches[0])
+        return NULL;
+    if (!g_matches[1]) {
+        size_t l = strlen(g_matches[0]);
+        rl_completion_append_character = l && g_matches[0][l - 1] == '=' ? '\0' : ' ';
+    }
+    return rl_completion_matches(text, gen);
+}
+
+static void history_path(char *buf, size_t n)
+{
+    const char *h = getenv("TTLAB_HISTORY"), *home = getenv("HOME");
+    if (h)
+        snprintf(buf, n, "%s", h);
+    else if (home)
+        snprintf(buf, n, "%s/.ttlab_history", home);
+    else
+        buf[0] = 0;
+}
+
+int tt_repl_interactive(tt_session *s)
+{
+    char hist[1024];
+    int rc = 0;
+    g_s = s;
+    rl_readline_name = "ttlab";
+    rl_attempted_completion_function = attempt;
+    rl_basic_word_break_characters = " \t\n\"';|()";
+    rl_catch_signals = 0;                 /* our SIGINT handler clears the line */
+    history_path(hist, sizeof hist);
+    using_history();
+    stifle_history(2000);
+    if (hist[0])
+        read_history(hist);
+    fprintf(stderr, "ttlab %s: type 'help' for commands, 'quit' or Ctrl-D to leave.\n",
+            PACKAGE_VERSION);
+    s->interactive = 1;
+    s->file = NULL;
+    s->prompt_width = 7;
+    while (!s->quit) {
+        g_at_prompt = 1;
+        char *line = readline("ttlab> ");
+        g_at_prompt = 0;
+        g_int = 0;
+        if (!line) {
+            fputc('\n', stderr);
+            break;
+        }
+        /* A line may continue (trailing '\' or an open quote). */
+        while (tt_lex_incomplete(line)) {
+            g_at_prompt = 1;
+            char *more = readline("   ...> ");
+            g_at_prompt = 0;
+            if (!more)
+                break;
+            size_t l = strlen(line), e = l;
+            while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+                e--;
+            int bs = e && line[e - 1] == '\\';
+            char *j = malloc(l + strlen(more) + 2);
+            if (!j) {
+                free(more);
+                break;
+            }
+            if (bs)
+                sprintf(j, "%.*s %s", (int)(e - 1), line, more);
+            else
+                sprintf(j, "%s\n%s", line, more);
+            free(line);
+            free(more);
+            line = j;
+        }
+        const char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p) {
+            add_history(line);
+            s->cur_text = line;
+            s->line = 0;
+            if (tt_repl_line(s, line, 1))
+                rc = -1;
+            s->cur_text = NULL;
+        }
+        free(line);
+    }
+    if (hist[0])
+        write_history(hist);
+    tt_complete_free(g_matches);
+    g_matches = NULL;
+    rl_clear_history();
+    return rc;
+}
+
+/* ---- signals ---- */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_int = 1;
+    if (g_s && g_s->training) {
+        if (g_s->stop) {
+            /* Second Ctrl-C: leave now, with the terminal restored. */
+            tt_tui_emergency_restore();
+            _exit(130);
+        }
+        g_s->stop = 1;
+        return;
+    }
+    if (g_at_prompt) {
+        /* Clear the line and show a fresh prompt (readline's own handlers
+         * are off, see tt_repl_interactive). */
+        if (write(STDOUT_FILENO, "\n", 1) < 0) {
+        }
+        rl_on_new_line();
+        rl_replace_line("", 0);
+        rl_redisplay();
+        return;
+    }
+    if (g_s && g_s->interactive && !g_busy_int) {
+        g_busy_int = 1;            /* busy at the prompt: a second one quits */
+        return;
+    }
+    tt_tui_emergency_restore();
+    _exit(130);
+}
+
+void tt_repl_signals(tt_session *s)
+{
+    struct sigaction sa;
+    g_s = s;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int tt_repl_interrupted(void)
+{
+    int v = g_int;
+    g_int = 0;
+    g_busy_int = 0;
+    return v;
+}

@@ -1,0 +1,159 @@
+/* tt_session: session state, lookups, and the one place errors are
+ * formatted with their position (after Lua's luaG_addinfo). */
+#include "tt_session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tt_session_init(tt_session *s)
+{
+    memset(s, 0, sizeof *s);
+    s->out.mode = TT_OUT_TABLE;
+    s->out.f = stdout;
+    s->seed = 1;
+    s->dashboard = 1;
+    s->progress = 1;
+    s->plot_term = TT_PLOT_AUTO;
+    snprintf(s->plot_file, sizeof s->plot_file, "plot.png");
+    s->hist = 20;
+    s->n_k = 3;
+    s->ks[0] = 10;
+    s->ks[1] = 20;
+    s->ks[2] = 50;
+    s->cur_ds = -1;
+}
+
+static void model_free(tt_modelent *m)
+{
+    if (m->m)
+        tt_model_free(m->m);
+    free(m->res);
+    m->m = NULL;
+    m->res = NULL;
+}
+
+void tt_session_free(tt_session *s)
+{
+    for (int i = 0; i < s->n_models; i++)
+        model_free(&s->models[i]);
+    free(s->models);
+    for (int i = 0; i < s->n_ds; i++) {
+        if (s->ds[i].has_split)
+            tt_split_free(&s->ds[i].sp);
+        tt_dataset_free(&s->ds[i].d);
+    }
+    free(s->ds);
+    free(s->towers);
+    s->models = NULL;
+    s->ds = NULL;
+    s->towers = NULL;
+    s->n_models = s->n_ds = s->n_towers = 0;
+}
+
+void tt_session_drop_model(tt_session *s, int idx)
+{
+    model_free(&s->models[idx]);
+    memmove(&s->models[idx], &s->models[idx + 1],
+            (size_t)(s->n_models - idx - 1) * sizeof *s->models);
+    s->n_models--;
+}
+
+static void where(tt_session *s, char *buf, size_t n)
+{
+    if (s->file && s->err_col > 0 && s->line > 0)
+        snprintf(buf, n, "%s:%d:%d: ", s->file, s->line, s->err_col);
+    else if (s->file && s->line > 0)
+        snprintf(buf, n, "%s:%d: ", s->file, s->line);
+    else if (s->file)
+        snprintf(buf, n, "%s: ", s->file);
+    else
+        buf[0] = 0;
+}
+
+void tt_session_report(tt_session *s)
+{
+    char pos[600];
+    const char *msg = s->err.msg[0] ? s->err.msg : "failed";
+    s->n_errors++;
+    fflush(s->out.f);             /* results before the error, in order */
+    where(s, pos, sizeof pos);
+    if (s->interactive && s->err_col > 0 && s->cur_text) {
+        /* Point at the offending stage under the line just typed. */
+        fprintf(stderr, "%*s^\n", s->prompt_width + s->err_col - 1, "");
+        fprintf(stderr, "error: column %d: %s\n", s->err_col, msg);
+    } else {
+        fprintf(stderr, "%serror: %s\n", pos, msg);
+    }
+    fflush(stderr);
+    if (s->out.mode == TT_OUT_JSON) {
+        tt_rec r;
+        tt_rec_init(&r);
+        if (s->file)
+            tt_rec_str(&r, "file", s->file);
+        if (s->line > 0)
+            tt_rec_int(&r, "line", s->line);
+        if (s->err_col > 0)
+            tt_rec_int(&r, "column", s->err_col);
+        tt_rec_str(&r, "message", msg);
+        tt_json_rec(s->out.f, "error", &r);
+        fflush(s->out.f);
+        tt_rec_free(&r);
+    }
+}
+
+void tt_session_warn(tt_session *s, const char *fmt, ...)
+{
+    char msg[1024], pos[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int col = s->err_col;
+    s->err_col = 0;
+    where(s, pos, sizeof pos);
+    s->err_col = col;
+    fflush(s->out.f);
+    fprintf(stderr, "%swarning: %s\n", pos, msg);
+    if (s->out.mode == TT_OUT_JSON) {
+        tt_rec r;
+        tt_rec_init(&r);
+        if (s->file)
+            tt_rec_str(&r, "file", s->file);
+        if (s->line > 0)
+            tt_rec_int(&r, "line", s->line);
+        tt_rec_str(&r, "message", msg);
+        tt_json_rec(s->out.f, "warning", &r);
+        tt_rec_free(&r);
+    }
+}
+
+tt_dsent *tt_session_dataset(tt_session *s, const char *name)
+{
+    for (int i = 0; i < s->n_ds; i++)
+        if (strcmp(s->ds[i].name, name) == 0)
+            return &s->ds[i];
+    return NULL;
+}
+
+tt_dsent *tt_session_current(tt_session *s)
+{
+    return s->cur_ds >= 0 && s->cur_ds < s->n_ds ? &s->ds[s->cur_ds] : NULL;
+}
+
+tt_tower_def *tt_session_tower(tt_session *s, const char *name)
+{
+    for (int i = 0; i < s->n_towers; i++)
+        if (strcmp(s->towers[i].name, name) == 0)
+            return &s->towers[i];
+    return NULL;
+}
+
+tt_modelent *tt_session_model(tt_session *s, const char *name)
+{
+    for (int i = 0; i < s->n_models; i++)
+        if (strcmp(s->models[i].def.name, name) == 0)
+            return &s->models[i];
+    return NULL;
+}

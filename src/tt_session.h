@@ -1,0 +1,114 @@
+/* tt_session: everything a ttlab session holds (datasets, towers, models,
+ * settings) and the position used to report errors. The host (main.c, the
+ * REPL) owns one; commands change it only through tt_cmd_run. */
+#ifndef TT_SESSION_H
+#define TT_SESSION_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "tt_dataset.h"
+#include "tt_eval.h"
+#include "tt_model.h"
+#include "tt_output.h"
+#include "tt_plot.h"
+#include "tt_split.h"
+#include "tt_train.h"
+#include "tt_util.h"
+
+#define TT_SOURCE_DEPTH 16      /* nesting limit of `source` */
+#define TT_MAX_RUNS 16          /* seeds kept per model for mean ± std */
+
+typedef struct tt_dsent {
+    char name[TT_NAME_MAX];
+    tt_dataset d;
+    int has_split;
+    int split_gen;              /* bumped by every `split` */
+    tt_split sp;
+} tt_dsent;
+
+/* One finished training run (or a fitted baseline) of a model. */
+typedef struct tt_run {
+    uint64_t seed;
+    tt_metrics test;            /* test metrics at the kept epoch */
+    double seconds, ex_per_s;
+    int epochs, best_epoch;
+} tt_run;
+
+typedef struct tt_modelent {
+    tt_model_def def;
+    tt_tower_def u, i;          /* copies taken when the model was defined */
+    char dataset[TT_NAME_MAX];  /* dataset the model is built for */
+    tt_model *m;                /* runtime model, NULL until trained/opened */
+    int split_gen;              /* split the model was trained or fitted on */
+    int trained;                /* 1 trained, 2 opened from a file */
+    char origin[256];           /* file it was opened from, or "" */
+    tt_train_result *res;       /* last training run, NULL if none */
+    int n_runs;
+    tt_run runs[TT_MAX_RUNS];   /* per seed (several with seeds=) */
+    int has_eval;
+    tt_metrics last_eval;       /* last `eval` result */
+    char last_eval_split[8];
+} tt_modelent;
+
+typedef struct tt_session {
+    tt_out out;
+    /* settings (`set`) */
+    uint64_t seed;
+    int threads;                /* 0 = OpenBLAS default */
+    int dashboard;              /* 1 on (terminals only) */
+    enum tt_plot_term plot_term;
+    char plot_file[512];
+    int hist;                   /* history length used by `split` */
+    int n_k;
+    int ks[TT_MAX_K];           /* default cut-offs for eval */
+    int progress;               /* plain progress lines on stderr without a dashboard */
+    /* invocation */
+    int keep_going;
+    int tty;                    /* stdin and stdout are terminals */
+    /* objects */
+    int n_ds, cur_ds;
+    tt_dsent *ds;
+    int n_towers;
+    tt_tower_def *towers;
+    int n_models;
+    tt_modelent *models;
+    /* where we are, for error messages */
+    const char *file;           /* script name, "<command line>", or NULL at the prompt */
+    int line;
+    int depth;                  /* source nesting */
+    int interactive;            /* reading from the prompt */
+    const char *cur_text;       /* the line being run (for carets at the prompt) */
+    const char *raw_text;       /* note/echo/pause: the rest of the line, verbatim */
+    int prompt_width;
+    tt_err err;
+    int err_col;                /* column of the error in the line, 0 none */
+    int n_errors;
+    int quit;
+    volatile sig_atomic_t stop; /* training stop flag (Ctrl-C, dashboard) */
+    volatile sig_atomic_t training;
+    int interrupted;            /* Ctrl-C ended a script: exit status 130 */
+} tt_session;
+
+/* Defaults: seed 1, output table to stdout, dashboard on, k=10,20,50. */
+void tt_session_init(tt_session *s);
+void tt_session_free(tt_session *s);
+
+/* Report s->err at the current position: "FILE:LINE: error: msg" (with a
+ * column "FILE:LINE:COL:" when s->err_col is set) on stderr, at the prompt
+ * "error: msg" under a caret, and in JSON mode an "error" event on stdout.
+ * Counts the error. */
+void tt_session_report(tt_session *s);
+/* A warning at the current position (stderr; JSON: "warning" event). */
+void tt_session_warn(tt_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Lookups by name; NULL when absent. */
+tt_dsent *tt_session_dataset(tt_session *s, const char *name);
+tt_dsent *tt_session_current(tt_session *s);        /* current dataset */
+tt_tower_def *tt_session_tower(tt_session *s, const char *name);
+tt_modelent *tt_session_model(tt_session *s, const char *name);
+/* Remove a model entry (frees its runtime). */
+void tt_session_drop_model(tt_session *s, int idx);
+
+#endif
