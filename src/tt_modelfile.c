@@ -579,5 +579,10 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
     rc = 0;
 out:
     free(buf);
+    /* Names read from a damaged file may hold control bytes: keep the
+     * message on one line. */
+    for (char *q = rc && err ? err->msg : NULL; q && *q; q++)
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
     return rc;
 }
