@@ -77,8 +77,8 @@ static const tt_optspec eval_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec weights_opts[] = {
-    {"side", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
-    {"split", TT_O_ENUM, "valid", "valid|test", 0, 0, NULL, "examples whose weights are read (user side)"},
+    {"tower", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
+    {"split", TT_O_ENUM, "valid", "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)"},
     {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
@@ -90,7 +90,7 @@ static const tt_optspec ablate_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec plot_opts[] = {
-    {"side", TT_O_ENUM, "user", "user|item", 0, 0, NULL, "tower (weights, senet)"},
+    {"tower", TT_O_ENUM, "user", "user|item", 0, 0, NULL, "tower (weights, weights-history)"},
     {"term", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "where to draw (default: the plot setting)"},
     {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -180,14 +180,16 @@ const tt_cmd tt_cmds[] = {
      "  model dssm = twotower u i sim=cos temp=0.05 loss=softmax\n"
      "  model pop = popularity\n"
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
-     "  model senet = dssm with user=us item=is"},
+     "  model senet = dssm with user=us item=is\n"
+     "A model keeps copies of its towers as they were when it was defined, and is\n"
+     "built for the dataset that was current then."},
     {"train", tt_cmd_train, 1, 1, "train MODEL [key=value ...]",
      "train a model on the training part (valid metrics every epoch)", train_opts, "@model", 0,
      "On a terminal the dashboard shows the run (set dashboard off for plain lines);\n"
      "Ctrl-C stops at the next batch and keeps the model."},
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
-    {"weights", tt_cmd_weights, 1, 1, "weights MODEL [side=both] [split=valid] [by=FEATURE|activity]",
+    {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
      "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0, NULL},
     {"ablate", tt_cmd_ablate, 1, -1, "ablate MODEL [FEATURE ...] [mode=zero|shuffle] [split=test]",
      "metrics with a feature zeroed or shuffled, against the intact model", ablate_opts,
@@ -195,9 +197,14 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
-    {"plot", tt_cmd_plot, 1, -1, "plot curves|loss [MODEL ...] | plot weights|senet MODEL [side=user] [term=...] [file=...]",
-     "plot training curves, losses or SENet weights with gnuplot", plot_opts,
-     "curves|loss|weights|senet @model...", 0, NULL},
+    {"plot", tt_cmd_plot, 1, -1,
+     "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
+     "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
+     "loss|recall|weights|weights-history @model...", 0,
+     "loss and recall draw one curve per model (default: every trained model);\n"
+     "weights draws the mean excitation weight of each feature, weights-history\n"
+     "each feature's weight over the epochs. 'to FILE' (.png, .svg, .pdf) writes a\n"
+     "file; otherwise the plot setting decides (a window, or text in the terminal)."},
     {"save", tt_cmd_save, 2, 2, "save MODEL FILE",
      "write a model file (schema, vocabularies, definitions, parameters, checksum)", NULL,
      "@model @file", 0, NULL},

@@ -132,6 +132,25 @@ static void show_line(tt_session *s, const char *event, const char *name, const 
     tt_rec_free(&r);
 }
 
+/* A model as the lines that recreate it: its towers first when the
+ * session's towers of those names are not the ones the model was built
+ * with (a model keeps copies of its towers). */
+static void show_model(tt_session *s, tt_modelent *m)
+{
+    char line[1200], def[1024];
+    for (int side = 0; side < 2 && m->def.kind == TT_MODEL_TWOTOWER; side++) {
+        const tt_tower_def *t = side ? &m->i : &m->u;
+        const tt_tower_def *cur = tt_session_tower(s, t->name);
+        if (side == 1 && !strcmp(m->u.name, m->i.name))
+            break;
+        if (cur && !memcmp(cur, t, sizeof *t))
+            continue;
+        snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
+        show_line(s, "tower", t->name, line);
+    }
+    show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+}
+
 static int show_settings(tt_session *s, const char *only)
 {
     int n = tt_optspec_count(tt_settings), k = 0;
@@ -193,7 +212,7 @@ int tt_cmd_show(tt_session *s, tt_args *a)
             tt_modelent *m = tt_need_model(s, a->pos[1]);
             if (!m)
                 return -1;
-            show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+            show_model(s, m);
         }
         return 0;
     }
@@ -218,7 +237,7 @@ int tt_cmd_show(tt_session *s, tt_args *a)
     if (tt_optspec_find(tt_settings, w))
         return show_settings(s, w);
     if (tt_session_model(s, w))
-        return show_line(s, "model", w, tt_model_format(&tt_session_model(s, w)->def, line, sizeof line)), 0;
+        return show_model(s, tt_session_model(s, w)), 0;
     if (tt_session_tower(s, w)) {
         tt_tower_def *t = tt_session_tower(s, w);
         snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
