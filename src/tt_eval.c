@@ -1,6 +1,6 @@
 /* tt_eval: exact retrieval evaluation (ranks of held-out items among all
- * non-excluded items, then Recall/HitRate/NDCG@K and MRR), blocked over
- * examples so that memory stays bounded whatever the corpus size. */
+ * non-excluded items, then Recall/HitRate/NDCG@K and MRR), tiled over
+ * examples and items so that memory stays bounded whatever the corpus. */
 #include "tt_eval.h"
 
 #include <math.h>
@@ -417,6 +417,10 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
      * from the cache of the core that wrote it (measured: about 1.7x the
      * speed of one worker over a two-thread GEMM). */
     nw = tt_blas_get_threads() >= 2 && jb.n_blocks >= 2 ? 2 : 1;
+    /* Without thread control (tt_blas_info says plain "CBLAS") each worker's
+     * GEMM would start the BLAS's own threads too: one worker then. */
+    if (!strncmp(tt_blas_info(), "CBLAS", 5))
+        nw = 1;
     memset(wk, 0, sizeof wk);
     for (int i = 0; i < nw && !rc; i++) {
         int bu = jb.bu;

@@ -26,26 +26,39 @@ typedef struct tt_metrics {
  * Excluded for part p: the user's items in the parts before p (train for
  * valid; train and valid for test) and the user's other targets in p.
  * Q: (ex->n, d) query vectors; V: (n_items, d) item vectors.
- * Scores come from tt_gemm in blocks of users, memory bounded.
- * ranks: (ex->n) output, may be NULL. */
+ * Scores come from tt_gemm in tiles of examples x items, memory bounded
+ * (1 MiB of scores per worker whatever the corpus; two workers when
+ * tt_blas_get_threads() >= 2, each with one BLAS thread for the call).
+ * A NaN target score ranks last; NaN scores of other items never beat it.
+ * ranks: (ex->n) output, may be NULL. Returns 0, or -1 with *err set (an
+ * item or an excluded item outside [0, n_items), or no memory). */
 int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
                  const tt_split *sp, enum tt_part p, int64_t *ranks,
                  tt_err *err);
-/* Metrics from ranks, for the cut-offs ks (ascending, at most TT_MAX_K). */
+/* Metrics from ranks, for the cut-offs ks (ascending, at most TT_MAX_K).
+ * Per example: hit@K = [rank <= K], ndcg@K = 1/log2(1 + rank) if rank <= K,
+ * rr = 1/rank. Per user (over the user's examples in part p): recall@K =
+ * hits / examples, hitrate@K = [hits > 0], ndcg and mrr the means; then each
+ * metric is averaged over the users that have examples. seconds = 0. */
 void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
                      const int *ks, int n_k, tt_metrics *out);
-/* Both in one call. */
+/* Both in one call; seconds = wall time of the call. ks must be ascending
+ * and positive, 1 <= n_k <= TT_MAX_K (else -1 with *err set). */
 int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
             const tt_split *sp, enum tt_part p, const int *ks, int n_k,
             tt_metrics *out, tt_err *err);
 
 /* Top-k items for one query (heap selection, never a full sort), best first,
- * excluding the sorted list excl. Ties go to the lower index. */
+ * excluding the sorted list excl (repeats allowed). Ties go to the lower
+ * index; items with a NaN score are left out. Returns the number written:
+ * k, or fewer when fewer items remain. No allocation. */
 int tt_topk(const float *q, const float *V, int32_t n_items, int d,
             const int32_t *excl, int64_t n_excl, int k, int32_t *out_items,
             float *out_scores);
 
-/* Naive reference (full scoring with plain loops): the tests' oracle. */
+/* Naive reference (full scoring with plain loops, exclusion tested per item):
+ * the tests' oracle. Scores are double sums rounded to float, so they equal
+ * tt_gemm's exactly on small-integer data. Returns 0, or -1 without memory. */
 int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
                      const tt_split *sp, enum tt_part p, int64_t *ranks);
 

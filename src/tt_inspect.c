@@ -229,11 +229,13 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Activity deciles: users (side 0) ranked by their training interactions, or
- * items (side 1) by their training count, cut into ten groups of equal size
- * by rank (ties by index); labels give each decile's range. Only the users
- * present in the part are ranked, so the deciles are of the population the
- * statistics are over. */
+/* Activity deciles: users (side 0) by their number of training
+ * interactions, or items (side 1) by their training count. The cuts are the
+ * activity values at ranks n/10, 2n/10, ... of the population (the users
+ * present in the part, or all items), and equal activities always share a
+ * group: on data where every user has the same activity there is a single
+ * group rather than ten arbitrary ones. So there are at most ten groups,
+ * fewer when cuts coincide; labels give each group's range. */
 static int activity_groups(const tt_dataset *d, const tt_split *sp,
                            const rows_src *r, int32_t **pre_out,
                            char **labels, tt_err *err)
@@ -241,55 +243,65 @@ static int activity_groups(const tt_dataset *d, const tt_split *sp,
     int64_t n_keys = r->side ? d->n_items : d->n_users;
     int32_t *pre = tt_alloc((size_t)n_keys, sizeof *pre, "activity groups", err);
     int64_t *act = tt_alloc((size_t)n_keys, sizeof *act, "activity", err);
-    int64_t *key = tt_alloc((size_t)n_keys, sizeof *key, "activity ranks", err);
-    if (!pre || !act || !key) {
+    int64_t *sorted = tt_alloc((size_t)n_keys, sizeof *sorted, "activity ranks", err);
+    if (!pre || !act || !sorted) {
         free(pre);
         free(act);
-        free(key);
+        free(sorted);
         return -1;
     }
-    int64_t n = 0;
-    for (int64_t u = 0; u < n_keys; u++)
-        pre[u] = -1;
-    if (r->side) {
-        for (int64_t i = 0; i < n_keys; i++)
-            key[n++] = i;
-    } else {
-        for (int64_t j = 0; j < r->ex->n; j++) {
-            int32_t u = r->ex->user[j];
-            if (pre[u] == -1) {
-                pre[u] = -2;   /* seen */
-                key[n++] = u;
-            }
-        }
-    }
-    for (int64_t i = 0; i < n_keys; i++)
+    for (int64_t i = 0; i < n_keys; i++) {
         act[i] = r->side ? sp->item_freq[i]
                          : sp->off[TT_TRAIN][i + 1] - sp->off[TT_TRAIN][i];
-    /* sort keys by (activity, index): pack into one 64-bit value */
-    for (int64_t i = 0; i < n; i++)
-        key[i] = (act[key[i]] << 32) | key[i];
-    qsort(key, (size_t)n, sizeof *key, cmp_i64);
-    int n_groups = (int)TT_MIN((int64_t)10, n);
+        pre[i] = r->side ? 0 : -1;   /* -1: user not in the part */
+    }
+    if (!r->side)
+        for (int64_t j = 0; j < r->ex->n; j++)
+            pre[r->ex->user[j]] = 0;
+    int64_t n = 0;
+    for (int64_t i = 0; i < n_keys; i++)
+        if (pre[i] == 0)
+            sorted[n++] = act[i];
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_i64);
+    int64_t cut[9];
+    int n_cut = 0;
+    for (int g = 1; g < 10 && n > 0; g++) {
+        int64_t c = sorted[g * n / 10];
+        if (c > sorted[0] && (n_cut == 0 || c > cut[n_cut - 1]))
+            cut[n_cut++] = c;
+    }
+    int n_groups = n_cut + 1;
+    int64_t lo[10], hi[10];
     for (int g = 0; g < n_groups; g++) {
-        int64_t lo = g * n / n_groups, hi = (g + 1) * n / n_groups;
-        for (int64_t i = lo; i < hi; i++)
-            pre[key[i] & 0xffffffff] = g;
+        lo[g] = INT64_MAX;
+        hi[g] = INT64_MIN;
+    }
+    for (int64_t i = 0; i < n_keys; i++) {
+        if (pre[i] < 0)
+            continue;
+        int g = 0;
+        while (g < n_cut && act[i] >= cut[g])
+            g++;
+        pre[i] = g;
+        lo[g] = TT_MIN(lo[g], act[i]);
+        hi[g] = TT_MAX(hi[g], act[i]);
+    }
+    for (int g = 0; g < n_groups; g++) {
         char buf[96];
-        snprintf(buf, sizeof buf, "decile %d (%lld-%lld train interactions)", g + 1,
-                 (long long)(key[lo] >> 32), (long long)(key[hi - 1] >> 32));
+        snprintf(buf, sizeof buf, "%lld-%lld train interactions",
+                 (long long)lo[g], (long long)hi[g]);
         labels[g] = tt_strdup(buf);
         if (!labels[g]) {
             for (int k = 0; k < g; k++)
                 free(labels[k]);
             free(pre);
             free(act);
-            free(key);
+            free(sorted);
             return tt_err_set(err, "out of memory for group labels");
         }
     }
     free(act);
-    free(key);
+    free(sorted);
     *pre_out = pre;
     return n_groups;
 }

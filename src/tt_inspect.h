@@ -34,14 +34,15 @@ int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
  * feature, or by activity decile when by = "activity". User side: a user,
  * context or item feature (read through the example's user, interaction or
  * target item); a set feature (genres) puts a row in each of its values'
- * groups. Item side: item features only. Activity: ten groups of equal size
- * by rank of the number of training interactions (users present in the part)
- * or of the training count (items). Row g holds group g's stats (n_feat
- * entries each, feature order as the tower's, not ranked; suppressed by the
- * rule within the group); labels[g] names the group ("F", "decile 3 (12-18
- * train interactions)"); groups without rows are left out, the rest kept in
- * id order. Returns the number of groups or -1 (out is then empty). Free with
- * tt_weight_groups_free. */
+ * groups. Item side: item features only. Activity: deciles of the number
+ * of training interactions (users present in the part; items: their training
+ * count), cut at the values of ranks n/10, 2n/10, ..., equal activities in
+ * the same group (so at most ten groups, fewer when cuts coincide). Row g
+ * holds group g's stats (n_feat entries each, feature order as the tower's,
+ * not ranked; suppressed by the rule within the group); labels[g] names the
+ * group ("F", "12-18 train interactions"); groups without rows are left out,
+ * the rest kept in id (or activity) order. Returns the number of groups or
+ * -1 (out is then empty). Free with tt_weight_groups_free. */
 typedef struct tt_weight_groups {
     int n_groups, n_feat;
     char **labels;            /* (n_groups) */

@@ -61,6 +61,15 @@ static int csvr_open(csvr *r, const char *path, char sep, tt_err *err)
         return tt_err_set(err, "%s:%lld: expected UTF-8 text, found the byte 0x%02X "
                           "(convert the file to UTF-8)", path, (long long)ln,
                           (unsigned char)r->buf[bad]);
+    /* Fields are used as C strings: a NUL would cut a key short and merge
+     * distinct ids ("m\0x" and "m\0y" both became "m"). */
+    const char *nul = memchr(r->buf, 0, r->len);
+    if (nul) {
+        ln = 1;
+        for (const char *q = r->buf; q < nul; q++)
+            ln += *q == '\n';
+        return tt_err_set(err, "%s:%lld: expected text, found a NUL byte", path, (long long)ln);
+    }
     if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
         r->pos = 3;
     return 0;
@@ -529,6 +538,9 @@ static int read_side(csvl *c, const char *path, enum tt_side side, tt_err *err)
             goto out;
     }
     int want = r.nf, got;
+    /* The key column's name, kept for messages: reading a row reuses r.f. */
+    char keycol[64];
+    snprintf(keycol, sizeof keycol, "%s", r.f[0]);
     while ((got = csvr_next(&r, err)) == 1) {
         int added;
         if (check_count(&r, want, err))
@@ -536,7 +548,7 @@ static int read_side(csvl *c, const char *path, enum tt_side side, tt_err *err)
         if (!r.flen[0]) {
             tt_err_set(err, "%s:%lld: expected %s id in column '%s', found an empty field",
                        path, (long long)r.rec_line, side == TT_USER ? "a user" : "an item",
-                       r.f[0]);
+                       keycol);
             goto out;
         }
         int32_t key = tt_strmap_put(keys, r.f[0], (size_t)r.flen[0], &added, err);
@@ -820,8 +832,14 @@ int tt_load_csv(const tt_csv_opts *opts, tt_dataset *out, tt_err *err)
     *out = d;
     rc = 0;
 out:
-    if (rc)
+    if (rc) {
         tt_dataset_free(&d);
+        /* Messages quote fields, and a quoted field may hold a newline: keep
+         * the message on one line (the session prints file:line: error: it). */
+        for (char *q = err ? err->msg : NULL; q && *q; q++)
+            if ((unsigned char)*q < 0x20)
+                *q = ' ';
+    }
     csvl_free(&c);
     return rc;
 }

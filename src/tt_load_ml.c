@@ -72,6 +72,16 @@ static int read_nonempty(const char *path, char **buf, size_t *len, const char *
 {
     if (tt_dsb_read_file(path, buf, len, err))
         return -1;
+    /* Lines are C strings below: a NUL would silently cut a line short (and a
+     * file of NUL lines would load as an empty dataset). */
+    const char *nul = memchr(*buf, 0, *len);
+    if (nul) {
+        int64_t ln = 1;
+        for (const char *q = *buf; q < nul; q++)
+            ln += *q == '\n';
+        free(*buf);
+        return tt_err_set(err, "%s:%lld: expected text, found a NUL byte", path, (long long)ln);
+    }
     size_t k = 0;
     while (k < *len && ((*buf)[k] == '\n' || (*buf)[k] == '\r' || (*buf)[k] == ' '))
         k++;

@@ -62,13 +62,16 @@ typedef struct tt_model_def {
     enum tt_loss_kind loss;
     int logq;                 /* in-batch / sampled: logQ correction */
     int mask_hits;            /* in-batch / sampled: mask accidental hits (default 1) */
-    int neg;                  /* sampled / bce / bpr: negatives per example */
+    int neg;                  /* sampled / bce / bpr: negatives per example;
+                                 0 = the loss's default (tt_model_negatives) */
     enum tt_sampler sampler;
     float alpha;              /* popularity^alpha sampler exponent (default 0.75) */
 } tt_model_def;
 
 void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
+/* Negatives the loss uses: neg, or by default sampled 128, bce 4, bpr 4. */
+int tt_model_negatives(const tt_model_def *m);
 
 typedef struct tt_model tt_model;          /* opaque runtime model */
 
@@ -111,5 +114,56 @@ void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
 int tt_model_senet_fields(const tt_model *m, int side, const char **names);
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err);
+
+/* ---- Training-side access (tt_train and the gradient-check tests) ---- */
+
+/* One parameter tensor inside the parameter block. Embedding tables have
+ * table = 1 and rows x cols = card x dim; dense weights are (out, in). */
+typedef struct tt_param_info {
+    char name[48];         /* "user.mlp.0.W", "emb.item_id" */
+    char desc[96];         /* "user tower mlp layer 1 weights" */
+    int64_t off, n;        /* offset and size in the parameter block */
+    int64_t rows;
+    int cols;
+    int table;
+} tt_param_info;
+int tt_model_n_tensors(const tt_model *m);
+const tt_param_info *tt_model_tensor(const tt_model *m, int i);
+/* The gradient block: same layout and size as the parameter block. */
+float *tt_model_grads(tt_model *m);
+void tt_model_zero_grad(tt_model *m);
+
+/* Size every buffer for training batches of `batch` examples (and for
+ * evaluation chunks), build the negative sampler and logQ tables from sp's
+ * training frequencies. tt_train calls it once; batch_loss calls it itself
+ * when a batch is larger than what was reserved. */
+int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                     int batch, tt_err *err);
+/* Threads of a training step (the caller plus n - 1 workers; 1 = none).
+ * Work is split by fixed row ranges, so a given n is deterministic; BLAS
+ * should run single-threaded meanwhile (tt_train arranges it). */
+int tt_model_set_threads(tt_model *m, int n, tt_err *err);
+int tt_model_get_threads(const tt_model *m);
+/* Seed of the negative sampler (sampled softmax, BCE, BPR). */
+void tt_model_seed(tt_model *m, uint64_t seed);
+/* Loss of the training examples idx[0..n) (indices into sp->part[TT_TRAIN]),
+ * the mean over the batch as the model's loss defines it. With backward != 0
+ * the gradient is ACCUMULATED into the gradient block (zero it first).
+ * Returns NAN with err set on an allocation failure. */
+double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                           const int64_t *idx, int n, int backward, tt_err *err);
+
+/* Lazy updates: when tracking is on, batch_loss records which rows of each
+ * embedding table it touched. rows: the touched rows of tensor i (a table),
+ * valid until the next batch_loss or clear. Returns their count (-1: tensor
+ * is not a table). */
+void tt_model_track_rows(tt_model *m, int on);
+int64_t tt_model_touched_rows(const tt_model *m, int i, const int32_t **rows);
+void tt_model_clear_touched(tt_model *m);
+
+/* Running mean of the SENet excitation weight per field of a side over the
+ * training batches since the last reset (the snapshot's se_mean). Returns f. */
+int tt_model_senet_running(const tt_model *m, int side, float *mean);
+void tt_model_senet_reset(tt_model *m);
 
 #endif

@@ -317,13 +317,13 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         if (file_terminal(r->file, tline, sizeof tline, err) != 0)
             return -1;
     } else if (term == TT_PLOT_WINDOW) {
+        if (!have_display())
+            return tt_err_set(err, "no display for a gnuplot window (DISPLAY and"
+                              " WAYLAND_DISPLAY are unset): plot to a file instead");
         const char *wt = window_terminal();
         if (!wt[0])
             return tt_err_set(err, "this gnuplot has no window terminal (qt, wxt or x11):"
                               " install gnuplot-qt, or plot to a file (.png, .svg, .pdf)");
-        if (!have_display())
-            return tt_err_set(err, "no display for a gnuplot window (DISPLAY and"
-                              " WAYLAND_DISPLAY are unset): plot to a file instead");
         snprintf(tline, sizeof tline, "%s", wt);
     } else {
         int w, h;
@@ -353,6 +353,7 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
     if (term == TT_PLOT_FILE) {
         /* Checked first: when gnuplot cannot open its output it draws to its
          * stdout, which is sent to /dev/null for the same reason. */
+        int existed = access(r->file, F_OK) == 0;
         FILE *probe = fopen(r->file, "ab");
         if (!probe) {
             tt_err_set(err, "cannot write %s: %s", r->file, strerror(errno));
@@ -364,6 +365,8 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         struct stat st;
         if (rc == 0 && (stat(r->file, &st) != 0 || st.st_size == 0))
             rc = tt_err_set(err, "%s: gnuplot wrote nothing", r->file);
+        if (rc != 0 && !existed)
+            unlink(r->file);   /* no empty file left by a failed plot */
     } else if (term == TT_PLOT_WINDOW) {
         rc = run_popen("exec gnuplot -persist", script, len, err);
     } else if (out == stdout) {
@@ -392,15 +395,15 @@ tt_plot_live *tt_plot_live_open(tt_err *err)
         tt_err_set(err, "%s", k_missing);
         return NULL;
     }
+    if (!have_display()) {
+        tt_err_set(err, "no display for a live gnuplot window (DISPLAY and"
+                   " WAYLAND_DISPLAY are unset)");
+        return NULL;
+    }
     const char *wt = window_terminal();
     if (!wt[0]) {
         tt_err_set(err, "this gnuplot has no window terminal (qt, wxt or x11):"
                    " install gnuplot-qt for a live window");
-        return NULL;
-    }
-    if (!have_display()) {
-        tt_err_set(err, "no display for a live gnuplot window (DISPLAY and"
-                   " WAYLAND_DISPLAY are unset)");
         return NULL;
     }
     tt_plot_live *p = calloc(1, sizeof *p);

@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include "tt_model.h"
 #include "tt_eval.h"
-
-enum tt_opt_kind { TT_OPT_SGD = 0, TT_OPT_ADAGRAD = 1, TT_OPT_ADAM = 2 };
+#include "tt_optim.h"   /* enum tt_opt_kind */
 
 typedef struct tt_train_opts {
     int epochs;            /* 20 */

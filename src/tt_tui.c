@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -47,15 +48,31 @@ static void hist_push(tt_hist *h, double x)
     }
 }
 
-/* SIGINT while the dashboard is open and nobody else handles it: the first
- * asks for a stop at the next batch (the model is kept); a second one puts the
- * terminal back with async-signal-safe calls only and dies as SIGINT would. */
-static void on_sigint(int sig)
+/* SIGINT while the dashboard is open. The dashboard always notes it (so a
+ * paused dashboard wakes up and returns TT_TUI_STOP), then:
+ * - when the host had a handler (the session's, which sets its stop flag),
+ *   that handler runs too, and its rules for a second Ctrl-C apply;
+ * - when nobody handled SIGINT (SIG_DFL), the first asks for a stop at the
+ *   next batch (the model is kept) and a second one puts the terminal back
+ *   with async-signal-safe calls only and dies as SIGINT would;
+ * - when it was ignored, it stays ignored (no handler is installed). */
+static struct sigaction g_prev_int;
+
+static void on_sigint(int sig, siginfo_t *info, void *ctx)
 {
-    if (!g_sigint) {
-        g_sigint = 1;
+    int first = !g_sigint;
+    g_sigint = 1;
+    if (g_prev_int.sa_flags & SA_SIGINFO) {
+        if (g_prev_int.sa_sigaction)
+            g_prev_int.sa_sigaction(sig, info, ctx);
         return;
     }
+    if (g_prev_int.sa_handler != SIG_DFL && g_prev_int.sa_handler != SIG_IGN) {
+        g_prev_int.sa_handler(sig);
+        return;
+    }
+    if (first)
+        return;
     static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
     if (g_tio_saved)
         tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
@@ -126,15 +143,16 @@ tt_tui *tt_tui_open(const tt_curve *past, int n_past)
     setlocale(LC_CTYPE, "");
     t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 
-    /* Ctrl-C is ours only if nobody (the session) has claimed it. Claimed
-     * before newterm: ncurses would otherwise install its own handler, which
-     * ends the process with exit(1) on the first Ctrl-C. */
-    struct sigaction cur;
+    /* Ctrl-C: see on_sigint. Installed before newterm: with SIGINT at
+     * SIG_DFL ncurses would install its own handler, which ends the process
+     * with exit(1) on the first Ctrl-C. */
     g_sigint = 0;
-    if (sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL) {
+    if (sigaction(SIGINT, NULL, &g_prev_int) == 0 &&
+        !(!(g_prev_int.sa_flags & SA_SIGINFO) && g_prev_int.sa_handler == SIG_IGN)) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
+        sa.sa_sigaction = on_sigint;
+        sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGINT, &sa, &t->old_sigint) == 0)
             t->own_sigint = 1;
@@ -335,6 +353,20 @@ static int apply(tt_tui *t, int fl)
     return fl;
 }
 
+/* The terminal's size, asked directly: ncurses only learns of a resize from
+ * its own SIGWINCH handler, which it does not install when the host (readline)
+ * already has one, so KEY_RESIZE alone is not enough. */
+static void check_size(tt_tui *t)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != LINES || ws.ws_col != COLS)) {
+        resize_term(ws.ws_row, ws.ws_col);
+        t->resized = 1;
+        t->dirty = 1;
+    }
+}
+
 static int stop_asked(const tt_tui *t)
 {
     return t->stopping || g_sigint || (t->stop_flag && *t->stop_flag);
@@ -362,6 +394,7 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
     int ch;
     while ((ch = getch()) != ERR)
         apply(t, handle_key(t, ch));
+    check_size(t);
     double now = tt_now();
     if (t->dirty || (s && s->epoch_end) || now - t->last_draw >= 1.0 / 15)
         frame(t);
@@ -378,6 +411,7 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
             apply(t, handle_key(t, ch));
         else if (t->msg[0] && tt_now() > t->msg_until)
             t->dirty = 1;
+        check_size(t);
     }
     if (stop_asked(t)) {
         if (!t->stop_drawn) {

@@ -25,11 +25,12 @@ enum { TT_TUI_GO = 0, TT_TUI_STOP = 1 };
  * ends). Blocks while paused ('p'). Returns TT_TUI_STOP after 's' (or when
  * *stop became nonzero). Usable directly as the body of a tt_train_cb. */
 int tt_tui_update(tt_tui *t, const tt_snapshot *s);
-/* The session's stop flag (its SIGINT handler sets it): the dashboard
- * returns TT_TUI_STOP once *stop is nonzero, also while paused. Without it,
- * and when SIGINT is not handled by anyone, the dashboard handles Ctrl-C
- * itself while open (first: stop after this batch; second: restore the
- * terminal and die of SIGINT). */
+/* A stop flag of the host: the dashboard returns TT_TUI_STOP once *stop is
+ * nonzero, also while paused. Optional: while open, the dashboard also
+ * notes SIGINT itself and then calls the handler the host had installed (so
+ * the host's flag is set as usual); when SIGINT had no handler, the first
+ * Ctrl-C stops after this batch and a second restores the terminal and dies
+ * of SIGINT. The previous handler is put back at close. */
 void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop);
 /* Restore the terminal and free t (NULL: nothing). Restoring is idempotent:
  * after tt_tui_emergency_restore, close only frees. */

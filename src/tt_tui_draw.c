@@ -55,11 +55,11 @@ static void bar_row(int y, int x, int w, int pair, const char *s)
         return;
     attr_t a = s_color ? COLOR_PAIR(pair) : A_REVERSE;
     attron(a);
-    char blank[512];
-    int n = TT_MIN(w, (int)sizeof blank - 1);
-    memset(blank, ' ', (size_t)n);
-    blank[n] = 0;
-    put(y, x, w, blank);
+    char blank[256];
+    memset(blank, ' ', sizeof blank - 1);
+    blank[sizeof blank - 1] = 0;
+    for (int c = 0; c < w; c += (int)sizeof blank - 1)
+        put(y, x + c, w - c, blank);
     put(y, x, w, s);
     attroff(a);
 }
@@ -158,13 +158,18 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
         put(y + 1, x + 1, w - 1, "waiting for batches...");
         return;
     }
+    /* The scale comes from the last 90% of the run: the first steps' loss
+     * is often several times the rest and would flatten everything after
+     * it; those points are clipped to the top row. */
     double lo = INFINITY, up = -INFINITY;
+    int skip = hi->n >= 20 ? hi->n / 10 : 0;
     for (int i = 0; i < hi->n; i++)
         if (isfinite(hi->v[i])) {
             lo = fmin(lo, hi->v[i]);
-            up = fmax(up, hi->v[i]);
+            if (i >= skip)
+                up = fmax(up, hi->v[i]);
         }
-    if (!isfinite(lo)) {
+    if (!isfinite(lo) || !isfinite(up)) {
         put(y + 1, x + 1, w - 1, "no finite loss yet");
         return;
     }
@@ -518,7 +523,7 @@ static void draw_help(int y, int h, int w)
         "   w      show / hide the SENet weights panel",
         "   g      open / close a live gnuplot window of the loss",
         "   ?      this help (any of ? h Esc closes it)",
-        "   Ctrl-C same as s; a second Ctrl-C quits at once",
+        "   Ctrl-C stops after this batch, as s does",
         "",
         " panels",
         "   loss: exponential moving average of the batch loss, whole run",

@@ -23,6 +23,46 @@ grep -q "gnuplot not found on PATH: install it with 'apt-get install gnuplot-nox
 rm -f stdout.txt stderr.txt
 echo "ok: without gnuplot"
 
+# Window and live paths without a display: a fake gnuplot that says it has
+# qt and records what it is sent (and its arguments).
+mkdir "$tmp/fake"
+cat > "$tmp/fake/gnuplot" <<EOF
+#!/bin/sh
+case "\$*" in
+  *GPVAL_TERMINALS*) echo "cairolatex dumb pngcairo qt svg x11" >&2; exit 0 ;;
+esac
+echo "args: \$*" >> "$tmp/fake/log"
+cat >> "$tmp/fake/log"
+EOF
+chmod +x "$tmp/fake/gnuplot"
+PATH="$tmp/fake:$PATH" DISPLAY=:99 "$drv" lines -live 2> err.txt || fail "live with a fake gnuplot: $(cat err.txt)"
+grep -q '^set terminal qt noraise$' "$tmp/fake/log" || fail "live: no 'set terminal qt noraise'"
+[ "$(grep -c "^plot '-' using 1:2 with linespoints title \"dssm\", '-' using 1:2 with linespoints title \"senet_r2\"$" "$tmp/fake/log")" -eq 3 ] \
+  || fail "live: not three plots of both series: $(cat "$tmp/fake/log")"
+grep -q '^exit$' "$tmp/fake/log" || fail "live: gnuplot not told to exit"
+rm -f "$tmp/fake/log"
+PATH="$tmp/fake:$PATH" DISPLAY=:99 "$drv" bars -auto 2> err.txt || fail "auto with a display: $(cat err.txt)"
+grep -q '^args: -persist$' "$tmp/fake/log" || fail "window plot without -persist"
+grep -q '^set terminal qt$' "$tmp/fake/log" || fail "auto with a display did not choose qt"
+grep -q '^set xtics ("hist" 1, "user_id" 2,' "$tmp/fake/log" || fail "bars: no labelled xtics"
+rm -f "$tmp/fake/log"
+env -u DISPLAY -u WAYLAND_DISPLAY PATH="$tmp/fake:$PATH" "$drv" lines -live 2> err.txt && fail "live without a display accepted"
+grep -q 'no display' err.txt || fail "live without display message: $(cat err.txt)"
+env -u DISPLAY -u WAYLAND_DISPLAY PATH="$tmp/fake:$PATH" "$drv" lines -window 2> err.txt && fail "window without a display accepted"
+grep -q 'no display' err.txt || fail "window without display message: $(cat err.txt)"
+rm -f err.txt
+echo "ok: window and live paths (fake gnuplot)"
+
+# A gnuplot that fails: an error naming it, and no empty file left.
+mkdir "$tmp/failgp"
+printf '#!/bin/sh\ncat > /dev/null\necho "line 3: fake failure" >&2\nexit 1\n' > "$tmp/failgp/gnuplot"
+chmod +x "$tmp/failgp/gnuplot"
+PATH="$tmp/failgp:$PATH" "$drv" lines f.png 2> err.txt && fail "a failing gnuplot was not reported"
+grep -q 'gnuplot failed (exit status 1)' err.txt || fail "failing gnuplot message: $(cat err.txt)"
+[ -e f.png ] && fail "a failed plot left f.png"
+rm -f err.txt
+echo "ok: failing gnuplot"
+
 if ! command -v gnuplot >/dev/null 2>&1; then
   echo "SKIP: gnuplot is not installed (apt-get install gnuplot-nox)"
   exit 77
@@ -55,6 +95,16 @@ done
 [ "$(head -c 5 r.pdf)" = "%PDF-" ] || fail "r.pdf is not a PDF"
 [ "$(size r.pdf)" -gt 2000 ] || fail "r.pdf is only $(size r.pdf) bytes"
 echo "ok: png, svg, pdf"
+
+# the real gnuplot-nox has no window terminal: a clear message
+if [ -z "$(gnuplot -e 'print GPVAL_TERMINALS' 2>&1 | tr ' ' '\n' | grep -x 'qt\|wxt\|x11')" ]; then
+  DISPLAY=:99 "$drv" lines -window 2> err.txt && fail "window on a gnuplot without one accepted"
+  grep -q 'no window terminal (qt, wxt or x11)' err.txt || fail "no-window message: $(cat err.txt)"
+  DISPLAY=:99 "$drv" lines -auto > auto.txt 2> err.txt || fail "auto fell over: $(cat err.txt)"
+  grep -q 'senet_r2' auto.txt || fail "auto without a window terminal did not draw dumb"
+  rm -f err.txt auto.txt
+  echo "ok: gnuplot without a window terminal"
+fi
 
 "$drv" lines -dumb > dumb.txt || fail "dumb"
 grep -q 'valid Recall@20' dumb.txt || fail "dumb picture has no title"

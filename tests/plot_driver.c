@@ -1,8 +1,10 @@
 /* plot_driver: draws a line plot (two series) or a bar plot (weights) through
  * tt_plot, for tests/plot.sh.
- *   plot_driver lines|bars FILE|-dumb|-capture
+ *   plot_driver lines|bars FILE|-dumb|-capture|-window|-auto|-live
  * FILE: .png/.svg/.pdf; -dumb: dumb picture on stdout; -capture: dumb picture
- * through a memory stream, then printed. Errors go to stderr, exit status 1. */
+ * through a memory stream, then printed; -window / -auto: TT_PLOT_WINDOW /
+ * TT_PLOT_AUTO; -live: a live window updated three times, then closed.
+ * Errors go to stderr, exit status 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,17 @@ int main(int argc, char **argv)
         if (rc == 0)
             printf("captured %zu bytes\n%s", len, buf);
         free(buf);
+    } else if (!strcmp(argv[2], "-window") || !strcmp(argv[2], "-auto")) {
+        r.term = argv[2][1] == 'w' ? TT_PLOT_WINDOW : TT_PLOT_AUTO;
+        rc = tt_plot(&r, NULL, &err);
+    } else if (!strcmp(argv[2], "-live")) {
+        tt_plot_live *p = tt_plot_live_open(&err);
+        rc = p ? 0 : -1;
+        for (int i = 0; p && i < 3 && rc == 0; i++)
+            rc = tt_plot_live_update(p, &r);
+        if (p && rc)
+            snprintf(err.msg, sizeof err.msg, "live update failed");
+        tt_plot_live_close(p);
     } else {
         r.term = TT_PLOT_FILE;
         r.file = argv[2];

@@ -113,14 +113,48 @@ grep -q 'ttlab | model' "$tmp/screen" && fail "dashboard left on the screen afte
 sane "s"
 echo "ok: s stops, terminal sane"
 
-# 2. Ctrl-C stops at the next batch and restores the terminal
-start 100 30 "'$driver' --delay-ms 5 --epochs 50"
+# 2. g opens a live gnuplot window (a fake gnuplot that records what it is
+# sent, and a fake display), g closes it; then Ctrl-C stops at the next batch
+# and restores the terminal
+mkdir "$tmp/fake"
+cat > "$tmp/fake/gnuplot" <<EOF
+#!/bin/sh
+case "\$*" in
+  *GPVAL_TERMINALS*) echo "dumb qt svg" >&2; exit 0 ;;
+esac
+cat >> "$tmp/fake/log"
+EOF
+chmod +x "$tmp/fake/gnuplot"
+start 100 30 "env DISPLAY=:99 PATH='$tmp/fake:$PATH' '$driver' --delay-ms 5 --epochs 50"
 wait_for 'SENet excitation' 15 || fail "no dashboard (Ctrl-C run)"
+T send-keys -t tt g
+wait_for 'gnuplot window open' 5 || fail "g did not open a live window"
+sleep 1.5
+grep -q "^set terminal qt noraise" "$tmp/fake/log" || fail "live window: no qt terminal"
+grep -q "^plot '-' using 1:2 with lines title \"senet-demo\"" "$tmp/fake/log" || fail "live window: no loss plot"
+T send-keys -t tt g
+wait_for 'gnuplot window closed' 5 || fail "g did not close the live window"
+sleep 0.3
+grep -q '^exit$' "$tmp/fake/log" || fail "live window: gnuplot not told to exit"
+echo "ok: g (live gnuplot window)"
 T send-keys -t tt C-c
 wait_for 'PROMPT-BACK' 10 || fail "Ctrl-C did not stop the driver"
 grep -q 'tui_driver: stopped at step' "$tmp/screen" || fail "Ctrl-C: driver did not report a stop"
 sane "Ctrl-C"
 echo "ok: Ctrl-C"
+
+# 2b. a host with its own SIGINT handler (as the session): Ctrl-C while
+# paused wakes the dashboard, stops, and the host's handler ran too
+start 100 30 "'$driver' --delay-ms 5 --epochs 50 --host-sigint"
+wait_for 'SENet excitation' 15 || fail "no dashboard (host handler run)"
+T send-keys -t tt p
+wait_for '\[PAUSED\]' 5 || fail "host run: p did not pause"
+T send-keys -t tt C-c
+wait_for 'PROMPT-BACK' 10 || fail "Ctrl-C while paused did not stop"
+grep -q 'tui_driver: host handler called 1 times, back in place' "$tmp/screen" \
+  || fail "the host's SIGINT handler was not chained or not restored"
+sane "Ctrl-C while paused"
+echo "ok: Ctrl-C while paused, host handler chained"
 
 # 3. exit() with the dashboard open: atexit restores the terminal
 start 100 30 "'$driver' --delay-ms 2 --exit-at 200"
@@ -137,19 +171,28 @@ sane "normal end"
 echo "ok: run to the end"
 
 # 5. no colours, no UTF-8 (vt100, C locale): ASCII bars, curve and marks
-start 110 34 "env LC_ALL=C TERM=vt100 '$driver' --delay-ms 5 --epochs 50"
+start 110 34 "env -u DISPLAY -u WAYLAND_DISPLAY LC_ALL=C TERM=vt100 '$driver' --delay-ms 5 --epochs 50"
 wait_for 'ctx_noise +[#.]+ 0\.[0-9]{2} [^ ]+ S' 20 || fail "ASCII: no suppressed ctx_noise bar"
 for f in user_id age gender occupation zip3 hist item_id genres decade item_noise; do
   grep -Eq "(^| )$f +[#.]+ [0-9]\.[0-9]{2} [_.,=+*#-]+" "$tmp/screen" || fail "ASCII: no bar/sparkline for $f"
 done
 grep -Eq '^ +[0-9.]+\|.*\*' "$tmp/screen" || fail "ASCII: no loss curve"
 if LC_ALL=C grep -q "$(printf '\342')" "$tmp/screen"; then fail "ASCII: UTF-8 drawing on a C locale"; fi
+T send-keys -t tt g
+wait_for 'no display for a live gnuplot window' 5 || fail "g without a display: no message"
 T send-keys -t tt s
 wait_for 'PROMPT-BACK' 10 || fail "ASCII: s did not stop"
 sane "vt100"
 echo "ok: no colours, ASCII"
 
-# 6. no terminal: no curses, plain progress on stderr
+# 6. a terminal ncurses does not know: no dashboard, plain progress, no crash
+start 80 24 "env TERM=no-such-terminal '$driver' --epochs 2 --batches 5 --delay-ms 0"
+wait_for 'PROMPT-BACK' 10 || fail "unknown TERM: the driver did not end"
+grep -q 'tui_driver: finished 10 steps' "$tmp/screen" || fail "unknown TERM: run did not finish"
+grep -q 'epoch 2/2' "$tmp/screen" || fail "unknown TERM: no plain progress"
+echo "ok: unknown TERM"
+
+# 7. no terminal: no curses, plain progress on stderr
 "$driver" --epochs 2 --batches 5 --delay-ms 0 < /dev/null > "$tmp/out" 2> "$tmp/err" || fail "non-tty run failed"
 grep -q 'finished 10 steps' "$tmp/out" || fail "non-tty: no end line"
 grep -q 'epoch 2/2' "$tmp/err" || fail "non-tty: no progress lines on stderr"

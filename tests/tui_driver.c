@@ -2,16 +2,27 @@
  * weights drifting apart, one feature sinking to suppression, valid recall
  * per epoch) so that the tmux test can drive the TUI without training.
  *   tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]
+ *              [--host-sigint]
  * Prints how it ended after the dashboard is closed; exit status 0. With
  * --exit-at it calls exit(3) at that step without closing the dashboard, to
- * check that the atexit path restores the terminal. */
+ * check that the atexit path restores the terminal. With --host-sigint it
+ * installs its own SIGINT handler first, as the session does, and reports how
+ * often it was called. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "tt_tui.h"
 #include "tt_util.h"
+
+static volatile sig_atomic_t host_calls;
+static void host_handler(int sig)
+{
+    (void)sig;
+    host_calls++;
+}
 
 static const char *user_f[] = { "user_id", "age", "gender", "occupation", "zip3",
                                 "hist", "ctx_noise" };
@@ -23,6 +34,7 @@ int main(int argc, char **argv)
 {
     int epochs = 20, batches = 100, delay_ms = 10;
     long exit_at = -1;
+    int host = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
             epochs = atoi(argv[++i]);
@@ -32,8 +44,10 @@ int main(int argc, char **argv)
             delay_ms = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--exit-at") && i + 1 < argc)
             exit_at = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--host-sigint"))
+            host = 1;
         else {
-            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]\n");
+            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP] [--host-sigint]\n");
             return 2;
         }
     }
@@ -44,6 +58,8 @@ int main(int argc, char **argv)
     static const double dssm[] = { 0.05, 0.09, 0.12, 0.14, 0.15, 0.155, 0.16, 0.162 };
     static const double r4[] = { 0.04, 0.08, 0.11, 0.13, 0.145, 0.15 };
     tt_curve past[2] = { { "dssm", 8, dssm }, { "senet-r4", 6, r4 } };
+    if (host)
+        signal(SIGINT, host_handler);
     tt_tui *t = tt_tui_open(past, 2);
     if (!t)
         fprintf(stderr, "tui_driver: no terminal: plain progress lines\n");
@@ -104,6 +120,12 @@ int main(int argc, char **argv)
         }
     }
     tt_tui_close(t);
+    if (host) {
+        struct sigaction cur;
+        sigaction(SIGINT, NULL, &cur);
+        printf("tui_driver: host handler called %d times, %s\n", (int)host_calls,
+               cur.sa_handler == host_handler ? "back in place" : "NOT back in place");
+    }
     if (stopped)
         printf("tui_driver: stopped at step %lld\n", (long long)s.step);
     else

@@ -1,0 +1,368 @@
+/* bench_train: quality and speed of the protocol models on ML-100K (dssm,
+ * senet, dssm-inbatch; PROTOCOL.md), GFLOP/s next to sgemm on the same
+ * shapes, and a scale run on a generated dataset (1M interactions, 100k
+ * items) with in-batch softmax: time per epoch and peak memory.
+ * Environment: TTLAB_SHARED (default ../shared), TT_BENCH_SEEDS ("1,2,3"),
+ * TT_BENCH_MODELS ("dssm,senet,dssm-inbatch"), TT_BENCH_EPOCHS (20),
+ * TT_BENCH_THREADS (2), TT_BENCH_SCALE (1; 0 skips the scale run). */
+#include "tt_model.h"
+#include "tt_train.h"
+#include "tt_eval.h"
+#include "tt_blas.h"
+#include "tt_rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+static const char *envs(const char *k, const char *dflt)
+{
+    const char *v = getenv(k);
+    return v && *v ? v : dflt;
+}
+
+static tt_tower_def tower(const char *name, int senet)
+{
+    tt_tower_def t;
+    tt_tower_def_init(&t);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.dim = 16;
+    t.n_chan = 1;
+    t.chan[0].kind = TT_CH_MLP;
+    t.chan[0].n_widths = 2;
+    t.chan[0].widths[0] = 64;
+    t.chan[0].widths[1] = 32;
+    t.l2norm = 1;
+    t.senet = senet;
+    t.se_r = 2;
+    return t;
+}
+
+/* GEMM floating-point work of one training step (the dense layers and the
+ * score matrix, forward and backward), from the shapes. */
+static double step_flops(int B, int nv, int ncols, int fu, int fi)
+{
+    double f = 0;
+    int k = 16, h = 64, o = 32;
+    /* forward 2 M N K; backward 4 M N K (dW and dX) per dense layer */
+    f += 6.0 * B * (fu * k) * h + 6.0 * B * h * o;
+    f += 6.0 * nv * (fi * k) * h + 6.0 * nv * h * o;
+    f += 6.0 * B * ncols * o;   /* S = Q V^T, dQ, dV */
+    return f;
+}
+
+/* sgemm alone on the step's shapes, repeated: GFLOP/s the machine reaches. */
+static double sgemm_rate(int B, int nv, int ncols, int fu, int fi)
+{
+    int k = 16, h = 64, o = 32;
+    size_t big = (size_t)(nv > B ? nv : B) * 256 + (size_t)B * ncols + 1024;
+    float *A = calloc(big, sizeof(float)), *Bm = calloc(big, sizeof(float)),
+          *C = calloc(big, sizeof(float));
+    for (size_t j = 0; j < big; j++) {
+        A[j] = (float)((j * 7) % 13) * 0.01f;
+        Bm[j] = (float)((j * 5) % 11) * 0.01f;
+    }
+    double t0 = tt_now(), flops = 0;
+    int reps = 0;
+    while (tt_now() - t0 < 1.0 || reps < 3) {
+        int sh[2][3] = {{B, fu * k, h}, {nv, fi * k, h}};
+        for (int s = 0; s < 2; s++) {
+            int M = sh[s][0], K = sh[s][1];
+            tt_gemm(0, 1, M, h, K, 1, A, K, Bm, K, 0, C, h);         /* fwd 1 */
+            tt_gemm(1, 0, h, K, M, 1, C, h, A, K, 0, Bm, K);         /* dW 1 */
+            tt_gemm(0, 0, M, K, h, 1, C, h, Bm, K, 0, A, K);         /* dX 1 */
+            tt_gemm(0, 1, M, o, h, 1, C, h, Bm, h, 0, A, o);         /* fwd 2 */
+            tt_gemm(1, 0, o, h, M, 1, A, o, C, h, 0, Bm, h);         /* dW 2 */
+            tt_gemm(0, 0, M, h, o, 1, A, o, Bm, h, 0, C, h);         /* dX 2 */
+            flops += 6.0 * M * K * h + 6.0 * M * h * o;
+        }
+        tt_gemm(0, 1, B, ncols, o, 1, A, o, Bm, o, 0, C, ncols);     /* S */
+        tt_gemm(0, 0, B, o, ncols, 1, C, ncols, Bm, o, 0, A, o);     /* dQ */
+        tt_gemm(1, 0, ncols, o, B, 1, C, ncols, A, o, 0, Bm, o);     /* dV */
+        flops += 6.0 * B * ncols * o;
+        reps++;
+    }
+    double el = tt_now() - t0;
+    free(A);
+    free(Bm);
+    free(C);
+    return flops / el / 1e9;
+}
+
+typedef struct run {
+    double r10, r20, r50, ndcg10, spe, exps, gflops;
+    int best;
+} run;
+
+static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
+                     uint64_t seed, int epochs, run *out)
+{
+    tt_err err;
+    tt_model_def md;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "%s", name);
+    md.temp = 0.05f;
+    int senet = strcmp(name, "senet") == 0;
+    if (strcmp(name, "dssm-inbatch") == 0) {
+        md.loss = TT_LOSS_INBATCH;
+        md.logq = 0;
+        md.mask_hits = 0;   /* the protocol's reference: plain in-batch softmax */
+    }
+    tt_tower_def u = tower("u", senet), i = tower("i", senet);
+    tt_model *m;
+    if (tt_model_create(&md, &u, &i, d, seed, &m, &err)) {
+        fprintf(stderr, "bench_train: %s\n", err.msg);
+        return -1;
+    }
+    tt_train_opts o;
+    tt_train_opts_init(&o);
+    o.epochs = epochs;
+    o.batch = 256;
+    o.lr = 0.001f;
+    o.seed = seed;
+    tt_train_result r;
+    if (tt_train(m, d, sp, &o, NULL, NULL, &r, &err)) {
+        fprintf(stderr, "bench_train: %s\n", err.msg);
+        tt_model_free(m);
+        return -1;
+    }
+    int D = tt_model_dim(m);
+    const tt_examples *te = &sp->part[TT_TEST];
+    float *V = malloc((size_t)d->n_items * D * sizeof(float));
+    float *Q = malloc((size_t)te->n * D * sizeof(float));
+    int ks[3] = {10, 20, 50};
+    tt_metrics mt;
+    if (tt_model_encode_items(m, d, V, &err) || tt_model_encode_queries(m, d, te, Q, &err) ||
+        tt_eval(Q, V, d->n_items, D, sp, TT_TEST, ks, 3, &mt, &err)) {
+        fprintf(stderr, "bench_train: %s\n", err.msg);
+        return -1;
+    }
+    out->r10 = mt.recall[0];
+    out->r20 = mt.recall[1];
+    out->r50 = mt.recall[2];
+    out->ndcg10 = mt.ndcg[0];
+    out->spe = r.seconds / r.n_epochs;
+    out->exps = r.ex_per_s;
+    out->best = r.best_epoch;
+    int nf_u = 0, nf_i = 0;
+    for (int f = 0; f < d->n_feat; f++) {
+        if (d->feat[f].side == TT_ITEM && d->feat[f].kind != TT_SEQ)
+            nf_i++;
+        else
+            nf_u++;
+    }
+    int64_t n = sp->part[TT_TRAIN].n, nb = (n + 255) / 256;
+    int inb = md.loss == TT_LOSS_INBATCH;
+    double fl = step_flops(256, inb ? 256 : d->n_items, inb ? 256 : d->n_items, nf_u, nf_i);
+    out->gflops = fl * (double)nb / out->spe / 1e9;
+    free(V);
+    free(Q);
+    tt_model_free(m);
+    return 0;
+}
+
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+/* A generated dataset for the scale run: users with a latent cluster, items
+ * with Zipf-like popularity inside clusters, an item category and a user
+ * age bucket; then the standard id features and hist. */
+static int gen_scale(tt_dataset *d, int64_t n_inter, int32_t n_items, int32_t n_users,
+                     tt_err *err)
+{
+    tt_rng r;
+    tt_rng_seed(&r, 42);
+    memset(d, 0, sizeof *d);
+    d->name = strdup("scale");
+    d->source = strdup("bench_train generator");
+    d->n_users = n_users;
+    d->n_items = n_items;
+    d->user_key = calloc((size_t)n_users, sizeof(char *));
+    d->item_key = calloc((size_t)n_items, sizeof(char *));
+    char b[24];
+    for (int32_t u = 0; u < n_users; u++) {
+        snprintf(b, sizeof b, "%d", u + 1);
+        d->user_key[u] = strdup(b);
+    }
+    for (int32_t i = 0; i < n_items; i++) {
+        snprintf(b, sizeof b, "%d", i + 1);
+        d->item_key[i] = strdup(b);
+    }
+    d->n_inter = n_inter;
+    d->iu = malloc((size_t)n_inter * sizeof(int32_t));
+    d->ii = malloc((size_t)n_inter * sizeof(int32_t));
+    d->it = malloc((size_t)n_inter * sizeof(int64_t));
+    const int C = 64;
+    int32_t per = n_items / C;
+    for (int64_t k = 0; k < n_inter; k++) {
+        int32_t u = (int32_t)(k % n_users);
+        int c = u % C;
+        /* rank ~ Zipf via inverse power of a uniform */
+        double x = tt_rng_uniform(&r);
+        int32_t rank = (int32_t)(per * pow(x, 3.0));
+        if (rank >= per)
+            rank = per - 1;
+        int32_t item = tt_rng_uniform(&r) < 0.8 ? c + C * rank
+                                                : (int32_t)tt_rng_below(&r, (uint32_t)n_items);
+        d->iu[k] = u;
+        d->ii[k] = item;
+        d->it[k] = k / n_users * 100 + (int64_t)tt_rng_below(&r, 50);
+    }
+    d->n_feat = 2;
+    d->feat = calloc(2, sizeof(tt_feature));
+    tt_feature *f = &d->feat[0];
+    f->name = strdup("age");
+    f->kind = TT_CAT;
+    f->side = TT_USER;
+    f->card = 8;
+    f->n_rows = n_users;
+    f->share = -1;
+    f->ids = malloc((size_t)n_users * sizeof(int32_t));
+    for (int32_t u = 0; u < n_users; u++)
+        f->ids[u] = 1 + (u / C) % 7;
+    f = &d->feat[1];
+    f->name = strdup("category");
+    f->kind = TT_CAT;
+    f->side = TT_ITEM;
+    f->card = 33;
+    f->n_rows = n_items;
+    f->share = -1;
+    f->ids = malloc((size_t)n_items * sizeof(int32_t));
+    for (int32_t i = 0; i < n_items; i++)
+        f->ids[i] = 1 + (i % C) % 32;
+    if (tt_dataset_add_id_features(d, err) || tt_dataset_finish(d, err))
+        return -1;
+    return 0;
+}
+
+static void scale_run(void)
+{
+    tt_err err;
+    tt_dataset d;
+    tt_split sp;
+    double t0 = tt_now();
+    if (gen_scale(&d, 1000000, 100000, 20000, &err) || tt_split_l2o(&d, 20, &sp, &err)) {
+        fprintf(stderr, "bench_train: scale data: %s\n", err.msg);
+        return;
+    }
+    double rss_data = peak_rss_mib();
+    printf("\nscale: generated %lld interactions, %d users, %d items in %.1f s (peak RSS %.0f MiB)\n",
+           (long long)d.n_inter, d.n_users, d.n_items, tt_now() - t0, rss_data);
+    const char *loss_name[2] = {"in-batch", "sampled(128, pop^0.75, logQ)"};
+    for (int v = 0; v < 2; v++) {
+        tt_model_def md;
+        tt_model_def_init(&md);
+        snprintf(md.name, sizeof md.name, "scale-%d", v);
+        if (v == 0) {
+            md.loss = TT_LOSS_INBATCH;
+            md.logq = 1;
+        } else {
+            md.loss = TT_LOSS_SAMPLED;
+            md.sampler = TT_SAMPLE_POP;
+            md.logq = 1;
+        }
+        tt_tower_def u = tower("u", 0), i = tower("i", 0);
+        tt_model *m;
+        if (tt_model_create(&md, &u, &i, &d, 1, &m, &err)) {
+            fprintf(stderr, "bench_train: %s\n", err.msg);
+            break;
+        }
+        tt_train_opts o;
+        tt_train_opts_init(&o);
+        o.epochs = 1;
+        o.batch = 1024;
+        o.lr = 0.001f;
+        o.lazy = 1;
+        o.eval_every = 1;
+        tt_train_result r;
+        if (tt_train(m, &d, &sp, &o, NULL, NULL, &r, &err)) {
+            fprintf(stderr, "bench_train: %s\n", err.msg);
+            tt_model_free(m);
+            break;
+        }
+        printf("scale %-30s batch 1024 lazy adam: %.2f s/epoch, %.0f examples/s, "
+               "valid recall@20 %.4f, %lld parameters (%.0f MiB), peak RSS %.0f MiB\n",
+               loss_name[v], r.seconds / r.n_epochs, r.ex_per_s,
+               r.epoch_valid[0].recall[1], (long long)tt_model_param_count(m),
+               tt_model_param_count(m) * 4.0 / 1048576.0, peak_rss_mib());
+        tt_model_free(m);
+    }
+    printf("scale: memory = parameters x 4 blocks (parameters, gradients, 2 Adam moments)\n"
+           "       + last-finite copy + best copy + data; activations are per batch.\n");
+    tt_split_free(&sp);
+    tt_dataset_free(&d);
+}
+
+int main(void)
+{
+    tt_err err;
+    char dir[4096];
+    int threads = atoi(envs("TT_BENCH_THREADS", "2"));
+    int epochs = atoi(envs("TT_BENCH_EPOCHS", "20"));
+    tt_blas_set_threads(threads);
+    snprintf(dir, sizeof dir, "%s/data/ml-100k", envs("TTLAB_SHARED", "../shared"));
+    struct stat st;
+    printf("bench_train: %d BLAS threads; %s\n", threads, tt_blas_info());
+    if (stat(dir, &st) != 0) {
+        printf("bench_train: %s is absent: skipping the ML-100K runs\n", dir);
+    } else {
+        tt_dataset d;
+        tt_split sp;
+        if (tt_load_movielens(dir, &d, &err) || tt_split_l2o(&d, 20, &sp, &err)) {
+            fprintf(stderr, "bench_train: %s\n", err.msg);
+            return 1;
+        }
+        printf("protocol: %s  (%lld training examples, %d items; batch 256, Adam 1e-3, "
+               "temp 0.05, dim 16, MLP 64 32, %d epochs, test at the best valid epoch)\n",
+               sp.protocol, (long long)sp.part[TT_TRAIN].n, d.n_items, epochs);
+        char models[256], seeds[256];
+        snprintf(models, sizeof models, "%s", envs("TT_BENCH_MODELS", "dssm,senet,dssm-inbatch"));
+        snprintf(seeds, sizeof seeds, "%s", envs("TT_BENCH_SEEDS", "1,2,3"));
+        printf("%-13s %4s %5s %8s %8s %8s %8s %7s %9s %8s\n", "model", "seed", "best",
+               "R@10", "R@20", "R@50", "NDCG@10", "s/epoch", "ex/s", "GFLOP/s");
+        char *sv1 = NULL;
+        for (char *mn = strtok_r(models, ",", &sv1); mn; mn = strtok_r(NULL, ",", &sv1)) {
+            double sum20 = 0, sumspe = 0, sumex = 0, sumgf = 0;
+            int ns = 0;
+            char sc[256], *sv2 = NULL;
+            snprintf(sc, sizeof sc, "%s", seeds);
+            for (char *s = strtok_r(sc, ",", &sv2); s; s = strtok_r(NULL, ",", &sv2)) {
+                run r;
+                if (train_one(mn, &d, &sp, strtoull(s, NULL, 10), epochs, &r))
+                    return 1;
+                printf("%-13s %4s %5d %8.4f %8.4f %8.4f %8.4f %7.3f %9.0f %8.1f\n", mn, s,
+                       r.best, r.r10, r.r20, r.r50, r.ndcg10, r.spe, r.exps, r.gflops);
+                fflush(stdout);
+                sum20 += r.r20;
+                sumspe += r.spe;
+                sumex += r.exps;
+                sumgf += r.gflops;
+                ns++;
+            }
+            int inb = strcmp(mn, "dssm-inbatch") == 0;
+            double ref20 = strcmp(mn, "dssm") == 0 ? 0.164 : strcmp(mn, "senet") == 0 ? 0.163 : 0.111;
+            double refspe = strcmp(mn, "dssm") == 0 ? 6.5 : strcmp(mn, "senet") == 0 ? 7.5 : 3.1;
+            double nf = d.n_items;
+            printf("%-13s mean R@20 %.4f (reference %.3f, floor %.3f: %s); %.3f s/epoch = "
+                   "%.1fx the reference's fastest %.1f s; %.0f ex/s; %.1f GFLOP/s vs sgemm "
+                   "%.1f GFLOP/s on the same shapes\n",
+                   mn, sum20 / ns, ref20, ref20 - 0.01,
+                   sum20 / ns >= ref20 - 0.01 ? "met" : "NOT met", sumspe / ns,
+                   refspe / (sumspe / ns), refspe, sumex / ns, sumgf / ns,
+                   sgemm_rate(256, inb ? 256 : (int)nf, inb ? 256 : (int)nf, 6, 3));
+            fflush(stdout);
+        }
+        tt_split_free(&sp);
+        tt_dataset_free(&d);
+    }
+    if (atoi(envs("TT_BENCH_SCALE", "1")))
+        scale_run();
+    return 0;
+}

@@ -1,0 +1,166 @@
+/* tt_model_impl: the runtime model's internals, shared by tt_model.c (create,
+ * parameters, encodings), tt_tower.c (tower forward/backward) and
+ * tt_model_loss.c (losses wiring). Not a public header. */
+#ifndef TT_MODEL_IMPL_H
+#define TT_MODEL_IMPL_H
+
+#include "tt_model.h"
+#include "tt_rng.h"
+#include "tt_par.h"
+
+#define TT_MAX_TENSORS 160
+#define TT_MAX_THREADS 16
+
+/* Where a field's value for a row comes from. */
+enum { SRC_USER = 0, SRC_ITEM = 1, SRC_INTER = 2, SRC_HIST = 3 };
+
+typedef struct tw_field {
+    int feat;            /* dataset feature index */
+    int bag;             /* 1: mean of a set of ids (SET, SEQ) */
+    int src;             /* SRC_* */
+    int table;           /* tensor index of its embedding table */
+    int maxlen;          /* bag capacity per row */
+    float *T, *dT;       /* table and its gradient */
+    int32_t *ids;        /* (cap) single ids */
+    int64_t *off;        /* (cap + 1) bag offsets */
+    int32_t *vals;       /* (cap * maxlen) bag values */
+} tw_field;
+
+typedef struct tw_dense {
+    int in, out;
+    int pW;              /* tensor index of W; b is pW + 1 */
+    float *W, *b, *dW, *db;
+    float *act;          /* (cap, out) output (after ReLU if not last) */
+    float *dact;         /* (cap, out) gradient of act */
+} tw_dense;
+
+enum { CH_IDENT = -1 };
+
+typedef struct tw_chan {
+    int kind;            /* TT_CH_MLP, TT_CH_FM, TT_CH_CROSS, CH_IDENT */
+    int out;             /* output width */
+    int col;             /* first column in the tower output */
+    int nl;              /* dense layers (MLP) or 1 (CROSS projection) */
+    tw_dense l[TT_MAX_LAYERS];
+    int cl;              /* cross layers */
+    int pcW;             /* tensor index of cross W (L, D, D); b is pcW + 1 */
+    float *cW, *cb, *dcW, *dcb;
+    float *xs;           /* (cl + 1, cap, F) */
+    float *pre;          /* (cl, cap, F) */
+    float *dxl;          /* (cap, F) gradient of xs[cl] */
+    float *cscr;         /* (2 * cap * F) cross backward scratch */
+    float *y;            /* (cap, out) raw output (alias of the last act) */
+    float *dy;           /* (cap, out) its gradient */
+} tw_chan;
+
+typedef struct tower {
+    int side;                         /* 0 user, 1 item */
+    tt_tower_def def;
+    int nf, k, F;                     /* fields, dim, nf * k */
+    tw_field fld[TT_MAX_FIELDS];
+    char fname[TT_MAX_FIELDS][TT_NAME_MAX];
+    const char *fname_p[TT_MAX_FIELDS];
+    /* SENet */
+    int senet;
+    tt_senet_cfg se;
+    int S, A, pse;                    /* widths; tensor index of W1 (b1, W2, b2 follow) */
+    float *W1, *b1, *W2, *b2, *dW1, *db1, *dW2, *db2;
+    /* channels */
+    int nch;
+    tw_chan ch[TT_MAX_CHAN];
+    int D;                            /* output width */
+    int norm;                         /* 0 none, 1 per channel, 2 whole output */
+    /* buffers for cap rows */
+    int64_t cap;
+    float *E, *dE;                    /* (cap, nf, k) field embeddings */
+    float *Es, *dEs;                  /* (cap, nf, k) after SENet (alias E without) */
+    float *z, *hid, *pre, *a, *sescr; /* SENet keep-for-backward and scratch */
+    float *cat;                       /* (cap, D) concatenated raw channel outputs */
+    float *nrm;                       /* (cap, nch) norms */
+    float *out, *dout;                /* (cap, D) tower output and its gradient */
+    float *dcat;                      /* (cap, D) */
+    float *fbuf;
+    void *ibuf;
+} tower;
+
+struct tt_model {
+    tt_model_def def;
+    tt_tower_def tdef[2];
+    int32_t n_items, n_users, n_feat;
+    int nt;
+    tt_param_info par[TT_MAX_TENSORS];
+    int64_t fan_in[TT_MAX_TENSORS];
+    int64_t n_param;
+    float *param, *grad;
+    tower tw[2];
+    int D;
+    /* loss buffers */
+    int64_t cap_b;                    /* batch capacity */
+    int neg;                          /* negatives in use */
+    float *S, *dS, *logq_m;           /* (cap_b, ncols) */
+    uint8_t *mask;                    /* (cap_b, ncols) */
+    float *lab, *pos, *negs, *dpos, *dneg; /* pointwise / pairwise */
+    int32_t *target, *irow;           /* (cap_b), item rows fed to the item tower */
+    int64_t *urow;                    /* (cap_b) example rows fed to the user tower */
+    int64_t *irow64;
+    float *lbuf;
+    void *libuf;
+    int64_t irows_cap;
+    /* sampler and logQ from training frequencies */
+    float *logq_item;                 /* (n_items) log q(item) = log(freq / n_train) */
+    float *logq_samp;                 /* (n_items) log of the sampler's probability */
+    float *alias_p;                   /* (n_items) alias table */
+    int32_t *alias_j;
+    const tt_split *sp_seen;          /* split the sampler tables were built from */
+    int full_items_loaded;            /* item tower inputs hold the whole corpus */
+    tt_rng rng;
+    /* threads: the pool and each worker's private dense-gradient block */
+    tt_pool *pool;
+    float *gw[TT_MAX_THREADS];
+    int64_t poff[TT_MAX_TENSORS];     /* offset of a dense tensor in gw, -1 tables */
+    int64_t n_dense;
+    float *Qs;                        /* (cap_b, D) queries scaled for dV */
+    /* lazy updates */
+    int track;
+    uint8_t *mark;                    /* (sum of table rows) */
+    int32_t *trow;                    /* (sum of table rows) touched rows per table */
+    int64_t tbase[TT_MAX_TENSORS];    /* start of each table in mark/trow */
+    int64_t ntouched[TT_MAX_TENSORS];
+    /* SENet running means */
+    double se_sum[2][TT_MAX_FIELDS];
+    double se_cnt[2];
+    /* ablation */
+    int abl_feat, abl_mode;
+    uint64_t abl_seed;
+};
+
+/* tt_model.c: sequence fields hold at least H entries per row. */
+int model_ensure_hist(tt_model *m, int32_t H, tt_err *err);
+
+/* tt_tower.c */
+int tower_reserve(tt_model *m, tower *t, int64_t cap, tt_err *err);
+void tower_free_bufs(tower *t);
+/* Fill the field inputs for R rows. rows: example indices into ex (user side)
+ * or item indices (item side, ex may be NULL). rows2 (may be NULL) replaces rows for
+ * the feature abl (shuffle ablation). */
+void tower_inputs(tt_model *m, tower *t, const tt_dataset *d,
+                  const tt_examples *ex, const int64_t *rows,
+                  const int64_t *rows2, int abl, int64_t R);
+/* Forward over the loaded inputs: t->out (R, D). zero_feat >= 0 zeroes the
+ * embeddings of that dataset feature (ablation). */
+void tower_forward(tower *t, int64_t R, int zero_feat);
+/* Backward from t->dout (R, D), accumulating parameter gradients: the dense
+ * part (everything but the embedding tables, per-row buffers only) and the
+ * scatter into the tables. tower_backward does both. */
+void tower_backward(tower *t, int64_t R);
+void tower_backward_dense(tower *t, int64_t R);
+void tower_backward_embed(tower *t, int64_t R);
+/* Rows [r0, ...) of t as a tower of their own (for threads). */
+void tower_view(const tower *t, tower *v, int64_t r0);
+void tower_view_grads(tower *v, float *gw, const int64_t *poff);
+/* Add the rows' excitation weights to the running means (tt_model.c). */
+void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
+/* Mark the table rows the loaded inputs use (lazy updates). */
+void tower_mark_rows(tt_model *m, tower *t, int64_t R);
+
+#endif

@@ -1,0 +1,27 @@
+/* tt_par: a tiny fork-join pool for the training step. The caller is thread 0;
+ * n - 1 workers wait (spinning briefly, then sleeping) for the next job. Work
+ * is split by fixed row ranges, so results do not depend on timing. */
+#ifndef TT_PAR_H
+#define TT_PAR_H
+
+#include "tt_util.h"
+
+typedef struct tt_pool tt_pool;
+/* fn(ctx, tid, nt) runs once per thread, tid in [0, nt). */
+typedef void (*tt_par_fn)(void *ctx, int tid, int nt);
+
+/* n total threads including the caller; n <= 1 creates no workers. */
+int tt_pool_create(tt_pool **out, int n, tt_err *err);
+int tt_pool_size(const tt_pool *p);   /* 1 for NULL */
+/* Run fn on every thread and return when all are done. p may be NULL. */
+void tt_pool_run(tt_pool *p, tt_par_fn fn, void *ctx);
+void tt_pool_free(tt_pool *p);
+
+/* Rows [*r0, *r1) of R for thread tid of nt. */
+static inline void tt_par_range(long R, int tid, int nt, long *r0, long *r1)
+{
+    *r0 = R * tid / nt;
+    *r1 = R * (tid + 1) / nt;
+}
+
+#endif

@@ -1,0 +1,386 @@
+/* tt_train: epochs of shuffled batches, validation every epoch, keeping the
+ * best epoch's parameters, early stopping, stop requests, divergence
+ * detection with restore, and snapshots for front ends. Prints nothing. */
+#include "tt_train.h"
+#include "tt_blas.h"
+#include "tt_rng.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tt_train_opts_init(tt_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->epochs = 20;
+    o->batch = 256;
+    o->lr = 0.001f;
+    o->opt = TT_OPT_ADAM;
+    o->momentum = 0.9f;
+    o->beta1 = 0.9f;
+    o->beta2 = 0.999f;
+    o->eps = 1e-8f;
+    o->keep_best = 1;
+    o->eval_every = 1;
+    o->seed = 1;
+}
+
+/* Sum of squares with partial sums (NaN/Inf propagate into the result). */
+static double sumsq(const float *x, int64_t n)
+{
+    float s[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            s[j] += x[i + j] * x[i + j];
+    double t = 0;
+    for (; i < n; i++)
+        t += (double)x[i] * x[i];
+    for (int j = 0; j < 8; j++)
+        t += s[j];
+    return t;
+}
+
+/* 0 when every value is finite: x * 0 is NaN exactly for NaN and Inf. */
+static int nonfinite(const float *x, int64_t n)
+{
+    float s[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            s[j] += x[i + j] * 0.0f;
+    float t = 0;
+    for (; i < n; i++)
+        t += x[i] * 0.0f;
+    for (int j = 0; j < 8; j++)
+        t += s[j];
+    return t != 0.0f || t != t;
+}
+
+/* The ranges a step updates: every tensor whole, or for tables under lazy
+ * updates only the rows the batch touched. fn(ud, off, n) per range. */
+typedef struct step_ctx {
+    tt_model *m;
+    int lazy;
+} step_ctx;
+
+#define FOR_RANGES(sc, ti, OFF, N, BODY)                                          \
+    do {                                                                          \
+        for (int ti = 0; ti < tt_model_n_tensors((sc)->m); ti++) {                \
+            const tt_param_info *pi_ = tt_model_tensor((sc)->m, ti);              \
+            if ((sc)->lazy && pi_->table) {                                       \
+                const int32_t *rows_;                                             \
+                int64_t nr_ = tt_model_touched_rows((sc)->m, ti, &rows_);         \
+                for (int64_t r_ = 0; r_ < nr_; r_++) {                            \
+                    int64_t OFF = pi_->off + (int64_t)rows_[r_] * pi_->cols;      \
+                    int64_t N = pi_->cols;                                        \
+                    BODY;                                                         \
+                }                                                                 \
+            } else {                                                              \
+                int64_t OFF = pi_->off, N = pi_->n;                               \
+                BODY;                                                             \
+            }                                                                     \
+        }                                                                         \
+    } while (0)
+
+/* Truncation of the message is fine: it is a label. */
+static void set_what(tt_train_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_what(tt_train_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->diverged_what, sizeof res->diverged_what, fmt, ap);
+    va_end(ap);
+}
+
+static void fill_se(tt_model *m, tt_snapshot *s)
+{
+    for (int side = 0; side < 2; side++) {
+        s->n_se[side] = tt_model_senet_fields(m, side, s->se_name[side]);
+        if (s->n_se[side])
+            tt_model_senet_running(m, side, s->se_mean[side]);
+    }
+}
+
+static int valid_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                      float *V, float *Q, tt_metrics *out, tt_err *err)
+{
+    static const int ks[3] = {10, 20, 50};
+    const tt_examples *ex = &sp->part[TT_VALID];
+    if (tt_model_encode_items(m, d, V, err) ||
+        tt_model_encode_queries(m, d, ex, Q, err))
+        return -1;
+    return tt_eval(Q, V, d->n_items, tt_model_dim(m), sp, TT_VALID, ks, 3, out, err);
+}
+
+int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
+             const tt_train_opts *o, tt_train_cb cb, void *ud,
+             tt_train_result *res, tt_err *err)
+{
+    const tt_model_def *md = tt_model_get_def(m);
+    const tt_examples *ex = &sp->part[TT_TRAIN];
+    const int64_t np = tt_model_param_count(m);
+    const int D = tt_model_dim(m);
+    float *P = tt_model_params(m), *G = tt_model_grads(m);
+    float *prev = NULL, *best = NULL, *V = NULL, *Qv = NULL;
+    int64_t *order = NULL;
+    tt_optim opt;
+    tt_snapshot *s = NULL;
+    int rc = -1, have_opt = 0;
+
+    memset(res, 0, sizeof *res);
+    /* threads=N: N threads for the step's own split (fixed row ranges,
+     * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
+     * back for evaluation and afterwards. */
+    const int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
+    if (o->threads > 0)
+        tt_blas_set_threads(o->threads);
+    if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
+        return tt_err_set(err, "epochs=%d out of range (0..%d)", o->epochs, TT_SNAP_MAX_EPOCHS);
+    if (o->batch < 1)
+        return tt_err_set(err, "batch=%d must be >= 1", o->batch);
+    if (!(o->lr > 0.0f))
+        return tt_err_set(err, "lr=%g must be > 0", (double)o->lr);
+
+    int64_t nvalid = sp->part[TT_VALID].n;
+    s = tt_alloc(1, sizeof *s, "training snapshot", err);
+    V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
+    Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
+    if (!s || !V || !Qv)
+        goto out;
+    s->model = md->name;
+    s->epochs = o->epochs;
+    s->best_epoch = 0;
+
+    if (md->kind == TT_MODEL_POP) {
+        /* Nothing to train: fit the counts and report valid once. */
+        if (tt_model_fit_popularity(m, sp, err))
+            goto out;
+        if (o->eval_every && nvalid > 0) {
+            if (valid_eval(m, d, sp, V, Qv, &res->epoch_valid[0], err))
+                goto out;
+            s->valid = res->epoch_valid[0];
+        }
+        s->epoch_end = 1;
+        if (cb)
+            cb(s, ud);
+        rc = 0;
+        goto out;
+    }
+    if (ex->n < 1) {
+        tt_err_set(err, "the split has no training examples");
+        goto out;
+    }
+    const int B = (int)TT_MIN((int64_t)o->batch, ex->n);
+    if (tt_model_reserve(m, d, sp, B, err) || tt_model_set_threads(m, nthr, err))
+        goto out;
+    if (nthr > 1)
+        tt_blas_set_threads(1);
+    if (tt_optim_init(&opt, o->opt, np, o->lr, o->momentum, o->beta1, o->beta2,
+                      o->eps, o->wd, err))
+        goto out;
+    have_opt = 1;
+    prev = tt_alloc_aligned((size_t)TT_MAX(np, 1), sizeof(float), "last finite parameters", err);
+    best = o->keep_best ? tt_alloc_aligned((size_t)TT_MAX(np, 1), sizeof(float),
+                                           "best parameters", err) : NULL;
+    order = tt_alloc((size_t)ex->n, sizeof(int64_t), "batch order", err);
+    if (!prev || (o->keep_best && !best) || !order)
+        goto out;
+    memcpy(prev, P, (size_t)np * sizeof(float));
+    for (int64_t j = 0; j < ex->n; j++)
+        order[j] = j;
+
+    tt_rng rng;
+    tt_rng_seed(&rng, o->seed);
+    tt_model_seed(m, o->seed);
+    tt_model_track_rows(m, o->lazy);
+    tt_model_zero_grad(m);
+    step_ctx sc = {m, o->lazy};
+
+    const int64_t nb = (ex->n + B - 1) / B;
+    const int64_t total_batches = nb * o->epochs;
+    double train_s = 0, best_r20 = -1;
+    int64_t step = 0, seen = 0;
+    int best_epoch = 0, since_best = 0, stop = 0;
+    s->batches = nb;
+
+    for (int e = 1; e <= o->epochs && !stop; e++) {
+        tt_rng_shuffle_i64(&rng, order, (size_t)ex->n);
+        tt_model_senet_reset(m);
+        double t0 = tt_now(), eloss = 0;
+        int64_t ebatches = 0;
+        s->epoch = e;
+        s->epoch_end = 0;
+        for (int64_t bi = 0; bi < nb; bi++) {
+            if ((o->stop && *o->stop)) {
+                res->stopped = 1;
+                stop = 1;
+                break;
+            }
+            int64_t first = bi * B;
+            int n = (int)TT_MIN((int64_t)B, ex->n - first);
+            tt_err lerr;
+            lerr.msg[0] = 0;
+            double loss = tt_model_batch_loss(m, d, sp, order + first, n, 1, &lerr);
+            if (isnan(loss) && lerr.msg[0]) {   /* an error, not a divergence */
+                tt_err_set(err, "%s", lerr.msg);
+                goto out;
+            }
+            /* Gradient norm over what this step updates (NaN/Inf propagate). */
+            double g2 = 0;
+            if (isfinite(loss))
+                FOR_RANGES(&sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
+            if (!isfinite(loss) || !isfinite(g2)) {
+                /* Name the first place that is not finite: a parameter (e.g.
+                 * overwritten from outside), else the loss, else a gradient. */
+                int bad = -1;
+                for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
+                    if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
+                        bad = ti;
+                if (bad >= 0)
+                    set_what(res,
+                             "%s (non-finite values before epoch %d batch %lld)",
+                             tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
+                else if (!isfinite(loss))
+                    set_what(res,
+                             "loss (epoch %d, batch %lld)", e, (long long)bi + 1);
+                else
+                    for (int ti = 0; ti < tt_model_n_tensors(m); ti++) {
+                        const tt_param_info *pi = tt_model_tensor(m, ti);
+                        if (nonfinite(G + pi->off, pi->n)) {
+                            set_what(res,
+                                     "gradient of %s (epoch %d, batch %lld)", pi->desc,
+                                     e, (long long)bi + 1);
+                            break;
+                        }
+                    }
+                /* prev holds every value from before its last update: finite. */
+                if (bad >= 0)
+                    memcpy(P, prev, (size_t)np * sizeof(float));
+                res->diverged = 1;
+                stop = 1;
+                break;
+            }
+            float gscale = 1.0f;
+            if (o->clip > 0 && sqrt(g2) > o->clip)
+                gscale = (float)(o->clip / sqrt(g2));
+            tt_optim_begin(&opt);
+            FOR_RANGES(&sc, ti, off, cnt, tt_optim_update(&opt, P, G, prev, off, cnt, gscale));
+            int bad = -1;
+            FOR_RANGES(&sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
+            if (bad >= 0) {
+                set_what(res,
+                         "%s after the update (epoch %d, batch %lld)",
+                         tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
+                FOR_RANGES(&sc, ti, off, cnt,
+                           memcpy(P + off, prev + off, (size_t)cnt * sizeof(float)));
+                res->diverged = 1;
+                stop = 1;
+                break;
+            }
+            /* Zero what this step wrote, then forget the touched rows. */
+            if (o->lazy) {
+                FOR_RANGES(&sc, ti, off, cnt, memset(G + off, 0, (size_t)cnt * sizeof(float)));
+                tt_model_clear_touched(m);
+            } else {
+                tt_model_zero_grad(m);
+            }
+            step++;
+            seen += n;
+            ebatches++;
+            eloss += loss;
+            double now = tt_now();
+            double el = train_s + (now - t0);
+            s->batch = bi + 1;
+            s->step = step;
+            s->loss = loss;
+            s->loss_smooth = step == 1 ? loss : 0.98 * s->loss_smooth + 0.02 * loss;
+            s->ex_per_s = el > 0 ? (double)seen / el : 0;
+            s->elapsed = el;
+            s->eta = step > 0 ? el / (double)step * (double)(total_batches - step) : 0;
+            if (cb) {
+                fill_se(m, s);
+                if (cb(s, ud)) {
+                    res->stopped = 1;
+                    stop = 1;
+                    break;
+                }
+            }
+        }
+        train_s += tt_now() - t0;
+        if (ebatches == 0)
+            break;
+        /* Epoch end: loss, SENet means, validation (not timed). */
+        int ei = e - 1;
+        res->n_epochs = e;
+        res->epochs = e;
+        res->epoch_loss[ei] = eloss / (double)ebatches;
+        s->epoch_loss[ei] = res->epoch_loss[ei];
+        s->n_done = e;
+        for (int side = 0; side < 2; side++) {
+            int f = tt_model_senet_running(m, side, res->se_hist[side][ei]);
+            (void)f;
+        }
+        s->valid_recall20[ei] = -1;
+        if (res->diverged)
+            break;
+        if (o->eval_every > 0 && nvalid > 0 && e % o->eval_every == 0) {
+            tt_metrics *mv = &res->epoch_valid[ei];
+            if (nthr > 1)
+                tt_blas_set_threads(nthr);
+            int erc = valid_eval(m, d, sp, V, Qv, mv, err);
+            if (nthr > 1)
+                tt_blas_set_threads(1);
+            if (erc)
+                goto out;
+            double r20 = mv->recall[1];
+            s->valid = *mv;
+            s->valid_recall20[ei] = r20;
+            if (r20 > best_r20) {
+                best_r20 = r20;
+                best_epoch = e;
+                since_best = 0;
+                if (best)
+                    memcpy(best, P, (size_t)np * sizeof(float));
+            } else {
+                since_best++;
+                if (o->patience > 0 && since_best >= o->patience)
+                    stop = 1;
+            }
+        }
+        s->best_epoch = best_epoch;
+        s->epoch_end = 1;
+        if (cb) {
+            fill_se(m, s);
+            if (cb(s, ud)) {
+                res->stopped = 1;
+                stop = 1;
+            }
+        }
+    }
+    if (best && best_epoch > 0) {
+        memcpy(P, best, (size_t)np * sizeof(float));
+        res->best_epoch = best_epoch;
+    } else {
+        res->best_epoch = res->epochs;
+    }
+    res->seconds = train_s;
+    res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
+    rc = 0;
+out:
+    if (nthr > 1)
+        tt_blas_set_threads(nthr);
+    tt_model_track_rows(m, 0);
+    if (have_opt)
+        tt_optim_free(&opt);
+    free(prev);
+    free(best);
+    free(order);
+    free(V);
+    free(Qv);
+    free(s);
+    return rc;
+}

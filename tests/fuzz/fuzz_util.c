@@ -1,0 +1,76 @@
+/* fuzz_util: input splitting and the scratch folder of the fuzz targets. */
+#include "fuzz.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int tt_fuzz_split(const uint8_t *data, size_t size, const uint8_t **p, size_t *len, int max)
+{
+    int n = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= size && n < max; i++) {
+        /* The last part takes the rest, separators included. */
+        if (i == size || (data[i] == TT_FUZZ_SEP && n < max - 1)) {
+            p[n] = data + start;
+            len[n] = i - start;
+            n++;
+            start = i + 1;
+            if (i == size)
+                break;
+        }
+    }
+    return n;
+}
+
+static char dir[64];
+
+static void cleanup(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+const char *tt_fuzz_dir(void)
+{
+    if (!dir[0]) {
+        /* tmpfs when there is one: the fuzzer rewrites these files thousands
+         * of times a second. */
+        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(dir, sizeof dir, "%s/ttfuzz.XXXXXX", base);
+        if (!mkdtemp(dir)) {
+            perror("fuzz: mkdtemp");
+            abort();
+        }
+        atexit(cleanup);
+    }
+    return dir;
+}
+
+const char *tt_fuzz_file(int k, const char *name, const uint8_t *data, size_t size)
+{
+    static char path[4][512];
+    snprintf(path[k], sizeof path[k], "%s/%s", tt_fuzz_dir(), name);
+    if (!data) {
+        unlink(path[k]);
+        return path[k];
+    }
+    FILE *f = fopen(path[k], "wb");
+    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f)) {
+        perror("fuzz: writing the scratch file");
+        abort();
+    }
+    return path[k];
+}
