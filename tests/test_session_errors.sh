@@ -149,9 +149,12 @@ fi
 [ "$(head -c 8 items.npy | od -An -c | tr -d ' \n')" = "223NUMPY001\\0" ] || { echo "bad npy magic"; od -c items.npy | head -2; fail=1; }
 head -c 128 items.npy | grep -qF "{'descr': '<f4', 'fortran_order': False, 'shape': (200, 16), }" || { echo "bad npy header"; fail=1; }
 [ "$(wc -c < items.npy)" = $((128 + 200 * 16 * 4)) ] || { echo "bad npy size"; fail=1; }
-if command -v python3 >/dev/null 2>&1 && python3 -c 'import numpy' 2>/dev/null; then
-  python3 -c 'import numpy as np; a = np.load("items.npy"); assert a.shape == (200, 16) and a.dtype == np.float32, a.shape' || fail=1
-fi
+for py in python3 /usr/bin/python3; do
+  if command -v $py >/dev/null 2>&1 && $py -c 'import numpy' 2>/dev/null; then
+    $py -c 'import numpy as np; a = np.load("items.npy"); assert a.shape == (200, 16) and a.dtype == np.float32, a.shape' || { echo "numpy.load failed"; fail=1; }
+    break
+  fi
+done
 [ "$(head -1 users.meta.tsv)" = "$(printf 'user\thistory')" ] || { echo "bad metadata header"; fail=1; }
 [ "$(wc -l < users.tsv)" = "$(($(wc -l < users.meta.tsv) - 1))" ] || { echo "vectors and metadata differ in length"; fail=1; }
 grep -q '"part":"test"' metrics.json || { echo "metrics.json lacks the test row"; fail=1; }
