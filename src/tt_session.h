@@ -65,6 +65,9 @@ typedef struct tt_session {
     int progress;               /* plain progress lines on stderr without a dashboard */
     /* invocation */
     int keep_going;
+    int sandbox;                /* fuzzing: commands are parsed and checked, but
+                                   those that read or write files, load data,
+                                   train or evaluate stop before their handler */
     int tty;                    /* stdin and stdout are terminals */
     /* objects */
     int n_ds, cur_ds;
