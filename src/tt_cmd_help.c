@@ -200,9 +200,15 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
         for (int i = 0; i < s->n_towers; i++)
             cadd(l, word, pre, s->towers[i].name, "");
     } else if (!strcmp(o->key, "fields") || !strcmp(o->key, "by")) {
+        /* fields= is a comma list: complete its last element */
+        const char *comma = strrchr(word, ',');
+        if (comma && !strcmp(o->key, "fields"))
+            snprintf(pre, sizeof pre, "%.*s", (int)(comma - word + 1), word);
         tt_dsent *d = tt_session_current(s);
         for (int i = 0; d && i < d->d.n_feat; i++)
             cadd(l, word, pre, d->d.feat[i].name, "");
+        if (!strcmp(o->key, "by"))
+            cadd(l, word, pre, "activity", "");
     }
 }
 
