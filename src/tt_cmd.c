@@ -155,7 +155,7 @@ const tt_cmd tt_cmds[] = {
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
      "Presets of synthetic: tiny (300 users, 200 items), small (1000, 500),\n"
      "default (2000, 1000), large (20000, 10000); options override them."},
-    {"split", tt_cmd_split, 1, 1, "split l2o | random [key=value ...]",
+    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20]",
      "split the current dataset: leave-last-two-out by time, or random", split_opts,
      "l2o|random", 0,
      "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o."},
@@ -190,7 +190,10 @@ const tt_cmd tt_cmds[] = {
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
-     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0, NULL},
+     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
+     "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
+     "is below half the median of its tower's features (a tower of one feature never\n"
+     "suppresses it)."},
     {"ablate", tt_cmd_ablate, 1, -1, "ablate MODEL [FEATURE ...] [mode=zero|shuffle] [split=test]",
      "metrics with a feature zeroed or shuffled, against the intact model", ablate_opts,
      "@model @feature...", 0, "Without FEATURE every feature of the model is ablated in turn."},
@@ -215,9 +218,11 @@ const tt_cmd tt_cmds[] = {
      export_opts, "@model items|users|metrics @file", 0, NULL},
     {"set", tt_cmd_set, 1, 2, "set NAME VALUE | set NAME=VALUE", "change a setting", NULL,
      "@setting", 1, NULL},
-    {"show", tt_cmd_show, 0, 2, "show [NAME | tower T | model M | towers | models | dataset | split]",
+    {"show", tt_cmd_show, 0, 2, "show [SETTING] | show tower T | show model M | show towers|models|dataset|split",
      "show settings, or a definition as the line that recreates it", NULL,
-     "tower|model|towers|models|dataset|split|@setting @any", 0, NULL},
+     "tower|model|towers|models|dataset|split|@setting @any", 0,
+     "Without an argument, every setting (see 'help set'); a tower or model is printed\n"
+     "as the line that recreates it."},
     {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
     {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",

@@ -317,7 +317,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             continue;
         }
         char foot[256];
-        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: see ttlab(1), weights)",
+        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: mean below half the tower's median)",
                  sd ? "item" : "user", me->def.name, sd ? "over all items" : tt_part_name(part));
         if (!by) {
             tt_weight_stat st[TT_MAX_FIELDS];

@@ -49,10 +49,8 @@ static void cmd_help(FILE *f, const tt_cmd *c)
     fprintf(f, "usage: %s\n  %s\n", c->usage, c->summary);
     if (c->opts)
         opts_help(f, c->opts, "options (key=default):");
-    if (!strcmp(c->name, "set") || !strcmp(c->name, "show"))
+    if (!strcmp(c->name, "set"))
         opts_help(f, tt_settings, "settings (name=default):");
-    if (!strcmp(c->name, "model"))
-        fprintf(f, "  (user= and item= replace a tower in `MODEL with ...`)\n");
     if (!strcmp(c->name, "tower")) {
         fprintf(f, "stages:\n");
         for (int i = 0; i < tt_n_stages; i++)
