@@ -144,12 +144,12 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     int j = snprintf(human, sizeof human, "trained %s", me->def.name);
     if (n_seeds > 1)
         j += snprintf(human + j, sizeof human - (size_t)j, " (seed %llu)", (unsigned long long)seed);
-    j += snprintf(human + j, sizeof human - (size_t)j, ": %d epochs, best epoch %d", res->epochs,
-                  res->best_epoch);
+    j += snprintf(human + j, sizeof human - (size_t)j, ": %d epoch%s, best epoch %d", res->epochs,
+                  res->epochs == 1 ? "" : "s", res->best_epoch);
     if (r20 >= 0)
         j += snprintf(human + j, sizeof human - (size_t)j, " (valid recall@20 %.4f)", r20);
     snprintf(human + j, sizeof human - (size_t)j, ", %.1f s, %.0f examples/s%s", res->seconds,
-             res->ex_per_s, res->stopped ? " (stopped)" : "");
+             res->ex_per_s, res->diverged ? " (diverged)" : res->stopped ? " (stopped)" : "");
     tt_out_info(&s->out, "train_end", &r, human);
     tt_rec_free(&r);
 }
