@@ -107,8 +107,12 @@ static char *read_logical(FILE *f, int *lineno)
         while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
             e--;
         if (e && acc[e - 1] == '\\') {
-            acc[e - 1] = ' ';
-            len = e;
+            /* one blank where the backslash and the blanks before it were */
+            e--;
+            while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
+                e--;
+            acc[e] = ' ';
+            len = e + 1;
             acc[len] = 0;
         } else {
             acc[len++] = '\n';
@@ -281,6 +285,12 @@ int tt_repl_interactive(tt_session *s)
             while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
                 e--;
             int bs = e && line[e - 1] == '\\';
+            if (bs) {
+                e--;                /* drop the backslash and the blanks before it */
+                while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+                    e--;
+                e++;
+            }
             char *j = malloc(l + strlen(more) + 2);
             if (!j) {
                 free(more);
