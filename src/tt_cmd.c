@@ -223,6 +223,16 @@ const tt_cmd tt_cmds[] = {
      "tower|model|towers|models|dataset|split|@setting @any", 0,
      "Without an argument, every setting (see 'help set'); a tower or model is printed\n"
      "as the line that recreates it."},
+    {"let", tt_cmd_let, 0, -1, "let NAME = VALUE ... | let NAME | let",
+     "define a variable, used as $NAME or ${NAME:-default} in later commands", NULL, "", 1,
+     "Variables are expanded in every command (not inside single quotes); the\n"
+     "environment and -D NAME=VALUE define them too. ${NAME:-default} gives the\n"
+     "default when NAME is unset or empty, e.g. train m epochs=${EPOCHS:-20}.\n"
+     "let NAME prints a value; let alone lists the session's variables."},
+    {"require", tt_cmd_require, 1, -1, "require PATH [MESSAGE ...]",
+     "stop with MESSAGE (an error) unless the file or folder PATH exists", NULL, "@file", 1,
+     "For scripts that need data: require ${ML100K:-../shared/data/ml-100k}/u.data\n"
+     "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\""},
     {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
     {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",

@@ -107,6 +107,15 @@ expect 0 - "  train     train a model" -- -c help
 expect 0 - "  epochs=20          passes over the training examples (1..256)" -- -c 'help train'
 expect 0 - "  tr" -- -c 'help tr'
 
+# variables
+expect 1 "<command line>:1: error: undefined variable 'EPOCHSS' (define it with 'let EPOCHSS = VALUE', or in the environment)" - -- -c 'train m epochs=$EPOCHSS'
+expect 0 - "dim=4 epochs=7 data=/x alpha beta" -- -D E=7 -c 'let D = 4; let W = alpha beta; echo dim=$D epochs=${E} data=${NODATA:-/x} $W'
+expect 0 - 'literal $D' -- -c "echo 'literal \$D'"
+expect 2 "ttlab: -D needs NAME=VALUE: ttlab -D EPOCHS=2 FILE.tt" - -- -D oops -c help
+expect 1 "<command line>:1: error: MovieLens-100K not found: get it with datasets/fetch-movielens.sh" - -- -c 'require /no/such/u.data "MovieLens-100K not found: get it with datasets/fetch-movielens.sh"'
+expect 1 "<command line>:1: error: required '/no/such' not found" - -- -c 'require /no/such'
+expect 0 - "after" -- -c 'require /; echo after'
+
 # output modes
 expect 0 - '{"event":"tower","name":"u","definition":"tower u = embed dim=16 | mlp 64 32 | l2norm"}' -- --json -c 'tower u = embed | mlp 64 32 | l2norm'
 expect 0 - 'setting,value,about' -- -c 'set output csv; show'
