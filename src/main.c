@@ -25,6 +25,7 @@ static void usage(FILE *f)
             "\n"
             "Without FILE or -c on a terminal, ttlab starts a prompt (type 'help').\n"
             "  -c TEXT        run the commands of TEXT ('-' as FILE reads stdin)\n"
+            "  -D NAME=VALUE  define a variable ($NAME in commands; see 'help let')\n"
             "  --json         results as JSON lines on stdout (set output json)\n"
             "  --keep-going   do not stop a script at its first error\n"
             "  --quiet        no informational lines, only results and errors\n"
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 
 static int bad_flag(const char *arg)
 {
-    static const char *flags[] = {"--json", "--keep-going", "--quiet", "--version", "--help", "-c"};
+    static const char *flags[] = {"--json", "--keep-going", "--quiet", "--version", "--help", "-c", "-D"};
     const char *sug = tt_suggest(arg, flags, (int)TT_ARRAY_LEN(flags));
     if (sug)
         fprintf(stderr, "ttlab: unknown option '%s': did you mean '%s'?\n", arg, sug);
@@ -57,8 +58,13 @@ int main(int argc, char **argv)
     const char *cmd = NULL;
     int nfiles = 0, json = 0, keep = 0, quiet = 0, rc = 0;
     char **files = calloc((size_t)argc + 1, sizeof *files);
-    if (!files)
+    char **defs = calloc((size_t)argc + 1, sizeof *defs);
+    int ndefs = 0;
+    if (!files || !defs) {
+        free(files);
+        free(defs);
         return 2;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json"))
@@ -70,28 +76,41 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--version")) {
             printf("ttlab %s (%s)\n", PACKAGE_VERSION, tt_blas_info());
             free(files);
+            free(defs);
             return 0;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             free(files);
+            free(defs);
             return 0;
         } else if (!strcmp(a, "-c")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ttlab: -c needs the commands to run: ttlab -c 'help'\n");
                 free(files);
+                free(defs);
                 return 2;
             }
             if (cmd) {
                 fprintf(stderr, "ttlab: -c given twice (separate commands with ';')\n");
                 free(files);
+                free(defs);
                 return 2;
             }
             cmd = argv[++i];
+        } else if (!strcmp(a, "-D")) {
+            if (i + 1 >= argc || !strchr(argv[i + 1], '=') || argv[i + 1][0] == '=') {
+                fprintf(stderr, "ttlab: -D needs NAME=VALUE: ttlab -D EPOCHS=2 FILE.tt\n");
+                free(files);
+                free(defs);
+                return 2;
+            }
+            defs[ndefs++] = argv[++i];
         } else if (!strcmp(a, "--")) {
             while (++i < argc)
                 files[nfiles++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
             free(files);
+            free(defs);
             return bad_flag(a);
         } else {
             files[nfiles++] = argv[i];
@@ -103,6 +122,7 @@ int main(int argc, char **argv)
         if (strcmp(files[i], "-") && access(files[i], R_OK) != 0) {
             fprintf(stderr, "ttlab: cannot read '%s': %s\n", files[i], strerror(errno));
             free(files);
+            free(defs);
             return 2;
         }
 
@@ -112,6 +132,17 @@ int main(int argc, char **argv)
     if (json)
         s.out.mode = TT_OUT_JSON;
     s.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    for (int i = 0; i < ndefs; i++) {
+        char name[TT_NAME_MAX];
+        const char *eq = strchr(defs[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - defs[i]), defs[i]);
+        if (tt_session_set_var(&s, name, eq + 1)) {
+            tt_session_free(&s);
+            free(files);
+            free(defs);
+            return 2;
+        }
+    }
     atexit(restore_terminal);
     tt_repl_signals(&s);
 
@@ -135,5 +166,6 @@ int main(int argc, char **argv)
         rc = 130;
     tt_session_free(&s);
     free(files);
+    free(defs);
     return rc;
 }

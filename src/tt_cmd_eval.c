@@ -304,8 +304,8 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
     if (me->def.kind == TT_MODEL_POP || (!me->u.senet && !me->i.senet))
         return tt_fail(s, 0, "model '%s' has no SENet stage: no excitation weights to show",
                        me->def.name);
-    int side = side_of(tt_arg(a, "side")->s);
-    enum tt_part part = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    int side = side_of(tt_arg(a, "tower")->s);
+    enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
     const char *by = tt_arg(a, "by")->s;
     for (int sd = 0; sd < 2; sd++) {
         if (side != 2 && side != sd)
@@ -317,7 +317,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             continue;
         }
         char foot[256];
-        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: see ttlab(1), weights)",
+        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: mean below half the tower's median)",
                  sd ? "item" : "user", me->def.name, sd ? "over all items" : tt_part_name(part));
         if (!by) {
             tt_weight_stat st[TT_MAX_FIELDS];
@@ -467,7 +467,7 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
 
 int tt_cmd_plot(tt_session *s, tt_args *a)
 {
-    static const char *what[] = {"curves", "loss", "weights", "senet"};
+    static const char *what[] = {"recall", "loss", "weights", "weights-history"};
     const char *w = a->pos[0]->s;
     int kind = -1;
     for (int i = 0; i < 4; i++)
@@ -477,7 +477,16 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         const char *sug = tt_suggest(w, what, 4);
         if (sug)
             return tt_fail(s, 0, "cannot plot '%s': did you mean '%s'?", w, sug);
-        return tt_fail(s, 0, "cannot plot '%s' (expected curves, loss, weights or senet)", w);
+        return tt_fail(s, 0, "cannot plot '%s' (expected loss, recall, weights or weights-history)", w);
+    }
+    /* `to FILE` at the end writes a file (as file=FILE does). */
+    int npos = a->npos;
+    const char *to = NULL;
+    if (npos >= 2 && !strcmp(a->pos[npos - 2]->s, "to")) {
+        to = a->pos[npos - 1]->s;
+        npos -= 2;
+    } else if (npos >= 1 && !strcmp(a->pos[npos - 1]->s, "to")) {
+        return tt_fail(s, 0, "'to' needs a file: plot %s ... to FILE.png", w);
     }
     tt_plot_req r;
     memset(&r, 0, sizeof r);
@@ -485,13 +494,13 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     if (tt_arg(a, "term")->set)
         r.term = (enum tt_plot_term)tt_arg(a, "term")->i;
     r.file = r.term == TT_PLOT_FILE ? s->plot_file : NULL;
-    if (tt_arg(a, "file")->set) {
+    if (tt_arg(a, "file")->set || to) {
         r.term = TT_PLOT_FILE;
-        r.file = tt_arg(a, "file")->s;
+        r.file = to ? to : tt_arg(a, "file")->s;
     }
     tt_modelent *ms[TT_POS_MAX];
     int nm = 0;
-    for (int i = 1; i < a->npos; i++)
+    for (int i = 1; i < npos; i++)
         if (!(ms[nm++] = tt_need_model(s, a->pos[i])))
             return -1;
     if (nm == 0 && kind < 2)
@@ -531,7 +540,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     } else {
         tt_modelent *me = ms[0];
         tt_dsent *d;
-        int side = side_of(tt_arg(a, "side")->s);
+        int side = side_of(tt_arg(a, "tower")->s);
         if (tt_model_ready(s, me, &d)) {
             free(y);
             return -1;

@@ -49,10 +49,8 @@ static void cmd_help(FILE *f, const tt_cmd *c)
     fprintf(f, "usage: %s\n  %s\n", c->usage, c->summary);
     if (c->opts)
         opts_help(f, c->opts, "options (key=default):");
-    if (!strcmp(c->name, "set") || !strcmp(c->name, "show"))
+    if (!strcmp(c->name, "set"))
         opts_help(f, tt_settings, "settings (name=default):");
-    if (!strcmp(c->name, "model"))
-        fprintf(f, "  (user= and item= replace a tower in `MODEL with ...`)\n");
     if (!strcmp(c->name, "tower")) {
         fprintf(f, "stages:\n");
         for (int i = 0; i < tt_n_stages; i++)
@@ -200,9 +198,15 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
         for (int i = 0; i < s->n_towers; i++)
             cadd(l, word, pre, s->towers[i].name, "");
     } else if (!strcmp(o->key, "fields") || !strcmp(o->key, "by")) {
+        /* fields= is a comma list: complete its last element */
+        const char *comma = strrchr(word, ',');
+        if (comma && !strcmp(o->key, "fields"))
+            snprintf(pre, sizeof pre, "%.*s", (int)(comma - word + 1), word);
         tt_dsent *d = tt_session_current(s);
         for (int i = 0; d && i < d->d.n_feat; i++)
             cadd(l, word, pre, d->d.feat[i].name, "");
+        if (!strcmp(o->key, "by"))
+            cadd(l, word, pre, "activity", "");
     }
 }
 

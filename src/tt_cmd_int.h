@@ -51,6 +51,8 @@ int tt_cmd_export(tt_session *s, tt_args *a);
 int tt_cmd_set(tt_session *s, tt_args *a);        /* tt_cmd_misc.c */
 int tt_cmd_show(tt_session *s, tt_args *a);
 int tt_cmd_source(tt_session *s, tt_args *a);
+int tt_cmd_let(tt_session *s, tt_args *a);
+int tt_cmd_require(tt_session *s, tt_args *a);
 int tt_cmd_note(tt_session *s, tt_args *a);
 int tt_cmd_pause(tt_session *s, tt_args *a);
 int tt_cmd_echo(tt_session *s, tt_args *a);

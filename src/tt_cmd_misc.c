@@ -132,6 +132,25 @@ static void show_line(tt_session *s, const char *event, const char *name, const 
     tt_rec_free(&r);
 }
 
+/* A model as the lines that recreate it: its towers first when the
+ * session's towers of those names are not the ones the model was built
+ * with (a model keeps copies of its towers). */
+static void show_model(tt_session *s, tt_modelent *m)
+{
+    char line[1200], def[1024];
+    for (int side = 0; side < 2 && m->def.kind == TT_MODEL_TWOTOWER; side++) {
+        const tt_tower_def *t = side ? &m->i : &m->u;
+        const tt_tower_def *cur = tt_session_tower(s, t->name);
+        if (side == 1 && !strcmp(m->u.name, m->i.name))
+            break;
+        if (cur && !memcmp(cur, t, sizeof *t))
+            continue;
+        snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
+        show_line(s, "tower", t->name, line);
+    }
+    show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+}
+
 static int show_settings(tt_session *s, const char *only)
 {
     int n = tt_optspec_count(tt_settings), k = 0;
@@ -193,7 +212,7 @@ int tt_cmd_show(tt_session *s, tt_args *a)
             tt_modelent *m = tt_need_model(s, a->pos[1]);
             if (!m)
                 return -1;
-            show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+            show_model(s, m);
         }
         return 0;
     }
@@ -218,7 +237,7 @@ int tt_cmd_show(tt_session *s, tt_args *a)
     if (tt_optspec_find(tt_settings, w))
         return show_settings(s, w);
     if (tt_session_model(s, w))
-        return show_line(s, "model", w, tt_model_format(&tt_session_model(s, w)->def, line, sizeof line)), 0;
+        return show_model(s, tt_session_model(s, w)), 0;
     if (tt_session_tower(s, w)) {
         tt_tower_def *t = tt_session_tower(s, w);
         snprintf(line, sizeof line, "tower %s = %s", t->name, tt_tower_format(t, def, sizeof def));
@@ -430,4 +449,75 @@ int tt_cmd_quit(tt_session *s, tt_args *a)
     (void)a;
     s->quit = 1;
     return 0;
+}
+
+int tt_cmd_let(tt_session *s, tt_args *a)
+{
+    char val[4096];
+    if (a->npos == 0) {
+        int n = s->n_vars;
+        tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+        if (!rows)
+            return tt_fail(s, 0, "out of memory");
+        for (int i = 0; i < n; i++) {
+            tt_rec_init(&rows[i]);
+            tt_rec_str(&rows[i], "name", s->vars[i].name);
+            tt_rec_str(&rows[i], "value", s->vars[i].value);
+        }
+        if (n)
+            tt_out_rows(&s->out, "variable", rows, n, NULL);
+        for (int i = 0; i < n; i++)
+            tt_rec_free(&rows[i]);
+        free(rows);
+        return 0;
+    }
+    tt_tok *name = a->pos[0];
+    if (name->kind != TT_TOK_WORD || tt_check_name(s, name, "variable")) {
+        s->err_col = 0;
+        return -1;
+    }
+    for (const char *p = name->s; *p; p++)
+        if (*p == '-' || *p == '.')
+            return tt_fail(s, 0, "bad variable name '%s': use letters, digits and '_'", name->s);
+    if (a->npos == 1) {
+        const char *v = tt_session_var(s, name->s);
+        if (!v)
+            return tt_fail(s, 0, "undefined variable '%s'", name->s);
+        tt_rec r;
+        char human[4200];
+        tt_rec_init(&r);
+        tt_rec_str(&r, "name", name->s);
+        tt_rec_str(&r, "value", v);
+        snprintf(human, sizeof human, "%s = %s", name->s, v);
+        if (s->out.mode == TT_OUT_JSON)
+            tt_json_rec(s->out.f, "variable", &r);
+        else
+            fprintf(s->out.f, "%s\n", human);
+        tt_rec_free(&r);
+        return 0;
+    }
+    if (strcmp(a->pos[1]->s, "=") || a->pos[1]->kind != TT_TOK_WORD)
+        return tt_fail(s, 0, "usage: let NAME = VALUE");
+    int j = 0;
+    val[0] = 0;
+    for (int i = 2; i < a->npos && j < (int)sizeof val; i++)
+        j += snprintf(val + j, sizeof val - (size_t)j, i > 2 ? " %s" : "%s", a->pos[i]->s);
+    if (tt_session_set_var(s, name->s, val))
+        return tt_fail(s, 0, "out of memory");
+    return 0;
+}
+
+int tt_cmd_require(tt_session *s, tt_args *a)
+{
+    char msg[4096];
+    const char *path = a->pos[0]->s;
+    if (access(path, F_OK) == 0)
+        return 0;
+    int j = 0;
+    msg[0] = 0;
+    for (int i = 1; i < a->npos && j < (int)sizeof msg; i++)
+        j += snprintf(msg + j, sizeof msg - (size_t)j, i > 1 ? " %s" : "%s", a->pos[i]->s);
+    if (j)
+        return tt_fail(s, 0, "%s", msg);
+    return tt_fail(s, 0, "required '%s' not found", path);
 }

@@ -9,11 +9,15 @@
 #include <unistd.h>
 
 #include "tt_blas.h"
+#include "tt_plot.h"
 #include "tt_tui.h"
 
 typedef struct progress {
     tt_session *s;
     tt_tui *tui;
+    tt_plot_live *live;   /* set plot window, without the dashboard */
+    const tt_curve *past;
+    int n_past;
     double last;          /* time of the last progress line */
     int tty_err;          /* stderr is a terminal: redraw one line */
     uint64_t seed;
@@ -36,6 +40,20 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         if (tt_tui_update(p->tui, sn) == TT_TUI_STOP)
             return 1;
         return s->stop != 0;
+    }
+    if (sn->epoch_end && p->live && sn->n_done > 0) {
+        /* The live window: this run's valid Recall@20 over earlier runs'. */
+        tt_series ser[17];
+        int ns = 0;
+        for (int i = 0; i < p->n_past && ns < 16; i++)
+            ser[ns++] = (tt_series){p->past[i].model, p->past[i].n, NULL, p->past[i].recall20};
+        ser[ns++] = (tt_series){sn->model, sn->n_done, NULL, sn->valid_recall20};
+        tt_plot_req r = {"valid Recall@20 per epoch", "epoch", "Recall@20", TT_PLOT_WINDOW,
+                         NULL, 0, ns, ser};
+        if (tt_plot_live_update(p->live, &r)) {
+            tt_plot_live_close(p->live);
+            p->live = NULL;
+        }
     }
     if (sn->epoch_end) {
         int k = k_index(&sn->valid, 20);
@@ -126,12 +144,12 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     int j = snprintf(human, sizeof human, "trained %s", me->def.name);
     if (n_seeds > 1)
         j += snprintf(human + j, sizeof human - (size_t)j, " (seed %llu)", (unsigned long long)seed);
-    j += snprintf(human + j, sizeof human - (size_t)j, ": %d epochs, best epoch %d", res->epochs,
-                  res->best_epoch);
+    j += snprintf(human + j, sizeof human - (size_t)j, ": %d epoch%s, best epoch %d", res->epochs,
+                  res->epochs == 1 ? "" : "s", res->best_epoch);
     if (r20 >= 0)
         j += snprintf(human + j, sizeof human - (size_t)j, " (valid recall@20 %.4f)", r20);
     snprintf(human + j, sizeof human - (size_t)j, ", %.1f s, %.0f examples/s%s", res->seconds,
-             res->ex_per_s, res->stopped ? " (stopped)" : "");
+             res->ex_per_s, res->diverged ? " (diverged)" : res->stopped ? " (stopped)" : "");
     tt_out_info(&s->out, "train_end", &r, human);
     tt_rec_free(&r);
 }
@@ -186,7 +204,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     if (o.threads > 0)
         tt_blas_set_threads(o.threads);
 
-    progress p = {s, NULL, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds};
+    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds};
     tt_curve past[16];
     static double curve_buf[16][TT_SNAP_MAX_EPOCHS];
     int rc = 0;
@@ -195,18 +213,28 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     for (int r = 0; r < n_seeds && rc == 0; r++) {
         tt_model *m = NULL;
         tt_train_result *res = calloc(1, sizeof *res);
-        if (!res)
-            return tt_fail(s, 0, "out of memory");
+        if (!res) {
+            rc = tt_fail(s, 0, "out of memory");
+            break;
+        }
         if (tt_model_create(&me->def, &me->u, &me->i, &d->d, seeds[r], &m, &s->err)) {
             free(res);
-            return -1;
+            rc = -1;
+            break;
         }
         o.seed = seeds[r];
         p.seed = seeds[r];
-        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
-            int np = past_curves(s, me, past, curve_buf, 16);
+        int np = past_curves(s, me, past, curve_buf, 16);
+        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON)
             p.tui = tt_tui_open(past, np);
+        if (!p.tui && s->plot_term == TT_PLOT_WINDOW && !p.live) {
+            tt_err perr;
+            p.live = tt_plot_live_open(&perr);
+            if (!p.live)
+                tt_session_warn(s, "no live plot: %s", perr.msg);
         }
+        p.past = past;
+        p.n_past = np;
         s->stop = 0;
         s->training = 1;
         int tr = tt_train(m, &d->d, &d->sp, &o, on_snapshot, &p, res, &s->err);
@@ -221,7 +249,8 @@ int tt_cmd_train(tt_session *s, tt_args *a)
             /* The model the session had stays as it was. */
             tt_model_free(m);
             free(res);
-            return -1;
+            rc = -1;
+            break;
         }
         if (me->m)
             tt_model_free(me->m);
@@ -244,12 +273,16 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         run->ex_per_s = res->ex_per_s;
         run->epochs = res->epochs;
         run->best_epoch = res->best_epoch;
-        if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test))
-            return -1;
+        if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test)) {
+            rc = -1;
+            break;
+        }
         n_runs++;
         if (res->stopped || s->stop)
             break;
     }
+    if (p.live)
+        tt_plot_live_close(p.live);
     if (n_runs > 0) {
         me->n_runs = n_runs;
         memcpy(me->runs, runs, sizeof runs[0] * (size_t)n_runs);

@@ -313,3 +313,136 @@ const char *tt_lex_quote(const char *s, char *buf, int n)
     buf[j] = 0;
     return buf;
 }
+
+/* ---- variables ---- */
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static int sput(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q)
+            return -1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+    return 0;
+}
+
+static int name_char(char c, int first)
+{
+    return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (!first && c >= '0' && c <= '9');
+}
+
+char *tt_lex_expand(const char *text, int quotes, tt_lookup_fn lookup, void *ud,
+                    tt_err *err)
+{
+    sbuf b = {NULL, 0, 0};
+    char q = 0;
+    const char *p = text;
+    if (sput(&b, "", 0))
+        goto oom;
+    while (*p) {
+        if (quotes && q != '"' && *p == '\'') {
+            /* single quotes: copied as they are, no expansion inside */
+            const char *e = strchr(p + 1, '\'');
+            size_t n = e ? (size_t)(e - p + 1) : strlen(p);
+            if (sput(&b, p, n))
+                goto oom;
+            p += n;
+            continue;
+        }
+        if (quotes && *p == '"') {
+            q = q ? 0 : '"';
+        } else if (quotes && q == '"' && *p == '\\' && p[1]) {
+            if (sput(&b, p, 2))
+                goto oom;
+            p += 2;
+            continue;
+        }
+        if (*p != '$') {
+            if (sput(&b, p, 1))
+                goto oom;
+            p++;
+            continue;
+        }
+        char name[128];
+        const char *def = NULL;
+        size_t deflen = 0, nl = 0;
+        if (p[1] == '$') {
+            if (sput(&b, "$", 1))
+                goto oom;
+            p += 2;
+            continue;
+        } else if (p[1] == '{') {
+            const char *e = strchr(p + 2, '}');
+            const char *n0 = p + 2;
+            if (!e) {
+                free(b.p);
+                tt_err_set(err, "missing '}' after '${'");
+                return NULL;
+            }
+            while (n0 + nl < e && name_char(n0[nl], nl == 0))
+                nl++;
+            if (n0 + nl + 1 < e + 1 && n0[nl] == ':' && n0[nl + 1] == '-') {
+                def = n0 + nl + 2;
+                deflen = (size_t)(e - def);
+            } else if (n0 + nl != e || nl == 0) {
+                free(b.p);
+                tt_err_set(err, "bad variable reference '%.*s': use ${NAME} or ${NAME:-default}",
+                           (int)(e - p + 1), p);
+                return NULL;
+            }
+            if (nl >= sizeof name)
+                nl = sizeof name - 1;
+            memcpy(name, n0, nl);
+            name[nl] = 0;
+            p = e + 1;
+        } else if (name_char(p[1], 1)) {
+            const char *n0 = p + 1;
+            while (name_char(n0[nl], nl == 0))
+                nl++;
+            if (nl >= sizeof name)
+                nl = sizeof name - 1;
+            memcpy(name, n0, nl);
+            name[nl] = 0;
+            p = n0 + nl;
+        } else {
+            if (sput(&b, p, 1))       /* a lone '$' is itself */
+                goto oom;
+            p++;
+            continue;
+        }
+        const char *v = lookup ? lookup(ud, name) : NULL;
+        if (v && !*v && def)
+            v = NULL;                 /* ${X:-d}: empty counts as unset, as in sh */
+        if (v) {
+            if (sput(&b, v, strlen(v)))
+                goto oom;
+        } else if (def) {
+            if (sput(&b, def, deflen))
+                goto oom;
+        } else {
+            free(b.p);
+            tt_err_set(err, "undefined variable '%s' (define it with 'let %s = VALUE', or in the environment)",
+                       name, name);
+            return NULL;
+        }
+    }
+    return b.p;
+oom:
+    free(b.p);
+    tt_err_set(err, "out of memory");
+    return NULL;
+}

@@ -42,6 +42,15 @@ int tt_lex_incomplete(const char *line);
  * ends inside a quote. */
 const char *tt_lex_command_end(const char *p, int *text, int *open);
 
+/* Variables: $NAME, ${NAME} and ${NAME:-default} in text are replaced by
+ * lookup(ud, NAME) (NULL: undefined, then the default or an error); $$ is a
+ * '$'. With quotes set, text inside single quotes is left alone (and double
+ * quotes and their escapes are passed through for tt_lex). Returns a malloc'd
+ * string, or NULL with err ("undefined variable 'X'"). */
+typedef const char *(*tt_lookup_fn)(void *ud, const char *name);
+char *tt_lex_expand(const char *text, int quotes, tt_lookup_fn lookup, void *ud,
+                    tt_err *err);
+
 /* A word that is an option: "key=value" with a non-empty key. */
 int tt_tok_is_kv(const tt_tok *t);
 /* Copy the key of a kv token into buf (truncated); returns buf. */

@@ -421,7 +421,6 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
 {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
-    int rc = -1;
     struct stat st;
     if (!f)
         return tt_err_set(err, "cannot open '%s': %s", path, strerror(errno));
@@ -444,9 +443,20 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
     if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
         tt_err_set(err, "cannot read '%s': %s", path, strerror(errno));
         fclose(f);
-        goto out;
+        free(buf);
+        return -1;
     }
     fclose(f);
+    int rc = tt_modelfile_read(buf, (size_t)size, path, d, out, err);
+    free(buf);
+    return rc;
+}
+
+int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
+                      const tt_dataset *d, tt_modelent *out, tt_err *err)
+{
+    long size = (long)n;
+    int rc = -1;
     if (size < 8 || memcmp(buf, MAGIC, 8)) {
         tt_err_set(err, "'%s' is not a ttlab model file (no TTLABMOD magic)", path);
         goto out;
@@ -581,7 +591,6 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
     out->m = m;
     rc = 0;
 out:
-    free(buf);
     /* Names read from a damaged file may hold control bytes: keep the
      * message on one line. */
     for (char *q = rc && err ? err->msg : NULL; q && *q; q++)

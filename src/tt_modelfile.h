@@ -37,5 +37,9 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
  * "truncated", "checksum mismatch", "version N", "schema mismatch: ...". */
 int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out,
                       tt_err *err);
+/* The same on the n bytes of buf (a file's contents; name is used in the
+ * messages). buf is not kept. For fuzzing and tests. */
+int tt_modelfile_read(const unsigned char *buf, size_t n, const char *name,
+                      const tt_dataset *d, tt_modelent *out, tt_err *err);
 
 #endif

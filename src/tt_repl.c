@@ -22,13 +22,25 @@
 static tt_session *g_s;
 static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
 
+static const char *lookup(void *ud, const char *name)
+{
+    return tt_session_var(ud, name);
+}
+
 static int run_tokens(tt_session *s, const char *seg, size_t n, int col)
 {
     tt_toks tk = {0, 0, NULL};
     int ec = 0, r;
-    char *text = strndup(seg, n);
-    if (!text)
+    char *raw = strndup(seg, n);
+    if (!raw)
         return tt_fail(s, 0, "out of memory");
+    /* Variables first ($NAME, ${NAME:-default}); quotes keep their meaning. */
+    char *text = tt_lex_expand(raw, 1, lookup, s, &s->err);
+    free(raw);
+    if (!text) {
+        s->err_col = 0;
+        return -1;
+    }
     if (tt_lex(text, col, &tk, &s->err, &ec)) {
         s->err_col = ec;
         r = -1;
@@ -56,9 +68,22 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
         if (text) {
             while (*t == ' ' || *t == '\t')
                 t++;
-            s->raw_text = strndup(t, (size_t)(e - t));
-            r = s->raw_text ? run_tokens(s, p, (size_t)text, (int)(p - line) + col0)
-                            : tt_fail(s, 0, "out of memory");
+            char *rt = strndup(t, (size_t)(e - t));
+            /* Free text is expanded whatever its apostrophes, unless it is
+             * all in single quotes ('costs $5'). */
+            size_t rl = rt ? strlen(rt) : 0;
+            while (rl && (rt[rl - 1] == ' ' || rt[rl - 1] == '\t'))
+                rl--;
+            int literal = rl >= 2 && rt[0] == '\'' && rt[rl - 1] == '\'' &&
+                          !memchr(rt + 1, '\'', rl - 2);
+            s->raw_text = !rt ? NULL : literal ? tt_strdup(rt) : tt_lex_expand(rt, 0, lookup, s, &s->err);
+            if (!rt)
+                r = tt_fail(s, 0, "out of memory");
+            else if (!s->raw_text)
+                r = -1, s->err_col = 0;
+            else
+                r = run_tokens(s, p, (size_t)text, (int)(p - line) + col0);
+            free(rt);
             free((char *)s->raw_text);
             s->raw_text = NULL;
         } else {
@@ -107,8 +132,12 @@ static char *read_logical(FILE *f, int *lineno)
         while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
             e--;
         if (e && acc[e - 1] == '\\') {
-            acc[e - 1] = ' ';
-            len = e;
+            /* one blank where the backslash and the blanks before it were */
+            e--;
+            while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
+                e--;
+            acc[e] = ' ';
+            len = e + 1;
             acc[len] = 0;
         } else {
             acc[len++] = '\n';
@@ -281,6 +310,12 @@ int tt_repl_interactive(tt_session *s)
             while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
                 e--;
             int bs = e && line[e - 1] == '\\';
+            if (bs) {
+                e--;                /* drop the backslash and the blanks before it */
+                while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+                    e--;
+                e++;
+            }
             char *j = malloc(l + strlen(more) + 2);
             if (!j) {
                 free(more);

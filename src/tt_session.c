@@ -46,6 +46,11 @@ void tt_session_free(tt_session *s)
     }
     free(s->ds);
     free(s->towers);
+    for (int i = 0; i < s->n_vars; i++)
+        free(s->vars[i].value);
+    free(s->vars);
+    s->vars = NULL;
+    s->n_vars = 0;
     s->models = NULL;
     s->ds = NULL;
     s->towers = NULL;
@@ -163,4 +168,34 @@ tt_modelent *tt_session_model(tt_session *s, const char *name)
         if (strcmp(s->models[i].def.name, name) == 0)
             return &s->models[i];
     return NULL;
+}
+
+const char *tt_session_var(tt_session *s, const char *name)
+{
+    for (int i = 0; i < s->n_vars; i++)
+        if (strcmp(s->vars[i].name, name) == 0)
+            return s->vars[i].value;
+    return getenv(name);
+}
+
+int tt_session_set_var(tt_session *s, const char *name, const char *value)
+{
+    char *v = tt_strdup(value);
+    if (!v)
+        return -1;
+    for (int i = 0; i < s->n_vars; i++)
+        if (strcmp(s->vars[i].name, name) == 0) {
+            free(s->vars[i].value);
+            s->vars[i].value = v;
+            return 0;
+        }
+    tt_var *nv = realloc(s->vars, (size_t)(s->n_vars + 1) * sizeof *nv);
+    if (!nv) {
+        free(v);
+        return -1;
+    }
+    s->vars = nv;
+    snprintf(nv[s->n_vars].name, sizeof nv[0].name, "%s", name);
+    nv[s->n_vars++].value = v;
+    return 0;
 }

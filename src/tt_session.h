@@ -51,6 +51,12 @@ typedef struct tt_modelent {
     char last_eval_split[8];
 } tt_modelent;
 
+/* A variable of the language (let NAME = VALUE; -D NAME=VALUE). */
+typedef struct tt_var {
+    char name[TT_NAME_MAX];
+    char *value;
+} tt_var;
+
 typedef struct tt_session {
     tt_out out;
     /* settings (`set`) */
@@ -65,6 +71,9 @@ typedef struct tt_session {
     int progress;               /* plain progress lines on stderr without a dashboard */
     /* invocation */
     int keep_going;
+    int sandbox;                /* fuzzing: commands are parsed and checked, but
+                                   those that read or write files, load data,
+                                   train or evaluate stop before their handler */
     int tty;                    /* stdin and stdout are terminals */
     /* objects */
     int n_ds, cur_ds;
@@ -73,6 +82,8 @@ typedef struct tt_session {
     tt_tower_def *towers;
     int n_models;
     tt_modelent *models;
+    int n_vars;
+    tt_var *vars;
     /* where we are, for error messages */
     const char *file;           /* script name, "<command line>", or NULL at the prompt */
     int line;
@@ -108,6 +119,11 @@ tt_dsent *tt_session_dataset(tt_session *s, const char *name);
 tt_dsent *tt_session_current(tt_session *s);        /* current dataset */
 tt_tower_def *tt_session_tower(tt_session *s, const char *name);
 tt_modelent *tt_session_model(tt_session *s, const char *name);
+/* Variables: the session's, then the environment's; NULL when unset. */
+const char *tt_session_var(tt_session *s, const char *name);
+/* Define or change a session variable (value copied). -1 on OOM. */
+int tt_session_set_var(tt_session *s, const char *name, const char *value);
+
 /* Remove a model entry (frees its runtime). */
 void tt_session_drop_model(tt_session *s, int idx);
 

@@ -21,8 +21,8 @@ train se epochs=1 seed=1
 set output csv
 features
 weights se
-weights se side=user by=activity
-weights se side=item by=category
+weights se tower=user by=activity
+weights se tower=item by=category
 ablate se split=valid
 ablate se slot mode=shuffle split=valid
 TT
@@ -66,7 +66,7 @@ echo "ok: weights, weights by=, ablate name every feature"
 
 # plots of the weights and their history (files; gnuplot is optional)
 if command -v gnuplot >/dev/null 2>&1; then
-  printf 'load synthetic tiny\nsplit l2o\ntower us = embed dim=8 | senet | mlp 16 | l2norm\nmodel se = twotower us us\ntrain se epochs=2 seed=1\nplot weights se file=w.svg\nplot senet se side=item file=h.png\n' \
+  printf 'load synthetic tiny\nsplit l2o\ntower us = embed dim=8 | senet | mlp 16 | l2norm\nmodel se = twotower us us\ntrain se epochs=2 seed=1\nplot weights se file=w.svg\nplot weights-history se tower=item file=h.png\n' \
     | "$TTLAB" > plot.txt 2>&1 || { cat plot.txt; fail "plot run failed"; }
   grep -q '^<svg' w.svg || fail "w.svg is not an SVG"
   for f in $user_f; do

@@ -89,6 +89,16 @@ int main(void)
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
     expect(&s, "compare dssm ", "", "dssm split= k=");
+    /* with a dataset: feature names */
+    if (tt_repl_line(&s, "load synthetic tiny", 1) == 0) {
+        expect(&s, "tower x = embed ", "fields=ta", "fields=taste fields=tags");
+        expect(&s, "tower x = embed ", "fields=taste,ag", "fields=taste,age");
+        expect(&s, "weights dssm ", "by=ac", "by=activity");
+        expect(&s, "ablate dssm ", "ta", "taste tags");
+    } else {
+        fprintf(stderr, "load synthetic tiny failed: feature completion not checked\n");
+        fails++;
+    }
     tt_session_free(&s);
     fclose(null);
     if (fails)

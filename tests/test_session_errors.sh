@@ -107,6 +107,15 @@ expect 0 - "  train     train a model" -- -c help
 expect 0 - "  epochs=20          passes over the training examples (1..256)" -- -c 'help train'
 expect 0 - "  tr" -- -c 'help tr'
 
+# variables
+expect 1 "<command line>:1: error: undefined variable 'EPOCHSS' (define it with 'let EPOCHSS = VALUE', or in the environment)" - -- -c 'train m epochs=$EPOCHSS'
+expect 0 - "dim=4 epochs=7 data=/x alpha beta" -- -D E=7 -c 'let D = 4; let W = alpha beta; echo dim=$D epochs=${E} data=${NODATA:-/x} $W'
+expect 0 - 'literal $D' -- -c "echo 'literal \$D'"
+expect 2 "ttlab: -D needs NAME=VALUE: ttlab -D EPOCHS=2 FILE.tt" - -- -D oops -c help
+expect 1 "<command line>:1: error: MovieLens-100K not found: get it with datasets/fetch-movielens.sh" - -- -c 'require /no/such/u.data "MovieLens-100K not found: get it with datasets/fetch-movielens.sh"'
+expect 1 "<command line>:1: error: required '/no/such' not found" - -- -c 'require /no/such'
+expect 0 - "after" -- -c 'require /; echo after'
+
 # output modes
 expect 0 - '{"event":"tower","name":"u","definition":"tower u = embed dim=16 | mlp 64 32 | l2norm"}' -- --json -c 'tower u = embed | mlp 64 32 | l2norm'
 expect 0 - 'setting,value,about' -- -c 'set output csv; show'
@@ -149,9 +158,12 @@ fi
 [ "$(head -c 8 items.npy | od -An -c | tr -d ' \n')" = "223NUMPY001\\0" ] || { echo "bad npy magic"; od -c items.npy | head -2; fail=1; }
 head -c 128 items.npy | grep -qF "{'descr': '<f4', 'fortran_order': False, 'shape': (200, 16), }" || { echo "bad npy header"; fail=1; }
 [ "$(wc -c < items.npy)" = $((128 + 200 * 16 * 4)) ] || { echo "bad npy size"; fail=1; }
-if command -v python3 >/dev/null 2>&1 && python3 -c 'import numpy' 2>/dev/null; then
-  python3 -c 'import numpy as np; a = np.load("items.npy"); assert a.shape == (200, 16) and a.dtype == np.float32, a.shape' || fail=1
-fi
+for py in python3 /usr/bin/python3; do
+  if command -v $py >/dev/null 2>&1 && $py -c 'import numpy' 2>/dev/null; then
+    $py -c 'import numpy as np; a = np.load("items.npy"); assert a.shape == (200, 16) and a.dtype == np.float32, a.shape' || { echo "numpy.load failed"; fail=1; }
+    break
+  fi
+done
 [ "$(head -1 users.meta.tsv)" = "$(printf 'user\thistory')" ] || { echo "bad metadata header"; fail=1; }
 [ "$(wc -l < users.tsv)" = "$(($(wc -l < users.meta.tsv) - 1))" ] || { echo "vectors and metadata differ in length"; fail=1; }
 grep -q '"part":"test"' metrics.json || { echo "metrics.json lacks the test row"; fail=1; }

@@ -8,6 +8,7 @@
 
 #include "tt_export.h"
 #include "tt_modelfile.h"
+#include "tt_repl.h"
 
 static int fails;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
@@ -164,8 +165,42 @@ static void test_modelfile(const char *dir)
     tt_modelent e;
     tt_err err;
     memset(&d, 0, sizeof d);
+    /* the same checks on a buffer (what a fuzzer feeds) */
+    CHECK(tt_modelfile_read(b, (size_t)n, "buf", &d, &e, &err) == -1);
+    CHECK(strstr(err.msg, "'buf' is corrupted: bad model definition") != NULL);
+    CHECK(tt_modelfile_read(b, 3, "buf", &d, &e, &err) == -1);
+    CHECK(strstr(err.msg, "not a ttlab model file") != NULL);
     CHECK(tt_modelfile_open("/nonexistent/file.ttm", &d, &e, &err) == -1);
     CHECK(strstr(err.msg, "cannot open") != NULL);
+}
+
+/* A sandboxed session (fuzzing) checks commands but runs none that touch
+ * files, data or the CPU. */
+static void test_sandbox(const char *dir)
+{
+    char line[2048], path[400];
+    tt_session s;
+    tt_session_init(&s);
+    s.sandbox = 1;
+    FILE *null = fopen("/dev/null", "w");
+    s.out.f = null;
+    snprintf(path, sizeof path, "%s/never.ttm", dir);
+    snprintf(line, sizeof line, "load synthetic users=9000000 items=9000000; tower u = embed | mlp 8; "
+             "model m = twotower u u; train m epochs=256; save m %s; export m items %s; source %s",
+             path, path, path);
+    FILE *err = stderr;
+    stderr = null;
+    int rc = tt_repl_line(&s, line, 1);
+    stderr = err;
+    CHECK(rc == 0);
+    CHECK(access(path, F_OK) != 0);
+    CHECK(s.n_ds == 0 && s.n_towers == 1 && s.n_models == 1);
+    stderr = null;
+    rc = tt_repl_line(&s, "train m epochs=-1", 1);       /* still checked */
+    stderr = err;
+    CHECK(rc == -1);
+    tt_session_free(&s);
+    fclose(null);
 }
 
 int main(void)
@@ -176,6 +211,7 @@ int main(void)
     test_npy(dir);
     test_atomic(dir);
     test_modelfile(dir);
+    test_sandbox(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -64,6 +64,47 @@ static void test_lex(void)
     CHECK_STR(tt_lex_quote("a b\"c", q, sizeof q), "\"a b\\\"c\"");
 }
 
+static const char *vars(void *ud, const char *name)
+{
+    (void)ud;
+    if (!strcmp(name, "A"))
+        return "alpha";
+    if (!strcmp(name, "E"))
+        return "";
+    if (!strcmp(name, "DIM_2"))
+        return "16";
+    return NULL;
+}
+
+static void test_expand(void)
+{
+    static const char *const ok[][3] = {
+        /* text, quotes, want */
+        {"echo $A", "1", "echo alpha"},
+        {"echo ${A}x", "0", "echo alphax"},
+        {"dim=${DIM_2}", "1", "dim=16"},
+        {"${NO:-../shared/data} ${E:-empty}", "1", "../shared/data empty"},
+        {"cost $$5 and $ alone and $1", "1", "cost $5 and $ alone and $1"},
+        {"'$A' \"$A\" \"\\\"$A\"", "1", "'$A' \"alpha\" \"\\\"alpha\""},
+        {"it's $A", "0", "it's alpha"},
+    };
+    tt_err err;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char *r = tt_lex_expand(ok[i][0], ok[i][1][0] == '1', vars, NULL, &err);
+        if (!r || strcmp(r, ok[i][2])) {
+            fprintf(stderr, "FAIL: expand '%s' = '%s', want '%s'\n", ok[i][0], r ? r : err.msg, ok[i][2]);
+            fails++;
+        }
+        free(r);
+    }
+    char *r = tt_lex_expand("echo $NOPE", 1, vars, NULL, &err);
+    CHECK(r == NULL && strstr(err.msg, "undefined variable 'NOPE'"));
+    r = tt_lex_expand("echo ${A", 1, vars, NULL, &err);
+    CHECK(r == NULL && strstr(err.msg, "missing '}'"));
+    r = tt_lex_expand("echo ${A B}", 1, vars, NULL, &err);
+    CHECK(r == NULL && strstr(err.msg, "bad variable reference"));
+}
+
 static void test_suggest(void)
 {
     const char *c[] = {"epochs", "batch", "lr", "opt", "momentum", "seeds", "seed"};
@@ -264,6 +305,7 @@ static void test_output(void)
 int main(void)
 {
     test_lex();
+    test_expand();
     test_suggest();
     test_options();
     test_towers();
