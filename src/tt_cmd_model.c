@@ -276,9 +276,14 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
     int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
 #define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
     if (t->n_fields) {
-        PUT(" fields=");
-        for (int i = 0; i < t->n_fields; i++)
-            PUT("%s%s", i ? "," : "", t->fields[i]);
+        /* Quoted when a name needs it (a CSV column "favourite genres"), so
+         * the printout recreates the tower. */
+        char list[TT_MAX_FIELDS * (TT_NAME_MAX + 1)], q[2 * sizeof list + 3];
+        int l = 0;
+        list[0] = 0;
+        for (int i = 0; i < t->n_fields && l < (int)sizeof list; i++)
+            l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
+        PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
     if (t->senet) {
         static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};

@@ -223,6 +223,50 @@ typedef struct rank_worker {
     excl_cur *x;         /* (bu) exclusions not yet applied */
 } rank_worker;
 
+static void rank_finish(rank_worker *w, const int64_t *ord, int m);
+
+/* A block whose targets lie in several tiles (small groups merged, when the
+ * corpus has many more tiles than blocks of examples). First pass: each
+ * target tile of the block is scored by the very GEMM call of the second
+ * pass (same queries, same items, same sizes: the same bits), and only the
+ * targets' scores are read. Second pass: every tile in ascending order is
+ * scored and counted. The first pass costs (target tiles) / (all tiles)
+ * more GEMM work, small since the tiles are many here. */
+static void rank_mixed(rank_worker *w, const int64_t *ord, int m)
+{
+    rank_job *jb = w->job;
+    const tt_examples *ex = &jb->sp->part[jb->p];
+    int32_t W = jb->W;
+    int d = jb->d;
+    for (int i = 0; i < m;) {
+        int32_t g = ex->item[ord[i]] / W;
+        int64_t base = (int64_t)g * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
+        int n = (int)(end - base);
+        /* tile (m, n) = qb (m, d) . V[base:end] (n, d)^T */
+        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        for (; i < m && ex->item[ord[i]] / W == g; i++) {
+            w->s[i] = w->tile[(int64_t)i * n + ex->item[ord[i]] - base];
+            w->c[i] = 0;
+            excl_init(&w->x[i], jb->sp, jb->p, ex->user[ord[i]]);
+        }
+    }
+    for (int32_t k = 0; k < jb->n_tiles; k++) {
+        int64_t base = (int64_t)k * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
+        int n = (int)(end - base);
+        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        for (int i = 0; i < m; i++) {
+            const float *r = w->tile + (int64_t)i * n;
+            int32_t t = ex->item[ord[i]];
+            float s = w->s[i];
+            if (isnan(s))
+                continue;
+            w->c[i] += count_beating(r, n, base, t, s) -
+                       excl_beating(&w->x[i], base, end, r, base, t, s);
+        }
+    }
+    rank_finish(w, ord, m);
+}
+
 static void rank_block(rank_worker *w, int64_t b)
 {
     rank_job *jb = w->job;
@@ -233,6 +277,10 @@ static void rank_block(rank_worker *w, int64_t b)
 
     for (int i = 0; i < m; i++)
         memcpy(w->qb + (int64_t)i * d, jb->Q + ord[i] * d, (size_t)d * sizeof(float));
+    if (ex->item[ord[m - 1]] / W != g) {
+        rank_mixed(w, ord, m);
+        return;
+    }
     for (int32_t k = 0; k < jb->n_tiles; k++) {
         /* The group's tile first, then the others in ascending order. */
         int32_t ti = k == 0 ? g : k <= g ? k - 1 : k;
@@ -268,10 +316,17 @@ static void rank_block(rank_worker *w, int64_t b)
             }
         }
     }
+    rank_finish(w, ord, m);
+}
+
+/* Ranks from the counts; a NaN target ranks last among the non-excluded. */
+static void rank_finish(rank_worker *w, const int64_t *ord, int m)
+{
+    rank_job *jb = w->job;
+    const tt_examples *ex = &jb->sp->part[jb->p];
     for (int i = 0; i < m; i++) {
         int64_t rank = w->c[i] + 1;
         if (isnan(w->s[i])) {
-            /* A NaN target ranks last among the non-excluded items. */
             excl_cur x;
             excl_init(&x, jb->sp, jb->p, ex->user[ord[i]]);
             rank = (int64_t)jb->n_items - excl_count(&x, ex->item[ord[i]]);
@@ -298,19 +353,21 @@ static const char *part_name(enum tt_part p)
     return p == TT_TRAIN ? "train" : p == TT_VALID ? "valid" : "test";
 }
 
-/* Tile width and block rows: about one block per group of examples sharing a
- * target tile, bu rows (enough for the GEMM), bu * W within the budget. */
+/* Tile width: about one block of bu = TT_EVAL_ROWS examples (enough rows for
+ * the GEMM) per group of examples sharing a target tile, within the budget
+ * bu * W <= TT_EVAL_TILE_FLOATS. On a corpus too large for that the groups
+ * are small and get merged into mixed blocks (rank_mixed). */
 static void rank_geometry(rank_job *jb, int64_t n)
 {
     int64_t groups = TT_MAX(n / TT_EVAL_ROWS, 1);
     int64_t W = (jb->n_items + groups - 1) / groups;
     W = TT_MAX(W, TT_EVAL_MIN_W);
     W = (W + 15) / 16 * 16;
-    W = TT_MIN(W, TT_EVAL_TILE_FLOATS);
+    W = TT_MIN(W, TT_EVAL_TILE_FLOATS / TT_EVAL_ROWS);
     W = TT_MIN(W, (int64_t)jb->n_items);
     jb->W = (int32_t)W;
     jb->n_tiles = (int32_t)((jb->n_items + W - 1) / W);
-    jb->bu = (int)TT_MIN(TT_EVAL_TILE_FLOATS / W, TT_EVAL_ROWS);
+    jb->bu = TT_EVAL_ROWS;
 }
 
 /* Score tile (floats), not zeroed: every GEMM writes it whole (beta = 0),
@@ -327,11 +384,11 @@ static float *scratch(size_t n, tt_err *err)
 }
 
 /* Counting sort of the examples by target tile, then blocks of at most bu
- * examples of one group, split evenly. */
+ * examples. */
 static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
 {
     int64_t *cnt = tt_alloc((size_t)jb->n_tiles + 1, sizeof *cnt, "evaluation groups", err);
-    int64_t nb = 0;
+    int64_t nb = 0, mixed = -1;   /* start of the open mixed block */
     if (!cnt)
         return -1;
     jb->order = tt_alloc((size_t)ex->n, sizeof *jb->order, "evaluation order", err);
@@ -347,12 +404,21 @@ static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
         cnt[k + 1] += cnt[k];
     for (int64_t e = 0; e < ex->n; e++)
         jb->order[cnt[ex->item[e] / jb->W]++] = e;
-    /* cnt[k] is now the end of group k. */
+    /* cnt[k] is now the end of group k. A group of at least bu/2 examples
+     * gets blocks of its own (split evenly); smaller ones are merged, in tile
+     * order, into mixed blocks of at most bu. */
     for (int32_t k = 0; k < jb->n_tiles; k++) {
         int64_t lo = k ? cnt[k - 1] : 0, hi = cnt[k], gs = hi - lo;
-        int64_t parts = (gs + jb->bu - 1) / jb->bu;
-        for (int64_t q = 0; q < parts; q++)
-            jb->blk[nb++] = lo + gs * q / parts;
+        if (gs == 0)
+            continue;
+        if (2 * gs >= jb->bu) {
+            int64_t parts = (gs + jb->bu - 1) / jb->bu;
+            for (int64_t q = 0; q < parts; q++)
+                jb->blk[nb++] = lo + gs * q / parts;
+            mixed = -1;
+        } else if (mixed < 0 || hi - mixed > jb->bu) {
+            jb->blk[nb++] = mixed = lo;
+        }
     }
     jb->blk[nb] = ex->n;
     jb->n_blocks = nb;

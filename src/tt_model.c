@@ -541,6 +541,7 @@ int tt_model_set_threads(tt_model *m, int n, tt_err *err)
 }
 
 int tt_model_get_threads(const tt_model *m) { return tt_pool_size(m->pool); }
+struct tt_pool *tt_model_pool(tt_model *m) { return m->pool; }
 
 /* ---- encodings ---- */
 

@@ -144,6 +144,8 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
  * should run single-threaded meanwhile (tt_train arranges it). */
 int tt_model_set_threads(tt_model *m, int n, tt_err *err);
 int tt_model_get_threads(const tt_model *m);
+/* Run fn(ctx, tid, nt) on the model's step threads (tt_par.h). */
+struct tt_pool *tt_model_pool(tt_model *m);
 /* Seed of the negative sampler (sampled softmax, BCE, BPR). */
 void tt_model_seed(tt_model *m, uint64_t seed);
 /* Loss of the training examples idx[0..n) (indices into sp->part[TT_TRAIN]),

@@ -219,6 +219,8 @@ typedef struct step_ctx {
     int64_t nv;
     const float *lq;
     const uint8_t *mk;
+    const int64_t *ir;          /* item rows of the item tower */
+    int inbatch;                /* fill lq / mk rows from ir */
     double part_loss[TT_MAX_THREADS];
 } step_ctx;
 
@@ -262,6 +264,21 @@ static void ph_softmax(void *ctx, int tid, int nt)
         return;
     }
     size_t o = (size_t)r0 * N;
+    if (c->inbatch) {
+        const int64_t *ir = c->ir;
+        for (long b = r0; b < r1; b++) {
+            if (c->lq) {
+                float *row = m->logq_m + (size_t)b * N;
+                for (int j = 0; j < N; j++)
+                    row[j] = m->logq_item[ir[j]];
+            }
+            if (c->mk) {
+                uint8_t *row = m->mask + (size_t)b * N;
+                for (int j = 0; j < N; j++)
+                    row[j] = (j != b && ir[j] == ir[b]);
+            }
+        }
+    }
     c->part_loss[tid] = tt_softmax_xent(m->dS + o, m->S + o, Bt, N, m->target + r0,
                                         m->def.temp, c->lq ? c->lq + o : NULL,
                                         c->mk ? c->mk + o : NULL);
@@ -304,6 +321,29 @@ static void ph_backward(void *ctx, int tid, int nt)
         if (tid > 0)
             tower_view_grads(&v, m->gw[tid], m->poff);
         tower_backward_dense(&v, r1 - r0);
+    }
+}
+
+/* Scatter into the embedding tables, one table per thread at a time: fields
+ * that share a table (hist and item_id) go to the same thread, so no two
+ * threads write one table. */
+static void ph_embed(void *ctx, int tid, int nt)
+{
+    step_ctx *c = ctx;
+    tt_model *m = c->m;
+    for (int s = 0; s < 2; s++) {
+        tower *t = &m->tw[s];
+        int64_t R = s ? c->nv : c->B;
+        for (int fi = 0; fi < t->nf; fi++) {
+            tw_field *f = &t->fld[fi];
+            if (f->table % nt != tid)
+                continue;
+            const float *de = t->dE + (size_t)fi * t->k;
+            if (f->bag)
+                tt_embed_bag_backward(f->dT, de, t->F, t->k, f->off, f->vals, (int)R);
+            else
+                tt_embed_backward(f->dT, de, t->F, t->k, f->ids, (int)R);
+        }
     }
 }
 
@@ -376,28 +416,19 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tower_mark_rows(m, tu, B);
         tower_mark_rows(m, ti, nv);
     }
-    /* Prepare the softmax-family inputs before the threads start. */
+    /* In-batch: every row targets its own column; the logQ and accidental-hit
+     * rows are filled by each thread for its rows in ph_softmax. */
     const float *lq = NULL;
     const uint8_t *mk = NULL;
     if (m->def.loss == TT_LOSS_INBATCH) {
-        const int N = (int)nv;
         for (int b = 0; b < B; b++)
             tgt[b] = b;
-        if (m->def.logq) {
-            for (int j = 0; j < N; j++)
-                m->logq_m[j] = m->logq_item[ir[j]];
-            for (int b = 1; b < B; b++)
-                memcpy(m->logq_m + (size_t)b * N, m->logq_m, (size_t)N * sizeof(float));
+        if (m->def.logq)
             lq = m->logq_m;
-        }
-        if (m->def.mask_hits) {
-            for (int b = 0; b < B; b++)
-                for (int j = 0; j < N; j++)
-                    m->mask[(size_t)b * N + j] = (j != b && ir[j] == ir[b]);
+        if (m->def.mask_hits)
             mk = m->mask;
-        }
     }
-    step_ctx c = {m, B, nv, lq, mk, {0}};
+    step_ctx c = {m, B, nv, lq, mk, ir, m->def.loss == TT_LOSS_INBATCH, {0}};
     tt_pool_run(m->pool, ph_forward, &c);
     if (backward) {
         if (tu->senet)
@@ -550,8 +581,7 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                 }
             }
         }
-        tower_backward_embed(tu, B);
-        tower_backward_embed(ti, nv);
+        tt_pool_run(m->pool, ph_embed, &c);
     }
     return loss;
 }

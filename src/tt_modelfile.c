@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tt_export.h"
 
@@ -420,9 +421,11 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
 {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
+    struct stat st;
     if (!f)
         return tt_err_set(err, "cannot open '%s': %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
+    /* A folder opens and seeks, and its "size" asked for 8 EiB. */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || fseek(f, 0, SEEK_END) != 0) {
         fclose(f);
         return tt_err_set(err, "cannot read '%s': not a regular file", path);
     }
@@ -588,5 +591,10 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
     out->m = m;
     rc = 0;
 out:
+    /* Names read from a damaged file may hold control bytes: keep the
+     * message on one line. */
+    for (char *q = rc && err ? err->msg : NULL; q && *q; q++)
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
     return rc;
 }

@@ -1,7 +1,10 @@
 /* tt_par: fork-join over a few threads. Jobs are short (tens to hundreds of
  * microseconds), so workers spin on a generation counter for a while before
  * sleeping on a condition variable: a sleeping wake-up costs more than most
- * jobs. */
+ * jobs. A job has n parts that any thread may claim: when a worker is slow
+ * to wake (a busy machine), the caller runs its part too instead of waiting.
+ * Part p always does the same work (and writes its own outputs), so results
+ * do not depend on which thread ran it. */
 #include "tt_par.h"
 
 #include <pthread.h>
@@ -17,7 +20,8 @@ struct tt_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_uint gen;         /* bumped for every job */
-    atomic_int done;         /* workers finished with the current job */
+    atomic_int next;         /* next unclaimed part of the current job */
+    atomic_int done;         /* parts finished */
     atomic_int quit;
     tt_par_fn fn;
     void *ctx;
@@ -61,8 +65,12 @@ static void *worker(void *arg)
         if (atomic_load(&p->quit))
             return NULL;
         seen = g;
-        p->fn(p->ctx, tid, p->n);
-        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        (void)tid;
+        int part;
+        while ((part = atomic_fetch_add(&p->next, 1)) < p->n) {
+            p->fn(p->ctx, part, p->n);
+            atomic_fetch_add(&p->done, 1);
+        }
     }
 }
 
@@ -84,6 +92,7 @@ int tt_pool_create(tt_pool **out, int n, tt_err *err)
     pthread_cond_init(&p->cv, NULL);
     atomic_init(&p->gen, 0);
     atomic_init(&p->done, 0);
+    atomic_init(&p->next, 0);
     atomic_init(&p->quit, 0);
     for (int t = 1; t < n; t++) {
         worker_arg *wa = malloc(sizeof *wa);
@@ -109,13 +118,18 @@ void tt_pool_run(tt_pool *p, tt_par_fn fn, void *ctx)
     p->fn = fn;
     p->ctx = ctx;
     atomic_store(&p->done, 0);
+    atomic_store(&p->next, 0);   /* after fn/ctx: a claim sees this job's */
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    fn(ctx, 0, p->n);
+    int part;
+    while ((part = atomic_fetch_add(&p->next, 1)) < p->n) {
+        fn(ctx, part, p->n);
+        atomic_fetch_add(&p->done, 1);
+    }
     int spins = 0;
-    while (atomic_load_explicit(&p->done, memory_order_acquire) < p->n - 1) {
+    while (atomic_load(&p->done) < p->n) {
         if (++spins < SPIN_ITERS)
             cpu_relax();
         else

@@ -7,13 +7,14 @@
 #include "tt_util.h"
 
 typedef struct tt_pool tt_pool;
-/* fn(ctx, tid, nt) runs once per thread, tid in [0, nt). */
+/* fn(ctx, part, nt) runs once for every part in [0, nt), on whichever
+ * thread claims it first; part 0 usually on the caller. */
 typedef void (*tt_par_fn)(void *ctx, int tid, int nt);
 
 /* n total threads including the caller; n <= 1 creates no workers. */
 int tt_pool_create(tt_pool **out, int n, tt_err *err);
 int tt_pool_size(const tt_pool *p);   /* 1 for NULL */
-/* Run fn on every thread and return when all are done. p may be NULL. */
+/* Run fn's parts and return when all are done. p may be NULL. */
 void tt_pool_run(tt_pool *p, tt_par_fn fn, void *ctx);
 void tt_pool_free(tt_pool *p);
 

@@ -79,8 +79,15 @@ static void where(tt_session *s, char *buf, size_t n)
 
 void tt_session_report(tt_session *s)
 {
-    char pos[600];
+    char pos[600], one[sizeof s->err.msg];
     const char *msg = s->err.msg[0] ? s->err.msg : "failed";
+    /* Messages quote what was typed or read, and a quoted word may hold a
+     * newline ("a\nb"): print them on one line, as file:line: error: says. */
+    for (size_t k = 0; k < sizeof one; k++)
+        if (!(one[k] = (unsigned char)msg[k] < 0x20 && msg[k] ? '?' : msg[k]))
+            break;
+    one[sizeof one - 1] = 0;
+    msg = one;
     s->n_errors++;
     fflush(s->out.f);             /* results before the error, in order */
     where(s, pos, sizeof pos);

@@ -202,17 +202,17 @@ void tower_mark_rows(tt_model *m, tower *t, int64_t R)
  * plain loop compiles to a branch per element at -O2, which mispredicts
  * about half the time on activations (13% of a dssm epoch in perf before
  * this). Same math as tt_relu_forward/backward (NaN maps to 0 as there). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));   /* SSE2 width: the */
+typedef int32_t v4i __attribute__((vector_size(16))); /* baseline target */
 
 static void relu_inplace(float *x, size_t n)
 {
     size_t i = 0;
-    const v8f zero = {0};
-    for (; i + 8 <= n; i += 8) {
-        v8f v;
+    const v4f zero = {0};
+    for (; i + 4 <= n; i += 4) {
+        v4f v;
         memcpy(&v, x + i, sizeof v);
-        v = (v8f)((v8i)v & (v > zero));
+        v = (v4f)((v4i)v & (v > zero));
         memcpy(x + i, &v, sizeof v);
     }
     for (; i < n; i++)
@@ -223,12 +223,12 @@ static void relu_inplace(float *x, size_t n)
 static void relu_grad_inplace(float *g, const float *out, size_t n)
 {
     size_t i = 0;
-    const v8f zero = {0};
-    for (; i + 8 <= n; i += 8) {
-        v8f v, o;
+    const v4f zero = {0};
+    for (; i + 4 <= n; i += 4) {
+        v4f v, o;
         memcpy(&v, g + i, sizeof v);
         memcpy(&o, out + i, sizeof o);
-        v = (v8f)((v8i)v & (o > zero));
+        v = (v4f)((v4i)v & (o > zero));
         memcpy(g + i, &v, sizeof v);
     }
     for (; i < n; i++)

@@ -4,6 +4,7 @@
 #include "tt_train.h"
 #include "tt_blas.h"
 #include "tt_rng.h"
+#include "tt_par.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -96,6 +97,36 @@ static void set_what(tt_train_result *res, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The dense (non-lazy) optimizer step over the whole block, split across the
+ * step's threads: phase 0 partial sums of g^2, phase 1 update, finiteness
+ * check and zeroing of the gradients. Partial sums are added in thread order. */
+typedef struct opt_ctx {
+    tt_optim *opt;
+    float *P, *G, *prev;
+    int64_t np;
+    float gscale;
+    int phase;
+    double g2[64];
+    int bad[64];
+} opt_ctx;
+
+static void opt_phase(void *ctx, int tid, int nt)
+{
+    opt_ctx *c = ctx;
+    int64_t r0 = (c->np * tid / nt) & ~(int64_t)15, r1 = (c->np * (tid + 1) / nt) & ~(int64_t)15;
+    if (tid == nt - 1)
+        r1 = c->np;
+    if (tid == 0)
+        r0 = 0;
+    if (c->phase == 0) {
+        c->g2[tid] = sumsq(c->G + r0, r1 - r0);
+        return;
+    }
+    tt_optim_update(c->opt, c->P, c->G, c->prev, r0, r1 - r0, c->gscale);
+    c->bad[tid] = nonfinite(c->P + r0, r1 - r0);
+    memset(c->G + r0, 0, (size_t)(r1 - r0) * sizeof(float));
+}
+
 static void fill_se(tt_model *m, tt_snapshot *s)
 {
     for (int side = 0; side < 2; side++) {
@@ -135,7 +166,14 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     /* threads=N: N threads for the step's own split (fixed row ranges,
      * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
      * back for evaluation and afterwards. */
-    const int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
+    int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
+    /* Our threads call BLAS concurrently, so BLAS must be single-threaded
+     * meanwhile. A build whose tt_blas cannot set OpenBLAS's threads reports
+     * plain "CBLAS": then leave the threading to BLAS, unless the environment
+     * already pins OpenBLAS to one thread. */
+    const char *obt = getenv("OPENBLAS_NUM_THREADS");
+    if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
+        nthr = 1;
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
     if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
@@ -231,8 +269,16 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             }
             /* Gradient norm over what this step updates (NaN/Inf propagate). */
             double g2 = 0;
-            if (isfinite(loss))
+            tt_pool *pool = tt_model_pool(m);
+            int nt = tt_pool_size(pool);
+            opt_ctx oc = {&opt, P, G, prev, np, 1.0f, 0, {0}, {0}};
+            if (isfinite(loss) && !o->lazy) {
+                tt_pool_run(pool, opt_phase, &oc);
+                for (int t = 0; t < nt; t++)
+                    g2 += oc.g2[t];
+            } else if (isfinite(loss)) {
                 FOR_RANGES(&sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
+            }
             if (!isfinite(loss) || !isfinite(g2)) {
                 /* Name the first place that is not finite: a parameter (e.g.
                  * overwritten from outside), else the loss, else a gradient. */
@@ -268,9 +314,22 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             if (o->clip > 0 && sqrt(g2) > o->clip)
                 gscale = (float)(o->clip / sqrt(g2));
             tt_optim_begin(&opt);
-            FOR_RANGES(&sc, ti, off, cnt, tt_optim_update(&opt, P, G, prev, off, cnt, gscale));
             int bad = -1;
-            FOR_RANGES(&sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
+            if (!o->lazy) {
+                oc.phase = 1;
+                oc.gscale = gscale;
+                tt_pool_run(pool, opt_phase, &oc);   /* also zeroes the gradients */
+                int any = 0;
+                for (int t = 0; t < nt; t++)
+                    any |= oc.bad[t];
+                if (any)
+                    for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
+                        if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
+                            bad = ti;
+            } else {
+                FOR_RANGES(&sc, ti, off, cnt, tt_optim_update(&opt, P, G, prev, off, cnt, gscale));
+                FOR_RANGES(&sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
+            }
             if (bad >= 0) {
                 set_what(res,
                          "%s after the update (epoch %d, batch %lld)",
@@ -285,8 +344,6 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             if (o->lazy) {
                 FOR_RANGES(&sc, ti, off, cnt, memset(G + off, 0, (size_t)cnt * sizeof(float)));
                 tt_model_clear_touched(m);
-            } else {
-                tt_model_zero_grad(m);
             }
             step++;
             seen += n;

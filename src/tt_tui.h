@@ -35,7 +35,10 @@ void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop);
 /* Restore the terminal and free t (NULL: nothing). Restoring is idempotent:
  * after tt_tui_emergency_restore, close only frees. */
 void tt_tui_close(tt_tui *t);
-/* Restores the terminal if a dashboard is open (for signal/exit paths). */
+/* Restores the terminal if a dashboard is open (for exit and error paths;
+ * tt_tui_open registers it with atexit). It calls endwin, which is not
+ * async-signal-safe: call it from the main flow or atexit, not inside a
+ * signal handler (the dashboard's own SIGINT path restores with tcsetattr). */
 void tt_tui_emergency_restore(void);
 
 #endif

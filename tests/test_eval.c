@@ -387,6 +387,10 @@ int main(void)
     test_random(&g, 600, 3001, 4, 1, 1);
     test_random(&g, 1000, 3001, 2, 2, 2);
     test_random(&g, 900, 700, 1, 3, 2);
+    /* Many more tiles (2048 items) than examples: small groups merged into
+     * mixed blocks whose targets lie in several tiles. */
+    test_random(&g, 150, 20000, 2, 1, 1);
+    test_random(&g, 400, 30011, 3, 1, 2);
     test_tiled(&g);
     test_topk(&g, 1, 1, 0, 1);
     test_topk(&g, 10, 2, 3, 4);

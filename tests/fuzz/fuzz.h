@@ -35,6 +35,9 @@ void tt_fuzz_check_message(const char *msg);
 int tt_fuzz_ml100k(const uint8_t *data, size_t size);
 int tt_fuzz_ml1m(const uint8_t *data, size_t size);
 int tt_fuzz_csv(const uint8_t *data, size_t size);
+int tt_fuzz_cmd(const uint8_t *data, size_t size);
+int tt_fuzz_tower(const uint8_t *data, size_t size);
+int tt_fuzz_modelfile(const uint8_t *data, size_t size);
 
 
 #endif

@@ -15,6 +15,9 @@ static const struct { const char *name; target_fn fn; } targets[] = {
     {"ml100k", tt_fuzz_ml100k},
     {"ml1m", tt_fuzz_ml1m},
     {"csv", tt_fuzz_csv},
+    {"cmd", tt_fuzz_cmd},
+    {"tower", tt_fuzz_tower},
+    {"modelfile", tt_fuzz_modelfile},
 };
 
 static int replay_file(target_fn fn, const char *path)
