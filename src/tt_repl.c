@@ -383,6 +383,13 @@ static void on_sigint(int sig)
     _exit(130);
 }
 
+/* SIGTERM and SIGHUP: the terminal back as it was, then the usual status. */
+static void on_term(int sig)
+{
+    tt_tui_emergency_restore();
+    _exit(128 + sig);
+}
+
 void tt_repl_signals(tt_session *s)
 {
     struct sigaction sa;
@@ -391,6 +398,9 @@ void tt_repl_signals(tt_session *s)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 int tt_repl_interrupted(void)
