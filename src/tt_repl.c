@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -352,6 +353,24 @@ int tt_repl_interactive(tt_session *s)
 
 /* ---- signals ---- */
 
+/* The terminal's settings when ttlab started, for leaving from a signal
+ * handler with async-signal-safe calls only (tcsetattr, write): curses and
+ * readline may have changed them. */
+static struct termios g_tio;
+static volatile sig_atomic_t g_tio_ok;
+
+static void restore_tty_async(void)
+{
+    static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
+    if (!g_tio_ok)
+        return;
+    tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
+    /* Training on a terminal: the dashboard's alternate screen may be up. */
+    if (g_s && g_s->training && g_s->tty && write(STDOUT_FILENO, seq, sizeof seq - 1) < 0) {
+        /* nothing more can be done from a handler */
+    }
+}
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -359,7 +378,7 @@ static void on_sigint(int sig)
     if (g_s && g_s->training) {
         if (g_s->stop) {
             /* Second Ctrl-C: leave now, with the terminal restored. */
-            tt_tui_emergency_restore();
+            restore_tty_async();
             _exit(130);
         }
         g_s->stop = 1;
@@ -379,14 +398,14 @@ static void on_sigint(int sig)
         g_busy_int = 1;            /* busy at the prompt: a second one quits */
         return;
     }
-    tt_tui_emergency_restore();
+    restore_tty_async();
     _exit(130);
 }
 
 /* SIGTERM and SIGHUP: the terminal back as it was, then the usual status. */
 static void on_term(int sig)
 {
-    tt_tui_emergency_restore();
+    restore_tty_async();
     _exit(128 + sig);
 }
 
@@ -394,6 +413,7 @@ void tt_repl_signals(tt_session *s)
 {
     struct sigaction sa;
     g_s = s;
+    g_tio_ok = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &g_tio) == 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
