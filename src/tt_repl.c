@@ -272,6 +272,34 @@ static void history_path(char *buf, size_t n)
         buf[0] = 0;
 }
 
+static volatile sig_atomic_t g_prompt_int;
+
+/* readline's input: a plain read() that SIGINT interrupts (the handler is
+ * installed without SA_RESTART). A Ctrl-C at the prompt clears the line and
+ * shows a fresh prompt here, in normal context, where readline may be
+ * called. */
+static int prompt_getc(FILE *f)
+{
+    unsigned char c;
+    for (;;) {
+        ssize_t r = read(fileno(f), &c, 1);
+        if (r == 1)
+            return c;
+        if (r == 0)
+            return EOF;
+        if (errno != EINTR)
+            return EOF;
+        if (g_prompt_int) {
+            g_prompt_int = 0;
+            fputc('\n', stdout);
+            fflush(stdout);
+            rl_on_new_line();
+            rl_replace_line("", 0);
+            rl_redisplay();
+        }
+    }
+}
+
 int tt_repl_interactive(tt_session *s)
 {
     char hist[1024];
@@ -281,6 +309,7 @@ int tt_repl_interactive(tt_session *s)
     rl_attempted_completion_function = attempt;
     rl_basic_word_break_characters = " \t\n\"';|()";
     rl_catch_signals = 0;                 /* our SIGINT handler clears the line */
+    rl_getc_function = prompt_getc;
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(2000);
@@ -385,13 +414,10 @@ static void on_sigint(int sig)
         return;
     }
     if (g_at_prompt) {
-        /* Clear the line and show a fresh prompt (readline's own handlers
-         * are off, see tt_repl_interactive). */
-        if (write(STDOUT_FILENO, "\n", 1) < 0) {
-        }
-        rl_on_new_line();
-        rl_replace_line("", 0);
-        rl_redisplay();
+        /* Only note it: readline is not async-signal-safe. read() in
+         * prompt_getc returns EINTR (no SA_RESTART) and clears the line
+         * there, outside the handler. */
+        g_prompt_int = 1;
         return;
     }
     if (g_s && g_s->interactive && !g_busy_int) {
