@@ -20,7 +20,7 @@ for n in $(sed -n 's/^\.SS \([0-9][0-9]-[a-z0-9-]*\.tt\).*/\1/p' "$man"); do
     [ -f "$top_srcdir/experiments/$n" ] || { echo "the page names $n, which is missing"; fail=1; }
 done
 # The definitions the page shows, in order, must be accepted.
-defs=$(sed -n '/^\.nf$/,/^\.fi$/p' "$man" | grep -E '^(tower|model) ' | tr '\n' ';')
+defs=$(sed -n '/^\.nf$/,/^\.fi$/p' "$man" | grep -E '^(tower|model) [a-z_0-9]+ = ' | tr '\n' ';')
 [ -n "$defs" ] || { echo "no definitions found in the page"; fail=1; }
 "$TTLAB" -c "load synthetic tiny; $defs" > /dev/null 2>&1 || {
     echo "ttlab refuses the page's definitions: $defs"

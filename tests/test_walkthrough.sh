@@ -218,6 +218,10 @@ if [ -f "$tmp/shared/data/ml-100k/u.data" ]; then
             [ -n "$(tv 05-movielens feature $f mean)" ] || bad "the weights table has no row for $f"
         done
         if [ $quick = 0 ]; then
+            h=$(tv 05-movielens feature hist mean)
+            for f in user_id age gender occupation zip3; do
+                check "hist has the highest user-side weight (above $f)" "$h > $(tv 05-movielens feature $f mean)"
+            done
             check "dssm beats popularity even after 2 epochs" \
                 "$(tv 05-movielens model dssm recall@20) > $(tv 05-movielens model pop recall@20)"
         fi
