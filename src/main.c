@@ -52,120 +52,122 @@ static void restore_terminal(void)
     tt_tui_emergency_restore();
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct invocation {
+    const char *cmd;          /* -c TEXT */
+    char **files;             /* (nfiles) scripts, "-" for stdin */
+    int nfiles;
+    char **defs;              /* (ndefs) -D NAME=VALUE */
+    int ndefs;
+    int json, keep, quiet;
+} invocation;
+
+/* Parse argv into inv. Returns -1 to go on, or the exit status (0 after
+ * --version and --help, 2 for a bad invocation). */
+static int parse_args(int argc, char **argv, invocation *inv)
 {
-    tt_session s;
-    const char *cmd = NULL;
-    int nfiles = 0, json = 0, keep = 0, quiet = 0, rc = 0;
-    char **files = calloc((size_t)argc + 1, sizeof *files);
-    char **defs = calloc((size_t)argc + 1, sizeof *defs);
-    int ndefs = 0;
-    if (!files || !defs) {
-        free(files);
-        free(defs);
-        return 2;
-    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--keep-going"))
-            keep = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = 1;
-        else if (!strcmp(a, "--version")) {
+        if (!strcmp(a, "--json")) {
+            inv->json = 1;
+        } else if (!strcmp(a, "--keep-going")) {
+            inv->keep = 1;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            inv->quiet = 1;
+        } else if (!strcmp(a, "--version")) {
             printf("ttlab %s (%s)\n", PACKAGE_VERSION, tt_blas_info());
-            free(files);
-            free(defs);
             return 0;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            free(files);
-            free(defs);
             return 0;
         } else if (!strcmp(a, "-c")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ttlab: -c needs the commands to run: ttlab -c 'help'\n");
-                free(files);
-                free(defs);
                 return 2;
             }
-            if (cmd) {
+            if (inv->cmd) {
                 fprintf(stderr, "ttlab: -c given twice (separate commands with ';')\n");
-                free(files);
-                free(defs);
                 return 2;
             }
-            cmd = argv[++i];
+            inv->cmd = argv[++i];
         } else if (!strcmp(a, "-D")) {
             if (i + 1 >= argc || !strchr(argv[i + 1], '=') || argv[i + 1][0] == '=') {
                 fprintf(stderr, "ttlab: -D needs NAME=VALUE: ttlab -D EPOCHS=2 FILE.tt\n");
-                free(files);
-                free(defs);
                 return 2;
             }
-            defs[ndefs++] = argv[++i];
+            inv->defs[inv->ndefs++] = argv[++i];
         } else if (!strcmp(a, "--")) {
             while (++i < argc)
-                files[nfiles++] = argv[i];
+                inv->files[inv->nfiles++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
-            free(files);
-            free(defs);
             return bad_flag(a);
         } else {
-            files[nfiles++] = argv[i];
+            inv->files[inv->nfiles++] = argv[i];
         }
     }
     /* Files are checked before anything runs: a typo in a name is a bad
      * invocation, not a half-run experiment. */
-    for (int i = 0; i < nfiles; i++)
-        if (strcmp(files[i], "-") && access(files[i], R_OK) != 0) {
-            fprintf(stderr, "ttlab: cannot read '%s': %s\n", files[i], strerror(errno));
-            free(files);
-            free(defs);
+    for (int i = 0; i < inv->nfiles; i++)
+        if (strcmp(inv->files[i], "-") && access(inv->files[i], R_OK) != 0) {
+            fprintf(stderr, "ttlab: cannot read '%s': %s\n", inv->files[i], strerror(errno));
             return 2;
         }
+    return -1;
+}
 
-    tt_session_init(&s);
-    s.keep_going = keep;
-    s.out.quiet = quiet;
-    if (json)
-        s.out.mode = TT_OUT_JSON;
-    s.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    for (int i = 0; i < ndefs; i++) {
+/* Run what inv asks for in session s; returns the exit status. */
+static int run(tt_session *s, const invocation *inv)
+{
+    int rc = 0;
+    for (int i = 0; i < inv->ndefs; i++) {
         char name[TT_NAME_MAX];
-        const char *eq = strchr(defs[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(eq - defs[i]), defs[i]);
-        if (tt_session_set_var(&s, name, eq + 1)) {
-            tt_session_free(&s);
-            free(files);
-            free(defs);
+        const char *eq = strchr(inv->defs[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - inv->defs[i]), inv->defs[i]);
+        if (tt_session_set_var(s, name, eq + 1))
             return 2;
-        }
     }
-    atexit(restore_terminal);
-    tt_repl_signals(&s);
-
-    if (cmd && tt_repl_string(&s, cmd))
+    if (inv->cmd && tt_repl_string(s, inv->cmd))
         rc = 1;
-    for (int i = 0; i < nfiles && !s.quit; i++) {
-        if (tt_repl_file(&s, files[i]))
+    for (int i = 0; i < inv->nfiles && !s->quit; i++) {
+        if (tt_repl_file(s, inv->files[i]))
             rc = 1;
-        if (rc && !keep)
+        if (rc && !inv->keep)
             break;
     }
-    if (!cmd && nfiles == 0) {
-        if (s.tty)
-            tt_repl_interactive(&s);
+    if (!inv->cmd && inv->nfiles == 0) {
+        if (s->tty)
+            tt_repl_interactive(s);
         else
-            tt_repl_stream(&s, stdin, "<stdin>");
+            tt_repl_stream(s, stdin, "<stdin>");
     }
-    if (s.n_errors)
+    if (s->n_errors)
         rc = 1;
-    if (s.interrupted)
+    if (s->interrupted)
         rc = 130;
-    tt_session_free(&s);
-    free(files);
-    free(defs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    tt_session s;
+    invocation inv;
+    memset(&inv, 0, sizeof inv);
+    inv.files = calloc((size_t)argc + 1, sizeof *inv.files);
+    inv.defs = calloc((size_t)argc + 1, sizeof *inv.defs);
+    int rc = inv.files && inv.defs ? parse_args(argc, argv, &inv) : 2;
+    if (rc < 0) {
+        tt_session_init(&s);
+        s.keep_going = inv.keep;
+        s.out.quiet = inv.quiet;
+        if (inv.json)
+            s.out.mode = TT_OUT_JSON;
+        s.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+        atexit(restore_terminal);
+        tt_repl_signals(&s);
+        rc = run(&s, &inv);
+        tt_session_free(&s);
+    }
+    free(inv.files);
+    free(inv.defs);
     return rc;
 }

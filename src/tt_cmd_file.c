@@ -197,7 +197,7 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     if (rc == 0 && npy) {
         rc = tt_export_npy(path, X, rows, D, &s->err);
     } else if (rc == 0) {
-        char meta[4096], num[2][32];
+        char meta[4096];
         tt_export_meta_path(path, meta, sizeof meta);
         const char **labels = calloc((size_t)rows * 2 + 1, sizeof *labels);
         char *nums = items ? NULL : calloc((size_t)rows + 1, 12);
@@ -217,7 +217,6 @@ int tt_cmd_export(tt_session *s, tt_args *a)
             const char *hdr[2] = {items ? "item" : "user", items ? "title" : "history"};
             rc = tt_export_tsv(path, X, rows, D, meta, hdr, 2, labels, &s->err);
         }
-        (void)num;
         free(labels);
         free(nums);
     }

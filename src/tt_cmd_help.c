@@ -311,7 +311,15 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
     tt_err err;
     int ec = 0;
     *files = 0;
-    if (tt_lex(before, 1, &tk, &err, &ec) == 0) {
+    const char *dl = strrchr(word, '$');
+    if (dl && !strchr(dl, '}')) {
+        /* a variable being typed anywhere in the word: epochs=$EP, ${EP */
+        char pre[256];
+        int brace = dl[1] == '{';
+        snprintf(pre, sizeof pre, "%.*s%s", (int)(dl - word), word, brace ? "${" : "$");
+        for (int i = 0; i < s->n_vars; i++)
+            cadd(&l, word, pre, s->vars[i].name, brace ? "}" : "");
+    } else if (tt_lex(before, 1, &tk, &err, &ec) == 0) {
         int b = 0;
         for (int i = 0; i < tk.n; i++)
             if (tk.v[i].kind == TT_TOK_SEMI)

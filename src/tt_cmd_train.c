@@ -225,8 +225,11 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         o.seed = seeds[r];
         p.seed = seeds[r];
         int np = past_curves(s, me, past, curve_buf, 16);
-        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON)
+        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
             p.tui = tt_tui_open(past, np);
+            if (p.tui)
+                tt_tui_set_stop(p.tui, &s->stop);    /* Ctrl-C also while paused */
+        }
         if (!p.tui && s->plot_term == TT_PLOT_WINDOW && !p.live) {
             tt_err perr;
             p.live = tt_plot_live_open(&perr);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -271,6 +272,34 @@ static void history_path(char *buf, size_t n)
         buf[0] = 0;
 }
 
+static volatile sig_atomic_t g_prompt_int;
+
+/* readline's input: a plain read() that SIGINT interrupts (the handler is
+ * installed without SA_RESTART). A Ctrl-C at the prompt clears the line and
+ * shows a fresh prompt here, in normal context, where readline may be
+ * called. */
+static int prompt_getc(FILE *f)
+{
+    unsigned char c;
+    for (;;) {
+        ssize_t r = read(fileno(f), &c, 1);
+        if (r == 1)
+            return c;
+        if (r == 0)
+            return EOF;
+        if (errno != EINTR)
+            return EOF;
+        if (g_prompt_int) {
+            g_prompt_int = 0;
+            fputc('\n', stdout);
+            fflush(stdout);
+            rl_on_new_line();
+            rl_replace_line("", 0);
+            rl_redisplay();
+        }
+    }
+}
+
 int tt_repl_interactive(tt_session *s)
 {
     char hist[1024];
@@ -280,6 +309,7 @@ int tt_repl_interactive(tt_session *s)
     rl_attempted_completion_function = attempt;
     rl_basic_word_break_characters = " \t\n\"';|()";
     rl_catch_signals = 0;                 /* our SIGINT handler clears the line */
+    rl_getc_function = prompt_getc;
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(2000);
@@ -352,6 +382,24 @@ int tt_repl_interactive(tt_session *s)
 
 /* ---- signals ---- */
 
+/* The terminal's settings when ttlab started, for leaving from a signal
+ * handler with async-signal-safe calls only (tcsetattr, write): curses and
+ * readline may have changed them. */
+static struct termios g_tio;
+static volatile sig_atomic_t g_tio_ok;
+
+static void restore_tty_async(void)
+{
+    static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
+    if (!g_tio_ok)
+        return;
+    tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
+    /* Training on a terminal: the dashboard's alternate screen may be up. */
+    if (g_s && g_s->training && g_s->tty && write(STDOUT_FILENO, seq, sizeof seq - 1) < 0) {
+        /* nothing more can be done from a handler */
+    }
+}
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -359,38 +407,46 @@ static void on_sigint(int sig)
     if (g_s && g_s->training) {
         if (g_s->stop) {
             /* Second Ctrl-C: leave now, with the terminal restored. */
-            tt_tui_emergency_restore();
+            restore_tty_async();
             _exit(130);
         }
         g_s->stop = 1;
         return;
     }
     if (g_at_prompt) {
-        /* Clear the line and show a fresh prompt (readline's own handlers
-         * are off, see tt_repl_interactive). */
-        if (write(STDOUT_FILENO, "\n", 1) < 0) {
-        }
-        rl_on_new_line();
-        rl_replace_line("", 0);
-        rl_redisplay();
+        /* Only note it: readline is not async-signal-safe. read() in
+         * prompt_getc returns EINTR (no SA_RESTART) and clears the line
+         * there, outside the handler. */
+        g_prompt_int = 1;
         return;
     }
     if (g_s && g_s->interactive && !g_busy_int) {
         g_busy_int = 1;            /* busy at the prompt: a second one quits */
         return;
     }
-    tt_tui_emergency_restore();
+    restore_tty_async();
     _exit(130);
+}
+
+/* SIGTERM and SIGHUP: the terminal back as it was, then the usual status. */
+static void on_term(int sig)
+{
+    restore_tty_async();
+    _exit(128 + sig);
 }
 
 void tt_repl_signals(tt_session *s)
 {
     struct sigaction sa;
     g_s = s;
+    g_tio_ok = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &g_tio) == 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 int tt_repl_interrupted(void)

@@ -26,7 +26,8 @@ int tt_repl_string(tt_session *s, const char *text);
 int tt_repl_interactive(tt_session *s);
 
 /* Signal handling: Ctrl-C sets s->stop during training (twice: exit 130),
- * exits 130 in scripts, clears the line at the prompt. */
+ * exits 130 in scripts, clears the line at the prompt. SIGTERM and SIGHUP
+ * restore the terminal and exit with 128 + the signal. */
 void tt_repl_signals(tt_session *s);
 /* 1 when a Ctrl-C arrived since the last call (and clears the mark). */
 int tt_repl_interrupted(void);

@@ -89,6 +89,9 @@ int main(void)
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
     expect(&s, "compare dssm ", "", "dssm split= k=");
+    tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
+    expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
+    expect(&s, "train dssm ", "epochs=${EP", "epochs=${EPOCHS}");
     /* with a dataset: feature names */
     if (tt_repl_line(&s, "load synthetic tiny", 1) == 0) {
         expect(&s, "tower x = embed ", "fields=ta", "fields=taste fields=tags");

@@ -168,6 +168,28 @@ done
 [ "$(wc -l < users.tsv)" = "$(($(wc -l < users.meta.tsv) - 1))" ] || { echo "vectors and metadata differ in length"; fail=1; }
 grep -q '"part":"test"' metrics.json || { echo "metrics.json lacks the test row"; fail=1; }
 
+# several seeds: compare gives mean and std; weights and ablate name every feature
+cat > seeds.tt <<'T'
+set threads 1
+load synthetic tiny
+split l2o
+tower us = embed dim=8 | senet r=2 | mlp 16 | l2norm
+tower i = embed dim=8 | mlp 16 | l2norm
+model se = twotower us i loss=inbatch
+train se epochs=1 batch=256 seeds=1,2
+compare se
+weights se tower=user
+ablate se zip
+T
+expect 0 - '"event":"compare","model":"se"' -- --json seeds.tt
+grep '"event":"compare"' out.txt | grep -q '"seeds":2,' || { echo "compare lacks seeds 2"; cat out.txt; fail=1; }
+grep '"event":"compare"' out.txt | grep -q '"recall@20_std":[0-9]' || { echo "compare lacks a std"; fail=1; }
+[ "$(grep -c '"event":"train_end"' out.txt)" = 2 ] || { echo "want a train_end per seed"; fail=1; }
+for f in user_id taste age region zip hist mode slot; do
+  grep '"event":"weights"' out.txt | grep -q "\"feature\":\"$f\"" || { echo "weights lacks $f"; fail=1; }
+done
+grep -q '"event":"ablate","model":"se","feature":"zip"' out.txt || { echo "no ablate row for zip"; fail=1; }
+
 # refusals, each with its own message; the session keeps going
 size=$(wc -c < m.ttm)
 head -c $((size - 10)) m.ttm > trunc.ttm
