@@ -56,7 +56,15 @@ static double step_flops(int B, int nv, int ncols, int fu, int fi)
     return f;
 }
 
-/* sgemm alone on the step's shapes, repeated: GFLOP/s the machine reaches. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* sgemm alone on the step's shapes, repeated: GFLOP/s one thread reaches,
+ * per CPU-second (other jobs on the machine do not lower it). */
 static double sgemm_rate(int B, int nv, int ncols, int fu, int fi)
 {
     int k = 16, h = 64, o = 32;
@@ -67,9 +75,9 @@ static double sgemm_rate(int B, int nv, int ncols, int fu, int fi)
         A[j] = (float)((j * 7) % 13) * 0.01f;
         Bm[j] = (float)((j * 5) % 11) * 0.01f;
     }
-    double t0 = tt_now(), flops = 0;
+    double t0 = cpu_now(), flops = 0;
     int reps = 0;
-    while (tt_now() - t0 < 1.0 || reps < 3) {
+    while (cpu_now() - t0 < 1.0 || reps < 3) {
         int sh[2][3] = {{B, fu * k, h}, {nv, fi * k, h}};
         for (int s = 0; s < 2; s++) {
             int M = sh[s][0], K = sh[s][1];
@@ -87,7 +95,7 @@ static double sgemm_rate(int B, int nv, int ncols, int fu, int fi)
         flops += 6.0 * B * ncols * o;
         reps++;
     }
-    double el = tt_now() - t0;
+    double el = cpu_now() - t0;
     free(A);
     free(Bm);
     free(C);
@@ -108,13 +116,6 @@ typedef struct cpu_track {
     int64_t batches;
     int epochs;
 } cpu_track;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cpu_cb(const tt_snapshot *s, void *ud)
 {
