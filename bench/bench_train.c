@@ -5,7 +5,9 @@
  * epoch and peak memory.
  * Environment: TTLAB_SHARED (default ../shared), TT_BENCH_SEEDS ("1,2,3"),
  * TT_BENCH_MODELS ("dssm,senet,dssm-inbatch"), TT_BENCH_EPOCHS (20),
- * TT_BENCH_THREADS (2), TT_BENCH_SCALE (1; 0 skips the scale run). */
+ * TT_BENCH_THREADS (2), TT_BENCH_SCALE (1; 0 skips the scale run),
+ * TT_BENCH_TORCH (1: time bench/reference_torch.py side by side, found via
+ * TTLAB_SRCDIR or next to this program), TT_BENCH_TORCH_EPOCHS (1). */
 #include "tt_model.h"
 #include "tt_train.h"
 #include "tt_eval.h"
@@ -200,6 +202,42 @@ static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
     return 0;
 }
 
+/* The independent PyTorch reference (bench/reference_torch.py) on the same
+ * model, timed in this run so that the speed-up is a ratio measured under the
+ * same machine load. Returns its seconds per epoch, or -1 when torch or the
+ * script is unavailable. */
+static double torch_reference(const char *dir, const char *model, int epochs,
+                              int threads, const char *argv0)
+{
+    char script[4096], cmd[16384];
+    const char *src = getenv("TTLAB_SRCDIR");
+    struct stat st;
+    if (src)
+        snprintf(script, sizeof script, "%s/bench/reference_torch.py", src);
+    else {
+        const char *slash = strrchr(argv0, '/');
+        int n = slash ? (int)(slash - argv0) : 1;
+        snprintf(script, sizeof script, "%.*s/reference_torch.py", n, slash ? argv0 : ".");
+    }
+    if (stat(script, &st) != 0)
+        return -1;
+    const char *py = stat("/usr/bin/python3", &st) == 0 ? "/usr/bin/python3" : "python3";
+    snprintf(cmd, sizeof cmd, "%s '%s' '%s' %s %d 1 %d 2>/dev/null", py, script, dir,
+             model, epochs, threads);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    double spe = -1;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "sec_per_epoch=");
+        if (p)
+            spe = atof(p + strlen("sec_per_epoch="));
+    }
+    pclose(f);
+    return spe;
+}
+
 static double peak_rss_mib(void)
 {
     struct rusage ru;
@@ -333,6 +371,19 @@ int main(int argc, char **argv)
                 ns++;
             }
             int inb = strcmp(mn, "dssm-inbatch") == 0;
+            if (atoi(envs("TT_BENCH_TORCH", "1"))) {
+                int te = atoi(envs("TT_BENCH_TORCH_EPOCHS", "1"));
+                double t0 = tt_now();
+                double tspe = torch_reference(dir, mn, te, threads, argv[0]);
+                if (tspe > 0)
+                    printf("%-13s PyTorch reference (bench/reference_torch.py, %d epoch, %d "
+                           "threads, this run): %.2f s/epoch -> ttlab is %.1fx faster "
+                           "(wall clock, same load)\n",
+                           mn, te, threads, tspe, tspe / (sumspe / ns));
+                else if (tt_now() - t0 < 30)
+                    printf("%-13s PyTorch reference not run (python3-torch or "
+                           "bench/reference_torch.py not found)\n", mn);
+            }
             double ref20 = strcmp(mn, "dssm") == 0 ? 0.164 : strcmp(mn, "senet") == 0 ? 0.163 : 0.111;
             double refspe = strcmp(mn, "dssm") == 0 ? 6.5 : strcmp(mn, "senet") == 0 ? 7.5 : 3.1;
             int nf = d.n_items;
