@@ -10,6 +10,7 @@
 #   run: ttlab script.tt           (the ttlab binary; also ttlab-stdin FILE)
 #   status: 1                      (expected exit status)
 #   expect: TEXT                   (a whole line the output must contain; repeatable)
+#   expect-re: REGEX               (a line matching this extended regex, anchored)
 #   --- NAME                       (a file: the lines up to the next '--- ')
 #   --- NAME %b                    (same, through printf %b: \t, \n, \0NNN octal;
 #                                   without a final newline unless written)
@@ -55,7 +56,8 @@ for case in "$@"; do
       "# "*) [ -z "$about" ] && about=${line#\# } ;;
       "run: "*) run=${line#run: } ;;
       "status: "*) want_status=${line#status: } ;;
-      "expect: "*) printf '%s\n' "${line#expect: }" >> "$dir/.expect" ;;
+      "expect: "*) printf 'F %s\n' "${line#expect: }" >> "$dir/.expect" ;;
+      "expect-re: "*) printf 'E %s\n' "${line#expect-re: }" >> "$dir/.expect" ;;
       "") ;;
       *) echo "FAIL $name: bad case line: $line"; fail=$((fail + 1)); continue 2 ;;
     esac
@@ -84,7 +86,8 @@ for case in "$@"; do
     why="exit status $status, expected $want_status"
   else
     while IFS= read -r want; do
-      grep -Fxq -- "$want" "$dir/.out" || { why="missing the line: $want"; break; }
+      how=${want%% *} want=${want#? }
+      LC_ALL=C grep -${how}xq -- "$want" "$dir/.out" || { why="missing the line: $want"; break; }
     done < "$dir/.expect"
   fi
   if [ -n "$why" ]; then

@@ -1,4 +1,5 @@
-/* fuzz_modelfile: the model-file reader of `open` (tt_modelfile_open) against
+/* fuzz_modelfile: the model-file reader of `open` (tt_modelfile_read, on a
+ * buffer: what tt_modelfile_open runs on the file's bytes) against
  * a tiny synthetic dataset. The first input byte is a flag, the rest is the
  * file: flag bit 0 rewrites the trailing CRC-32 to match the mutated bytes,
  * bit 1 the payload length, so the search gets past the integrity checks to
@@ -51,8 +52,6 @@ int tt_fuzz_modelfile(const uint8_t *data, size_t size)
         for (int k = 0; k < 4; k++)
             b[n - 4 + k] = (uint8_t)(crc >> (8 * k));
     }
-    const char *path = tt_fuzz_file(0, "model.ttm", b, n);
-    free(b);
     tt_session *s = sess();
     const tt_dataset *d = &tt_session_current(s)->d;
     tt_modelent me;
@@ -61,7 +60,9 @@ int tt_fuzz_modelfile(const uint8_t *data, size_t size)
     err.msg[0] = 0;
     size_t old = tt_alloc_limit;
     tt_alloc_limit = (size_t)256 << 20;
-    if (tt_modelfile_open(path, d, &me, &err) == 0) {
+    int rc = tt_modelfile_read(b, n, "model.ttm", d, &me, &err);
+    free(b);
+    if (rc == 0) {
         if (!me.m) {
             fprintf(stderr, "fuzz: invariant: open succeeded without a model\n");
             abort();

@@ -2,9 +2,12 @@
 #include "fuzz.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int tt_fuzz_split(const uint8_t *data, size_t size, const uint8_t **p, size_t *len, int max)
@@ -27,20 +30,48 @@ int tt_fuzz_split(const uint8_t *data, size_t size, const uint8_t **p, size_t *l
 
 static char dir[64];
 
-static void cleanup(void)
+/* Remove folder d and the files in it. */
+static void remove_dir(const char *d)
 {
-    DIR *d = opendir(dir);
+    DIR *dp = opendir(d);
     struct dirent *e;
     char path[512];
-    if (!d)
+    if (!dp)
         return;
-    while ((e = readdir(d)))
+    while ((e = readdir(dp)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            snprintf(path, sizeof path, "%s/%s", d, e->d_name);
             unlink(path);
         }
-    closedir(d);
-    rmdir(dir);
+    closedir(dp);
+    rmdir(d);
+}
+
+static void cleanup(void)
+{
+    remove_dir(dir);
+}
+
+/* A crash (abort) skips atexit: the folders of dead fuzz processes are
+ * removed by the next one. Folders are named ttfuzz.PID. */
+static void remove_stale(const char *base)
+{
+    DIR *dp = opendir(base);
+    struct dirent *e;
+    char path[512];
+    if (!dp)
+        return;
+    while ((e = readdir(dp))) {
+        char *end;
+        if (strncmp(e->d_name, "ttfuzz.", 7))
+            continue;
+        long pid = strtol(e->d_name + 7, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+            remove_dir(path);
+        }
+    }
+    closedir(dp);
 }
 
 const char *tt_fuzz_dir(void)
@@ -49,9 +80,10 @@ const char *tt_fuzz_dir(void)
         /* tmpfs when there is one: the fuzzer rewrites these files thousands
          * of times a second. */
         const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        snprintf(dir, sizeof dir, "%s/ttfuzz.XXXXXX", base);
-        if (!mkdtemp(dir)) {
-            perror("fuzz: mkdtemp");
+        remove_stale(base);
+        snprintf(dir, sizeof dir, "%s/ttfuzz.%ld", base, (long)getpid());
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            perror("fuzz: mkdir");
             abort();
         }
         atexit(cleanup);

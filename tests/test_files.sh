@@ -1,0 +1,78 @@
+#!/bin/sh
+# test_files: model files. `open` refuses a truncated file, a flipped bit, a
+# version mismatch, a non-model file, trailing garbage and a file of another
+# dataset, each with its own message; a failed open keeps the model already
+# named so; a save that cannot finish (file size limit: an error, or killed
+# by SIGXFSZ mid-write) leaves the old file byte for byte, and the error path
+# leaves no temporary file. Skipped without the engine.
+set -u
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 99
+P='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; model m = twotower u u'
+"$TTLAB" -c "$P; train m epochs=1; save m a.ttm" > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# expect_open FILE MESSAGE: open FILE must fail (exit 1) with exactly MESSAGE.
+expect_open() {
+  "$TTLAB" -c "$P; open $1 as m2" > out 2> err
+  st=$?
+  [ $st = 1 ] || bad "open $1: exit $st, want 1"
+  grep -Fxq -- "<command line>:1: error: $2" err || { bad "open $1: want '$2', got:"; cat err; }
+}
+size=$(wc -c < a.ttm)
+head -c 1000 a.ttm > trunc.ttm
+expect_open trunc.ttm "'trunc.ttm' is truncated: 1000 bytes, the header says $size"
+head -c 20 a.ttm > short.ttm
+expect_open short.ttm "'short.ttm' is truncated: 20 bytes, shorter than the header"
+cp a.ttm flip.ttm
+# flip one bit of a parameter in the middle of the file
+off=$((size / 2))
+b=$(od -An -tu1 -j $off -N1 a.ttm | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 4)))" | dd of=flip.ttm bs=1 seek=$off conv=notrunc 2>/dev/null
+cmp -s a.ttm flip.ttm && bad "the bit flip did not change the file"
+expect_open flip.ttm "'flip.ttm' is corrupted: checksum mismatch (the file was changed or damaged after saving)"
+cp a.ttm ver.ttm
+printf '\002' | dd of=ver.ttm bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_open ver.ttm "'ver.ttm' is a version 2 model file; this ttlab reads version 1"
+echo "user,item" > text.ttm
+expect_open text.ttm "'text.ttm' is not a ttlab model file (no TTLABMOD magic)"
+: > empty.ttm
+expect_open empty.ttm "'empty.ttm' is not a ttlab model file (no TTLABMOD magic)"
+{ cat a.ttm; printf 'xyz'; } > tail.ttm
+expect_open tail.ttm "'tail.ttm' is corrupted: 3 bytes of garbage after the end"
+expect_open missing.ttm "cannot open 'missing.ttm': No such file or directory"
+mkdir dir.ttm
+expect_open dir.ttm "cannot read 'dir.ttm': not a regular file"
+
+# Another dataset: a schema mismatch, named as such.
+"$TTLAB" -c "load synthetic small; split l2o; open a.ttm" > out 2> err
+grep -q "error: cannot open 'a.ttm': schema mismatch: " err || { bad "schema mismatch:"; cat err; }
+
+# A failed open over an existing name keeps that model (nothing lost).
+"$TTLAB" --keep-going -c "$P; train m epochs=1; open trunc.ttm as m; eval m" > out 2> err
+[ $? = 1 ] || bad "keep-going run with a failed open should exit 1"
+grep -q "^m  *test " out || { bad "the model m was lost after a failed open:"; cat out err; }
+
+# A save that fails (file size limit, SIGXFSZ ignored): an error, the old
+# file intact, no temporary file left.
+cp a.ttm old.ttm
+sh -c "trap '' XFSZ; ulimit -f 16; exec \"\$TTLAB\" -c '$P; train m epochs=2 seed=5; save m a.ttm'" > out 2> err
+st=$?
+[ $st = 1 ] || bad "failed save: exit $st, want 1"
+grep -Fxq "<command line>:1: error: cannot write 'a.ttm': File too large" err || { bad "failed save message:"; cat err; }
+cmp -s a.ttm old.ttm || bad "a failed save changed the old file"
+ls | grep -q 'a\.ttm\.' && { bad "a failed save left a temporary file:"; ls; }
+
+# Killed in the middle of the write (SIGXFSZ): the old file is intact.
+sh -c "ulimit -f 16; exec \"\$TTLAB\" -c '$P; train m epochs=2 seed=5; save m a.ttm'" > out 2> err
+st=$?
+[ $st -gt 128 ] || bad "save under SIGXFSZ: exit $st, expected death by signal"
+cmp -s a.ttm old.ttm || bad "a save killed mid-write changed the old file"
+"$TTLAB" -c "$P; open a.ttm as m2" > out 2> err || { bad "the old file no longer opens:"; cat err; }
+rm -f a.ttm.*   # the killed writer's temporary file (nothing can remove it)
+
+# Saving into a missing folder: an error, nothing else.
+"$TTLAB" -c "$P; train m epochs=1; save m nodir/x.ttm" > out 2> err
+grep -Fxq "<command line>:1: error: cannot write 'nodir/x.ttm': No such file or directory" err || { bad "save into a missing folder:"; cat err; }
+exit $fail
