@@ -1,4 +1,7 @@
 /* tt_blas: cblas_sgemm behind one wrapper, with a reference for the tests. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "tt_blas.h"
 
 #include <cblas.h>

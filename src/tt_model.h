@@ -144,7 +144,8 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
  * should run single-threaded meanwhile (tt_train arranges it). */
 int tt_model_set_threads(tt_model *m, int n, tt_err *err);
 int tt_model_get_threads(const tt_model *m);
-/* Run fn(ctx, tid, nt) on the model's step threads (tt_par.h). */
+/* The model's step threads, for running fn(ctx, part, nt) parts on them
+ * (tt_par.h); NULL when single-threaded. */
 struct tt_pool *tt_model_pool(tt_model *m);
 /* Seed of the negative sampler (sampled softmax, BCE, BPR). */
 void tt_model_seed(tt_model *m, uint64_t seed);
@@ -155,10 +156,10 @@ void tt_model_seed(tt_model *m, uint64_t seed);
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                            const int64_t *idx, int n, int backward, tt_err *err);
 
-/* Lazy updates: when tracking is on, batch_loss records which rows of each
- * embedding table it touched. rows: the touched rows of tensor i (a table),
- * valid until the next batch_loss or clear. Returns their count (-1: tensor
- * is not a table). */
+/* Lazy updates: when tracking is on, batch_loss (with backward) records which
+ * rows of each embedding table it touched; they accumulate until cleared.
+ * rows: the touched rows of tensor i (a table), valid until the next
+ * batch_loss or clear. Returns their count (-1: tensor is not a table). */
 void tt_model_track_rows(tt_model *m, int on);
 int64_t tt_model_touched_rows(const tt_model *m, int i, const int32_t **rows);
 void tt_model_clear_touched(tt_model *m);

@@ -23,7 +23,10 @@ typedef struct tt_train_opts {
     int keep_best;         /* restore the best valid epoch at the end, 1 */
     int eval_every;        /* evaluate valid every epoch (1), 0 = never */
     uint64_t seed;         /* 1 */
-    int threads;           /* 0 = leave as set */
+    int threads;           /* N: the step runs on N threads of its own (fixed row
+                              split, deterministic for a given N) with BLAS
+                              single-threaded inside, and BLAS gets N threads for
+                              evaluation and afterwards; 0 = tt_blas_get_threads() */
     volatile sig_atomic_t *stop;   /* set to 1 to stop at the next batch boundary */
 } tt_train_opts;
 void tt_train_opts_init(tt_train_opts *o);
