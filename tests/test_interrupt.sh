@@ -98,16 +98,17 @@ wait_for '^m +valid +[0-9]' 60 || fail "3: the interrupted model cannot be evalu
 type_line 'quit'
 finished 0
 
-# 4. two Ctrl-C: out at once. Batches of a second or more, so that both
-# land inside one batch (two sent together merge into one signal, and a
-# second one after the batch boundary meets the prompt, which clears a line).
+# 4. two Ctrl-C: out at once. Batches of seconds (mlp 2048 2048, 8192
+# examples: about 2.5 s each here), so that both land inside one batch (two
+# sent together merge into one signal, and a second one after the batch
+# boundary meets the prompt, which only clears a line).
 start "'$TTLAB'"
 wait_for '^ttlab>' 20 || fail "4: no prompt"
-type_line "load synthetic small; split l2o; tower b = embed dim=32 | mlp 256 128 | l2norm; model big = twotower b b"
-type_line 'train big epochs=50 batch=28000 valid=off'
+type_line "load synthetic small; split l2o; tower b = embed dim=64 | mlp 2048 2048 | l2norm; model big = twotower b b"
+type_line 'train big epochs=50 batch=8192 valid=off'
 wait_for 'model big .*epoch [0-9]+/50' 60 || fail "4: the dashboard did not show training"
 T send-keys -t tt C-c
-sleep 0.3
+sleep 0.2
 T send-keys -t tt C-c
 finished 130
 
