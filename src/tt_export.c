@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int tt_atomic_begin(tt_atomic *a, const char *path, tt_err *err)
@@ -18,6 +19,13 @@ int tt_atomic_begin(tt_atomic *a, const char *path, tt_err *err)
     int fd = mkstemp(a->tmp);
     if (fd < 0)
         return tt_err_set(err, "cannot write '%s': %s", path, strerror(errno));
+    /* mkstemp makes the file 0600: give it the mode a plain fopen would
+     * (0666 less the umask), so saved models and exports are shareable. */
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        /* harmless: the file stays private */
+    }
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         close(fd);

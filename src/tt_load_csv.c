@@ -337,7 +337,9 @@ static int unknown_col(const csvr *r, const char *name, const char *role, tt_err
             best = k;
         }
     }
-    if (best >= 0)
+    /* A hint only when at most half the letters differ ('when' is not a
+     * typo of 'user', 'usr' is). */
+    if (best >= 0 && 2 * bd <= (int)strlen(name))
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", r->f[best]);
     list_names(r, names, sizeof names);
     return tt_err_set(err, "%s:%lld: expected a column named '%s' (%s), found columns %s%s",
@@ -636,7 +638,7 @@ static int apply_kinds(csvl *c, tt_err *err)
         }
         if (hit < 0) {
             char hint[300] = "";
-            if (best >= 0)
+            if (best >= 0 && 2 * bd <= (int)strlen(item))
                 snprintf(hint, sizeof hint, " (did you mean '%s'?)", c->col[best].name);
             return tt_err_set(err, "kinds: expected the name of a feature column, found '%s'%s",
                               item, hint);

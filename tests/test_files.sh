@@ -72,6 +72,10 @@ cmp -s a.ttm old.ttm || bad "a save killed mid-write changed the old file"
 "$TTLAB" -c "$P; open a.ttm as m2" > out 2> err || { bad "the old file no longer opens:"; cat err; }
 rm -f a.ttm.*   # the killed writer's temporary file (nothing can remove it)
 
+# A saved file has the mode a plain write would give (umask 022: 644).
+(umask 022; "$TTLAB" -c "$P; train m epochs=1; save m mode.ttm" > /dev/null 2>&1)
+[ "$(stat -c %a mode.ttm 2>/dev/null)" = 644 ] || bad "saved with mode $(stat -c %a mode.ttm 2>/dev/null), want 644 under umask 022"
+
 # Saving into a missing folder: an error, nothing else.
 "$TTLAB" -c "$P; train m epochs=1; save m nodir/x.ttm" > out 2> err
 grep -Fxq "<command line>:1: error: cannot write 'nodir/x.ttm': No such file or directory" err || { bad "save into a missing folder:"; cat err; }
