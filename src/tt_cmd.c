@@ -153,8 +153,8 @@ const tt_cmd tt_cmds[] = {
      "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
      "movielens|csv|synthetic @file", 0,
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
-     "Presets of synthetic (users x items, interactions): tiny (60 x 40, 720),\n"
-     "small (500 x 300, 15,000), default (2000 x 1000, 80,000), large\n"
+     "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
+     "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
      "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
     {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20]",
      "split the current dataset: leave-last-two-out by time, or random", split_opts,

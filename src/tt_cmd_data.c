@@ -6,26 +6,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A preset name of the generator (tt_synth_preset: the engine's table, which
+ * datasets/README.md documents) into *o. */
 static int presets(tt_session *s, const tt_tok *t, tt_synth_opts *o)
 {
-    static const struct { const char *name; int users, items, clusters, per_user; } P[] = {
-        {"tiny", 300, 200, 4, 20},
-        {"small", 1000, 500, 8, 30},
-        {"default", 2000, 1000, 8, 40},
-        {"large", 20000, 10000, 16, 50},
-    };
-    const char *names[4];
-    for (int i = 0; i < 4; i++) {
-        names[i] = P[i].name;
-        if (!strcmp(t->s, P[i].name)) {
-            o->users = P[i].users;
-            o->items = P[i].items;
-            o->clusters = P[i].clusters;
-            o->per_user = P[i].per_user;
-            return 0;
-        }
-    }
-    const char *sug = tt_suggest(t->s, names, 4);
+    const char *names[16];
+    int n = 0;
+    if (tt_synth_preset(t->s, o) == 0)
+        return 0;
+    for (const char *nm; n < 16 && (nm = tt_synth_preset_info(n, NULL)); n++)
+        names[n] = nm;
+    const char *sug = tt_suggest(t->s, names, n);
     if (sug)
         return tt_fail(s, 0, "unknown synthetic preset '%s': did you mean '%s'?", t->s, sug);
     return tt_fail(s, 0, "unknown synthetic preset '%s' (expected tiny, small, default or large)",

@@ -431,7 +431,20 @@ char *tt_lex_expand(const char *text, int quotes, tt_lookup_fn lookup, void *ud,
             if (sput(&b, v, strlen(v)))
                 goto oom;
         } else if (def) {
-            if (sput(&b, def, deflen))
+            /* The default may name other variables (${DATA:-synthetic $SIZE}),
+             * expanded as in sh; '}' ends it, so they take the $NAME form. */
+            char *d = strndup(def, deflen), *dx;
+            if (!d)
+                goto oom;
+            dx = tt_lex_expand(d, 0, lookup, ud, err);
+            free(d);
+            if (!dx) {
+                free(b.p);
+                return NULL;
+            }
+            int bad = sput(&b, dx, strlen(dx));
+            free(dx);
+            if (bad)
                 goto oom;
         } else {
             free(b.p);

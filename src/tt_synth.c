@@ -31,8 +31,8 @@ static const struct preset {
     const char *name, *summary;
     tt_synth_opts o;
 } presets[] = {
-    {"tiny", "60 users, 40 items, 4 clusters, 12 per user (tests)", {60, 40, 4, 12, 42}},
-    {"small", "500 users, 300 items, 6 clusters, 30 per user", {500, 300, 6, 30, 42}},
+    {"tiny", "300 users, 200 items, 4 clusters, 20 per user (tests)", {300, 200, 4, 20, 42}},
+    {"small", "1,000 users, 500 items, 8 clusters, 30 per user", {1000, 500, 8, 30, 42}},
     {"default", "2,000 users, 1,000 items, 8 clusters, 40 per user (80,000 interactions)",
      {2000, 1000, 8, 40, 42}},
     {"large", "25,000 users, 100,000 items, 32 clusters, 40 per user (1,000,000 "

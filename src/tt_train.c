@@ -422,7 +422,10 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         memcpy(P, best, (size_t)np * sizeof(float));
         res->best_epoch = best_epoch;
     } else {
-        res->best_epoch = res->epochs;
+        /* No evaluated epoch to go back to: the parameters are the last
+         * ones, or after a divergence the last finite ones, which belong to
+         * no finished epoch (0). */
+        res->best_epoch = res->diverged ? 0 : res->epochs;
     }
     res->seconds = train_s;
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;

@@ -33,8 +33,9 @@ void tt_train_opts_init(tt_train_opts *o);
 
 #define TT_SNAP_MAX_EPOCHS 256
 
-/* What a front end may read. Copied out to the callback; never points into
- * model memory. */
+/* What a front end may read. Copied out to the callback: numbers only, no
+ * pointer to parameters or activations. The name strings (model, se_name)
+ * point into the model's definition and stay valid while the model exists. */
 typedef struct tt_snapshot {
     const char *model;             /* model name */
     int epoch, epochs;             /* current epoch (1-based), total */

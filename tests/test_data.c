@@ -433,7 +433,7 @@ static void test_atomic(void)
     so.users = 1000000000;
     CHECK(tt_synth_generate(&so, &d, &err) == -1, "absurd synth generated");
     CHECK(memcmp(&d, &keep, sizeof d) == 0, "dataset touched by failed loads");
-    CHECK(d.n_inter == 60 * 12 && d.iu[d.n_inter - 1] == 59, "dataset still whole");
+    CHECK(d.n_inter == 300 * 20 && d.iu[d.n_inter - 1] == 299, "dataset still whole");
     tt_dataset_free(&d);
 }
 

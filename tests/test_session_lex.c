@@ -87,6 +87,8 @@ static void test_expand(void)
         {"cost $$5 and $ alone and $1", "1", "cost $5 and $ alone and $1"},
         {"'$A' \"$A\" \"\\\"$A\"", "1", "'$A' \"alpha\" \"\\\"alpha\""},
         {"it's $A", "0", "it's alpha"},
+        {"load ${NO:-synthetic $A dim=$DIM_2}", "1", "load synthetic alpha dim=16"},
+        {"${A:-never $NOPE}", "1", "alpha"},
     };
     tt_err err;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -98,6 +100,8 @@ static void test_expand(void)
         free(r);
     }
     char *r = tt_lex_expand("echo $NOPE", 1, vars, NULL, &err);
+    CHECK(r == NULL && strstr(err.msg, "undefined variable 'NOPE'"));
+    r = tt_lex_expand("echo ${NO:-x $NOPE}", 1, vars, NULL, &err);
     CHECK(r == NULL && strstr(err.msg, "undefined variable 'NOPE'"));
     r = tt_lex_expand("echo ${A", 1, vars, NULL, &err);
     CHECK(r == NULL && strstr(err.msg, "missing '}'"));

@@ -18,7 +18,7 @@ quick=0
 [ "${TTLAB_WALK_QUICK:-0}" = 1 ] && quick=1
 shared=${TTLAB_SHARED:-$top_srcdir/../shared}
 # The knobs of the scripts are variables that the environment also sets.
-unset EPOCHS SIZE SEEDS ML100K
+unset EPOCHS SIZE SEEDS ML100K DATA LR
 tmp=$(mktemp -d)
 # TTLAB_WALK_KEEP=DIR keeps the outputs (NAME.out, NAME.err, the files written).
 trap 'if [ -n "${TTLAB_WALK_KEEP:-}" ]; then mkdir -p "$TTLAB_WALK_KEEP" && cp -R "$tmp"/*.out "$tmp"/*.err "$tmp/run" "$TTLAB_WALK_KEEP"/; fi; rm -rf "$tmp"' EXIT
