@@ -17,6 +17,9 @@ int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 
 /* Tower and model definitions printed back as the line that recreates them. */
+/* Room for a definition printed back: every field named (TT_MAX_FIELDS names
+ * of up to TT_NAME_MAX bytes, quoted) plus the stages. */
+#define TT_DEF_MAX (TT_MAX_FIELDS * (TT_NAME_MAX + 3) + 1024)
 const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */

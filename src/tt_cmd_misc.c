@@ -137,7 +137,7 @@ static void show_line(tt_session *s, const char *event, const char *name, const 
  * with (a model keeps copies of its towers). */
 static void show_model(tt_session *s, tt_modelent *m)
 {
-    char line[1200], def[1024];
+    char line[TT_DEF_MAX + 200], def[TT_DEF_MAX];
     for (int side = 0; side < 2 && m->def.kind == TT_MODEL_TWOTOWER; side++) {
         const tt_tower_def *t = side ? &m->i : &m->u;
         const tt_tower_def *cur = tt_session_tower(s, t->name);
@@ -194,7 +194,7 @@ static int show_dataset(tt_session *s, int split)
 
 int tt_cmd_show(tt_session *s, tt_args *a)
 {
-    char line[1200], def[1024];
+    char line[TT_DEF_MAX + 200], def[TT_DEF_MAX];
     if (a->npos == 0)
         return show_settings(s, NULL);
     const char *w = a->pos[0]->s;
@@ -345,7 +345,7 @@ int tt_cmd_list(tt_session *s, tt_args *a)
     }
     int n = s->n_ds + s->n_towers + s->n_models, k = 0;
     tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
-    char buf[1200], def[1024];
+    char buf[TT_DEF_MAX + 200], def[TT_DEF_MAX];
     if (!rows)
         return tt_fail(s, 0, "out of memory");
     if (!what || !strcmp(what, "datasets"))

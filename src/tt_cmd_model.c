@@ -353,7 +353,7 @@ static void defined_info(tt_session *s, const char *event, const char *name, con
 int tt_cmd_tower(tt_session *s, tt_args *a)
 {
     tt_tower_def d;
-    char line[1024], full[1200 + TT_NAME_MAX];
+    char line[TT_DEF_MAX], full[TT_DEF_MAX + 200 + TT_NAME_MAX];
     if (name_eq(s, a, "tower"))
         return -1;
     tt_tok *rest = a->pos[2];
@@ -456,7 +456,7 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
 int tt_cmd_model(tt_session *s, tt_args *a)
 {
     tt_modelent e;
-    char line[1024];
+    char line[TT_DEF_MAX];
     tt_optval v[TT_OPT_MAX];
     if (name_eq(s, a, "model"))
         return -1;

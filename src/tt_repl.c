@@ -164,6 +164,20 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
         if (!line)
             break;
         s->line = start;
+        if (lineno > start && tt_lex_incomplete(line)) {
+            /* The file ended inside a quote opened lines ago: running what
+             * was read would swallow the rest of the script into one
+             * command. (On its last line alone, the command's own parser
+             * reports the quote, with its column.) */
+            tt_fail(s, 0, "a quote opened on this line is never closed (or a '\\' continues "
+                          "it past the end of the file)");
+            tt_session_report(s);
+            free(line);
+            rc = -1;
+            if (!s->keep_going)
+                s->quit = s->depth > 0 ? s->quit : 1;
+            break;
+        }
         if (tt_repl_line(s, line, 1)) {
             rc = -1;
             if (!s->keep_going)
