@@ -139,6 +139,16 @@ static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
             fprintf(f, " %d", i + 1);
         }
         fputs(")\n", f);
+    } else {
+        /* Epochs are whole numbers: with few of them gnuplot would label
+         * 1.5, 2.5, ... between them. */
+        int nmax = 0, counted = 1;
+        for (int i = 0; i < r->n_series; i++) {
+            counted &= r->series[i].x == NULL;
+            nmax = TT_MAX(nmax, r->series[i].n);
+        }
+        if (counted && nmax > 0 && nmax <= 12)
+            fputs("set xtics 1\n", f);
     }
     fputs("plot ", f);
     int first = 1;
