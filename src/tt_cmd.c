@@ -205,7 +205,8 @@ const tt_cmd tt_cmds[] = {
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
      "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
      "loss|recall|weights|weights-history @model...", 0,
-     "loss and recall draw one curve per model (default: every trained model);\n"
+     "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
+     "every trained model);\n"
      "weights draws the mean excitation weight of each feature, weights-history\n"
      "each feature's weight over the epochs. 'to FILE' (.png, .svg, .pdf) writes a\n"
      "file; otherwise the plot setting decides (a window, or text in the terminal)."},

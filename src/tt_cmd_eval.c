@@ -511,10 +511,16 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
     if (nm == 0)
         return tt_fail(s, 0, "nothing to plot: no model has been trained yet");
-    tt_series ser[TT_POS_MAX > TT_MAX_FIELDS ? TT_POS_MAX : TT_MAX_FIELDS];
-    double (*y)[TT_SNAP_MAX_EPOCHS] = calloc(TT_POS_MAX, sizeof *y);
-    if (!y)
+    /* One series per model, or per seed of a model trained with seeds=. */
+    enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
+    tt_series ser[NSER];
+    char (*label)[TT_NAME_MAX + 32] = calloc(NSER, sizeof *label);
+    double (*y)[TT_SNAP_MAX_EPOCHS] = calloc(NSER, sizeof *y);
+    if (!y || !label) {
+        free(y);
+        free(label);
         return tt_fail(s, 0, "out of memory");
+    }
     int ns = 0, rc = 0;
     if (kind < 2) {
         r.title = kind == 0 ? "valid Recall@20 per epoch" : "training loss per epoch";
@@ -525,6 +531,18 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             if (!res) {
                 rc = tt_fail(s, 0, "model '%s' has no training history", ms[i]->def.name);
                 break;
+            }
+            if (ms[i]->n_runs > 1 && ms[i]->runs[0].n_curve > 0) {
+                for (int q = 0; q < ms[i]->n_runs && ns < NSER; q++) {
+                    const tt_run *ru = &ms[i]->runs[q];
+                    for (int e = 0; e < ru->n_curve; e++)
+                        y[ns][e] = kind == 0 ? ru->recall20[e] : ru->loss[e];
+                    snprintf(label[ns], sizeof label[ns], "%s seed %llu", ms[i]->def.name,
+                             (unsigned long long)ru->seed);
+                    ser[ns] = (tt_series){label[ns], ru->n_curve, NULL, y[ns]};
+                    ns++;
+                }
+                continue;
             }
             for (int e = 0; e < res->n_epochs; e++) {
                 const tt_metrics *m = &res->epoch_valid[e];
@@ -543,6 +561,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         int side = side_of(tt_arg(a, "tower")->s);
         if (tt_model_ready(s, me, &d)) {
             free(y);
+            free(label);
             return -1;
         }
         if (kind == 2) {
@@ -591,5 +610,6 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         }
     }
     free(y);
+    free(label);
     return rc;
 }

@@ -276,6 +276,12 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         run->ex_per_s = res->ex_per_s;
         run->epochs = res->epochs;
         run->best_epoch = res->best_epoch;
+        run->n_curve = res->n_epochs;
+        for (int e = 0; e < res->n_epochs; e++) {
+            int k = k_index(&res->epoch_valid[e], 20);
+            run->recall20[e] = k >= 0 && res->epoch_valid[e].n_k ? (float)res->epoch_valid[e].recall[k] : NAN;
+            run->loss[e] = (float)res->epoch_loss[e];
+        }
         if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test)) {
             rc = -1;
             break;

@@ -33,6 +33,9 @@ typedef struct tt_run {
     tt_metrics test;            /* test metrics at the kept epoch */
     double seconds, ex_per_s;
     int epochs, best_epoch;
+    int n_curve;                          /* epochs in the curves below (0: none) */
+    float recall20[TT_SNAP_MAX_EPOCHS];   /* valid Recall@20 per epoch, NAN if not evaluated */
+    float loss[TT_SNAP_MAX_EPOCHS];       /* training loss per epoch */
 } tt_run;
 
 typedef struct tt_modelent {

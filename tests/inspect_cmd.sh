@@ -75,4 +75,12 @@ if command -v gnuplot >/dev/null 2>&1; then
   [ "$(head -c 4 h.png | od -An -tx1 | tr -d ' \n')" = 89504e47 ] || fail "h.png is not a PNG"
   echo "ok: plot weights / senet"
 fi
+# a model trained with seeds= plots one curve per seed (dumb terminal: the key is text)
+if command -v gnuplot >/dev/null 2>&1; then
+  printf 'load synthetic tiny\nsplit l2o\ntower u = embed dim=8 | mlp 16\nmodel m = twotower u u\ntrain m epochs=3 seeds=1,2\nplot recall m term=dumb\nplot loss m term=dumb\n' \
+    | "$TTLAB" > seeds.txt 2>&1 || { cat seeds.txt; fail "seeds plot run failed"; }
+  [ "$(grep -c 'm seed 1' seeds.txt)" -eq 2 ] && [ "$(grep -c 'm seed 2' seeds.txt)" -eq 2 ] \
+    || { cat seeds.txt; fail "plot recall/loss after seeds=1,2: not one curve per seed"; }
+  echo "ok: one curve per seed"
+fi
 exit 0
