@@ -102,40 +102,85 @@ static int id_key(const char *s, char *key, size_t n)
     return 1;
 }
 
+/* The non-empty lines of one file, each split into a fixed number of fields:
+ * the loop the three readers share, with its "file:line" errors. */
+typedef struct ml_rows {
+    const char *path, *sep, *sep_name;
+    char *buf, *p, *end;
+    int64_t ln;
+} ml_rows;
+
+static int rows_open(ml_rows *r, const char *path, const char *sep, const char *sep_name,
+                     const char *what, tt_err *err)
+{
+    size_t len;
+    memset(r, 0, sizeof *r);
+    if (read_nonempty(path, &r->buf, &len, what, err))
+        return -1;
+    r->path = path;
+    r->sep = sep;
+    r->sep_name = sep_name;
+    r->p = r->buf;
+    r->end = r->buf + len;
+    return 0;
+}
+
+/* The next line's fields into f (room for max): 1, 0 at the end, -1 with a
+ * message when the line does not have `want` fields. */
+static int rows_next(ml_rows *r, char **f, int max, int want, tt_err *err)
+{
+    char *line;
+    while ((line = next_line(&r->p, r->end))) {
+        r->ln++;
+        if (!*line)
+            continue;
+        int nf = tt_dsb_split(line, r->sep, f, max);
+        if (nf != want)
+            return tt_err_set(err, "%s:%lld: expected %d fields separated by '%s', found %d",
+                              r->path, (long long)r->ln, want, r->sep_name, nf);
+        return 1;
+    }
+    return 0;
+}
+
+/* A numeric id field as a key ("what" names it in the message). */
+static int rows_id(const ml_rows *r, const char *field, const char *what, char *key,
+                   size_t n, tt_err *err)
+{
+    if (id_key(field, key, n))
+        return 0;
+    return tt_err_set(err, "%s:%lld: expected a numeric %s id, found '%s'", r->path,
+                      (long long)r->ln, what, TT_SHOW(field));
+}
+
+/* A new key of a map: its row, or -1 when it was already there ("each user once"). */
+static int32_t rows_put(const ml_rows *r, tt_strmap *map, const char *key, const char *what,
+                        tt_err *err)
+{
+    int added;
+    int32_t row = tt_strmap_put(map, key, strlen(key), &added, err);
+    if (row >= 0 && !added)
+        return tt_err_set(err, "%s:%lld: expected each %s once, found %s %s again", r->path,
+                          (long long)r->ln, what, what, key);
+    return row;
+}
+
 /* Users: ML-100K "id|age|gender|occupation|zip", ML-1M "id::gender::age::occ::zip". */
 static int read_users(ml *m, int is_1m, tt_err *err)
 {
-    const char *path = m->path[0], *sep = is_1m ? "::" : "|";
-    char *buf, *p, *line, *f[6], key[32];
-    size_t len;
-    int64_t ln = 0;
-    if (read_nonempty(path, &buf, &len, "user rows", err))
+    const char *sep = is_1m ? "::" : "|";
+    char *f[6], key[32];
+    ml_rows rows;
+    int more;
+    if (rows_open(&rows, m->path[0], sep, sep, "user rows", err))
         return -1;
-    p = buf;
-    while ((line = next_line(&p, buf + len))) {
-        ln++;
-        if (!*line)
-            continue;
-        int nf = tt_dsb_split(line, sep, f, 6);
-        if (nf != 5) {
-            tt_err_set(err, "%s:%lld: expected 5 fields separated by '%s', found %d",
-                       path, (long long)ln, sep, nf);
+    const char *path = rows.path;
+    while ((more = rows_next(&rows, f, 6, 5, err)) > 0) {
+        int64_t ln = rows.ln;
+        int32_t r;
+        if (rows_id(&rows, f[0], "user", key, sizeof key, err) ||
+            (r = rows_put(&rows, &m->users, key, "user", err)) < 0)
             goto fail;
-        }
-        if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%s'",
-                       path, (long long)ln, TT_SHOW(f[0]));
-            goto fail;
-        }
-        int added;
-        int32_t r = tt_strmap_put(&m->users, key, strlen(key), &added, err);
-        if (r < 0)
-            goto fail;
-        if (!added) {
-            tt_err_set(err, "%s:%lld: expected each user once, found user %s again",
-                       path, (long long)ln, key);
-            goto fail;
-        }
         const char *age = is_1m ? f[2] : f[1], *gender = is_1m ? f[1] : f[2];
         const char *occ = f[3];
         double a;
@@ -159,10 +204,12 @@ static int read_users(ml *m, int is_1m, tt_err *err)
             tt_colb_add_str(&m->zip3, r, f[4], TT_MIN(strlen(f[4]), (size_t)3), err))
             goto fail;
     }
-    free(buf);
+    if (more < 0)
+        goto fail;
+    free(rows.buf);
     return 0;
 fail:
-    free(buf);
+    free(rows.buf);
     return -1;
 }
 
@@ -212,38 +259,19 @@ static int title_year(const char *t)
 
 static int read_items(ml *m, int is_1m, tt_err *err)
 {
-    const char *path = m->path[1], *sep = is_1m ? "::" : "|";
-    char *buf, *p, *line, *f[25], key[32];
-    size_t len;
-    int64_t ln = 0;
-    int want = is_1m ? 3 : 24;
-    if (read_nonempty(path, &buf, &len, "item rows", err))
+    const char *sep = is_1m ? "::" : "|";
+    char *f[25], key[32];
+    ml_rows rows;
+    int more;
+    if (rows_open(&rows, m->path[1], sep, sep, "item rows", err))
         return -1;
-    p = buf;
-    while ((line = next_line(&p, buf + len))) {
-        ln++;
-        if (!*line)
-            continue;
-        int nf = tt_dsb_split(line, sep, f, 25);
-        if (nf != want) {
-            tt_err_set(err, "%s:%lld: expected %d fields separated by '%s', found %d",
-                       path, (long long)ln, want, sep, nf);
+    const char *path = rows.path;
+    while ((more = rows_next(&rows, f, 25, is_1m ? 3 : 24, err)) > 0) {
+        int64_t ln = rows.ln;
+        int32_t r;
+        if (rows_id(&rows, f[0], "movie", key, sizeof key, err) ||
+            (r = rows_put(&rows, &m->items, key, "movie", err)) < 0)
             goto fail;
-        }
-        if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%s'",
-                       path, (long long)ln, TT_SHOW(f[0]));
-            goto fail;
-        }
-        int added;
-        int32_t r = tt_strmap_put(&m->items, key, strlen(key), &added, err);
-        if (r < 0)
-            goto fail;
-        if (!added) {
-            tt_err_set(err, "%s:%lld: expected each movie once, found movie %s again",
-                       path, (long long)ln, key);
-            goto fail;
-        }
         if (add_title(m, r, f[1], err))
             goto fail;
         int year = -1;
@@ -286,49 +314,37 @@ static int read_items(ml *m, int is_1m, tt_err *err)
         if (add_decade(m, r, year, err))
             goto fail;
     }
-    free(buf);
+    if (more < 0)
+        goto fail;
+    free(rows.buf);
     return 0;
 fail:
-    free(buf);
+    free(rows.buf);
     return -1;
 }
 
 static int read_ratings(ml *m, int is_1m, tt_err *err)
 {
-    const char *path = m->path[2], *sep = is_1m ? "::" : "\t";
-    char *buf, *p, *line, *f[5], key[32];
-    size_t len;
-    int64_t ln = 0;
-    if (read_nonempty(path, &buf, &len, "rating rows", err))
+    char *f[5], key[32];
+    ml_rows rows;
+    int more;
+    if (rows_open(&rows, m->path[2], is_1m ? "::" : "\t", is_1m ? "::" : "\\t",
+                  "rating rows", err))
         return -1;
-    p = buf;
-    while ((line = next_line(&p, buf + len))) {
-        ln++;
-        if (!*line)
-            continue;
-        int nf = tt_dsb_split(line, sep, f, 5);
-        if (nf != 4) {
-            tt_err_set(err, "%s:%lld: expected 4 fields separated by '%s', found %d",
-                       path, (long long)ln, is_1m ? "::" : "\\t", nf);
-            goto fail;
-        }
+    const char *path = rows.path;
+    while ((more = rows_next(&rows, f, 5, 4, err)) > 0) {
+        int64_t ln = rows.ln;
         int32_t u, i;
         int64_t t;
-        if (!id_key(f[0], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric user id, found '%s'",
-                       path, (long long)ln, TT_SHOW(f[0]));
+        if (rows_id(&rows, f[0], "user", key, sizeof key, err))
             goto fail;
-        }
         if ((u = tt_strmap_get(&m->users, key, strlen(key))) < 0) {
             tt_err_set(err, "%s:%lld: expected a user listed in %s, found user %s",
                        path, (long long)ln, m->path[0], key);
             goto fail;
         }
-        if (!id_key(f[1], key, sizeof key)) {
-            tt_err_set(err, "%s:%lld: expected a numeric movie id, found '%s'",
-                       path, (long long)ln, TT_SHOW(f[1]));
+        if (rows_id(&rows, f[1], "movie", key, sizeof key, err))
             goto fail;
-        }
         if ((i = tt_strmap_get(&m->items, key, strlen(key))) < 0) {
             tt_err_set(err, "%s:%lld: expected a movie listed in %s, found movie %s",
                        path, (long long)ln, m->path[1], key);
@@ -342,10 +358,12 @@ static int read_ratings(ml *m, int is_1m, tt_err *err)
         if (tt_interb_push(&m->inter, u, i, t, err))
             goto fail;
     }
-    free(buf);
+    if (more < 0)
+        goto fail;
+    free(rows.buf);
     return 0;
 fail:
-    free(buf);
+    free(rows.buf);
     return -1;
 }
 
