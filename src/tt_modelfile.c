@@ -2,6 +2,7 @@
 #include "tt_modelfile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -586,8 +587,17 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
     }
     float *Pm = tt_model_params(m);
     rbuf pr = {params, params + n_params * 4, 0};
-    for (uint64_t k = 0; k < n_params; k++)
+    for (uint64_t k = 0; k < n_params; k++) {
         Pm[k] = get_f32(&pr);
+        /* Training never keeps non-finite parameters, so save never writes
+         * them: a file that holds one was made or damaged elsewhere. */
+        if (!isfinite(Pm[k])) {
+            tt_err_set(err, "'%s' is corrupted: parameter %llu is not a finite number", path,
+                       (unsigned long long)k);
+            tt_model_free(m);
+            goto out;
+        }
+    }
     out->m = m;
     rc = 0;
 out:

@@ -44,6 +44,21 @@ expect_open tail.ttm "'tail.ttm' is corrupted: 3 bytes of garbage after the end"
 expect_open missing.ttm "cannot open 'missing.ttm': No such file or directory"
 mkdir dir.ttm
 expect_open dir.ttm "cannot read 'dir.ttm': not a regular file"
+# a NaN parameter behind a valid checksum (made elsewhere, not by save)
+if command -v python3 >/dev/null 2>&1; then
+  python3 - <<'PY' || bad "could not make nan.ttm"
+import struct, zlib
+b = bytearray(open('a.ttm', 'rb').read())
+i = b.find(b'PARM')
+if i < 0:
+    i = b.find(b'MRAP')
+off = i + 4 + 8 + 8          # tag, section length, parameter count
+b[off:off + 4] = struct.pack('<f', float('nan'))
+b[-4:] = struct.pack('<I', zlib.crc32(bytes(b[:-4])) & 0xffffffff)
+open('nan.ttm', 'wb').write(bytes(b))
+PY
+  expect_open nan.ttm "'nan.ttm' is corrupted: parameter 0 is not a finite number"
+fi
 
 # Another dataset: a schema mismatch, named as such.
 "$TTLAB" -c "load synthetic small; split l2o; open a.ttm" > out 2> err
