@@ -749,3 +749,26 @@ int tt_dsb_parse_iso8601(const char *s, size_t len, int64_t *t)
          sign * (oh * 3600 + om * 60);
     return 1;
 }
+
+int tt_dsb_take_keys(tt_strmap *users, tt_strmap *items, tt_dataset *d, int32_t *ur,
+                     int32_t *ir, tt_err *err)
+{
+    int32_t nu = users->n, ni = items->n;
+    if (tt_dsb_rank_keys(users->keys, nu, ur, err) || tt_dsb_rank_keys(items->keys, ni, ir, err))
+        return -1;
+    d->n_users = nu;
+    d->n_items = ni;
+    d->user_key = tt_alloc((size_t)nu + 1, sizeof *d->user_key, "user ids", err);
+    d->item_key = tt_alloc((size_t)ni + 1, sizeof *d->item_key, "item ids", err);
+    if (!d->user_key || !d->item_key)
+        return -1;
+    for (int32_t u = 0; u < nu; u++) {
+        d->user_key[ur[u]] = users->keys[u];
+        users->keys[u] = NULL;
+    }
+    for (int32_t i = 0; i < ni; i++) {
+        d->item_key[ir[i]] = items->keys[i];
+        items->keys[i] = NULL;
+    }
+    return 0;
+}

@@ -48,6 +48,13 @@ int tt_dsb_parse_int(const char *s, size_t len, int64_t *v);
  * (ties in value broken by bytes). rank[i] = final position of keys[i]. */
 int tt_dsb_rank_keys(char *const *keys, int32_t n, int32_t *rank, tt_err *err);
 
+/* Rank the user and item keys (tt_dsb_rank_keys) into ur and ir (each of
+ * n + 1 entries) and move the keys into d->user_key / d->item_key at their
+ * final positions, setting n_users and n_items; the maps keep their rows but
+ * lose their keys. */
+int tt_dsb_take_keys(tt_strmap *users, tt_strmap *items, tt_dataset *d, int32_t *ur,
+                     int32_t *ir, tt_err *err);
+
 /* A feature column being built, rows addressed by a temporary row index that
  * is mapped to the final one at the end (keys are ordered only then). */
 typedef struct tt_colb {

@@ -743,23 +743,8 @@ static int build(csvl *c, tt_dataset *d, tt_err *err)
     int32_t *ir = tt_alloc((size_t)ni + 1, sizeof *ir, "item order", err);
     int rc = -1;
     char nm[256];
-    if (!ur || !ir || tt_dsb_rank_keys(c->users.keys, nu, ur, err) ||
-        tt_dsb_rank_keys(c->items.keys, ni, ir, err))
+    if (!ur || !ir || tt_dsb_take_keys(&c->users, &c->items, d, ur, ir, err))
         goto out;
-    d->n_users = nu;
-    d->n_items = ni;
-    d->user_key = tt_alloc((size_t)nu + 1, sizeof *d->user_key, "user ids", err);
-    d->item_key = tt_alloc((size_t)ni + 1, sizeof *d->item_key, "item ids", err);
-    if (!d->user_key || !d->item_key)
-        goto out;
-    for (int32_t u = 0; u < nu; u++) {
-        d->user_key[ur[u]] = c->users.keys[u];
-        c->users.keys[u] = NULL;
-    }
-    for (int32_t i = 0; i < ni; i++) {
-        d->item_key[ir[i]] = c->items.keys[i];
-        c->items.keys[i] = NULL;
-    }
     if (c->title) {
         d->item_title = tt_alloc((size_t)ni + 1, sizeof *d->item_title, "titles", err);
         if (!d->item_title)

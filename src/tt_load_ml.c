@@ -374,23 +374,12 @@ static int build(ml *m, int is_1m, tt_dataset *d, tt_err *err)
     int32_t *ur = tt_alloc((size_t)nu + 1, sizeof *ur, "user order", err);
     int32_t *ir = tt_alloc((size_t)ni + 1, sizeof *ir, "item order", err);
     int rc = -1;
-    if (!ur || !ir || tt_dsb_rank_keys(m->users.keys, nu, ur, err) ||
-        tt_dsb_rank_keys(m->items.keys, ni, ir, err))
+    if (!ur || !ir || tt_dsb_take_keys(&m->users, &m->items, d, ur, ir, err))
         goto out;
-    d->n_users = nu;
-    d->n_items = ni;
-    d->user_key = tt_alloc((size_t)nu + 1, sizeof *d->user_key, "user ids", err);
-    d->item_key = tt_alloc((size_t)ni + 1, sizeof *d->item_key, "item ids", err);
     d->item_title = tt_alloc((size_t)ni + 1, sizeof *d->item_title, "titles", err);
-    if (!d->user_key || !d->item_key || !d->item_title)
+    if (!d->item_title)
         goto out;
-    for (int32_t u = 0; u < nu; u++) {
-        d->user_key[ur[u]] = m->users.keys[u];
-        m->users.keys[u] = NULL;
-    }
     for (int32_t i = 0; i < ni; i++) {
-        d->item_key[ir[i]] = m->items.keys[i];
-        m->items.keys[i] = NULL;
         d->item_title[ir[i]] = m->title[i];
         m->title[i] = NULL;
     }
