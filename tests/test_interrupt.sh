@@ -11,25 +11,9 @@
 # Skipped without tmux or without the engine.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
 : "${TTLAB:?}"
-tmp=$(mktemp -d)
-sock=ttlab-int-$$
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; sleep 0.2; rm -rf "$tmp" 2>/dev/null; }
-trap cleanup EXIT INT TERM
+TMUX_NAME=int . "${top_srcdir:-.}/tests/tmux_lib.sh"
 (cd "$tmp" && "$TTLAB" -c 'load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 4; model m = twotower u u; train m epochs=1') \
   > /dev/null 2>&1 || { echo "SKIP: engine not available"; exit 77; }
-fail() { echo "FAIL: $*"; echo "--- last screen:"; cat "$tmp/screen" 2>/dev/null; exit 1; }
-cap() { T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null; }
-wait_for() { # PATTERN SECONDS
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    cap
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
 # start COMMAND: run it in a fresh 100x30 pane; the pane then records the
 # exit status and the terminal settings it was given back. Ctrl-C goes to the
 # whole foreground group: the pane's shell traps it so that it lives on to

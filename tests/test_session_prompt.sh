@@ -5,23 +5,8 @@
 # '\' continues; history is written to TTLAB_HISTORY; Ctrl-D leaves with the
 # terminal sane.
 command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed: skipped"; exit 77; }
-tmp=$(mktemp -d)
-sock=ttlab-prompt-$$
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
+TMUX_NAME=prompt . "${top_srcdir:-.}/tests/tmux_lib.sh"
 fail() { echo "FAIL: $*"; echo "--- screen:"; cat "$tmp/screen"; cat "$tmp/rc" "$tmp/history" 2>/dev/null; exit 1; }
-cap() { T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null; }
-wait_for() { # PATTERN SECONDS
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    cap
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
 # The shell ignores Ctrl-C (a trap, so ttlab gets the default back and
 # installs its own handler); otherwise it would die with the C-c sent below.
 cat > "$tmp/run.sh" <<EOF2

@@ -8,24 +8,7 @@ command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get 
 : "${top_builddir:=.}"
 driver=$top_builddir/tests/tui_driver
 [ -x "$driver" ] || { echo "FAIL: $driver not built"; exit 1; }
-tmp=$(mktemp -d)
-sock=ttlab-tui-$$
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; echo "--- last screen:"; cat "$tmp/screen" 2>/dev/null; exit 1; }
-cap() { T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null; }
-# wait_for PATTERN SECONDS: poll the screen until grep -E finds PATTERN
-wait_for() {
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    cap
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
+TMUX_NAME=tui . "${top_srcdir:-.}/tests/tmux_lib.sh"
 # start W H COMMAND: a command (the driver) in a fresh pane; afterwards the pane records
 # the exit status and `stty -a` of the terminal the dashboard gave back.
 start() {

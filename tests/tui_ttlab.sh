@@ -6,23 +6,7 @@
 # terminal the same training prints plain progress and no escape sequence.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
 [ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-sock=ttlab-tuit-$$
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; echo "--- last screen:"; cat "$tmp/screen" 2>/dev/null; exit 1; }
-cap() { T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null; }
-wait_for() { # PATTERN SECONDS
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    cap
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
+TMUX_NAME=tuit . "${top_srcdir:-.}/tests/tmux_lib.sh"
 step() { grep -Eo 'step [0-9]+' "$tmp/screen" | head -n 1; }
 cd "$tmp" || exit 1
 
