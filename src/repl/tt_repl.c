@@ -58,6 +58,7 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
     int rc = 0;
     const char *p = line;
     s->err_col = 0;
+    s->run_file = tt_repl_file;     /* `source` comes back here */
     while (*p && !s->quit) {
         while (*p == ' ' || *p == '\t' || *p == ';')
             p++;

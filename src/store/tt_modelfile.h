@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tt_session.h"
+#include "tt_entry.h"
 
 #define TT_MODELFILE_VERSION 1
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "tt_blas.h"
-#include "tt_repl.h"
 
 int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
 {
@@ -266,7 +265,9 @@ int tt_cmd_source(tt_session *s, tt_args *a)
     if (!f)
         return tt_fail(s, 0, "cannot open '%s': %s", a->pos[0]->s, strerror(errno));
     fclose(f);
-    return tt_repl_file(s, a->pos[0]->s) ? -2 : 0;
+    if (!s->run_file)
+        return tt_fail(s, 0, "source needs an input loop (none in this host)");
+    return s->run_file(s, a->pos[0]->s) ? -2 : 0;
 }
 
 /* The words of a raw command joined by single spaces. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "tt_dataset.h"
+#include "tt_entry.h"
 #include "tt_eval.h"
 #include "tt_model.h"
 #include "tt_output.h"
@@ -17,7 +18,6 @@
 #include "tt_util.h"
 
 #define TT_SOURCE_DEPTH 16      /* nesting limit of `source` */
-#define TT_MAX_RUNS 16          /* seeds kept per model for mean ± std */
 
 typedef struct tt_dsent {
     char name[TT_NAME_MAX];
@@ -26,33 +26,6 @@ typedef struct tt_dsent {
     int split_gen;              /* bumped by every `split` */
     tt_split sp;
 } tt_dsent;
-
-/* One finished training run (or a fitted baseline) of a model. */
-typedef struct tt_run {
-    uint64_t seed;
-    tt_metrics test;            /* test metrics at the kept epoch */
-    double seconds, ex_per_s;
-    int epochs, best_epoch;
-    int n_curve;                          /* epochs in the curves below (0: none) */
-    float recall20[TT_SNAP_MAX_EPOCHS];   /* valid Recall@20 per epoch, NAN if not evaluated */
-    float loss[TT_SNAP_MAX_EPOCHS];       /* training loss per epoch */
-} tt_run;
-
-typedef struct tt_modelent {
-    tt_model_def def;
-    tt_tower_def u, i;          /* copies taken when the model was defined */
-    char dataset[TT_NAME_MAX];  /* dataset the model is built for */
-    tt_model *m;                /* runtime model, NULL until trained/opened */
-    int split_gen;              /* split the model was trained or fitted on */
-    int trained;                /* 1 trained, 2 opened from a file */
-    char origin[256];           /* file it was opened from, or "" */
-    tt_train_result *res;       /* last training run, NULL if none */
-    int n_runs;
-    tt_run runs[TT_MAX_RUNS];   /* per seed (several with seeds=) */
-    int has_eval;
-    tt_metrics last_eval;       /* last `eval` result */
-    char last_eval_split[8];
-} tt_modelent;
 
 /* A variable of the language (let NAME = VALUE; -D NAME=VALUE). */
 typedef struct tt_var {
@@ -102,6 +75,9 @@ typedef struct tt_session {
     volatile sig_atomic_t stop; /* training stop flag (Ctrl-C, dashboard) */
     volatile sig_atomic_t training;
     int interrupted;            /* Ctrl-C ended a script: exit status 130 */
+    /* The host's input loop, for `source`: runs the file at path as a
+     * script, returns 0 or -1 (errors reported). Set by the input loop. */
+    int (*run_file)(struct tt_session *s, const char *path);
 } tt_session;
 
 /* Defaults: seed 1, output table to stdout, dashboard on, k=10,20,50. */

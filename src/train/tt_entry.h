@@ -1,0 +1,44 @@
+/* tt_entry: what the session keeps of a defined model: its definitions, its
+ * runtime model once trained or opened, and the record of each training run.
+ * Model files (store) save and restore exactly this; the session (lang)
+ * holds an array of them. */
+#ifndef TT_ENTRY_H
+#define TT_ENTRY_H
+
+#include <stdint.h>
+
+#include "tt_eval.h"
+#include "tt_model.h"
+#include "tt_train.h"
+#include "tt_util.h"
+
+#define TT_MAX_RUNS 16          /* seeds kept per model for mean ± std */
+
+/* One finished training run (or a fitted baseline) of a model. */
+typedef struct tt_run {
+    uint64_t seed;
+    tt_metrics test;            /* test metrics at the kept epoch */
+    double seconds, ex_per_s;
+    int epochs, best_epoch;
+    int n_curve;                          /* epochs in the curves below (0: none) */
+    float recall20[TT_SNAP_MAX_EPOCHS];   /* valid Recall@20 per epoch, NAN if not evaluated */
+    float loss[TT_SNAP_MAX_EPOCHS];       /* training loss per epoch */
+} tt_run;
+
+typedef struct tt_modelent {
+    tt_model_def def;
+    tt_tower_def u, i;          /* copies taken when the model was defined */
+    char dataset[TT_NAME_MAX];  /* dataset the model is built for */
+    tt_model *m;                /* runtime model, NULL until trained/opened */
+    int split_gen;              /* split the model was trained or fitted on */
+    int trained;                /* 1 trained, 2 opened from a file */
+    char origin[256];           /* file it was opened from, or "" */
+    tt_train_result *res;       /* last training run, NULL if none */
+    int n_runs;
+    tt_run runs[TT_MAX_RUNS];   /* per seed (several with seeds=) */
+    int has_eval;
+    tt_metrics last_eval;       /* last `eval` result */
+    char last_eval_split[8];
+} tt_modelent;
+
+#endif
