@@ -20,7 +20,7 @@ static const char *type_hint(const tt_optspec *o, char *buf, int n)
         else
             snprintf(buf, (size_t)n, "%g..%g", o->min, o->max);
         break;
-    case TT_O_ENUM: snprintf(buf, (size_t)n, "%s", o->values); break;
+    case TT_O_ENUM: snprintf(buf, (size_t)n, "%s", tt_opt_values(o)); break;
     case TT_O_INTS: snprintf(buf, (size_t)n, "comma list"); break;
     case TT_O_STR: snprintf(buf, (size_t)n, "text"); break;
     case TT_O_BOOL: snprintf(buf, (size_t)n, "on|off"); break;
@@ -191,7 +191,7 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
     char pre[80];
     snprintf(pre, sizeof pre, "%s=", o->key);
     if (o->type == TT_O_ENUM)
-        add_list(l, word, pre, o->values);
+        add_list(l, word, pre, tt_opt_values(o));
     else if (o->type == TT_O_BOOL)
         add_list(l, word, pre, "on|off");
     else if (!strcmp(o->key, "user") || !strcmp(o->key, "item")) {
@@ -340,7 +340,7 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
             } else if (n == 2) {
                 const tt_optspec *o = tt_optspec_find(tt_settings, t[1].s);
                 if (o && o->type == TT_O_ENUM)
-                    add_list(&l, word, "", o->values);
+                    add_list(&l, word, "", tt_opt_values(o));
                 else if (o && o->type == TT_O_BOOL)
                     add_list(&l, word, "", "on|off");
             }
