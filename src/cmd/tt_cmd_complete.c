@@ -132,7 +132,7 @@ static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char
         if (t[st].kind == TT_TOK_LPAREN)
             add_list(l, word, "", "mlp|fm|cross");
         else
-            add_list(l, word, "", "embed|senet|mlp|channels|l2norm");
+            add_list(l, word, "", "embed|senet|lightse|mlp|channels|l2norm");
         if (!strcmp(t[st].s, "="))
             add_names(s, l, word, "@tower");
         if (!strcmp(t[st].s, "with") || t[st].kind == TT_TOK_PIPE)
@@ -143,7 +143,7 @@ static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char
     if (st < n - 1 && !strcmp(stage, "no") && st + 2 < n)
         stage = t[st + 2].s;
     if (!strcmp(t[n - 1].s, "with")) {
-        add_list(l, word, "", "embed|senet|mlp|channels|l2norm|no");
+        add_list(l, word, "", "embed|senet|lightse|mlp|channels|l2norm|no");
         return;
     }
     for (int i = 0; i < tt_n_stages; i++)

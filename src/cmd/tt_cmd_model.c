@@ -20,14 +20,14 @@ static const tt_stagespec *stage_find(const char *name)
 
 static int stage_unknown(tt_session *s, const tt_tok *t, int in_channels)
 {
-    const char *top[] = {"embed", "senet", "mlp", "channels", "l2norm", "no"};
+    const char *top[] = {"embed", "senet", "lightse", "mlp", "channels", "l2norm", "no"};
     const char *chan[] = {"mlp", "fm", "cross"};
-    const char *sug = in_channels ? tt_suggest(t->s, chan, 3) : tt_suggest(t->s, top, 6);
+    const char *sug = in_channels ? tt_suggest(t->s, chan, 3) : tt_suggest(t->s, top, 7);
     if (sug)
         return tt_fail(s, t->col, "unknown %s '%s': did you mean '%s'?",
                        in_channels ? "channel" : "stage", t->s, sug);
     return tt_fail(s, t->col, in_channels ? "unknown channel '%s' (expected mlp, fm or cross)"
-                                          : "unknown stage '%s' (expected embed, senet, mlp, channels or l2norm)",
+                                          : "unknown stage '%s' (expected embed, senet, lightse, mlp, channels or l2norm)",
                    t->s);
 }
 
@@ -107,7 +107,7 @@ static int parse_channel(tt_session *s, tt_tok *t, int n, tt_chan_def *c, int co
 /* Stages of one definition (or of a `with` list when with = 1). */
 static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int with)
 {
-    int i = 0, order = 0;   /* 1 embed, 2 senet, 3 mlp/channels, 4 l2norm */
+    int i = 0, order = 0;   /* 1 embed, 2 senet/lightse, 3 mlp/channels, 4 l2norm */
     if (n == 0)
         return tt_fail(s, 0, with ? "nothing after 'with': tower NAME = TOWER with senet r=2"
                                   : "empty tower: tower NAME = embed dim=16 | mlp 64 32 | l2norm");
@@ -135,8 +135,10 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
             return stage_unknown(s, st, 0);
         }
         if (neg) {
-            if (!strcmp(sp->name, "senet"))
-                d->senet = 0;
+            if (!strcmp(sp->name, "senet") || !strcmp(sp->name, "lightse")) {
+                if (d->senet == (strcmp(sp->name, "senet") ? TT_RW_LIGHTSE : TT_RW_SENET))
+                    d->senet = TT_RW_NONE;
+            }
             else if (!strcmp(sp->name, "l2norm"))
                 d->l2norm = 0;
             else if (!strcmp(sp->name, "mlp") || !strcmp(sp->name, "channels"))
@@ -146,14 +148,18 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
             i = j + 1;
             continue;
         }
-        o = !strcmp(sp->name, "embed") ? 1 : !strcmp(sp->name, "senet") ? 2
+        o = !strcmp(sp->name, "embed") ? 1
+            : !strcmp(sp->name, "senet") || !strcmp(sp->name, "lightse") ? 2
             : !strcmp(sp->name, "l2norm") ? 4 : 3;
         if (!with) {
             if (order == 0 && o != 1)
                 return tt_fail(s, col, "a tower starts with embed (got '%s')", st->s);
+            if (o == 2 && order == 2)
+                return tt_fail(s, col, "a second re-weighting stage '%s': a tower has one (senet or lightse)",
+                               st->s);
             if (o <= order)
                 return tt_fail(s, col, o == order ? "a second '%s' stage" :
-                               "'%s' comes too late: the order is embed | senet | mlp or channels | l2norm",
+                               "'%s' comes too late: the order is embed | senet or lightse | mlp or channels | l2norm",
                                st->s);
         }
         order = o;
@@ -187,6 +193,10 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
             } else if (!with) {
                 d->n_fields = 0;
             }
+        } else if (o == 2 && !strcmp(sp->name, "lightse")) {
+            if (sn > 1)
+                return tt_fail(s, col, "lightse takes no arguments, got '%s'", st[1].s);
+            d->senet = TT_RW_LIGHTSE;
         } else if (o == 2) {
             tt_optval v[4];
             for (int k = 1; k < sn; k++)
@@ -195,7 +205,7 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
                                    st[k].s);
             if (stage_opts(s, sp, st + 1, sn - 1, v, col))
                 return -1;
-            d->senet = 1;
+            d->senet = TT_RW_SENET;
             d->se_r = (int)v[0].i;
             d->se_squeeze = (enum tt_squeeze)v[1].i;
             d->se_gate = (enum tt_gate)v[2].i;
@@ -252,9 +262,9 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
     for (int c = 0; c < d->n_chan; c++)
         if (d->chan[c].kind == TT_CH_FM)
             d->chan[c].out = d->dim;
-    if (d->senet && d->se_groups > 0 && d->dim % d->se_groups)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->dim % d->se_groups)
         return tt_fail(s, 0, "senet groups=%d must divide the embedding dim %d", d->se_groups, d->dim);
-    if (d->senet && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
         return tt_fail(s, 0, "the bit-wise senet (groups=%d) squeezes by group mean only", d->se_groups);
     return 0;
 }
@@ -286,7 +296,9 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
             l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
         PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE)
+        PUT(" | lightse");
+    if (t->senet == TT_RW_SENET) {
         static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
         PUT(" | senet r=%d", t->se_r);
         if (t->se_squeeze != TT_SQ_MEAN)
