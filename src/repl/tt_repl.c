@@ -154,6 +154,18 @@ static int logical_add(logical *l, const char *ln, size_t n)
 
 enum { PHYS_EOF = -1, PHYS_NUL = -2, PHYS_OOM = -3 };
 
+/* Double a line buffer (256 bytes at first). */
+static int grow(char **buf, size_t *cap)
+{
+    size_t nc = *cap ? *cap * 2 : 256;
+    char *nb = realloc(*buf, nc);
+    if (!nb)
+        return -1;
+    *buf = nb;
+    *cap = nc;
+    return 0;
+}
+
 /* One physical line of a script into *buf (*cap bytes, grown as needed),
  * without its end. "\n", "\r\n" and a lone "\r" (old Mac files, or a
  * mixture) all end a line, so that line numbers match what an editor shows.
@@ -175,14 +187,8 @@ static ssize_t physical_line(FILE *f, char **buf, size_t *cap, int *col)
         }
         if (c == 0 && !nul)
             nul = (int)n + 1;
-        if (n + 1 >= *cap) {
-            size_t nc = *cap ? *cap * 2 : 256;
-            char *nb = realloc(*buf, nc);
-            if (!nb)
-                return PHYS_OOM;
-            *buf = nb;
-            *cap = nc;
-        }
+        if (n + 1 >= *cap && grow(buf, cap))
+            return PHYS_OOM;
         (*buf)[n++] = (char)c;
     }
     if (c == EOF && n == 0)
@@ -191,6 +197,8 @@ static ssize_t physical_line(FILE *f, char **buf, size_t *cap, int *col)
         *col = nul;
         return PHYS_NUL;
     }
+    if (!*cap && grow(buf, cap))
+        return PHYS_OOM;
     (*buf)[n] = 0;
     return (ssize_t)n;
 }
