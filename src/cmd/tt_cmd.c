@@ -55,7 +55,7 @@ const tt_optspec tt_model_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, "20", NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples"},
+    {"epochs", TT_O_INT, "20", NULL, 1, 10000000, NULL, "passes over the training examples"},
     {"batch", TT_O_INT, "256", NULL, 1, 1000000, NULL, "examples per batch"},
     {"lr", TT_O_NUM, "0.001", NULL, 1e-12, 1000, NULL, "learning rate"},
     {"opt", TT_O_ENUM, "adam", "sgd|adagrad|adam", 0, 0, NULL, "optimizer"},
@@ -63,7 +63,7 @@ static const tt_optspec train_opts[] = {
     {"wd", TT_O_NUM, "0", NULL, 0, 10, NULL, "weight decay"},
     {"clip", TT_O_NUM, "0", NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)"},
     {"lazy", TT_O_BOOL, "off", NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables"},
-    {"patience", TT_O_INT, "0", NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)"},
+    {"patience", TT_O_INT, "0", NULL, 0, 10000000, NULL, "early stopping after N epochs without gain (0 off)"},
     {"keep_best", TT_O_BOOL, "on", NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20"},
     {"valid", TT_O_BOOL, "on", NULL, 0, 0, NULL, "evaluate on valid after every epoch"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
@@ -201,6 +201,12 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"history", tt_cmd_history, 1, 1, "history MODEL",
+     "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
+     NULL, "@model", 0,
+     "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
+     "seconds is the training time at the end of the epoch: evaluation and pauses\n"
+     "excluded. The history is saved in model files, so it works after open."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
      "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
