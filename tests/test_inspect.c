@@ -170,6 +170,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    tt_train_result_free(&res);
     check_weights(m, &d, &sp, 0);
     check_weights(m, &d, &sp, 1);
 

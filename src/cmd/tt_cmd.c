@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ const tt_optspec tt_model_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, "20", NULL, 1, 10000000, NULL, "passes over the training examples"},
+    {"epochs", TT_O_INT, "20", NULL, 1, INT_MAX, NULL, "passes over the training examples (as many as memory allows)"},
     {"batch", TT_O_INT, "256", NULL, 1, 1000000, NULL, "examples per batch"},
     {"lr", TT_O_NUM, "0.001", NULL, 1e-12, 1000, NULL, "learning rate"},
     {"opt", TT_O_ENUM, "adam", "sgd|adagrad|adam", 0, 0, NULL, "optimizer"},
@@ -63,7 +64,7 @@ static const tt_optspec train_opts[] = {
     {"wd", TT_O_NUM, "0", NULL, 0, 10, NULL, "weight decay"},
     {"clip", TT_O_NUM, "0", NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)"},
     {"lazy", TT_O_BOOL, "off", NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables"},
-    {"patience", TT_O_INT, "0", NULL, 0, 10000000, NULL, "early stopping after N epochs without gain (0 off)"},
+    {"patience", TT_O_INT, "0", NULL, 0, INT_MAX, NULL, "early stopping after N epochs without gain (0 off)"},
     {"keep_best", TT_O_BOOL, "on", NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20"},
     {"valid", TT_O_BOOL, "on", NULL, 0, 0, NULL, "evaluate on valid after every epoch"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},

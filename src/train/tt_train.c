@@ -217,6 +217,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         if (o->eval_every && nvalid > 0) {
             if (valid_eval(m, d, sp, V, Qv, &s->valid, err))
                 goto out;
+            tt_history_add_epoch(&res->h, 0, &s->valid, 0);
         }
         s->epoch_end = 1;
         if (cb)
