@@ -75,7 +75,7 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
     char pre[80];
     snprintf(pre, sizeof pre, "%s=", o->key);
     if (o->type == TT_O_ENUM)
-        add_list(l, word, pre, o->values);
+        add_list(l, word, pre, tt_opt_values(o));
     else if (o->type == TT_O_BOOL)
         add_list(l, word, pre, "on|off");
     else if (!strcmp(o->key, "user") || !strcmp(o->key, "item")) {
@@ -224,7 +224,7 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
             } else if (n == 2) {
                 const tt_optspec *o = tt_optspec_find(tt_settings, t[1].s);
                 if (o && o->type == TT_O_ENUM)
-                    add_list(&l, word, "", o->values);
+                    add_list(&l, word, "", tt_opt_values(o));
                 else if (o && o->type == TT_O_BOOL)
                     add_list(&l, word, "", "on|off");
             }

@@ -20,7 +20,7 @@ static const char *type_hint(const tt_optspec *o, char *buf, int n)
         else
             snprintf(buf, (size_t)n, "%g..%g", o->min, o->max);
         break;
-    case TT_O_ENUM: snprintf(buf, (size_t)n, "%s", o->values); break;
+    case TT_O_ENUM: snprintf(buf, (size_t)n, "%s", tt_opt_values(o)); break;
     case TT_O_INTS: snprintf(buf, (size_t)n, "comma list"); break;
     case TT_O_STR: snprintf(buf, (size_t)n, "text"); break;
     case TT_O_BOOL: snprintf(buf, (size_t)n, "on|off"); break;
