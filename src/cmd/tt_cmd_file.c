@@ -107,15 +107,15 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     tt_metrics test;
     if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &test))
         return -1;
-    tt_atomic at;
-    if (tt_atomic_begin(&at, path, &s->err))
+    tt_wfile at;
+    if (tt_file_begin(&at, path, &s->err))
         return -1;
     const tt_history *h = tt_entry_history(me);
     int ne = h ? h->n : 0;
     int best = me->n_runs > 0 ? me->runs[me->n_runs - 1].best_epoch : 0;
     tt_rec *rows = calloc((size_t)ne + 1, sizeof *rows);
     if (!rows) {
-        tt_atomic_abort(&at);
+        tt_file_abort(&at);
         return tt_fail(s, 0, "out of memory");
     }
     for (int e = 0; e < ne; e++) {
@@ -158,7 +158,7 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     for (int i = 0; i <= ne; i++)
         tt_rec_free(&rows[i]);
     free(rows);
-    if (tt_atomic_commit(&at, &s->err))
+    if (tt_file_commit(&at, &s->err))
         return -1;
     tt_rec r;
     char human[700];
