@@ -298,16 +298,6 @@ const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
 
 /* ---- helpers ---- */
 
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tt_err_vset(&s->err, fmt, ap);
-    va_end(ap);
-    s->err_col = col;
-    return -1;
-}
-
 const char *tt_cmd_suggest(const char *name)
 {
     const char *cands[TT_ARRAY_LEN(tt_cmds)];  /* one per row, however many rows */

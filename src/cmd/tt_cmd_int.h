@@ -7,10 +7,6 @@
 /* Word k (0-based) of an ENUM value list "a|b|c" into buf; "?" past its end. */
 const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n);
 
-/* Set s->err (and the column) and return -1. */
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Names for the model and tower lookups with a suggestion in the error. */
 tt_modelent *tt_need_model(tt_session *s, const tt_tok *t);
 tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t);
