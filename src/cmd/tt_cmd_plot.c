@@ -90,12 +90,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
                 continue;
             }
             for (int e = 0; e < res->n_epochs; e++) {
-                const tt_metrics *m = &res->epoch_valid[e];
-                int k = 0;
-                for (int q = 0; q < m->n_k; q++)
-                    if (m->k[q] == 20)
-                        k = q;
-                y[ns][e] = kind == 0 ? (m->n_k ? m->recall[k] : NAN) : res->epoch_loss[e];
+                y[ns][e] = kind == 0 ? tt_metrics_select(&res->epoch_valid[e]) : res->epoch_loss[e];
             }
             ser[ns] = (tt_series){ms[i]->def.name, res->n_epochs, NULL, y[ns]};
             ns++;

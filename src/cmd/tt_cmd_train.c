@@ -58,7 +58,7 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         }
     }
     if (sn->epoch_end) {
-        int k = k_index(&sn->valid, 20);
+        int k = k_index(&sn->valid, TT_SELECT_K);   /* ndcg beside the selection metric */
         double r20 = sn->n_done > 0 ? sn->valid_recall20[sn->n_done - 1] : -1;
         if (s->out.mode == TT_OUT_JSON) {
             tt_rec r;
@@ -106,8 +106,8 @@ static int past_curves(tt_session *s, tt_modelent *skip, tt_curve *c, double (*b
         if (m == skip || !m->res || m->res->n_epochs == 0)
             continue;
         for (int e = 0; e < m->res->n_epochs; e++) {
-            int k = k_index(&m->res->epoch_valid[e], 20);
-            buf[n][e] = k >= 0 ? m->res->epoch_valid[e].recall[k] : 0;
+            double r = tt_metrics_select(&m->res->epoch_valid[e]);
+            buf[n][e] = isnan(r) ? 0 : r;
         }
         c[n].model = m->def.name;
         c[n].n = m->res->n_epochs;
@@ -132,12 +132,9 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_num(&r, "examples_per_s", res->ex_per_s, 0);
     int be = res->best_epoch - 1;
     double r20 = -1;
-    if (be >= 0 && be < res->n_epochs) {
-        int k = k_index(&res->epoch_valid[be], 20);
-        if (k >= 0 && res->epoch_valid[be].n_k) {
-            r20 = res->epoch_valid[be].recall[k];
-            tt_rec_num(&r, "valid_recall@20", r20, 4);
-        }
+    if (be >= 0 && be < res->n_epochs && !isnan(tt_metrics_select(&res->epoch_valid[be]))) {
+        r20 = tt_metrics_select(&res->epoch_valid[be]);
+        tt_rec_num(&r, "valid_recall@20", r20, 4);
     }
     if (res->stopped)
         tt_rec_int(&r, "stopped", 1);
@@ -270,8 +267,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         run->best_epoch = res->best_epoch;
         run->n_curve = res->n_epochs;
         for (int e = 0; e < res->n_epochs; e++) {
-            int k = k_index(&res->epoch_valid[e], 20);
-            run->recall20[e] = k >= 0 && res->epoch_valid[e].n_k ? (float)res->epoch_valid[e].recall[k] : NAN;
+            run->recall20[e] = (float)tt_metrics_select(&res->epoch_valid[e]);
             run->loss[e] = (float)res->epoch_loss[e];
         }
         if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test)) {

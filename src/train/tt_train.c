@@ -139,7 +139,7 @@ static void fill_se(tt_model *m, tt_snapshot *s)
 static int valid_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
                       float *V, float *Q, tt_metrics *out, tt_err *err)
 {
-    static const int ks[3] = {10, 20, 50};
+    static const int ks[3] = {10, TT_SELECT_K, 50};
     const tt_examples *ex = &sp->part[TT_VALID];
     if (tt_model_encode_items(m, d, V, err) ||
         tt_model_encode_queries(m, d, ex, Q, err))
@@ -164,16 +164,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 
     memset(res, 0, sizeof *res);
     /* threads=N: N threads for the step's own split (fixed row ranges,
-     * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
-     * back for evaluation and afterwards. */
-    int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
-    /* Our threads call BLAS concurrently, so BLAS must be single-threaded
-     * meanwhile. A build whose tt_blas cannot set OpenBLAS's threads reports
-     * plain "CBLAS": then leave the threading to BLAS, unless the environment
-     * already pins OpenBLAS to one thread. */
-    const char *obt = getenv("OPENBLAS_NUM_THREADS");
-    if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
-        nthr = 1;
+     * deterministic), a parallel section of the BLAS thread policy
+     * (tt_blas.h); BLAS gets the N threads back for evaluation and afterwards. */
+    int nthr = tt_blas_par_threads(o->threads), par = 0;
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
     if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
@@ -215,8 +208,8 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     const int B = (int)TT_MIN((int64_t)o->batch, ex->n);
     if (tt_model_reserve(m, d, sp, B, err) || tt_model_set_threads(m, nthr, err))
         goto out;
-    if (nthr > 1)
-        tt_blas_set_threads(1);
+    tt_blas_par_begin(nthr);
+    par = nthr;
     if (tt_optim_init(&opt, o->opt, np, o->lr, o->momentum, o->beta1, o->beta2,
                       o->eps, o->wd, err))
         goto out;
@@ -386,14 +379,12 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             break;
         if (o->eval_every > 0 && nvalid > 0 && e % o->eval_every == 0) {
             tt_metrics *mv = &res->epoch_valid[ei];
-            if (nthr > 1)
-                tt_blas_set_threads(nthr);
+            tt_blas_par_end(par);
             int erc = valid_eval(m, d, sp, V, Qv, mv, err);
-            if (nthr > 1)
-                tt_blas_set_threads(1);
+            tt_blas_par_begin(par);
             if (erc)
                 goto out;
-            double r20 = mv->recall[1];
+            double r20 = tt_metrics_select(mv);
             s->valid = *mv;
             s->valid_recall20[ei] = r20;
             if (r20 > best_r20) {
@@ -431,8 +422,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
     rc = 0;
 out:
-    if (nthr > 1)
-        tt_blas_set_threads(nthr);
+    tt_blas_par_end(par);
     tt_model_track_rows(m, 0);
     if (have_opt)
         tt_optim_free(&opt);
