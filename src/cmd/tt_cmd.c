@@ -128,7 +128,7 @@ static const tt_optspec compare_opts[] = {
 
 static const tt_optspec index_opts[] = {
     {"kind", TT_O_ENUM, "flat", "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes"},
-    {"metric", TT_O_ENUM, "auto", "auto|ip|l2|ip2l2", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)"},
+    {"metric", TT_O_ENUM, "auto", "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)"},
     {"nlist", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: inverted lists (default: the square root of the item count)"},
     {"nprobe", TT_O_INT, "8", NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query"},
     {"M", TT_O_INT, "16", NULL, 2, 1024, NULL, "hnsw: neighbours per node"},

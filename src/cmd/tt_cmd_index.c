@@ -92,9 +92,9 @@ static enum tt_index_metric choose_metric(tt_session *s, const char *iname, tt_m
     double lo, hi;
     norm_range(v->V, n_items, v->d, &lo, &hi);
     int equal_norms = hi - lo <= 1e-3 * (hi > 0 ? hi : 1);
-    if (asked == 0)     /* auto */
+    if (asked == TT_IM_AUTO)
         return dot && kind == TT_ANN_HNSW && !equal_norms ? TT_IM_IP2L2 : TT_IM_IP;
-    enum tt_index_metric m = (enum tt_index_metric)(asked - 1);
+    enum tt_index_metric m = (enum tt_index_metric)asked;
     if (m == TT_IM_L2 && !equal_norms)
         tt_session_warn(s, "index '%s' searches by L2 distance, but model '%s' scores by %s "
                         "and its item vectors' norms range from %.3g to %.3g: L2 favours "

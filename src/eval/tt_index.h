@@ -16,7 +16,8 @@
  * cosine). L2: squared L2 on the same vectors (the same ranking only when
  * every item vector has the same norm). IP2L2: the transform of Bachrach et
  * al. 2014 (tt_index_ip2l2_*), an L2 search that ranks as the inner product. */
-enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2 };
+enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2,
+                       TT_IM_AUTO = 3 /* asked for: the model's (never built) */ };
 
 /* One index of the session (`index NAME = MODEL kind=...`). */
 typedef struct tt_indexent {
