@@ -169,15 +169,32 @@ static const tt_optspec cross_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_stagespec tt_stages[] = {
-    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)"},
-    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings"},
-    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear"},
-    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel"},
-    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)"},
-    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out"},
-    {"l2norm", "l2norm", NULL, "L2 normalisation of the output"},
+    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)",
+     1, tt_stage_embed, NULL},
+    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
+     2, tt_stage_senet, NULL},
+    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear",
+     3, tt_stage_mlp, tt_chan_mlp},
+    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel",
+     3, tt_stage_channels, NULL},
+    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
+     0, NULL, tt_chan_fm},
+    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out",
+     0, NULL, tt_chan_cross},
+    {"l2norm", "l2norm", NULL, "L2 normalisation of the output",
+     4, tt_stage_l2norm, NULL},
 };
 const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
+
+const char *tt_stage_names(int channels, char *buf, int n)
+{
+    int j = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages && j < n; i++)
+        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].parse != NULL)
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
+    return buf;
+}
 
 /* ---- the command table ---- */
 
@@ -307,16 +324,6 @@ const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
 #pragma GCC diagnostic pop
 
 /* ---- helpers ---- */
-
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tt_err_vset(&s->err, fmt, ap);
-    va_end(ap);
-    s->err_col = col;
-    return -1;
-}
 
 const char *tt_cmd_suggest(const char *name)
 {
@@ -487,7 +494,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
 }
 
 /* "a|b|c" -> "a, b or c" */
-static const char *list_words(const char *values, char *buf, int n)
+const char *tt_list_words(const char *values, char *buf, int n)
 {
     int j = 0;
     int bars = 0, seen = 0;
@@ -569,9 +576,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         }
         if (tt_suggest_list(text, tt_opt_values(o), sug, sizeof sug))
             return tt_fail(s, 0, "unknown %s '%s' (expected %s): did you mean '%s'?",
-                           o->key, text, list_words(tt_opt_values(o), buf, sizeof buf), sug);
+                           o->key, text, tt_list_words(tt_opt_values(o), buf, sizeof buf), sug);
         return tt_fail(s, 0, "unknown %s '%s' (expected %s)", o->key, text,
-                       list_words(tt_opt_values(o), buf, sizeof buf));
+                       tt_list_words(tt_opt_values(o), buf, sizeof buf));
     }
     case TT_O_INTS: {
         v->n = 0;

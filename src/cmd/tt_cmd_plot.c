@@ -35,7 +35,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     }
     tt_plot_req r;
     memset(&r, 0, sizeof r);
-    r.term = s->plot_term;
+    r.term = (enum tt_plot_term)s->plot_term;
     if (tt_arg(a, "term")->set)
         r.term = (enum tt_plot_term)tt_arg(a, "term")->i;
     r.file = r.term == TT_PLOT_FILE ? s->plot_file : NULL;

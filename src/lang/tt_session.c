@@ -2,6 +2,7 @@
  * formatted with their position (after Lua's luaG_addinfo). */
 #include "tt_session.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ void tt_session_init(tt_session *s)
     s->seed = 1;
     s->dashboard = 1;
     s->progress = 1;
-    s->plot_term = TT_PLOT_AUTO;
+    s->plot_term = 0;           /* auto (TT_PLOT_AUTO) */
     snprintf(s->plot_file, sizeof s->plot_file, "plot.png");
     s->hist = 20;
     s->n_k = 3;
@@ -118,6 +119,34 @@ void tt_session_report(tt_session *s)
         fflush(s->out.f);
         tt_rec_free(&r);
     }
+}
+
+int tt_fail(tt_session *s, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tt_err_vset(&s->err, fmt, ap);
+    va_end(ap);
+    s->err_col = col;
+    return -1;
+}
+
+int tt_session_check_output(tt_session *s)
+{
+    if (s->out_failed)
+        return 0;
+    errno = 0;
+    if (fflush(s->out.f) == 0 && !ferror(s->out.f))
+        return 0;
+    int e = errno ? errno : EIO;
+    if (e == EPIPE) {
+        s->out_failed = 2;
+        s->quit = 1;
+        return 0;
+    }
+    s->out_failed = 1;
+    s->err_col = 0;
+    return tt_err_set(&s->err, "cannot write results to standard output: %s", strerror(e));
 }
 
 void tt_session_warn(tt_session *s, const char *fmt, ...)
