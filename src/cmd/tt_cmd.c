@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ const tt_optspec tt_model_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, NULL, NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples", TRAIN(epochs)},
+    {"epochs", TT_O_INT, NULL, NULL, 1, INT_MAX, NULL, "passes over the training examples (as many as memory allows)", TRAIN(epochs)},
     {"batch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "examples per batch", TRAIN(batch)},
     {"lr", TT_O_NUM, NULL, NULL, 1e-12, 1000, NULL, "learning rate", TRAIN(lr)},
     {"opt", TT_O_ENUM, NULL, "sgd|adagrad|adam", 0, 0, NULL, "optimizer", TRAIN(opt)},
@@ -84,7 +85,7 @@ static const tt_optspec train_opts[] = {
     {"wd", TT_O_NUM, NULL, NULL, 0, 10, NULL, "weight decay", TRAIN(wd)},
     {"clip", TT_O_NUM, NULL, NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)", TRAIN(clip)},
     {"lazy", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables", TRAIN(lazy)},
-    {"patience", TT_O_INT, NULL, NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
+    {"patience", TT_O_INT, NULL, NULL, 0, INT_MAX, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
     {"keep_best", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20", TRAIN(keep_best)},
     {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
@@ -273,6 +274,12 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"history", tt_cmd_history, 1, 1, "history MODEL",
+     "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
+     NULL, "@model", 0,
+     "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
+     "seconds is the training time at the end of the epoch: evaluation and pauses\n"
+     "excluded. The history is saved in model files, so it works after open."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
      "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,

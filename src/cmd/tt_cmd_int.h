@@ -62,6 +62,14 @@ int tt_tower_side(const char *w);
 /* Protocol name of the model's split ("ml100k-l2o"). */
 const char *tt_model_protocol(tt_session *s, tt_modelent *me);
 
+/* A model has no history: fail with the reason, by name (not trained, a
+ * popularity model, or opened from a file saved before histories). */
+int tt_history_absent(tt_session *s, const tt_modelent *me);
+/* The per-epoch table of runs[0..n_runs) (through the output records, with
+ * a seed column when show_seed): `history` and the end of a dashboard run. */
+int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n_runs,
+                     int show_seed);
+
 /* Handlers, by theme file. */
 int tt_cmd_load(tt_session *s, tt_args *a);       /* tt_cmd_data.c */
 int tt_cmd_split(tt_session *s, tt_args *a);
@@ -74,6 +82,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
+int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
 int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
 /* eval MODEL index=NAME: exact and through-the-index rows. */
 int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,

@@ -428,9 +428,11 @@ static void defined_info(tt_session *s, const char *event, const char *name, con
     tt_rec_init(&r);
     tt_rec_str(&r, "name", name);
     tt_rec_str(&r, "definition", line);
-    /* Definitions are silent in tables (they echo what was typed); JSON
-     * consumers get an event. */
-    tt_out_info(&s->out, event, &r, NULL);
+    /* One line that confirms the definition as ttlab understood it (every
+     * default spelt out), for people and for JSON consumers alike. */
+    char human[TT_DEF_MAX + 300];
+    snprintf(human, sizeof human, "%s", line);
+    tt_out_info(&s->out, event, &r, human);
     tt_rec_free(&r);
 }
 

@@ -28,11 +28,7 @@ void tt_session_init(tt_session *s)
 
 static void model_free(tt_modelent *m)
 {
-    if (m->m)
-        tt_model_free(m->m);
-    free(m->res);
-    m->m = NULL;
-    m->res = NULL;
+    tt_entry_free(m);
 }
 
 void tt_session_free(tt_session *s)

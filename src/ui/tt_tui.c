@@ -199,6 +199,11 @@ tt_tui *tt_tui_open(const tt_curve *past, int n_past)
     return t;
 }
 
+double tt_tui_paused(const tt_tui *t)
+{
+    return t ? t->paused_s : 0;
+}
+
 void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop)
 {
     if (t)
@@ -393,7 +398,10 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
         frame(t);
     if (t->live && ((s && s->epoch_end) || now - t->live_last >= 1.0))
         live_send(t);
-    /* Paused: training waits inside this call; keys and resizes still work. */
+    /* Paused: training waits inside this call; keys and resizes still work.
+     * The time is counted so that training can leave it out. */
+    double pause0 = tt_now();
+    int was_paused = t->paused;
     while (t->paused && !stop_asked(t)) {
         if (t->dirty)
             frame(t);
@@ -406,6 +414,8 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
             t->dirty = 1;
         check_size(t);
     }
+    if (was_paused)
+        t->paused_s += tt_now() - pause0;
     if (stop_asked(t)) {
         if (!t->stop_drawn) {
             t->stopping = 1;
