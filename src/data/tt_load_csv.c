@@ -37,6 +37,7 @@ typedef struct csvr {
     int nf;
     char **f;            /* (fcap) fields of the current record */
     int32_t *flen;       /* (fcap) their lengths */
+    tt_strmap hdr;       /* the header's names: index = column */
 } csvr;
 
 static void csvr_free(csvr *r)
@@ -46,6 +47,7 @@ static void csvr_free(csvr *r)
     free(r->fo);
     free(r->f);
     free(r->flen);
+    tt_strmap_free(&r->hdr);
 }
 
 static int csvr_open(csvr *r, const char *path, char sep, tt_err *err)
@@ -327,12 +329,10 @@ static void list_names(const csvr *r, char *out, size_t n)
     }
 }
 
+/* Column of the header named name, or -1 (after read_header). */
 static int find_col(const csvr *r, const char *name)
 {
-    for (int k = 0; k < r->nf; k++)
-        if (strcmp(r->f[k], name) == 0)
-            return k;
-    return -1;
+    return tt_strmap_get(&r->hdr, name, strlen(name));
 }
 
 static int unknown_col(const csvr *r, const char *name, const char *role, tt_err *err)
@@ -363,28 +363,21 @@ static int read_header(csvr *r, tt_err *err)
         return -1;
     if (rc == 0)
         return tt_err_set(err, "%s:1: expected a header line, found an empty file", r->path);
-    /* Repeats found through a hash of the names: linear in the columns
-     * (40,000 columns took 15 s with the pairwise comparison). */
-    tt_strmap seen;
-    memset(&seen, 0, sizeof seen);
+    /* Names go into a hash (kept for find_col): repeats are found in linear
+     * time (40,000 columns took 15 s with the pairwise comparison). */
     for (int k = 0; k < r->nf; k++) {
         int added;
-        if (!r->flen[k]) {
-            tt_strmap_free(&seen);
+        if (!r->flen[k])
             return tt_err_set(err, "%s:%lld: expected a name for column %d, found an empty "
                               "field", r->path, (long long)r->rec_line, k + 1);
-        }
-        int32_t j = tt_strmap_put(&seen, r->f[k], (size_t)r->flen[k], &added, err);
-        if (j < 0 || !added) {
-            tt_strmap_free(&seen);
-            if (j < 0)
-                return -1;
+        int32_t j = tt_strmap_put(&r->hdr, r->f[k], (size_t)r->flen[k], &added, err);
+        if (j < 0)
+            return -1;
+        if (!added)
             return tt_err_set(err, "%s:%lld: expected distinct column names, found '%s' "
                               "twice (columns %d and %d)", r->path, (long long)r->rec_line,
                               TT_SHOW(r->f[k]), j + 1, k + 1);
-        }
     }
-    tt_strmap_free(&seen);
     return 0;
 }
 
@@ -445,9 +438,9 @@ static int in_list(const char *list, const char *name)
 
 /* The names of context= (o->context), each checked against the header:
  * an unknown column, the user, item or time column, or a label-like column
- * not in allow_label= is an error naming it. */
+ * not in allow_label= is an error naming it. The names go into *names. */
 static int check_context(const csvr *r, const tt_csv_opts *o, int ucol, int icol, int tcol,
-                         tt_err *err)
+                         tt_strmap *names, tt_err *err)
 {
     const char *p = o->context;
     while (p && *p) {
@@ -462,6 +455,9 @@ static int check_context(const csvr *r, const tt_csv_opts *o, int ucol, int icol
         nm[k] = 0;
         if (!k)
             continue;
+        int added;
+        if (tt_strmap_put(names, nm, k, &added, err) < 0)
+            return -1;
         int col = find_col(r, nm);
         if (col < 0)
             return unknown_col(r, nm, "a context column", err);
@@ -483,7 +479,9 @@ static int read_inter(csvl *c, tt_err *err)
 {
     const tt_csv_opts *o = c->o;
     csvr r;
+    tt_strmap ctx;                  /* the names of context= */
     int rc = -1, ucol, icol, tcol = -1;
+    memset(&ctx, 0, sizeof ctx);
     const char *tname = o->time_col ? o->time_col : "time";
     if (csvr_open(&r, o->inter_path, o->sep, err) || read_header(&r, err))
         goto out;
@@ -508,14 +506,14 @@ static int read_inter(csvl *c, tt_err *err)
      * column used to become one, and on MovieLens-like files that made the
      * interaction's own rating an input of the user tower: a value known
      * only after the recommendation. */
-    if (check_context(&r, o, ucol, icol, tcol, err))
+    if (check_context(&r, o, ucol, icol, tcol, &ctx, err))
         goto out;
     int first = c->ncol, n_ignored = 0;
     char ignored[512] = "";
     for (int k = 0; k < r.nf; k++) {
         if (k == ucol || k == icol || k == tcol)
             continue;
-        if (!o->context || !in_list(o->context, r.f[k])) {
+        if (tt_strmap_get(&ctx, r.f[k], (size_t)r.flen[k]) < 0) {
             /* listed once, in the notes: the first few by name */
             size_t l = strlen(ignored);
             if (n_ignored < 8)
@@ -578,6 +576,7 @@ static int read_inter(csvl *c, tt_err *err)
     }
     rc = 0;
 out:
+    tt_strmap_free(&ctx);
     csvr_free(&r);
     return rc;
 }
