@@ -255,7 +255,7 @@ static const char k_marks[] = "ox+#@%&=";
 static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
 {
     const tt_snapshot *s = &t->snap;
-    int n_live = t->have_snap ? TT_MIN(s->n_done, TT_SNAP_MAX_EPOCHS) : 0;
+    int n_live = t->have_snap ? s->n_done : 0;
     int n_ser = 1 + t->n_past;
     char title[128];
     double last = -1;
