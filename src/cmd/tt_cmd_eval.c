@@ -150,6 +150,8 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
     enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    if (tt_arg(a, "index")->set)
+        return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
         return -1;
     me->has_eval = 1;

@@ -85,6 +85,10 @@ int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
+int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
+/* eval MODEL index=NAME: exact and through-the-index rows. */
+int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,
+                  const int *ks, int n_k);
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);
 int tt_cmd_export(tt_session *s, tt_args *a);
