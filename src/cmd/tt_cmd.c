@@ -126,6 +126,7 @@ static const tt_optspec export_opts[] = {
 static const tt_optspec compare_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
+    {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec sweep_opts[] = {
@@ -222,8 +223,8 @@ const char *tt_stage_names(int channels, char *buf, int n)
 /* ---- the command table ---- */
 
 const tt_cmd tt_cmds[] = {
-    {"load", tt_cmd_load, 1, 2,
-     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]",
+    {"load", tt_cmd_load, 1, 4,
+     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]  (each may end with: as NAME)",
      "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
      "movielens|csv|synthetic @file", 0,
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
