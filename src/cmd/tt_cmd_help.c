@@ -72,7 +72,7 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
     if (!topic) {
         fprintf(f, "commands (help CMD shows its options; help PREFIX lists matches):\n");
         for (int i = 0; i < tt_n_cmds; i++)
-            fprintf(f, "  %-10s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
+            fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
         fprintf(f, "Options are key=value; commands on one line are separated by ';'.\n");
         fprintf(f, "Tower stages: embed, senet, lightse, mlp, channels, l2norm (help tower).\n");
         return 0;
@@ -110,7 +110,7 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
     if (n > 1) {
         for (int i = 0; i < tt_n_cmds; i++)
             if (!strncmp(tt_cmds[i].name, topic, tl))
-                fprintf(f, "  %-10s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
+                fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
         return 0;
     }
     const char *sug = tt_cmd_suggest(topic);

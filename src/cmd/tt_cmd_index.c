@@ -70,6 +70,21 @@ static int query_vectors(tt_session *s, tt_modelent *me, tt_dsent *d, const tt_e
 
 /* ---- index NAME = MODEL kind=... ---- */
 
+/* Results as session variables, so that a lesson's narration quotes what
+ * this run measured: NAME_key (NAME with characters other than letters,
+ * digits and '_' as '_'). */
+static void set_result(tt_session *s, const char *name, const char *key, const char *fmt, double v)
+{
+    char var[TT_NAME_MAX + 32], val[64];
+    snprintf(var, sizeof var, "%s_%s", name, key);
+    for (char *c = var; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
+    snprintf(val, sizeof val, fmt, v);
+    tt_session_set_var(s, var, val);
+}
+
+
 /* Smallest and largest item vector norm. */
 static void norm_range(const float *V, int32_t n, int d, double *lo, double *hi)
 {
@@ -165,6 +180,8 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     if (tt_index_build(&ie, v.V, n, v.d, s->seed, &s->err))
         goto out;
     ie.fingerprint = tt_index_fingerprint(me->m);
+    set_result(s, ie.name, "build_s", "%.3f", ie.build_s);
+    set_result(s, ie.name, "mib", "%.2f", ie.bytes / 1048576.0);
     tt_indexent *old = tt_session_index(s, ie.name);
     if (old) {
         tt_index_free(old);
@@ -244,6 +261,7 @@ static tt_indexent *need_index(tt_session *s, const char *name, tt_modelent **me
 
 /* ---- eval MODEL index=NAME ---- */
 
+
 int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,
                   const int *ks, int n_k)
 {
@@ -265,20 +283,27 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     double irec[TT_MAX_K];
     tt_index_speed e1, i1, iall;
     int kmax = ks[n_k - 1];
-    if (item_vectors(s, me, d, &v) || query_vectors(s, me, d, ex, &v))
+    /* A model whose sides interact early runs its network over every item
+     * for each request: at least what the item tower over all items costs. */
+    double t_items = tt_now();
+    if (item_vectors(s, me, d, &v))
+        goto out;
+    t_items = tt_now() - t_items;
+    if (query_vectors(s, me, d, ex, &v))
         goto out;
     ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
     if (!ranks)
         goto out;
     const float *Qx = tt_index_queries(ie, v.Q, v.nq, v.Qx);
+    int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);  /* recall and speed */
     if (tt_eval(v.Q, v.V, d->d.n_items, v.d, &d->sp, p, ks, n_k, &exact, &s->err) ||
         tt_index_rank(ie, Qx, &d->sp, p, kmax, ranks, &s->err) ||
-        tt_index_recall(ie, v.Q, Qx, v.nq, v.V, ks, n_k, irec, &s->err) ||
-        tt_index_speed_of(ie, Qx, v.nq, kmax, 1, &i1, 1, &s->err) ||
-        tt_index_speed_of(ie, Qx, v.nq, kmax, 0, &iall, 0, &s->err))
+        tt_index_recall(ie, v.Q, Qx, ns, v.V, ks, n_k, irec, &s->err) ||
+        tt_index_speed_of(ie, Qx, ns, kmax, 1, &i1, 1, &s->err) ||
+        tt_index_speed_of(ie, Qx, ns, kmax, 0, &iall, 0, &s->err))
         goto out;
     tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &via);
-    tt_index_exact_speed(v.Q, v.nq, v.V, d->d.n_items, v.d, kmax, &e1);
+    tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, &e1);
     tt_rec r[2];
     for (int row = 0; row < 2; row++) {
         const tt_metrics *m = row ? &via : &exact;
@@ -318,10 +343,26 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_int(&r[row], "users", m->n_users);
     }
-    char foot[256];
+    char foot[768];
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
-             "among the index's top %d after exclusion (MRR not shown); qps_1 on one thread, "
-             "qps on %d", tt_model_protocol(s, me), ie->name, kmax, tt_ann_max_threads());
+             "among the index's top %d after exclusion (MRR not shown); index recall and speed "
+             "over the first %lld queries, qps_1 on one thread, qps on %d.\nScoring every item with a network per request (a model whose sides "
+             "interact early) costs at least the item tower over all %d items: %.2f ms here, "
+             "against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name, kmax,
+             (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items, i1.p50_ms, ie->name);
+    set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
+    set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
+    set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
+    set_result(s, ie->name, "index_recall_pct", "%.1f", 100 * irec[0]);
+    set_result(s, ie->name, "qps_1", "%.0f", i1.qps);
+    set_result(s, ie->name, "qps", "%.0f", iall.qps);
+    set_result(s, ie->name, "exact_qps_1", "%.0f", e1.qps);
+    set_result(s, ie->name, "speedup", "%.1f", e1.qps > 0 ? i1.qps / e1.qps : 0);
+    set_result(s, ie->name, "p50_ms", "%.3f", i1.p50_ms);
+    set_result(s, ie->name, "p99_ms", "%.3f", i1.p99_ms);
+    set_result(s, ie->name, "rescore_ms", "%.2f", 1e3 * t_items);
+    set_result(s, ie->name, "rescore_x", "%.0f", i1.p50_ms > 0 ? 1e3 * t_items / i1.p50_ms : 0);
+    set_result(s, "k", "first", "%.0f", ks[0]);
     tt_out_rows(&s->out, "eval", r, 2, s->out.mode == TT_OUT_JSON ? NULL : foot);
     tt_rec_free(&r[0]);
     tt_rec_free(&r[1]);
@@ -387,9 +428,10 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         double rec;
         tt_index_speed one, all;
         tt_metrics m;
-        if (tt_index_recall(ie, v.Q, Qx, v.nq, v.V, &k, 1, &rec, &s->err) ||
-            tt_index_speed_of(ie, Qx, v.nq, k, 1, &one, 1, &s->err) ||
-            tt_index_speed_of(ie, Qx, v.nq, k, 0, &all, 0, &s->err) ||
+        int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);
+        if (tt_index_recall(ie, v.Q, Qx, ns, v.V, &k, 1, &rec, &s->err) ||
+            tt_index_speed_of(ie, Qx, ns, k, 1, &one, 1, &s->err) ||
+            tt_index_speed_of(ie, Qx, ns, k, 0, &all, 0, &s->err) ||
             tt_index_rank(ie, Qx, &d->sp, p, k, ranks, &s->err))
             goto out;
         tt_eval_metrics(ranks, &d->sp, p, &k, 1, &m);
@@ -413,9 +455,11 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         }
     }
     char foot[512];
-    snprintf(foot, sizeof foot, "%s queries of %s (%lld); recall@%d through the index on the "
-             "protocol %s; 'plot sweep %s' draws recall against qps", tt_part_name(p), d->name,
-             (long long)ex->n, k, tt_model_protocol(s, me), ie->name);
+    snprintf(foot, sizeof foot, "%s queries of %s (%lld; index recall and speed over the first "
+             "%lld); recall@%d through the index on the protocol %s; 'plot sweep %s' draws "
+             "recall against qps", tt_part_name(p), d->name, (long long)ex->n,
+             (long long)TT_MIN(ex->n, (int64_t)TT_INDEX_SAMPLE), k, tt_model_protocol(s, me),
+             ie->name);
     tt_out_rows(&s->out, "sweep", rows, n_rows, s->out.mode == TT_OUT_JSON ? NULL : foot);
     rc = 0;
 out:

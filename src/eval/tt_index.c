@@ -68,10 +68,12 @@ int tt_index_build(tt_indexent *ie, const float *V, int32_t n_items, int d, uint
         dx = d + 1;
     }
     double t0 = tt_now();
-    /* Small sets build on one thread: OpenMP's barriers cost more than the
-     * work there, badly so on a loaded machine (0.8 s instead of 0.01 s for
-     * k-means over 500 items on 2 busy cores). */
-    tt_ann_set_threads(n_items >= 20000 ? 0 : 1);
+    /* Builds run on one thread: an HNSW graph built on several threads
+     * depends on their timing (the same command would give another index),
+     * and OpenMP's barriers can cost more than the work on a busy machine
+     * (0.8 s instead of 0.01 s for k-means over 500 items on 2 loaded cores;
+     * an IVF-PQ build 10 times slower). Searches use every thread. */
+    tt_ann_set_threads(1);
     int rc = tt_ann_build(&ie->p, X, n_items, dx, seed, &ie->ann, err);
     ie->build_s = tt_now() - t0;
     free(T);

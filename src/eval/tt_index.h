@@ -20,6 +20,10 @@ enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2,
                        TT_IM_AUTO = 3 /* asked for: the model's (never built) */ };
 
 #define TT_INDEX_SWEEP_MAX 16
+/* Queries over which eval and sweep measure index recall and speed (the
+ * first ones of the part; every query counts in the protocol's metrics):
+ * exact top-K per query is the reference, and it is the slow side. */
+#define TT_INDEX_SAMPLE 2000
 #define TT_INDEX_QMAX 4096     /* widest vector recommend/similar search with */
 
 /* One index of the session (`index NAME = MODEL kind=...`). */
