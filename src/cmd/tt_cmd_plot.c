@@ -59,6 +59,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     /* One series per model, or per seed of a model trained with seeds=. */
     enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
     tt_series ser[NSER];
+    char title[96];             /* r.title points here until tt_plot has drawn */
     int maxe = 1;
     for (int i = 0; i < nm; i++)
         for (int q = 0; q < ms[i]->n_runs; q++)
