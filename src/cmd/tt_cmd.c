@@ -161,6 +161,8 @@ const tt_stagespec tt_stages[] = {
      1, tt_stage_embed, NULL},
     {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
      2, tt_stage_senet, NULL},
+    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet",
+     2, tt_stage_lightse, NULL},
     {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear",
      3, tt_stage_mlp, tt_chan_mlp},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel",
@@ -204,10 +206,11 @@ const tt_cmd tt_cmds[] = {
      NULL, "", 0, NULL},
     {"tower", tt_cmd_tower, 2, -1,
      "tower NAME = STAGE | STAGE ...  |  tower NAME = TOWER with STAGE ...",
-     "define a tower (embed | senet | mlp | channels | l2norm)", NULL, "", 1,
+     "define a tower (embed | senet or lightse | mlp | channels | l2norm)", NULL, "", 1,
      "Examples:\n"
      "  tower u = embed dim=16 | mlp 64 32 | l2norm\n"
      "  tower us = embed dim=16 | senet r=2 | mlp 64 32 | l2norm\n"
+     "  tower ul = embed dim=16 | lightse | mlp 64 32 | l2norm   (IntTower's Light-SE)\n"
      "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
      "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
      "  tower u3 = us with no senet | mlp 128 32\n"
@@ -230,7 +233,7 @@ const tt_cmd tt_cmds[] = {
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
-     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
+     "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
      "is below half the median of its tower's features (a tower of one feature never\n"
      "suppresses it)."},
@@ -248,7 +251,7 @@ const tt_cmd tt_cmds[] = {
      "excluded. The history is saved in model files, so it works after open."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
-     "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
+     "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
      "loss|recall|weights|weights-history @model...", 0,
      "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
      "every trained model);\n"

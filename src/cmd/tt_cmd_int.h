@@ -28,6 +28,8 @@ int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, in
                    tt_tower_def *d, enum tt_stage_how how);
 int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
                    tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                     tt_tower_def *d, enum tt_stage_how how);
 int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
                  tt_tower_def *d, enum tt_stage_how how);
 int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,

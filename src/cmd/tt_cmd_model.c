@@ -186,17 +186,34 @@ int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, in
 {
     tt_optval v[4];
     if (how == TT_STAGE_DROP) {
-        d->senet = 0;
+        if (d->senet == TT_RW_SENET)
+            d->senet = TT_RW_NONE;
         return 0;
     }
     if (stage_kv_only(s, st, sn, col, "r=2 squeeze=mean gate=sigmoid groups=0") ||
         stage_opts(s, sp, st + 1, sn - 1, v, col))
         return -1;
-    d->senet = 1;
+    d->senet = TT_RW_SENET;
     d->se_r = (int)v[0].i;
     d->se_squeeze = (enum tt_squeeze)v[1].i;
     d->se_gate = (enum tt_gate)v[2].i;
     d->se_groups = (int)v[3].i;
+    return 0;
+}
+
+/* Light-SE: no options; it takes senet's place (one re-weighting stage). */
+int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                     tt_tower_def *d, enum tt_stage_how how)
+{
+    (void)sp;
+    if (how == TT_STAGE_DROP) {
+        if (d->senet == TT_RW_LIGHTSE)
+            d->senet = TT_RW_NONE;
+        return 0;
+    }
+    if (sn > 1)
+        return tt_fail(s, col, "lightse takes no arguments, got '%s'", st[1].s);
+    d->senet = TT_RW_LIGHTSE;
     return 0;
 }
 
@@ -335,9 +352,9 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
     for (int c = 0; c < d->n_chan; c++)
         if (d->chan[c].kind == TT_CH_FM)
             d->chan[c].out = d->dim;
-    if (d->senet && d->se_groups > 0 && d->dim % d->se_groups)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->dim % d->se_groups)
         return tt_fail(s, 0, "senet groups=%d must divide the embedding dim %d", d->se_groups, d->dim);
-    if (d->senet && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
         return tt_fail(s, 0, "the bit-wise senet (groups=%d) squeezes by group mean only", d->se_groups);
     return 0;
 }
@@ -369,7 +386,9 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
             l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
         PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE)
+        PUT(" | lightse");
+    if (t->senet == TT_RW_SENET) {
         static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
         PUT(" | senet r=%d", t->se_r);
         if (t->se_squeeze != TT_SQ_MEAN)

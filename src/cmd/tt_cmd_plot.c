@@ -103,18 +103,24 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             free(label);
             return -1;
         }
+        /* the title names the side's stage: SENet or Light-SE */
+        const char *stage = tt_reweight_title(tt_model_reweight(me->m, side));
+        char title[96];
+        if (!stage)
+            stage = "SENet";
         if (kind == 2) {
             tt_weight_stat st[TT_MAX_FIELDS];
             int n = tt_inspect_weights(me->m, side, &d->d, &d->sp, TT_VALID, st, TT_MAX_FIELDS, &s->err);
             if (n <= 0)
-                rc = n < 0 ? -1 : tt_fail(s, 0, "the %s tower of '%s' has no SENet stage",
+                rc = n < 0 ? -1 : tt_fail(s, 0, "the %s tower of '%s' has no SENet or Light-SE stage",
                                           side ? "item" : "user", me->def.name);
             for (int i = 0; i < n; i++) {
                 y(i)[0] = st[i].mean;
                 ser[ns++] = (tt_series){st[i].feature, 1, NULL, y(i)};
             }
             r.bars = 1;
-            r.title = "mean SENet excitation weight per feature";
+            snprintf(title, sizeof title, "mean %s excitation weight per feature", stage);
+            r.title = title;
             r.ylabel = "weight";
         } else {
             const char *names[TT_MAX_FIELDS];
@@ -123,14 +129,15 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             if (f > 0 && !h)
                 rc = tt_history_absent(s, me);
             else if (f == 0 || h->n_se[side] != f)
-                rc = tt_fail(s, 0, "model '%s' has no SENet weight history (train it with a senet stage)",
+                rc = tt_fail(s, 0, "model '%s' has no SENet or Light-SE weight history (train it with a senet or lightse stage)",
                              me->def.name);
             for (int i = 0; rc == 0 && i < f; i++) {
                 for (int e = 0; e < h->n; e++)
                     y(i)[e] = h->se[side][(size_t)e * TT_MAX_FIELDS + i];
                 ser[ns++] = (tt_series){names[i], h->n, NULL, y(i)};
             }
-            r.title = "SENet weight per feature over training";
+            snprintf(title, sizeof title, "%s weight per feature over training", stage);
+            r.title = title;
             r.xlabel = "epoch";
             r.ylabel = "mean weight";
         }

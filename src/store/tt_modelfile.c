@@ -207,7 +207,8 @@ static int get_tower(rbuf *r, tt_tower_def *t)
     t->se_groups = get_i32(r);
     t->n_chan = get_i32(r);
     if (t->n_chan < 0 || t->n_chan > TT_MAX_CHAN || (unsigned)t->se_squeeze > 2 ||
-        (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0)
+        (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0 ||
+        (unsigned)t->senet > TT_RW_LIGHTSE)
         return r->bad = 1, -1;
     for (int c = 0; c < t->n_chan; c++) {
         tt_chan_def *ch = &t->chan[c];

@@ -57,7 +57,8 @@ typedef struct tt_snapshot {
                                       the run's history, valid during the callback */
     tt_metrics valid;              /* last epoch's valid metrics */
     int best_epoch;
-    int n_se[2];                   /* SENet fields per side (0 = none) */
+    int n_se[2];                   /* SENet / Light-SE fields per side (0 = none) */
+    int se_kind[2];                /* the side's re-weighting stage, TT_RW_* */
     const char *se_name[2][TT_MAX_FIELDS];
     float se_mean[2][TT_MAX_FIELDS];   /* running mean of the excitation weight */
 } tt_snapshot;

@@ -290,6 +290,38 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     gradcheck("senet bit-wise groups=2", m, d, sp, 12);
     tt_model_free(m);
 
+    /* Light-SE (IntTower) on both sides, and on the user side of a
+     * parallel tower below (single and two threads) */
+    {
+        tt_tower_def lu = u, li = i;
+        lu.senet = li.senet = TT_RW_LIGHTSE;
+        m = make_model(&md, &lu, &li, d, 8);
+        gradcheck("lightse full softmax", m, d, sp, 12);
+        tt_model_free(m);
+        tt_err e3;
+        m = make_model(&md, &lu, &li, d, 9);
+        if (tt_model_set_threads(m, 2, &e3))
+            DIE("threads: %s", e3.msg);
+        gradcheck("2 threads lightse", m, d, sp, 13);
+        /* the read-out: softmax weights over the fields, summing to 1 */
+        const char *names[TT_MAX_FIELDS];
+        int f = tt_model_senet_fields(m, 1, names);
+        float *W = malloc((size_t)d->n_items * (size_t)(f > 0 ? f : 1) * sizeof(float));
+        CHECK(f > 1 && tt_model_reweight(m, 1) == TT_RW_LIGHTSE, "lightse read-out: %d fields", f);
+        if (tt_model_senet_weights(m, 1, d, NULL, W, &e3))
+            DIE("lightse weights: %s", e3.msg);
+        double worst = 0;
+        for (int32_t it = 0; it < d->n_items; it++) {
+            double s = 0;
+            for (int j = 0; j < f; j++)
+                s += W[(size_t)it * f + j];
+            worst = fmax(worst, fabs(s - 1));
+        }
+        CHECK(worst < 1e-5, "lightse item weights sum to 1 per item (off by %g)", worst);
+        free(W);
+        tt_model_free(m);
+    }
+
     tt_tower_def pu = tower_par("pu", 4), pi = tower_par("pi", 4);
     pu.senet = 1;
     m = make_model(&md, &pu, &pi, d, 5);
