@@ -234,6 +234,7 @@ static void keep_model(tt_modelent *me, const tt_dsent *d, tt_model *m, tt_train
     me->trained = 1;
     me->origin[0] = 0;
     me->split_gen = d->split_gen;
+    tt_dataref_fill(&me->data, d);
 }
 
 /* The record of one run for compare and plots; it takes res's history. */
