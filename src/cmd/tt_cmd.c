@@ -246,6 +246,9 @@ const tt_cmd tt_cmds[] = {
      "Ctrl-C stops at the next batch and keeps the model."},
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50] [index=NAME]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0,
+     "Tables show HitRate@k only where it differs from Recall@k (several held-out items\n"
+     "per user, as after split random): with one held-out item per user (l2o) the two\n"
+     "are equal. CSV and JSON always carry every figure.\n"
      "With index=NAME two rows: exact search, and search through the index (the same\n"
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
@@ -318,10 +321,12 @@ const tt_cmd tt_cmds[] = {
      "stop with MESSAGE (an error) unless the file or folder PATH exists", NULL, "@file", 1,
      "For scripts that need data: require ${ML100K:-../shared/data/ml-100k}/u.data\n"
      "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\"", TT_CMD_SAFE},
-    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
+    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0,
+     "Settings the file changes (set ...) last until it ends: the session's come back.\n"
+     "Its datasets, towers, models and variables stay."},
     {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
-     NULL, "", 1, NULL},
+     NULL, "", 1, "Ctrl-D at the pause leaves ttlab, as at the prompt (the script stops there)."},
     {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
      NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
