@@ -50,7 +50,8 @@ static const tt_optspec load_opts[] = {
     {"time", TT_O_STR, "time", NULL, 0, 0, "csv", "time column (optional)"},
     {"sep", TT_O_STR, ",", NULL, 0, 0, "csv", "field separator: a character, or tab"},
     {"multi", TT_O_STR, "|", NULL, 0, 0, "csv", "separator of multi-valued cells"},
-    {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
+    {"context", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "interaction columns used as context features (default none; the others are listed as ignored)", CSV(context)},
+    {"allow_label", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "label-like columns (rating, score, click...) that context may name anyway: they leak the target", CSV(allow_label)},
     {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set", CSV(kinds)},
     {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -430,6 +431,7 @@ static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to
         IO(i32, v->i = i32, (int32_t)v->i);
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (o->size != sizeof(const char *))
             bound_bug(o);
         IO(str, v->s = str, v->s);
@@ -499,6 +501,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
         snprintf(buf, n, "%s", v.i ? "on" : "off");
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (!v.s)
             return NULL;
         snprintf(buf, n, "%s", v.s);
@@ -623,6 +626,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         if (!*text)
             return tt_fail(s, 0, "%s needs a value", o->key);
         v->s = text;
+        break;
+    case TT_O_NAMES:
+        v->s = strcmp(text, "none") ? text : "";
         break;
     case TT_O_BOOL:
         if (!strcmp(text, "on") || !strcmp(text, "1") || !strcmp(text, "yes") ||
