@@ -59,6 +59,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     /* One series per model, or per seed of a model trained with seeds=. */
     enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
     tt_series ser[NSER];
+    char title[96];             /* r.title points here until tt_plot has drawn */
     int maxe = 1;
     for (int i = 0; i < nm; i++)
         for (int q = 0; q < ms[i]->n_runs; q++)
@@ -105,7 +106,6 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         }
         /* the title names the side's stage: SENet or Light-SE */
         const char *stage = tt_reweight_title(tt_model_reweight(me->m, side));
-        char title[96];
         if (!stage)
             stage = "SENet";
         if (kind == 2) {
