@@ -73,7 +73,6 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "out of memory");
     }
     int ns = 0, rc = 0;
-    char title[96];           /* r.title may point here until tt_plot has drawn */
     if (kind < 2) {
         r.title = kind == 0 ? "valid Recall@20 per epoch" : "training loss per epoch";
         r.xlabel = "epoch";
