@@ -9,6 +9,7 @@
 
 #include "tt_inspect.h"
 #include "tt_plot.h"
+#include "tt_score.h"
 
 const char *tt_model_protocol(tt_session *s, tt_modelent *me)
 {
@@ -35,13 +36,14 @@ int tt_model_ready(tt_session *s, tt_modelent *me, tt_dsent **dp)
     if (model_data(s, me, &d))
         return -1;
     *dp = d;
-    if (me->def.kind == TT_MODEL_POP) {
+    if (tt_mkind_get(me->def.kind)->auto_fit) {
+        /* Cheap to fit (popularity): fitted here, on the current split. */
         if (me->m && me->split_gen == d->split_gen)
             return 0;
         tt_model *m = NULL;
         if (tt_model_create(&me->def, NULL, NULL, &d->d, s->seed, &m, &s->err))
             return -1;
-        if (tt_model_fit_popularity(m, &d->sp, &s->err)) {
+        if (tt_model_fit(m, &d->d, &d->sp, 1, NULL, &s->err)) {
             tt_model_free(m);
             return -1;
         }
@@ -96,16 +98,7 @@ int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks,
     const tt_examples *ex = &d->sp.part[p];
     if (ex->n == 0)
         return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
-    int D = tt_model_dim(me->m);
-    float *V = tt_alloc_aligned((size_t)d->d.n_items * (size_t)D, sizeof(float), "item vectors", &s->err);
-    float *Q = V ? tt_alloc_aligned((size_t)ex->n * (size_t)D, sizeof(float), "query vectors", &s->err) : NULL;
-    int rc = -1;
-    if (Q && !tt_model_encode_items(me->m, &d->d, V, &s->err) &&
-        !tt_model_encode_queries(me->m, &d->d, ex, Q, &s->err) &&
-        !tt_eval(Q, V, d->d.n_items, D, &d->sp, p, ks, n_k, out, &s->err))
-        rc = 0;
-    free(V);
-    free(Q);
+    int rc = tt_score_eval(me->m, &d->d, &d->sp, p, ks, n_k, out, &s->err);
     if (rc)
         s->err_col = 0;
     return rc;
@@ -301,7 +294,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
     tt_dsent *d;
     if (!me || tt_model_ready(s, me, &d))
         return -1;
-    if (me->def.kind == TT_MODEL_POP || (!me->u.senet && !me->i.senet))
+    if (me->def.kind != TT_MODEL_TWOTOWER || (!me->u.senet && !me->i.senet))
         return tt_fail(s, 0, "model '%s' has no SENet stage: no excitation weights to show",
                        me->def.name);
     int side = side_of(tt_arg(a, "tower")->s);
@@ -394,8 +387,8 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
     int ks[TT_MAX_K], n_k;
     if (!me || sort_ks(s, tt_arg(a, "k"), ks, &n_k) || tt_model_ready(s, me, &d))
         return -1;
-    if (me->def.kind == TT_MODEL_POP)
-        return tt_fail(s, 0, "a popularity model reads no features");
+    if (me->def.kind != TT_MODEL_TWOTOWER)
+        return tt_fail(s, 0, "a %s model reads no features", tt_mkind_get(me->def.kind)->name);
     int feats[2 * TT_MAX_FIELDS + TT_POS_MAX], nf = 0;
     if (a->npos > 1) {
         for (int i = 1; i < a->npos; i++) {

@@ -3,6 +3,7 @@
 #define TT_CMD_INT_H
 
 #include "tt_cmd.h"
+#include "tt_mkind.h"
 
 /* Set s->err (and the column) and return -1. */
 int tt_fail(tt_session *s, int col, const char *fmt, ...)
@@ -22,6 +23,8 @@ int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 #define TT_DEF_MAX (TT_MAX_FIELDS * (TT_NAME_MAX + 3) + 1024)
 const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
+/* A baseline kind's key=value options t[0..n) into d (tt_mkind.h's table). */
+int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
 

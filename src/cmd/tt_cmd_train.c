@@ -66,7 +66,9 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
                 tt_rec_int(&r, "seed", (int64_t)p->seed);
             tt_rec_int(&r, "epoch", sn->epoch);
             tt_rec_int(&r, "epochs", sn->epochs);
-            tt_rec_num(&r, "loss", sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth, 6);
+            double loss = sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth;
+            if (!isnan(loss))   /* a fitted baseline has no loss */
+                tt_rec_num(&r, "loss", loss, 6);
             if (r20 >= 0) {
                 tt_rec_num(&r, "valid_recall@20", r20, 4);
                 if (k >= 0)
@@ -81,11 +83,17 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         if (s->progress && !s->out.quiet) {
             if (p->tty_err)
                 fputs("\r\033[K", stderr);
-            fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs,
-                    sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth);
+            double loss = sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth;
+            if (isnan(loss))
+                fprintf(stderr, "%s fitted", sn->model);
+            else
+                fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs, loss);
             if (r20 >= 0)
                 fprintf(stderr, ", valid recall@20 %.4f", r20);
-            fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
+            if (isnan(loss))
+                fprintf(stderr, " (%.2f s)\n", sn->elapsed);
+            else
+                fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
         }
     } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
         p->last = sn->elapsed;
@@ -141,6 +149,16 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
         tt_rec_int(&r, "stopped", 1);
     if (res->diverged)
         tt_rec_str(&r, "diverged", res->diverged_what);
+    if (me->def.kind != TT_MODEL_TWOTOWER) {
+        /* A fitted kind: one fit, timed like an epoch. */
+        int j = snprintf(human, sizeof human, "fitted %s (%s) in %.2f s", me->def.name,
+                         tt_mkind_get(me->def.kind)->name, res->seconds);
+        if (r20 >= 0)
+            snprintf(human + j, sizeof human - (size_t)j, " (valid recall@20 %.4f)", r20);
+        tt_out_info(&s->out, "train_end", &r, human);
+        tt_rec_free(&r);
+        return;
+    }
     int j = snprintf(human, sizeof human, "trained %s", me->def.name);
     if (n_seeds > 1)
         j += snprintf(human + j, sizeof human - (size_t)j, " (seed %llu)", (unsigned long long)seed);
@@ -166,12 +184,6 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
     if (tt_need_data(s, me, &d, 1))
         return -1;
-    if (me->def.kind == TT_MODEL_POP) {
-        tt_metrics m;
-        int ks[1] = {20};
-        /* Nothing to learn: counting is the fit, done by eval. */
-        return tt_eval_model(s, me, TT_VALID, ks, 1, &m);
-    }
     tt_train_opts o;
     tt_train_opts_init(&o);
     o.epochs = (int)tt_arg(a, "epochs")->i;

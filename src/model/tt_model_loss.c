@@ -3,6 +3,7 @@
  * sampled softmax (shared negatives, uniform or popularity^alpha via an alias
  * table, logQ), BCE and BPR with random negatives. */
 #include "tt_model_impl.h"
+#include "tt_mkind.h"
 #include "tt_blas.h"
 #include "tt_loss.h"
 #include "tt_par.h"
@@ -138,7 +139,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
                      int batch, tt_err *err)
 {
     (void)d;
-    if (m->def.kind == TT_MODEL_POP)
+    if (m->K->fitted)
         return 0;
     if (batch < 1)
         return tt_err_set(err, "batch=%d must be >= 1", batch);
@@ -350,8 +351,8 @@ static void ph_embed(void *ctx, int tid, int nt)
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                            const int64_t *idx, int n, int backward, tt_err *err)
 {
-    if (m->def.kind == TT_MODEL_POP) {
-        tt_err_set(err, "model %s: a popularity model has no training loss", m->def.name);
+    if (m->K->fitted) {
+        tt_err_set(err, "model %s: a %s model has no training loss", m->def.name, m->K->name);
         return NAN;
     }
     if (n < 1) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "tt_export.h"
+#include "tt_mkind.h"
 
 static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -16,6 +17,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_SCHM TAG('S', 'C', 'H', 'M')
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
+#define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define HEADER 24
 
 uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
@@ -290,6 +292,15 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     put_tower(&s, &me->i);
     section(&all, TAG_DEFS, &s);
 
+    if (md->kind != TT_MODEL_TWOTOWER) {
+        /* A baseline's options, in its kind's table order. */
+        s.n = 0;
+        put_i32(&s, TT_KOPT_MAX);
+        for (int k = 0; k < TT_KOPT_MAX; k++)
+            put_f64(&s, md->kopt[k]);
+        section(&all, TAG_KOPT, &s);
+    }
+
     s.n = 0;
     put_str(&s, d->name);
     put_i32(&s, d->n_users);
@@ -524,15 +535,29 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             md->neg = get_i32(&sr);
             md->sampler = (enum tt_sampler)get_i32(&sr);
             md->alpha = get_f32(&sr);
-            /* A popularity model has no towers: theirs are stored empty. */
-            int pop = md->kind == TT_MODEL_POP;
+            /* A fitted kind (popularity, the baselines) has no towers:
+             * theirs are stored empty. */
+            int pop = md->kind != TT_MODEL_TWOTOWER;
             int bad_u = get_tower(&sr, &out->u), bad_i = get_tower(&sr, &out->i);
-            if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || (unsigned)md->loss > 4 ||
+            tt_mkind_defaults(md);
+            if (sr.bad || (unsigned)md->kind >= TT_MODEL_NKINDS || (unsigned)md->sim > 1 || (unsigned)md->loss > 4 ||
                 (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i))) {
                 tt_err_set(err, "'%s' is corrupted: bad model definition", path);
                 goto out;
             }
             have_defs = 1;
+        } else if (tag == TAG_KOPT && have_defs) {
+            int n = get_i32(&sr);
+            if (n != TT_KOPT_MAX) {
+                tt_err_set(err, "'%s' is corrupted: bad options section", path);
+                goto out;
+            }
+            for (int k = 0; k < n; k++)
+                out->def.kopt[k] = get_f64(&sr);
+            if (sr.bad) {
+                tt_err_set(err, "'%s' is corrupted: bad options section", path);
+                goto out;
+            }
         } else if (tag == TAG_SCHM) {
             if (check_schema(&sr, d, err)) {
                 tt_err_prefix(err, "cannot open '%s'", path);
@@ -597,6 +622,11 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             tt_model_free(m);
             goto out;
         }
+    }
+    if (tt_model_prepare(m, err)) {
+        tt_err_prefix(err, "cannot open '%s'", path);
+        tt_model_free(m);
+        goto out;
     }
     out->m = m;
     rc = 0;

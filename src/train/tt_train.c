@@ -2,6 +2,7 @@
  * best epoch's parameters, early stopping, stop requests, divergence
  * detection with restore, and snapshots for front ends. Prints nothing. */
 #include "tt_train.h"
+#include "tt_score.h"
 #include "tt_blas.h"
 #include "tt_rng.h"
 #include "tt_par.h"
@@ -185,22 +186,33 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 
     int64_t nvalid = sp->part[TT_VALID].n;
     s = tt_alloc(1, sizeof *s, "training snapshot", err);
-    V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
-    Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
-    if (!s || !V || !Qv)
+    if (!s)
         goto out;
     s->model = md->name;
     s->epochs = o->epochs;
     s->best_epoch = 0;
 
-    if (md->kind == TT_MODEL_POP) {
-        /* Nothing to train: fit the counts and report valid once. */
-        if (tt_model_fit_popularity(m, sp, err))
+    if (tt_model_fitted_kind(m)) {
+        /* Fitted in one call (popularity, EASE, ItemKNN, iALS): the fit is
+         * reported as one epoch, timed, then valid is evaluated once. */
+        double t0 = tt_now();
+        if (tt_model_fit(m, d, sp, nthr, o->stop, err))
             goto out;
+        res->seconds = tt_now() - t0;
+        res->ex_per_s = res->seconds > 0 ? (double)ex->n / res->seconds : 0;
+        res->epochs = res->n_epochs = res->best_epoch = 1;
+        res->stopped = o->stop && *o->stop;
+        s->epochs = s->epoch = s->n_done = s->best_epoch = 1;
+        s->elapsed = res->seconds;
+        s->valid_recall20[0] = -1;
+        s->epoch_loss[0] = res->epoch_loss[0] = NAN;   /* no loss: fitted in closed form */
+        s->loss = s->loss_smooth = NAN;
         if (o->eval_every && nvalid > 0) {
-            if (valid_eval(m, d, sp, V, Qv, &res->epoch_valid[0], err))
+            static const int ks[3] = {10, 20, 50};
+            if (tt_score_eval(m, d, sp, TT_VALID, ks, 3, &res->epoch_valid[0], err))
                 goto out;
             s->valid = res->epoch_valid[0];
+            s->valid_recall20[0] = s->valid.recall[1];
         }
         s->epoch_end = 1;
         if (cb)
@@ -208,6 +220,10 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         rc = 0;
         goto out;
     }
+    V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
+    Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
+    if (!V || !Qv)
+        goto out;
     if (ex->n < 1) {
         tt_err_set(err, "the split has no training examples");
         goto out;
