@@ -4,6 +4,7 @@
  * bit-identical reruns, the popularity model, divergence detection, lazy
  * updates and the optimizers' formulas. Datasets are built by hand. */
 #include "tt_model.h"
+#include "tt_losses.h"
 #include "tt_train.h"
 #include "tt_eval.h"
 #include "tt_blas.h"
@@ -375,6 +376,36 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     m = make_model(&md, &pu, &pi, d, 11);
     gradcheck("bpr parallel", m, d, sp, 12);
     tt_model_free(m);
+
+    /* every row of the loss table, whatever it is: a new loss is checked here
+     * with logQ and masking where they apply, and the lookups agree */
+    CHECK(tt_loss_count() >= 5, "%d losses", tt_loss_count());
+    for (int id = 0; id < tt_loss_count(); id++) {
+        const tt_loss_op *op = tt_loss_by_id(id);
+        char label[64];
+        if (!op || tt_loss_by_name(op->name) != id || !strstr(tt_loss_names(), op->name))
+            DIE("loss %d: the lookups by id, by name and the name list disagree", id);
+        md.loss = (enum tt_loss_kind)id;
+        md.logq = op->logq;
+        md.mask_hits = op->mask;
+        md.neg = op->default_neg ? 3 : 0;
+        CHECK(tt_model_negatives(&md) == md.neg, "%s: %d negatives", op->name,
+              tt_model_negatives(&md));
+        m = make_model(&md, &u, &i, d, 40 + (uint64_t)id);
+        snprintf(label, sizeof label, "loss table row %s", op->name);
+        gradcheck(label, m, d, sp, 9);
+        tt_model_free(m);
+    }
+    CHECK(tt_loss_by_id(tt_loss_count()) == NULL && tt_loss_by_id(-1) == NULL,
+          "loss ids out of range have rows");
+    CHECK(tt_loss_by_name("nosuchloss") == -1, "an unknown loss name has an id");
+    md.neg = 0;
+    md.loss = TT_LOSS_SAMPLED;
+    CHECK(tt_model_negatives(&md) == 128, "sampled: %d negatives", tt_model_negatives(&md));
+    md.loss = TT_LOSS_BPR;
+    md.neg = 3;
+    md.logq = 0;
+    md.mask_hits = 1;
 
     /* a tower without channels: the concatenated embeddings, dot product */
     tt_tower_def eu, ei;
