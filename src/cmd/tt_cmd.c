@@ -75,6 +75,8 @@ static const tt_optspec train_opts[] = {
 static const tt_optspec eval_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one row per slice: targets by item popularity, or users by activity (thirds)"},
+    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec weights_opts[] = {
@@ -202,6 +204,14 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"tune", tt_cmd_tune, 2, -1, "tune MODEL PARAM=v1,v2,... [PARAM2=...] [metric=recall@20]",
+     "grid search on valid: the best setting becomes the model, its test metrics reported once",
+     NULL, "@model", 1,
+     "Each setting is fitted or trained on the training part and scored on valid only\n"
+     "(metric: recall@K, ndcg@K, hitrate@K or mrr); one line per setting; Ctrl-C stops\n"
+     "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
+     "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
+     "epochs, batch, wd, dim (both towers) and r (SENet)."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
      "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,

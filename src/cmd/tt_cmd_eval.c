@@ -135,6 +135,84 @@ void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
     tt_rec_num(r, "mrr", m->mrr, 4);
 }
 
+/* Beyond-accuracy figures of a model into r (coverage@k for every k, Gini
+ * and mean popularity at the largest k). */
+static int beyond_rec(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
+                      tt_rec *r)
+{
+    tt_dsent *d;
+    tt_beyond b;
+    char k[32];
+    if (tt_model_ready(s, me, &d) ||
+        tt_score_beyond(me->m, &d->d, &d->sp, p, ks, n_k, &b, &s->err))
+        return -1;
+    for (int i = 0; i < b.n_k; i++) {
+        snprintf(k, sizeof k, "coverage@%d", b.k[i]);
+        tt_rec_num(r, k, b.coverage[i], 4);
+    }
+    snprintf(k, sizeof k, "gini@%d", b.k[b.n_k - 1]);
+    tt_rec_num(r, k, b.gini[b.n_k - 1], 4);
+    snprintf(k, sizeof k, "pop@%d", b.k[b.n_k - 1]);
+    tt_rec_num(r, k, b.pop[b.n_k - 1], 1);
+    return 0;
+}
+
+/* eval MODEL by=item_pop|user_activity: one row per slice, with its count. */
+static int eval_slices(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
+                       enum tt_slice_by by)
+{
+    tt_dsent *d;
+    if (tt_model_ready(s, me, &d))
+        return -1;
+    const tt_examples *ex = &d->sp.part[p];
+    if (ex->n == 0)
+        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
+    int64_t *ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
+    uint8_t *slice = tt_alloc((size_t)ex->n, 1, "slices", &s->err);
+    tt_rec rows[TT_SLICES];
+    int rc = -1, nr = 0;
+    if (!ranks || !slice || tt_score_ranks(me->m, &d->d, &d->sp, p, ranks, &s->err) ||
+        tt_slice_assign(&d->sp, p, by, slice, &s->err))
+        goto out;
+    for (int q = 0; q < TT_SLICES; q++) {
+        tt_metrics m;
+        int64_t cnt = 0;
+        for (int64_t e = 0; e < ex->n; e++)
+            cnt += slice[e] == q;
+        if (tt_slice_metrics(ranks, &d->sp, p, slice, q, ks, n_k, &m, &s->err))
+            goto out;
+        tt_rec *r = &rows[nr++];
+        tt_rec_init(r);
+        tt_rec_str(r, "model", me->def.name);
+        tt_rec_str(r, "split", tt_part_name(p));
+        tt_rec_str(r, "slice", tt_slice_name(by, q));
+        tt_rec_int(r, "count", cnt);
+        if (s->out.mode != TT_OUT_TABLE)
+            tt_rec_str(r, "protocol", tt_model_protocol(s, me));
+        if (s->out.mode == TT_OUT_TABLE) {
+            tt_metrics_people(r, &m);
+        } else {
+            tt_metrics_rec(r, &m);
+            tt_rec_int(r, "users", m.n_users);
+        }
+    }
+    char foot[256];
+    snprintf(foot, sizeof foot, "protocol: %s; %s", tt_model_protocol(s, me),
+             by == TT_SLICE_ITEM_POP
+                 ? "head, torso, tail: targets among the items holding the first, second and last third of training interactions"
+                 : "light, medium, heavy: thirds of the users by training interactions");
+    tt_out_rows(&s->out, "eval", rows, nr, s->out.mode == TT_OUT_JSON ? NULL : foot);
+    rc = 0;
+out:
+    for (int q = 0; q < nr; q++)
+        tt_rec_free(&rows[q]);
+    free(ranks);
+    free(slice);
+    if (rc)
+        s->err_col = 0;
+    return rc;
+}
+
 int tt_cmd_eval(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
@@ -143,6 +221,8 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
     enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    if (tt_arg(a, "by")->set)
+        return eval_slices(s, me, p, ks, n_k, (enum tt_slice_by)tt_arg(a, "by")->i);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
         return -1;
     me->has_eval = 1;
@@ -160,6 +240,10 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     } else {
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
+    }
+    if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, &r)) {
+        tt_rec_free(&r);
+        return -1;
     }
     snprintf(foot, sizeof foot, "protocol: %s", tt_model_protocol(s, me));
     tt_out_rows(&s->out, "eval", &r, 1, s->out.mode == TT_OUT_JSON ? NULL : foot);

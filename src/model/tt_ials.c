@@ -238,7 +238,7 @@ const tt_mkind tt_mkind_ials = {
     .opts = {
         {"dim", 64, 1, 1024, 1, 0, "factors per user and item"},
         {"iters", 10, 1, 1000, 1, 0, "alternating iterations (users, then items)"},
-        {"lambda", 0.1, 0, 1e9, 0, 1, "L2 penalty, scaled per row by nu"},
+        {"lambda", 0.01, 0, 1e9, 0, 1, "L2 penalty, scaled per row by nu"},
         {"w0", 0.1, 0, 1e9, 0, 0, "weight of the unobserved pairs"},
         {"nu", 1, 0, 1, 0, 0, "frequency scaling of the penalty, (|I_u| + w0 n)^nu"},
         {"std", 0.1, 0, 10, 0, 1, "initial factors N(0, std / sqrt(dim))"},

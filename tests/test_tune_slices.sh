@@ -1,0 +1,64 @@
+#!/bin/sh
+# test_tune_slices: `tune` chooses on valid and never on test, and the slices
+# of `eval by=` add up to the whole.
+# Tune: on a grid where the best setting by valid and the best by test differ
+# (checked here from separate evals, so the test can fail), tune must keep
+# the valid one; a tune that looked at test would keep the other.
+# Slices: the counts sum to the part's examples, and the slices' recall@20
+# weighted by their users gives the whole part's recall@20.
+set -u
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 99
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+num() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p"; }
+
+grid="10 20 50 100"
+for k in $grid; do
+  "$TTLAB" --json -c "load synthetic small; split l2o; model m = itemknn k=$k; train m; eval m split=valid k=20; eval m split=test k=20" \
+    2>/dev/null | grep '"event":"eval"' > "ev$k" || { bad "itemknn k=$k did not run"; }
+  printf '%s %s %s\n' "$k" "$(grep '"split":"valid"' "ev$k" | num 'recall@20')" \
+    "$(grep '"split":"test"' "ev$k" | num 'recall@20')" >> table
+done
+best_valid=$(sort -k2,2gr -k1,1n table | head -n 1 | cut -d' ' -f1)
+best_test=$(sort -k3,3gr -k1,1n table | head -n 1 | cut -d' ' -f1)
+[ "$best_valid" != "$best_test" ] ||
+  bad "the grid does not tell valid from test (both pick k=$best_valid): choose another grid"
+"$TTLAB" --json -c "load synthetic small; split l2o; model m = itemknn; tune m k=$(echo $grid | tr ' ' ,)" \
+  > tune.out 2> tune.err || bad "tune failed: $(cat tune.err)"
+n=$(grep -c '"event":"tune"' tune.out)
+[ "$n" = 4 ] || bad "tune printed $n setting lines, want 4"
+picked=$(grep '"event":"tune_best"' tune.out | num k)
+[ "$picked" = "$best_valid" ] || bad "tune kept k=$picked; valid's best is k=$best_valid (test's k=$best_test)"
+grep '"event":"tune_best"' tune.out | grep -q '"split":"test"' || bad "tune_best has no test metrics"
+# the test figures reported are those of the kept setting
+want=$(grep '"split":"test"' "ev$best_valid" | num 'recall@20')
+got=$(grep '"event":"tune_best"' tune.out | num 'recall@20')
+[ "$got" = "$want" ] || bad "tune_best test recall@20 $got, the kept setting's is $want"
+
+# unknown parameters and values out of range are refused
+"$TTLAB" -c 'load synthetic tiny; split l2o; model e = ease; tune e lamda=1,2' > /dev/null 2> err
+grep -q "tune: unknown parameter 'lamda' for ease: did you mean 'lambda'?" err || bad "unknown parameter: $(cat err)"
+"$TTLAB" -c 'load synthetic tiny; split l2o; model e = ease; tune e lambda=1,0' > /dev/null 2> err
+grep -q "tune: lambda=0 must be > 0" err || bad "lambda=0 in a grid: $(cat err)"
+
+# slices
+for by in item_pop user_activity; do
+  "$TTLAB" --json -c "load synthetic small; split l2o; model e = ease lambda=50; train e; eval e k=20; eval e k=20 by=$by" \
+    2>/dev/null | grep '"event":"eval"' > sl || bad "eval by=$by failed"
+  [ "$(grep -c '"slice"' sl)" = 3 ] || bad "by=$by: want 3 slice lines"
+  whole=$(grep -v '"slice"' sl)
+  awk -v W="$(echo "$whole" | num 'recall@20')" -v N="$(echo "$whole" | num users)" \
+      -v C="$(echo "$whole" | num n_examples)" '
+    /"slice"/ { match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
+                match($0, /"users":[0-9]+/); u = substr($0, RSTART + 8, RLENGTH - 8)
+                match($0, /"recall@20":[-0-9.e]+/); r = substr($0, RSTART + 12, RLENGTH - 12)
+                sc += c; su += u; sr += r * u }
+    END { if (su != N) { print "users " su " != " N; exit 1 }
+          d = sr / su - W; if (d < 0) d = -d
+          if (d > 1e-6) { print "weighted recall " sr / su " != " W; exit 1 } }' sl ||
+    bad "by=$by: slices do not add up to the whole"
+  total=$(awk '/"slice"/ { match($0, /"count":[0-9]+/); s += substr($0, RSTART + 8, RLENGTH - 8) } END { print s }' sl)
+  [ "$total" = "$(echo "$whole" | num users)" ] || bad "by=$by: counts sum to $total"
+done
+exit $fail
