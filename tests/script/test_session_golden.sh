@@ -1,11 +1,11 @@
 #!/bin/sh
-# test_session_golden: run every tests/golden/*.tt script and compare its
+# test_session_golden: run every tests/script/golden/*.tt script and compare its
 # stdout, stderr and exit status with NAME.out and NAME.err, exactly (times
 # and speeds are masked). A script whose first line is "# needs: engine" is
 # skipped when the engine cannot load and evaluate the tiny synthetic set.
 # Regenerate after an intended change: TTLAB_GOLDEN_UPDATE=1 make check
 set -u
-dir="$top_srcdir/tests/golden"
+dir="$top_srcdir/tests/script/golden"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 engine=0
 "$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 && engine=1

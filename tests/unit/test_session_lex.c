@@ -10,11 +10,8 @@
 #include "tt_output.h"
 #include "tt_repl.h"
 #include "tt_session.h"
+#include "tt_check.h"
 
-static int fails;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
-#define CHECK_STR(a, b) do { const char *x_ = (a), *y_ = (b); if (!x_ || strcmp(x_, y_)) { \
-    fprintf(stderr, "%s:%d: FAIL '%s' != '%s'\n", __FILE__, __LINE__, x_ ? x_ : "(null)", y_); fails++; } } while (0)
 
 static void test_lex(void)
 {
@@ -94,8 +91,7 @@ static void test_expand(void)
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char *r = tt_lex_expand(ok[i][0], ok[i][1][0] == '1', vars, NULL, &err);
         if (!r || strcmp(r, ok[i][2])) {
-            fprintf(stderr, "FAIL: expand '%s' = '%s', want '%s'\n", ok[i][0], r ? r : err.msg, ok[i][2]);
-            fails++;
+            FAIL("expand '%s' = '%s', want '%s'", ok[i][0], r ? r : err.msg, ok[i][2]);
         }
         free(r);
     }
@@ -236,9 +232,8 @@ static void test_towers(void)
         int rc = run(&s, bad[i].line);
         CHECK(rc == -1);
         if (!strstr(s.err.msg, bad[i].msg) || s.err_col != bad[i].col) {
-            fprintf(stderr, "FAIL: '%s': got col %d '%s', want col %d '%s'\n", bad[i].line,
+            FAIL("'%s': got col %d '%s', want col %d '%s'", bad[i].line,
                     s.err_col, s.err.msg, bad[i].col, bad[i].msg);
-            fails++;
         }
     }
     /* models */
@@ -314,7 +309,5 @@ int main(void)
     test_options();
     test_towers();
     test_output();
-    if (fails)
-        fprintf(stderr, "%d checks failed\n", fails);
-    return fails ? 1 : 0;
+    return tt_check_done("test_session_lex");
 }

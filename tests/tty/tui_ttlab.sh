@@ -6,7 +6,7 @@
 # terminal the same training prints plain progress and no escape sequence.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
 [ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-TMUX_NAME=tuit . "${top_srcdir:-.}/tests/tmux_lib.sh"
+TMUX_NAME=tuit . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
 step() { grep -Eo 'step [0-9]+' "$tmp/screen" | head -n 1; }
 cd "$tmp" || exit 1
 

@@ -2,8 +2,8 @@
  * on the cases FINDINGS.md measured. */
 #include <stdio.h>
 #include "tt_inspect.h"
+#include "tt_check.h"
 
-static int fails;
 
 static void check(const char *what, const double *m, int n, const int *want)
 {
@@ -11,9 +11,8 @@ static void check(const char *what, const double *m, int n, const int *want)
     tt_inspect_suppressed(m, n, got);
     for (int j = 0; j < n; j++)
         if (got[j] != want[j]) {
-            printf("FAIL %s: feature %d (mean %.3f) suppressed=%d, want %d\n",
+            FAIL("%s: feature %d (mean %.3f) suppressed=%d, want %d",
                    what, j, m[j], got[j], want[j]);
-            fails++;
         }
 }
 
@@ -43,10 +42,7 @@ int main(void)
     const int zw[] = { 0, 0, 0 };
     check("zeros", z, 3, zw);
     if (tt_inspect_suppressed(syn, 5, (int[5]){ 0 }) != 1) {
-        printf("FAIL count\n");
-        fails++;
+        FAIL("count");
     }
-    if (!fails)
-        printf("ok: suppressed rule\n");
-    return fails != 0;
+    return tt_check_done("test_suppress");
 }

@@ -4,7 +4,7 @@
 # and without gnuplot on PATH (one clear message, status 1, no crash). No
 # temporary file is left behind.
 : "${top_builddir:=.}"
-drv=$(cd "$top_builddir" && pwd)/tests/plot_driver
+drv=$(cd "$top_builddir" && pwd)/tests/script/plot_driver
 [ -x "$drv" ] || { echo "FAIL: $drv not built"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

@@ -11,7 +11,7 @@
 # Skipped without tmux or without the engine.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
 : "${TTLAB:?}"
-TMUX_NAME=int . "${top_srcdir:-.}/tests/tmux_lib.sh"
+TMUX_NAME=int . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
 (cd "$tmp" && "$TTLAB" -c 'load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 4; model m = twotower u u; train m epochs=1') \
   > /dev/null 2>&1 || { echo "SKIP: engine not available"; exit 77; }
 # start COMMAND: run it in a fresh 100x30 pane; the pane then records the

@@ -6,8 +6,8 @@
 
 #include "tt_blas.h"
 #include "tt_rng.h"
+#include "tt_check.h"
 
-static int fails;
 
 /* One product with op(A) (M, K), op(B) (K, N), C (M, N); each matrix stored
  * with a row stride padded by a few elements whose values must survive. */
@@ -33,18 +33,16 @@ static void check(tt_rng *r, int ta, int tb, int M, int N, int K, float alpha,
             size_t x = (size_t)i * ldc + j;
             double e = fabs((double)C[x] - R[x]);
             if (j >= N && C[x] != R[x]) {
-                printf("FAIL ta=%d tb=%d %dx%dx%d: padding C[%d][%d] overwritten\n",
+                FAIL("ta=%d tb=%d %dx%dx%d: padding C[%d][%d] overwritten",
                        ta, tb, M, N, K, i, j);
-                fails++;
             }
             /* |error| <= K * eps * sum |a||b| <= K * 1.2e-7 * K; loose. */
             if (e > 1e-5 * (K + 1) + 1e-6 * fabs((double)R[x]) && j < N)
                 worst = e > worst ? e : worst;
         }
     if (worst > 0) {
-        printf("FAIL ta=%d tb=%d %dx%dx%d alpha=%g beta=%g: error %g\n", ta, tb,
+        FAIL("ta=%d tb=%d %dx%dx%d alpha=%g beta=%g: error %g", ta, tb,
                M, N, K, alpha, beta, worst);
-        fails++;
     }
     free(A), free(B), free(C), free(R);
 }
@@ -77,27 +75,24 @@ int main(void)
         tt_gemm(0, 0, 2, 2, 2, 2.0f, A, 2, B, 2, -1.0f, D, 2);
         for (int i = 0; i < 4; i++)
             if (C[i] != want[i] || D[i] != want[i]) {
-                printf("FAIL hand case [%d]: ref %g gemm %g want %g\n", i, C[i], D[i],
+                FAIL("hand case [%d]: ref %g gemm %g want %g", i, C[i], D[i],
                        want[i]);
-                fails++;
             }
         /* A^T . B^T = [1 3; 2 4] . [5 7; 6 8] = [23 31; 34 46]. */
         float E[4], want2[] = {23, 31, 34, 46};
         tt_gemm(1, 1, 2, 2, 2, 1.0f, A, 2, B, 2, 0.0f, E, 2);
         for (int i = 0; i < 4; i++)
             if (E[i] != want2[i]) {
-                printf("FAIL hand case A^T B^T [%d]: %g want %g\n", i, E[i], want2[i]);
-                fails++;
+                FAIL("hand case A^T B^T [%d]: %g want %g", i, E[i], want2[i]);
             }
     }
     /* Two threads give the same results. */
     tt_blas_set_threads(2);
     if (tt_blas_get_threads() != 2) {
-        printf("FAIL tt_blas_get_threads %d after set 2\n", tt_blas_get_threads());
-        fails++;
+        FAIL("tt_blas_get_threads %d after set 2", tt_blas_get_threads());
     }
     check(&r, 0, 1, 300, 500, 32, 1.0f, 0.0f, 2);
     tt_blas_set_threads(1);
-    printf("%d products checked, %d failures\n", n + 1, fails);
-    return fails ? 1 : 0;
+    printf("%d products checked\n", n + 1);
+    return tt_check_done("test_blas");
 }

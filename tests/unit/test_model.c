@@ -14,24 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tt_check.h"
 
-static int failures;
-#define CHECK(c, ...)                                                        \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);            \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
-#define DIE(...)                                                             \
-    do {                                                                     \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                      \
-        fprintf(stderr, __VA_ARGS__);                                        \
-        fputc('\n', stderr);                                                 \
-        exit(1);                                                             \
-    } while (0)
 
 /* ---- a hand-built dataset with cluster structure ---- */
 
@@ -860,10 +844,5 @@ int main(void)
     test_overfit();
     tt_split_free(&sp);
     tt_dataset_free(&d);
-    if (failures) {
-        fprintf(stderr, "test_model: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_model: all passed\n");
-    return 0;
+    return tt_check_done("test_model");
 }

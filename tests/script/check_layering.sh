@@ -2,7 +2,7 @@
 # The areas of src/ depend one way: a file may include headers of its own
 # area and of lower areas (src/AREAS lists them, lowest first), never of a
 # higher one. Reads every #include "..." line under src/.
-#   tests/check_layering.sh [SRCDIR]     exit 1 and one line per wrong include
+#   tests/script/check_layering.sh [SRCDIR]     exit 1 and one line per wrong include
 src=${1:-${top_srcdir:-.}/src}
 [ -f "$src/AREAS" ] || { echo "check_layering: no $src/AREAS" >&2; exit 2; }
 awk -v src="$src" '

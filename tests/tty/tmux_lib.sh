@@ -1,4 +1,4 @@
-# tests/tmux_lib.sh: the harness the tmux-driven tests share. Source it after
+# tests/tty/tmux_lib.sh: the harness the tmux-driven tests share. Source it after
 # setting TMUX_NAME (names the private tmux server); it makes $tmp, T (tmux on
 # that server), cap (the pane's screen into $tmp/screen), wait_for PATTERN
 # SECONDS (poll the screen for an extended regex), fail MESSAGE (a test may

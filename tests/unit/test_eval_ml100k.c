@@ -12,8 +12,8 @@
 #include "tt_eval.h"
 #include "tt_rng.h"
 #include "tt_split.h"
+#include "tt_check.h"
 
-static int fails;
 
 /* Equal when printed to 4 decimals, as the protocol's table is. */
 static void fig(const char *what, double got, const char *want)
@@ -21,8 +21,7 @@ static void fig(const char *what, double got, const char *want)
     char b[32];
     snprintf(b, sizeof b, "%.4f", got);
     if (strcmp(b, want) != 0) {
-        printf("FAIL %s = %s (%.6f), protocol %s\n", what, b, got, want);
-        fails++;
+        FAIL("%s = %s (%.6f), protocol %s", what, b, got, want);
     } else {
         printf("ok   %s = %s\n", what, b);
     }
@@ -36,15 +35,13 @@ static void same_as_ref(const char *what, const float *Q, const float *V, int32_
     int64_t *r = malloc(n * sizeof *r), *rr = malloc(n * sizeof *rr);
     tt_err err;
     if (tt_eval_rank(Q, V, ni, d, s, p, r, &err) || tt_eval_rank_ref(Q, V, ni, d, s, p, rr)) {
-        printf("FAIL %s: %s\n", what, err.msg);
-        fails++;
+        FAIL("%s: %s", what, err.msg);
     } else {
         for (int64_t e = 0; e < n; e++)
             bad += r[e] != rr[e];
         if (bad) {
-            printf("FAIL %s: %lld of %lld ranks differ from the reference\n", what,
+            FAIL("%s: %lld of %lld ranks differ from the reference", what,
                    (long long)bad, (long long)n);
-            fails++;
         }
     }
     free(r);
@@ -73,8 +70,7 @@ int main(void)
     memset(&d, 0, sizeof d);
     memset(&s, 0, sizeof s);
     if (tt_load_movielens(dir, &d, &err) || tt_split_l2o(&d, 20, &s, &err)) {
-        printf("FAIL load/split: %s\n", err.msg);
-        return 1;
+        DIE("load/split: %s", err.msg);
     }
     int32_t ni = d.n_items;
     int64_t nmax = TT_MAX(s.part[TT_VALID].n, s.part[TT_TEST].n);
@@ -87,8 +83,7 @@ int main(void)
 
     tt_blas_set_threads(2);
     if (tt_eval(Q, V, ni, 1, &s, TT_TEST, ks, 3, &m, &err)) {
-        printf("FAIL eval test: %s\n", err.msg);
-        return 1;
+        DIE("eval test: %s", err.msg);
     }
     fig("test recall@10", m.recall[0], "0.0498");
     fig("test recall@20", m.recall[1], "0.0795");
@@ -97,17 +92,14 @@ int main(void)
     fig("test mrr", m.mrr, "0.0258");
     for (int i = 0; i < 3; i++)
         if (m.hitrate[i] != m.recall[i]) {
-            printf("FAIL hitrate@%d %.6f != recall %.6f with one held-out item\n", ks[i],
+            FAIL("hitrate@%d %.6f != recall %.6f with one held-out item", ks[i],
                    m.hitrate[i], m.recall[i]);
-            fails++;
         }
     if (m.n_users != 943 || m.n_examples != 943) {
-        printf("FAIL %d users, %lld examples\n", m.n_users, (long long)m.n_examples);
-        fails++;
+        FAIL("%d users, %lld examples", m.n_users, (long long)m.n_examples);
     }
     if (tt_eval(Q, V, ni, 1, &s, TT_VALID, ks, 3, &m, &err)) {
-        printf("FAIL eval valid: %s\n", err.msg);
-        return 1;
+        DIE("eval valid: %s", err.msg);
     }
     fig("valid recall@10", m.recall[0], "0.0636");
     fig("valid recall@20", m.recall[1], "0.1007");
@@ -130,6 +122,5 @@ int main(void)
     free(V);
     tt_split_free(&s);
     tt_dataset_free(&d);
-    printf("test_eval_ml100k: %d failures\n", fails);
-    return fails ? 1 : 0;
+    return tt_check_done("test_eval_ml100k");
 }

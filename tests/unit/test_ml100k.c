@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "tt_check.h"
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fails++; fprintf(stderr, "%s:%d: FAIL %s: ", \
-    __FILE__, __LINE__, #c); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static int32_t card(const tt_dataset *d, const char *name)
 {
@@ -89,12 +87,10 @@ int main(void)
         CHECK(v->hist_n[k] == TT_MIN(20, ntr) && t->hist_n[k] == TT_MIN(20, ntr + 1),
               "hist lengths %d %d with %lld training items", v->hist_n[k], t->hist_n[k],
               (long long)ntr);
-        if (fails > 20)
+        if (tt_fails > 20)
             break;
     }
     tt_split_free(&s);
     tt_dataset_free(&d);
-    if (fails)
-        fprintf(stderr, "%d failures\n", fails);
-    return fails ? 1 : 0;
+    return tt_check_done("test_ml100k");
 }

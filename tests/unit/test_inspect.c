@@ -11,10 +11,8 @@
 #include <string.h>
 #include "tt_inspect.h"
 #include "tt_train.h"
+#include "tt_check.h"
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); fails++; } } while (0)
 
 static int feature_side(const tt_feature *f)
 {
@@ -127,13 +125,11 @@ int main(int argc, char **argv)
         tt_synth_opts so;
         tt_synth_opts_init(&so);
         if (tt_synth_generate(&so, &d, &err) != 0) {
-            printf("FAIL: generate: %s\n", err.msg);
-            return 1;
+            DIE("generate: %s", err.msg);
         }
     }
     if (tt_split_l2o(&d, 20, &sp, &err) != 0) {
-        printf("FAIL: split: %s\n", err.msg);
-        return 1;
+        DIE("split: %s", err.msg);
     }
     tt_tower_def u, it;
     tt_model_def md;
@@ -153,8 +149,7 @@ int main(int argc, char **argv)
     snprintf(md.item_tower, sizeof md.item_tower, "I");
     tt_model *m = NULL;
     if (tt_model_create(&md, &u, &it, &d, 1, &m, &err) != 0) {
-        printf("FAIL: create: %s\n", err.msg);
-        return 1;
+        DIE("create: %s", err.msg);
     }
     tt_train_opts o;
     tt_train_opts_init(&o);
@@ -166,8 +161,7 @@ int main(int argc, char **argv)
     o.keep_best = 0;
     static tt_train_result res;
     if (tt_train(m, &d, &sp, &o, NULL, NULL, &res, &err) != 0) {
-        printf("FAIL: train: %s\n", err.msg);
-        return 1;
+        DIE("train: %s", err.msg);
     }
 
     check_weights(m, &d, &sp, 0);
@@ -227,7 +221,5 @@ int main(int argc, char **argv)
     tt_model_free(m);
     tt_split_free(&sp);
     tt_dataset_free(&d);
-    if (!fails)
-        printf("ok: inspect\n");
-    return fails != 0;
+    return tt_check_done("test_inspect");
 }

@@ -6,8 +6,8 @@
 #include "tt_cmd.h"
 #include "tt_repl.h"
 #include "tt_session.h"
+#include "tt_check.h"
 
-static int fails;
 
 /* The candidates for word after before, joined by spaces ("" if none;
  * "<files>" when file names are to be completed). */
@@ -32,8 +32,7 @@ static void expect(tt_session *s, const char *before, const char *word, const ch
 {
     const char *got = comp(s, before, word);
     if (strcmp(got, want)) {
-        fprintf(stderr, "FAIL: complete('%s', '%s') = '%s', want '%s'\n", before, word, got, want);
-        fails++;
+        FAIL("complete('%s', '%s') = '%s', want '%s'", before, word, got, want);
     }
 }
 
@@ -99,12 +98,9 @@ int main(void)
         expect(&s, "weights dssm ", "by=ac", "by=activity");
         expect(&s, "ablate dssm ", "ta", "taste tags");
     } else {
-        fprintf(stderr, "load synthetic tiny failed: feature completion not checked\n");
-        fails++;
+        FAIL("load synthetic tiny failed: feature completion not checked");
     }
     tt_session_free(&s);
     fclose(null);
-    if (fails)
-        fprintf(stderr, "%d completion checks failed\n", fails);
-    return fails ? 1 : 0;
+    return tt_check_done("test_session_complete");
 }

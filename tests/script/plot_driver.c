@@ -1,5 +1,5 @@
 /* plot_driver: draws a line plot (two series) or a bar plot (weights) through
- * tt_plot, for tests/plot.sh.
+ * tt_plot, for tests/script/plot.sh.
  *   plot_driver lines|bars FILE|-dumb|-capture|-window|-auto|-live
  * FILE: .png/.svg/.pdf; -dumb: dumb picture on stdout; -capture: dumb picture
  * through a memory stream, then printed; -window / -auto: TT_PLOT_WINDOW /

@@ -1,6 +1,6 @@
 /* bench_softmax: times the full-softmax loss on the ML-100K step shape
  * (256 x 1682 logits) against a plain expf loop, and tt_vexpf against expf.
- * Not a test: `make tests/bench_softmax && tests/bench_softmax [reps]`. */
+ * Not a test: `make tests/unit/bench_softmax && tests/unit/bench_softmax [reps]`. */
 #include "tt_loss.h"
 
 #include <math.h>

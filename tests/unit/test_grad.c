@@ -39,6 +39,7 @@
 #include "tt_blas.h"
 #include "tt_layers.h"
 #include "tt_loss.h"
+#include "tt_check.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -46,7 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int nfail, ncheck;
 static int quiet; /* the self-test silences its expected failures */
 
 static uint64_t rs = 0x9E3779B97F4A7C15ull;
@@ -82,9 +82,9 @@ static void report(int ok, const char *fmt, ...) __attribute__((format(printf, 2
 static void report(int ok, const char *fmt, ...)
 {
     va_list ap;
-    ncheck++;
+    tt_checks++;
     if (!ok)
-        nfail++;
+        tt_fails++;
     if (quiet)
         return;
     printf("%s ", ok ? "ok  " : "FAIL");
@@ -1020,7 +1020,7 @@ static void test_vexpf(void)
 
 static void selftest(void)
 {
-    int saved_fail = nfail, saved_check = ncheck;
+    int saved_fail = tt_fails, saved_check = tt_checks;
     dense_ctx c;
     dense_setup(&c, 4, 6, 5);
     problem p = dense_problem(&c);
@@ -1036,8 +1036,8 @@ static void selftest(void)
     }
     tamper = 0;
     quiet = 0;
-    nfail = saved_fail;
-    ncheck = saved_check;
+    tt_fails = saved_fail;
+    tt_checks = saved_check;
     report(caught[0] && caught[1], "selftest: gradients scaled by 1.01 are caught (dense %d, softmax %d)",
            caught[0], caught[1]);
     report(caught[2] && caught[3], "selftest: one perturbed element is caught (dense %d, softmax %d)",
@@ -1065,6 +1065,5 @@ int main(void)
     test_softmax_values();
     test_bce_bpr();
     test_vexpf();
-    printf("%d checks, %d failed\n", ncheck, nfail);
-    return nfail ? 1 : 0;
+    return tt_check_done("test_grad");
 }

@@ -10,18 +10,9 @@
 #include "tt_blas.h"
 #include "tt_eval.h"
 #include "tt_rng.h"
+#include "tt_check.h"
 
-static int fails;
 
-#define CHECK(c, ...)                                                      \
-    do {                                                                   \
-        if (!(c)) {                                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-            fails++;                                                       \
-        }                                                                  \
-    } while (0)
 
 static void near(double got, double want, const char *what)
 {
@@ -404,6 +395,5 @@ int main(void)
         int32_t ex[] = {0, 1, 2}, oi[3];
         CHECK(tt_topk(q, V, 3, 1, ex, 3, 3, oi, os) == 0, "topk all excluded");
     }
-    printf("test_eval: %d failures\n", fails);
-    return fails ? 1 : 0;
+    return tt_check_done("test_eval");
 }

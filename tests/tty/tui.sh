@@ -1,14 +1,14 @@
 #!/bin/sh
-# tui.sh: the dashboard under tmux, fed by tests/tui_driver: the panels and
+# tui.sh: the dashboard under tmux, fed by tests/tty/tui_driver: the panels and
 # every feature's bar are drawn, p pauses, s and Ctrl-C stop, w and ? toggle,
 # resizing down to 20x6 (and 8x2) does not crash, the terminal is sane after
 # a normal close, a stop, Ctrl-C and exit() without close; never curses
 # without a terminal.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
 : "${top_builddir:=.}"
-driver=$top_builddir/tests/tui_driver
+driver=$top_builddir/tests/tty/tui_driver
 [ -x "$driver" ] || { echo "FAIL: $driver not built"; exit 1; }
-TMUX_NAME=tui . "${top_srcdir:-.}/tests/tmux_lib.sh"
+TMUX_NAME=tui . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
 # start W H COMMAND: a command (the driver) in a fresh pane; afterwards the pane records
 # the exit status and `stty -a` of the terminal the dashboard gave back.
 start() {

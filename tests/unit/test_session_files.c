@@ -9,9 +9,8 @@
 #include "tt_export.h"
 #include "tt_modelfile.h"
 #include "tt_repl.h"
+#include "tt_check.h"
 
-static int fails;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
 
 static long slurp(const char *path, unsigned char *buf, long n)
 {
@@ -118,8 +117,7 @@ static void expect_refused(const char *path, const unsigned char *b, long n, con
     spit(path, b, n);
     int rc = tt_modelfile_open(path, &d, &e, &err);
     if (rc != -1 || !strstr(err.msg, msg)) {
-        fprintf(stderr, "FAIL: open gave %d '%s', want '%s'\n", rc, rc ? err.msg : "", msg);
-        fails++;
+        FAIL("open gave %d '%s', want '%s'", rc, rc ? err.msg : "", msg);
     }
 }
 
@@ -214,9 +212,6 @@ int main(void)
     test_sandbox(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fails++;
-    if (fails)
-        fprintf(stderr, "%d checks failed\n", fails);
-    return fails ? 1 : 0;
+    CHECK(system(cmd) == 0, "%s", cmd);
+    return tt_check_done("test_session_files");
 }
