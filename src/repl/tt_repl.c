@@ -16,6 +16,7 @@
 #include <readline/readline.h>
 
 #include "tt_cmd.h"
+#include "tt_file.h"
 #include "tt_cmd_int.h"
 #include "tt_lex.h"
 #include "tt_tui.h"
@@ -196,9 +197,8 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
 
 int tt_repl_file(tt_session *s, const char *path)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    FILE *f = strcmp(path, "-") ? tt_file_open_read(path, &s->err) : stdin;
     if (!f) {
-        snprintf(s->err.msg, sizeof s->err.msg, "cannot open '%s': %s", path, strerror(errno));
         s->err_col = 0;
         tt_session_report(s);
         return -1;
@@ -328,8 +328,19 @@ int tt_repl_interactive(tt_session *s)
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(2000);
-    if (hist[0])
-        read_history(hist);
+    if (hist[0]) {
+        /* readline would block on a FIFO there, and replace a link or a
+         * device: the file is checked and written like every other. */
+        tt_err herr;
+        FILE *hf = tt_file_open_read(hist, &herr);
+        if (hf) {
+            fclose(hf);
+            read_history(hist);
+        } else if (access(hist, F_OK) == 0) {
+            fprintf(stderr, "ttlab: history not kept: %s\n", herr.msg);
+            hist[0] = 0;
+        }
+    }
     fprintf(stderr, "ttlab %s: type 'help' for commands, 'quit' or Ctrl-D to leave.\n",
             PACKAGE_VERSION);
     s->interactive = 1;
@@ -387,8 +398,20 @@ int tt_repl_interactive(tt_session *s)
         }
         free(line);
     }
-    if (hist[0])
-        write_history(hist);
+    if (hist[0]) {
+        tt_wfile w;
+        tt_err herr;
+        if (tt_file_begin(&w, hist, &herr) == 0) {
+            fclose(w.f);
+            w.f = NULL;
+            if (write_history(w.tmp) != 0)
+                tt_file_abort(&w);
+            else if (tt_file_commit(&w, &herr) != 0)
+                fprintf(stderr, "ttlab: history not saved: %s\n", herr.msg);
+        } else {
+            fprintf(stderr, "ttlab: history not saved: %s\n", herr.msg);
+        }
+    }
     tt_complete_free(g_matches);
     g_matches = NULL;
     rl_clear_history();
