@@ -99,6 +99,12 @@ static const tt_optspec eval_opts[] = {
     {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+static const tt_optspec rank_opts[] = {
+    {"metric", TT_O_STR, "recall@20", NULL, 0, 0, NULL, "recall@K, ndcg@K, hitrate@K or mrr"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one ranking per slice (see eval)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
 static const tt_optspec weights_opts[] = {
     {"tower", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
     {"split", TT_O_ENUM, "valid", "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)"},
@@ -232,6 +238,14 @@ const tt_cmd tt_cmds[] = {
      "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
      "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
      "epochs, batch, wd, dim (both towers) and r (SENet)."},
+    {"rank", tt_cmd_rank, 2, -1, "rank MODEL MODEL ... [metric=recall@20] [split=test] [by=...]",
+     "models ordered by one metric, and who leads by how much, computed from the numbers",
+     rank_opts, "@model...", 0,
+     "The verdict line says which model leads, by how much over the next, and whether\n"
+     "the gap stands clear of the spread over seeds (models trained with seeds=);\n"
+     "a lesson's narration reads it instead of stating a ranking itself. Trained\n"
+     "models are ranked by their runs' test metrics (mean over seeds); others, and\n"
+     "split=valid or by=, by a fresh evaluation."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
      "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,

@@ -60,6 +60,7 @@ int tt_cmd_train(tt_session *s, tt_args *a);      /* tt_cmd_train.c */
 int tt_cmd_eval(tt_session *s, tt_args *a);       /* tt_cmd_eval.c */
 int tt_cmd_compare(tt_session *s, tt_args *a);
 int tt_cmd_tune(tt_session *s, tt_args *a);
+int tt_cmd_rank(tt_session *s, tt_args *a);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */

@@ -61,4 +61,16 @@ for by in item_pop user_activity; do
   total=$(awk '/"slice"/ { match($0, /"count":[0-9]+/); s += substr($0, RSTART + 8, RLENGTH - 8) } END { print s }' sl)
   [ "$total" = "$(echo "$whole" | num users)" ] || bad "by=$by: counts sum to $total"
 done
+# rank's verdict names the model with the highest figure, computed from the
+# evals of the same run (so a lesson's narration can read it).
+"$TTLAB" --json -c 'load synthetic small; split l2o; model p = popularity; model e = ease lambda=50; train e; model k = itemknn k=20; train k; eval p k=20; eval e k=20; eval k k=20; rank p e k; rank e k p metric=ndcg@20' \
+  2>/dev/null > rk || bad "rank failed"
+best=$(grep '"event":"eval"' rk | sed -n 's/.*"model":"\([a-z]*\)".*"recall@20":\([-0-9.e]*\).*/\2 \1/p' | sort -gr | head -n 1 | cut -d' ' -f2)
+lead=$(grep '"event":"verdict"' rk | head -n 1 | sed -n 's/.*"leader":"\([a-z]*\)".*/\1/p')
+[ -n "$best" ] && [ "$lead" = "$best" ] || bad "rank's leader is '$lead', the evals' best recall@20 is '$best'"
+bestn=$(grep '"event":"eval"' rk | sed -n 's/.*"model":"\([a-z]*\)".*"ndcg@20":\([-0-9.e]*\).*/\2 \1/p' | sort -gr | head -n 1 | cut -d' ' -f2)
+leadn=$(grep '"event":"verdict"' rk | tail -n 1 | sed -n 's/.*"leader":"\([a-z]*\)".*/\1/p')
+[ "$leadn" = "$bestn" ] || bad "rank metric=ndcg@20 leader '$leadn', the evals' best ndcg@20 is '$bestn'"
+[ "$(grep '"event":"rank"' rk | head -n 3 | sed -n 's/.*"rank":\([0-9]*\).*/\1/p' | tr -d '\n')" = 123 ] ||
+  bad "rank rows are not numbered 1, 2, 3"
 exit $fail
