@@ -59,6 +59,8 @@ static const tt_optspec split_opts[] = {
     {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
     {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
+    {"items", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold items: those first seen in the last P of the interactions (by time), held out"},
+    {"users", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold users: those first seen in the last P of the interactions (by time), held out"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_optspec tt_model_opts[] = {
@@ -185,10 +187,14 @@ const tt_cmd tt_cmds[] = {
      "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
      "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
      "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
-    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20]",
-     "split the current dataset: leave-last-two-out by time, or random", split_opts,
-     "l2o|random", 0,
-     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o."},
+    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
+     "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,
+     "l2o|random|cold", 0,
+     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o.\n"
+     "cold holds out the items (users) first seen in the last P of the interactions by\n"
+     "time, with all their interactions: the earlier-seen half is valid, the rest test;\n"
+     "training never holds one. Two-towers score them from features; the baselines,\n"
+     "which score from training interactions, refuse."},
     {"features", tt_cmd_features, 0, 0, "features",
      "each feature of the current dataset: side, kind, cardinality, frequency profile",
      NULL, "", 0, NULL},

@@ -265,6 +265,34 @@ static void mean_std(const double *x, int n, double *mean, double *sd)
     *sd = n > 1 ? sqrt(v / (n - 1)) : 0;
 }
 
+/* compare's row for a model that cannot score a cold split: its metrics null. */
+static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, int n_k,
+                     const char *method)
+{
+    char key[48];
+    tt_rec_str(r, "model", me->def.name);
+    tt_rec_int(r, "params", me->m ? tt_model_param_count(me->m) : 0);
+    tt_rec_int(r, "seeds", 0);
+    tt_rec_null(r, "train_s");
+    if (s->out.mode != TT_OUT_TABLE)
+        tt_rec_str(r, "protocol", tt_model_protocol(s, me));
+    for (int part = 0; part < 3; part++)
+        for (int k = 0; k < n_k && !(part == 2 && k > 0); k++) {
+            if (part == 2)
+                snprintf(key, sizeof key, "mrr");
+            else
+                snprintf(key, sizeof key, "%s@%d", part ? "ndcg" : "recall", ks[k]);
+            tt_rec_null(r, key);
+            if (s->out.mode != TT_OUT_TABLE) {
+                char sk[64];
+                snprintf(sk, sizeof sk, "%s_std", key);
+                tt_rec_null(r, sk);
+            }
+        }
+    if (s->out.mode == TT_OUT_JSON)
+        tt_rec_str(r, "cannot_score", method);
+}
+
 int tt_cmd_compare(tt_session *s, tt_args *a)
 {
     int ks[TT_MAX_K], n_k, rc = 0;
@@ -282,7 +310,8 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     if (!rows)
         return tt_fail(s, 0, "out of memory");
     const char *proto = NULL;
-    int mixed = 0;
+    int mixed = 0, j_cold = 0;
+    char cold[256] = "";
     for (int i = 0; i < a->npos && rc == 0; i++) {
         tt_modelent *me = tt_session_model(s, a->pos[i]->s);
         tt_rec *r = &rows[i];
@@ -292,6 +321,15 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         int use_runs = me->n_runs > 1 && p == TT_TEST && me->runs[0].test.n_k == n_k &&
                        !memcmp(me->runs[0].test.k, ks, sizeof(int) * (size_t)n_k);
         tt_metrics m;
+        tt_dsent *dd = tt_session_dataset(s, me->dataset);
+        if (dd && dd->has_split && tt_split_is_cold(&dd->sp) && !tt_mkind_get(me->def.kind)->cold) {
+            /* A kind that scores from interactions cannot rank what has none:
+             * a row saying so, never zeros. */
+            cold_row(s, me, r, ks, n_k, dd->sp.method);
+            j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
+                               j_cold ? ", " : "", me->def.name);
+            continue;
+        }
         if (!use_runs && tt_eval_model(s, me, p, ks, n_k, &m)) {
             rc = -1;
             break;
@@ -346,10 +384,14 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         }
     }
     if (rc == 0) {
-        char foot[160];
-        snprintf(foot, sizeof foot, "split: %s, protocol: %s%s", tt_part_name(p),
-                 mixed ? "mixed" : proto ? proto : "-",
-                 mixed ? " (the models were evaluated under different protocols)" : "");
+        char foot[512];
+        int jf = snprintf(foot, sizeof foot, "split: %s, protocol: %s%s", tt_part_name(p),
+                          mixed ? "mixed" : proto ? proto : "-",
+                          mixed ? " (the models were evaluated under different protocols)" : "");
+        if (j_cold)
+            snprintf(foot + jf, sizeof foot - (size_t)jf,
+                     "\n%s: cannot score cold items or users (they score from training interactions, and these have none)",
+                     cold);
         /* Mixing text cells (mean ± std) and numbers in a column would
          * misalign: in tables every metric column of a multi-seed compare
          * is text, right-aligned by padding below. */

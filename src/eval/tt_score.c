@@ -36,9 +36,25 @@ static int vectors(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt
     return 0;
 }
 
+/* A kind that scores from training interactions cannot rank items (users)
+ * that have none: refused, never scored as zeros. */
+static int cold_check(const tt_model *m, const tt_split *sp, tt_err *err)
+{
+    if (!tt_split_is_cold(sp) || tt_model_scores_cold(m))
+        return 0;
+    int users = !strcmp(sp->method, "cold-users");
+    return tt_err_set(err,
+                      "model %s (%s) cannot score %s it never saw in training: on this %s split "
+                      "they have no interactions to score from; a two-tower model with %s features can",
+                      tt_model_get_def(m)->name, tt_mkind_get(tt_model_get_def(m)->kind)->name,
+                      users ? "users" : "items", sp->method, users ? "user" : "item");
+}
+
 int tt_score_ranks(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p,
                    int64_t *ranks, tt_err *err)
 {
+    if (cold_check(m, sp, err))
+        return -1;
     if (tt_model_scores_tiles(m)) {
         tile_ctx c = {m, sp, p};
         return tt_eval_rank_fn(tile_fn, &c, d->n_items, sp, p, ranks, err);
@@ -54,6 +70,8 @@ int tt_score_ranks(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt
 int tt_score_eval(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p,
                   const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
+    if (cold_check(m, sp, err))
+        return -1;
     if (tt_model_scores_tiles(m)) {
         tile_ctx c = {m, sp, p};
         return tt_eval_fn(tile_fn, &c, d->n_items, sp, p, ks, n_k, out, err);
@@ -200,6 +218,8 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     int32_t n = d->n_items;
     int K = 0, rc = -1, tiles = tt_model_scores_tiles(m), D = tt_model_dim(m);
     memset(out, 0, sizeof *out);
+    if (cold_check(m, sp, err))
+        return -1;
     if (n_k < 1 || n_k > TT_MAX_K)
         return tt_err_set(err, "between 1 and %d cut-offs K, not %d", TT_MAX_K, n_k);
     for (int i = 0; i < n_k; i++)

@@ -1,6 +1,7 @@
 /* tt_mkind: the table of model kinds and the helpers that read it (options,
  * defaults, ranges, formatting, the history a baseline scores from). */
 #include "tt_mkind.h"
+#include "tt_model_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -111,3 +112,31 @@ const tt_mkind tt_mkind_twotower = {
     .fitted = 0,
     .cold = 1,
 };
+
+/* Cold start for the two-tower: the users (items) a cold split holds out
+ * have no training interactions, so their id embeddings would keep their
+ * random initialisation. Zeroed, they act as one out-of-vocabulary id (a
+ * zero vector) and the tower scores them from their other features. Rows a
+ * loss later updates as negatives (the full softmax over all items) move
+ * from zero like any other. */
+void tt_model_cold_ids(tt_model *m, const tt_split *sp)
+{
+    if (m->K->fitted || !tt_split_is_cold(sp))
+        return;
+    for (int s = 0; s < 2; s++) {
+        tower *t = &m->tw[s];
+        for (int f = 0; f < t->nf; f++) {
+            tw_field *fl = &t->fld[f];
+            int user = !strcmp(t->fname[f], "user_id"), item = !strcmp(t->fname[f], "item_id");
+            if ((!user && !item) || !fl->T)
+                continue;
+            int32_t n = user ? m->n_users : m->n_items;
+            for (int32_t k = 0; k < n; k++) {
+                int unseen = user ? sp->off[TT_TRAIN][k + 1] == sp->off[TT_TRAIN][k]
+                                  : sp->item_freq[k] == 0;
+                if (unseen)
+                    memset(fl->T + (int64_t)k * t->k, 0, (size_t)t->k * sizeof(float));
+            }
+        }
+    }
+}

@@ -540,6 +540,7 @@ int tt_model_fit(tt_model *m, const tt_dataset *d, const tt_split *sp, int n_thr
 
 int tt_model_is_fitted(const tt_model *m) { return m->fitted; }
 int tt_model_fitted_kind(const tt_model *m) { return m->K->fitted; }
+int tt_model_scores_cold(const tt_model *m) { return m->K->cold; }
 
 int tt_model_prepare(tt_model *m, tt_err *err)
 {

@@ -110,6 +110,10 @@ int tt_model_fit(tt_model *m, const tt_dataset *d, const tt_split *sp, int n_thr
 /* 1 when the model's kind is fitted by tt_model_fit, 0 when it is trained by
  * gradient steps (the two-tower). */
 int tt_model_fitted_kind(const tt_model *m);
+/* 1 when the model scores items (users) it never saw in training, from
+ * their features (the two-tower); 0 for the kinds that score from training
+ * interactions (popularity, EASE, ItemKNN, iALS). */
+int tt_model_scores_cold(const tt_model *m);
 /* 1 once a fitted kind has been fitted (or its parameters opened). */
 int tt_model_is_fitted(const tt_model *m);
 /* Make the model's derived state from its parameters (after open). */

@@ -196,6 +196,9 @@ void tower_mark_rows(tt_model *m, tower *t, int64_t R);
 /* Declare a parameter tensor of rows x cols (table: an embedding table;
  * fan_in: for the dense initialisation). Returns its index or -1. Kinds call
  * it from their build function. */
+/* Zero the id embeddings of the users and items a cold split holds out (a
+ * zero out-of-vocabulary vector); tt_model_reserve calls it. */
+void tt_model_cold_ids(tt_model *m, const tt_split *sp);
 int tt_model_add_tensor(tt_model *m, const char *name, const char *desc, int64_t rows,
                         int cols, int table, int64_t fan_in, tt_err *err);
 

@@ -169,6 +169,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
     if (m->sp_seen != sp) {
         if (build_sampler(m, sp, err))
             return -1;
+        tt_model_cold_ids(m, sp);   /* cold split: held-out ids start at zero */
         m->sp_seen = sp;
     }
     return 0;

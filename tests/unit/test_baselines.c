@@ -70,7 +70,7 @@ static tt_model *fitted(const tt_dataset *d, const tt_split *sp, enum tt_model_k
     /* opts: "name=value name=value" */
     char buf[256], *save = NULL;
     snprintf(buf, sizeof buf, "%s", opts);
-    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+    for (char *t = strtok_r(buf, " ", &save); t && *t; t = strtok_r(NULL, " ", &save)) {
         char *eq = strchr(t, '=');
         *eq = 0;
         int o = tt_mkind_opt(k, t);
@@ -386,6 +386,64 @@ static void test_options(const tt_dataset *d)
     CHECK(tt_mkind_find("ease") == TT_MODEL_EASE && tt_mkind_find("nope") < 0, "find");
 }
 
+/* split cold: no cold item (user) in training, every held-out example's
+ * item (user) cold, valid and test disjoint, the cold ones first seen at or
+ * after the cut; the baselines refuse to score them. */
+static void test_cold(const tt_dataset *d)
+{
+    for (int users = 0; users <= 1; users++) {
+        tt_split sp;
+        tt_err err;
+        if (tt_split_cold(d, users, 0.2, 5, &sp, &err)) {
+            CHECK(0, "cold split: %s", err.msg);
+            continue;
+        }
+        CHECK(tt_split_is_cold(&sp), "cold split flagged");
+        int32_t nk = users ? d->n_users : d->n_items;
+        uint8_t *where = calloc((size_t)nk, 1);   /* bit p: seen in part p */
+        for (int p = 0; p < 3; p++) {
+            const tt_examples *ex = &sp.part[p];
+            for (int64_t e = 0; e < ex->n; e++)
+                where[users ? ex->user[e] : ex->item[e]] |= (uint8_t)(1 << p);
+        }
+        int mixed = 0, n_cold = 0;
+        for (int32_t k = 0; k < nk; k++) {
+            mixed += (where[k] & 1) && (where[k] & 6);
+            mixed += (where[k] & 2) && (where[k] & 4);
+            n_cold += (where[k] & 6) != 0;
+        }
+        CHECK(mixed == 0, "cold %s: %d in training and held out, or in valid and test",
+              users ? "users" : "items", mixed);
+        CHECK(n_cold >= 2 && sp.part[TT_VALID].n > 0 && sp.part[TT_TEST].n > 0,
+              "cold %s: %d cold, %lld valid, %lld test", users ? "users" : "items", n_cold,
+              (long long)sp.part[TT_VALID].n, (long long)sp.part[TT_TEST].n);
+        /* every interaction of a cold one is held out */
+        int64_t held = 0, want = 0;
+        for (int64_t r = 0; r < d->n_inter; r++)
+            want += (where[users ? d->iu[r] : d->ii[r]] & 6) != 0;
+        held = sp.part[TT_VALID].n + sp.part[TT_TEST].n;
+        CHECK(held == want, "cold: %lld held out, %lld interactions of cold ones", (long long)held,
+              (long long)want);
+        if (!users)
+            for (int32_t k = 0; k < nk; k++)
+                if (where[k] & 6)
+                    CHECK(sp.item_freq[k] == 0, "cold item %d has training interactions", k);
+        for (enum tt_model_kind k = TT_MODEL_POP; k < TT_MODEL_NKINDS; k++) {
+            if (k == TT_MODEL_TWOTOWER)
+                continue;
+            tt_model *m = fitted(d, &sp, k, k == TT_MODEL_IALS ? "dim=4 iters=1" : "", 1);
+            int ks[1] = {10};
+            tt_metrics mt;
+            CHECK(m && tt_score_eval(m, d, &sp, TT_TEST, ks, 1, &mt, &err) < 0 &&
+                      strstr(err.msg, "cannot score") != NULL,
+                  "%s scored a cold split", tt_mkind_get(k)->name);
+            tt_model_free(m);
+        }
+        free(where);
+        tt_split_free(&sp);
+    }
+}
+
 int main(void)
 {
     tt_dataset d;
@@ -406,6 +464,18 @@ int main(void)
     test_itemknn(&d, &sp);
     test_ials(&d, &sp);
     test_options(&d);
+    /* cold start needs items first seen late: a catalogue larger than the
+     * interactions' reach */
+    tt_dataset dc;
+    o.users = 60;
+    o.items = 400;
+    o.per_user = 6;
+    if (tt_synth_generate(&o, &dc, &err) == 0) {
+        test_cold(&dc);
+        tt_dataset_free(&dc);
+    } else {
+        CHECK(0, "cold data: %s", err.msg);
+    }
     tt_split_free(&sp);
     tt_dataset_free(&d);
     return tt_check_done("test_baselines");
