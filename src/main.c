@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -153,8 +154,15 @@ static int run(tt_session *s, const invocation *inv)
         else
             tt_repl_stream(s, stdin, "<stdin>");
     }
+    /* Output written outside a command (or not flushed yet) counts too. */
+    if (tt_session_check_output(s)) {
+        fprintf(stderr, "ttlab: %s\n", s->err.msg);
+        rc = 1;
+    }
     if (s->n_errors)
         rc = 1;
+    if (s->out_failed == 2)
+        rc = 128 + SIGPIPE;     /* as if SIGPIPE had ended it, but quietly */
     if (s->interrupted)
         rc = 130;
     return rc;

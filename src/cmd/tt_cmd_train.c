@@ -51,8 +51,10 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         tt_plot_req r = {"valid Recall@20 per epoch", "epoch", "Recall@20", TT_PLOT_WINDOW,
                          NULL, 0, ns, ser};
         if (tt_plot_live_update(p->live, &r)) {
+            /* Said once; the run goes on (closing the window is allowed). */
             tt_plot_live_close(p->live);
             p->live = NULL;
+            tt_session_warn(s, "the live gnuplot window has gone (writing to it failed); training goes on");
         }
     }
     if (sn->epoch_end) {
