@@ -209,12 +209,15 @@ const tt_cmd tt_cmds[] = {
      "  tower u3 = us with no senet | mlp 128 32\n"
      "Stages of `with` replace the stage of the same kind, or are inserted.", TT_CMD_SAFE},
     {"model", tt_cmd_model, 2, -1,
-     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity | model NAME = MODEL with key=value ...",
-     "define a model: a two-tower model over two towers, or the popularity baseline",
+     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity|ease|itemknn|ials [key=value ...] | model NAME = MODEL with key=value ...",
+     "define a model: a two-tower model over two towers, or a baseline",
      tt_model_opts, "", 1,
      "Examples:\n"
      "  model dssm = twotower u i sim=cos temp=0.05 loss=softmax\n"
      "  model pop = popularity\n"
+     "  model e = ease lambda=100           (baselines: see BASELINES in ttlab(1))\n"
+     "  model k = itemknn k=50 shrink=10\n"
+     "  model a = ials dim=64 iters=10 lambda=0.01 w0=0.1\n"
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
      "  model senet = dssm with user=us item=is\n"
      "A model keeps copies of its towers as they were when it was defined, and is\n"

@@ -88,15 +88,22 @@ int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k)
     return 0;
 }
 
+/* The model ready to score part p of its dataset, which has examples. */
+static int ready_part(tt_session *s, tt_modelent *me, enum tt_part p, tt_dsent **dp)
+{
+    if (tt_model_ready(s, me, dp))
+        return -1;
+    if ((*dp)->sp.part[p].n == 0)
+        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), (*dp)->name);
+    return 0;
+}
+
 int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
                   tt_metrics *out)
 {
     tt_dsent *d;
-    if (tt_model_ready(s, me, &d))
+    if (ready_part(s, me, p, &d))
         return -1;
-    const tt_examples *ex = &d->sp.part[p];
-    if (ex->n == 0)
-        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
     int rc = tt_score_eval(me->m, &d->d, &d->sp, p, ks, n_k, out, &s->err);
     if (rc)
         s->err_col = 0;
@@ -162,11 +169,9 @@ static int eval_slices(tt_session *s, tt_modelent *me, enum tt_part p, const int
                        enum tt_slice_by by)
 {
     tt_dsent *d;
-    if (tt_model_ready(s, me, &d))
+    if (ready_part(s, me, p, &d))
         return -1;
     const tt_examples *ex = &d->sp.part[p];
-    if (ex->n == 0)
-        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
     int64_t *ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
     uint8_t *slice = tt_alloc((size_t)ex->n, 1, "slices", &s->err);
     tt_rec rows[TT_SLICES];

@@ -61,6 +61,14 @@ int tt_cmd_eval(tt_session *s, tt_args *a);       /* tt_cmd_eval.c */
 int tt_cmd_compare(tt_session *s, tt_args *a);
 int tt_cmd_tune(tt_session *s, tt_args *a);
 int tt_cmd_rank(tt_session *s, tt_args *a);
+/* metric=recall@K|ndcg@K|hitrate@K|mrr: *which 0..3 and *k (0 for mrr;
+ * recall and friends default to K = 20); tune and rank read it this way. */
+int tt_metric_arg(tt_session *s, const char *v, int *which, int *k);
+/* That metric of x, or NAN when x lacks the cut-off k. */
+double tt_metric_value(const tt_metrics *x, int which, int k);
+/* The dataset a model is trained on (the current one for a model defined
+ * before any), with its split: train and tune start here. */
+int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */

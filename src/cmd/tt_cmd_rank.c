@@ -21,9 +21,7 @@ typedef struct ranked {
     int det;                 /* a deterministic fit (no seed changes it) */
 } ranked;
 
-/* The metric named m ("recall@20", "ndcg@10", "hitrate@50", "mrr") of x, or
- * NAN when x lacks that cut-off. */
-static double metric_of(const tt_metrics *x, int which, int k)
+double tt_metric_value(const tt_metrics *x, int which, int k)
 {
     if (which == 3)
         return x->mrr;
@@ -33,7 +31,7 @@ static double metric_of(const tt_metrics *x, int which, int k)
     return NAN;
 }
 
-static int parse_metric(tt_session *s, const char *v, int *which, int *k)
+int tt_metric_arg(tt_session *s, const char *v, int *which, int *k)
 {
     static const char *const names[] = {"recall", "ndcg", "hitrate", "mrr"};
     const char *at = strchr(v, '@');
@@ -144,7 +142,7 @@ int tt_cmd_rank(tt_session *s, tt_args *a)
 {
     int which = 0, k = 20;
     const char *mname = tt_arg(a, "metric")->set ? tt_arg(a, "metric")->s : "recall@20";
-    if (parse_metric(s, mname, &which, &k))
+    if (tt_metric_arg(s, mname, &which, &k))
         return -1;
     if (a->npos > RANK_MAX)
         return tt_fail(s, 0, "rank takes at most %d models", RANK_MAX);
@@ -165,7 +163,7 @@ int tt_cmd_rank(tt_session *s, tt_args *a)
             int n = 0;
             /* test: the runs' test metrics (mean over seeds), as compare */
             for (int q = 0; p == TT_TEST && q < me[i]->n_runs; q++) {
-                double v = metric_of(&me[i]->runs[q].test, which, k);
+                double v = tt_metric_value(&me[i]->runs[q].test, which, k);
                 if (isnan(v))
                     break;
                 x[n++] = v;
@@ -174,7 +172,7 @@ int tt_cmd_rank(tt_session *s, tt_args *a)
                 tt_metrics m;
                 if (tt_eval_model(s, me[i], p, ks, 1, &m))
                     return -1;
-                x[0] = metric_of(&m, which, k);
+                x[0] = tt_metric_value(&m, which, k);
                 n = 1;
             }
             double mean = 0, v = 0;
@@ -206,7 +204,7 @@ int tt_cmd_rank(tt_session *s, tt_args *a)
         for (int q = 0; q < TT_SLICES && !rc; q++) {
             tt_metrics m;
             rc = tt_slice_metrics(ranks, &d->sp, p, slice, q, ks, 1, &m, &s->err);
-            r[q][i] = (ranked){me[i]->def.name, metric_of(&m, which, k), 0, 1,
+            r[q][i] = (ranked){me[i]->def.name, tt_metric_value(&m, which, k), 0, 1,
                                deterministic(me[i])};
         }
         free(ranks);

@@ -174,17 +174,20 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_free(&r);
 }
 
-int tt_cmd_train(tt_session *s, tt_args *a)
+int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d)
 {
-    tt_modelent *me = tt_need_model(s, a->pos[0]);
-    tt_dsent *d;
-    if (!me)
-        return -1;
     if (!me->dataset[0] && tt_session_current(s))
         snprintf(me->dataset, sizeof me->dataset, "%s", tt_session_current(s)->name);
     if (!me->dataset[0])
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
-    if (tt_need_data(s, me, &d, 1))
+    return tt_need_data(s, me, d, 1);
+}
+
+int tt_cmd_train(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    if (!me || tt_train_data(s, me, &d))
         return -1;
     tt_train_opts o;
     tt_train_opts_init(&o);

@@ -26,34 +26,6 @@ typedef struct tune_param {
     double v[TUNE_VALUES];
 } tune_param;
 
-/* metric=recall@20 | ndcg@K | hitrate@K | mrr: which figure, and its K. */
-static int parse_metric(tt_session *s, const char *v, int *which, int *k)
-{
-    static const char *const names[] = {"recall", "ndcg", "hitrate", "mrr"};
-    char name[16];
-    const char *at = strchr(v, '@');
-    int l = at ? (int)(at - v) : (int)strlen(v);
-    snprintf(name, sizeof name, "%.*s", l < 15 ? l : 15, v);
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(name, names[i])) {
-            char *end = NULL;
-            *which = i;
-            *k = i == 3 ? 0 : at ? (int)strtol(at + 1, &end, 10) : 20;
-            if (i < 3 && (at && (!*(at + 1) || *end || *k < 1)))
-                break;
-            if (i == 3 && at)
-                break;
-            return 0;
-        }
-    return tt_fail(s, 0, "tune: metric=%s: expected recall@K, ndcg@K, hitrate@K or mrr", v);
-}
-
-static double pick(const tt_metrics *m, int which)
-{
-    /* the metric's K is the only cut-off evaluated (index 0) */
-    return which == 0 ? m->recall[0] : which == 1 ? m->ndcg[0] : which == 2 ? m->hitrate[0] : m->mrr;
-}
-
 /* The parameter's name for model me, or an error that lists what it takes. */
 static int check_param(tt_session *s, const tt_modelent *me, const char *key)
 {
@@ -172,13 +144,7 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "tune needs a model and a grid: tune MODEL PARAM=v1,v2,... [metric=recall@20]");
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
-    if (!me)
-        return -1;
-    if (!me->dataset[0] && tt_session_current(s))
-        snprintf(me->dataset, sizeof me->dataset, "%s", tt_session_current(s)->name);
-    if (!me->dataset[0])
-        return tt_fail(s, 0, "no dataset loaded: use 'load' first");
-    if (tt_need_data(s, me, &d, 1))
+    if (!me || tt_train_data(s, me, &d))
         return -1;
     for (int i = 1; i < a->npos; i++) {
         const tt_tok *t = a->pos[i];
@@ -188,7 +154,7 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
         tt_tok_key(t, key, sizeof key);
         const char *v = tt_tok_val(t);
         if (!strcmp(key, "metric")) {
-            if (parse_metric(s, v, &which, &mk))
+            if (tt_metric_arg(s, v, &which, &mk))
                 return -1;
             snprintf(mname, sizeof mname, "%s", v);
             continue;
@@ -258,7 +224,7 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
             tt_model_free(m);     /* a run cut short is not this setting's result */
             break;
         }
-        double v = pick(&valid, which);
+        double v = tt_metric_value(&valid, which, mk);
         tt_rec r;
         char human[512];
         int j = snprintf(human, sizeof human, "tune %s %d/%d:", me->def.name, g + 1, total);

@@ -61,6 +61,18 @@ for by in item_pop user_activity; do
   total=$(awk '/"slice"/ { match($0, /"count":[0-9]+/); s += substr($0, RSTART + 8, RLENGTH - 8) } END { print s }' sl)
   [ "$total" = "$(echo "$whole" | num users)" ] || bad "by=$by: counts sum to $total"
 done
+# export: iALS writes its item factors and folded-in user vectors as .npy;
+# EASE, which scores from the history, has no vectors and says so; a saved
+# baseline opens with its options and scores the same.
+"$TTLAB" --json -c 'load synthetic tiny; split l2o; model a = ials dim=8 iters=2; train a; export a items a_items.npy; export a users a_users.npy split=valid; model e = ease lambda=7; train e; eval e k=20; save e e.ttm; drop model e; open e.ttm; eval e k=20' \
+  > ex.out 2> ex.err || bad "export/save/open: $(cat ex.err)"
+[ "$(wc -c < a_items.npy)" = $((128 + 200 * 8 * 4)) ] || bad "a_items.npy: $(wc -c < a_items.npy) bytes, want 200 x 8 floats"
+[ "$(wc -c < a_users.npy)" = $((128 + 300 * 8 * 4)) ] || bad "a_users.npy: $(wc -c < a_users.npy) bytes, want 300 x 8 floats"
+grep -q '"definition":"model e = ease lambda=7"' ex.out || bad "open lost ease's lambda"
+[ "$(grep '"event":"eval"' ex.out | num 'recall@20' | uniq | wc -l)" = 1 ] || bad "the opened ease scores differently"
+"$TTLAB" -c 'load synthetic tiny; split l2o; model e = ease; train e; export e items e.npy' > /dev/null 2> err
+grep -q "model e (ease) scores from histories, not item vectors" err || bad "export of ease: $(cat err)"
+
 # rank's verdict names the model with the highest figure, computed from the
 # evals of the same run (so a lesson's narration can read it).
 "$TTLAB" --json -c 'load synthetic small; split l2o; model p = popularity; model e = ease lambda=50; train e; model k = itemknn k=20; train k; eval p k=20; eval e k=20; eval k k=20; rank p e k; rank e k p metric=ndcg@20' \

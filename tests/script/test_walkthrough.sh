@@ -194,7 +194,8 @@ fi
 
 # ---- 07: baselines ----
 # The narration states no ranking: the verdict lines of `rank` carry it, and
-# here they must name the best row of the compare table of the same run.
+# here the first must name the best row of the first compare table of the
+# same run (the l2o one; the cold-start compare comes last).
 if run 07-baselines file "$@" -D EPOCHS=${EPOCHS07:-2} -D SEEDS=1,2; then
     has 07-baselines '^== 07 '
     for m in pop knn ease ials dssm senet parallel; do
@@ -207,9 +208,9 @@ if run 07-baselines file "$@" -D EPOCHS=${EPOCHS07:-2} -D SEEDS=1,2; then
     has 07-baselines '^test, tail recall@20: [a-z]+ leads with '
     has 07-baselines '^test, heavy recall@20: [a-z]+ leads with '
     best=$(sed 's/ ± /±/g' "$tmp/07-baselines.out" | awk '
-        $1 == "model" && $0 ~ /params/ && $0 ~ /recall@20/ { n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
-        $1 == "model" { n = 0; next }
-        NF == n && c { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } }
+        $1 == "model" && $0 ~ /params/ && $0 ~ /recall@20/ && !seen { seen = 1; n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
+        n && NF != n { n = 0 }
+        n && NF == n { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } }
         END { print bm }')
     lead=$(sed -n 's/^test recall@20: \([a-z]*\) leads with .*/\1/p' "$tmp/07-baselines.out" | head -n 1)
     [ -n "$best" ] && [ "$lead" = "$best" ] || bad "the verdict names '$lead', the compare table's best recall@20 is '$best'"

@@ -153,6 +153,31 @@ static void check_ranks(tt_model *m, const tt_dataset *d, const tt_split *sp, en
     free(r2);
 }
 
+/* Item-item models (EASE, ItemKNN): scores of valid and test are x_u W,
+ * x_u the user's items before the part, W (n, n) in double or float. */
+static void check_item_item(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                            const double *Wd, const float *Wf, const char *what)
+{
+    int32_t n = d->n_items, nu = d->n_users;
+    for (enum tt_part p = TT_VALID; p <= TT_TEST; p++) {
+        float *S = model_scores(m, d, sp, p);
+        double *Xp = matrix(sp, nu, n, p), sw = 0;
+        const tt_examples *ex = &sp->part[p];
+        for (int64_t e = 0; e < ex->n; e++)
+            for (int32_t j = 0; j < n; j++) {
+                double s = 0;
+                for (int32_t i = 0; i < n; i++)
+                    s += Xp[(size_t)ex->user[e] * n + i] *
+                         (Wd ? Wd[(size_t)i * n + j] : Wf[(size_t)i * n + j]);
+                sw = fmax(sw, fabs(s - S[e * n + j]));
+            }
+        CHECK(sw < 1e-4, "%s %s scores off by %g", what, tt_part_name(p), sw);
+        check_ranks(m, d, sp, p, S, what);
+        free(S);
+        free(Xp);
+    }
+}
+
 static void test_ease(const tt_dataset *d, const tt_split *sp)
 {
     int32_t n = d->n_items, nu = d->n_users;
@@ -200,22 +225,7 @@ static void test_ease(const tt_dataset *d, const tt_split *sp)
     CHECK(ne_worst < 1e-3, "EASE normal equations off by %g", ne_worst);
     CHECK(diag == 0, "EASE diagonal not zero (%g)", diag);
     /* scores: x_u B from the history before the part */
-    for (enum tt_part p = TT_VALID; p <= TT_TEST; p++) {
-        float *S = model_scores(m, d, sp, p);
-        double *Xp = matrix(sp, nu, n, p), sw = 0;
-        const tt_examples *ex = &sp->part[p];
-        for (int64_t e = 0; e < ex->n; e++)
-            for (int32_t j = 0; j < n; j++) {
-                double s = 0;
-                for (int32_t i = 0; i < n; i++)
-                    s += Xp[(size_t)ex->user[e] * n + i] * B[(size_t)i * n + j];
-                sw = fmax(sw, fabs(s - S[e * n + j]));
-            }
-        CHECK(sw < 1e-4, "EASE %s scores off by %g", tt_part_name(p), sw);
-        check_ranks(m, d, sp, p, S, "ease");
-        free(S);
-        free(Xp);
-    }
+    check_item_item(m, d, sp, NULL, B, "ease");
     /* two threads: the same bits */
     tt_model *m2 = fitted(d, sp, TT_MODEL_EASE, "lambda=3", 2);
     CHECK(m2 && !memcmp(tt_model_params(m2), B, (size_t)n * n * sizeof(float)),
@@ -263,22 +273,7 @@ static void test_itemknn(const tt_dataset *d, const tt_split *sp)
             sim[best] = 0;
         }
     }
-    for (enum tt_part p = TT_VALID; p <= TT_TEST; p++) {
-        float *S = model_scores(m, d, sp, p);
-        double *Xp = matrix(sp, nu, n, p), sw = 0;
-        const tt_examples *ex = &sp->part[p];
-        for (int64_t e = 0; e < ex->n; e++)
-            for (int32_t j = 0; j < n; j++) {
-                double s = 0;
-                for (int32_t i = 0; i < n; i++)
-                    s += Xp[(size_t)ex->user[e] * n + i] * W[(size_t)i * n + j];
-                sw = fmax(sw, fabs(s - S[e * n + j]));
-            }
-        CHECK(sw < 1e-4, "ItemKNN %s scores off by %g", tt_part_name(p), sw);
-        check_ranks(m, d, sp, p, S, "itemknn");
-        free(S);
-        free(Xp);
-    }
+    check_item_item(m, d, sp, W, NULL, "itemknn");
     tt_model *m2 = fitted(d, sp, TT_MODEL_ITEMKNN, "k=5 shrink=2", 2);
     CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
                         (size_t)tt_model_param_count(m) * sizeof(float)),

@@ -78,7 +78,9 @@ int main(void)
     expect(&s, "tower x = embed | senet ", "squeeze=m", "squeeze=mean squeeze=max squeeze=meanmax");
     expect(&s, "tower x = embed | channels (", "", "mlp fm cross");
     expect(&s, "tower x = u with ", "", "embed senet mlp channels l2norm no");
-    expect(&s, "model m = ", "", "twotower popularity dssm");
+    expect(&s, "model m = ", "", "popularity twotower ease itemknn ials dssm");
+    expect(&s, "model m = ease ", "", "lambda=");
+    expect(&s, "model m = itemknn ", "", "k= shrink=");
     expect(&s, "model m = twotower ", "", "u us");
     expect(&s, "model m = twotower u us ", "lo", "loss= logq=");
     expect(&s, "model m = twotower u us ", "loss=", "loss=softmax loss=inbatch loss=sampled loss=bce loss=bpr");
