@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ const tt_optspec tt_model_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, NULL, NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples", TRAIN(epochs)},
+    {"epochs", TT_O_INT, NULL, NULL, 1, INT_MAX, NULL, "passes over the training examples (as many as memory allows)", TRAIN(epochs)},
     {"batch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "examples per batch", TRAIN(batch)},
     {"lr", TT_O_NUM, NULL, NULL, 1e-12, 1000, NULL, "learning rate", TRAIN(lr)},
     {"opt", TT_O_ENUM, NULL, "sgd|adagrad|adam", 0, 0, NULL, "optimizer", TRAIN(opt)},
@@ -86,7 +87,7 @@ static const tt_optspec train_opts[] = {
     {"wd", TT_O_NUM, NULL, NULL, 0, 10, NULL, "weight decay", TRAIN(wd)},
     {"clip", TT_O_NUM, NULL, NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)", TRAIN(clip)},
     {"lazy", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables", TRAIN(lazy)},
-    {"patience", TT_O_INT, NULL, NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
+    {"patience", TT_O_INT, NULL, NULL, 0, INT_MAX, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
     {"keep_best", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20", TRAIN(keep_best)},
     {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
@@ -166,15 +167,34 @@ static const tt_optspec cross_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_stagespec tt_stages[] = {
-    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)"},
-    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings"},
-    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear"},
-    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel"},
-    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)"},
-    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out"},
-    {"l2norm", "l2norm", NULL, "L2 normalisation of the output"},
+    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)",
+     1, tt_stage_embed, NULL},
+    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
+     2, tt_stage_senet, NULL},
+    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet",
+     2, tt_stage_lightse, NULL},
+    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear",
+     3, tt_stage_mlp, tt_chan_mlp},
+    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel",
+     3, tt_stage_channels, NULL},
+    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
+     0, NULL, tt_chan_fm},
+    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out",
+     0, NULL, tt_chan_cross},
+    {"l2norm", "l2norm", NULL, "L2 normalisation of the output",
+     4, tt_stage_l2norm, NULL},
 };
 const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
+
+const char *tt_stage_names(int channels, char *buf, int n)
+{
+    int j = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages && j < n; i++)
+        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].parse != NULL)
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
+    return buf;
+}
 
 /* ---- the command table ---- */
 
@@ -200,10 +220,11 @@ const tt_cmd tt_cmds[] = {
      NULL, "", 0, NULL},
     {"tower", tt_cmd_tower, 2, -1,
      "tower NAME = STAGE | STAGE ...  |  tower NAME = TOWER with STAGE ...",
-     "define a tower (embed | senet | mlp | channels | l2norm)", NULL, "", 1,
+     "define a tower (embed | senet or lightse | mlp | channels | l2norm)", NULL, "", 1,
      "Examples:\n"
      "  tower u = embed dim=16 | mlp 64 32 | l2norm\n"
      "  tower us = embed dim=16 | senet r=2 | mlp 64 32 | l2norm\n"
+     "  tower ul = embed dim=16 | lightse | mlp 64 32 | l2norm   (IntTower's Light-SE)\n"
      "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
      "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
      "  tower u3 = us with no senet | mlp 128 32\n"
@@ -229,7 +250,7 @@ const tt_cmd tt_cmds[] = {
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
-     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
+     "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
      "is below half the median of its tower's features (a tower of one feature never\n"
      "suppresses it)."},
@@ -255,9 +276,15 @@ const tt_cmd tt_cmds[] = {
      "a lesson's narration reads it instead of stating a ranking itself. Trained\n"
      "models are ranked by their runs' test metrics (mean over seeds); others, and\n"
      "split=valid or by=, by a fresh evaluation."},
+    {"history", tt_cmd_history, 1, 1, "history MODEL",
+     "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
+     NULL, "@model", 0,
+     "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
+     "seconds is the training time at the end of the epoch: evaluation and pauses\n"
+     "excluded. The history is saved in model files, so it works after open."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
-     "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
+     "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
      "loss|recall|weights|weights-history @model...", 0,
      "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
      "every trained model);\n"
@@ -306,16 +333,6 @@ const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
 #pragma GCC diagnostic pop
 
 /* ---- helpers ---- */
-
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tt_err_vset(&s->err, fmt, ap);
-    va_end(ap);
-    s->err_col = col;
-    return -1;
-}
 
 const char *tt_cmd_suggest(const char *name)
 {
@@ -486,7 +503,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
 }
 
 /* "a|b|c" -> "a, b or c" */
-static const char *list_words(const char *values, char *buf, int n)
+const char *tt_list_words(const char *values, char *buf, int n)
 {
     int j = 0;
     int bars = 0, seen = 0;
@@ -568,9 +585,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         }
         if (tt_suggest_list(text, tt_opt_values(o), sug, sizeof sug))
             return tt_fail(s, 0, "unknown %s '%s' (expected %s): did you mean '%s'?",
-                           o->key, text, list_words(tt_opt_values(o), buf, sizeof buf), sug);
+                           o->key, text, tt_list_words(tt_opt_values(o), buf, sizeof buf), sug);
         return tt_fail(s, 0, "unknown %s '%s' (expected %s)", o->key, text,
-                       list_words(tt_opt_values(o), buf, sizeof buf));
+                       tt_list_words(tt_opt_values(o), buf, sizeof buf));
     }
     case TT_O_INTS: {
         v->n = 0;

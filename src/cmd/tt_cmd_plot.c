@@ -35,7 +35,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     }
     tt_plot_req r;
     memset(&r, 0, sizeof r);
-    r.term = s->plot_term;
+    r.term = (enum tt_plot_term)s->plot_term;
     if (tt_arg(a, "term")->set)
         r.term = (enum tt_plot_term)tt_arg(a, "term")->i;
     r.file = r.term == TT_PLOT_FILE ? s->plot_file : NULL;
@@ -50,7 +50,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             return -1;
     if (nm == 0 && kind < 2)
         for (int i = 0; i < s->n_models && nm < TT_POS_MAX; i++)
-            if (s->models[i].res)
+            if (tt_entry_history(&s->models[i]))
                 ms[nm++] = &s->models[i];
     if (kind >= 2 && nm != 1)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
@@ -59,10 +59,15 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     /* One series per model, or per seed of a model trained with seeds=. */
     enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
     tt_series ser[NSER];
+    int maxe = 1;
+    for (int i = 0; i < nm; i++)
+        for (int q = 0; q < ms[i]->n_runs; q++)
+            maxe = TT_MAX(maxe, ms[i]->runs[q].h.n);
     char (*label)[TT_NAME_MAX + 32] = calloc(NSER, sizeof *label);
-    double (*y)[TT_SNAP_MAX_EPOCHS] = calloc(NSER, sizeof *y);
-    if (!y || !label) {
-        free(y);
+    double *ybuf = calloc((size_t)NSER * (size_t)maxe, sizeof *ybuf);
+#define y(i) (ybuf + (size_t)(i) * (size_t)maxe)
+    if (!ybuf || !label) {
+        free(ybuf);
         free(label);
         return tt_fail(s, 0, "out of memory");
     }
@@ -71,69 +76,68 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         r.title = kind == 0 ? "valid Recall@20 per epoch" : "training loss per epoch";
         r.xlabel = "epoch";
         r.ylabel = kind == 0 ? "Recall@20" : "loss";
-        for (int i = 0; i < nm; i++) {
-            tt_train_result *res = ms[i]->res;
-            if (!res) {
-                rc = tt_fail(s, 0, "model '%s' has no training history", ms[i]->def.name);
+        for (int i = 0; i < nm && rc == 0; i++) {
+            if (!tt_entry_history(ms[i])) {
+                rc = tt_history_absent(s, ms[i]);
                 break;
             }
-            if (ms[i]->n_runs > 1 && ms[i]->runs[0].n_curve > 0) {
-                for (int q = 0; q < ms[i]->n_runs && ns < NSER; q++) {
-                    const tt_run *ru = &ms[i]->runs[q];
-                    for (int e = 0; e < ru->n_curve; e++)
-                        y[ns][e] = kind == 0 ? ru->recall20[e] : ru->loss[e];
+            for (int q = 0; q < ms[i]->n_runs && ns < NSER; q++) {
+                const tt_history *h = &ms[i]->runs[q].h;
+                for (int e = 0; e < h->n; e++)
+                    y(ns)[e] = kind == 1 ? h->loss[e] : h->r20[e] >= 0 ? h->r20[e] : NAN;
+                if (ms[i]->n_runs > 1)
                     snprintf(label[ns], sizeof label[ns], "%s seed %llu", ms[i]->def.name,
-                             (unsigned long long)ru->seed);
-                    ser[ns] = (tt_series){label[ns], ru->n_curve, NULL, y[ns]};
-                    ns++;
-                }
-                continue;
+                             (unsigned long long)ms[i]->runs[q].seed);
+                else
+                    snprintf(label[ns], sizeof label[ns], "%s", ms[i]->def.name);
+                ser[ns] = (tt_series){label[ns], h->n, NULL, y(ns)};
+                ns++;
             }
-            for (int e = 0; e < res->n_epochs; e++) {
-                const tt_metrics *m = &res->epoch_valid[e];
-                int k = 0;
-                for (int q = 0; q < m->n_k; q++)
-                    if (m->k[q] == 20)
-                        k = q;
-                y[ns][e] = kind == 0 ? (m->n_k ? m->recall[k] : NAN) : res->epoch_loss[e];
-            }
-            ser[ns] = (tt_series){ms[i]->def.name, res->n_epochs, NULL, y[ns]};
-            ns++;
         }
     } else {
         tt_modelent *me = ms[0];
         tt_dsent *d;
         int side = tt_tower_side(tt_arg(a, "tower")->s);
         if (tt_model_ready(s, me, &d)) {
-            free(y);
+            free(ybuf);
             free(label);
             return -1;
         }
+        /* the title names the side's stage: SENet or Light-SE */
+        const char *stage = tt_reweight_title(tt_model_reweight(me->m, side));
+        char title[96];
+        if (!stage)
+            stage = "SENet";
         if (kind == 2) {
             tt_weight_stat st[TT_MAX_FIELDS];
             int n = tt_inspect_weights(me->m, side, &d->d, &d->sp, TT_VALID, st, TT_MAX_FIELDS, &s->err);
             if (n <= 0)
-                rc = n < 0 ? -1 : tt_fail(s, 0, "the %s tower of '%s' has no SENet stage",
+                rc = n < 0 ? -1 : tt_fail(s, 0, "the %s tower of '%s' has no SENet or Light-SE stage",
                                           side ? "item" : "user", me->def.name);
             for (int i = 0; i < n; i++) {
-                y[i][0] = st[i].mean;
-                ser[ns++] = (tt_series){st[i].feature, 1, NULL, y[i]};
+                y(i)[0] = st[i].mean;
+                ser[ns++] = (tt_series){st[i].feature, 1, NULL, y(i)};
             }
             r.bars = 1;
-            r.title = "mean SENet excitation weight per feature";
+            snprintf(title, sizeof title, "mean %s excitation weight per feature", stage);
+            r.title = title;
             r.ylabel = "weight";
         } else {
             const char *names[TT_MAX_FIELDS];
             int f = tt_model_senet_fields(me->m, side, names);
-            if (!me->res || f == 0)
-                rc = tt_fail(s, 0, "model '%s' has no SENet weight history (train it with a senet stage)",
+            const tt_history *h = tt_entry_history(me);
+            if (f > 0 && !h)
+                rc = tt_history_absent(s, me);
+            else if (f == 0 || h->n_se[side] != f)
+                rc = tt_fail(s, 0, "model '%s' has no SENet or Light-SE weight history (train it with a senet or lightse stage)",
                              me->def.name);
             for (int i = 0; rc == 0 && i < f; i++) {
-                for (int e = 0; e < me->res->n_epochs; e++)
-                    y[i][e] = me->res->se_hist[side][e][i];
-                ser[ns++] = (tt_series){names[i], me->res->n_epochs, NULL, y[i]};
+                for (int e = 0; e < h->n; e++)
+                    y(i)[e] = h->se[side][(size_t)e * TT_MAX_FIELDS + i];
+                ser[ns++] = (tt_series){names[i], h->n, NULL, y(i)};
             }
-            r.title = "SENet weight per feature over training";
+            snprintf(title, sizeof title, "%s weight per feature over training", stage);
+            r.title = title;
             r.xlabel = "epoch";
             r.ylabel = "mean weight";
         }
@@ -154,7 +158,8 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             tt_rec_free(&rec);
         }
     }
-    free(y);
+#undef y
+    free(ybuf);
     free(label);
     return rc;
 }

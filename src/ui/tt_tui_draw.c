@@ -255,7 +255,7 @@ static const char k_marks[] = "ox+#@%&=";
 static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
 {
     const tt_snapshot *s = &t->snap;
-    int n_live = t->have_snap ? TT_MIN(s->n_done, TT_SNAP_MAX_EPOCHS) : 0;
+    int n_live = t->have_snap ? s->n_done : 0;
     int n_ser = 1 + t->n_past;
     char title[128];
     double last = -1;
@@ -409,7 +409,14 @@ static void sparkline(const tt_hist *h, int w, char *out, size_t cap)
  * sparkline of its history, and "S" when suppressed (tt_inspect's rule). */
 static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
 {
-    bar_row(y, x, w, TT_C_TITLE, " SENet excitation weights (running mean)  S = suppressed");
+    /* the stage's own name: SENet, Light-SE, or both when the towers differ */
+    int k0 = t->snap.n_se[0] > 0 ? t->snap.se_kind[0] : t->snap.se_kind[1];
+    int k1 = t->snap.n_se[1] > 0 ? t->snap.se_kind[1] : k0;
+    const char *n0 = tt_reweight_title(k0), *n1 = tt_reweight_title(k1);
+    char title[96];
+    snprintf(title, sizeof title, " %s%s%s excitation weights (running mean)  S = suppressed",
+             n0 ? n0 : "SENet", k1 != k0 && n1 ? " / " : "", k1 != k0 && n1 ? n1 : "");
+    bar_row(y, x, w, TT_C_TITLE, title);
     int row = y + 1, end = y + h;
     int nw = 4;
     for (int side = 0; side < 2; side++)
