@@ -97,7 +97,7 @@ if run 01-dssm stdin "$@"; then
     has 01-dssm '^feature +side +kind .*planted$'
     has 01-dssm '^slot +context +categorical .*noise-context$'
     has 01-dssm '^model dssm = twotower u i sim=cos temp=0.05 loss=softmax$'
-    has 01-dssm 'protocol: synthetic-l2o'
+    has 01-dssm 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s[0-9]+-l2o'
     for m in pop dssm dssm_t1; do
         [ -n "$(tv 01-dssm model $m recall@20)" ] || bad "no $m row in the compare table"
     done
