@@ -297,7 +297,7 @@ static void mean_std(const double *x, int n, double *mean, double *sd)
 
 /* compare's row for a model that cannot score a cold split: its metrics null. */
 static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, int n_k,
-                     const char *method)
+                     const char *method, int tt_arg_beyond)
 {
     char key[48];
     tt_rec_str(r, "model", me->def.name);
@@ -319,8 +319,25 @@ static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, i
                 tt_rec_null(r, sk);
             }
         }
+    if (tt_arg_beyond) {
+        for (int k = 0; k < n_k; k++) {
+            snprintf(key, sizeof key, "coverage@%d", ks[k]);
+            tt_rec_null(r, key);
+        }
+        snprintf(key, sizeof key, "gini@%d", ks[n_k - 1]);
+        tt_rec_null(r, key);
+        snprintf(key, sizeof key, "pop@%d", ks[n_k - 1]);
+        tt_rec_null(r, key);
+    }
     if (s->out.mode == TT_OUT_JSON)
         tt_rec_str(r, "cannot_score", method);
+}
+
+/* 1 when me's dataset holds a cold split that me's kind cannot score. */
+static int cold_refused(tt_session *s, const tt_modelent *me)
+{
+    tt_dsent *dd = tt_session_dataset(s, me->dataset);
+    return dd && dd->has_split && tt_split_is_cold(&dd->sp) && !tt_mkind_get(me->def.kind)->cold;
 }
 
 int tt_cmd_compare(tt_session *s, tt_args *a)
@@ -339,9 +356,16 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     /* Metrics of different datasets or splits do not compare: refuse, naming
      * both, unless asked to show them with their dataset. */
     int show_ds = (int)tt_arg(a, "datasets")->i;
-    for (int i = 1; i < a->npos && !show_ds; i++) {
+    /* (models that cannot score the current cold split get an empty row,
+     * whatever they were fitted on: they take no part in this check) */
+    int first = 0;
+    while (first < a->npos && cold_refused(s, tt_session_model(s, a->pos[first]->s)))
+        first++;
+    for (int i = first + 1; i < a->npos && !show_ds; i++) {
         tt_dataref r0, ri;
-        tt_modelent *m0 = tt_session_model(s, a->pos[0]->s), *mi = tt_session_model(s, a->pos[i]->s);
+        tt_modelent *m0 = tt_session_model(s, a->pos[first]->s), *mi = tt_session_model(s, a->pos[i]->s);
+        if (cold_refused(s, mi))
+            continue;
         tt_model_dataref(s, m0, &r0);
         tt_model_dataref(s, mi, &ri);
         /* the same source and split are the same data, whatever the name */
@@ -384,10 +408,10 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         }
         tt_metrics m;
         tt_dsent *dd = tt_session_dataset(s, me->dataset);
-        if (dd && dd->has_split && tt_split_is_cold(&dd->sp) && !tt_mkind_get(me->def.kind)->cold) {
+        if (cold_refused(s, me)) {
             /* A kind that scores from interactions cannot rank what has none:
              * a row saying so, never zeros. */
-            cold_row(s, me, r, ks, n_k, dd->sp.method);
+            cold_row(s, me, r, ks, n_k, dd->sp.method, (int)tt_arg(a, "beyond")->i);
             j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
                                j_cold ? ", " : "", me->def.name);
             continue;
@@ -461,6 +485,11 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
                     }
                 }
             }
+        }
+        /* beyond=on: the last run's model (the one the session keeps) */
+        if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
+            rc = -1;
+            break;
         }
     }
     if (rc == 0) {

@@ -110,6 +110,7 @@ static int run_setting(tt_session *s, tt_dsent *d, tt_modelent *e, const tt_trai
         }
         int rc = tt_train(m, &d->d, &d->sp, o, NULL, NULL, res, &s->err);
         int div = res->diverged;
+        tt_train_result_free(res);
         free(res);
         if (rc)
             goto fail;
@@ -264,8 +265,11 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
     /* The best setting becomes the model; its test metrics, once. */
     if (me->m)
         tt_model_free(me->m);
+    if (me->res)
+        tt_train_result_free(me->res);
     free(me->res);
     me->res = NULL;
+    tt_entry_clear_runs(me);
     me->def = best_e.def;
     me->u = best_e.u;
     me->i = best_e.i;
