@@ -89,7 +89,7 @@ int main(void)
     expect(&s, "echo hi; ", "tr", "train");
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
-    expect(&s, "compare dssm ", "", "dssm split= k= datasets=");
+    expect(&s, "compare dssm ", "", "dssm split= k= datasets= beyond=");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
     expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
     expect(&s, "train dssm ", "epochs=${EP", "epochs=${EPOCHS}");
