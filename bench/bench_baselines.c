@@ -137,10 +137,12 @@ int main(void)
         o.eval_every = 1;
         o.threads = threads;
         tt_train_result r;
+        memset(&r, 0, sizeof r);
         if (tt_train(m, &d, &sp, &o, NULL, NULL, &r, &err) == 0)
             printf("%-34s one epoch %.2f s, valid recall@20 %.4f, %lld parameters, peak RSS %.0f MiB\n",
-                   "scale twotower in-batch (logQ)", r.seconds, r.epoch_valid[0].recall[1],
+                   "scale twotower in-batch (logQ)", r.seconds, r.h.valid[0].recall[1],
                    (long long)tt_model_param_count(m), peak_rss_mib());
+        tt_train_result_free(&r);
         tt_model_free(m);
     }
     tt_split_free(&sp);
