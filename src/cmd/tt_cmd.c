@@ -50,7 +50,8 @@ static const tt_optspec load_opts[] = {
     {"time", TT_O_STR, "time", NULL, 0, 0, "csv", "time column (optional)"},
     {"sep", TT_O_STR, ",", NULL, 0, 0, "csv", "field separator: a character, or tab"},
     {"multi", TT_O_STR, "|", NULL, 0, 0, "csv", "separator of multi-valued cells"},
-    {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
+    {"context", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "interaction columns used as context features (default none; the others are listed as ignored)", CSV(context)},
+    {"allow_label", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "label-like columns (rating, score, click...) that context may name anyway: they leak the target", CSV(allow_label)},
     {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set", CSV(kinds)},
     {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -130,6 +131,7 @@ static const tt_optspec plot_opts[] = {
 
 static const tt_optspec export_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, "users", "examples whose user vectors are written"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec compare_opts[] = {
@@ -137,6 +139,25 @@ static const tt_optspec compare_opts[] = {
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
     {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec sweep_opts[] = {
+    {"nprobe", TT_O_INTS, NULL, NULL, 1, 10000000, NULL, "values of nprobe (ivf, ivfpq): 1,2,4,8"},
+    {"efSearch", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "values of efSearch (hnsw): 16,32,64"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "K of index recall@K and recall@K"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "queries: the part's examples"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec recommend_opts[] = {
+    {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "the user's id in the data"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "how many items"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec similar_opts[] = {
+    {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "the item's id in the data"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "how many items"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec index_opts[] = {
@@ -264,6 +285,9 @@ const tt_cmd tt_cmds[] = {
      "Ctrl-C stops at the next batch and keeps the model."},
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50] [index=NAME]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0,
+     "Tables show HitRate@k only where it differs from Recall@k (several held-out items\n"
+     "per user, as after split random): with one held-out item per user (l2o) the two\n"
+     "are equal. CSV and JSON always carry every figure.\n"
      "With index=NAME two rows: exact search, and search through the index (the same\n"
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
@@ -285,6 +309,21 @@ const tt_cmd tt_cmds[] = {
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
      "again, commands refuse it as stale until it is rebuilt."},
+    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... [k=10] [split=test]",
+     "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
+     "@index", 0,
+     "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
+     "recall@K through the index, queries per second on one thread and on all, latency\n"
+     "p50/p99. 'plot sweep' then draws queries per second against index recall."},
+    {"recommend", tt_cmd_recommend, 1, 1, "recommend MODEL user=ID [k=10] [index=NAME]",
+     "a user's top items now (titles and scores), leaving out the items the user has seen",
+     recommend_opts, "@model", 0,
+     "The user's query is built from the user's last interactions (the history the\n"
+     "model reads) in the whole dataset; every item the user has interacted with is\n"
+     "left out. user= is the id in the data (u.data's user id for MovieLens)."},
+    {"similar", tt_cmd_similar, 1, 1, "similar MODEL item=ID [k=10] [index=NAME]",
+     "the items nearest to an item by the model's item vectors", similar_opts, "@model", 0,
+     "Scores are the model's similarity between item vectors (cosine for sim=cos)."},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
      "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
@@ -319,9 +358,9 @@ const tt_cmd tt_cmds[] = {
      "seconds is the training time at the end of the epoch: evaluation and pauses\n"
      "excluded. The history is saved in model files, so it works after open."},
     {"plot", tt_cmd_plot, 1, -1,
-     "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
+     "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
-     "loss|recall|weights|weights-history @model...", 0,
+     "loss|recall|weights|weights-history|sweep @model...", 0,
      "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
      "every trained model);\n"
      "weights draws the mean excitation weight of each feature, weights-history\n"
@@ -332,9 +371,11 @@ const tt_cmd tt_cmds[] = {
      "@model @file", 0, NULL},
     {"open", tt_cmd_open, 1, 3, "open FILE [as NAME]",
      "read a model file saved by save, checking every part", NULL, "@file as", 0, NULL},
-    {"export", tt_cmd_export, 3, 3, "export MODEL items|users|metrics FILE",
-     "write embeddings (.npy, or .tsv with a metadata .tsv) or metrics (.csv, .json)",
-     export_opts, "@model items|users|metrics @file", 0, NULL},
+    {"export", tt_cmd_export, 3, 3, "export MODEL items|users|metrics|index FILE [index=NAME]",
+     "write embeddings (.npy, or .tsv with a metadata .tsv), metrics (.csv, .json) or a Faiss index",
+     export_opts, "@model items|users|metrics|index @file", 0,
+     "export M index FILE writes a Faiss index file (faiss.read_index reads it) and\n"
+     "FILE.ids.tsv beside it: row, item id and title of every row of the index."},
     {"set", tt_cmd_set, 1, 2, "set NAME VALUE | set NAME=VALUE", "change a setting", NULL,
      "@setting", 1, NULL, TT_CMD_SAFE},
     {"show", tt_cmd_show, 0, 2, "show [SETTING] | show tower T | show model M | show towers|models|dataset|split",
@@ -352,14 +393,16 @@ const tt_cmd tt_cmds[] = {
      "stop with MESSAGE (an error) unless the file or folder PATH exists", NULL, "@file", 1,
      "For scripts that need data: require ${ML100K:-../shared/data/ml-100k}/u.data\n"
      "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\"", TT_CMD_SAFE},
-    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
+    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0,
+     "Settings the file changes (set ...) last until it ends: the session's come back.\n"
+     "Its datasets, towers, models and variables stay."},
     {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
-     NULL, "", 1, NULL},
+     NULL, "", 1, "Ctrl-D at the pause leaves ttlab, as at the prompt (the script stops there)."},
     {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
      NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
-    {"drop", tt_cmd_drop, 2, 2, "drop dataset|tower|model NAME", "remove something from the session",
+    {"drop", tt_cmd_drop, 1, 2, "drop dataset|tower|model NAME", "remove something from the session",
      NULL, "dataset|tower|model @any", 0, NULL, TT_CMD_SAFE},
     {"help", tt_cmd_help, 0, 1, "help [COMMAND|PREFIX|STAGE|SETTING]",
      "list commands, or show one command's usage and options", NULL, "@command", 0, NULL, TT_CMD_SAFE},
@@ -459,6 +502,7 @@ static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to
         IO(i32, v->i = i32, (int32_t)v->i);
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (o->size != sizeof(const char *))
             bound_bug(o);
         IO(str, v->s = str, v->s);
@@ -528,6 +572,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
         snprintf(buf, n, "%s", v.i ? "on" : "off");
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (!v.s)
             return NULL;
         snprintf(buf, n, "%s", v.s);
@@ -557,12 +602,18 @@ const char *tt_list_words(const char *values, char *buf, int n)
     return buf;
 }
 
+/* A whole number: 0, -1 when it is not one, -2 when it is one but beyond
+ * the 64-bit range (a range error, not a "needs a whole number"). */
 static int parse_int(const char *t, int64_t *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(t, &end, 10);
-    if (!*t || *end || errno)
+    if (!*t || *end)
+        return -1;
+    if (errno == ERANGE)
+        return -2;
+    if (errno)
         return -1;
     *out = v;
     return 0;
@@ -586,13 +637,17 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
 {
     char buf[256], sug[64];
     switch (o->type) {
-    case TT_O_INT:
-        if (parse_int(text, &v->i))
+    case TT_O_INT: {
+        int pr = parse_int(text, &v->i);
+        if (pr == -2)
+            return range_fail(s, o, text[0] == '-' ? -1e300 : 1e300, text);
+        if (pr)
             return tt_fail(s, 0, "%s needs a whole number, got '%s'", o->key, text);
         if ((double)v->i < o->min || (double)v->i > o->max)
             return range_fail(s, o, (double)v->i, text);
         v->d = (double)v->i;
         break;
+    }
     case TT_O_NUM: {
         char *end;
         errno = 0;
@@ -652,6 +707,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         if (!*text)
             return tt_fail(s, 0, "%s needs a value", o->key);
         v->s = text;
+        break;
+    case TT_O_NAMES:
+        v->s = strcmp(text, "none") ? text : "";
         break;
     case TT_O_BOOL:
         if (!strcmp(text, "on") || !strcmp(text, "1") || !strcmp(text, "yes") ||
@@ -856,12 +914,13 @@ int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what)
 {
     const char *p = t->s;
-    if (!isalpha((unsigned char)*p))
-        return tt_fail(s, t->col, "bad %s name '%s': names start with a letter", what, t->s);
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+        return tt_fail(s, t->col, "bad %s name '%s': names start with an ASCII letter (a-z, A-Z)",
+                       what, t->s);
     for (; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
             return tt_fail(s, t->col,
-                           "bad %s name '%s': use letters, digits, '_', '-' and '.'", what,
+                           "bad %s name '%s': use ASCII letters, digits, '_', '-' and '.'", what,
                            t->s);
     if (strlen(t->s) >= TT_NAME_MAX)
         return tt_fail(s, t->col, "%s name '%s' is too long (at most %d characters)", what,

@@ -12,17 +12,17 @@
 
 int tt_cmd_plot(tt_session *s, tt_args *a)
 {
-    static const char *what[] = {"recall", "loss", "weights", "weights-history"};
+    static const char *what[] = {"recall", "loss", "weights", "weights-history", "sweep"};
     const char *w = a->pos[0]->s;
     int kind = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(w, what[i]))
             kind = i;
     if (kind < 0) {
-        const char *sug = tt_suggest(w, what, 4);
+        const char *sug = tt_suggest(w, what, 5);
         if (sug)
             return tt_fail(s, 0, "cannot plot '%s': did you mean '%s'?", w, sug);
-        return tt_fail(s, 0, "cannot plot '%s' (expected loss, recall, weights or weights-history)", w);
+        return tt_fail(s, 0, "cannot plot '%s' (expected loss, recall, weights, weights-history or sweep)", w);
     }
     /* `to FILE` at the end writes a file (as file=FILE does). */
     int npos = a->npos;
@@ -45,20 +45,21 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     }
     tt_modelent *ms[TT_POS_MAX];
     int nm = 0;
-    for (int i = 1; i < npos; i++)
+    for (int i = 1; i < npos && kind != 4; i++)   /* sweep names indexes */
         if (!(ms[nm++] = tt_need_model(s, a->pos[i])))
             return -1;
     if (nm == 0 && kind < 2)
         for (int i = 0; i < s->n_models && nm < TT_POS_MAX; i++)
             if (tt_entry_history(&s->models[i]))
                 ms[nm++] = &s->models[i];
-    if (kind >= 2 && nm != 1)
+    if (kind >= 2 && kind != 4 && nm != 1)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
-    if (nm == 0)
+    if (nm == 0 && kind != 4)
         return tt_fail(s, 0, "nothing to plot: no model has been trained yet");
     /* One series per model, or per seed of a model trained with seeds=. */
     enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
     tt_series ser[NSER];
+    char title[96];             /* r.title points here until tt_plot has drawn */
     int maxe = 1;
     for (int i = 0; i < nm; i++)
         for (int q = 0; q < ms[i]->n_runs; q++)
@@ -94,6 +95,9 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
                 ns++;
             }
         }
+    } else if (kind == 4) {
+        if ((ns = tt_plot_sweep(s, a->pos + 1, npos - 1, &r, ser, NSER)) < 0)
+            rc = -1;
     } else {
         tt_modelent *me = ms[0];
         tt_dsent *d;
@@ -105,7 +109,6 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         }
         /* the title names the side's stage: SENet or Light-SE */
         const char *stage = tt_reweight_title(tt_model_reweight(me->m, side));
-        char title[96];
         if (!stage)
             stage = "SENet";
         if (kind == 2) {

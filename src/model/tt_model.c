@@ -1,6 +1,7 @@
 /* tt_model: tower and model definitions, building the runtime two-tower and
  * popularity models (field resolution, parameter layout, PyTorch-default
- * initialisation), and the evaluation encodings, ablation and SENet read-out. */
+ * initialisation), threads and lazy-update bookkeeping. Reading a built
+ * model out (encodings, ablation, SENet statistics) is tt_model_read.c. */
 #include "tt_model_impl.h"
 #include "tt_mkind.h"
 
@@ -53,8 +54,6 @@ int tt_model_add_tensor(tt_model *m, const char *name, const char *desc, int64_t
     m->n_param += p->n;
     return m->nt++;
 }
-
-static const char *side_name(int side) { return side ? "item" : "user"; }
 
 /* Which side of the model a dataset feature feeds: sequences (hist) and
  * context go to the user side, item features to the item side. */
@@ -619,176 +618,7 @@ int model_ensure_hist(tt_model *m, int32_t H, tt_err *err)
     return 0;
 }
 
-static int has_field(const tower *t, int feat)
-{
-    for (int fi = 0; fi < t->nf; fi++)
-        if (t->fld[fi].feat == feat)
-            return 1;
-    return 0;
-}
-
-/* Rows and shuffled rows for an encoding pass over n rows. */
-static int64_t *ablation_perm(tt_model *m, const tower *t, int64_t n, tt_err *err)
-{
-    if (m->abl_feat < 0 || m->abl_mode != TT_ABLATE_SHUFFLE || !has_field(t, m->abl_feat))
-        return NULL;
-    int64_t *p = tt_alloc((size_t)n, sizeof(int64_t), "ablation permutation", err);
-    if (!p)
-        return NULL;
-    for (int64_t j = 0; j < n; j++)
-        p[j] = j;
-    tt_rng r;
-    tt_rng_seed(&r, m->abl_seed);
-    tt_rng_shuffle_i64(&r, p, (size_t)n);
-    return p;
-}
-
-/* Run tower `side` over rows [0, n) in chunks; after each chunk's forward,
- * sink(ud, first row, rows) reads t->out / t->a. */
-typedef void (*chunk_sink)(tt_model *m, tower *t, int64_t s, int64_t R, void *ud);
-
-static int encode_pass(tt_model *m, int side, const tt_dataset *d,
-                       const tt_examples *ex, int64_t n, int ablate,
-                       chunk_sink sink, void *ud, tt_err *err)
-{
-    tower *t = &m->tw[side];
-    if (side == 0 && ex && model_ensure_hist(m, ex->H, err))
-        return -1;
-    if (t->cap < 256 && tower_reserve(m, t, 1024, err))
-        return -1;
-    int64_t chunk = t->cap;
-    int64_t *rows = tt_alloc((size_t)chunk, sizeof(int64_t), "encoding rows", err);
-    if (!rows)
-        return -1;
-    int64_t *perm = NULL, *rows2 = NULL;
-    if (ablate) {
-        perm = ablation_perm(m, t, n, err);
-        if (perm) {
-            rows2 = tt_alloc((size_t)chunk, sizeof(int64_t), "encoding rows", err);
-            if (!rows2) {
-                free(perm);
-                free(rows);
-                return -1;
-            }
-        }
-    }
-    int zero_feat = (ablate && m->abl_mode == TT_ABLATE_ZERO) ? m->abl_feat : -1;
-    for (int64_t s = 0; s < n; s += chunk) {
-        int64_t R = TT_MIN(chunk, n - s);
-        for (int64_t b = 0; b < R; b++) {
-            rows[b] = s + b;
-            if (rows2)
-                rows2[b] = perm[s + b];
-        }
-        tower_inputs(m, t, d, ex, rows, rows2, m->abl_feat, R);
-        tower_forward(t, R, zero_feat);
-        sink(m, t, s, R, ud);
-    }
-    m->full_items_loaded = 0;
-    free(rows);
-    free(rows2);
-    free(perm);
-    return 0;
-}
-
-static void sink_out(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
-{
-    (void)m;
-    float *dst = ud;
-    memcpy(dst + s * t->D, t->out, (size_t)R * t->D * sizeof(float));
-}
-
-int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err)
-{
-    if (m->K->fitted) {
-        if (!m->K->encode_items)
-            return tt_err_set(err, "model %s (%s) scores from histories, not item vectors",
-                              m->def.name, m->K->name);
-        return m->K->encode_items(m, d, V, err);
-    }
-    return encode_pass(m, 1, d, NULL, m->n_items, 1, sink_out, V, err);
-}
-
-int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
-                            const tt_examples *ex, float *Q, tt_err *err)
-{
-    if (m->K->fitted)
-        return tt_err_set(err, "model %s (%s) encodes the queries of a part of the split",
-                          m->def.name, m->K->name);
-    return encode_pass(m, 0, d, ex, ex->n, 1, sink_out, Q, err);
-}
-
-int tt_model_encode_part(tt_model *m, const tt_dataset *d, const tt_split *sp,
-                         enum tt_part p, float *Q, tt_err *err)
-{
-    if (m->K->encode_part)
-        return m->K->encode_part(m, d, sp, p, Q, err);
-    return tt_model_encode_queries(m, d, &sp->part[p], Q, err);
-}
-
-void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
-                           uint64_t seed)
-{
-    m->abl_feat = feat;
-    m->abl_mode = mode;
-    m->abl_seed = seed;
-}
-
-int tt_model_reweight(const tt_model *m, int side)
-{
-    if (m->K->fitted || side < 0 || side > 1)
-        return TT_RW_NONE;
-    return m->tw[side].senet;
-}
-
-int tt_model_senet_fields(const tt_model *m, int side, const char **names)
-{
-    if (m->K->fitted || side < 0 || side > 1 || !m->tw[side].senet)
-        return 0;
-    const tower *t = &m->tw[side];
-    if (names)
-        for (int f = 0; f < t->nf; f++)
-            names[f] = t->fname_p[f];
-    return t->nf;
-}
-
-/* Field-wise weights of rows [0, R) of the last forward into W (R, f). */
-static void senet_field_weights(const tower *t, int64_t R, float *W)
-{
-    const int f = t->nf, A = t->A;
-    if (A == f) {
-        memcpy(W, t->a, (size_t)R * f * sizeof(float));
-        return;
-    }
-    const int per = A / f;   /* bit-wise: k weights per field */
-    for (int64_t b = 0; b < R; b++)
-        for (int i = 0; i < f; i++) {
-            double s = 0;
-            for (int j = 0; j < per; j++)
-                s += t->a[b * A + i * per + j];
-            W[b * f + i] = (float)(s / per);
-        }
-}
-
-static void sink_se(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
-{
-    (void)m;
-    senet_field_weights(t, R, (float *)ud + s * t->nf);
-}
-
-int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
-                           const tt_examples *ex, float *W, tt_err *err)
-{
-    if (tt_model_senet_fields(m, side, NULL) == 0)
-        return tt_err_set(err, "model %s: the %s tower has no SENet or Light-SE stage",
-                          m->def.name, side_name(side));
-    if (side == 0 && !ex)
-        return tt_err_set(err, "field weights of the user tower need examples");
-    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
-                       sink_se, W, err);
-}
-
-/* ---- lazy-update row tracking and SENet running means ---- */
+/* ---- lazy-update row tracking ---- */
 
 void tt_model_track_rows(tt_model *m, int on)
 {
@@ -816,34 +646,4 @@ void tt_model_clear_touched(tt_model *m)
             mk[tr[j]] = 0;
         m->ntouched[i] = 0;
     }
-}
-
-void tower_senet_accumulate(tt_model *m, tower *t, int64_t R)
-{
-    const int f = t->nf, A = t->A, per = A / f;
-    for (int64_t b = 0; b < R; b++)
-        for (int i = 0; i < f; i++) {
-            const float *a = t->a + b * A + i * per;
-            double s = 0;
-            for (int j = 0; j < per; j++)
-                s += a[j];
-            m->se_sum[t->side][i] += s / per;
-        }
-    m->se_cnt[t->side] += (double)R;
-}
-
-int tt_model_senet_running(const tt_model *m, int side, float *mean)
-{
-    if (tt_model_senet_fields(m, side, NULL) == 0)
-        return 0;
-    const tower *t = &m->tw[side];
-    for (int i = 0; i < t->nf; i++)
-        mean[i] = m->se_cnt[side] > 0 ? (float)(m->se_sum[side][i] / m->se_cnt[side]) : 0.0f;
-    return t->nf;
-}
-
-void tt_model_senet_reset(tt_model *m)
-{
-    memset(m->se_sum, 0, sizeof m->se_sum);
-    memset(m->se_cnt, 0, sizeof m->se_cnt);
 }
