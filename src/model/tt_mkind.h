@@ -42,6 +42,10 @@ typedef struct tt_mkind {
                        enum tt_part p, float *Q, tt_err *err);
     void (*score_tile)(const tt_model *m, const tt_split *sp, enum tt_part p,
                        const int64_t *idx, int n, int64_t base, int w, float *tile);
+    /* Queries from examples alone, outside any split (recommend for one
+     * user); NULL: the kind needs the split's history (encode_part). */
+    int (*encode_examples)(tt_model *m, const tt_dataset *d, const tt_examples *ex, float *Q,
+                           tt_err *err);
 } tt_mkind;
 
 /* The row of kind k, or NULL when k is not a kind. */

@@ -103,6 +103,8 @@ int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *er
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
                             const tt_examples *ex, float *Q, tt_err *err)
 {
+    if (m->K->fitted && m->K->encode_examples)
+        return m->K->encode_examples(m, d, ex, Q, err);
     if (m->K->fitted)
         return tt_err_set(err, "model %s (%s) encodes the queries of a part of the split",
                           m->def.name, m->K->name);

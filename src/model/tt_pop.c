@@ -29,13 +29,20 @@ static int pop_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err)
     return 0;
 }
 
+/* Every query is 1: the score of an item is its count. */
+static int pop_examples(tt_model *m, const tt_dataset *d, const tt_examples *ex, float *Q,
+                        tt_err *err)
+{
+    (void)m, (void)d, (void)err;
+    for (int64_t j = 0; j < ex->n; j++)
+        Q[j] = 1.0f;
+    return 0;
+}
+
 static int pop_queries(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p,
                        float *Q, tt_err *err)
 {
-    (void)m, (void)d, (void)err;
-    for (int64_t j = 0; j < sp->part[p].n; j++)
-        Q[j] = 1.0f;
-    return 0;
+    return pop_examples(m, d, &sp->part[p], Q, err);
 }
 
 const tt_mkind tt_mkind_pop = {
@@ -47,4 +54,5 @@ const tt_mkind tt_mkind_pop = {
     .fit = pop_fit,
     .encode_items = pop_items,
     .encode_part = pop_queries,
+    .encode_examples = pop_examples,
 };
