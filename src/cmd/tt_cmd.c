@@ -174,7 +174,7 @@ static const tt_optspec index_opts[] = {
 
 const tt_optspec tt_settings[] = {
     {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
-    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: OpenBLAS's default)"},
+    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)"},
     {"output", TT_O_ENUM, "table", "table|csv|json", 0, 0, NULL, "result format"},
     {"plot", TT_O_ENUM, "auto", "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)"},
     {"plotfile", TT_O_STR, "plot.png", NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)"},
