@@ -311,7 +311,7 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         const tw_field *f = &t->fld[t->aug_fi];
         snprintf(name, sizeof name, "%s.dat.aug", sn);
         snprintf(desc, sizeof desc, "%s tower DAT augmented vectors", sn);
-        t->paug = add_tensor(m, name, desc, m->par[f->table].rows, t->Da, 1, 0, err);
+        t->paug = tt_model_add_tensor(m, name, desc, m->par[f->table].rows, t->Da, 1, 0, err);
         if (t->paug < 0)
             return -1;
     }
