@@ -193,21 +193,21 @@ static const tt_optspec cross_opts[] = {
 
 const tt_stagespec tt_stages[] = {
     {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)",
-     1, tt_stage_embed, NULL},
+     1, tt_stage_embed, NULL, tt_fmt_embed},
     {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
-     2, tt_stage_senet, NULL},
+     2, tt_stage_senet, NULL, tt_fmt_senet},
     {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet",
-     2, tt_stage_lightse, NULL},
+     2, tt_stage_lightse, NULL, tt_fmt_lightse},
     {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear",
-     3, tt_stage_mlp, tt_chan_mlp},
+     3, tt_stage_mlp, tt_chan_mlp, tt_fmt_mlp},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel",
-     3, tt_stage_channels, NULL},
+     3, tt_stage_channels, NULL, tt_fmt_channels},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
-     0, NULL, tt_chan_fm},
+     0, NULL, tt_chan_fm, NULL},
     {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out",
-     0, NULL, tt_chan_cross},
+     0, NULL, tt_chan_cross, NULL},
     {"l2norm", "l2norm", NULL, "L2 normalisation of the output",
-     4, tt_stage_l2norm, NULL},
+     4, tt_stage_l2norm, NULL, tt_fmt_l2norm},
 };
 const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
 
