@@ -20,11 +20,8 @@ static void fig(const char *what, double got, const char *want)
 {
     char b[32];
     snprintf(b, sizeof b, "%.4f", got);
-    if (strcmp(b, want) != 0) {
-        FAIL("%s = %s (%.6f), protocol %s", what, b, got, want);
-    } else {
+    if (CHECK(strcmp(b, want) == 0, "%s = %s (%.6f), protocol %s", what, b, got, want))
         printf("ok   %s = %s\n", what, b);
-    }
 }
 
 /* Blocked ranks == naive reference ranks for the model (Q, V). */
@@ -39,10 +36,8 @@ static void same_as_ref(const char *what, const float *Q, const float *V, int32_
     } else {
         for (int64_t e = 0; e < n; e++)
             bad += r[e] != rr[e];
-        if (bad) {
-            FAIL("%s: %lld of %lld ranks differ from the reference", what,
-                   (long long)bad, (long long)n);
-        }
+        CHECK(bad == 0, "%s: %lld of %lld ranks differ from the reference", what,
+              (long long)bad, (long long)n);
     }
     free(r);
     free(rr);
