@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_walkthrough: runs the walkthrough scripts experiments/01-06 in script
+# test_walkthrough: runs the walkthrough scripts experiments/01-07 in script
 # mode (some as `ttlab < FILE`, some as `ttlab FILE`) and checks that each runs
 # to the end, prints its sections and tables, and that what its narration says
 # about the results holds in the output of the run.
@@ -193,6 +193,30 @@ if run 04-losses file "$@"; then
         check "sampled_pop falls well below sampled" "$(r sampled_pop) < $(r sampled) - 0.05"
         check "sampled_pop_q recovers" "$(r sampled_pop_q) > $(r sampled_pop) + 0.05"
     fi
+fi
+
+# ---- 07: baselines ----
+# The narration states no ranking: the verdict lines of `rank` carry it, and
+# here the first must name the best row of the first compare table of the
+# same run (the l2o one; the cold-start compare comes last).
+if run 07-baselines file "$@" -D EPOCHS=${EPOCHS07:-2} -D SEEDS=1,2; then
+    has 07-baselines '^== 07 '
+    for m in pop knn ease ials dssm senet parallel; do
+        [ -n "$(tv 07-baselines model $m recall@20)" ] || bad "no $m row in the compare table"
+    done
+    has 07-baselines '^best of 6 settings: model knn = itemknn '
+    has 07-baselines '^best of 5 settings: model ease = ease lambda='
+    has 07-baselines '^best of 4 settings: model ials = ials '
+    has 07-baselines '^test recall@20: [a-z]+ leads with '
+    has 07-baselines '^test, tail recall@20: [a-z]+ leads with '
+    has 07-baselines '^test, heavy recall@20: [a-z]+ leads with '
+    best=$(sed 's/ ± /±/g' "$tmp/07-baselines.out" | awk '
+        $1 == "model" && $0 ~ /params/ && $0 ~ /recall@20/ && !seen { seen = 1; n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
+        n && NF != n { n = 0 }
+        n && NF == n { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } }
+        END { print bm }')
+    lead=$(sed -n 's/^test recall@20: \([a-z]*\) leads with .*/\1/p' "$tmp/07-baselines.out" | head -n 1)
+    [ -n "$best" ] && [ "$lead" = "$best" ] || bad "the verdict names '$lead', the compare table's best recall@20 is '$best'"
 fi
 
 # ---- 05: MovieLens-100K ----
