@@ -61,6 +61,8 @@ static const tt_optspec split_opts[] = {
     {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
     {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
+    {"items", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold items: those first seen in the last P of the interactions (by time), held out"},
+    {"users", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold users: those first seen in the last P of the interactions (by time), held out"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_optspec tt_model_opts[] = {
@@ -100,6 +102,14 @@ static const tt_optspec eval_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
     {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one row per slice: targets by item popularity, or users by activity (thirds)"},
+    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec rank_opts[] = {
+    {"metric", TT_O_STR, "recall@20", NULL, 0, 0, NULL, "recall@K, ndcg@K, hitrate@K or mrr"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one ranking per slice (see eval)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec weights_opts[] = {
@@ -130,6 +140,7 @@ static const tt_optspec compare_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
+    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec sweep_opts[] = {
@@ -165,7 +176,7 @@ static const tt_optspec index_opts[] = {
 
 const tt_optspec tt_settings[] = {
     {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
-    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: OpenBLAS's default)"},
+    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)"},
     {"output", TT_O_ENUM, "table", "table|csv|json", 0, 0, NULL, "result format"},
     {"plot", TT_O_ENUM, "auto", "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)"},
     {"plotfile", TT_O_STR, "plot.png", NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)"},
@@ -195,21 +206,21 @@ static const tt_optspec cross_opts[] = {
 
 const tt_stagespec tt_stages[] = {
     {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)",
-     1, tt_stage_embed, NULL},
+     1, tt_stage_embed, NULL, tt_fmt_embed},
     {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
-     2, tt_stage_senet, NULL},
+     2, tt_stage_senet, NULL, tt_fmt_senet},
     {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet",
-     2, tt_stage_lightse, NULL},
+     2, tt_stage_lightse, NULL, tt_fmt_lightse},
     {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear",
-     3, tt_stage_mlp, tt_chan_mlp},
+     3, tt_stage_mlp, tt_chan_mlp, tt_fmt_mlp},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel",
-     3, tt_stage_channels, NULL},
+     3, tt_stage_channels, NULL, tt_fmt_channels},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
-     0, NULL, tt_chan_fm},
+     0, NULL, tt_chan_fm, NULL},
     {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out",
-     0, NULL, tt_chan_cross},
+     0, NULL, tt_chan_cross, NULL},
     {"l2norm", "l2norm", NULL, "L2 normalisation of the output",
-     4, tt_stage_l2norm, NULL},
+     4, tt_stage_l2norm, NULL, tt_fmt_l2norm},
 };
 const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
 
@@ -234,10 +245,14 @@ const tt_cmd tt_cmds[] = {
      "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
      "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
      "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
-    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20]",
-     "split the current dataset: leave-last-two-out by time, or random", split_opts,
-     "l2o|random", 0,
-     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o."},
+    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
+     "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,
+     "l2o|random|cold", 0,
+     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o.\n"
+     "cold holds out the items (users) first seen in the last P of the interactions by\n"
+     "time, with all their interactions: the earlier-seen half is valid, the rest test;\n"
+     "training never holds one. Two-towers score them from features; the baselines,\n"
+     "which score from training interactions, refuse."},
     {"features", tt_cmd_features, 0, 0, "features",
      "each feature of the current dataset: side, kind, cardinality, frequency profile",
      NULL, "", 0, NULL},
@@ -253,12 +268,15 @@ const tt_cmd tt_cmds[] = {
      "  tower u3 = us with no senet | mlp 128 32\n"
      "Stages of `with` replace the stage of the same kind, or are inserted.", TT_CMD_SAFE},
     {"model", tt_cmd_model, 2, -1,
-     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity | model NAME = MODEL with key=value ...",
-     "define a model: a two-tower model over two towers, or the popularity baseline",
+     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity|ease|itemknn|ials [key=value ...] | model NAME = MODEL with key=value ...",
+     "define a model: a two-tower model over two towers, or a baseline",
      tt_model_opts, "", 1,
      "Examples:\n"
      "  model dssm = twotower u i sim=cos temp=0.05 loss=softmax\n"
      "  model pop = popularity\n"
+     "  model e = ease lambda=100           (baselines: see BASELINES in ttlab(1))\n"
+     "  model k = itemknn k=50 shrink=10\n"
+     "  model a = ials dim=64 iters=10 lambda=0.01 w0=0.1\n"
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
      "  model senet = dssm with user=us item=is\n"
      "  model dat = dssm with augment=dat dat_w=0.5\n"
@@ -325,6 +343,22 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"tune", tt_cmd_tune, 2, -1, "tune MODEL PARAM=v1,v2,... [PARAM2=...] [metric=recall@20]",
+     "grid search on valid: the best setting becomes the model, its test metrics reported once",
+     NULL, "@model", 1,
+     "Each setting is fitted or trained on the training part and scored on valid only\n"
+     "(metric: recall@K, ndcg@K, hitrate@K or mrr); one line per setting; Ctrl-C stops\n"
+     "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
+     "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
+     "epochs, batch, wd, dim (both towers) and r (SENet)."},
+    {"rank", tt_cmd_rank, 2, -1, "rank MODEL MODEL ... [metric=recall@20] [split=test] [by=...]",
+     "models ordered by one metric, and who leads by how much, computed from the numbers",
+     rank_opts, "@model...", 0,
+     "The verdict line says which model leads, by how much over the next, and whether\n"
+     "the gap stands clear of the spread over seeds (models trained with seeds=);\n"
+     "a lesson's narration reads it instead of stating a ranking itself. Trained\n"
+     "models are ranked by their runs' test metrics (mean over seeds); others, and\n"
+     "split=valid or by=, by a fresh evaluation."},
     {"history", tt_cmd_history, 1, 1, "history MODEL",
      "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
      NULL, "@model", 0,

@@ -31,8 +31,8 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
         s->seed = (uint64_t)v.i;
     else if (!strcmp(key, "threads")) {
         s->threads = (int)v.i;
-        if (v.i > 0)
-            tt_blas_set_threads((int)v.i);
+        /* 0: the default, every core (as `make bench` runs) */
+        tt_blas_set_threads(v.i > 0 ? (int)v.i : tt_blas_default_threads());
     } else if (!strcmp(key, "output"))
         s->out.mode = (enum tt_outmode)v.i;
     else if (!strcmp(key, "plot"))
@@ -438,12 +438,17 @@ int tt_cmd_list(tt_session *s, tt_args *a)
             tt_rec_str(&rows[k], "name", m->def.name);
             const char *state = m->trained == 2 ? "opened" : m->trained ? "trained"
                               : m->m ? "fitted" : "not trained";
-            if (m->def.kind == TT_MODEL_POP)
-                snprintf(buf, sizeof buf, "popularity (%s)", m->m ? "fitted" : "fitted at eval");
+            if (tt_mkind_get(m->def.kind)->auto_fit)
+                snprintf(buf, sizeof buf, "%s (%s)", tt_mkind_get(m->def.kind)->name,
+                         m->m ? "fitted" : "fitted at eval");
+            else if (m->def.kind != TT_MODEL_TWOTOWER)
+                snprintf(buf, sizeof buf, "%s, %s%s%s", tt_mkind_get(m->def.kind)->name,
+                         m->m ? (m->trained == 2 ? "opened" : "fitted") : "not trained",
+                         m->origin[0] ? " from " : "", m->origin);
             else
                 snprintf(buf, sizeof buf, "twotower %s %s, %s%s%s", m->def.user_tower,
                          m->def.item_tower, state, m->origin[0] ? " from " : "", m->origin);
-            if (m->data.name[0] && m->def.kind != TT_MODEL_POP) {
+            if (m->data.name[0] && !tt_mkind_get(m->def.kind)->auto_fit) {
                 size_t j = strlen(buf);
                 snprintf(buf + j, sizeof buf - j, ", on %s (%s)", m->data.name, m->data.protocol);
             } else if (m->dataset[0]) {

@@ -372,10 +372,13 @@ int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out)
     return 0;
 }
 
-const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
+/* ---- the stages printed back, so that the printout recreates the tower ---- */
+
+#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
+
+int tt_fmt_embed(const tt_tower_def *t, char *buf, int n)
 {
     int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
-#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
     if (t->n_fields) {
         /* Quoted when a name needs it (a CSV column "favourite genres"), so
          * the printout recreates the tower. */
@@ -386,41 +389,81 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
             l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
         PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (t->senet == TT_RW_LIGHTSE)
-        PUT(" | lightse");
-    if (t->senet == TT_RW_SENET) {
-        static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
-        PUT(" | senet r=%d", t->se_r);
-        if (t->se_squeeze != TT_SQ_MEAN)
-            PUT(" squeeze=%s", sq[t->se_squeeze]);
-        if (t->se_gate != TT_GATE_SIGMOID)
-            PUT(" gate=%s", g[t->se_gate]);
-        if (t->se_groups)
-            PUT(" groups=%d", t->se_groups);
-    }
-    if (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP) {
-        PUT(" | mlp");
-        for (int i = 0; i < t->chan[0].n_widths; i++)
-            PUT(" %d", t->chan[0].widths[i]);
-    } else if (t->n_chan > 0) {
-        PUT(" | channels");
-        for (int c = 0; c < t->n_chan; c++) {
-            const tt_chan_def *ch = &t->chan[c];
-            if (ch->kind == TT_CH_MLP) {
-                PUT(" (mlp");
-                for (int i = 0; i < ch->n_widths; i++)
-                    PUT(" %d", ch->widths[i]);
-                PUT(")");
-            } else if (ch->kind == TT_CH_FM) {
-                PUT(" (fm)");
-            } else {
-                PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
-            }
+    return j;
+}
+
+int tt_fmt_senet(const tt_tower_def *t, char *buf, int n)
+{
+    static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
+    int j = 0;
+    if (t->senet != TT_RW_SENET)
+        return 0;
+    PUT(" | senet r=%d", t->se_r);
+    if (t->se_squeeze != TT_SQ_MEAN)
+        PUT(" squeeze=%s", sq[t->se_squeeze]);
+    if (t->se_gate != TT_GATE_SIGMOID)
+        PUT(" gate=%s", g[t->se_gate]);
+    if (t->se_groups)
+        PUT(" groups=%d", t->se_groups);
+    return j;
+}
+
+int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n)
+{
+    return t->senet == TT_RW_LIGHTSE ? snprintf(buf, (size_t)n, " | lightse") : 0;
+}
+
+int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan != 1 || t->chan[0].kind != TT_CH_MLP)
+        return 0;
+    PUT(" | mlp");
+    for (int i = 0; i < t->chan[0].n_widths; i++)
+        PUT(" %d", t->chan[0].widths[i]);
+    return j;
+}
+
+int tt_fmt_channels(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan == 0 || (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP))
+        return 0;   /* none, or the plain mlp stage */
+    PUT(" | channels");
+    for (int c = 0; c < t->n_chan; c++) {
+        const tt_chan_def *ch = &t->chan[c];
+        if (ch->kind == TT_CH_MLP) {
+            PUT(" (mlp");
+            for (int i = 0; i < ch->n_widths; i++)
+                PUT(" %d", ch->widths[i]);
+            PUT(")");
+        } else if (ch->kind == TT_CH_FM) {
+            PUT(" (fm)");
+        } else {
+            PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
         }
     }
-    if (t->l2norm)
-        PUT(" | l2norm");
+    return j;
+}
+
+int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n)
+{
+    return t->l2norm ? snprintf(buf, (size_t)n, " | l2norm") : 0;
+}
+
 #undef PUT
+
+/* The stages by their order, each printing itself when the tower has it. */
+const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0, top = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages; i++)
+        top = TT_MAX(top, tt_stages[i].order);
+    for (int o = 1; o <= top; o++)
+        for (int i = 0; i < tt_n_stages && j < n; i++)
+            if (tt_stages[i].order == o && tt_stages[i].format)
+                j += tt_stages[i].format(t, buf + j, n - j);
     return buf;
 }
 
@@ -500,8 +543,11 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
 {
     char w[32];
     int j;
-    if (m->kind == TT_MODEL_POP)
-        return snprintf(buf, (size_t)n, "model %s = popularity", m->name), buf;
+    if (m->kind != TT_MODEL_TWOTOWER) {
+        char k[TT_DEF_MAX];
+        return snprintf(buf, (size_t)n, "model %s = %s", m->name,
+                        tt_mkind_format(m, k, sizeof k)), buf;
+    }
     j = snprintf(buf, (size_t)n, "model %s = twotower %s %s sim=%s temp=%g loss=%s", m->name,
                  m->user_tower, m->item_tower,
                  tt_enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
@@ -552,6 +598,48 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
     return 0;
 }
 
+/* A baseline's key=value options into d, checked against its row of the
+ * kind table (unknown names get a suggestion). */
+int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n)
+{
+    const tt_mkind *K = tt_mkind_get(d->kind);
+    for (int k = 0; k < n; k++) {
+        char key[64];
+        if (!tt_tok_is_kv(&t[k]))
+            return tt_fail(s, t[k].col, "unexpected '%s': %s options are key=value (%s)", t[k].s,
+                           K->name, K->opts[0].name ? K->opts[0].name : "none");
+        tt_tok_key(&t[k], key, sizeof key);
+        int o = tt_mkind_opt(d->kind, key);
+        if (o < 0) {
+            const char *names[TT_KOPT_MAX];
+            int m = 0;
+            for (; m < TT_KOPT_MAX && K->opts[m].name; m++)
+                names[m] = K->opts[m].name;
+            const char *sug = tt_suggest(key, names, m);
+            if (sug)
+                return tt_fail(s, t[k].col, "unknown option '%s' for %s: did you mean '%s'?", key,
+                               K->name, sug);
+            char list[256];
+            int j = 0;
+            list[0] = 0;
+            for (int q = 0; q < m; q++)
+                j += snprintf(list + j, sizeof list - (size_t)j, "%s%s", q ? ", " : "", names[q]);
+            return tt_fail(s, t[k].col, "unknown option '%s' for %s (it takes %s)", key, K->name,
+                           m ? list : "no options");
+        }
+        const char *v = tt_tok_val(&t[k]);
+        char *end;
+        double x = strtod(v, &end);
+        if (!*v || *end)
+            return tt_fail(s, t[k].col, "%s=%s: expected a number", key, v);
+        tt_err e;
+        if (tt_mkind_check_opt(d, o, x, &e))
+            return tt_fail(s, t[k].col, "%s", e.msg);
+        d->kopt[o] = x;
+    }
+    return 0;
+}
+
 int tt_cmd_model(tt_session *s, tt_args *a)
 {
     tt_modelent e;
@@ -565,11 +653,15 @@ int tt_cmd_model(tt_session *s, tt_args *a)
     const char *kind = rest[0].s;
     tt_tok *opt_tok = NULL;
     int n_opt = 0;
-    if (!strcmp(kind, "popularity")) {
-        if (nrest > 1)
-            return tt_fail(s, 0, "popularity takes no arguments, got '%s'", rest[1].s);
+    int kk = tt_mkind_find(kind);
+    if (kk >= 0 && tt_mkind_get(kk)->fitted) {
         tt_model_def_init(&e.def);
-        e.def.kind = TT_MODEL_POP;
+        e.def.kind = (enum tt_model_kind)kk;
+        tt_mkind_defaults(&e.def);
+        if (!tt_mkind_get(kk)->opts[0].name && nrest > 1)
+            return tt_fail(s, 0, "%s takes no arguments, got '%s'", kind, rest[1].s);
+        if (tt_mkind_opts_parse(s, &e.def, rest + 1, nrest - 1))
+            return -1;
     } else if (!strcmp(kind, "twotower")) {
         if (nrest < 3 || tt_tok_is_kv(&rest[1]) || tt_tok_is_kv(&rest[2]))
             return tt_fail(s, 0, "twotower needs a user tower and an item tower: model NAME = twotower U I [key=value ...]");
@@ -603,16 +695,22 @@ int tt_cmd_model(tt_session *s, tt_args *a)
                                opt_tok[k].s);
         if (n_opt == 0)
             return tt_fail(s, 0, "nothing after 'with': model NAME = MODEL with temp=0.1");
-        if (base->def.kind == TT_MODEL_POP)
-            return tt_fail(s, 0, "'%s' is a popularity model: it has no options to change", base->def.name);
-        if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
+        if (base->def.kind != TT_MODEL_TWOTOWER) {
+            if (!tt_mkind_get(base->def.kind)->opts[0].name)
+                return tt_fail(s, 0, "'%s' is a %s model: it has no options to change",
+                               base->def.name, tt_mkind_get(base->def.kind)->name);
+            e.def = base->def;
+            if (tt_mkind_opts_parse(s, &e.def, opt_tok, n_opt))
+                return -1;
+        } else if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
             return -1;
-        e.def = base->def;
         e.u = base->u;
         e.i = base->i;
-        if (apply_model_opts(s, &e.def, v, 1))
+        if (base->def.kind == TT_MODEL_TWOTOWER)
+            e.def = base->def;
+        if (base->def.kind == TT_MODEL_TWOTOWER && apply_model_opts(s, &e.def, v, 1))
             return -1;
-        for (int side = 0; side < 2; side++) {
+        for (int side = 0; side < 2 && base->def.kind == TT_MODEL_TWOTOWER; side++) {
             const tt_optval *tv = &v[9 + side];
             if (!tv->set)
                 continue;
@@ -624,15 +722,18 @@ int tt_cmd_model(tt_session *s, tt_args *a)
             snprintf(side ? e.def.item_tower : e.def.user_tower, TT_NAME_MAX, "%s", t->name);
         }
     } else {
-        const char *kinds[] = {"twotower", "popularity"};
-        const char *sug = tt_suggest(kind, kinds, 2);
+        const char *kinds[TT_MODEL_NKINDS];
+        const char *sug = tt_suggest(kind, kinds, tt_mkind_names(kinds, TT_MODEL_NKINDS));
         if (tt_session_model(s, kind))
             return tt_fail(s, 0, "to derive from model '%s' write: model %s = %s with key=value ...",
                            kind, a->pos[0]->s, kind);
         if (sug)
             return tt_fail(s, 0, "unknown model kind '%s': did you mean '%s'?", kind, sug);
-        return tt_fail(s, 0, "unknown model kind '%s' (expected twotower, popularity, or MODEL with ...)",
-                       kind);
+        char list[256];
+        int j = 0, nk = tt_mkind_names(kinds, TT_MODEL_NKINDS);
+        for (int q = 0; q < nk; q++)
+            j += snprintf(list + j, sizeof list - (size_t)j, "%s, ", kinds[q]);
+        return tt_fail(s, 0, "unknown model kind '%s' (expected %sor MODEL with ...)", kind, list);
     }
     snprintf(e.def.name, TT_NAME_MAX, "%s", a->pos[0]->s);
     tt_dsent *ds = tt_session_current(s);
@@ -655,7 +756,7 @@ int tt_cmd_model(tt_session *s, tt_args *a)
         snprintf(e.dataset, sizeof e.dataset, "%s", ds->name);
     }
     tt_modelent *old = tt_session_model(s, e.def.name);
-    if (old && old->m && old->def.kind != TT_MODEL_POP)
+    if (old && old->m && !tt_mkind_get(old->def.kind)->auto_fit)
         return tt_fail(s, 0, "model '%s' is already trained: drop it first ('drop model %s') or use another name",
                        e.def.name, e.def.name);
     if (old) {

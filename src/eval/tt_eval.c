@@ -203,6 +203,8 @@ typedef struct rank_job {
     const float *Q, *V;
     int nq;              /* vectors per query: Q is (n, nq, d) */
     const int32_t *qn;   /* (n) active vectors of each example, NULL: nq */
+    tt_tile_fn fn;       /* scores from fn(fn_ctx, ...) instead of Q V^T when set */
+    const void *fn_ctx;
     int32_t n_items;
     int d;
     const tt_split *sp;
@@ -230,17 +232,23 @@ typedef struct rank_worker {
 
 static void rank_finish(rank_worker *w, const int64_t *ord, int m);
 
-/* tile (m, n) = qb (m, d) . V[base:base+n] (n, d)^T; with nq vectors per
- * query, each example's score of an item is the largest of its active
- * vectors' scores (s = v_k > s ? v_k : s, k ascending: the first vector's
- * NaN stays, a later NaN never replaces a number). Every score is a GEMM
- * value, so a target is compared with the very bits it is ranked among. */
-static void score_tile(rank_worker *w, int m, int64_t base, int n)
+/* tile (m, n) = scores of items [base, base + n) for the block's examples
+ * ord[0..m): qb (m, d) . V[base:end] (n, d)^T, or the job's function. */
+static void score_tile(rank_worker *w, const int64_t *ord, int m, int64_t base, int n)
 {
     rank_job *jb = w->job;
+    if (jb->fn) {
+        jb->fn(jb->fn_ctx, ord, m, base, n, w->tile);
+        return;
+    }
     int d = jb->d;
     const float *Vb = jb->V + base * d;
     tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, Vb, d, 0.0f, w->tile, n);
+    /* With nq vectors per query, each example's score of an item is the
+     * largest of its active vectors' scores (s = v_k > s ? v_k : s, k
+     * ascending: the first vector's NaN stays, a later NaN never replaces a
+     * number). Every score is a GEMM value, so a target is compared with the
+     * very bits it is ranked among. */
     for (int k = 1; k < jb->nq; k++) {
         /* tile2 (m, n) = qb[k] (m, d) . Vb (n, d)^T */
         tt_gemm(0, 1, m, n, d, 1.0f, w->qb + (size_t)k * jb->bu * d, d, Vb, d, 0.0f,
@@ -272,7 +280,7 @@ static void rank_mixed(rank_worker *w, const int64_t *ord, int m)
         int32_t g = ex->item[ord[i]] / W;
         int64_t base = (int64_t)g * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        score_tile(w, m, base, n);
+        score_tile(w, ord, m, base, n);
         for (; i < m && ex->item[ord[i]] / W == g; i++) {
             w->s[i] = w->tile[(int64_t)i * n + ex->item[ord[i]] - base];
             w->c[i] = 0;
@@ -282,7 +290,7 @@ static void rank_mixed(rank_worker *w, const int64_t *ord, int m)
     for (int32_t k = 0; k < jb->n_tiles; k++) {
         int64_t base = (int64_t)k * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        score_tile(w, m, base, n);
+        score_tile(w, ord, m, base, n);
         for (int i = 0; i < m; i++) {
             const float *r = w->tile + (int64_t)i * n;
             int32_t t = ex->item[ord[i]];
@@ -304,7 +312,7 @@ static void rank_block(rank_worker *w, int64_t b)
     int m = (int)(jb->blk[b + 1] - jb->blk[b]), d = jb->d;
     int32_t W = jb->W, g = ex->item[ord[0]] / W;
 
-    for (int k = 0; k < jb->nq; k++)
+    for (int k = 0; k < jb->nq && !jb->fn; k++)
         for (int i = 0; i < m; i++)
             memcpy(w->qb + ((int64_t)k * jb->bu + i) * d, jb->Q + (ord[i] * jb->nq + k) * d,
                    (size_t)d * sizeof(float));
@@ -319,7 +327,7 @@ static void rank_block(rank_worker *w, int64_t b)
         int32_t ti = k == 0 ? g : k <= g ? k - 1 : k;
         int64_t base = (int64_t)ti * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        score_tile(w, m, base, n);
+        score_tile(w, ord, m, base, n);
         for (int i = 0; i < m; i++) {
             const float *r = w->tile + (int64_t)i * n;
             int32_t t = ex->item[ord[i]];
@@ -461,34 +469,9 @@ static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
     return 0;
 }
 
-static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
-                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                    int64_t *ranks, tt_err *err);
-
-int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
-                 const tt_split *sp, enum tt_part p, int64_t *ranks,
-                 tt_err *err)
-{
-    return rank_all(Q, 1, NULL, V, n_items, d, sp, p, ranks, err);
-}
-
-int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
-                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                       int64_t *ranks, tt_err *err)
-{
-    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
-        return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
-    if (sp && (int)p >= 0 && (int)p <= 2 && qn)
-        for (int64_t e = 0; e < sp->part[p].n; e++)
-            if (qn[e] < 1 || qn[e] > nq)
-                return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
-                                  (long long)e, (int)qn[e], nq);
-    return rank_all(Q, nq, qn, V, n_items, d, sp, p, ranks, err);
-}
-
-static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
-                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                    int64_t *ranks, tt_err *err)
+static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
+                    tt_tile_fn fn, const void *fn_ctx, int32_t n_items, int d,
+                    const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err)
 {
     const tt_examples *ex;
     rank_job jb;
@@ -501,7 +484,7 @@ static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
     ex = &sp->part[p];
     if (ex->n == 0)
         return 0;
-    if (!Q || !V || n_items <= 0 || d <= 0)
+    if ((!fn && (!Q || !V)) || n_items <= 0 || d <= 0)
         return tt_err_set(err, "eval: empty model (%d items, dimension %d)",
                           (int)n_items, d);
     for (int64_t e = 0; e < ex->n; e++)
@@ -529,6 +512,8 @@ static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
     jb.nq = nq;
     jb.qn = qn;
     jb.V = V;
+    jb.fn = fn;
+    jb.fn_ctx = fn_ctx;
     jb.n_items = n_items;
     jb.d = d;
     jb.sp = sp;
@@ -551,12 +536,12 @@ static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
         int bu = jb.bu;
         wk[i].job = &jb;
         wk[i].tile = scratch((size_t)bu * jb.W, err);
-        wk[i].qb = tt_alloc_aligned((size_t)nq * bu * d, sizeof(float),
-                                    "evaluation queries", err);
         wk[i].tile2 = nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
         wk[i].qn = tt_alloc((size_t)bu, sizeof(int), "evaluation", err);
         if (nq > 1 && !wk[i].tile2)
             rc = -1;
+        wk[i].qb = tt_alloc_aligned((size_t)nq * bu * d, sizeof(float),
+                                    "evaluation queries", err);
         wk[i].s = tt_alloc((size_t)bu, sizeof(float), "evaluation", err);
         wk[i].c = tt_alloc((size_t)bu, sizeof(int64_t), "evaluation", err);
         wk[i].x = tt_alloc((size_t)bu, sizeof(excl_cur), "evaluation", err);
@@ -582,6 +567,33 @@ static int rank_all(const float *Q, int nq, const int32_t *qn, const float *V,
     free(jb.order);
     free(jb.blk);
     return rc;
+}
+
+int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
+                 const tt_split *sp, enum tt_part p, int64_t *ranks,
+                 tt_err *err)
+{
+    return rank_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+}
+
+int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                       int64_t *ranks, tt_err *err)
+{
+    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
+        return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
+    if (sp && (int)p >= 0 && (int)p <= 2 && qn)
+        for (int64_t e = 0; e < sp->part[p].n; e++)
+            if (qn[e] < 1 || qn[e] > nq)
+                return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
+                                  (long long)e, (int)qn[e], nq);
+    return rank_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+}
+
+int tt_eval_rank_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+                    enum tt_part p, int64_t *ranks, tt_err *err)
+{
+    return rank_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ranks, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -681,16 +693,10 @@ void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
     }
 }
 
-int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
-            const tt_split *sp, enum tt_part p, const int *ks, int n_k,
-            tt_metrics *out, tt_err *err)
-{
-    return tt_eval_multi(Q, 1, NULL, V, n_items, d, sp, p, ks, n_k, out, err);
-}
-
-int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
-                  int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                  const int *ks, int n_k, tt_metrics *out, tt_err *err)
+static int eval_run(const float *Q, int nq, const int32_t *qn, const float *V,
+                    tt_tile_fn fn, const void *ctx,
+                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                    const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
     double t0 = tt_now();
     int64_t *ranks;
@@ -706,7 +712,7 @@ int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
                      "evaluation ranks", err);
     if (!ranks)
         return -1;
-    if (tt_eval_rank_multi(Q, nq, qn, V, n_items, d, sp, p, ranks, err)) {
+    if (rank_run(Q, nq, qn, V, fn, ctx, n_items, d, sp, p, ranks, err)) {
         free(ranks);
         return -1;
     }
@@ -714,6 +720,33 @@ int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
     free(ranks);
     out->seconds = tt_now() - t0;
     return 0;
+}
+
+int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
+            const tt_split *sp, enum tt_part p, const int *ks, int n_k,
+            tt_metrics *out, tt_err *err)
+{
+    return eval_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+}
+
+int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                  int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                  const int *ks, int n_k, tt_metrics *out, tt_err *err)
+{
+    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
+        return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
+    if (sp && (int)p >= 0 && (int)p <= 2 && qn)
+        for (int64_t e = 0; e < sp->part[p].n; e++)
+            if (qn[e] < 1 || qn[e] > nq)
+                return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
+                                  (long long)e, (int)qn[e], nq);
+    return eval_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+}
+
+int tt_eval_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+               enum tt_part p, const int *ks, int n_k, tt_metrics *out, tt_err *err)
+{
+    return eval_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
 }
 
 /* ---------------------------------------------------------------------------

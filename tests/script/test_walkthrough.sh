@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_walkthrough: runs the walkthrough scripts experiments/01-06 in script
+# test_walkthrough: runs the walkthrough scripts experiments/01-07 in script
 # mode (some as `ttlab < FILE`, some as `ttlab FILE`) and checks that each runs
 # to the end, prints its sections and tables, and that what its narration says
 # about the results holds in the output of the run.
@@ -20,6 +20,9 @@ shared=${TTLAB_SHARED:-$top_srcdir/../shared}
 # The knobs of the scripts are variables that the environment also sets.
 unset EPOCHS SIZE SEEDS ML100K DATA LR
 tmp=$(mktemp -d)
+# Files the scripts write go to OUTDIR (01's item vectors), here the run folder.
+OUTDIR=$tmp/run
+export OUTDIR
 # TTLAB_WALK_KEEP=DIR keeps the outputs (NAME.out, NAME.err, the files written).
 trap 'if [ -n "${TTLAB_WALK_KEEP:-}" ]; then mkdir -p "$TTLAB_WALK_KEEP" && cp -R "$tmp"/*.out "$tmp"/*.err "$tmp/run" "$TTLAB_WALK_KEEP"/; fi; rm -rf "$tmp"' EXIT
 # The scripts find MovieLens at ../shared/data/ml-100k from where they run.
@@ -192,6 +195,30 @@ if run 04-losses file "$@"; then
     fi
 fi
 
+# ---- 07: baselines ----
+# The narration states no ranking: the verdict lines of `rank` carry it, and
+# here the first must name the best row of the first compare table of the
+# same run (the l2o one; the cold-start compare comes last).
+if run 07-baselines file "$@" -D EPOCHS=${EPOCHS07:-2} -D SEEDS=1,2; then
+    has 07-baselines '^== 07 '
+    for m in pop knn ease ials dssm senet parallel; do
+        [ -n "$(tv 07-baselines model $m recall@20)" ] || bad "no $m row in the compare table"
+    done
+    has 07-baselines '^best of 6 settings: model knn = itemknn '
+    has 07-baselines '^best of 5 settings: model ease = ease lambda='
+    has 07-baselines '^best of 4 settings: model ials = ials '
+    has 07-baselines '^test recall@20: [a-z]+ leads with '
+    has 07-baselines '^test, tail recall@20: [a-z]+ leads with '
+    has 07-baselines '^test, heavy recall@20: [a-z]+ leads with '
+    best=$(sed 's/ ± /±/g' "$tmp/07-baselines.out" | awk '
+        $1 == "model" && $0 ~ /params/ && $0 ~ /recall@20/ && !seen { seen = 1; n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
+        n && NF != n { n = 0 }
+        n && NF == n { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } }
+        END { print bm }')
+    lead=$(sed -n 's/^test recall@20: \([a-z]*\) leads with .*/\1/p' "$tmp/07-baselines.out" | head -n 1)
+    [ -n "$best" ] && [ "$lead" = "$best" ] || bad "the verdict names '$lead', the compare table's best recall@20 is '$best'"
+fi
+
 # ---- 05: MovieLens-100K ----
 cur=05-movielens
 (cd "$tmp/run" && "$TTLAB" -D ML100K="$tmp/nowhere" "$exp/05-movielens.tt" < /dev/null > "$tmp/05-missing.out" 2> "$tmp/05-missing.err")
@@ -254,15 +281,16 @@ if run 06-compare file "$@"; then
     grep -q '<svg' "$tmp/run/walk-06-loss.svg" 2> /dev/null && grep -q '</svg>' "$tmp/run/walk-06-loss.svg" ||
         bad "walk-06-loss.svg is not an SVG file"
     if [ $quick = 0 ]; then
-        # "the std of one model over seeds is about a point or two, and the
-        # three means lie closer together than that"
+        # "the std of one model over seeds is about a point or two" (how the
+        # means compare with it is left to the reader: it moves with the seeds
+        # and the thread count)
         std() { sed 's/ ± /±/g' "$tmp/06-compare.out" | awk -v m="$1" '$1 == m && $5 ~ /±/ { s = $6; sub(/.*±/, "", s); v = s } END { print v }'; }
         mean() { tv 06-compare model "$1" recall@20; }
         smax=$(printf '%s\n' "$(std dssm)" "$(std senet)" "$(std parallel)" | sort -n | tail -n 1)
         lo=$(printf '%s\n' "$(mean dssm)" "$(mean senet)" "$(mean parallel)" | sort -n | head -n 1)
         hi=$(printf '%s\n' "$(mean dssm)" "$(mean senet)" "$(mean parallel)" | sort -n | tail -n 1)
         check "the largest std of recall@20 is a point or two" "$smax >= 0.005 && $smax <= 0.03"
-        check "the three means lie closer together than the largest std" "$hi - $lo < $smax"
+        echo "06: means from $lo to $hi, largest std $smax"
     fi
 fi
 
