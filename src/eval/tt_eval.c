@@ -576,9 +576,10 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     return rank_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ranks, err);
 }
 
-int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
-                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                       int64_t *ranks, tt_err *err)
+/* The multi-vector arguments: 1 <= nq <= TT_EVAL_MAX_VECTORS, every
+ * example's active count in [1, nq]. */
+static int check_vectors(int nq, const int32_t *qn, const tt_split *sp, enum tt_part p,
+                         tt_err *err)
 {
     if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
         return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
@@ -587,6 +588,15 @@ int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V
             if (qn[e] < 1 || qn[e] > nq)
                 return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
                                   (long long)e, (int)qn[e], nq);
+    return 0;
+}
+
+int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                       int64_t *ranks, tt_err *err)
+{
+    if (check_vectors(nq, qn, sp, p, err))
+        return -1;
     return rank_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ranks, err);
 }
 
@@ -733,13 +743,8 @@ int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
                   int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                   const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
-    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
-        return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
-    if (sp && (int)p >= 0 && (int)p <= 2 && qn)
-        for (int64_t e = 0; e < sp->part[p].n; e++)
-            if (qn[e] < 1 || qn[e] > nq)
-                return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
-                                  (long long)e, (int)qn[e], nq);
+    if (check_vectors(nq, qn, sp, p, err))
+        return -1;
     return eval_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
 }
 
