@@ -2,12 +2,14 @@
  * weights drifting apart, one feature sinking to suppression, valid recall
  * per epoch) so that the tmux test can drive the TUI without training.
  *   tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]
- *              [--host-sigint]
+ *              [--host-sigint] [--constant-items]
  * Prints how it ended after the dashboard is closed; exit status 0. With
  * --exit-at it calls exit(3) at that step without closing the dashboard, to
  * check that the atexit path restores the terminal. With --host-sigint it
  * installs its own SIGINT handler first, as the session does, and reports how
- * often it was called. */
+ * often it was called. With --constant-items the item tower's excitation
+ * does not vary across items (hidden width 1, its unit off for 99% of them),
+ * the case the SENet panel must name as constant. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +36,7 @@ int main(int argc, char **argv)
 {
     int epochs = 20, batches = 100, delay_ms = 10;
     long exit_at = -1;
-    int host = 0;
+    int host = 0, constant_items = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
             epochs = atoi(argv[++i]);
@@ -46,8 +48,10 @@ int main(int argc, char **argv)
             exit_at = atol(argv[++i]);
         else if (!strcmp(argv[i], "--host-sigint"))
             host = 1;
+        else if (!strcmp(argv[i], "--constant-items"))
+            constant_items = 1;
         else {
-            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP] [--host-sigint]\n");
+            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP] [--host-sigint] [--constant-items]\n");
             return 2;
         }
     }
@@ -75,6 +79,10 @@ int main(int argc, char **argv)
         s.se_name[0][f] = user_f[f];
     for (int f = 0; f < s.n_se[1]; f++)
         s.se_name[1][f] = item_f[f];
+    s.se_hidden[0] = 3;
+    s.se_r[0] = s.se_r[1] = 2;
+    s.se_hidden[1] = constant_items ? 1 : 2;
+    s.se_inactive[1] = constant_items ? 0.99f : 0.0f;
     double t0 = tt_now();
     long total = (long)epochs * batches;
     int stopped = 0;
@@ -93,6 +101,10 @@ int main(int argc, char **argv)
                                           + 0.01 * sin(k / 50.0 + f));
             for (int f = 0; f < s.n_se[1]; f++)
                 s.se_mean[1][f] = (float)(item_w[f] + (0.5 - item_w[f]) * exp(-k / 300.0));
+            for (int f = 0; f < s.n_se[0]; f++)
+                s.se_std[0][f] = 0.05f;
+            for (int f = 0; f < s.n_se[1]; f++)
+                s.se_std[1][f] = constant_items ? 1e-5f : 0.04f;
             s.elapsed = tt_now() - t0;
             s.ex_per_s = s.step * 256.0 / (s.elapsed > 0 ? s.elapsed : 1e-9);
             s.eta = s.elapsed / s.step * (total - s.step);

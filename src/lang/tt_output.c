@@ -63,6 +63,13 @@ void tt_rec_null(tt_rec *r, const char *key)
     add(r, key, TT_V_NULL);
 }
 
+void tt_rec_bool(tt_rec *r, const char *key, int v)
+{
+    tt_field *f = add(r, key, TT_V_BOOL);
+    if (f)
+        f->i = v != 0;
+}
+
 const tt_field *tt_rec_get(const tt_rec *r, const char *key)
 {
     for (int i = 0; i < r->n; i++)
@@ -118,6 +125,7 @@ void tt_json_rec(FILE *f, const char *event, const tt_rec *r)
                 fputs("null", f);
             break;
         case TT_V_NULL: fputs("null", f); break;
+        case TT_V_BOOL: fputs(fl->i ? "true" : "false", f); break;
         }
     }
     fputs("}\n", f);
@@ -135,6 +143,7 @@ const char *tt_field_text(const tt_field *fl, char *buf, int n)
             snprintf(buf, (size_t)n, "%s", isnan(fl->d) ? "nan" : "inf");
         break;
     case TT_V_NULL: snprintf(buf, (size_t)n, "-"); break;
+    case TT_V_BOOL: snprintf(buf, (size_t)n, "%s", fl->i ? "yes" : "no"); break;
     }
     return buf;
 }

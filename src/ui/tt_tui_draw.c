@@ -48,6 +48,36 @@ static int put(int y, int x, int w, const char *s)
     return cols;
 }
 
+/* Display columns of s (UTF-8: one per character). */
+static int text_cols(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+        n += (*u & 0xC0) != 0x80;
+    return n;
+}
+
+/* Join fields[0..n) with sep into out, leaving out every field that would
+ * not fit w columns whole (fields are in priority order: a later, shorter
+ * one may still fit after a longer one was left out). Never cuts a word. */
+static const char *fit_fields(char *out, size_t cap, int w, const char *const *fields, int n,
+                              const char *sep)
+{
+    size_t b = 0;
+    int cols = 0;
+    out[0] = 0;
+    for (int i = 0; i < n; i++) {
+        if (!fields[i] || !fields[i][0])
+            continue;
+        int add = text_cols(fields[i]) + (b ? text_cols(sep) : 0);
+        if (cols + add > w || b + strlen(fields[i]) + strlen(sep) + 1 > cap)
+            continue;
+        b += (size_t)snprintf(out + b, cap - b, "%s%s", b ? sep : "", fields[i]);
+        cols += add;
+    }
+    return out;
+}
+
 /* A full-width bar (header, panel titles): reverse video, or coloured. */
 static void bar_row(int y, int x, int w, int pair, const char *s)
 {
@@ -409,7 +439,19 @@ static void sparkline(const tt_hist *h, int w, char *out, size_t cap)
  * sparkline of its history, and "S" when suppressed (tt_inspect's rule). */
 static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
 {
-    bar_row(y, x, w, TT_C_TITLE, " SENet excitation weights (running mean)  S = suppressed");
+    int any_const = 0;
+    for (int side = 0; side < 2; side++) {
+        double mn[TT_MAX_FIELDS], sd[TT_MAX_FIELDS];
+        for (int f = 0; f < t->snap.n_se[side]; f++) {
+            mn[f] = t->snap.se_mean[side][f];
+            sd[f] = t->snap.se_std[side][f];
+        }
+        any_const |= tt_inspect_constant(mn, sd, t->snap.n_se[side], t->snap.se_inactive[side]);
+    }
+    char title[160];
+    const char *tparts[] = { w >= 58 ? " SENet excitation weights" : " SENet weights", "S = suppressed",
+                             any_const ? "C = constant" : NULL, "(running mean)" };
+    bar_row(y, x, w, TT_C_TITLE, fit_fields(title, sizeof title, w, tparts, 4, "  "));
     int row = y + 1, end = y + h;
     int nw = 4;
     for (int side = 0; side < 2; side++)
@@ -438,8 +480,24 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
                 scale = fmax(scale, mean[f]);   /* relu gates exceed 1 */
         }
         tt_inspect_suppressed(mean, n, supp);
-        char sub[64];
-        snprintf(sub, sizeof sub, "%s tower", side ? "item" : "user");
+        /* A constant excitation says so on its tower's title row, in words,
+         * dropping the least needed phrases when narrow. */
+        double sd[TT_MAX_FIELDS];
+        for (int f = 0; f < n; f++)
+            sd[f] = t->snap.se_std[side][f];
+        int constant = tt_inspect_constant(mean, sd, n, t->snap.se_inactive[side]);
+        char sub[256], width[64], off[64], same[64];
+        const char *rows = side ? "item" : "example";
+        snprintf(width, sizeof width, "hidden width %d", t->snap.se_hidden[side]);
+        snprintf(off, sizeof off, "off for %.0f%% of %ss", 100.0 * t->snap.se_inactive[side], rows);
+        snprintf(same, sizeof same, "same for every %s", rows);
+        const char *parts[] = { side ? "item tower" : "user tower",
+                                constant ? "CONSTANT" : NULL,
+                                constant ? width : NULL,
+                                constant && t->snap.se_inactive[side] > 0.5 ? off : NULL,
+                                constant ? same : NULL,
+                                constant ? "a fixed scale, not a gate" : NULL };
+        fit_fields(sub, sizeof sub, w - 1, parts, 6, " - ");
         attron(A_BOLD);
         if (row == end - 1) {   /* a title with no room for its fields */
             attroff(A_BOLD);
@@ -504,9 +562,10 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
                 put(row, cx, sw, buf);
                 cx += sw + 1;
             }
-            if (supp[f]) {
+            if (supp[f] || constant) {
                 attron(A_BOLD);
-                put(row, cx, x + w - cx, "S");
+                put(row, cx, x + w - cx,
+                    constant ? "C" : "S");
                 attroff(A_BOLD);
             }
             row++;
