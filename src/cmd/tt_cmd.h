@@ -71,6 +71,7 @@ typedef struct tt_stagespec {
     const char *usage;
     const tt_optspec *opts;
     const char *summary;
+    const char *help;        /* more lines for `help STAGE`, or NULL */
 } tt_stagespec;
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;

@@ -295,27 +295,6 @@ static int side_of(const char *w)
     return !strcmp(w, "user") ? 0 : !strcmp(w, "item") ? 1 : 2;
 }
 
-/* Break s in place at spaces so that no line is longer than width (a word
- * longer than width keeps its own line): footers that fit 80 columns. */
-static void wrap_words(char *s, int width)
-{
-    char *line = s, *last_space = NULL;
-    for (char *p = s; *p; p++) {
-        if (*p == '\n') {
-            line = p + 1;
-            last_space = NULL;
-            continue;
-        }
-        if (*p == ' ')
-            last_space = p;
-        if (p - line >= width && last_space) {
-            *last_space = '\n';
-            line = last_space + 1;
-            last_space = NULL;
-        }
-    }
-}
-
 int tt_cmd_weights(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
@@ -352,7 +331,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 snprintf(foot, sizeof foot, "%s tower of %s, %s: %s", sd ? "item" : "user",
                          me->def.name, sd ? "over all items" : tt_part_name(part), why);
                 if (s->out.mode == TT_OUT_TABLE)
-                    wrap_words(foot, 79);
+                    tt_wrap_words(foot, 79);
             }
             tt_rec rows[TT_MAX_FIELDS];
             for (int i = 0; i < n; i++) {

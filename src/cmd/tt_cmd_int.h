@@ -48,6 +48,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a);
 int tt_cmd_weights(tt_session *s, tt_args *a);
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);
+int tt_cmd_rank(tt_session *s, tt_args *a);       /* tt_cmd_rank.c */
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);
 int tt_cmd_export(tt_session *s, tt_args *a);

@@ -252,3 +252,24 @@ void tt_out_info(const tt_out *o, const char *event, const tt_rec *rec,
     }
     fflush(o->f);
 }
+
+/* Break s in place at spaces so that no line is longer than width (a word
+ * longer than width keeps its own line): footers that fit 80 columns. */
+void tt_wrap_words(char *s, int width)
+{
+    char *line = s, *last_space = NULL;
+    for (char *p = s; *p; p++) {
+        if (*p == '\n') {
+            line = p + 1;
+            last_space = NULL;
+            continue;
+        }
+        if (*p == ' ')
+            last_space = p;
+        if (p - line >= width && last_space) {
+            *last_space = '\n';
+            line = last_space + 1;
+            last_space = NULL;
+        }
+    }
+}

@@ -59,6 +59,9 @@ void tt_out_info(const tt_out *o, const char *event, const tt_rec *rec,
 void tt_json_str(FILE *f, const char *s);
 /* Write one record as a JSON object, event first when non-NULL. */
 void tt_json_rec(FILE *f, const char *event, const tt_rec *r);
+/* Break s in place at spaces so that no line is longer than width (a word
+ * longer than width keeps a line of its own): footers that fit 80 columns. */
+void tt_wrap_words(char *s, int width);
 /* Format a field's value for a table or CSV cell into buf. */
 const char *tt_field_text(const tt_field *fl, char *buf, int n);
 
