@@ -1,6 +1,7 @@
 /* tt_cmd: the command table, the option specs and the one place where a
  * command's name, arity and options are checked before its handler runs. */
 #include "tt_cmd_int.h"
+#include "tt_losses.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,7 +44,7 @@ static const tt_optspec split_opts[] = {
 const tt_optspec tt_model_opts[] = {
     {"sim", TT_O_ENUM, "cos", "cos|dot", 0, 0, NULL, "similarity: cosine (towers L2-normalised) or inner product"},
     {"temp", TT_O_NUM, "0.05", NULL, 1e-4, 100, NULL, "softmax temperature"},
-    {"loss", TT_O_ENUM, "softmax", "softmax|inbatch|sampled|bce|bpr", 0, 0, NULL, "training loss"},
+    {"loss", TT_O_ENUM, "softmax", "@loss", 0, 0, NULL, "training loss"},
     {"logq", TT_O_BOOL, "off", NULL, 0, 0, NULL, "logQ correction (inbatch, sampled)"},
     {"mask", TT_O_BOOL, "on", NULL, 0, 0, NULL, "mask accidental hits (inbatch, sampled)"},
     {"neg", TT_O_INT, "0", NULL, 0, 100000, NULL, "negatives per example (sampled, bce, bpr; 0: the loss's default, 128 or 4)"},
@@ -312,6 +313,13 @@ const tt_optspec *tt_optspec_find(const tt_optspec *o, const char *key)
     return NULL;
 }
 
+const char *tt_opt_values(const tt_optspec *o)
+{
+    if (o->values && !strcmp(o->values, "@loss"))
+        return tt_loss_names();
+    return o->values;
+}
+
 /* "a|b|c" -> "a, b or c" */
 static const char *list_words(const char *values, char *buf, int n)
 {
@@ -380,7 +388,7 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
     }
     case TT_O_ENUM: {
         int idx = 0;
-        const char *p = o->values;
+        const char *p = tt_opt_values(o);
         size_t tl = strlen(text);
         while (p && *p) {
             const char *e = strchr(p, '|');
@@ -393,11 +401,11 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
             idx++;
             p = e ? e + 1 : NULL;
         }
-        if (tt_suggest_list(text, o->values, sug, sizeof sug))
+        if (tt_suggest_list(text, tt_opt_values(o), sug, sizeof sug))
             return tt_fail(s, 0, "unknown %s '%s' (expected %s): did you mean '%s'?",
-                           o->key, text, list_words(o->values, buf, sizeof buf), sug);
+                           o->key, text, list_words(tt_opt_values(o), buf, sizeof buf), sug);
         return tt_fail(s, 0, "unknown %s '%s' (expected %s)", o->key, text,
-                       list_words(o->values, buf, sizeof buf));
+                       list_words(tt_opt_values(o), buf, sizeof buf));
     }
     case TT_O_INTS: {
         v->n = 0;

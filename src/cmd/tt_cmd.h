@@ -15,11 +15,15 @@ typedef struct tt_optspec {
     const char *key;
     enum tt_opt_type type;
     const char *def;          /* default as it would be typed; NULL: none */
-    const char *values;       /* ENUM: "a|b|c" */
+    const char *values;       /* ENUM: "a|b|c", or "@loss" (tt_opt_values) */
     double min, max;          /* INT, NUM, INTS: allowed range (inclusive) */
     const char *sub;          /* only valid after this first word ("synthetic") */
     const char *help;
 } tt_optspec;
+
+/* The value list of an ENUM option: values, or for "@loss" the names of the
+ * loss table's rows (tt_loss_names): lists that grow come from their table. */
+const char *tt_opt_values(const tt_optspec *o);
 
 #define TT_LIST_MAX 16
 typedef struct tt_optval {

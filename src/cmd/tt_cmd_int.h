@@ -33,6 +33,14 @@ int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks,
                   int n_k, tt_metrics *out);
 /* Fill rec with an eval result (event fields of the eval JSON line). */
 void tt_metrics_rec(tt_rec *r, const tt_metrics *m);
+/* The figures people read: recall and NDCG at every k, and MRR (HitRate
+ * equals Recall with one held-out item per user). */
+void tt_metrics_people(tt_rec *r, const tt_metrics *m);
+/* The cut-offs of a k= option, sorted and without repeats, into ks (room for
+ * TT_MAX_K); the session's default cut-offs when v is unset. */
+int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k);
+/* The side named by a tower= option: 0 user, 1 item, 2 both. */
+int tt_tower_side(const char *w);
 /* Protocol name of the model's split ("ml100k-l2o"). */
 const char *tt_model_protocol(tt_session *s, tt_modelent *me);
 
@@ -45,9 +53,9 @@ int tt_cmd_model(tt_session *s, tt_args *a);
 int tt_cmd_train(tt_session *s, tt_args *a);      /* tt_cmd_train.c */
 int tt_cmd_eval(tt_session *s, tt_args *a);       /* tt_cmd_eval.c */
 int tt_cmd_compare(tt_session *s, tt_args *a);
-int tt_cmd_weights(tt_session *s, tt_args *a);
+int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
-int tt_cmd_plot(tt_session *s, tt_args *a);
+int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_rank(tt_session *s, tt_args *a);       /* tt_cmd_rank.c */
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);

@@ -2,6 +2,7 @@
  * the offending stage), deriving variants with `with`, and printing a
  * definition back as the line that recreates it. */
 #include "tt_cmd_int.h"
+#include "tt_losses.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,13 +417,13 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
     j = snprintf(buf, (size_t)n, "model %s = twotower %s %s sim=%s temp=%g loss=%s", m->name,
                  m->user_tower, m->item_tower,
                  enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
-                 enum_word(tt_model_opts[2].values, m->loss, (char[32]){0}, 32));
+                 enum_word(tt_loss_names(), m->loss, (char[32]){0}, 32));
 #define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
-    int sampled = m->loss == TT_LOSS_SAMPLED, neg = sampled || m->loss == TT_LOSS_BCE ||
-                                                    m->loss == TT_LOSS_BPR;
+    const tt_loss_op *op = tt_loss_by_id(m->loss);
+    int neg = op && op->default_neg > 0;
     if (m->logq)
         PUT(" logq=on");
-    if (!m->mask_hits && (sampled || m->loss == TT_LOSS_INBATCH))
+    if (!m->mask_hits && op && op->mask)
         PUT(" mask=off");
     if (neg && m->neg)
         PUT(" neg=%d", m->neg);
@@ -434,9 +435,27 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
     return buf;
 }
 
+/* The losses logQ applies to, from the loss table: "loss=a or loss=b". */
+static const char *logq_losses(char *buf, int n)
+{
+    int k = 0, j = 0;
+    for (int i = 0; i < tt_loss_count(); i++)
+        k += tt_loss_by_id(i)->logq;
+    buf[0] = 0;
+    for (int i = 0, seen = 0; i < tt_loss_count() && j < n; i++) {
+        if (!tt_loss_by_id(i)->logq)
+            continue;
+        seen++;
+        j += snprintf(buf + j, (size_t)(n - j), "%sloss=%s",
+                      seen == 1 ? "" : seen == k ? " or " : ", ", tt_loss_by_id(i)->name);
+    }
+    return buf;
+}
+
 /* Apply model options (only those given when only_set). */
 static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int only_set)
 {
+    char buf[256];
 #define GIVEN(i) (!only_set || v[i].set)
     if (GIVEN(0)) d->sim = (enum tt_sim)v[0].i;
     if (GIVEN(1)) d->temp = (float)v[1].d;
@@ -448,8 +467,8 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
     if (GIVEN(7)) d->alpha = (float)v[7].d;
     if (GIVEN(8)) d->fusion = (enum tt_fusion)v[8].i;
 #undef GIVEN
-    if (d->logq && (d->loss == TT_LOSS_SOFTMAX || d->loss == TT_LOSS_BCE || d->loss == TT_LOSS_BPR))
-        return tt_fail(s, 0, "logq applies to loss=inbatch or loss=sampled only");
+    if (d->logq && !tt_loss_by_id(d->loss)->logq)
+        return tt_fail(s, 0, "logq applies to %s only", logq_losses(buf, sizeof buf));
     return 0;
 }
 

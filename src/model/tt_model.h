@@ -47,6 +47,9 @@ typedef struct tt_tower_def {
 enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1 };
 enum tt_sim { TT_SIM_COS = 0, TT_SIM_DOT = 1 };
 enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
+/* A loss is a row of the loss table (tt_losses.h); its id is the row's
+ * place. The first rows have names here for code and tests; a row added
+ * later needs none (tt_loss_by_name). */
 enum tt_loss_kind { TT_LOSS_SOFTMAX = 0, TT_LOSS_INBATCH = 1, TT_LOSS_SAMPLED = 2,
                     TT_LOSS_BCE = 3, TT_LOSS_BPR = 4 };
 enum tt_sampler { TT_SAMPLE_UNIFORM = 0, TT_SAMPLE_POP = 1 };
@@ -70,7 +73,8 @@ typedef struct tt_model_def {
 
 void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
-/* Negatives the loss uses: neg, or by default sampled 128, bce 4, bpr 4. */
+/* Negatives the loss uses: neg, or by default its row's (sampled 128, bce 4,
+ * bpr 4, others 0). */
 int tt_model_negatives(const tt_model_def *m);
 
 typedef struct tt_model tt_model;          /* opaque runtime model */

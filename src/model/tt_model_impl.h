@@ -5,6 +5,7 @@
 #define TT_MODEL_IMPL_H
 
 #include "tt_model.h"
+#include "tt_losses.h"
 #include "tt_rng.h"
 #include "tt_par.h"
 
@@ -135,6 +136,32 @@ struct tt_model {
     int abl_feat, abl_mode;
     uint64_t abl_seed;
 };
+
+/* One batch of a loss (tt_losses.h), shared by its steps and by the phases
+ * that run on the model's threads over fixed row ranges. */
+struct tt_loss_step {
+    int B;                      /* examples in the batch */
+    int64_t nv, nc;             /* item rows of the item tower, score columns */
+    int neg;                    /* negatives in use (m->neg) */
+    int logq, mask;             /* logQ / hit masking asked for and applicable */
+    int32_t *tgt;               /* (B) positives' item ids, then target columns */
+    int64_t *ir;                /* (nv) item rows of the item tower */
+    const float *lq;            /* (B, nc) logQ per score, or NULL */
+    const uint8_t *mk;          /* (B, nc) masked scores, or NULL */
+    int inbatch;                /* ph_softmax fills lq / mk rows from ir */
+    double part_loss[TT_MAX_THREADS];
+    tt_model *m;
+};
+
+/* One draw of the negative sampler: uniform, or popularity^alpha through the
+ * alias table (tt_model_loss.c builds both). */
+static inline int32_t model_draw(tt_model *m)
+{
+    int32_t i = (int32_t)tt_rng_below(&m->rng, (uint32_t)m->n_items);
+    if (m->def.sampler == TT_SAMPLE_UNIFORM)
+        return i;
+    return tt_rng_uniform(&m->rng) < m->alias_p[i] ? i : m->alias_j[i];
+}
 
 /* tt_model.c: sequence fields hold at least H entries per row. */
 int model_ensure_hist(tt_model *m, int32_t H, tt_err *err);

@@ -12,7 +12,7 @@
  * the loops are written with GCC/Clang vector extensions, VL = 8 lanes, the
  * exp loop unrolled twice: AVX-512VL (x86-64-v4) or AVX2+FMA (x86-64-v3)
  * clones picked at load time, SSE2 pairs otherwise. Measured on the 256 x
- * 1682 step (tests/bench_softmax): 0.28 ms (v4), 0.32 ms (v3), 1.3 ms
+ * 1682 step (tests/unit/bench_softmax): 0.28 ms (v4), 0.32 ms (v3), 1.3 ms
  * (SSE2) against 1.7-1.9 ms for the libm expf loop. 16 lanes was 10% faster
  * with AVX-512 but 4x slower with AVX2 (register spills), so 8 it is.
  * Cephes' expf polynomial: relative error below 1e-7 on the clamped

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "tt_export.h"
+#include "tt_losses.h"
 
 static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -527,7 +528,7 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             /* A popularity model has no towers: theirs are stored empty. */
             int pop = md->kind == TT_MODEL_POP;
             int bad_u = get_tower(&sr, &out->u), bad_i = get_tower(&sr, &out->i);
-            if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || (unsigned)md->loss > 4 ||
+            if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || !tt_loss_by_id(md->loss) ||
                 (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i))) {
                 tt_err_set(err, "'%s' is corrupted: bad model definition", path);
                 goto out;

@@ -1,0 +1,193 @@
+/* tt_cmd_weights: weights and ablate: what a trained model learned about its
+ * features (field weights of the SENet stage, the recall lost when a feature
+ * is removed). */
+#include "tt_cmd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_inspect.h"
+
+int tt_tower_side(const char *w)
+{
+    return !strcmp(w, "user") ? 0 : !strcmp(w, "item") ? 1 : 2;
+}
+
+int tt_cmd_weights(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    if (!me || tt_model_ready(s, me, &d))
+        return -1;
+    if (me->def.kind == TT_MODEL_POP || (!me->u.senet && !me->i.senet))
+        return tt_fail(s, 0, "model '%s' has no SENet stage: no excitation weights to show",
+                       me->def.name);
+    int side = tt_tower_side(tt_arg(a, "tower")->s);
+    enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
+    const char *by = tt_arg(a, "by")->s;
+    for (int sd = 0; sd < 2; sd++) {
+        if (side != 2 && side != sd)
+            continue;
+        if (!(sd ? me->i.senet : me->u.senet)) {
+            if (side != 2)
+                return tt_fail(s, 0, "the %s tower of '%s' has no SENet stage", sd ? "item" : "user",
+                               me->def.name);
+            continue;
+        }
+        char foot[1024];
+        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: mean below half the tower's median)",
+                 sd ? "item" : "user", me->def.name, sd ? "over all items" : tt_part_name(part));
+        if (!by) {
+            tt_weight_stat st[TT_MAX_FIELDS];
+            tt_excitation x;
+            int n = tt_inspect_weights(me->m, sd, &d->d, &d->sp, part, st, TT_MAX_FIELDS, &s->err);
+            if (n < 0 || tt_inspect_excitation(me->m, sd, &d->d, &d->sp, part, st, n, &x, &s->err))
+                return -1;
+            if (x.constant) {   /* said in place: on the rows and under them */
+                char why[640];
+                tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+                snprintf(foot, sizeof foot, "%s tower of %s, %s: %s", sd ? "item" : "user",
+                         me->def.name, sd ? "over all items" : tt_part_name(part), why);
+                if (s->out.mode == TT_OUT_TABLE)
+                    tt_wrap_words(foot, 79);
+            }
+            tt_rec rows[TT_MAX_FIELDS];
+            for (int i = 0; i < n; i++) {
+                tt_rec_init(&rows[i]);
+                tt_rec_str(&rows[i], "model", me->def.name);
+                tt_rec_str(&rows[i], "side", sd ? "item" : "user");
+                tt_rec_str(&rows[i], "feature", st[i].feature);
+                tt_rec_num(&rows[i], "mean", st[i].mean, 3);
+                tt_rec_num(&rows[i], "std", st[i].std, 3);
+                tt_rec_num(&rows[i], "min", st[i].min, 3);
+                tt_rec_num(&rows[i], "max", st[i].max, 3);
+                tt_rec_bool(&rows[i], "suppressed", st[i].suppressed);
+                tt_rec_str(&rows[i], "excitation", x.constant ? "constant" : "varies");
+            }
+            tt_out_rows(&s->out, "weights", rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
+            for (int i = 0; i < n; i++)
+                tt_rec_free(&rows[i]);
+        } else {
+            tt_weight_groups g;
+            memset(&g, 0, sizeof g);
+            if (tt_inspect_weights_by(me->m, sd, &d->d, &d->sp, part, by, &g, &s->err) < 0)
+                return -1;
+            tt_rec *rows = calloc((size_t)(g.n_groups ? g.n_groups : 1), sizeof *rows);
+            if (!rows) {
+                tt_weight_groups_free(&g);
+                return tt_fail(s, 0, "out of memory");
+            }
+            for (int i = 0; i < g.n_groups; i++) {
+                tt_rec_init(&rows[i]);
+                tt_rec_str(&rows[i], by, g.labels[i]);
+                tt_rec_int(&rows[i], "count", g.count[i]);
+                for (int f = 0; f < g.n_feat && f < TT_REC_MAX - 3; f++)
+                    tt_rec_num(&rows[i], g.stat[(size_t)i * (size_t)g.n_feat + (size_t)f].feature,
+                               g.stat[(size_t)i * (size_t)g.n_feat + (size_t)f].mean, 3);
+            }
+            tt_out_rows(&s->out, "weights_by", rows, g.n_groups, s->out.mode == TT_OUT_JSON ? NULL : foot);
+            for (int i = 0; i < g.n_groups; i++)
+                tt_rec_free(&rows[i]);
+            free(rows);
+            tt_weight_groups_free(&g);
+        }
+    }
+    return 0;
+}
+
+/* Dataset feature indexes a model's tower reads (its fields, or its side's). */
+static int tower_features(const tt_dataset *d, const tt_tower_def *t, int side, int *out, int max)
+{
+    int n = 0;
+    if (t->n_fields) {
+        for (int i = 0; i < t->n_fields && n < max; i++) {
+            int f = tt_dataset_find(d, t->fields[i]);
+            if (f >= 0)
+                out[n++] = f;
+        }
+        return n;
+    }
+    for (int f = 0; f < d->n_feat && n < max; f++) {
+        enum tt_side sd = d->feat[f].side;
+        if ((side == 0 && (sd == TT_USER || sd == TT_CTX)) || (side == 1 && sd == TT_ITEM))
+            out[n++] = f;
+    }
+    return n;
+}
+
+int tt_cmd_ablate(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    tt_dsent *d;
+    int ks[TT_MAX_K], n_k;
+    if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k) || tt_model_ready(s, me, &d))
+        return -1;
+    if (me->def.kind == TT_MODEL_POP)
+        return tt_fail(s, 0, "a popularity model reads no features");
+    int feats[2 * TT_MAX_FIELDS + TT_POS_MAX], nf = 0;
+    if (a->npos > 1) {
+        for (int i = 1; i < a->npos; i++) {
+            int f = tt_dataset_find(&d->d, a->pos[i]->s);
+            if (f < 0) {
+                const char *c[256];
+                int n = 0;
+                for (int q = 0; q < d->d.n_feat && n < 256; q++)
+                    c[n++] = d->d.feat[q].name;
+                const char *sug = tt_suggest(a->pos[i]->s, c, n);
+                if (sug)
+                    return tt_fail(s, 0, "no feature '%s' in '%s': did you mean '%s'?", a->pos[i]->s,
+                                   d->name, sug);
+                return tt_fail(s, 0, "no feature '%s' in '%s' (see 'features')", a->pos[i]->s, d->name);
+            }
+            feats[nf++] = f;
+        }
+    } else {
+        nf = tower_features(&d->d, &me->u, 0, feats, TT_MAX_FIELDS);
+        nf += tower_features(&d->d, &me->i, 1, feats + nf, TT_MAX_FIELDS);
+    }
+    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    enum tt_ablate_mode mode = (enum tt_ablate_mode)tt_arg(a, "mode")->i;
+    uint64_t seed = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
+    tt_rec *rows = calloc((size_t)nf + 1, sizeof *rows);
+    if (!rows)
+        return tt_fail(s, 0, "out of memory");
+    int rc = 0, kk = n_k > 1 ? 1 : 0, nr = 0;
+    char dk[48];
+    snprintf(dk, sizeof dk, "delta_recall@%d", ks[kk]);
+    for (int i = 0; i < nf; i++) {
+        tt_metrics base, abl;
+        if (tt_inspect_ablate(me->m, &d->d, &d->sp, p, feats[i], mode, seed, ks, n_k, &base, &abl,
+                              &s->err)) {
+            rc = -1;
+            break;
+        }
+        if (i == 0) {
+            tt_rec_init(&rows[nr]);
+            tt_rec_str(&rows[nr], "model", me->def.name);
+            tt_rec_str(&rows[nr], "feature", "(none)");
+            tt_rec_str(&rows[nr], "side", "-");
+            (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &base);
+            tt_rec_num(&rows[nr], dk, 0, 4);
+            nr++;
+        }
+        tt_rec_init(&rows[nr]);
+        tt_rec_str(&rows[nr], "model", me->def.name);
+        tt_rec_str(&rows[nr], "feature", d->d.feat[feats[i]].name);
+        tt_rec_str(&rows[nr], "side", tt_side_name(d->d.feat[feats[i]].side));
+        (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &abl);
+        tt_rec_num(&rows[nr], dk, abl.recall[kk] - base.recall[kk], 4);
+        nr++;
+    }
+    if (rc == 0) {
+        char foot[160];
+        snprintf(foot, sizeof foot, "%s features on %s (protocol: %s)",
+                 mode == TT_ABLATE_ZERO ? "zeroed" : "shuffled", tt_part_name(p),
+                 tt_model_protocol(s, me));
+        tt_out_rows(&s->out, "ablate", rows, nr, s->out.mode == TT_OUT_JSON ? NULL : foot);
+    }
+    for (int i = 0; i < nr; i++)
+        tt_rec_free(&rows[i]);
+    free(rows);
+    return rc;
+}
