@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tt_blas.h"
 #include "tt_cmd.h"
+#include "tt_file.h"
 #include "tt_lex.h"
 #include "tt_repl.h"
 #include "tt_session.h"
@@ -107,11 +109,23 @@ static int parse_args(int argc, char **argv, invocation *inv)
     }
     /* Files are checked before anything runs: a typo in a name is a bad
      * invocation, not a half-run experiment. */
-    for (int i = 0; i < inv->nfiles; i++)
-        if (strcmp(inv->files[i], "-") && access(inv->files[i], R_OK) != 0) {
-            fprintf(stderr, "ttlab: cannot read '%s': %s\n", inv->files[i], strerror(errno));
+    for (int i = 0; i < inv->nfiles; i++) {
+        tt_err err;
+        FILE *f = strcmp(inv->files[i], "-") ? tt_file_open_read(inv->files[i], &err) : stdin;
+        if (!f || tt_file_check_stream(f, "standard input", &err)) {
+            fprintf(stderr, "ttlab: %s\n", err.msg);
             return 2;
         }
+        if (f != stdin)
+            fclose(f);
+    }
+    if (!inv->cmd && inv->nfiles == 0) {
+        tt_err err;
+        if (tt_file_check_stream(stdin, "standard input", &err)) {
+            fprintf(stderr, "ttlab: %s\n", err.msg);
+            return 2;
+        }
+    }
     return -1;
 }
 
@@ -140,8 +154,15 @@ static int run(tt_session *s, const invocation *inv)
         else
             tt_repl_stream(s, stdin, "<stdin>");
     }
+    /* Output written outside a command (or not flushed yet) counts too. */
+    if (tt_session_check_output(s)) {
+        fprintf(stderr, "ttlab: %s\n", s->err.msg);
+        rc = 1;
+    }
     if (s->n_errors)
         rc = 1;
+    if (s->out_failed == 2)
+        rc = 128 + SIGPIPE;     /* as if SIGPIPE had ended it, but quietly */
     if (s->interrupted)
         rc = 130;
     return rc;

@@ -13,25 +13,45 @@
 
 #define BIG 1e18
 
+/* ---- the structs options fill: their *_init holds the defaults ---- */
+
+static void init_train(void *p) { tt_train_opts_init(p); }
+static void init_model(void *p) { tt_model_def_init(p); }
+static void init_synth(void *p) { tt_synth_opts_init(p); }
+static void init_csv(void *p) { tt_csv_opts_init(p); }
+const tt_optbind tt_bind_train = {"tt_train_opts", sizeof(tt_train_opts), init_train};
+const tt_optbind tt_bind_model = {"tt_model_def", sizeof(tt_model_def), init_model};
+const tt_optbind tt_bind_synth = {"tt_synth_opts", sizeof(tt_synth_opts), init_synth};
+const tt_optbind tt_bind_csv = {"tt_csv_opts", sizeof(tt_csv_opts), init_csv};
+#define TRAIN(F) TT_BIND(tt_bind_train, tt_train_opts, F)
+#define MODEL(F) TT_BIND(tt_bind_model, tt_model_def, F)
+#define SYNTH(F) TT_BIND(tt_bind_synth, tt_synth_opts, F)
+#define CSV(F) TT_BIND(tt_bind_csv, tt_csv_opts, F)
+
 /* ---- option specs (data read by help, completion, checks, the man page) ---- */
+
+/* An unbound option row leaves the binding fields (bind, off, size) out, a
+ * command row without flags its flags. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 static const tt_optspec load_opts[] = {
     {"as", TT_O_STR, NULL, NULL, 0, 0, NULL, "name of the dataset in the session"},
-    {"users", TT_O_INT, "2000", NULL, 2, 10000000, "synthetic", "number of users"},
-    {"items", TT_O_INT, "1000", NULL, 2, 10000000, "synthetic", "number of items"},
-    {"clusters", TT_O_INT, "8", NULL, 1, 10000, "synthetic", "latent clusters"},
-    {"per_user", TT_O_INT, "40", NULL, 3, 100000, "synthetic", "interactions per user"},
-    {"seed", TT_O_INT, "42", NULL, 0, BIG, "synthetic", "generator seed"},
-    {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)"},
-    {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)"},
-    {"user", TT_O_STR, "user", NULL, 0, 0, "csv", "user column of the interactions file"},
-    {"item", TT_O_STR, "item", NULL, 0, 0, "csv", "item column of the interactions file"},
+    {"users", TT_O_INT, NULL, NULL, 2, 10000000, "synthetic", "number of users", SYNTH(users)},
+    {"items", TT_O_INT, NULL, NULL, 2, 10000000, "synthetic", "number of items", SYNTH(items)},
+    {"clusters", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "latent clusters", SYNTH(clusters)},
+    {"per_user", TT_O_INT, NULL, NULL, 3, 100000, "synthetic", "interactions per user", SYNTH(per_user)},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, "synthetic", "generator seed", SYNTH(seed)},
+    {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)", CSV(user_path)},
+    {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)", CSV(item_path)},
+    {"user", TT_O_STR, NULL, NULL, 0, 0, "csv", "user column of the interactions file", CSV(user_col)},
+    {"item", TT_O_STR, NULL, NULL, 0, 0, "csv", "item column of the interactions file", CSV(item_col)},
     {"time", TT_O_STR, "time", NULL, 0, 0, "csv", "time column (optional)"},
     {"sep", TT_O_STR, ",", NULL, 0, 0, "csv", "field separator: a character, or tab"},
     {"multi", TT_O_STR, "|", NULL, 0, 0, "csv", "separator of multi-valued cells"},
     {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
-    {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set"},
-    {"buckets", TT_O_INT, "10", NULL, 1, 1000, "csv", "quantile buckets of numeric columns"},
+    {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set", CSV(kinds)},
+    {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec split_opts[] = {
@@ -42,31 +62,31 @@ static const tt_optspec split_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_optspec tt_model_opts[] = {
-    {"sim", TT_O_ENUM, "cos", "cos|dot", 0, 0, NULL, "similarity: cosine (towers L2-normalised) or inner product"},
-    {"temp", TT_O_NUM, "0.05", NULL, 1e-4, 100, NULL, "softmax temperature"},
-    {"loss", TT_O_ENUM, "softmax", "@loss", 0, 0, NULL, "training loss"},
-    {"logq", TT_O_BOOL, "off", NULL, 0, 0, NULL, "logQ correction (inbatch, sampled)"},
-    {"mask", TT_O_BOOL, "on", NULL, 0, 0, NULL, "mask accidental hits (inbatch, sampled)"},
-    {"neg", TT_O_INT, "0", NULL, 0, 100000, NULL, "negatives per example (sampled, bce, bpr; 0: the loss's default, 128 or 4)"},
-    {"sampler", TT_O_ENUM, "uniform", "uniform|pop", 0, 0, NULL, "negative sampler"},
-    {"alpha", TT_O_NUM, "0.75", NULL, 0, 2, NULL, "exponent of the popularity sampler"},
-    {"fusion", TT_O_ENUM, "sum", "sum|concat", 0, 0, NULL, "channels: sum of per-channel scores, or concatenation"},
+    {"sim", TT_O_ENUM, NULL, "cos|dot", 0, 0, NULL, "similarity: cosine (towers L2-normalised) or inner product", MODEL(sim)},
+    {"temp", TT_O_NUM, NULL, NULL, 1e-4, 100, NULL, "softmax temperature", MODEL(temp)},
+    {"loss", TT_O_ENUM, NULL, "@loss", 0, 0, NULL, "training loss", MODEL(loss)},
+    {"logq", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "logQ correction (inbatch, sampled)", MODEL(logq)},
+    {"mask", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "mask accidental hits (inbatch, sampled)", MODEL(mask_hits)},
+    {"neg", TT_O_INT, NULL, NULL, 0, 100000, NULL, "negatives per example (sampled, bce, bpr; 0: the loss's default, 128 or 4)", MODEL(neg)},
+    {"sampler", TT_O_ENUM, NULL, "uniform|pop", 0, 0, NULL, "negative sampler", MODEL(sampler)},
+    {"alpha", TT_O_NUM, NULL, NULL, 0, 2, NULL, "exponent of the popularity sampler", MODEL(alpha)},
+    {"fusion", TT_O_ENUM, NULL, "sum|concat", 0, 0, NULL, "channels: sum of per-channel scores, or concatenation", MODEL(fusion)},
     {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "user tower (with `with`)"},
     {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "item tower (with `with`)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, "20", NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples"},
-    {"batch", TT_O_INT, "256", NULL, 1, 1000000, NULL, "examples per batch"},
-    {"lr", TT_O_NUM, "0.001", NULL, 1e-12, 1000, NULL, "learning rate"},
-    {"opt", TT_O_ENUM, "adam", "sgd|adagrad|adam", 0, 0, NULL, "optimizer"},
-    {"momentum", TT_O_NUM, "0.9", NULL, 0, 0.999999, NULL, "SGD momentum"},
-    {"wd", TT_O_NUM, "0", NULL, 0, 10, NULL, "weight decay"},
-    {"clip", TT_O_NUM, "0", NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)"},
-    {"lazy", TT_O_BOOL, "off", NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables"},
-    {"patience", TT_O_INT, "0", NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)"},
-    {"keep_best", TT_O_BOOL, "on", NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20"},
-    {"valid", TT_O_BOOL, "on", NULL, 0, 0, NULL, "evaluate on valid after every epoch"},
+    {"epochs", TT_O_INT, NULL, NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples", TRAIN(epochs)},
+    {"batch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "examples per batch", TRAIN(batch)},
+    {"lr", TT_O_NUM, NULL, NULL, 1e-12, 1000, NULL, "learning rate", TRAIN(lr)},
+    {"opt", TT_O_ENUM, NULL, "sgd|adagrad|adam", 0, 0, NULL, "optimizer", TRAIN(opt)},
+    {"momentum", TT_O_NUM, NULL, NULL, 0, 0.999999, NULL, "SGD momentum", TRAIN(momentum)},
+    {"wd", TT_O_NUM, NULL, NULL, 0, 10, NULL, "weight decay", TRAIN(wd)},
+    {"clip", TT_O_NUM, NULL, NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)", TRAIN(clip)},
+    {"lazy", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables", TRAIN(lazy)},
+    {"patience", TT_O_INT, NULL, NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
+    {"keep_best", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20", TRAIN(keep_best)},
+    {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
     {"seeds", TT_O_INTS, NULL, NULL, 0, BIG, NULL, "train once per seed (1,2,3): compare shows mean ± std"},
     {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
@@ -192,7 +212,7 @@ const tt_cmd tt_cmds[] = {
      "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
      "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
      "  tower u3 = us with no senet | mlp 128 32\n"
-     "Stages of `with` replace the stage of the same kind, or are inserted."},
+     "Stages of `with` replace the stage of the same kind, or are inserted.", TT_CMD_SAFE},
     {"model", tt_cmd_model, 2, -1,
      "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity | model NAME = MODEL with key=value ...",
      "define a model: a two-tower model over two towers, or the popularity baseline",
@@ -203,7 +223,7 @@ const tt_cmd tt_cmds[] = {
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
      "  model senet = dssm with user=us item=is\n"
      "A model keeps copies of its towers as they were when it was defined, and is\n"
-     "built for the dataset that was current then."},
+     "built for the dataset that was current then.", TT_CMD_SAFE},
     {"train", tt_cmd_train, 1, 1, "train MODEL [key=value ...]",
      "train a model on the training part (valid metrics every epoch)", train_opts, "@model", 0,
      "On a terminal the dashboard shows the run (set dashboard off for plain lines);\n"
@@ -246,36 +266,37 @@ const tt_cmd tt_cmds[] = {
      "write embeddings (.npy, or .tsv with a metadata .tsv) or metrics (.csv, .json)",
      export_opts, "@model items|users|metrics @file", 0, NULL},
     {"set", tt_cmd_set, 1, 2, "set NAME VALUE | set NAME=VALUE", "change a setting", NULL,
-     "@setting", 1, NULL},
+     "@setting", 1, NULL, TT_CMD_SAFE},
     {"show", tt_cmd_show, 0, 2, "show [SETTING] | show tower T | show model M | show towers|models|dataset|split",
      "show settings, or a definition as the line that recreates it", NULL,
      "tower|model|towers|models|dataset|split|@setting @any", 0,
      "Without an argument, every setting (see 'help set'); a tower or model is printed\n"
-     "as the line that recreates it."},
+     "as the line that recreates it.", TT_CMD_SAFE},
     {"let", tt_cmd_let, 0, -1, "let NAME = VALUE ... | let NAME | let",
      "define a variable, used as $NAME or ${NAME:-default} in later commands", NULL, "", 1,
      "Variables are expanded in every command (not inside single quotes); the\n"
      "environment and -D NAME=VALUE define them too. ${NAME:-default} gives the\n"
      "default when NAME is unset or empty, e.g. train m epochs=${EPOCHS:-20}.\n"
-     "let NAME prints a value; let alone lists the session's variables."},
+     "let NAME prints a value; let alone lists the session's variables.", TT_CMD_SAFE},
     {"require", tt_cmd_require, 1, -1, "require PATH [MESSAGE ...]",
      "stop with MESSAGE (an error) unless the file or folder PATH exists", NULL, "@file", 1,
      "For scripts that need data: require ${ML100K:-../shared/data/ml-100k}/u.data\n"
-     "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\""},
+     "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\"", TT_CMD_SAFE},
     {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
-    {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL},
+    {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
      NULL, "", 1, NULL},
-    {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL},
+    {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
-     NULL, "datasets|towers|models", 0, NULL},
+     NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
     {"drop", tt_cmd_drop, 2, 2, "drop dataset|tower|model NAME", "remove something from the session",
-     NULL, "dataset|tower|model @any", 0, NULL},
+     NULL, "dataset|tower|model @any", 0, NULL, TT_CMD_SAFE},
     {"help", tt_cmd_help, 0, 1, "help [COMMAND|PREFIX|STAGE|SETTING]",
-     "list commands, or show one command's usage and options", NULL, "@command", 0, NULL},
-    {"quit", tt_cmd_quit, 0, 0, "quit", "leave ttlab (Ctrl-D too)", NULL, "", 0, NULL},
+     "list commands, or show one command's usage and options", NULL, "@command", 0, NULL, TT_CMD_SAFE},
+    {"quit", tt_cmd_quit, 0, 0, "quit", "leave ttlab (Ctrl-D too)", NULL, "", 0, NULL, TT_CMD_SAFE},
 };
 const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
+#pragma GCC diagnostic pop
 
 /* ---- helpers ---- */
 
@@ -287,6 +308,14 @@ int tt_fail(tt_session *s, int col, const char *fmt, ...)
     va_end(ap);
     s->err_col = col;
     return -1;
+}
+
+const char *tt_cmd_suggest(const char *name)
+{
+    const char *cands[TT_ARRAY_LEN(tt_cmds)];  /* one per row, however many rows */
+    for (int i = 0; i < tt_n_cmds; i++)
+        cands[i] = tt_cmds[i].name;
+    return tt_suggest(name, cands, tt_n_cmds);
 }
 
 const tt_cmd *tt_cmd_find(const char *name)
@@ -318,6 +347,135 @@ const char *tt_opt_values(const tt_optspec *o)
     if (o->values && !strcmp(o->values, "@loss"))
         return tt_loss_names();
     return o->values;
+}
+
+/* ---- options bound to struct fields ---- */
+
+/* Room for any bound struct's defaults (tt_opts_check_binds checks sizes). */
+#define BIND_ROOM 4096
+
+static void bound_bug(const tt_optspec *o)
+{
+    fprintf(stderr, "ttlab: bug: option '%s' is bound to %zu bytes at %zu of %s, which its type cannot hold\n",
+            o->key, o->size, o->off, o->bind->name);
+    abort();
+}
+
+/* Read (to != 0: write) the field of bound option o in the struct at p. */
+static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to)
+{
+    unsigned char *f = p + o->off;
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+    const char *str;
+#define IO(var, get, put) do { if (to) { var = put; memcpy(f, &var, sizeof var); } \
+                               else { memcpy(&var, f, sizeof var); get; } } while (0)
+    if (o->bind->size > BIND_ROOM || o->off + o->size > o->bind->size)
+        bound_bug(o);
+    switch (o->type) {
+    case TT_O_INT:
+        if (o->size == 4)
+            IO(i32, v->i = i32, (int32_t)v->i);
+        else if (o->size == 8)
+            IO(i64, v->i = i64, v->i);
+        else
+            bound_bug(o);
+        v->d = (double)v->i;
+        break;
+    case TT_O_NUM:
+        if (o->size == 4)
+            IO(f32, v->d = f32, (float)v->d);
+        else if (o->size == 8)
+            IO(f64, v->d = f64, v->d);
+        else
+            bound_bug(o);
+        break;
+    case TT_O_ENUM:
+    case TT_O_BOOL:
+        if (o->size != sizeof(int32_t))
+            bound_bug(o);
+        IO(i32, v->i = i32, (int32_t)v->i);
+        break;
+    case TT_O_STR:
+        if (o->size != sizeof(const char *))
+            bound_bug(o);
+        IO(str, v->s = str, v->s);
+        break;
+    default:
+        bound_bug(o);
+    }
+#undef IO
+}
+
+/* The default value of a bound option: its field after the struct's init. */
+static void bound_default(const tt_optspec *o, tt_optval *v)
+{
+    _Alignas(16) unsigned char buf[BIND_ROOM];
+    if (o->bind->size > BIND_ROOM)
+        bound_bug(o);
+    o->bind->init(buf);
+    memset(v, 0, sizeof *v);
+    bound_io(o, buf, v, 0);
+}
+
+void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
+                   void *dst, int all)
+{
+    for (int i = 0; specs && specs[i].key; i++)
+        if (specs[i].bind == b && (all || vals[i].set))
+            bound_io(&specs[i], dst, (tt_optval *)&vals[i], 1);
+}
+
+void tt_args_apply(const tt_args *a, const tt_optbind *b, void *dst)
+{
+    tt_opts_apply(a->cmd->opts, a->opt, b, dst, 0);
+}
+
+const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n)
+{
+    const char *p = values;
+    for (int64_t i = 0; p && i < k; i++) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p || k < 0)
+        return snprintf(buf, n, "?"), buf;
+    const char *e = strchr(p, '|');
+    snprintf(buf, n, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+    return buf;
+}
+
+const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
+{
+    tt_optval v;
+    if (!o->bind)
+        return o->def;
+    bound_default(o, &v);
+    switch (o->type) {
+    case TT_O_INT:
+        snprintf(buf, n, "%lld", (long long)v.i);
+        break;
+    case TT_O_NUM:
+        snprintf(buf, n, "%g", v.d);
+        break;
+    case TT_O_ENUM:
+        tt_enum_word(tt_opt_values(o), v.i, buf, n);
+        break;
+    case TT_O_BOOL:
+        snprintf(buf, n, "%s", v.i ? "on" : "off");
+        break;
+    case TT_O_STR:
+        if (!v.s)
+            return NULL;
+        snprintf(buf, n, "%s", v.s);
+        break;
+    default:
+        return NULL;
+    }
+    return buf;
 }
 
 /* "a|b|c" -> "a, b or c" */
@@ -455,7 +613,9 @@ int tt_opts_parse(tt_session *s, const char *what, const tt_optspec *specs,
     int ns = tt_optspec_count(specs);
     for (int i = 0; i < ns; i++) {
         memset(&vals[i], 0, sizeof vals[i]);
-        if (specs[i].def && tt_opt_parse_value(s, &specs[i], specs[i].def, &vals[i]))
+        if (specs[i].bind)
+            bound_default(&specs[i], &vals[i]);
+        else if (specs[i].def && tt_opt_parse_value(s, &specs[i], specs[i].def, &vals[i]))
             return -1;                 /* a bad default is a bug in the table */
     }
     for (int t = 0; t < n; t++) {
@@ -496,9 +656,13 @@ int tt_opts_parse(tt_session *s, const char *what, const tt_optspec *specs,
 
 const tt_optval *tt_arg(const tt_args *a, const char *key)
 {
-    static const tt_optval none;
     const tt_optspec *o = tt_optspec_find(a->cmd->opts, key);
-    return o ? &a->opt[o - a->cmd->opts] : &none;
+    if (!o) {
+        fprintf(stderr, "ttlab: bug: the handler of '%s' asks for option '%s', which its table lacks\n",
+                a->cmd->name, key);
+        abort();
+    }
+    return &a->opt[o - a->cmd->opts];
 }
 
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
@@ -513,10 +677,7 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         return tt_fail(s, toks[0].col, "expected a command, got '%s'", toks[0].s);
     const tt_cmd *c = tt_cmd_find(toks[0].s);
     if (!c) {
-        const char *cands[64];
-        for (int i = 0; i < tt_n_cmds && i < 64; i++)
-            cands[i] = tt_cmds[i].name;
-        const char *sug = tt_suggest(toks[0].s, cands, tt_n_cmds);
+        const char *sug = tt_cmd_suggest(toks[0].s);
         if (!strcmp(toks[0].s, "exit") || !strcmp(toks[0].s, ".quit") ||
             !strcmp(toks[0].s, "q"))
             sug = "quit";
@@ -565,13 +726,9 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         rc = -1;
         goto out;
     }
-    if (s->sandbox) {
-        char key[TT_NAME_MAX + 3];
-        snprintf(key, sizeof key, " %s ", c->name);
-        if (strstr(" load split features train eval weights ablate compare plot save open export source pause ", key)) {
-            rc = 0;
-            goto out;
-        }
+    if (s->sandbox && !(c->flags & TT_CMD_SAFE)) {
+        rc = 0;                        /* checked, not run */
+        goto out;
     }
     rc = c->fn(s, a);
 out:

@@ -3,6 +3,7 @@
 #ifndef TT_CMD_H
 #define TT_CMD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "tt_lex.h"
 #include "tt_session.h"
@@ -10,16 +11,38 @@
 enum tt_opt_type { TT_O_INT = 0, TT_O_NUM, TT_O_ENUM, TT_O_INTS, TT_O_STR,
                    TT_O_BOOL };
 
-/* One key=value option. */
+/* A struct that options fill (tt_opts_apply): its size and the engine's
+ * *_init function, which holds the defaults of the options bound to it. */
+typedef struct tt_optbind {
+    const char *name;         /* "tt_train_opts" */
+    size_t size;
+    void (*init)(void *);
+} tt_optbind;
+extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv;
+
+/* One key=value option. A bound option (bind set) is a field of bind's struct
+ * at off, of size bytes: its default is the field's value after bind->init
+ * (one source: the engine's *_init, used by tests and bench too), and
+ * tt_opts_apply writes it there. INT fields are int32/int64/uint64 by size,
+ * NUM fields float/double, ENUM and BOOL fields int-sized enums or ints, STR
+ * fields const char *. */
 typedef struct tt_optspec {
     const char *key;
     enum tt_opt_type type;
-    const char *def;          /* default as it would be typed; NULL: none */
+    const char *def;          /* default as it would be typed; NULL: none (or bound) */
     const char *values;       /* ENUM: "a|b|c", or "@loss" (tt_opt_values) */
     double min, max;          /* INT, NUM, INTS: allowed range (inclusive) */
     const char *sub;          /* only valid after this first word ("synthetic") */
     const char *help;
+    const tt_optbind *bind;   /* the struct the option fills, or NULL */
+    size_t off, size;         /* its field */
 } tt_optspec;
+/* The row fields of an option bound to field F of struct T through B. */
+#define TT_BIND(B, T, F) &(B), offsetof(T, F), sizeof(((T *)0)->F)
+
+/* The default of o as it would be typed ("0.001", "adam", "on"), into buf;
+ * NULL when o has none. */
+const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n);
 
 /* The value list of an ENUM option: values, or for "@loss" the names of the
  * loss table's rows (tt_loss_names): lists that grow come from their table. */
@@ -30,11 +53,17 @@ typedef struct tt_optval {
     int set;                  /* given on the command line */
     int64_t i;                /* INT, BOOL, ENUM (index into values) */
     double d;                 /* NUM (and INT as double) */
-    const char *s;            /* STR, ENUM text (points into tokens or def) */
+    const char *s;            /* STR; ENUM text (points into the token or def;
+                                 NULL for the default of a bound ENUM) */
     int n;
     int64_t list[TT_LIST_MAX];/* INTS */
     int col;
 } tt_optval;
+
+/* Write the bound options of specs whose bind is b into dst (a b struct):
+ * every one when all, else only those given on the command line. */
+void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
+                   void *dst, int all);
 
 #define TT_POS_MAX 64
 #define TT_OPT_MAX 40
@@ -63,7 +92,13 @@ struct tt_cmd {
                                  "movielens|csv|synthetic @file", ... */
     int raw;                  /* handler reads key=value words itself */
     const char *help;         /* extra text for `help CMD` (may be NULL) */
+    unsigned flags;           /* TT_CMD_* */
 };
+/* Command flags. TT_CMD_SAFE: the command only reads or changes the session's
+ * own state (no files, no engine, no waiting on the terminal), so a sandboxed
+ * session (fuzzing) runs it; every other command is checked (name, arity,
+ * options) but not run there. A new command without it is skipped. */
+enum { TT_CMD_SAFE = 1u << 0 };
 
 extern const tt_cmd tt_cmds[];
 extern const int tt_n_cmds;
@@ -84,6 +119,8 @@ extern const tt_optspec tt_model_opts[];
 
 /* Exact name, else NULL. */
 const tt_cmd *tt_cmd_find(const char *name);
+/* The command closest to a mistyped name (tt_suggest), or NULL. */
+const char *tt_cmd_suggest(const char *name);
 int tt_optspec_count(const tt_optspec *o);
 const tt_optspec *tt_optspec_find(const tt_optspec *o, const char *key);
 
@@ -102,8 +139,11 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
  * NULL. Positional words are skipped. */
 int tt_opts_parse(tt_session *s, const char *what, const tt_optspec *specs,
                   tt_tok *tok, int n, const char *first, tt_optval *vals);
-/* The value of option key in a (by spec). Never NULL for a key in the spec. */
+/* The value of option key in a (by spec). A key not in the command's table
+ * is a bug in the handler: it is reported on stderr and the program aborts. */
 const tt_optval *tt_arg(const tt_args *a, const char *key);
+/* tt_opts_apply of a's given options bound to b, into dst. */
+void tt_args_apply(const tt_args *a, const tt_optbind *b, void *dst);
 
 /* Help text: all commands, or the commands/stage/setting matching topic. */
 int tt_help(tt_session *s, FILE *f, const char *topic);

@@ -110,14 +110,9 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         tt_csv_opts o;
         tt_csv_opts_init(&o);
         o.inter_path = a->pos[1]->s;
-        o.user_path = tt_arg(a, "user_file")->s;
-        o.item_path = tt_arg(a, "item_file")->s;
-        /* Column names only when given: the loader knows its defaults
-         * (and that the time column is optional). */
-        if (tt_arg(a, "user")->set)
-            o.user_col = tt_arg(a, "user")->s;
-        if (tt_arg(a, "item")->set)
-            o.item_col = tt_arg(a, "item")->s;
+        /* Files, columns, kinds and buckets are bound to tt_csv_opts; the
+         * time column only when given (the loader knows it is optional). */
+        tt_args_apply(a, &tt_bind_csv, &o);
         if (tt_arg(a, "time")->set)
             o.time_col = tt_arg(a, "time")->s;
         const char *sep = tt_arg(a, "sep")->s, *multi = tt_arg(a, "multi")->s;
@@ -132,8 +127,6 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         o.multi_sep = multi[0];
         if (tt_arg(a, "context")->set)
             o.context = !strcmp(tt_arg(a, "context")->s, "none") ? "" : tt_arg(a, "context")->s;
-        o.kinds = tt_arg(a, "kinds")->s;
-        o.num_buckets = (int)tt_arg(a, "buckets")->i;
         if (tt_load_csv(&o, &d, &s->err))
             return -1;
     } else if (!strcmp(kind, "synthetic")) {
@@ -141,16 +134,7 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         tt_synth_opts_init(&o);
         if (a->npos > 1 && presets(s, a->pos[1], &o))
             return -1;
-        if (tt_arg(a, "users")->set)
-            o.users = (int32_t)tt_arg(a, "users")->i;
-        if (tt_arg(a, "items")->set)
-            o.items = (int32_t)tt_arg(a, "items")->i;
-        if (tt_arg(a, "clusters")->set)
-            o.clusters = (int32_t)tt_arg(a, "clusters")->i;
-        if (tt_arg(a, "per_user")->set)
-            o.per_user = (int32_t)tt_arg(a, "per_user")->i;
-        if (tt_arg(a, "seed")->set)
-            o.seed = (uint64_t)tt_arg(a, "seed")->i;
+        tt_args_apply(a, &tt_bind_synth, &o);     /* options given override the preset */
         double need = tt_synth_bytes(&o), have = phys_mem();
         char b1[32], b2[32];
         if (have > 0 && need > have / 2)

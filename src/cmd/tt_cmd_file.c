@@ -107,14 +107,14 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     tt_metrics test;
     if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &test))
         return -1;
-    tt_atomic at;
-    if (tt_atomic_begin(&at, path, &s->err))
+    tt_wfile at;
+    if (tt_file_begin(&at, path, &s->err))
         return -1;
     const tt_train_result *res = me->res;
     int ne = res ? res->n_epochs : 0;
     tt_rec *rows = calloc((size_t)ne + 1, sizeof *rows);
     if (!rows) {
-        tt_atomic_abort(&at);
+        tt_file_abort(&at);
         return tt_fail(s, 0, "out of memory");
     }
     for (int e = 0; e < ne; e++) {
@@ -157,7 +157,7 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     for (int i = 0; i <= ne; i++)
         tt_rec_free(&rows[i]);
     free(rows);
-    return tt_atomic_commit(&at, &s->err);
+    return tt_file_commit(&at, &s->err);
 }
 
 int tt_cmd_export(tt_session *s, tt_args *a)

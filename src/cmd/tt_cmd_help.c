@@ -30,7 +30,7 @@ static const char *type_hint(const tt_optspec *o, char *buf, int n)
 
 static void opts_help(FILE *f, const tt_optspec *o, const char *title)
 {
-    char kd[96], th[96];
+    char kd[96], th[96], def[64];
     if (!o || !o->key)
         return;
     fprintf(f, "%s\n", title);
@@ -39,7 +39,8 @@ static void opts_help(FILE *f, const tt_optspec *o, const char *title)
         if (o->sub && (!sub || strcmp(sub, o->sub)))
             fprintf(f, " with %s:\n", o->sub);
         sub = o->sub;
-        snprintf(kd, sizeof kd, "%s=%s", o->key, o->def ? o->def : "");
+        const char *dv = tt_opt_default(o, def, sizeof def);
+        snprintf(kd, sizeof kd, "%s=%s", o->key, dv ? dv : "");
         fprintf(f, "  %-18s %s (%s)\n", kd, o->help, type_hint(o, th, sizeof th));
     }
 }
@@ -91,8 +92,9 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
         }
     const tt_optspec *o = tt_optspec_find(tt_settings, topic);
     if (o) {
-        char th[96];
-        fprintf(f, "setting: set %s VALUE (default %s; %s)\n  %s\n", o->key, o->def,
+        char th[96], def[64];
+        fprintf(f, "setting: set %s VALUE (default %s; %s)\n  %s\n", o->key,
+                tt_opt_default(o, def, sizeof def),
                 type_hint(o, th, sizeof th), o->help);
         return 0;
     }
@@ -113,10 +115,7 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
                 fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
         return 0;
     }
-    const char *cands[64];
-    for (int i = 0; i < tt_n_cmds; i++)
-        cands[i] = tt_cmds[i].name;
-    const char *sug = tt_suggest(topic, cands, tt_n_cmds);
+    const char *sug = tt_cmd_suggest(topic);
     if (sug)
         return tt_fail(s, 0, "no help for '%s': did you mean '%s'?", topic, sug);
     return tt_fail(s, 0, "no help for '%s' (type 'help' for the commands)", topic);

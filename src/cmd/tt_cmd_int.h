@@ -4,6 +4,9 @@
 
 #include "tt_cmd.h"
 
+/* Word k (0-based) of an ENUM value list "a|b|c" into buf; "?" past its end. */
+const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n);
+
 /* Set s->err (and the column) and return -1. */
 int tt_fail(tt_session *s, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

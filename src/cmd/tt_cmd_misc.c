@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tt_blas.h"
+#include "tt_file.h"
 
 int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
 {
@@ -261,9 +262,12 @@ int tt_cmd_source(tt_session *s, tt_args *a)
     if (s->depth >= TT_SOURCE_DEPTH)
         return tt_fail(s, 0, "source nested too deeply (more than %d levels): a file sourcing itself?",
                        TT_SOURCE_DEPTH);
-    FILE *f = fopen(a->pos[0]->s, "r");
-    if (!f)
-        return tt_fail(s, 0, "cannot open '%s': %s", a->pos[0]->s, strerror(errno));
+    /* Checked here too, so that the message carries this command's place. */
+    FILE *f = tt_file_open_read(a->pos[0]->s, &s->err);
+    if (!f) {
+        s->err_col = 0;
+        return -1;
+    }
     fclose(f);
     if (!s->run_file)
         return tt_fail(s, 0, "source needs an input loop (none in this host)");

@@ -392,22 +392,6 @@ int tt_cmd_tower(tt_session *s, tt_args *a)
 
 /* ---- models ---- */
 
-static const char *enum_word(const char *values, int idx, char *buf, int n)
-{
-    const char *p = values;
-    for (int i = 0; i < idx && p; i++) {
-        p = strchr(p, '|');
-        if (p)
-            p++;
-    }
-    if (!p)
-        return "?";
-    const char *e = strchr(p, '|');
-    int l = e ? (int)(e - p) : (int)strlen(p);
-    snprintf(buf, (size_t)n, "%.*s", l, p);
-    return buf;
-}
-
 const char *tt_model_format(const tt_model_def *m, char *buf, int n)
 {
     char w[32];
@@ -416,8 +400,8 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
         return snprintf(buf, (size_t)n, "model %s = popularity", m->name), buf;
     j = snprintf(buf, (size_t)n, "model %s = twotower %s %s sim=%s temp=%g loss=%s", m->name,
                  m->user_tower, m->item_tower,
-                 enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
-                 enum_word(tt_loss_names(), m->loss, (char[32]){0}, 32));
+                 tt_enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
+                 tt_enum_word(tt_loss_names(), m->loss, (char[32]){0}, 32));
 #define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
     const tt_loss_op *op = tt_loss_by_id(m->loss);
     int neg = op && op->default_neg > 0;
@@ -456,17 +440,7 @@ static const char *logq_losses(char *buf, int n)
 static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int only_set)
 {
     char buf[256];
-#define GIVEN(i) (!only_set || v[i].set)
-    if (GIVEN(0)) d->sim = (enum tt_sim)v[0].i;
-    if (GIVEN(1)) d->temp = (float)v[1].d;
-    if (GIVEN(2)) d->loss = (enum tt_loss_kind)v[2].i;
-    if (GIVEN(3)) d->logq = (int)v[3].i;
-    if (GIVEN(4)) d->mask_hits = (int)v[4].i;
-    if (GIVEN(5)) d->neg = (int)v[5].i;
-    if (GIVEN(6)) d->sampler = (enum tt_sampler)v[6].i;
-    if (GIVEN(7)) d->alpha = (float)v[7].d;
-    if (GIVEN(8)) d->fusion = (enum tt_fusion)v[8].i;
-#undef GIVEN
+    tt_opts_apply(tt_model_opts, v, &tt_bind_model, d, !only_set);
     if (d->logq && !tt_loss_by_id(d->loss)->logq)
         return tt_fail(s, 0, "logq applies to %s only", logq_losses(buf, sizeof buf));
     return 0;

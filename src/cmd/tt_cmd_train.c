@@ -51,8 +51,10 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         tt_plot_req r = {"valid Recall@20 per epoch", "epoch", "Recall@20", TT_PLOT_WINDOW,
                          NULL, 0, ns, ser};
         if (tt_plot_live_update(p->live, &r)) {
+            /* Said once; the run goes on (closing the window is allowed). */
             tt_plot_live_close(p->live);
             p->live = NULL;
+            tt_session_warn(s, "the live gnuplot window has gone (writing to it failed); training goes on");
         }
     }
     if (sn->epoch_end) {
@@ -174,17 +176,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     }
     tt_train_opts o;
     tt_train_opts_init(&o);
-    o.epochs = (int)tt_arg(a, "epochs")->i;
-    o.batch = (int)tt_arg(a, "batch")->i;
-    o.lr = (float)tt_arg(a, "lr")->d;
-    o.opt = (enum tt_opt_kind)tt_arg(a, "opt")->i;
-    o.momentum = (float)tt_arg(a, "momentum")->d;
-    o.wd = (float)tt_arg(a, "wd")->d;
-    o.clip = (float)tt_arg(a, "clip")->d;
-    o.lazy = (int)tt_arg(a, "lazy")->i;
-    o.patience = (int)tt_arg(a, "patience")->i;
-    o.keep_best = (int)tt_arg(a, "keep_best")->i;
-    o.eval_every = (int)tt_arg(a, "valid")->i;
+    tt_args_apply(a, &tt_bind_train, &o);
     o.threads = tt_arg(a, "threads")->set ? (int)tt_arg(a, "threads")->i : s->threads;
     o.stop = &s->stop;
     if (o.batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)

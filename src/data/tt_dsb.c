@@ -1,7 +1,7 @@
-/* tt_dsb: text and encoding for the loaders (whole-file reading, UTF-8 and
- * Latin-1, safe display of data values, numbers, field splitting, ISO-8601
- * dates). The string map is in tt_strmap.c, the column builders in tt_colb.c;
- * all three share tt_dsb.h. */
+/* tt_dsb: text and encoding for the loaders (UTF-8 and Latin-1, safe
+ * display of data values, numbers, field splitting, ISO-8601 dates; whole
+ * files are read by tt_file). The string map is in tt_strmap.c, the column
+ * builders in tt_colb.c; all three share tt_dsb.h. */
 #include "tt_dsb.h"
 
 #include <errno.h>
@@ -9,37 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-int tt_dsb_read_file(const char *path, char **buf, size_t *len, tt_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    char *b;
-    size_t n;
-    if (!f)
-        return tt_err_set(err, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return tt_err_set(err, "%s: cannot read: not a regular file", path);
-    }
-    b = tt_alloc((size_t)st.st_size + 1, 1, path, err);
-    if (!b) {
-        fclose(f);
-        return tt_err_prefix(err, "%s", path);
-    }
-    n = fread(b, 1, (size_t)st.st_size, f);
-    if (ferror(f)) {
-        fclose(f);
-        free(b);
-        return tt_err_set(err, "%s: cannot read: %s", path, strerror(errno));
-    }
-    fclose(f);
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    return 0;
-}
 
 int64_t tt_dsb_utf8_check(const char *buf, size_t len, int64_t *line)
 {

@@ -10,10 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tt_dataset.h"
-
-/* Read a whole file into a NUL-terminated buffer (*len excludes the NUL).
- * Errors: "path: cannot open: reason", size over tt_alloc_limit. */
-int tt_dsb_read_file(const char *path, char **buf, size_t *len, tt_err *err);
+#include "tt_file.h"
 
 /* First invalid UTF-8 position in buf, or -1 when all valid. *line gets the
  * 1-based line of the bad byte. */

@@ -54,7 +54,7 @@ static int csvr_open(csvr *r, const char *path, char sep, tt_err *err)
     r->path = path;
     r->sep = sep;
     r->line = 1;
-    if (tt_dsb_read_file(path, &r->buf, &r->len, err))
+    if (tt_file_read_all(path, &r->buf, &r->len, err))
         return -1;
     int64_t ln, bad = tt_dsb_utf8_check(r->buf, r->len, &ln);
     if (bad >= 0)

@@ -70,7 +70,7 @@ static char *next_line(char **p, char *end)
 static int read_nonempty(const char *path, char **buf, size_t *len, const char *what,
                          tt_err *err)
 {
-    if (tt_dsb_read_file(path, buf, len, err))
+    if (tt_file_read_all(path, buf, len, err))
         return -1;
     /* Lines are C strings below: a NUL would silently cut a line short (and a
      * file of NUL lines would load as an empty dataset). */

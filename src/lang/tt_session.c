@@ -2,6 +2,7 @@
  * formatted with their position (after Lua's luaG_addinfo). */
 #include "tt_session.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,24 @@ void tt_session_report(tt_session *s)
         fflush(s->out.f);
         tt_rec_free(&r);
     }
+}
+
+int tt_session_check_output(tt_session *s)
+{
+    if (s->out_failed)
+        return 0;
+    errno = 0;
+    if (fflush(s->out.f) == 0 && !ferror(s->out.f))
+        return 0;
+    int e = errno ? errno : EIO;
+    if (e == EPIPE) {
+        s->out_failed = 2;
+        s->quit = 1;
+        return 0;
+    }
+    s->out_failed = 1;
+    s->err_col = 0;
+    return tt_err_set(&s->err, "cannot write results to standard output: %s", strerror(e));
 }
 
 void tt_session_warn(tt_session *s, const char *fmt, ...)

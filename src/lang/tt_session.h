@@ -75,6 +75,8 @@ typedef struct tt_session {
     volatile sig_atomic_t stop; /* training stop flag (Ctrl-C, dashboard) */
     volatile sig_atomic_t training;
     int interrupted;            /* Ctrl-C ended a script: exit status 130 */
+    int out_failed;             /* writing results failed (reported once); 2: the
+                                 * reader went away (EPIPE), which ends quietly */
     /* The host's input loop, for `source`: runs the file at path as a
      * script, returns 0 or -1 (errors reported). Set by the input loop. */
     int (*run_file)(struct tt_session *s, const char *path);
@@ -89,6 +91,12 @@ void tt_session_free(tt_session *s);
  * "error: msg" under a caret, and in JSON mode an "error" event on stdout.
  * Counts the error. */
 void tt_session_report(tt_session *s);
+/* After a command: 0 when its results reached s->out.f (flushed). A
+ * failed write or flush (disk full, a closed stdout) is noted once: -1
+ * with "cannot write results to standard output: reason" in s->err, which
+ * the caller reports like a failed command; EPIPE (`| head -1`) sets quit
+ * and out_failed = 2 and returns 0: no message, the host exits 141. */
+int tt_session_check_output(tt_session *s);
 /* A warning at the current position (stderr; JSON: "warning" event). */
 void tt_session_warn(tt_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -16,6 +16,7 @@
 #include <readline/readline.h>
 
 #include "tt_cmd.h"
+#include "tt_file.h"
 #include "tt_cmd_int.h"
 #include "tt_lex.h"
 #include "tt_tui.h"
@@ -93,6 +94,8 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
         } else {
             r = run_tokens(s, p, (size_t)(e - p), (int)(p - line) + col0);
         }
+        if (r == 0 && tt_session_check_output(s))
+            r = -1;
         if (r == -1)
             tt_session_report(s);
         if (r != 0) {
@@ -110,48 +113,127 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
     return rc;
 }
 
-/* Read one logical line (continuations joined). Returns NULL at EOF. */
-static char *read_logical(FILE *f, int *lineno)
+/* ---- logical lines: the continuation rules, once for the prompt and scripts ---- */
+
+/* A logical line being put together from physical lines. */
+typedef struct logical {
+    char *s;        /* the text so far, NUL-terminated */
+    size_t len;
+} logical;
+
+/* Add one physical line (n bytes, its line end taken off). Returns 1 when
+ * l->s is a whole command line, 0 when it continues on the next physical
+ * line, -1 when out of memory. The rule: an unfinished line (a trailing '\'
+ * or an open quote, tt_lex_incomplete) continues; the trailing '\' and the
+ * blanks before it become one blank, while inside quotes the newline
+ * stays part of the text. */
+static int logical_add(logical *l, const char *ln, size_t n)
 {
-    char *acc = NULL, *ln = NULL;
-    size_t cap = 0, len = 0;
-    ssize_t r;
-    while ((r = getline(&ln, &cap, f)) >= 0) {
-        (*lineno)++;
-        size_t n = (size_t)r;
-        if (n && ln[n - 1] == '\n')
-            ln[--n] = 0;
-        if (n && ln[n - 1] == '\r')
-            ln[--n] = 0;
-        char *na = realloc(acc, len + n + 2);
-        if (!na)
-            break;
-        acc = na;
-        memcpy(acc + len, ln, n + 1);
-        len += n;
-        if (!tt_lex_incomplete(acc))
-            break;
-        /* A trailing backslash joins lines; inside quotes the newline stays. */
-        size_t e = len;
-        while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
+    char *na = realloc(l->s, l->len + n + 2);
+    if (!na)
+        return -1;
+    l->s = na;
+    memcpy(l->s + l->len, ln, n);
+    l->len += n;
+    l->s[l->len] = 0;
+    if (!tt_lex_incomplete(l->s))
+        return 1;
+    size_t e = l->len;
+    while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
+        e--;
+    if (e && l->s[e - 1] == '\\') {
+        e--;
+        while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
             e--;
-        if (e && acc[e - 1] == '\\') {
-            /* one blank where the backslash and the blanks before it were */
-            e--;
-            while (e && (acc[e - 1] == ' ' || acc[e - 1] == '\t'))
-                e--;
-            acc[e] = ' ';
-            len = e + 1;
-            acc[len] = 0;
-        } else {
-            acc[len++] = '\n';
-            acc[len] = 0;
+        l->s[e] = ' ';
+        l->len = e + 1;
+    } else {
+        l->s[l->len++] = '\n';
+    }
+    l->s[l->len] = 0;
+    return 0;
+}
+
+enum { PHYS_EOF = -1, PHYS_NUL = -2, PHYS_OOM = -3 };
+
+/* Double a line buffer (256 bytes at first). */
+static int grow(char **buf, size_t *cap)
+{
+    size_t nc = *cap ? *cap * 2 : 256;
+    char *nb = realloc(*buf, nc);
+    if (!nb)
+        return -1;
+    *buf = nb;
+    *cap = nc;
+    return 0;
+}
+
+/* One physical line of a script into *buf (*cap bytes, grown as needed),
+ * without its end. "\n", "\r\n" and a lone "\r" (old Mac files, or a
+ * mixture) all end a line, so that line numbers match what an editor shows.
+ * Returns the length, PHYS_EOF at the end of input, PHYS_NUL when the line
+ * holds a NUL byte (*col: its column; the rest of the line is skipped: a
+ * command cut at the NUL would run as something else), PHYS_OOM. */
+static ssize_t physical_line(FILE *f, char **buf, size_t *cap, int *col)
+{
+    size_t n = 0;
+    int c, nul = 0;
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n')
+            break;
+        if (c == '\r') {
+            int d = getc(f);
+            if (d != '\n' && d != EOF)
+                ungetc(d, f);
+            break;
         }
+        if (c == 0 && !nul)
+            nul = (int)n + 1;
+        if (n + 1 >= *cap && grow(buf, cap))
+            return PHYS_OOM;
+        (*buf)[n++] = (char)c;
+    }
+    if (c == EOF && n == 0)
+        return PHYS_EOF;
+    if (nul) {
+        *col = nul;
+        return PHYS_NUL;
+    }
+    if (!*cap && grow(buf, cap))
+        return PHYS_OOM;
+    (*buf)[n] = 0;
+    return (ssize_t)n;
+}
+
+/* Read one logical line of a script into *out (free it). Returns 1, 0 at the
+ * end of input, PHYS_NUL (line *lineno, column *col) or PHYS_OOM. */
+static int read_logical(FILE *f, int *lineno, char **out, int *col)
+{
+    logical l = {NULL, 0};
+    char *ln = NULL;
+    size_t cap = 0;
+    ssize_t r;
+    int done = 0;
+    while (!done && (r = physical_line(f, &ln, &cap, col)) >= 0) {
+        (*lineno)++;
+        done = logical_add(&l, ln, (size_t)r);
+        if (done < 0)
+            r = PHYS_OOM;
+        if (done < 0)
+            break;
     }
     free(ln);
-    if (r < 0 && !acc)
-        return NULL;
-    return acc;
+    if (r == PHYS_NUL) {
+        (*lineno)++;
+        free(l.s);
+        return PHYS_NUL;
+    }
+    if (r == PHYS_OOM) {
+        free(l.s);
+        return PHYS_OOM;
+    }
+    *out = l.s;
+    return l.s != NULL;
 }
 
 int tt_repl_stream(tt_session *s, FILE *f, const char *name)
@@ -160,12 +242,27 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
     int oline = s->line, ointer = s->interactive, rc = 0, lineno = 0;
     s->file = name;
     s->interactive = 0;
-    char *line;
+    char *line = NULL;
     while (!s->quit) {
-        int start = lineno + 1;
-        line = read_logical(f, &lineno);
-        if (!line)
+        int start = lineno + 1, col = 0;
+        int got = read_logical(f, &lineno, &line, &col);
+        if (got == 0)
             break;
+        if (got < 0) {
+            s->line = lineno;
+            s->err_col = got == PHYS_NUL ? col : 0;
+            if (got == PHYS_NUL)
+                tt_err_set(&s->err, "found a NUL byte: a script is text (is this a binary file?)");
+            else
+                tt_err_set(&s->err, "out of memory reading the script");
+            tt_session_report(s);
+            rc = -1;
+            if (!s->keep_going || got == PHYS_OOM) {
+                s->quit = s->depth > 0 ? s->quit : 1;
+                break;
+            }
+            continue;
+        }
         s->line = start;
         if (lineno > start && tt_lex_incomplete(line)) {
             /* The file ended inside a quote opened lines ago: running what
@@ -187,8 +284,17 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
                 s->quit = s->depth > 0 ? s->quit : 1;
         }
         free(line);
+        line = NULL;
         if (rc && !s->keep_going)
             break;
+    }
+    if (ferror(f) && !s->quit) {
+        /* A read error is not the end of the script. */
+        s->line = 0;
+        s->err_col = 0;
+        tt_err_set(&s->err, "cannot read %s: %s", name, strerror(errno));
+        tt_session_report(s);
+        rc = -1;
     }
     s->file = ofile;
     s->line = oline;
@@ -198,9 +304,8 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
 
 int tt_repl_file(tt_session *s, const char *path)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    FILE *f = strcmp(path, "-") ? tt_file_open_read(path, &s->err) : stdin;
     if (!f) {
-        snprintf(s->err.msg, sizeof s->err.msg, "cannot open '%s': %s", path, strerror(errno));
         s->err_col = 0;
         tt_session_report(s);
         return -1;
@@ -330,8 +435,19 @@ int tt_repl_interactive(tt_session *s)
     history_path(hist, sizeof hist);
     using_history();
     stifle_history(2000);
-    if (hist[0])
-        read_history(hist);
+    if (hist[0]) {
+        /* readline would block on a FIFO there, and replace a link or a
+         * device: the file is checked and written like every other. */
+        tt_err herr;
+        FILE *hf = tt_file_open_read(hist, &herr);
+        if (hf) {
+            fclose(hf);
+            read_history(hist);
+        } else if (access(hist, F_OK) == 0) {
+            fprintf(stderr, "ttlab: history not kept: %s\n", herr.msg);
+            hist[0] = 0;
+        }
+    }
     fprintf(stderr, "ttlab %s: type 'help' for commands, 'quit' or Ctrl-D to leave.\n",
             PACKAGE_VERSION);
     s->interactive = 1;
@@ -346,36 +462,23 @@ int tt_repl_interactive(tt_session *s)
             fputc('\n', stderr);
             break;
         }
-        /* A line may continue (trailing '\' or an open quote). */
-        while (tt_lex_incomplete(line)) {
+        /* A line may continue (trailing '\' or an open quote): the same
+         * rule as in scripts. */
+        logical l = {NULL, 0};
+        int more = logical_add(&l, line, strlen(line));
+        free(line);
+        while (more == 0) {
             g_at_prompt = 1;
-            char *more = readline("   ...> ");
+            char *next = readline("   ...> ");
             g_at_prompt = 0;
-            if (!more)
+            if (!next)
                 break;
-            size_t l = strlen(line), e = l;
-            while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
-                e--;
-            int bs = e && line[e - 1] == '\\';
-            if (bs) {
-                e--;                /* drop the backslash and the blanks before it */
-                while (e && (line[e - 1] == ' ' || line[e - 1] == '\t'))
-                    e--;
-                e++;
-            }
-            char *j = malloc(l + strlen(more) + 2);
-            if (!j) {
-                free(more);
-                break;
-            }
-            if (bs)
-                sprintf(j, "%.*s %s", (int)(e - 1), line, more);
-            else
-                sprintf(j, "%s\n%s", line, more);
-            free(line);
-            free(more);
-            line = j;
+            more = logical_add(&l, next, strlen(next));
+            free(next);
         }
+        line = l.s;
+        if (!line)
+            continue;
         const char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -389,8 +492,20 @@ int tt_repl_interactive(tt_session *s)
         }
         free(line);
     }
-    if (hist[0])
-        write_history(hist);
+    if (hist[0]) {
+        tt_wfile w;
+        tt_err herr;
+        if (tt_file_begin(&w, hist, &herr) == 0) {
+            fclose(w.f);
+            w.f = NULL;
+            if (write_history(w.tmp) != 0)
+                tt_file_abort(&w);
+            else if (tt_file_commit(&w, &herr) != 0)
+                fprintf(stderr, "ttlab: history not saved: %s\n", herr.msg);
+        } else {
+            fprintf(stderr, "ttlab: history not saved: %s\n", herr.msg);
+        }
+    }
     tt_complete_free(g_matches);
     g_matches = NULL;
     rl_clear_history();

@@ -1,68 +1,9 @@
-/* tt_export: .npy, TSV and the atomic write. */
+/* tt_export: .npy and TSV (written through tt_file's atomic writes). */
 #include "tt_export.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-int tt_atomic_begin(tt_atomic *a, const char *path, tt_err *err)
-{
-    memset(a, 0, sizeof *a);
-    a->f = NULL;
-    if (strlen(path) + 16 > sizeof a->tmp)
-        return tt_err_set(err, "file name too long: %s", path);
-    snprintf(a->path, sizeof a->path, "%s", path);
-    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp);
-    if (fd < 0)
-        return tt_err_set(err, "cannot write '%s': %s", path, strerror(errno));
-    /* mkstemp makes the file 0600: give it the mode a plain fopen would
-     * (0666 less the umask), so saved models and exports are shareable. */
-    mode_t um = umask(0);
-    umask(um);
-    if (fchmod(fd, 0666 & ~um) != 0) {
-        /* harmless: the file stays private */
-    }
-    a->f = fdopen(fd, "wb");
-    if (!a->f) {
-        close(fd);
-        unlink(a->tmp);
-        return tt_err_set(err, "cannot write '%s': %s", path, strerror(errno));
-    }
-    return 0;
-}
-
-int tt_atomic_commit(tt_atomic *a, tt_err *err)
-{
-    int bad = ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0;
-    int e = errno;
-    if (fclose(a->f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    a->f = NULL;
-    if (bad) {
-        unlink(a->tmp);
-        return tt_err_set(err, "cannot write '%s': %s", a->path, strerror(e));
-    }
-    if (rename(a->tmp, a->path) != 0) {
-        e = errno;
-        unlink(a->tmp);
-        return tt_err_set(err, "cannot write '%s': %s", a->path, strerror(e));
-    }
-    return 0;
-}
-
-void tt_atomic_abort(tt_atomic *a)
-{
-    if (a->f)
-        fclose(a->f);
-    a->f = NULL;
-    unlink(a->tmp);
-}
 
 const char *tt_export_ext(const char *path)
 {
@@ -81,7 +22,7 @@ const char *tt_export_ext(const char *path)
 
 int tt_export_npy(const char *path, const float *X, int64_t rows, int cols, tt_err *err)
 {
-    tt_atomic a;
+    tt_wfile a;
     char hdr[256];
     /* The header dict, padded with spaces so that magic + length + header
      * is a multiple of 64 bytes and ends in '\n' (format version 1.0). */
@@ -92,7 +33,7 @@ int tt_export_npy(const char *path, const float *X, int64_t rows, int cols, tt_e
     memset(hdr + n, ' ', (size_t)pad);
     n += pad;
     hdr[n++] = '\n';
-    if (tt_atomic_begin(&a, path, err))
+    if (tt_file_begin(&a, path, err))
         return -1;
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                              (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
@@ -104,7 +45,7 @@ int tt_export_npy(const char *path, const float *X, int64_t rows, int cols, tt_e
 #error "tt_export_npy assumes a little-endian machine"
 #endif
     fwrite(X, sizeof(float), (size_t)rows * (size_t)cols, a.f);
-    return tt_atomic_commit(&a, err);
+    return tt_file_commit(&a, err);
 }
 
 void tt_export_meta_path(const char *path, char *buf, size_t n)
@@ -128,15 +69,15 @@ int tt_export_tsv(const char *path, const float *X, int64_t rows, int cols,
                   const char *meta_path, const char *const *header, int ncol,
                   const char *const *labels, tt_err *err)
 {
-    tt_atomic a, m;
-    if (tt_atomic_begin(&a, path, err))
+    tt_wfile a, m;
+    if (tt_file_begin(&a, path, err))
         return -1;
     for (int64_t r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++)
             fprintf(a.f, c + 1 < cols ? "%.7g\t" : "%.7g\n", (double)X[r * cols + c]);
     if (meta_path) {
-        if (tt_atomic_begin(&m, meta_path, err)) {
-            tt_atomic_abort(&a);
+        if (tt_file_begin(&m, meta_path, err)) {
+            tt_file_abort(&a);
             return -1;
         }
         /* The projector reads a header line only when there are several columns. */
@@ -150,10 +91,10 @@ int tt_export_tsv(const char *path, const float *X, int64_t rows, int cols,
                 tsv_cell(m.f, labels[r * ncol + c]);
                 fputc(c + 1 < ncol ? '\t' : '\n', m.f);
             }
-        if (tt_atomic_commit(&m, err)) {
-            tt_atomic_abort(&a);
+        if (tt_file_commit(&m, err)) {
+            tt_file_abort(&a);
             return -1;
         }
     }
-    return tt_atomic_commit(&a, err);
+    return tt_file_commit(&a, err);
 }

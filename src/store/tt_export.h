@@ -1,24 +1,12 @@
 /* tt_export: files other programs read: embeddings as NumPy .npy or TSV
  * (TensorBoard projector: vectors + metadata), metrics as CSV or JSON; and
- * the atomic write (temporary file, then rename) every file of ttlab uses. */
+ * every one written atomically through tt_file. */
 #ifndef TT_EXPORT_H
 #define TT_EXPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
-#include "tt_util.h"
-
-/* An atomic write: tt_atomic_begin opens a temporary file next to path;
- * tt_atomic_commit flushes, syncs and renames it into place (the old file
- * stays intact until then); tt_atomic_abort removes it. */
-typedef struct tt_atomic {
-    FILE *f;
-    char tmp[4096];
-    char path[4096];
-} tt_atomic;
-int tt_atomic_begin(tt_atomic *a, const char *path, tt_err *err);
-int tt_atomic_commit(tt_atomic *a, tt_err *err);
-void tt_atomic_abort(tt_atomic *a);
+#include "tt_file.h"
 
 /* X (rows, cols) float32 row-major as .npy version 1.0 ('<f4', C order). */
 int tt_export_npy(const char *path, const float *X, int64_t rows, int cols, tt_err *err);

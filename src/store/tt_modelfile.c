@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tt_export.h"
+#include "tt_file.h"
 #include "tt_losses.h"
 
 static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
@@ -348,11 +348,11 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
         tt_err_set(err, "out of memory while writing '%s'", path);
         goto out;
     }
-    tt_atomic a;
-    if (tt_atomic_begin(&a, path, err))
+    tt_wfile a;
+    if (tt_file_begin(&a, path, err))
         goto out;
     fwrite(all.p, 1, all.n, a.f);
-    rc = tt_atomic_commit(&a, err);
+    rc = tt_file_commit(&a, err);
 out:
     free(all.p);
     free(s.p);
@@ -421,35 +421,11 @@ static int check_schema(rbuf *r, const tt_dataset *d, tt_err *err)
 
 int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, tt_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    struct stat st;
-    if (!f)
-        return tt_err_set(err, "cannot open '%s': %s", path, strerror(errno));
-    /* A folder opens and seeks, and its "size" asked for 8 EiB. */
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return tt_err_set(err, "cannot read '%s': not a regular file", path);
-    }
-    long size = ftell(f);
-    rewind(f);
-    if (size < 0) {
-        fclose(f);
-        return tt_err_set(err, "cannot read '%s': %s", path, strerror(errno));
-    }
-    buf = tt_alloc((size_t)size + 1, 1, "the model file", err);
-    if (!buf) {
-        fclose(f);
+    char *buf;
+    size_t size;
+    if (tt_file_read_all(path, &buf, &size, err))
         return -1;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        tt_err_set(err, "cannot read '%s': %s", path, strerror(errno));
-        fclose(f);
-        free(buf);
-        return -1;
-    }
-    fclose(f);
-    int rc = tt_modelfile_read(buf, (size_t)size, path, d, out, err);
+    int rc = tt_modelfile_read((const unsigned char *)buf, size, path, d, out, err);
     free(buf);
     return rc;
 }

@@ -3,6 +3,7 @@
  * output file; gnuplot is found on PATH at run time, never needed to build. */
 #include "config.h"
 #include "tt_plot.h"
+#include "tt_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -287,7 +288,7 @@ static int run_popen(const char *cmd, const char *script, size_t len, tt_err *er
         sigaction(SIGPIPE, &old, NULL);
         return tt_err_set(err, "cannot start gnuplot: %s", strerror(errno));
     }
-    fwrite(script, 1, len, gp);
+    int werr = fwrite(script, 1, len, gp) != len || fflush(gp) != 0 ? errno : 0;
     int st = pclose(gp);
     sigaction(SIGPIPE, &old, NULL);
     if (st == -1)
@@ -297,6 +298,9 @@ static int run_popen(const char *cmd, const char *script, size_t len, tt_err *er
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return tt_err_set(err, "gnuplot failed (exit status %d): see its message above",
                           WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    /* gnuplot said it succeeded, but did not read the whole script. */
+    if (werr)
+        return tt_err_set(err, "cannot write to gnuplot: %s", strerror(werr));
     return 0;
 }
 
@@ -341,15 +345,29 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         snprintf(tline, sizeof tline, "dumb size %d,%d", w, h);
     }
 
+    /* A plot file is written like every file of ttlab (tt_file): gnuplot
+     * draws into the temporary file, which replaces the target only when
+     * gnuplot succeeded. Begun first: when gnuplot cannot open its output
+     * it draws to its stdout, which is sent to /dev/null for that reason. */
+    tt_wfile w;
+    if (term == TT_PLOT_FILE) {
+        if (tt_file_begin(&w, r->file, err))
+            return -1;
+        fclose(w.f);
+        w.f = NULL;
+    }
     char *script = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&script, &len);
-    if (!f)
+    if (!f) {
+        if (term == TT_PLOT_FILE)
+            tt_file_abort(&w);
         return tt_err_set(err, "out of memory for a gnuplot script");
+    }
     fprintf(f, "set terminal %s\n", tline);
     if (term == TT_PLOT_FILE) {
         fputs("set output ", f);
-        put_file_name(f, r->file);
+        put_file_name(f, w.tmp);
         fputc('\n', f);
     }
     int rc = write_body(f, r, err);
@@ -357,26 +375,20 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         fputs("unset output\n", f);   /* closes the file before gnuplot exits */
     fclose(f);
     if (rc != 0) {
+        if (term == TT_PLOT_FILE)
+            tt_file_abort(&w);
         free(script);
         return -1;
     }
     if (term == TT_PLOT_FILE) {
-        /* Checked first: when gnuplot cannot open its output it draws to its
-         * stdout, which is sent to /dev/null for the same reason. */
-        int existed = access(r->file, F_OK) == 0;
-        FILE *probe = fopen(r->file, "ab");
-        if (!probe) {
-            tt_err_set(err, "cannot write %s: %s", r->file, strerror(errno));
-            free(script);
-            return -1;
-        }
-        fclose(probe);
         rc = run_popen("exec gnuplot >/dev/null", script, len, err);
         struct stat st;
-        if (rc == 0 && (stat(r->file, &st) != 0 || st.st_size == 0))
+        if (rc == 0 && (stat(w.tmp, &st) != 0 || st.st_size == 0))
             rc = tt_err_set(err, "%s: gnuplot wrote nothing", r->file);
-        if (rc != 0 && !existed)
-            unlink(r->file);   /* no empty file left by a failed plot */
+        if (rc == 0)
+            rc = tt_file_commit(&w, err);
+        else
+            tt_file_abort(&w);   /* no file left by a failed plot */
     } else if (term == TT_PLOT_WINDOW) {
         rc = run_popen("exec gnuplot -persist", script, len, err);
     } else if (out == stdout) {

@@ -14,6 +14,8 @@
 #   --- NAME                       (a file: the lines up to the next '--- ')
 #   --- NAME %b                    (same, through printf %b: \t, \n, \0NNN octal;
 #                                   without a final newline unless written)
+#   --- NAME %fifo                 (a FIFO made with mkfifo; also %dir: a folder;
+#                                   no lines follow)
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${TTLAB:=$top_builddir/src/ttlab}"
@@ -44,7 +46,12 @@ for case in "$@"; do
       "--- "*)
         set -- ${line#--- }
         file=$1 mode=${2:-}
-        mkdir -p "$(dirname "$dir/$file")"; : > "$dir/$file"
+        mkdir -p "$(dirname "$dir/$file")"
+        case $mode in
+          %fifo) mkfifo "$dir/$file" ;;
+          %dir) mkdir -p "$dir/$file" ;;
+          *) : > "$dir/$file" ;;
+        esac
         continue ;;
     esac
     if [ -n "$file" ]; then

@@ -119,7 +119,7 @@ echo "ok: dumb, captured"
 "$drv" bars w.gif 2> err.txt && fail "a .gif was accepted"
 grep -q 'must end in .png, .svg or .pdf' err.txt || fail "bad extension message: $(cat err.txt)"
 "$drv" bars /nonexistent-dir/w.png > out.txt 2> err.txt && fail "an unwritable path was accepted"
-grep -q "cannot write /nonexistent-dir/w.png" err.txt || fail "unwritable path message: $(cat err.txt)"
+grep -q "cannot write '/nonexistent-dir/w.png'" err.txt || fail "unwritable path message: $(cat err.txt)"
 [ -s out.txt ] && fail "output on stdout for an unwritable path"
 rm -f out.txt
 [ -s err.txt ] || fail "no message for an unwritable path"

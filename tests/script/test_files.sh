@@ -43,7 +43,7 @@ expect_open empty.ttm "'empty.ttm' is not a ttlab model file (no TTLABMOD magic)
 expect_open tail.ttm "'tail.ttm' is corrupted: 3 bytes of garbage after the end"
 expect_open missing.ttm "cannot open 'missing.ttm': No such file or directory"
 mkdir dir.ttm
-expect_open dir.ttm "cannot read 'dir.ttm': not a regular file"
+expect_open dir.ttm "cannot read 'dir.ttm': it is a directory, not a regular file"
 # a NaN parameter behind a valid checksum (made elsewhere, not by save)
 if command -v python3 >/dev/null 2>&1; then
   python3 - <<'PY' || bad "could not make nan.ttm"

@@ -100,7 +100,7 @@ expect 1 "<command line>:1: error: cannot open 'nope.tt': No such file or direct
 # invocation
 expect 2 "ttlab: unknown option '--jsn': did you mean '--json'?" - -- --jsn -c help
 expect 2 "ttlab: -c needs the commands to run: ttlab -c 'help'" - -- -c
-expect 2 "ttlab: cannot read 'missing.tt': No such file or directory" - -- missing.tt
+expect 2 "ttlab: cannot open 'missing.tt': No such file or directory" - -- missing.tt
 expect 0 - "ttlab 0.1.0" -- --version
 expect 0 - "usage: ttlab" -- --help
 expect 0 - "  train     train a model" -- -c help

@@ -330,8 +330,8 @@ static void bad_ml(const char *dir, const char *n1, const char *n2)
 
 static void test_bad_inputs(void)
 {
-    bad_csv("bad/nonexistent.csv", NULL, NULL, NULL, NULL, "bad/nonexistent.csv: cannot open",
-            "No such file");
+    bad_csv("bad/nonexistent.csv", NULL, NULL, NULL, NULL, "cannot open '",
+            "bad/nonexistent.csv': No such file");
     bad_csv("bad/empty.csv", NULL, NULL, NULL, NULL, "empty.csv:1: ", "expected a header line");
     bad_csv("bad/header_only.csv", NULL, NULL, NULL, NULL, "header_only.csv:2: ",
             "expected interaction rows");
@@ -402,8 +402,8 @@ static void test_bad_inputs(void)
     bad_ml("bad/ml100k-empty", "ml100k-empty/u.data:1: ", "found an empty file");
     bad_ml("bad/ml100k-unknown-user", "ml100k-unknown-user/u.data:2: ",
            "expected a user listed in");
-    bad_ml("bad/ml100k-missing-item", "ml100k-missing-item/u.item: cannot open",
-           "No such file");
+    bad_ml("bad/ml100k-missing-item", "cannot open '",
+           "ml100k-missing-item/u.item': No such file");
     bad_ml("bad/ml100k-bad-date", "ml100k-bad-date/u.item:1: ",
            "expected a release date like 01-Jan-1995, found 'sometime'");
     bad_ml("bad/ml100k-bad-age", "ml100k-bad-age/u.user:2: ",

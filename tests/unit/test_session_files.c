@@ -73,21 +73,21 @@ static void test_atomic(const char *dir)
 {
     char path[512];
     unsigned char b[64];
-    tt_atomic a;
+    tt_wfile a;
     tt_err err;
     snprintf(path, sizeof path, "%s/keep.txt", dir);
     spit(path, (const unsigned char *)"old", 3);
-    CHECK(tt_atomic_begin(&a, path, &err) == 0);
+    CHECK(tt_file_begin(&a, path, &err) == 0);
     fputs("new contents", a.f);
-    tt_atomic_abort(&a);                        /* a crash before the rename */
+    tt_file_abort(&a);                        /* a crash before the rename */
     CHECK(slurp(path, b, sizeof b) == 3 && memcmp(b, "old", 3) == 0);
     CHECK(access(a.tmp, F_OK) != 0);
-    CHECK(tt_atomic_begin(&a, path, &err) == 0);
+    CHECK(tt_file_begin(&a, path, &err) == 0);
     fputs("new", a.f);
-    CHECK(tt_atomic_commit(&a, &err) == 0);
+    CHECK(tt_file_commit(&a, &err) == 0);
     CHECK(slurp(path, b, sizeof b) == 3 && memcmp(b, "new", 3) == 0);
     snprintf(path, sizeof path, "%s/no/such/dir/x.npy", dir);
-    CHECK(tt_atomic_begin(&a, path, &err) == -1);
+    CHECK(tt_file_begin(&a, path, &err) == -1);
     CHECK(strstr(err.msg, "cannot write") != NULL);
 }
 
