@@ -126,7 +126,8 @@ static const tt_optspec compare_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec rank_opts[] = {
-    {"by", TT_O_STR, "recall@20", NULL, 0, 0, NULL, "recall@K, ndcg@K, mrr, loss (final training loss) or train_s"},
+    {"by", TT_O_STR, "recall@20", "recall@10|recall@20|recall@50|ndcg@10|ndcg@20|ndcg@50|mrr|loss|train_s", 0, 0, NULL,
+     "recall@K, ndcg@K, mrr, loss (final training loss) or train_s"},
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate (metrics)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 

@@ -1,5 +1,8 @@
 /* tt_cmd_plot: plot: training curves and field weights drawn by gnuplot
- * (ui/tt_plot) from the session's models. */
+ * (ui/tt_plot) from the session's models. One function per kind of plot
+ * (curves, weights, weights-history); tt_cmd_plot parses and dispatches.
+ * Every title names what is drawn: the models (and seeds), or the model, its
+ * tower and the seed of the run it holds. */
 #include "tt_cmd_int.h"
 
 #include <math.h>
@@ -9,6 +12,133 @@
 
 #include "tt_inspect.h"
 #include "tt_plot.h"
+
+enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
+
+/* The series' storage, shared by the kinds. */
+typedef struct plot_buf {
+    tt_series ser[NSER];
+    char (*label)[TT_NAME_MAX + 32];
+    double (*y)[TT_SNAP_MAX_EPOCHS];
+    char title[512];
+    int ns;
+} plot_buf;
+
+/* The seed of the run a model holds now ("" if it was never trained). */
+static const char *held_seed(const tt_modelent *me, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (me->n_runs > 0)
+        snprintf(buf, n, "seed %llu", (unsigned long long)me->runs[me->n_runs - 1].seed);
+    return buf;
+}
+
+/* loss (kind 1) or valid Recall@20 (kind 0) per epoch: one colour per model,
+ * one dash type per seed of a seeds= run. */
+static int plot_curves(tt_session *s, tt_modelent **ms, int nm, int kind, tt_plot_req *r,
+                       plot_buf *b)
+{
+    size_t t = (size_t)snprintf(b->title, sizeof b->title, "%s per epoch\n",
+                                kind == 0 ? "valid Recall@20" : "training loss");
+    r->xlabel = "epoch";
+    r->ylabel = kind == 0 ? "Recall@20" : "loss";
+    for (int i = 0; i < nm; i++) {
+        tt_train_result *res = ms[i]->res;
+        if (!res)
+            return tt_fail(s, 0, "model '%s' has no training history", ms[i]->def.name);
+        if (t < sizeof b->title)
+            t += (size_t)snprintf(b->title + t, sizeof b->title - t, "%s%s", i ? ", " : "",
+                                  ms[i]->def.name);
+        if (ms[i]->n_runs > 1 && ms[i]->runs[0].n_curve > 0) {
+            if (t < sizeof b->title)
+                t += (size_t)snprintf(b->title + t, sizeof b->title - t, " (%d seeds)",
+                                      ms[i]->n_runs);
+            for (int q = 0; q < ms[i]->n_runs && b->ns < NSER; q++) {
+                const tt_run *ru = &ms[i]->runs[q];
+                for (int e = 0; e < ru->n_curve; e++)
+                    b->y[b->ns][e] = kind == 0 ? ru->recall20[e] : ru->loss[e];
+                snprintf(b->label[b->ns], sizeof b->label[b->ns], "%s seed %llu", ms[i]->def.name,
+                         (unsigned long long)ru->seed);
+                b->ser[b->ns] = (tt_series){b->label[b->ns], ru->n_curve, NULL, b->y[b->ns], i + 1,
+                                            q + 1};
+                b->ns++;
+            }
+            continue;
+        }
+        for (int e = 0; e < res->n_epochs; e++) {
+            const tt_metrics *m = &res->epoch_valid[e];
+            int k = 0;
+            for (int q = 0; q < m->n_k; q++)
+                if (m->k[q] == 20)
+                    k = q;
+            b->y[b->ns][e] = kind == 0 ? (m->n_k ? m->recall[k] : NAN) : res->epoch_loss[e];
+        }
+        char seed[48];
+        snprintf(b->label[b->ns], sizeof b->label[b->ns], "%s %s", ms[i]->def.name,
+                 held_seed(ms[i], seed, sizeof seed));
+        b->ser[b->ns] = (tt_series){b->label[b->ns], res->n_epochs, NULL, b->y[b->ns], i + 1, 1};
+        b->ns++;
+    }
+    r->title = b->title;
+    return 0;
+}
+
+/* The mean excitation weight of each feature of one tower, with the
+ * suppression threshold drawn; a constant excitation says so in the title. */
+static int plot_weights(tt_session *s, tt_modelent *me, tt_dsent *d, int side, tt_plot_req *r,
+                        plot_buf *b)
+{
+    tt_weight_stat st[TT_MAX_FIELDS];
+    int n = tt_inspect_weights(me->m, side, &d->d, &d->sp, TT_VALID, st, TT_MAX_FIELDS, &s->err);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return tt_fail(s, 0, "the %s tower of '%s' has no SENet stage", side ? "item" : "user",
+                       me->def.name);
+    tt_excitation x;
+    if (tt_inspect_excitation(me->m, side, &d->d, &d->sp, TT_VALID, st, n, &x, &s->err))
+        return -1;
+    double mean[TT_MAX_FIELDS];
+    for (int i = 0; i < n; i++) {
+        b->y[i][0] = mean[i] = st[i].mean;
+        b->ser[b->ns++] = (tt_series){st[i].feature, 1, NULL, b->y[i], 0, 0};
+    }
+    char seed[48];
+    snprintf(b->title, sizeof b->title, "mean SENet excitation weight per feature\nmodel %s, %s tower, %s%s",
+             me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed),
+             x.constant ? "\nCONSTANT: the same weights for every row, a fixed scale, not a gate" : "");
+    r->title = b->title;
+    r->bars = 1;
+    r->ylabel = "weight";
+    r->line_y = tt_inspect_suppress_threshold(mean, n);
+    r->has_line = isfinite(r->line_y);
+    snprintf(b->label[0], sizeof b->label[0], "suppressed below %.3f (half the median)", r->line_y);
+    r->line_label = b->label[0];
+    return 0;
+}
+
+/* The running mean of each feature's weight, epoch by epoch. */
+static int plot_weights_history(tt_session *s, tt_modelent *me, int side, tt_plot_req *r,
+                                plot_buf *b)
+{
+    const char *names[TT_MAX_FIELDS];
+    int f = tt_model_senet_fields(me->m, side, names);
+    if (!me->res || f == 0)
+        return tt_fail(s, 0, "model '%s' has no SENet weight history (train it with a senet stage)",
+                       me->def.name);
+    for (int i = 0; i < f; i++) {
+        for (int e = 0; e < me->res->n_epochs; e++)
+            b->y[i][e] = me->res->se_hist[side][e][i];
+        b->ser[b->ns++] = (tt_series){names[i], me->res->n_epochs, NULL, b->y[i], 0, 0};
+    }
+    char seed[48];
+    snprintf(b->title, sizeof b->title, "SENet weight per feature over training\nmodel %s, %s tower, %s",
+             me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed));
+    r->title = b->title;
+    r->xlabel = "epoch";
+    r->ylabel = "mean weight";
+    return 0;
+}
 
 int tt_cmd_plot(tt_session *s, tt_args *a)
 {
@@ -56,91 +186,33 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
     if (nm == 0)
         return tt_fail(s, 0, "nothing to plot: no model has been trained yet");
-    /* One series per model, or per seed of a model trained with seeds=. */
-    enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
-    tt_series ser[NSER];
-    char (*label)[TT_NAME_MAX + 32] = calloc(NSER, sizeof *label);
-    double (*y)[TT_SNAP_MAX_EPOCHS] = calloc(NSER, sizeof *y);
-    if (!y || !label) {
-        free(y);
-        free(label);
+    plot_buf *b = calloc(1, sizeof *b);
+    if (b) {
+        b->label = calloc(NSER, sizeof *b->label);
+        b->y = calloc(NSER, sizeof *b->y);
+    }
+    if (!b || !b->y || !b->label) {
+        if (b) {
+            free(b->y);
+            free(b->label);
+        }
+        free(b);
         return tt_fail(s, 0, "out of memory");
     }
-    int ns = 0, rc = 0;
+    int rc;
     if (kind < 2) {
-        r.title = kind == 0 ? "valid Recall@20 per epoch" : "training loss per epoch";
-        r.xlabel = "epoch";
-        r.ylabel = kind == 0 ? "Recall@20" : "loss";
-        for (int i = 0; i < nm; i++) {
-            tt_train_result *res = ms[i]->res;
-            if (!res) {
-                rc = tt_fail(s, 0, "model '%s' has no training history", ms[i]->def.name);
-                break;
-            }
-            if (ms[i]->n_runs > 1 && ms[i]->runs[0].n_curve > 0) {
-                for (int q = 0; q < ms[i]->n_runs && ns < NSER; q++) {
-                    const tt_run *ru = &ms[i]->runs[q];
-                    for (int e = 0; e < ru->n_curve; e++)
-                        y[ns][e] = kind == 0 ? ru->recall20[e] : ru->loss[e];
-                    snprintf(label[ns], sizeof label[ns], "%s seed %llu", ms[i]->def.name,
-                             (unsigned long long)ru->seed);
-                    ser[ns] = (tt_series){label[ns], ru->n_curve, NULL, y[ns]};
-                    ns++;
-                }
-                continue;
-            }
-            for (int e = 0; e < res->n_epochs; e++) {
-                const tt_metrics *m = &res->epoch_valid[e];
-                int k = 0;
-                for (int q = 0; q < m->n_k; q++)
-                    if (m->k[q] == 20)
-                        k = q;
-                y[ns][e] = kind == 0 ? (m->n_k ? m->recall[k] : NAN) : res->epoch_loss[e];
-            }
-            ser[ns] = (tt_series){ms[i]->def.name, res->n_epochs, NULL, y[ns]};
-            ns++;
-        }
+        rc = plot_curves(s, ms, nm, kind, &r, b);
     } else {
-        tt_modelent *me = ms[0];
         tt_dsent *d;
         int side = tt_tower_side(tt_arg(a, "tower")->s);
-        if (tt_model_ready(s, me, &d)) {
-            free(y);
-            free(label);
-            return -1;
-        }
-        if (kind == 2) {
-            tt_weight_stat st[TT_MAX_FIELDS];
-            int n = tt_inspect_weights(me->m, side, &d->d, &d->sp, TT_VALID, st, TT_MAX_FIELDS, &s->err);
-            if (n <= 0)
-                rc = n < 0 ? -1 : tt_fail(s, 0, "the %s tower of '%s' has no SENet stage",
-                                          side ? "item" : "user", me->def.name);
-            for (int i = 0; i < n; i++) {
-                y[i][0] = st[i].mean;
-                ser[ns++] = (tt_series){st[i].feature, 1, NULL, y[i]};
-            }
-            r.bars = 1;
-            r.title = "mean SENet excitation weight per feature";
-            r.ylabel = "weight";
-        } else {
-            const char *names[TT_MAX_FIELDS];
-            int f = tt_model_senet_fields(me->m, side, names);
-            if (!me->res || f == 0)
-                rc = tt_fail(s, 0, "model '%s' has no SENet weight history (train it with a senet stage)",
-                             me->def.name);
-            for (int i = 0; rc == 0 && i < f; i++) {
-                for (int e = 0; e < me->res->n_epochs; e++)
-                    y[i][e] = me->res->se_hist[side][e][i];
-                ser[ns++] = (tt_series){names[i], me->res->n_epochs, NULL, y[i]};
-            }
-            r.title = "SENet weight per feature over training";
-            r.xlabel = "epoch";
-            r.ylabel = "mean weight";
-        }
+        rc = tt_model_ready(s, ms[0], &d);
+        if (rc == 0)
+            rc = kind == 2 ? plot_weights(s, ms[0], d, side, &r, b)
+                           : plot_weights_history(s, ms[0], side, &r, b);
     }
     if (rc == 0) {
-        r.n_series = ns;
-        r.series = ser;
+        r.n_series = b->ns;
+        r.series = b->ser;
         /* Text plots go to stdout, except when stdout carries JSON. */
         if (tt_plot(&r, s->out.mode == TT_OUT_JSON ? stderr : s->out.f, &s->err))
             rc = -1;
@@ -154,7 +226,8 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             tt_rec_free(&rec);
         }
     }
-    free(y);
-    free(label);
+    free(b->y);
+    free(b->label);
+    free(b);
     return rc;
 }

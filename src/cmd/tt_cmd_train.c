@@ -46,10 +46,12 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         tt_series ser[17];
         int ns = 0;
         for (int i = 0; i < p->n_past && ns < 16; i++)
-            ser[ns++] = (tt_series){p->past[i].model, p->past[i].n, NULL, p->past[i].recall20};
-        ser[ns++] = (tt_series){sn->model, sn->n_done, NULL, sn->valid_recall20};
-        tt_plot_req r = {"valid Recall@20 per epoch", "epoch", "Recall@20", TT_PLOT_WINDOW,
-                         NULL, 0, ns, ser};
+            ser[ns++] = (tt_series){p->past[i].model, p->past[i].n, NULL, p->past[i].recall20, i + 1, 1};
+        ser[ns] = (tt_series){sn->model, sn->n_done, NULL, sn->valid_recall20, ns + 1, 1};
+        ns++;
+        tt_plot_req r = {.title = "valid Recall@20 per epoch", .xlabel = "epoch",
+                         .ylabel = "Recall@20", .term = TT_PLOT_WINDOW, .n_series = ns,
+                         .series = ser};
         if (tt_plot_live_update(p->live, &r)) {
             /* Said once; the run goes on (closing the window is allowed). */
             tt_plot_live_close(p->live);
@@ -219,8 +221,10 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         int np = past_curves(s, me, past, curve_buf, 16);
         if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
             p.tui = tt_tui_open(past, np);
-            if (p.tui)
+            if (p.tui) {
                 tt_tui_set_stop(p.tui, &s->stop);    /* Ctrl-C also while paused */
+                tt_tui_set_run(p.tui, seeds[r], r + 1, n_seeds);
+            }
         }
         if (!p.tui && s->plot_term == TT_PLOT_WINDOW && !p.live) {
             tt_err perr;

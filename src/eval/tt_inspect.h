@@ -13,6 +13,9 @@
  * (n) output, 1 = suppressed. Returns how many are suppressed. Why this rule:
  * see tt_inspect_rule.c. */
 int tt_inspect_suppressed(const double *mean, int n, int *flags);
+/* The rule's threshold, 0.5 x the median of the n means; NAN when there is
+ * none (fewer than 2 features, or a median <= 0). */
+double tt_inspect_suppress_threshold(const double *mean, int n);
 
 /* The constant rule, shared by `weights`, the dashboard and `plot weights`:
  * a tower's excitation is constant (the block has become a fixed per-field

@@ -27,28 +27,32 @@ static int cmp_double(const void *a, const void *b)
  *   median 0.43, threshold 0.21) flags nothing: there age is the least used
  *   feature but the model still uses it (ablate it to see). The rule is meant
  *   to mark clear suppression, not to rank: the ranking is printed anyway. */
-int tt_inspect_suppressed(const double *mean, int n, int *flags)
+double tt_inspect_suppress_threshold(const double *mean, int n)
 {
     double tmp[64];
     double *v = n <= 64 ? tmp : malloc((size_t)n * sizeof *v);
-    int count = 0;
-    if (n <= 0)
-        return 0;
-    if (!v) {   /* no memory for the median: flag nothing rather than guess */
-        for (int j = 0; j < n; j++)
-            flags[j] = 0;
-        return 0;
+    if (n <= 1 || !v) {   /* no memory for the median: no threshold rather than a guess */
+        if (v && v != tmp)
+            free(v);
+        return NAN;
     }
     for (int j = 0; j < n; j++)
         v[j] = mean[j];
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    for (int j = 0; j < n; j++) {
-        flags[j] = n > 1 && med > 0 && mean[j] < 0.5 * med;
-        count += flags[j];
-    }
     if (v != tmp)
         free(v);
+    return med > 0 ? 0.5 * med : NAN;
+}
+
+int tt_inspect_suppressed(const double *mean, int n, int *flags)
+{
+    double thr = tt_inspect_suppress_threshold(mean, n);
+    int count = 0;
+    for (int j = 0; j < n; j++) {
+        flags[j] = isfinite(thr) && mean[j] < thr;
+        count += flags[j];
+    }
     return count;
 }
 

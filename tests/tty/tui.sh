@@ -37,7 +37,7 @@ wait_for 'SENet (excitation )?weights' 15 || fail "no SENet panel"
 wait_for 'valid Recall@20 per epoch +now' 15 || fail "no recall of a finished epoch"
 for pat in 'ttlab \| model senet-demo \| epoch [0-9]+/50 \| batch [0-9]+/100' 'ex/s' \
            'elapsed [0-9:]+' 'ETA [0-9:]+' 'loss \(smoothed\)' 'user tower' 'item tower' \
-           '\* senet-demo \(now\) +o dssm +x senet-r4' 'p pause +s stop +w weights +g gnuplot +\? help'; do
+           '\* senet-demo \(now\) +o dssm +x senet-r4' 'p pause +s/q stop +w weights +g gnuplot +\? help'; do
   grep -Eq -- "$pat" "$tmp/screen" || fail "missing on screen: $pat"
 done
 for f in user_id age gender occupation zip3 hist ctx_noise item_id genres decade item_noise; do
@@ -114,7 +114,7 @@ T send-keys -t tt g
 wait_for 'gnuplot window open' 5 || fail "g did not open a live window"
 sleep 1.5
 grep -q "^set terminal qt noraise" "$tmp/fake/log" || fail "live window: no qt terminal"
-grep -q "^plot '-' using 1:2 with lines title \"senet-demo\"" "$tmp/fake/log" || fail "live window: no loss plot"
+grep -q "^plot '-' using 1:2 with lines linecolor 1 dashtype 1 pointtype 4 title \"senet-demo\"" "$tmp/fake/log" || fail "live window: no loss plot"
 T send-keys -t tt g
 wait_for 'gnuplot window closed' 5 || fail "g did not close the live window"
 sleep 0.3

@@ -48,8 +48,8 @@ wait_for '^setup-done' 30 || fail "setup did not run"
 T send-keys -t tt 'train se epochs=200' Enter
 wait_for 'SENet (excitation )?weights' 30 || fail "no dashboard"
 wait_for 'valid Recall@20 per epoch +now' 60 || fail "no valid recall after the first epoch"
-for pat in 'ttlab \| model se \| epoch [0-9]+/200 \| batch [0-9]+/[0-9]+' 'ex/s' 'ETA [0-9:]+' \
-           'loss \(smoothed\)' 'user tower' 'item tower' '\* se \(now\)' 'p pause +s stop'; do
+for pat in 'ttlab \| model se \| (seed [0-9]+ \| )?epoch [0-9]+/200 \| batch [0-9]+/[0-9]+' 'ex/s' 'ETA [0-9:]+' \
+           'loss \(smoothed\)' 'user tower' 'item tower' '\* se \(now\)' 'p pause +s/q stop'; do
   grep -Eq -- "$pat" "$tmp/screen" || fail "missing on screen: $pat"
 done
 for f in $user_f $item_f; do

@@ -88,6 +88,8 @@ int main(void)
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
     expect(&s, "compare dssm ", "", "dssm split= k=");
+    expect(&s, "rank dssm ", "by=l", "by=loss");
+    expect(&s, "rank dssm ", "by=nd", "by=ndcg@10 by=ndcg@20 by=ndcg@50");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
     expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
     expect(&s, "train dssm ", "epochs=${EP", "epochs=${EPOCHS}");
@@ -96,6 +98,10 @@ int main(void)
         expect(&s, "tower x = embed ", "fields=ta", "fields=taste fields=tags");
         expect(&s, "tower x = embed ", "fields=taste,ag", "fields=taste,age");
         expect(&s, "weights dssm ", "by=ac", "by=activity");
+        /* hist (a sequence) has no values to group by: weights refuses it,
+         * so completion does not offer it (issue 11) */
+        expect(&s, "weights dssm ", "by=h", "");
+        expect(&s, "tower x = embed ", "fields=h", "fields=hist");
         expect(&s, "ablate dssm ", "ta", "taste tags");
     } else {
         FAIL("load synthetic tiny failed: feature completion not checked");
