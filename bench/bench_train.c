@@ -185,6 +185,7 @@ static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
     out->spe = r.seconds / r.n_epochs;
     out->exps = r.ex_per_s;
     out->best = r.best_epoch;
+    tt_train_result_free(&r);
     int nf_u = 0, nf_i = 0;
     for (int f = 0; f < d->n_feat; f++) {
         if (d->feat[f].side == TT_ITEM && d->feat[f].kind != TT_SEQ)
@@ -299,8 +300,9 @@ static void scale_run(void)
         printf("scale %-30s batch 1024 lazy adam: %.2f s/epoch, %.0f examples/s, "
                "valid recall@20 %.4f, %lld parameters (%.0f MiB), peak RSS %.0f MiB\n",
                loss_name[v], r.seconds / r.n_epochs, r.ex_per_s,
-               r.epoch_valid[0].recall[1], (long long)tt_model_param_count(m),
+               r.h.valid[0].recall[1], (long long)tt_model_param_count(m),
                tt_model_param_count(m) * 4.0 / 1048576.0, peak_rss_mib());
+        tt_train_result_free(&r);
         tt_model_free(m);
     }
     printf("scale: memory = parameters x 4 blocks (parameters, gradients, 2 Adam moments)\n"

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ const tt_optspec tt_model_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
-    {"epochs", TT_O_INT, NULL, NULL, 1, TT_SNAP_MAX_EPOCHS, NULL, "passes over the training examples", TRAIN(epochs)},
+    {"epochs", TT_O_INT, NULL, NULL, 1, INT_MAX, NULL, "passes over the training examples (as many as memory allows)", TRAIN(epochs)},
     {"batch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "examples per batch", TRAIN(batch)},
     {"lr", TT_O_NUM, NULL, NULL, 1e-12, 1000, NULL, "learning rate", TRAIN(lr)},
     {"opt", TT_O_ENUM, NULL, "sgd|adagrad|adam", 0, 0, NULL, "optimizer", TRAIN(opt)},
@@ -84,7 +85,7 @@ static const tt_optspec train_opts[] = {
     {"wd", TT_O_NUM, NULL, NULL, 0, 10, NULL, "weight decay", TRAIN(wd)},
     {"clip", TT_O_NUM, NULL, NULL, 0, 1e9, NULL, "clip the global gradient norm (0 off)", TRAIN(clip)},
     {"lazy", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "row-wise (lazy) updates of embedding tables", TRAIN(lazy)},
-    {"patience", TT_O_INT, NULL, NULL, 0, TT_SNAP_MAX_EPOCHS, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
+    {"patience", TT_O_INT, NULL, NULL, 0, INT_MAX, NULL, "early stopping after N epochs without gain (0 off)", TRAIN(patience)},
     {"keep_best", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "keep the epoch with the best valid Recall@20", TRAIN(keep_best)},
     {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
@@ -162,7 +163,8 @@ static const tt_optspec cross_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_stagespec tt_stages[] = {
-    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)", NULL},
+    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)", NULL,
+     1, tt_stage_embed, NULL},
     {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
      "The hidden width rule: the excitation MLP squeezes each of the tower's F fields to\n"
      "one number, then z -> W1 -> ReLU -> W2 -> gate, with hidden width max(1, F / r),\n"
@@ -171,20 +173,38 @@ const tt_stagespec tt_stages[] = {
      "When the hidden units are 0 (inactive ReLU) for nearly every row, the weights\n"
      "stop varying and the block is a fixed per-field scale, not a gate: `weights`,\n"
      "the dashboard and `plot weights` then say `constant` on that tower's rows, with\n"
-     "the reason. For a tower of few fields use r=1 (hidden width F)."},
-    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL},
-    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL},
+     "the reason. For a tower of few fields use r=1 (hidden width F).",
+     2, tt_stage_senet, NULL},
+    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet", NULL,
+     2, tt_stage_lightse, NULL},
+    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL,
+     3, tt_stage_mlp, tt_chan_mlp},
+    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
+     3, tt_stage_channels, NULL},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
      "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
      "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"
      "turning its embeddings (normal(0, 1) at the start), and Adam moves each number\n"
      "by about lr per step, so at lr 0.001-0.003 it is slow: measured in 03-parallel.tt\n"
      "(users=1000 items=500), training loss 6.55 > log 500 after 5 epochs at lr 0.003,\n"
-     "4.91 at lr 0.03. An FM-only tower wants lr about 0.03."},
-    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL},
-    {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL},
+     "4.91 at lr 0.03. An FM-only tower wants lr about 0.03.",
+     0, NULL, tt_chan_fm},
+    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL,
+     0, NULL, tt_chan_cross},
+    {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL,
+     4, tt_stage_l2norm, NULL},
 };
 const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
+
+const char *tt_stage_names(int channels, char *buf, int n)
+{
+    int j = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages && j < n; i++)
+        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].parse != NULL)
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
+    return buf;
+}
 
 /* ---- the command table ---- */
 
@@ -206,10 +226,11 @@ const tt_cmd tt_cmds[] = {
      NULL, "", 0, NULL},
     {"tower", tt_cmd_tower, 2, -1,
      "tower NAME = STAGE | STAGE ...  |  tower NAME = TOWER with STAGE ...",
-     "define a tower (embed | senet | mlp | channels | l2norm)", NULL, "", 1,
+     "define a tower (embed | senet or lightse | mlp | channels | l2norm)", NULL, "", 1,
      "Examples:\n"
      "  tower u = embed dim=16 | mlp 64 32 | l2norm\n"
      "  tower us = embed dim=16 | senet r=2 | mlp 64 32 | l2norm\n"
+     "  tower ul = embed dim=16 | lightse | mlp 64 32 | l2norm   (IntTower's Light-SE)\n"
      "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
      "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
      "  tower u3 = us with no senet | mlp 128 32\n"
@@ -232,7 +253,7 @@ const tt_cmd tt_cmds[] = {
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
-     "SENet excitation weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
+     "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
      "is below half the median of its tower's features (a tower of one feature never\n"
      "suppresses it)."},
@@ -242,6 +263,12 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"history", tt_cmd_history, 1, 1, "history MODEL",
+     "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
+     NULL, "@model", 0,
+     "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
+     "seconds is the training time at the end of the epoch: evaluation and pauses\n"
+     "excluded. The history is saved in model files, so it works after open."},
     {"rank", tt_cmd_rank, 1, -1, "rank MODEL ... [by=recall@20] [split=test]",
      "models ordered by a measured number, with the order stated as a sentence", rank_opts,
      "@model...", 0,
@@ -251,7 +278,7 @@ const tt_cmd tt_cmds[] = {
      "state an order from the run instead of fixed text."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
-     "plot training loss, valid recall or SENet weights with gnuplot", plot_opts,
+     "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
      "loss|recall|weights|weights-history @model...", 0,
      "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
      "every trained model);\n"
@@ -300,16 +327,6 @@ const int tt_n_cmds = (int)TT_ARRAY_LEN(tt_cmds);
 #pragma GCC diagnostic pop
 
 /* ---- helpers ---- */
-
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tt_err_vset(&s->err, fmt, ap);
-    va_end(ap);
-    s->err_col = col;
-    return -1;
-}
 
 const char *tt_cmd_suggest(const char *name)
 {
@@ -480,7 +497,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
 }
 
 /* "a|b|c" -> "a, b or c" */
-static const char *list_words(const char *values, char *buf, int n)
+const char *tt_list_words(const char *values, char *buf, int n)
 {
     int j = 0;
     int bars = 0, seen = 0;
@@ -562,9 +579,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         }
         if (tt_suggest_list(text, tt_opt_values(o), sug, sizeof sug))
             return tt_fail(s, 0, "unknown %s '%s' (expected %s): did you mean '%s'?",
-                           o->key, text, list_words(tt_opt_values(o), buf, sizeof buf), sug);
+                           o->key, text, tt_list_words(tt_opt_values(o), buf, sizeof buf), sug);
         return tt_fail(s, 0, "unknown %s '%s' (expected %s)", o->key, text,
-                       list_words(tt_opt_values(o), buf, sizeof buf));
+                       tt_list_words(tt_opt_values(o), buf, sizeof buf));
     }
     case TT_O_INTS: {
         v->n = 0;

@@ -104,14 +104,29 @@ extern const tt_cmd tt_cmds[];
 extern const int tt_n_cmds;
 /* The settings of `set`/`show`, as options. */
 extern const tt_optspec tt_settings[];
-/* Tower stages and their options (for help, completion and the parser). */
-typedef struct tt_stagespec {
+/* Tower stages and their options (for help, completion and the parser): a
+ * new stage is its row and its parse function (tt_cmd_model.c). */
+typedef struct tt_stagespec tt_stagespec;
+enum tt_stage_how { TT_STAGE_NEW = 0,   /* a stage of a definition */
+                    TT_STAGE_WITH,      /* in a `with` list: given options only */
+                    TT_STAGE_DROP };    /* `no NAME` in a `with` list */
+/* Apply stage tokens st[0..sn) (st[0] is its name) to d; errors at col. */
+typedef int (*tt_stage_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn,
+                           int col, tt_tower_def *d, enum tt_stage_how how);
+/* One channel inside channels ( ... ): t[0] is its name. */
+typedef int (*tt_chan_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n,
+                          tt_chan_def *c);
+struct tt_stagespec {
     const char *name;
     const char *usage;
     const tt_optspec *opts;
     const char *summary;
     const char *help;        /* more lines for `help STAGE`, or NULL */
-} tt_stagespec;
+    int order;                /* place in a tower, stages of one order are
+                                 alternatives; 0: only a channel */
+    tt_stage_fn parse;        /* as a stage of a tower; NULL: only a channel */
+    tt_chan_fn channel;       /* as a channel; NULL: not a channel */
+};
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;
 /* Options of `model NAME = twotower ...` (also used by `with`). */

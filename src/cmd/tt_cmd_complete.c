@@ -118,6 +118,7 @@ static void complete_kv(tt_session *s, clist *l, const char *word, const tt_opts
 
 static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char *word)
 {
+    char names[256];
     if (n == 1) {
         add_names(s, l, word, "@tower");
         return;
@@ -134,10 +135,7 @@ static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char
     if (st == n - 1 && (t[st].kind == TT_TOK_PIPE || !strcmp(t[st].s, "=") ||
                         t[st].kind == TT_TOK_LPAREN || !strcmp(t[st].s, "with") ||
                         !strcmp(t[st].s, "no"))) {
-        if (t[st].kind == TT_TOK_LPAREN)
-            add_list(l, word, "", "mlp|fm|cross");
-        else
-            add_list(l, word, "", "embed|senet|mlp|channels|l2norm");
+        add_list(l, word, "", tt_stage_names(t[st].kind == TT_TOK_LPAREN, names, sizeof names));
         if (!strcmp(t[st].s, "="))
             add_names(s, l, word, "@tower");
         if (!strcmp(t[st].s, "with") || t[st].kind == TT_TOK_PIPE)
@@ -148,7 +146,8 @@ static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char
     if (st < n - 1 && !strcmp(stage, "no") && st + 2 < n)
         stage = t[st + 2].s;
     if (!strcmp(t[n - 1].s, "with")) {
-        add_list(l, word, "", "embed|senet|mlp|channels|l2norm|no");
+        add_list(l, word, "", tt_stage_names(0, names, sizeof names));
+        cadd(l, word, "", "no", "");
         return;
     }
     for (int i = 0; i < tt_n_stages; i++)

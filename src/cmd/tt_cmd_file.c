@@ -63,7 +63,7 @@ int tt_cmd_open(tt_session *s, tt_args *a)
         snprintf(e.def.name, sizeof e.def.name, "%s", as);
     tt_modelent *old = tt_session_model(s, e.def.name);
     if (old && old->m && old->def.kind != TT_MODEL_POP) {
-        tt_model_free(e.m);
+        tt_entry_free(&e);
         return tt_fail(s, 0, "a trained model '%s' is already in the session: open %s as NEWNAME",
                        e.def.name, path);
     }
@@ -75,7 +75,7 @@ int tt_cmd_open(tt_session *s, tt_args *a)
     snprintf(e.origin, sizeof e.origin, "%s", path);
     tt_modelent *nm = realloc(s->models, (size_t)(s->n_models + 1) * sizeof *nm);
     if (!nm) {
-        tt_model_free(e.m);
+        tt_entry_free(&e);
         return tt_fail(s, 0, "out of memory");
     }
     s->models = nm;
@@ -110,8 +110,9 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     tt_wfile at;
     if (tt_file_begin(&at, path, &s->err))
         return -1;
-    const tt_train_result *res = me->res;
-    int ne = res ? res->n_epochs : 0;
+    const tt_history *h = tt_entry_history(me);
+    int ne = h ? h->n : 0;
+    int best = me->n_runs > 0 ? me->runs[me->n_runs - 1].best_epoch : 0;
     tt_rec *rows = calloc((size_t)ne + 1, sizeof *rows);
     if (!rows) {
         tt_file_abort(&at);
@@ -122,14 +123,14 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
         tt_rec_str(&rows[e], "model", me->def.name);
         tt_rec_str(&rows[e], "part", "valid");
         tt_rec_int(&rows[e], "epoch", e + 1);
-        tt_rec_num(&rows[e], "loss", res->epoch_loss[e], 6);
-        if (res->epoch_valid[e].n_k)
-            tt_metrics_rec(&rows[e], &res->epoch_valid[e]);
+        tt_rec_num(&rows[e], "loss", h->loss[e], 6);
+        if (h->valid[e].n_k)
+            tt_metrics_rec(&rows[e], &h->valid[e]);
     }
     tt_rec_init(&rows[ne]);
     tt_rec_str(&rows[ne], "model", me->def.name);
     tt_rec_str(&rows[ne], "part", "test");
-    tt_rec_int(&rows[ne], "epoch", res ? res->best_epoch : 0);
+    tt_rec_int(&rows[ne], "epoch", best);
     tt_rec_null(&rows[ne], "loss");
     tt_metrics_rec(&rows[ne], &test);
     if (json) {
@@ -157,7 +158,20 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
     for (int i = 0; i <= ne; i++)
         tt_rec_free(&rows[i]);
     free(rows);
-    return tt_file_commit(&at, &s->err);
+    if (tt_file_commit(&at, &s->err))
+        return -1;
+    tt_rec r;
+    char human[700];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", me->def.name);
+    tt_rec_str(&r, "what", "metrics");
+    tt_rec_str(&r, "file", path);
+    tt_rec_int(&r, "rows", ne + 1);
+    snprintf(human, sizeof human, "exported the metrics of %s to %s (%d epoch row%s and the test row)",
+             me->def.name, path, ne, ne == 1 ? "" : "s");
+    tt_out_info(&s->out, "export", &r, human);
+    tt_rec_free(&r);
+    return 0;
 }
 
 int tt_cmd_export(tt_session *s, tt_args *a)

@@ -74,7 +74,7 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
         for (int i = 0; i < tt_n_cmds; i++)
             fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
         fprintf(f, "Options are key=value; commands on one line are separated by ';'.\n");
-        fprintf(f, "Tower stages: embed, senet, mlp, channels, l2norm (help tower).\n");
+        fprintf(f, "Tower stages: embed, senet, lightse, mlp, channels, l2norm (help tower).\n");
         return 0;
     }
     const tt_cmd *c = tt_cmd_find(topic);

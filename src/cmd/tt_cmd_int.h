@@ -7,10 +7,6 @@
 /* Word k (0-based) of an ENUM value list "a|b|c" into buf; "?" past its end. */
 const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n);
 
-/* Set s->err (and the column) and return -1. */
-int tt_fail(tt_session *s, int col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Names for the model and tower lookups with a suggestion in the error. */
 tt_modelent *tt_need_model(tt_session *s, const tt_tok *t);
 tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t);
@@ -27,6 +23,27 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
+/* The tower stages' parse functions (tt_stages' rows; tt_cmd_model.c). */
+int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                   tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                   tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                     tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                 tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                      tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                    tt_tower_def *d, enum tt_stage_how how);
+int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
+int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
+int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
+/* Names of the tower stages (channels = 0) or of the channels (1) from the
+ * stage table, as "a|b|c"; into buf, returned. */
+const char *tt_stage_names(int channels, char *buf, int n);
+/* "a|b|c" -> "a, b or c" into buf, returned. */
+const char *tt_list_words(const char *values, char *buf, int n);
 
 /* Make the runtime model usable: fit a popularity model on the current
  * split, or check that a two-tower model is trained. */
@@ -47,6 +64,14 @@ int tt_tower_side(const char *w);
 /* Protocol name of the model's split ("ml100k-l2o"). */
 const char *tt_model_protocol(tt_session *s, tt_modelent *me);
 
+/* A model has no history: fail with the reason, by name (not trained, a
+ * popularity model, or opened from a file saved before histories). */
+int tt_history_absent(tt_session *s, const tt_modelent *me);
+/* The per-epoch table of runs[0..n_runs) (through the output records, with
+ * a seed column when show_seed): `history` and the end of a dashboard run. */
+int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n_runs,
+                     int show_seed);
+
 /* Handlers, by theme file. */
 int tt_cmd_load(tt_session *s, tt_args *a);       /* tt_cmd_data.c */
 int tt_cmd_split(tt_session *s, tt_args *a);
@@ -59,6 +84,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
+int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
 int tt_cmd_rank(tt_session *s, tt_args *a);       /* tt_cmd_rank.c */
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);

@@ -36,7 +36,7 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
     } else if (!strcmp(key, "output"))
         s->out.mode = (enum tt_outmode)v.i;
     else if (!strcmp(key, "plot"))
-        s->plot_term = (enum tt_plot_term)v.i;
+        s->plot_term = (int)v.i;
     else if (!strcmp(key, "plotfile"))
         snprintf(s->plot_file, sizeof s->plot_file, "%s", v.s);
     else if (!strcmp(key, "dashboard"))

@@ -20,15 +20,30 @@ static const tt_stagespec *stage_find(const char *name)
 
 static int stage_unknown(tt_session *s, const tt_tok *t, int in_channels)
 {
-    const char *top[] = {"embed", "senet", "mlp", "channels", "l2norm", "no"};
-    const char *chan[] = {"mlp", "fm", "cross"};
-    const char *sug = in_channels ? tt_suggest(t->s, chan, 3) : tt_suggest(t->s, top, 6);
-    if (sug)
-        return tt_fail(s, t->col, "unknown %s '%s': did you mean '%s'?",
-                       in_channels ? "channel" : "stage", t->s, sug);
-    return tt_fail(s, t->col, in_channels ? "unknown channel '%s' (expected mlp, fm or cross)"
-                                          : "unknown stage '%s' (expected embed, senet, mlp, channels or l2norm)",
-                   t->s);
+    char names[256], cands[300], sug[64], words[300];
+    const char *what = in_channels ? "channel" : "stage";
+    tt_stage_names(in_channels, names, sizeof names);
+    snprintf(cands, sizeof cands, in_channels ? "%s" : "%s|no", names);
+    if (tt_suggest_list(t->s, cands, sug, sizeof sug))
+        return tt_fail(s, t->col, "unknown %s '%s': did you mean '%s'?", what, t->s, sug);
+    return tt_fail(s, t->col, "unknown %s '%s' (expected %s)", what, t->s,
+                   tt_list_words(names, words, sizeof words));
+}
+
+/* "embed | senet | mlp or channels | l2norm": the stages by their order. */
+static const char *stage_order_text(char *buf, int n)
+{
+    int j = 0, last = 0;
+    buf[0] = 0;
+    for (int o = 1; o < 100; o++)
+        for (int i = 0; i < tt_n_stages && j < n; i++) {
+            if (tt_stages[i].order != o || !tt_stages[i].parse)
+                continue;
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", !j ? "" : o == last ? " or " : " | ",
+                          tt_stages[i].name);
+            last = o;
+        }
+    return buf;
 }
 
 /* Options of one stage: errors point at the stage. */
@@ -39,6 +54,16 @@ static int stage_opts(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n,
         s->err_col = col;
         return -1;
     }
+    return 0;
+}
+
+/* A stage that takes key=value options only. */
+static int stage_kv_only(tt_session *s, tt_tok *st, int sn, int col, const char *example)
+{
+    for (int k = 1; k < sn; k++)
+        if (!tt_tok_is_kv(&st[k]))
+            return tt_fail(s, col, "%s takes key=value options (%s), got '%s'", st[0].s,
+                           example, st[k].s);
     return 0;
 }
 
@@ -63,51 +88,214 @@ static int parse_widths(tt_session *s, tt_tok *t, int n, int col, const char *wh
     return 0;
 }
 
-/* One channel inside parentheses: t[0] is its name. */
-static int parse_channel(tt_session *s, tt_tok *t, int n, tt_chan_def *c, int col)
+/* ---- channels: (mlp W ...) (fm) (cross L [out=32]) ---- */
+
+int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    memset(c, 0, sizeof *c);
-    if (!strcmp(t[0].s, "mlp")) {
-        c->kind = TT_CH_MLP;
-        if (parse_widths(s, t + 1, n - 1, t[0].col, "mlp", c->widths, &c->n_widths))
-            return -1;
-        c->out = c->widths[c->n_widths - 1];
-    } else if (!strcmp(t[0].s, "fm")) {
-        c->kind = TT_CH_FM;
-        if (n > 1)
-            return tt_fail(s, t[1].col, "fm takes no arguments, got '%s'", t[1].s);
-    } else if (!strcmp(t[0].s, "cross")) {
-        tt_optval v[2];
-        c->kind = TT_CH_CROSS;
-        int npos = 0;
-        for (int i = 1; i < n; i++) {
-            if (tt_tok_is_kv(&t[i]))
-                continue;
-            char *end;
-            long L = strtol(t[i].s, &end, 10);
-            if (npos++ || !*t[i].s || *end)
-                return tt_fail(s, t[i].col, "cross takes its number of layers then out=N: (cross 2 out=32)");
-            if (L < 1 || L > TT_MAX_LAYERS)
-                return tt_fail(s, t[i].col, "cross layers must be between 1 and %d, got %ld",
-                               TT_MAX_LAYERS, L);
-            c->n_layers = (int)L;
-        }
-        if (!npos)
-            return tt_fail(s, t[0].col, "cross needs its number of layers: (cross 2 out=32)");
-        if (stage_opts(s, stage_find("cross"), t + 1, n - 1, v, t[0].col))
-            return -1;
-        c->out = (int)v[0].i;
-    } else {
-        return stage_unknown(s, &t[0], 1);
-    }
-    (void)col;
+    (void)sp;
+    c->kind = TT_CH_MLP;
+    if (parse_widths(s, t + 1, n - 1, t[0].col, "mlp", c->widths, &c->n_widths))
+        return -1;
+    c->out = c->widths[c->n_widths - 1];
     return 0;
 }
 
-/* Stages of one definition (or of a `with` list when with = 1). */
+int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
+{
+    (void)sp;
+    c->kind = TT_CH_FM;
+    if (n > 1)
+        return tt_fail(s, t[1].col, "fm takes no arguments, got '%s'", t[1].s);
+    return 0;
+}
+
+int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
+{
+    tt_optval v[2];
+    c->kind = TT_CH_CROSS;
+    int npos = 0;
+    for (int i = 1; i < n; i++) {
+        if (tt_tok_is_kv(&t[i]))
+            continue;
+        char *end;
+        long L = strtol(t[i].s, &end, 10);
+        if (npos++ || !*t[i].s || *end)
+            return tt_fail(s, t[i].col, "cross takes its number of layers then out=N: (cross 2 out=32)");
+        if (L < 1 || L > TT_MAX_LAYERS)
+            return tt_fail(s, t[i].col, "cross layers must be between 1 and %d, got %ld",
+                           TT_MAX_LAYERS, L);
+        c->n_layers = (int)L;
+    }
+    if (!npos)
+        return tt_fail(s, t[0].col, "cross needs its number of layers: (cross 2 out=32)");
+    if (stage_opts(s, sp, t + 1, n - 1, v, t[0].col))
+        return -1;
+    c->out = (int)v[0].i;
+    return 0;
+}
+
+/* One channel inside parentheses: t[0] is its name. */
+static int parse_channel(tt_session *s, tt_tok *t, int n, tt_chan_def *c)
+{
+    const tt_stagespec *sp = stage_find(t[0].s);
+    memset(c, 0, sizeof *c);
+    if (!sp || !sp->channel)
+        return stage_unknown(s, &t[0], 1);
+    return sp->channel(s, sp, t, n, c);
+}
+
+/* ---- the stages of a tower ---- */
+
+int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                   tt_tower_def *d, enum tt_stage_how how)
+{
+    tt_optval v[2];
+    int with = how == TT_STAGE_WITH;
+    if (how == TT_STAGE_DROP)
+        return tt_fail(s, col, "a tower always has its embed stage");
+    if (stage_kv_only(s, st, sn, col, "dim=16 fields=a,b") ||
+        stage_opts(s, sp, st + 1, sn - 1, v, col))
+        return -1;
+    if (!with || v[0].set)
+        d->dim = (int)v[0].i;
+    if (v[1].set) {
+        char tmp[TT_MAX_FIELDS * TT_NAME_MAX];
+        char *save = NULL;
+        snprintf(tmp, sizeof tmp, "%s", v[1].s);
+        d->n_fields = 0;
+        for (char *f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+            if (d->n_fields == TT_MAX_FIELDS)
+                return tt_fail(s, col, "at most %d fields", TT_MAX_FIELDS);
+            if (strlen(f) >= TT_NAME_MAX)
+                return tt_fail(s, col, "field name '%s' too long", f);
+            for (int q = 0; q < d->n_fields; q++)
+                if (!strcmp(d->fields[q], f))
+                    return tt_fail(s, col, "field '%s' listed twice", f);
+            snprintf(d->fields[d->n_fields++], TT_NAME_MAX, "%s", f);
+        }
+        if (d->n_fields == 0)
+            return tt_fail(s, col, "fields needs a comma list of features");
+    } else if (!with) {
+        d->n_fields = 0;
+    }
+    return 0;
+}
+
+int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                   tt_tower_def *d, enum tt_stage_how how)
+{
+    tt_optval v[4];
+    if (how == TT_STAGE_DROP) {
+        if (d->senet == TT_RW_SENET)
+            d->senet = TT_RW_NONE;
+        return 0;
+    }
+    if (stage_kv_only(s, st, sn, col, "r=2 squeeze=mean gate=sigmoid groups=0") ||
+        stage_opts(s, sp, st + 1, sn - 1, v, col))
+        return -1;
+    d->senet = TT_RW_SENET;
+    d->se_r = (int)v[0].i;
+    d->se_squeeze = (enum tt_squeeze)v[1].i;
+    d->se_gate = (enum tt_gate)v[2].i;
+    d->se_groups = (int)v[3].i;
+    return 0;
+}
+
+/* Light-SE: no options; it takes senet's place (one re-weighting stage). */
+int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                     tt_tower_def *d, enum tt_stage_how how)
+{
+    (void)sp;
+    if (how == TT_STAGE_DROP) {
+        if (d->senet == TT_RW_LIGHTSE)
+            d->senet = TT_RW_NONE;
+        return 0;
+    }
+    if (sn > 1)
+        return tt_fail(s, col, "lightse takes no arguments, got '%s'", st[1].s);
+    d->senet = TT_RW_LIGHTSE;
+    return 0;
+}
+
+int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                 tt_tower_def *d, enum tt_stage_how how)
+{
+    tt_chan_def c;
+    (void)sp;
+    if (how == TT_STAGE_DROP) {
+        d->n_chan = 0;
+        return 0;
+    }
+    memset(&c, 0, sizeof c);
+    c.kind = TT_CH_MLP;
+    if (parse_widths(s, st + 1, sn - 1, col, "mlp", c.widths, &c.n_widths)) {
+        if (!s->err_col)
+            s->err_col = col;
+        return -1;
+    }
+    c.out = c.widths[c.n_widths - 1];
+    d->n_chan = 1;
+    d->chan[0] = c;
+    return 0;
+}
+
+/* channels (..) (..) */
+int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                      tt_tower_def *d, enum tt_stage_how how)
+{
+    int k = 1, nc = 0;
+    tt_chan_def ch[TT_MAX_CHAN];
+    (void)sp;
+    if (how == TT_STAGE_DROP) {
+        d->n_chan = 0;
+        return 0;
+    }
+    while (k < sn) {
+        if (st[k].kind != TT_TOK_LPAREN)
+            return tt_fail(s, st[k].col, "channels are in parentheses: channels (mlp 64 32) (fm)");
+        int e = k + 1;
+        while (e < sn && st[e].kind != TT_TOK_RPAREN) {
+            if (st[e].kind == TT_TOK_LPAREN)
+                return tt_fail(s, st[e].col, "channels do not nest");
+            e++;
+        }
+        if (e == sn)
+            return tt_fail(s, st[k].col, "missing ')'");
+        if (e == k + 1)
+            return tt_fail(s, st[k].col, "empty channel '()'");
+        if (nc == TT_MAX_CHAN)
+            return tt_fail(s, st[k].col, "at most %d channels", TT_MAX_CHAN);
+        if (parse_channel(s, st + k + 1, e - k - 1, &ch[nc]))
+            return -1;
+        nc++;
+        k = e + 1;
+    }
+    if (nc == 0)
+        return tt_fail(s, col, "channels needs at least one channel: channels (mlp 64 32) (fm)");
+    d->n_chan = nc;
+    memcpy(d->chan, ch, sizeof ch[0] * (size_t)nc);
+    return 0;
+}
+
+int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                    tt_tower_def *d, enum tt_stage_how how)
+{
+    (void)sp, (void)col;
+    if (how == TT_STAGE_DROP) {
+        d->l2norm = 0;
+        return 0;
+    }
+    if (sn > 1)
+        return tt_fail(s, col, "l2norm takes no arguments, got '%s'", st[1].s);
+    d->l2norm = 1;
+    return 0;
+}
+
+/* Stages of one definition (or of a `with` list when with = 1): split at
+ * '|', each applied by its row's parse function, in the rows' order. */
 static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int with)
 {
-    int i = 0, order = 0;   /* 1 embed, 2 senet, 3 mlp/channels, 4 l2norm */
+    int i = 0, order = 0;
     if (n == 0)
         return tt_fail(s, 0, with ? "nothing after 'with': tower NAME = TOWER with senet r=2"
                                   : "empty tower: tower NAME = embed dim=16 | mlp 64 32 | l2norm");
@@ -118,143 +306,55 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
         if (j == i)
             return tt_fail(s, t[i < n ? i : n - 1].col, "empty stage between '|'");
         tt_tok *st = &t[i];
-        int sn = j - i, col = st->col, neg = 0, o;
+        int sn = j - i, col = st->col;
+        enum tt_stage_how how = with ? TT_STAGE_WITH : TT_STAGE_NEW;
         if (st->kind != TT_TOK_WORD)
             return tt_fail(s, col, "expected a stage name, got '%s'", st->s);
         if (with && !strcmp(st->s, "no")) {
             if (sn != 2)
                 return tt_fail(s, col, "'no' takes one stage: no senet, no l2norm");
-            neg = 1;
+            how = TT_STAGE_DROP;
             st++;
             sn--;
         }
         const tt_stagespec *sp = stage_find(st->s);
-        if (!sp || !strcmp(sp->name, "fm") || !strcmp(sp->name, "cross")) {
+        if (!sp || !sp->parse) {
             if (sp)
                 return tt_fail(s, col, "'%s' is a channel: use channels (%s ...)", st->s, st->s);
             return stage_unknown(s, st, 0);
         }
-        if (neg) {
-            if (!strcmp(sp->name, "senet"))
-                d->senet = 0;
-            else if (!strcmp(sp->name, "l2norm"))
-                d->l2norm = 0;
-            else if (!strcmp(sp->name, "mlp") || !strcmp(sp->name, "channels"))
-                d->n_chan = 0;
-            else
-                return tt_fail(s, col, "a tower always has its embed stage");
-            i = j + 1;
-            continue;
-        }
-        o = !strcmp(sp->name, "embed") ? 1 : !strcmp(sp->name, "senet") ? 2
-            : !strcmp(sp->name, "l2norm") ? 4 : 3;
-        if (!with) {
-            if (order == 0 && o != 1)
-                return tt_fail(s, col, "a tower starts with embed (got '%s')", st->s);
-            if (o <= order)
-                return tt_fail(s, col, o == order ? "a second '%s' stage" :
-                               "'%s' comes too late: the order is embed | senet | mlp or channels | l2norm",
-                               st->s);
-        }
-        order = o;
-        if (o == 1) {
-            tt_optval v[2];
-            for (int k = 1; k < sn; k++)
-                if (!tt_tok_is_kv(&st[k]))
-                    return tt_fail(s, col, "embed takes key=value options (dim=16 fields=a,b), got '%s'",
-                                   st[k].s);
-            if (stage_opts(s, sp, st + 1, sn - 1, v, col))
-                return -1;
-            if (!with || v[0].set)
-                d->dim = (int)v[0].i;
-            if (v[1].set) {
-                char tmp[TT_MAX_FIELDS * TT_NAME_MAX];
-                char *save = NULL;
-                snprintf(tmp, sizeof tmp, "%s", v[1].s);
-                d->n_fields = 0;
-                for (char *f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-                    if (d->n_fields == TT_MAX_FIELDS)
-                        return tt_fail(s, col, "at most %d fields", TT_MAX_FIELDS);
-                    if (strlen(f) >= TT_NAME_MAX)
-                        return tt_fail(s, col, "field name '%s' too long", f);
-                    for (int q = 0; q < d->n_fields; q++)
-                        if (!strcmp(d->fields[q], f))
-                            return tt_fail(s, col, "field '%s' listed twice", f);
-                    snprintf(d->fields[d->n_fields++], TT_NAME_MAX, "%s", f);
-                }
-                if (d->n_fields == 0)
-                    return tt_fail(s, col, "fields needs a comma list of features");
-            } else if (!with) {
-                d->n_fields = 0;
+        if (how == TT_STAGE_NEW) {
+            char text[256];
+            if (order == 0 && sp->order != 1) {
+                const char *first = "?";
+                for (int k = 0; k < tt_n_stages; k++)
+                    if (tt_stages[k].order == 1 && tt_stages[k].parse) {
+                        first = tt_stages[k].name;
+                        break;
+                    }
+                return tt_fail(s, col, "a tower starts with %s (got '%s')", first, st->s);
             }
-        } else if (o == 2) {
-            tt_optval v[4];
-            for (int k = 1; k < sn; k++)
-                if (!tt_tok_is_kv(&st[k]))
-                    return tt_fail(s, col, "senet takes key=value options (r=2 squeeze=mean gate=sigmoid groups=0), got '%s'",
-                                   st[k].s);
-            if (stage_opts(s, sp, st + 1, sn - 1, v, col))
-                return -1;
-            d->senet = 1;
-            d->se_r = (int)v[0].i;
-            d->se_squeeze = (enum tt_squeeze)v[1].i;
-            d->se_gate = (enum tt_gate)v[2].i;
-            d->se_groups = (int)v[3].i;
-        } else if (o == 4) {
-            if (sn > 1)
-                return tt_fail(s, col, "l2norm takes no arguments, got '%s'", st[1].s);
-            d->l2norm = 1;
-        } else if (!strcmp(sp->name, "mlp")) {
-            tt_chan_def c;
-            memset(&c, 0, sizeof c);
-            c.kind = TT_CH_MLP;
-            if (parse_widths(s, st + 1, sn - 1, col, "mlp", c.widths, &c.n_widths)) {
-                if (!s->err_col)
-                    s->err_col = col;
-                return -1;
-            }
-            c.out = c.widths[c.n_widths - 1];
-            d->n_chan = 1;
-            d->chan[0] = c;
-        } else {                                   /* channels (..) (..) */
-            int k = 1, nc = 0;
-            tt_chan_def ch[TT_MAX_CHAN];
-            while (k < sn) {
-                if (st[k].kind != TT_TOK_LPAREN)
-                    return tt_fail(s, st[k].col, "channels are in parentheses: channels (mlp 64 32) (fm)");
-                int e = k + 1;
-                while (e < sn && st[e].kind != TT_TOK_RPAREN) {
-                    if (st[e].kind == TT_TOK_LPAREN)
-                        return tt_fail(s, st[e].col, "channels do not nest");
-                    e++;
-                }
-                if (e == sn)
-                    return tt_fail(s, st[k].col, "missing ')'");
-                if (e == k + 1)
-                    return tt_fail(s, st[k].col, "empty channel '()'");
-                if (nc == TT_MAX_CHAN)
-                    return tt_fail(s, st[k].col, "at most %d channels", TT_MAX_CHAN);
-                if (parse_channel(s, st + k + 1, e - k - 1, &ch[nc], col))
-                    return -1;
-                nc++;
-                k = e + 1;
-            }
-            if (nc == 0)
-                return tt_fail(s, col, "channels needs at least one channel: channels (mlp 64 32) (fm)");
-            d->n_chan = nc;
-            memcpy(d->chan, ch, sizeof ch[0] * (size_t)nc);
+            if (sp->order == order)
+                return tt_fail(s, col, "a second '%s' stage", st->s);
+            if (sp->order < order)
+                return tt_fail(s, col, "'%s' comes too late: the order is %s", st->s,
+                               stage_order_text(text, sizeof text));
         }
+        if (how != TT_STAGE_DROP)
+            order = sp->order;
+        if (sp->parse(s, sp, st, sn, col, d, how))
+            return -1;
         i = j + 1;
-        if (j < n && i >= n)
+        if (how != TT_STAGE_DROP && j < n && i >= n)
             return tt_fail(s, t[j].col, "nothing after the last '|'");
     }
     /* Checks that involve several stages. */
     for (int c = 0; c < d->n_chan; c++)
         if (d->chan[c].kind == TT_CH_FM)
             d->chan[c].out = d->dim;
-    if (d->senet && d->se_groups > 0 && d->dim % d->se_groups)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->dim % d->se_groups)
         return tt_fail(s, 0, "senet groups=%d must divide the embedding dim %d", d->se_groups, d->dim);
-    if (d->senet && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
+    if (d->senet == TT_RW_SENET && d->se_groups > 0 && d->se_squeeze != TT_SQ_MEAN)
         return tt_fail(s, 0, "the bit-wise senet (groups=%d) squeezes by group mean only", d->se_groups);
     return 0;
 }
@@ -286,7 +386,9 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
             l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
         PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE)
+        PUT(" | lightse");
+    if (t->senet == TT_RW_SENET) {
         static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
         PUT(" | senet r=%d", t->se_r);
         if (t->se_squeeze != TT_SQ_MEAN)
@@ -345,9 +447,11 @@ static void defined_info(tt_session *s, const char *event, const char *name, con
     tt_rec_init(&r);
     tt_rec_str(&r, "name", name);
     tt_rec_str(&r, "definition", line);
-    /* Definitions are silent in tables (they echo what was typed); JSON
-     * consumers get an event. */
-    tt_out_info(&s->out, event, &r, NULL);
+    /* One line that confirms the definition as ttlab understood it (every
+     * default spelt out), for people and for JSON consumers alike. */
+    char human[TT_DEF_MAX + 300];
+    snprintf(human, sizeof human, "%s", line);
+    tt_out_info(&s->out, event, &r, human);
     tt_rec_free(&r);
 }
 

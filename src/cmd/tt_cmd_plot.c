@@ -15,14 +15,20 @@
 
 enum { NSER = TT_POS_MAX * TT_MAX_RUNS };
 
-/* The series' storage, shared by the kinds. */
+/* The series' storage, shared by the kinds: y(i) has room for maxe values. */
 typedef struct plot_buf {
     tt_series ser[NSER];
-    char (*label)[TT_NAME_MAX + 32];
-    double (*y)[TT_SNAP_MAX_EPOCHS];
+    char (*label)[TT_NAME_MAX + 48];
+    double *ybuf;
+    int maxe;
     char title[512];
     int ns;
 } plot_buf;
+
+static double *yrow(plot_buf *b, int i)
+{
+    return b->ybuf + (size_t)i * (size_t)b->maxe;
+}
 
 /* The seed of the run a model holds now ("" if it was never trained). */
 static const char *held_seed(const tt_modelent *me, char *buf, size_t n)
@@ -43,41 +49,23 @@ static int plot_curves(tt_session *s, tt_modelent **ms, int nm, int kind, tt_plo
     r->xlabel = "epoch";
     r->ylabel = kind == 0 ? "Recall@20" : "loss";
     for (int i = 0; i < nm; i++) {
-        tt_train_result *res = ms[i]->res;
-        if (!res)
-            return tt_fail(s, 0, "model '%s' has no training history", ms[i]->def.name);
+        if (!tt_entry_history(ms[i]))
+            return tt_history_absent(s, ms[i]);
         if (t < sizeof b->title)
             t += (size_t)snprintf(b->title + t, sizeof b->title - t, "%s%s", i ? ", " : "",
                                   ms[i]->def.name);
-        if (ms[i]->n_runs > 1 && ms[i]->runs[0].n_curve > 0) {
-            if (t < sizeof b->title)
-                t += (size_t)snprintf(b->title + t, sizeof b->title - t, " (%d seeds)",
-                                      ms[i]->n_runs);
-            for (int q = 0; q < ms[i]->n_runs && b->ns < NSER; q++) {
-                const tt_run *ru = &ms[i]->runs[q];
-                for (int e = 0; e < ru->n_curve; e++)
-                    b->y[b->ns][e] = kind == 0 ? ru->recall20[e] : ru->loss[e];
-                snprintf(b->label[b->ns], sizeof b->label[b->ns], "%s seed %llu", ms[i]->def.name,
-                         (unsigned long long)ru->seed);
-                b->ser[b->ns] = (tt_series){b->label[b->ns], ru->n_curve, NULL, b->y[b->ns], i + 1,
-                                            q + 1};
-                b->ns++;
-            }
-            continue;
+        if (ms[i]->n_runs > 1 && t < sizeof b->title)
+            t += (size_t)snprintf(b->title + t, sizeof b->title - t, " (%d seeds)", ms[i]->n_runs);
+        for (int q = 0; q < ms[i]->n_runs && b->ns < NSER; q++) {
+            const tt_history *h = &ms[i]->runs[q].h;
+            double *y = yrow(b, b->ns);
+            for (int e = 0; e < h->n; e++)
+                y[e] = kind == 1 ? h->loss[e] : h->r20[e] >= 0 ? h->r20[e] : NAN;
+            snprintf(b->label[b->ns], sizeof b->label[b->ns], "%s seed %llu", ms[i]->def.name,
+                     (unsigned long long)ms[i]->runs[q].seed);
+            b->ser[b->ns] = (tt_series){b->label[b->ns], h->n, NULL, y, i + 1, q + 1};
+            b->ns++;
         }
-        for (int e = 0; e < res->n_epochs; e++) {
-            const tt_metrics *m = &res->epoch_valid[e];
-            int k = 0;
-            for (int q = 0; q < m->n_k; q++)
-                if (m->k[q] == 20)
-                    k = q;
-            b->y[b->ns][e] = kind == 0 ? (m->n_k ? m->recall[k] : NAN) : res->epoch_loss[e];
-        }
-        char seed[48];
-        snprintf(b->label[b->ns], sizeof b->label[b->ns], "%s %s", ms[i]->def.name,
-                 held_seed(ms[i], seed, sizeof seed));
-        b->ser[b->ns] = (tt_series){b->label[b->ns], res->n_epochs, NULL, b->y[b->ns], i + 1, 1};
-        b->ns++;
     }
     r->title = b->title;
     return 0;
@@ -85,55 +73,60 @@ static int plot_curves(tt_session *s, tt_modelent **ms, int nm, int kind, tt_plo
 
 /* The mean excitation weight of each feature of one tower, with the
  * suppression threshold drawn; a constant excitation says so in the title. */
-static int plot_weights(tt_session *s, tt_modelent *me, tt_dsent *d, int side, tt_plot_req *r,
-                        plot_buf *b)
+static int plot_weights(tt_session *s, tt_modelent *me, tt_dsent *d, int side, const char *stage,
+                        tt_plot_req *r, plot_buf *b)
 {
     tt_weight_stat st[TT_MAX_FIELDS];
     int n = tt_inspect_weights(me->m, side, &d->d, &d->sp, TT_VALID, st, TT_MAX_FIELDS, &s->err);
     if (n < 0)
         return -1;
     if (n == 0)
-        return tt_fail(s, 0, "the %s tower of '%s' has no SENet stage", side ? "item" : "user",
-                       me->def.name);
+        return tt_fail(s, 0, "the %s tower of '%s' has no SENet or Light-SE stage",
+                       side ? "item" : "user", me->def.name);
     tt_excitation x;
     if (tt_inspect_excitation(me->m, side, &d->d, &d->sp, TT_VALID, st, n, &x, &s->err))
         return -1;
     double mean[TT_MAX_FIELDS];
     for (int i = 0; i < n; i++) {
-        b->y[i][0] = mean[i] = st[i].mean;
-        b->ser[b->ns++] = (tt_series){st[i].feature, 1, NULL, b->y[i], 0, 0};
+        yrow(b, i)[0] = mean[i] = st[i].mean;
+        b->ser[b->ns++] = (tt_series){st[i].feature, 1, NULL, yrow(b, i), 0, 0};
     }
     char seed[48];
-    snprintf(b->title, sizeof b->title, "mean SENet excitation weight per feature\nmodel %s, %s tower, %s%s",
-             me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed),
+    snprintf(b->title, sizeof b->title, "mean %s excitation weight per feature\nmodel %s, %s tower, %s%s",
+             stage, me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed),
              x.constant ? "\nCONSTANT: the same weights for every row, a fixed scale, not a gate" : "");
     r->title = b->title;
     r->bars = 1;
     r->ylabel = "weight";
     r->line_y = tt_inspect_suppress_threshold(mean, n);
     r->has_line = isfinite(r->line_y);
-    snprintf(b->label[0], sizeof b->label[0], "suppressed below %.3f (half the median)", r->line_y);
-    r->line_label = b->label[0];
+    snprintf(b->label[NSER - 1], sizeof b->label[NSER - 1], "suppressed below %.3f (half the median)",
+             r->line_y);
+    r->line_label = b->label[NSER - 1];
     return 0;
 }
 
 /* The running mean of each feature's weight, epoch by epoch. */
-static int plot_weights_history(tt_session *s, tt_modelent *me, int side, tt_plot_req *r,
-                                plot_buf *b)
+static int plot_weights_history(tt_session *s, tt_modelent *me, int side, const char *stage,
+                                tt_plot_req *r, plot_buf *b)
 {
     const char *names[TT_MAX_FIELDS];
     int f = tt_model_senet_fields(me->m, side, names);
-    if (!me->res || f == 0)
-        return tt_fail(s, 0, "model '%s' has no SENet weight history (train it with a senet stage)",
+    const tt_history *h = tt_entry_history(me);
+    if (f > 0 && !h)
+        return tt_history_absent(s, me);
+    if (f == 0 || h->n_se[side] != f)
+        return tt_fail(s, 0, "model '%s' has no SENet or Light-SE weight history (train it with a senet or lightse stage)",
                        me->def.name);
     for (int i = 0; i < f; i++) {
-        for (int e = 0; e < me->res->n_epochs; e++)
-            b->y[i][e] = me->res->se_hist[side][e][i];
-        b->ser[b->ns++] = (tt_series){names[i], me->res->n_epochs, NULL, b->y[i], 0, 0};
+        double *y = yrow(b, i);
+        for (int e = 0; e < h->n; e++)
+            y[e] = h->se[side][(size_t)e * TT_MAX_FIELDS + i];
+        b->ser[b->ns++] = (tt_series){names[i], h->n, NULL, y, 0, 0};
     }
     char seed[48];
-    snprintf(b->title, sizeof b->title, "SENet weight per feature over training\nmodel %s, %s tower, %s",
-             me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed));
+    snprintf(b->title, sizeof b->title, "%s weight per feature over training\nmodel %s, %s tower, %s",
+             stage, me->def.name, side ? "item" : "user", held_seed(me, seed, sizeof seed));
     r->title = b->title;
     r->xlabel = "epoch";
     r->ylabel = "mean weight";
@@ -165,7 +158,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     }
     tt_plot_req r;
     memset(&r, 0, sizeof r);
-    r.term = s->plot_term;
+    r.term = (enum tt_plot_term)s->plot_term;
     if (tt_arg(a, "term")->set)
         r.term = (enum tt_plot_term)tt_arg(a, "term")->i;
     r.file = r.term == TT_PLOT_FILE ? s->plot_file : NULL;
@@ -180,22 +173,24 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             return -1;
     if (nm == 0 && kind < 2)
         for (int i = 0; i < s->n_models && nm < TT_POS_MAX; i++)
-            if (s->models[i].res)
+            if (tt_entry_history(&s->models[i]))
                 ms[nm++] = &s->models[i];
     if (kind >= 2 && nm != 1)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
     if (nm == 0)
         return tt_fail(s, 0, "nothing to plot: no model has been trained yet");
     plot_buf *b = calloc(1, sizeof *b);
-    if (b) {
-        b->label = calloc(NSER, sizeof *b->label);
-        b->y = calloc(NSER, sizeof *b->y);
-    }
-    if (!b || !b->y || !b->label) {
-        if (b) {
-            free(b->y);
-            free(b->label);
-        }
+    if (!b)
+        return tt_fail(s, 0, "out of memory");
+    b->maxe = 1;
+    for (int i = 0; i < nm; i++)
+        for (int q = 0; q < ms[i]->n_runs; q++)
+            b->maxe = TT_MAX(b->maxe, ms[i]->runs[q].h.n);
+    b->label = calloc(NSER, sizeof *b->label);
+    b->ybuf = calloc((size_t)NSER * (size_t)b->maxe, sizeof *b->ybuf);
+    if (!b->ybuf || !b->label) {
+        free(b->ybuf);
+        free(b->label);
         free(b);
         return tt_fail(s, 0, "out of memory");
     }
@@ -206,9 +201,13 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         tt_dsent *d;
         int side = tt_tower_side(tt_arg(a, "tower")->s);
         rc = tt_model_ready(s, ms[0], &d);
+        /* the title names the side's stage: SENet or Light-SE */
+        const char *stage = rc == 0 ? tt_reweight_title(tt_model_reweight(ms[0]->m, side)) : NULL;
+        if (!stage)
+            stage = "SENet";
         if (rc == 0)
-            rc = kind == 2 ? plot_weights(s, ms[0], d, side, &r, b)
-                           : plot_weights_history(s, ms[0], side, &r, b);
+            rc = kind == 2 ? plot_weights(s, ms[0], d, side, stage, &r, b)
+                           : plot_weights_history(s, ms[0], side, stage, &r, b);
     }
     if (rc == 0) {
         r.n_series = b->ns;
@@ -226,7 +225,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
             tt_rec_free(&rec);
         }
     }
-    free(b->y);
+    free(b->ybuf);
     free(b->label);
     free(b);
     return rc;

@@ -22,6 +22,7 @@ typedef struct progress {
     int tty_err;          /* stderr is a terminal: redraw one line */
     uint64_t seed;
     int n_seeds;
+    double paused;        /* seconds the dashboard held training paused */
 } progress;
 
 static int k_index(const tt_metrics *m, int k)
@@ -37,7 +38,9 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
     progress *p = ud;
     tt_session *s = p->s;
     if (p->tui) {
-        if (tt_tui_update(p->tui, sn) == TT_TUI_STOP)
+        int st = tt_tui_update(p->tui, sn);
+        p->paused = tt_tui_paused(p->tui);
+        if (st == TT_TUI_STOP)
             return 1;
         return s->stop != 0;
     }
@@ -99,21 +102,19 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
     return s->stop != 0;
 }
 
-/* Curves of earlier runs for the dashboard's overlay. */
-static int past_curves(tt_session *s, tt_modelent *skip, tt_curve *c, double (*buf)[TT_SNAP_MAX_EPOCHS], int max)
+/* Curves of earlier runs for the dashboard's overlay (the dashboard copies
+ * them: they point into the models' histories). */
+static int past_curves(tt_session *s, tt_modelent *skip, tt_curve *c, int max)
 {
     int n = 0;
     for (int i = 0; i < s->n_models && n < max; i++) {
         tt_modelent *m = &s->models[i];
-        if (m == skip || !m->res || m->res->n_epochs == 0)
+        const tt_history *h = tt_entry_history(m);
+        if (m == skip || !h)
             continue;
-        for (int e = 0; e < m->res->n_epochs; e++) {
-            int k = k_index(&m->res->epoch_valid[e], 20);
-            buf[n][e] = k >= 0 ? m->res->epoch_valid[e].recall[k] : 0;
-        }
         c[n].model = m->def.name;
-        c[n].n = m->res->n_epochs;
-        c[n].recall20 = buf[n];
+        c[n].n = h->n;
+        c[n].recall20 = h->r20;
         n++;
     }
     return n;
@@ -132,14 +133,12 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_int(&r, "best_epoch", res->best_epoch);
     tt_rec_num(&r, "seconds", res->seconds, 3);
     tt_rec_num(&r, "examples_per_s", res->ex_per_s, 0);
+    tt_rec_int(&r, "threads", res->threads);
     int be = res->best_epoch - 1;
     double r20 = -1;
-    if (be >= 0 && be < res->n_epochs) {
-        int k = k_index(&res->epoch_valid[be], 20);
-        if (k >= 0 && res->epoch_valid[be].n_k) {
-            r20 = res->epoch_valid[be].recall[k];
-            tt_rec_num(&r, "valid_recall@20", r20, 4);
-        }
+    if (be >= 0 && be < res->h.n && res->h.r20[be] >= 0) {
+        r20 = res->h.r20[be];
+        tt_rec_num(&r, "valid_recall@20", r20, 4);
     }
     if (res->stopped)
         tt_rec_int(&r, "stopped", 1);
@@ -198,9 +197,11 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     if (o.threads > 0)
         tt_blas_set_threads(o.threads);
 
-    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds};
+    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds, 0};
+    if (me->m && me->def.kind != TT_MODEL_POP)
+        tt_session_warn(s, "%s is already %s: training starts again from new parameters and replaces it",
+                        me->def.name, me->trained == 2 ? "opened from a file" : "trained");
     tt_curve past[16];
-    static double curve_buf[16][TT_SNAP_MAX_EPOCHS];
     int rc = 0;
     tt_run runs[TT_LIST_MAX];
     int n_runs = 0;
@@ -218,7 +219,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         }
         o.seed = seeds[r];
         p.seed = seeds[r];
-        int np = past_curves(s, me, past, curve_buf, 16);
+        int np = past_curves(s, me, past, 16);
         if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
             p.tui = tt_tui_open(past, np);
             if (p.tui) {
@@ -236,8 +237,11 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         p.n_past = np;
         s->stop = 0;
         s->training = 1;
+        p.paused = 0;
+        o.paused = &p.paused;
         int tr = tt_train(m, &d->d, &d->sp, &o, on_snapshot, &p, res, &s->err);
         s->training = 0;
+        int had_tui = p.tui != NULL;
         if (p.tui) {
             tt_tui_close(p.tui);
             p.tui = NULL;
@@ -247,18 +251,29 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         if (tr) {
             /* The model the session had stays as it was. */
             tt_model_free(m);
+            tt_train_result_free(res);
             free(res);
             rc = -1;
             break;
         }
         if (me->m)
             tt_model_free(me->m);
+        tt_train_result_free(me->res);
         free(me->res);
         me->m = m;
         me->res = res;
         me->trained = 1;
         me->origin[0] = 0;
         me->split_gen = d->split_gen;
+        if (had_tui && res->h.n > 0) {
+            /* What the dashboard showed stays in the scrollback. */
+            tt_run tmp;
+            memset(&tmp, 0, sizeof tmp);
+            tmp.seed = seeds[r];
+            tmp.best_epoch = res->best_epoch;
+            tmp.h = res->h;
+            tt_history_print(s, me->def.name, &tmp, 1, n_seeds > 1);
+        }
         train_end(s, me, res, seeds[r], n_seeds);
         if (res->diverged) {
             rc = tt_fail(s, 0, "training of %s diverged (%s is not finite): the parameters are back to their last finite values; try a smaller lr",
@@ -272,24 +287,23 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         run->ex_per_s = res->ex_per_s;
         run->epochs = res->epochs;
         run->best_epoch = res->best_epoch;
-        run->n_curve = res->n_epochs;
-        for (int e = 0; e < res->n_epochs; e++) {
-            int k = k_index(&res->epoch_valid[e], 20);
-            run->recall20[e] = k >= 0 && res->epoch_valid[e].n_k ? (float)res->epoch_valid[e].recall[k] : NAN;
-            run->loss[e] = (float)res->epoch_loss[e];
-        }
+        run->threads = res->threads;
+        run->h = res->h;          /* the run owns the history from here */
+        memset(&res->h, 0, sizeof res->h);
+        n_runs++;
         if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test)) {
             rc = -1;
             break;
         }
-        n_runs++;
         if (res->stopped || s->stop)
             break;
     }
     if (p.live)
         tt_plot_live_close(p.live);
     if (n_runs > 0) {
+        tt_entry_clear_runs(me);
         me->n_runs = n_runs;
+        me->no_history = 0;
         memcpy(me->runs, runs, sizeof runs[0] * (size_t)n_runs);
     }
     s->stop = 0;

@@ -21,7 +21,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
     if (!me || tt_model_ready(s, me, &d))
         return -1;
     if (me->def.kind == TT_MODEL_POP || (!me->u.senet && !me->i.senet))
-        return tt_fail(s, 0, "model '%s' has no SENet stage: no excitation weights to show",
+        return tt_fail(s, 0, "model '%s' has no SENet or Light-SE stage: no field weights to show",
                        me->def.name);
     int side = tt_tower_side(tt_arg(a, "tower")->s);
     enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
@@ -31,13 +31,15 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             continue;
         if (!(sd ? me->i.senet : me->u.senet)) {
             if (side != 2)
-                return tt_fail(s, 0, "the %s tower of '%s' has no SENet stage", sd ? "item" : "user",
+                return tt_fail(s, 0, "the %s tower of '%s' has no SENet or Light-SE stage", sd ? "item" : "user",
                                me->def.name);
             continue;
         }
         char foot[1024];
-        snprintf(foot, sizeof foot, "%s tower of %s, %s (suppressed: mean below half the tower's median)",
-                 sd ? "item" : "user", me->def.name, sd ? "over all items" : tt_part_name(part));
+        const char *stage = tt_reweight_title(tt_model_reweight(me->m, sd));
+        snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s (suppressed: mean below half the tower's median)",
+                 stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
+                 sd ? "over all items" : tt_part_name(part));
         if (!by) {
             tt_weight_stat st[TT_MAX_FIELDS];
             tt_excitation x;
@@ -47,8 +49,9 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             if (x.constant) {   /* said in place: on the rows and under them */
                 char why[640];
                 tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
-                snprintf(foot, sizeof foot, "%s tower of %s, %s: %s", sd ? "item" : "user",
-                         me->def.name, sd ? "over all items" : tt_part_name(part), why);
+                snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s: %s",
+                         stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
+                         sd ? "over all items" : tt_part_name(part), why);
                 if (s->out.mode == TT_OUT_TABLE)
                     tt_wrap_words(foot, 79);
             }

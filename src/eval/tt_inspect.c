@@ -214,7 +214,7 @@ int tt_inspect_excitation(tt_model *m, int side, const tt_dataset *d,
     activity act;
     memset(&act, 0, sizeof act);
     /* the hidden width is at most the squeeze width: 2 f fields (mean+max) */
-    if (x->hidden <= TT_MAX_FIELDS) {
+    if (x->hidden > 0 && x->hidden <= TT_MAX_FIELDS) {   /* Light-SE: no hidden layer */
         if (for_each_row_of(m, d, &r, x->hidden, 1, add_activity, &act, err) != 0)
             return -1;
         x->inactive = (double)act.all_off / (double)r.n;

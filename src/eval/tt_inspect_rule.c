@@ -84,6 +84,12 @@ const char *tt_inspect_constant_why(const tt_excitation *x, const char *rows,
     if (!x->constant)
         return buf;
     char width[96], act[160];
+    if (x->hidden <= 0) {   /* Light-SE: softmax(W z), no hidden layer */
+        snprintf(buf, n, "constant: every %s gets the same weights (std < %g x mean), a fixed "
+                 "per-field scale, not a gate; why: its softmax over W z does not move "
+                 "with the %s", rows, TT_CONST_REL, rows);
+        return buf;
+    }
     snprintf(width, sizeof width, "hidden width max(1, %d fields / r=%d) = %d", x->fields, x->r,
              x->hidden);
     const char *one = x->hidden == 1 ? "its one hidden unit" : "all its hidden units";

@@ -16,7 +16,7 @@ void tt_session_init(tt_session *s)
     s->seed = 1;
     s->dashboard = 1;
     s->progress = 1;
-    s->plot_term = TT_PLOT_AUTO;
+    s->plot_term = 0;           /* auto (TT_PLOT_AUTO) */
     snprintf(s->plot_file, sizeof s->plot_file, "plot.png");
     s->hist = 20;
     s->n_k = 3;
@@ -28,11 +28,7 @@ void tt_session_init(tt_session *s)
 
 static void model_free(tt_modelent *m)
 {
-    if (m->m)
-        tt_model_free(m->m);
-    free(m->res);
-    m->m = NULL;
-    m->res = NULL;
+    tt_entry_free(m);
 }
 
 void tt_session_free(tt_session *s)
@@ -114,6 +110,16 @@ void tt_session_report(tt_session *s)
         fflush(s->out.f);
         tt_rec_free(&r);
     }
+}
+
+int tt_fail(tt_session *s, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tt_err_vset(&s->err, fmt, ap);
+    va_end(ap);
+    s->err_col = col;
+    return -1;
 }
 
 int tt_session_check_output(tt_session *s)

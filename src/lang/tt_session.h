@@ -12,7 +12,6 @@
 #include "tt_eval.h"
 #include "tt_model.h"
 #include "tt_output.h"
-#include "tt_plot.h"
 #include "tt_split.h"
 #include "tt_train.h"
 #include "tt_util.h"
@@ -39,7 +38,9 @@ typedef struct tt_session {
     uint64_t seed;
     int threads;                /* 0 = OpenBLAS default */
     int dashboard;              /* 1 on (terminals only) */
-    enum tt_plot_term plot_term;
+    int plot_term;              /* the plot setting: its place in auto|window|dumb|file,
+                                   which is enum tt_plot_term's order (ui/tt_plot.h;
+                                   tests/unit/test_options checks) */
     char plot_file[512];
     int hist;                   /* history length used by `split` */
     int n_k;
@@ -91,6 +92,10 @@ void tt_session_free(tt_session *s);
  * "error: msg" under a caret, and in JSON mode an "error" event on stdout.
  * Counts the error. */
 void tt_session_report(tt_session *s);
+/* Set s->err (and the column, 0: none) and return -1: how the input loop and
+ * the command handlers fail. */
+int tt_fail(tt_session *s, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* After a command: 0 when its results reached s->out.f (flushed). A
  * failed write or flush (disk full, a closed stdout) is noted once: -1
  * with "cannot write results to standard output: reason" in s->err, which

@@ -186,13 +186,21 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
     const tt_tower_def *td = &t->def;
     const char *sn = side_name(t->side);
     char name[48], desc[96];
-    if (td->senet) {
+    if (td->senet == TT_RW_LIGHTSE) {
+        t->senet = TT_RW_LIGHTSE;
+        t->S = t->A = t->nf;
+        snprintf(name, sizeof name, "%s.lightse.W", sn);
+        snprintf(desc, sizeof desc, "%s tower light-se weights", sn);
+        t->pse = add_tensor(m, name, desc, t->nf, t->nf, 0, t->nf, err);
+        if (t->pse < 0)
+            return -1;
+    } else if (td->senet == TT_RW_SENET) {
         if (td->se_r < 1)
             return tt_err_set(err, "tower %s: senet r=%d must be >= 1", td->name, td->se_r);
         if (td->se_groups < 0 || (td->se_groups > 0 && t->k % td->se_groups))
             return tt_err_set(err, "tower %s: senet groups=%d must divide dim=%d",
                               td->name, td->se_groups, t->k);
-        t->senet = 1;
+        t->senet = TT_RW_SENET;
         t->se.f = t->nf;
         t->se.k = t->k;
         t->se.h = TT_MAX(1, t->nf / td->se_r);
@@ -310,7 +318,10 @@ static void tower_bind(tt_model *m, tower *t)
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
     }
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE) {
+        t->W1 = PT(t->pse);
+        t->dW1 = GT(t->pse);
+    } else if (t->senet) {
         t->W1 = PT(t->pse);
         t->b1 = PT(t->pse + 1);
         t->W2 = PT(t->pse + 2);
@@ -670,6 +681,13 @@ void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
     m->abl_seed = seed;
 }
 
+int tt_model_reweight(const tt_model *m, int side)
+{
+    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1)
+        return TT_RW_NONE;
+    return m->tw[side].senet;
+}
+
 int tt_model_senet_fields(const tt_model *m, int side, const char **names)
 {
     if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1 || !m->tw[side].senet)
@@ -709,10 +727,10 @@ int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err)
 {
     if (tt_model_senet_fields(m, side, NULL) == 0)
-        return tt_err_set(err, "model %s: the %s tower has no SENet stage",
+        return tt_err_set(err, "model %s: the %s tower has no SENet or Light-SE stage",
                           m->def.name, side_name(side));
     if (side == 0 && !ex)
-        return tt_err_set(err, "senet weights of the user tower need examples");
+        return tt_err_set(err, "field weights of the user tower need examples");
     return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
                        sink_se, W, err);
 }
@@ -737,8 +755,8 @@ static void sink_hid(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
 int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
                           const tt_examples *ex, float *H, tt_err *err)
 {
-    if (tt_model_senet_fields(m, side, NULL) == 0)
-        return tt_err_set(err, "model %s: the %s tower has no SENet stage",
+    if (tt_model_senet_fields(m, side, NULL) == 0 || m->tw[side].se.h <= 0)
+        return tt_err_set(err, "model %s: the %s tower has no SENet hidden layer",
                           m->def.name, side_name(side));
     if (side == 0 && !ex)
         return tt_err_set(err, "senet activations of the user tower need examples");
@@ -790,11 +808,13 @@ void tower_senet_accumulate(tt_model *m, tower *t, int64_t R)
             bsum[i] += s;
             bsq[i] += s * s;
         }
-        const float *hr = t->hid + b * h;
-        int active = 0;
-        for (int u = 0; u < h; u++)
-            active |= hr[u] > 0.0f;
-        m->se_dead[t->side] += !active;
+        if (h > 0) {   /* a SENet MLP; Light-SE has no hidden layer */
+            const float *hr = t->hid + b * h;
+            int active = 0;
+            for (int u = 0; u < h; u++)
+                active |= hr[u] > 0.0f;
+            m->se_dead[t->side] += !active;
+        }
     }
     /* squared deviations from this batch's own mean */
     for (int i = 0; i < f && R > 0; i++) {

@@ -27,14 +27,29 @@ typedef struct tt_chan_def {
     int out;                    /* CROSS projection size; output size of any channel */
 } tt_chan_def;
 
-/* A tower: embed dim=K [fields=a,b] | [senet ...] | mlp ... | [l2norm]
+/* The re-weighting stage of a tower (at most one): none, SENet, or Light-SE
+ * (IntTower). Both give one weight per field that `weights`, the dashboard
+ * and the plots read out (tt_model_senet_*). */
+enum tt_reweight { TT_RW_NONE = 0, TT_RW_SENET = 1, TT_RW_LIGHTSE = 2 };
+/* The stage's name ("senet", "lightse") and its title ("SENet", "Light-SE"),
+ * NULL for TT_RW_NONE. Inline: the dashboard reads them without the model. */
+static inline const char *tt_reweight_name(int rw)
+{
+    return rw == TT_RW_SENET ? "senet" : rw == TT_RW_LIGHTSE ? "lightse" : NULL;
+}
+static inline const char *tt_reweight_title(int rw)
+{
+    return rw == TT_RW_SENET ? "SENet" : rw == TT_RW_LIGHTSE ? "Light-SE" : NULL;
+}
+
+/* A tower: embed dim=K [fields=a,b] | [senet ...|lightse] | mlp ... | [l2norm]
  * or with several channels: ... | channels (mlp 64 32) (fm) (cross 2 out=16) */
 typedef struct tt_tower_def {
     char name[TT_NAME_MAX];
     int dim;                                  /* embedding dim for every field */
     int n_fields;                             /* 0 = all fields of the side */
     char fields[TT_MAX_FIELDS][TT_NAME_MAX];
-    int senet;                                /* 1 if there is a SENet stage */
+    int senet;                                /* the re-weighting stage: TT_RW_* */
     int se_r;                                 /* reduction ratio (default 2) */
     enum tt_squeeze se_squeeze;
     enum tt_gate se_gate;
@@ -111,10 +126,14 @@ enum tt_ablate_mode { TT_ABLATE_ZERO = 0, TT_ABLATE_SHUFFLE = 1 };
 void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
                            uint64_t seed);
 
-/* SENet read-out. Returns the number of fields f of the tower (0 if it has no
- * SENet) and their dataset feature names in names (may be NULL). Weights
- * W: (n, f) field-wise weights (for the bit-wise variant, the mean of each
- * field's element weights). For side 1 (item) ex is NULL and n = n_items. */
+/* Re-weighting stage read-out (SENet or Light-SE). Returns the number of
+ * fields f of the tower (0 if it has no such stage) and their dataset feature
+ * names in names (may be NULL). Weights W: (n, f) field-wise weights: SENet's
+ * gate a (for the bit-wise variant, the mean of each field's element
+ * weights), Light-SE's softmax a (the field is scaled by 1 + a). For side 1
+ * (item) ex is NULL and n = n_items. tt_model_reweight gives the stage kind
+ * (TT_RW_*) of a side. */
+int tt_model_reweight(const tt_model *m, int side);
 int tt_model_senet_fields(const tt_model *m, int side, const char **names);
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err);

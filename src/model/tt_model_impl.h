@@ -61,7 +61,9 @@ typedef struct tower {
     tw_field fld[TT_MAX_FIELDS];
     char fname[TT_MAX_FIELDS][TT_NAME_MAX];
     const char *fname_p[TT_MAX_FIELDS];
-    /* SENet */
+    /* re-weighting stage: TT_RW_SENET or TT_RW_LIGHTSE (0 none). Light-SE
+     * keeps its z (cap, f) and a (cap, f) in z and a, scratch in sescr, its
+     * one weight (f, f) in W1 (S = A = f). */
     int senet;
     tt_senet_cfg se;
     int S, A, pse;                    /* widths; tensor index of W1 (b1, W2, b2 follow) */

@@ -1,5 +1,5 @@
 /* tt_tower: one tower's forward and backward over R rows: field embeddings ->
- * [SENet] -> channels (MLP, FM, cross + projection) -> [per-channel or whole
+ * [SENet or Light-SE] -> channels (MLP, FM, cross + projection) -> [per-channel or whole
  * L2 norm] -> output (R, D). Buffers are carved once for a row capacity. */
 #include "tt_model_impl.h"
 
@@ -37,7 +37,13 @@ static void tower_layout(tower *t, int64_t cap, carve *c, icarve *ic)
     size_t R = (size_t)cap, F = (size_t)t->F;
     t->E = take(c, R * F);
     t->dE = take(c, R * F);
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE) {
+        t->Es = take(c, R * F);
+        t->dEs = take(c, R * F);
+        t->z = take(c, R * (size_t)t->nf);
+        t->a = take(c, R * (size_t)t->nf);
+        t->sescr = take(c, R * 2 * (size_t)t->nf);
+    } else if (t->senet) {
         int h = t->se.h;
         t->Es = take(c, R * F);
         t->dEs = take(c, R * F);
@@ -249,7 +255,9 @@ void tower_forward(tower *t, int64_t R, int zero_feat)
             for (int64_t b = 0; b < R; b++)
                 memset(e + b * F, 0, (size_t)k * sizeof(float));
     }
-    if (t->senet)
+    if (t->senet == TT_RW_LIGHTSE)
+        tt_lightse_forward(t->Es, t->z, t->a, t->E, t->W1, (int)R, t->nf, k);
+    else if (t->senet)
         tt_senet_forward(t->Es, t->z, t->hid, t->pre, t->a, t->E, t->W1, t->b1,
                          t->W2, t->b2, &t->se, (int)R);
     for (int ci = 0; ci < t->nch; ci++) {
@@ -402,7 +410,10 @@ void tower_backward_dense(tower *t, int64_t R)
             break;
         }
     }
-    if (t->senet)
+    if (t->senet == TT_RW_LIGHTSE)
+        tt_lightse_backward(t->dE, t->dW1, t->dEs, t->E, t->z, t->a, t->W1,
+                            (int)R, t->nf, k, t->sescr);
+    else if (t->senet)
         tt_senet_backward(t->dE, t->dW1, t->db1, t->dW2, t->db2, t->dEs, t->E,
                           t->z, t->hid, t->pre, t->a, t->W1, t->W2, &t->se,
                           (int)R, t->sescr);
@@ -436,7 +447,14 @@ void tower_view(const tower *t, tower *v, int64_t r0)
     *v = *t;
     v->E = t->E + r * F;
     v->dE = t->dE + r * F;
-    if (t->senet) {
+    if (t->senet == TT_RW_LIGHTSE) {
+        size_t f = (size_t)t->nf;
+        v->Es = t->Es + r * F;
+        v->dEs = t->dEs + r * F;
+        v->z = t->z + r * f;
+        v->a = t->a + r * f;
+        v->sescr = t->sescr + r * 2 * f;
+    } else if (t->senet) {
         size_t h = (size_t)t->se.h;
         v->Es = t->Es + r * F;
         v->dEs = t->dEs + r * F;
@@ -491,7 +509,9 @@ void tower_view(const tower *t, tower *v, int64_t r0)
 void tower_view_grads(tower *v, float *gw, const int64_t *poff)
 {
 #define GW(i) (gw + poff[i])
-    if (v->senet) {
+    if (v->senet == TT_RW_LIGHTSE) {
+        v->dW1 = GW(v->pse);
+    } else if (v->senet) {
         v->dW1 = GW(v->pse);
         v->db1 = GW(v->pse + 1);
         v->dW2 = GW(v->pse + 2);

@@ -70,6 +70,20 @@ void tt_senet_backward(float *dE, float *dW1, float *db1, float *dW2,
                        const float *a, const float *W1, const float *W2,
                        const tt_senet_cfg *c, int B, float *scratch);
 
+/* ---- Light-SE (IntTower) over field embeddings E (B, f, k) ----
+ * squeeze:   z = per-field mean                           z: (B, f)
+ * weights:   a = softmax_over_fields(W z)   W: (f, f), no bias;  a: (B, f)
+ * re-weight: out[b, i, :] = (1 + a[b, i]) E[b, i, :]   (residual, as the
+ *            paper's code returns inputs + inputs * a)
+ * z and a are kept for backward; a is what `weights` reads out. */
+void tt_lightse_forward(float *out, float *z, float *a, const float *E,
+                        const float *W, int B, int f, int k);
+/* scratch: at least B * 2 * f floats (one slice per row, so row ranges of a
+ * batch can run on separate threads). */
+void tt_lightse_backward(float *dE, float *dW, const float *dout,
+                         const float *E, const float *z, const float *a,
+                         const float *W, int B, int f, int k, float *scratch);
+
 /* ---- FM in vector form over E (B, f, k): out (B, k) =
  *      0.5 * ((sum_i e_i)^2 - sum_i e_i^2) element-wise ---- */
 void tt_fm_forward(float *out, const float *E, int B, int f, int k);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -17,9 +16,8 @@
 
 #include "tt_cmd.h"
 #include "tt_file.h"
-#include "tt_cmd_int.h"
 #include "tt_lex.h"
-#include "tt_tui.h"
+#include "tt_term.h"
 
 static tt_session *g_s;
 static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
@@ -514,22 +512,17 @@ int tt_repl_interactive(tt_session *s)
 
 /* ---- signals ---- */
 
-/* The terminal's settings when ttlab started, for leaving from a signal
- * handler with async-signal-safe calls only (tcsetattr, write): curses and
- * readline may have changed them. */
-static struct termios g_tio;
-static volatile sig_atomic_t g_tio_ok;
-
+/* Leaving from a signal handler: the terminal's settings as saved when
+ * ttlab started (base/tt_term; curses and readline may have changed them),
+ * with async-signal-safe calls only. */
 static void restore_tty_async(void)
 {
-    static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
-    if (!g_tio_ok)
+    if (!tt_term_saved())
         return;
-    tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
+    tt_term_restore();
     /* Training on a terminal: the dashboard's alternate screen may be up. */
-    if (g_s && g_s->training && g_s->tty && write(STDOUT_FILENO, seq, sizeof seq - 1) < 0) {
-        /* nothing more can be done from a handler */
-    }
+    if (g_s && g_s->training && g_s->tty)
+        tt_term_leave_screen();
 }
 
 static void on_sigint(int sig)
@@ -571,7 +564,7 @@ void tt_repl_signals(tt_session *s)
 {
     struct sigaction sa;
     g_s = s;
-    g_tio_ok = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &g_tio) == 0;
+    tt_term_save();
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);

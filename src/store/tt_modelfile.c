@@ -17,6 +17,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_SCHM TAG('S', 'C', 'H', 'M')
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
+#define TAG_HIST TAG('H', 'I', 'S', 'T')
 #define HEADER 24
 
 uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
@@ -206,7 +207,8 @@ static int get_tower(rbuf *r, tt_tower_def *t)
     t->se_groups = get_i32(r);
     t->n_chan = get_i32(r);
     if (t->n_chan < 0 || t->n_chan > TT_MAX_CHAN || (unsigned)t->se_squeeze > 2 ||
-        (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0)
+        (unsigned)t->se_gate > 1 || t->se_r < 0 || t->se_groups < 0 ||
+        (unsigned)t->senet > TT_RW_LIGHTSE)
         return r->bad = 1, -1;
     for (int c = 0; c < t->n_chan; c++) {
         tt_chan_def *ch = &t->chan[c];
@@ -253,6 +255,32 @@ static int get_metrics(rbuf *r, tt_metrics *m)
     m->n_examples = (int64_t)get_u64(r);
     m->n_users = get_i32(r);
     return r->bad ? -1 : 0;
+}
+
+/* HIST: per run of RUNS, in order: its thread count and its history. */
+static void put_hist(wbuf *b, const tt_modelent *me)
+{
+    put_i32(b, me->n_runs);
+    for (int k = 0; k < me->n_runs; k++) {
+        const tt_run *ru = &me->runs[k];
+        const tt_history *h = &ru->h;
+        put_i32(b, ru->threads);
+        put_i32(b, h->n);
+        put_i32(b, h->n_se[0]);
+        put_i32(b, h->n_se[1]);
+        for (int e = 0; e < h->n; e++) {
+            put_f64(b, h->loss[e]);
+            put_f64(b, h->seconds[e]);
+            put_metrics(b, &h->valid[e]);
+            for (int side = 0; side < 2; side++)
+                for (int f = 0; f < h->n_se[side]; f++)
+                    put_f32(b, h->se[side][(size_t)e * TT_MAX_FIELDS + f]);
+        }
+        put_i32(b, h->n_smooth);
+        put_u64(b, (uint64_t)h->smooth_stride);
+        for (int j = 0; j < h->n_smooth; j++)
+            put_f32(b, h->smooth[j]);
+    }
 }
 
 static void section(wbuf *out, uint32_t tag, const wbuf *body)
@@ -335,6 +363,10 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
         put_metrics(&s, &r->test);
     }
     section(&all, TAG_RUNS, &s);
+
+    s.n = 0;
+    put_hist(&s, me);
+    section(&all, TAG_HIST, &s);
 
     if (all.oom || s.oom) {
         tt_err_set(err, "out of memory while writing '%s'", path);
@@ -430,137 +462,154 @@ int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out, t
     return rc;
 }
 
-int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
-                      const tt_dataset *d, tt_modelent *out, tt_err *err)
+/* ---- reading: the header, then one function per section ---- */
+
+/* Magic, version, length and checksum; *P = payload length. */
+static int read_header(const unsigned char *buf, size_t n, const char *path, uint64_t *P,
+                       tt_err *err)
 {
     long size = (long)n;
-    int rc = -1;
-    if (size < 8 || memcmp(buf, MAGIC, 8)) {
-        tt_err_set(err, "'%s' is not a ttlab model file (no TTLABMOD magic)", path);
-        goto out;
-    }
-    if (size < HEADER) {
-        tt_err_set(err, "'%s' is truncated: %ld bytes, shorter than the header", path, size);
-        goto out;
-    }
+    if (size < 8 || memcmp(buf, MAGIC, 8))
+        return tt_err_set(err, "'%s' is not a ttlab model file (no TTLABMOD magic)", path);
+    if (size < HEADER)
+        return tt_err_set(err, "'%s' is truncated: %ld bytes, shorter than the header", path, size);
     rbuf r = {buf + 8, buf + size, 0};
     uint32_t version = get_u32(&r);
     get_u32(&r);
-    uint64_t P = get_u64(&r);
-    if (version != TT_MODELFILE_VERSION) {
-        tt_err_set(err, "'%s' is a version %u model file; this ttlab reads version %d", path,
-                   version, TT_MODELFILE_VERSION);
-        goto out;
+    *P = get_u64(&r);
+    if (version != TT_MODELFILE_VERSION)
+        return tt_err_set(err, "'%s' is a version %u model file; this ttlab reads version %d", path,
+                          version, TT_MODELFILE_VERSION);
+    if (*P > (uint64_t)size || (uint64_t)size < HEADER + *P + 4)
+        return tt_err_set(err, "'%s' is truncated: %ld bytes, the header says %llu", path, size,
+                          (unsigned long long)(HEADER + *P + 4));
+    if ((uint64_t)size > HEADER + *P + 4)
+        return tt_err_set(err, "'%s' is corrupted: %llu bytes of garbage after the end", path,
+                          (unsigned long long)((uint64_t)size - HEADER - *P - 4));
+    rbuf cr = {buf + HEADER + *P, buf + size, 0};
+    if (get_u32(&cr) != tt_crc32(0, buf, HEADER + *P))
+        return tt_err_set(err, "'%s' is corrupted: checksum mismatch (the file was changed or damaged after saving)",
+                          path);
+    return 0;
+}
+
+/* DEFS: the model's definition and its two towers. */
+static int read_defs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_model_def *md = &out->def;
+    tt_model_def_init(md);
+    get_str(sr, md->name, sizeof md->name);
+    md->kind = (enum tt_model_kind)get_i32(sr);
+    get_str(sr, md->user_tower, sizeof md->user_tower);
+    get_str(sr, md->item_tower, sizeof md->item_tower);
+    md->sim = (enum tt_sim)get_i32(sr);
+    md->temp = get_f32(sr);
+    md->fusion = (enum tt_fusion)get_i32(sr);
+    md->loss = (enum tt_loss_kind)get_i32(sr);
+    md->logq = get_i32(sr);
+    md->mask_hits = get_i32(sr);
+    md->neg = get_i32(sr);
+    md->sampler = (enum tt_sampler)get_i32(sr);
+    md->alpha = get_f32(sr);
+    /* A popularity model has no towers: theirs are stored empty. */
+    int pop = md->kind == TT_MODEL_POP;
+    int bad_u = get_tower(sr, &out->u), bad_i = get_tower(sr, &out->i);
+    if (sr->bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || !tt_loss_by_id(md->loss) ||
+        (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i)))
+        return tt_err_set(err, "'%s' is corrupted: bad model definition", path);
+    return 0;
+}
+
+/* PARM: where the parameters start and how many there are (read later,
+ * once the model they belong to is built). */
+static int read_parm(rbuf *sr, uint64_t len, const char *path, const unsigned char **params,
+                     uint64_t *n_params, tt_err *err)
+{
+    *n_params = get_u64(sr);
+    if (sr->bad || *n_params > len / 4)
+        return tt_err_set(err, "'%s' is corrupted: bad parameter section", path);
+    *params = sr->p;
+    return 0;
+}
+
+/* RUNS: per seed, its scalar results and test metrics. */
+static int read_runs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    int n = get_i32(sr);
+    if (n < 0 || n > TT_MAX_RUNS)
+        return tt_err_set(err, "'%s' is corrupted: bad runs section", path);
+    for (int k = 0; k < n; k++) {
+        tt_run *ru = &out->runs[k];
+        ru->seed = get_u64(sr);
+        ru->seconds = get_f64(sr);
+        ru->ex_per_s = get_f64(sr);
+        ru->epochs = get_i32(sr);
+        ru->best_epoch = get_i32(sr);
+        if (get_metrics(sr, &ru->test))
+            return tt_err_set(err, "'%s' is corrupted: bad runs section", path);
     }
-    if (P > (uint64_t)size || (uint64_t)size < HEADER + P + 4) {
-        tt_err_set(err, "'%s' is truncated: %ld bytes, the header says %llu", path, size,
-                   (unsigned long long)(HEADER + P + 4));
-        goto out;
-    }
-    if ((uint64_t)size > HEADER + P + 4) {
-        tt_err_set(err, "'%s' is corrupted: %llu bytes of garbage after the end", path,
-                   (unsigned long long)((uint64_t)size - HEADER - P - 4));
-        goto out;
-    }
-    rbuf cr = {buf + HEADER + P, buf + size, 0};
-    uint32_t crc = get_u32(&cr);
-    if (crc != tt_crc32(0, buf, HEADER + P)) {
-        tt_err_set(err, "'%s' is corrupted: checksum mismatch (the file was changed or damaged after saving)",
-                   path);
-        goto out;
-    }
-    /* Sections. */
-    r.p = buf + HEADER;
-    r.end = buf + HEADER + P;
-    int have_defs = 0, have_schema = 0, have_params = 0;
-    const unsigned char *params = NULL;
-    uint64_t n_params = 0;
-    memset(out, 0, sizeof *out);
-    while (r.p < r.end) {
-        uint32_t tag = get_u32(&r);
-        uint64_t len = get_u64(&r);
-        const unsigned char *body = take(&r, (size_t)len);
-        if (!body || len > (uint64_t)(r.end - buf)) {
-            tt_err_set(err, "'%s' is corrupted: a section runs past the end", path);
-            goto out;
+    out->n_runs = n;
+    return 0;
+}
+
+/* HIST: per run, its thread count and per-epoch history (files written
+ * before this section existed have none: their runs' histories stay empty). */
+static int read_hist(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_err_set(err, "'%s' is corrupted: bad history section", path);
+    int n = get_i32(sr);
+    if (sr->bad || n != out->n_runs)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        tt_run *ru = &out->runs[k];
+        tt_history *h = &ru->h;
+        ru->threads = get_i32(sr);
+        int ne = get_i32(sr), se0 = get_i32(sr), se1 = get_i32(sr);
+        /* every epoch takes at least 40 bytes: no allocation a file cannot back */
+        if (sr->bad || ne < 0 || (size_t)ne > (size_t)(sr->end - sr->p) / 40 || se0 < 0 ||
+            se0 > TT_MAX_FIELDS || se1 < 0 || se1 > TT_MAX_FIELDS ||
+            tt_history_reserve(h, ne, err))
+            return tt_err_set(err, "'%s' is corrupted: bad history section", path);
+        h->n_se[0] = se0;
+        h->n_se[1] = se1;
+        for (int e = 0; e < ne; e++) {
+            tt_metrics m;
+            double loss = get_f64(sr), sec = get_f64(sr);
+            if (get_metrics(sr, &m))
+                return tt_err_set(err, "'%s' is corrupted: bad history section", path);
+            tt_history_add_epoch(h, loss, m.n_k ? &m : NULL, sec);
+            for (int side = 0; side < 2; side++)
+                for (int f = 0; f < h->n_se[side]; f++)
+                    h->se[side][(size_t)e * TT_MAX_FIELDS + f] = get_f32(sr);
         }
-        rbuf sr = {body, body + len, 0};
-        if (tag == TAG_DEFS) {
-            tt_model_def *md = &out->def;
-            tt_model_def_init(md);
-            get_str(&sr, md->name, sizeof md->name);
-            md->kind = (enum tt_model_kind)get_i32(&sr);
-            get_str(&sr, md->user_tower, sizeof md->user_tower);
-            get_str(&sr, md->item_tower, sizeof md->item_tower);
-            md->sim = (enum tt_sim)get_i32(&sr);
-            md->temp = get_f32(&sr);
-            md->fusion = (enum tt_fusion)get_i32(&sr);
-            md->loss = (enum tt_loss_kind)get_i32(&sr);
-            md->logq = get_i32(&sr);
-            md->mask_hits = get_i32(&sr);
-            md->neg = get_i32(&sr);
-            md->sampler = (enum tt_sampler)get_i32(&sr);
-            md->alpha = get_f32(&sr);
-            /* A popularity model has no towers: theirs are stored empty. */
-            int pop = md->kind == TT_MODEL_POP;
-            int bad_u = get_tower(&sr, &out->u), bad_i = get_tower(&sr, &out->i);
-            if (sr.bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || !tt_loss_by_id(md->loss) ||
-                (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i))) {
-                tt_err_set(err, "'%s' is corrupted: bad model definition", path);
-                goto out;
-            }
-            have_defs = 1;
-        } else if (tag == TAG_SCHM) {
-            if (check_schema(&sr, d, err)) {
-                tt_err_prefix(err, "cannot open '%s'", path);
-                goto out;
-            }
-            have_schema = 1;
-        } else if (tag == TAG_PARM) {
-            n_params = get_u64(&sr);
-            if (sr.bad || n_params > len / 4) {
-                tt_err_set(err, "'%s' is corrupted: bad parameter section", path);
-                goto out;
-            }
-            params = sr.p;
-            have_params = 1;
-        } else if (tag == TAG_RUNS) {
-            int n = get_i32(&sr);
-            if (n < 0 || n > TT_MAX_RUNS) {
-                tt_err_set(err, "'%s' is corrupted: bad runs section", path);
-                goto out;
-            }
-            for (int k = 0; k < n; k++) {
-                tt_run *ru = &out->runs[k];
-                ru->seed = get_u64(&sr);
-                ru->seconds = get_f64(&sr);
-                ru->ex_per_s = get_f64(&sr);
-                ru->epochs = get_i32(&sr);
-                ru->best_epoch = get_i32(&sr);
-                if (get_metrics(&sr, &ru->test)) {
-                    tt_err_set(err, "'%s' is corrupted: bad runs section", path);
-                    goto out;
-                }
-            }
-            out->n_runs = n;
-        }
-        /* unknown sections: skipped */
+        int ns = get_i32(sr);
+        uint64_t stride = get_u64(sr);
+        if (sr->bad || ns < 0 || ns >= TT_HISTORY_SMOOTH || stride < 1 || stride > ((uint64_t)1 << 62))
+            return tt_err_set(err, "'%s' is corrupted: bad history section", path);
+        h->smooth_stride = (int64_t)stride;
+        for (int j = 0; j < ns; j++)
+            h->smooth[j] = get_f32(sr);
+        h->n_smooth = ns;
+        if (sr->bad)
+            return tt_err_set(err, "'%s' is corrupted: bad history section", path);
     }
-    if (!have_defs || !have_schema || !have_params) {
-        tt_err_set(err, "'%s' is incomplete: missing the %s section", path,
-                   !have_defs ? "definitions" : !have_schema ? "schema" : "parameters");
-        goto out;
-    }
+    return 0;
+}
+
+/* The parameters of PARM into the model built from DEFS. */
+static int read_params(const unsigned char *params, uint64_t n_params, const char *path,
+                       const tt_dataset *d, tt_modelent *out, tt_err *err)
+{
     tt_model *m = NULL;
     if (tt_model_create(&out->def, &out->u, &out->i, d, 1, &m, err)) {
         tt_err_prefix(err, "cannot open '%s'", path);
-        goto out;
+        return -1;
     }
     if ((uint64_t)tt_model_param_count(m) != n_params) {
         tt_err_set(err, "cannot open '%s': it holds %llu parameters, the model it defines has %lld",
                    path, (unsigned long long)n_params, (long long)tt_model_param_count(m));
         tt_model_free(m);
-        goto out;
+        return -1;
     }
     float *Pm = tt_model_params(m);
     rbuf pr = {params, params + n_params * 4, 0};
@@ -572,12 +621,68 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             tt_err_set(err, "'%s' is corrupted: parameter %llu is not a finite number", path,
                        (unsigned long long)k);
             tt_model_free(m);
-            goto out;
+            return -1;
         }
     }
     out->m = m;
+    return 0;
+}
+
+int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
+                      const tt_dataset *d, tt_modelent *out, tt_err *err)
+{
+    uint64_t P = 0;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    if (read_header(buf, n, path, &P, err))
+        goto out;
+    rbuf r = {buf + HEADER, buf + HEADER + P, 0};
+    int have_defs = 0, have_schema = 0, have_params = 0, have_hist = 0;
+    const unsigned char *params = NULL;
+    uint64_t n_params = 0;
+    while (r.p < r.end) {
+        uint32_t tag = get_u32(&r);
+        uint64_t len = get_u64(&r);
+        const unsigned char *body = take(&r, (size_t)len);
+        if (!body || len > (uint64_t)(r.end - buf)) {
+            tt_err_set(err, "'%s' is corrupted: a section runs past the end", path);
+            goto out;
+        }
+        rbuf sr = {body, body + len, 0};
+        int bad = 0;
+        if (tag == TAG_DEFS) {
+            bad = read_defs(&sr, path, out, err);
+            have_defs = 1;
+        } else if (tag == TAG_SCHM) {
+            bad = check_schema(&sr, d, err);
+            if (bad)
+                tt_err_prefix(err, "cannot open '%s'", path);
+            have_schema = 1;
+        } else if (tag == TAG_PARM) {
+            bad = read_parm(&sr, len, path, &params, &n_params, err);
+            have_params = 1;
+        } else if (tag == TAG_RUNS) {
+            bad = read_runs(&sr, path, out, err);
+        } else if (tag == TAG_HIST) {
+            bad = read_hist(&sr, path, out, err);
+            have_hist = 1;
+        }
+        /* unknown sections: skipped */
+        if (bad)
+            goto out;
+    }
+    if (!have_defs || !have_schema || !have_params) {
+        tt_err_set(err, "'%s' is incomplete: missing the %s section", path,
+                   !have_defs ? "definitions" : !have_schema ? "schema" : "parameters");
+        goto out;
+    }
+    if (read_params(params, n_params, path, d, out, err))
+        goto out;
+    out->no_history = !have_hist;
     rc = 0;
 out:
+    if (rc)
+        tt_entry_free(out);
     /* Names read from a damaged file may hold control bytes: keep the
      * message on one line. */
     for (char *q = rc && err ? err->msg : NULL; q && *q; q++)

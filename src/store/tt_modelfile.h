@@ -11,6 +11,9 @@
  *               cardinality, vocabulary and bucket edges, user and item keys
  *         PARM  u64 count, then count float32 parameters
  *         RUNS  per-seed training results (for compare)
+ *         HIST  per run of RUNS: threads, then per epoch loss, training
+ *               seconds, valid metrics and SENet mean weights; smoothed-loss
+ *               samples (files from before HIST open with no history)
  *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)
  * Unknown sections are skipped, so version 1 can grow sections. */
 #ifndef TT_MODELFILE_H
@@ -32,8 +35,9 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
 
 /* Read path, check magic, version, length, checksum, definitions and that
  * d has the same schema and vocabularies, then build the model. On success
- * out holds def, towers, runs and a runtime model (out->m); its name is the
- * saved one. Each failure has its own message: "not a ttlab model file",
+ * out holds def, towers, runs (with their histories) and a runtime model
+ * (out->m), all owned by out (tt_entry_free); its name is the saved one; on
+ * failure out owns nothing. Each failure has its own message: "not a ttlab model file",
  * "truncated", "checksum mismatch", "version N", "schema mismatch: ...". */
 int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out,
                       tt_err *err);

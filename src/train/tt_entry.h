@@ -20,10 +20,11 @@ typedef struct tt_run {
     tt_metrics test;            /* test metrics at the kept epoch */
     double seconds, ex_per_s;
     int epochs, best_epoch;
-    int n_curve;                          /* epochs in the curves below (0: none) */
-    float recall20[TT_SNAP_MAX_EPOCHS];   /* valid Recall@20 per epoch, NAN if not evaluated */
-    float loss[TT_SNAP_MAX_EPOCHS];       /* training loss per epoch */
+    int threads;                /* threads it was trained with (0: not recorded) */
+    tt_history h;               /* per-epoch record (owned; h.n 0: none, e.g. a
+                                   model file saved before histories were kept) */
 } tt_run;
+
 
 typedef struct tt_modelent {
     tt_model_def def;
@@ -33,6 +34,8 @@ typedef struct tt_modelent {
     int split_gen;              /* split the model was trained or fitted on */
     int trained;                /* 1 trained, 2 opened from a file */
     char origin[256];           /* file it was opened from, or "" */
+    int no_history;             /* opened from a file saved before model files
+                                   kept training history */
     tt_train_result *res;       /* last training run, NULL if none */
     int n_runs;
     tt_run runs[TT_MAX_RUNS];   /* per seed (several with seeds=) */
@@ -40,5 +43,13 @@ typedef struct tt_modelent {
     tt_metrics last_eval;       /* last `eval` result */
     char last_eval_split[8];
 } tt_modelent;
+
+/* Free what the entry owns (runtime model, last result, runs' histories);
+ * the definitions stay. */
+void tt_entry_free(tt_modelent *me);
+/* Free the runs' histories; n_runs becomes 0. */
+void tt_entry_clear_runs(tt_modelent *me);
+/* The history of the entry's last run, or NULL when it has none. */
+const tt_history *tt_entry_history(const tt_modelent *me);
 
 #endif

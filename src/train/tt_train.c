@@ -131,12 +131,27 @@ static void fill_se(tt_model *m, tt_snapshot *s)
 {
     for (int side = 0; side < 2; side++) {
         s->n_se[side] = tt_model_senet_fields(m, side, s->se_name[side]);
+        s->se_kind[side] = tt_model_reweight(m, side);
         if (s->n_se[side]) {
             tt_model_senet_running(m, side, s->se_mean[side]);
             tt_model_senet_running_spread(m, side, s->se_std[side], &s->se_inactive[side]);
             tt_model_senet_shape(m, side, &s->se_hidden[side], &s->se_r[side]);
         }
     }
+}
+
+void tt_train_result_free(tt_train_result *res)
+{
+    if (!res)
+        return;
+    tt_history_free(&res->h);
+    memset(res, 0, sizeof *res);
+}
+
+/* Seconds the front end has held training paused so far. */
+static double paused_s(const tt_train_opts *o)
+{
+    return o->paused ? *o->paused : 0;
 }
 
 static int valid_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -179,8 +194,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         nthr = 1;
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
-    if (o->epochs < 0 || o->epochs > TT_SNAP_MAX_EPOCHS)
-        return tt_err_set(err, "epochs=%d out of range (0..%d)", o->epochs, TT_SNAP_MAX_EPOCHS);
+    res->threads = nthr;
+    if (o->epochs < 0)
+        return tt_err_set(err, "epochs=%d out of range (0 or more)", o->epochs);
     if (o->batch < 1)
         return tt_err_set(err, "batch=%d must be >= 1", o->batch);
     if (!(o->lr > 0.0f))
@@ -190,9 +206,11 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     s = tt_alloc(1, sizeof *s, "training snapshot", err);
     V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
     Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
-    if (!s || !V || !Qv)
+    if (!s || !V || !Qv || tt_history_reserve(&res->h, TT_MAX(o->epochs, 1), err))
         goto out;
     s->model = md->name;
+    s->epoch_loss = res->h.loss;
+    s->valid_recall20 = res->h.r20;
     s->epochs = o->epochs;
     s->best_epoch = 0;
 
@@ -201,9 +219,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         if (tt_model_fit_popularity(m, sp, err))
             goto out;
         if (o->eval_every && nvalid > 0) {
-            if (valid_eval(m, d, sp, V, Qv, &res->epoch_valid[0], err))
+            if (valid_eval(m, d, sp, V, Qv, &s->valid, err))
                 goto out;
-            s->valid = res->epoch_valid[0];
+            tt_history_add_epoch(&res->h, 0, &s->valid, 0);
         }
         s->epoch_end = 1;
         if (cb)
@@ -251,7 +269,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     for (int e = 1; e <= o->epochs && !stop; e++) {
         tt_rng_shuffle_i64(&rng, order, (size_t)ex->n);
         tt_model_senet_reset(m);
-        double t0 = tt_now(), eloss = 0;
+        double t0 = tt_now(), p0 = paused_s(o), eloss = 0;
         int64_t ebatches = 0;
         s->epoch = e;
         s->epoch_end = 0;
@@ -353,11 +371,12 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             ebatches++;
             eloss += loss;
             double now = tt_now();
-            double el = train_s + (now - t0);
+            double el = train_s + (now - t0) - (paused_s(o) - p0);
             s->batch = bi + 1;
             s->step = step;
             s->loss = loss;
             s->loss_smooth = step == 1 ? loss : 0.98 * s->loss_smooth + 0.02 * loss;
+            tt_history_push_smooth(&res->h, s->loss_smooth);
             s->ex_per_s = el > 0 ? (double)seen / el : 0;
             s->elapsed = el;
             s->eta = step > 0 ? el / (double)step * (double)(total_batches - step) : 0;
@@ -370,25 +389,22 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
                 }
             }
         }
-        train_s += tt_now() - t0;
+        train_s += tt_now() - t0 - (paused_s(o) - p0);
         if (ebatches == 0)
             break;
         /* Epoch end: loss, SENet means, validation (not timed). */
         int ei = e - 1;
+        tt_history *h = &res->h;
+        tt_history_add_epoch(h, eloss / (double)ebatches, NULL, train_s);
         res->n_epochs = e;
         res->epochs = e;
-        res->epoch_loss[ei] = eloss / (double)ebatches;
-        s->epoch_loss[ei] = res->epoch_loss[ei];
         s->n_done = e;
-        for (int side = 0; side < 2; side++) {
-            int f = tt_model_senet_running(m, side, res->se_hist[side][ei]);
-            (void)f;
-        }
-        s->valid_recall20[ei] = -1;
+        for (int side = 0; side < 2; side++)
+            h->n_se[side] = tt_model_senet_running(m, side, h->se[side] + (size_t)ei * TT_MAX_FIELDS);
         if (res->diverged)
             break;
         if (o->eval_every > 0 && nvalid > 0 && e % o->eval_every == 0) {
-            tt_metrics *mv = &res->epoch_valid[ei];
+            tt_metrics *mv = &h->valid[ei];
             if (nthr > 1)
                 tt_blas_set_threads(nthr);
             int erc = valid_eval(m, d, sp, V, Qv, mv, err);
@@ -398,7 +414,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
                 goto out;
             double r20 = mv->recall[1];
             s->valid = *mv;
-            s->valid_recall20[ei] = r20;
+            h->r20[ei] = r20;
             if (r20 > best_r20) {
                 best_r20 = r20;
                 best_epoch = e;
@@ -434,6 +450,8 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
     rc = 0;
 out:
+    if (rc)
+        tt_history_free(&res->h);
     if (nthr > 1)
         tt_blas_set_threads(nthr);
     tt_model_track_rows(m, 0);

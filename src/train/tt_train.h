@@ -8,6 +8,7 @@
 #include "tt_model.h"
 #include "tt_eval.h"
 #include "tt_optim.h"   /* enum tt_opt_kind */
+#include "tt_history.h"
 
 typedef struct tt_train_opts {
     int epochs;            /* 20 */
@@ -28,14 +29,18 @@ typedef struct tt_train_opts {
                               single-threaded inside, and BLAS gets N threads for
                               evaluation and afterwards; 0 = tt_blas_get_threads() */
     volatile sig_atomic_t *stop;   /* set to 1 to stop at the next batch boundary */
+    const double *paused;  /* seconds the front end has held training paused
+                              inside the callback so far (it updates the value
+                              there); excluded from seconds, examples/s and
+                              ETA. NULL: no pauses */
 } tt_train_opts;
 void tt_train_opts_init(tt_train_opts *o);
 
-#define TT_SNAP_MAX_EPOCHS 256
-
 /* What a front end may read. Copied out to the callback: numbers only, no
  * pointer to parameters or activations. The name strings (model, se_name)
- * point into the model's definition and stay valid while the model exists. */
+ * point into the model's definition and stay valid while the model exists;
+ * the two per-epoch arrays point into the result's history (valid while the
+ * result lives). */
 typedef struct tt_snapshot {
     const char *model;             /* model name */
     int epoch, epochs;             /* current epoch (1-based), total */
@@ -47,11 +52,13 @@ typedef struct tt_snapshot {
     double elapsed, eta;           /* seconds */
     int epoch_end;                 /* 1 when called at the end of an epoch */
     int n_done;                    /* epochs finished */
-    double epoch_loss[TT_SNAP_MAX_EPOCHS];
-    double valid_recall20[TT_SNAP_MAX_EPOCHS];   /* per finished epoch, -1 if not evaluated */
+    const double *epoch_loss;      /* (n_done) mean loss per finished epoch */
+    const double *valid_recall20;  /* (n_done) -1 if not evaluated; both point into
+                                      the run's history, valid during the callback */
     tt_metrics valid;              /* last epoch's valid metrics */
     int best_epoch;
-    int n_se[2];                   /* SENet fields per side (0 = none) */
+    int n_se[2];                   /* SENet / Light-SE fields per side (0 = none) */
+    int se_kind[2];                /* the side's re-weighting stage, TT_RW_* */
     const char *se_name[2][TT_MAX_FIELDS];
     float se_mean[2][TT_MAX_FIELDS];   /* running mean of the excitation weight */
     float se_std[2][TT_MAX_FIELDS];    /* its within-batch std (tt_model_senet_running_spread) */
@@ -65,20 +72,24 @@ typedef int (*tt_train_cb)(const tt_snapshot *s, void *ud);
 typedef struct tt_train_result {
     int epochs;            /* epochs run */
     int best_epoch;        /* epoch whose parameters the model holds (keep_best) */
-    double seconds;        /* training time, evaluation excluded */
+    double seconds;        /* training time: evaluation and pauses excluded */
     double ex_per_s;
     int stopped;           /* stopped by request */
     int diverged;          /* NaN/Inf found; parameters restored */
     char diverged_what[128];   /* "loss", "gradient of user.mlp.0.W", ... */
-    int n_epochs;
-    double epoch_loss[TT_SNAP_MAX_EPOCHS];
-    tt_metrics epoch_valid[TT_SNAP_MAX_EPOCHS];
-    /* SENet weight history: mean weight per field per epoch */
-    float se_hist[2][TT_SNAP_MAX_EPOCHS][TT_MAX_FIELDS];
+    int n_epochs;          /* epochs in h */
+    int threads;           /* threads the run used (results depend on it) */
+    tt_history h;          /* per-epoch record (owned; tt_train_result_free) */
 } tt_train_result;
 
+/* Free what res owns (its history); res is zero afterwards. */
+void tt_train_result_free(tt_train_result *res);
+
 /* Train m on sp's train part; valid metrics every epoch (k = 10, 20, 50).
- * Returns 0 (also when stopped or diverged: see res), -1 on error. */
+ * res is overwritten (its old history must have been freed or moved out):
+ * its history is sized for o->epochs before the first batch.
+ * Returns 0 (also when stopped or diverged: see res), -1 on error (res then
+ * owns nothing). */
 int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
              const tt_train_opts *o, tt_train_cb cb, void *ud,
              tt_train_result *res, tt_err *err);

@@ -7,6 +7,7 @@
 #include "tt_tui.h"
 #include "tt_tui_draw.h"
 #include "tt_plot.h"
+#include "tt_term.h"
 
 #ifdef HAVE_NCURSESW_CURSES_H
 #include <ncursesw/curses.h>
@@ -20,15 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 /* The open dashboard and what is needed to put the terminal back from the
  * exit and signal paths. Only one dashboard is open at a time. */
 static tt_tui *g_open;
 static SCREEN *g_screen;
-static struct termios g_tio;
-static int g_tio_saved;
 static volatile sig_atomic_t g_sigint;
 static int g_atexit_done;
 
@@ -73,12 +71,8 @@ static void on_sigint(int sig, siginfo_t *info, void *ctx)
     }
     if (first)
         return;
-    static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
-    if (g_tio_saved)
-        tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
-    if (write(STDOUT_FILENO, seq, sizeof seq - 1) < 0) {
-        /* nothing more can be done from here */
-    }
+    tt_term_restore();
+    tt_term_leave_screen();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -89,8 +83,7 @@ static void restore_terminal(tt_tui *t)
         return;
     t->curses_on = 0;
     endwin();
-    if (g_tio_saved)
-        tcsetattr(STDIN_FILENO, TCSANOW, &g_tio);
+    tt_term_restore();
     if (t->own_sigint)
         sigaction(SIGINT, &t->old_sigint, NULL);
     t->own_sigint = 0;
@@ -157,7 +150,7 @@ tt_tui *tt_tui_open(const tt_curve *past, int n_past)
         if (sigaction(SIGINT, &sa, &t->old_sigint) == 0)
             t->own_sigint = 1;
     }
-    g_tio_saved = tcgetattr(STDIN_FILENO, &g_tio) == 0;
+    tt_term_save();
     /* newterm, not initscr: initscr exits the process when it fails. */
     g_screen = newterm(NULL, stdout, stdin);
     if (!g_screen) {
@@ -204,6 +197,11 @@ tt_tui *tt_tui_open(const tt_curve *past, int n_past)
 
     t->dirty = 1;
     return t;
+}
+
+double tt_tui_paused(const tt_tui *t)
+{
+    return t ? t->paused_s : 0;
 }
 
 void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop)
@@ -415,7 +413,10 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
         frame(t);
     if (t->live && ((s && s->epoch_end) || now - t->live_last >= 1.0))
         live_send(t);
-    /* Paused: training waits inside this call; keys and resizes still work. */
+    /* Paused: training waits inside this call; keys and resizes still work.
+     * The time is counted so that training can leave it out. */
+    double pause0 = tt_now();
+    int was_paused = t->paused;
     while (t->paused && !stop_asked(t)) {
         if (t->dirty)
             frame(t);
@@ -428,6 +429,8 @@ int tt_tui_update(tt_tui *t, const tt_snapshot *s)
             t->dirty = 1;
         check_size(t);
     }
+    if (was_paused)
+        t->paused_s += tt_now() - pause0;
     if (stop_asked(t)) {
         if (!t->stop_drawn) {
             t->stopping = 1;

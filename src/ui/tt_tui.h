@@ -25,6 +25,8 @@ enum { TT_TUI_GO = 0, TT_TUI_STOP = 1 };
  * ends). Blocks while paused ('p'). Returns TT_TUI_STOP after 's' (or when
  * *stop became nonzero). Usable directly as the body of a tt_train_cb. */
 int tt_tui_update(tt_tui *t, const tt_snapshot *s);
+/* Seconds training has been held paused ('p') in this dashboard so far. */
+double tt_tui_paused(const tt_tui *t);
 /* A stop flag of the host: the dashboard returns TT_TUI_STOP once *stop is
  * nonzero, also while paused. Optional: while open, the dashboard also
  * notes SIGINT itself and then calls the handler the host had installed (so

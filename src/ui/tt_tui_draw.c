@@ -425,7 +425,7 @@ static const char k_marks[] = "ox+#@%&=";
 static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
 {
     const tt_snapshot *s = &t->snap;
-    int n_live = t->have_snap ? TT_MIN(s->n_done, TT_SNAP_MAX_EPOCHS) : 0;
+    int n_live = t->have_snap ? s->n_done : 0;
     int n_ser = 1 + t->n_past;
     char title[128];
     double last = -1;
@@ -602,8 +602,16 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
         }
         any_const |= tt_inspect_constant(mn, sd, t->snap.n_se[side], t->snap.se_inactive[side]);
     }
-    char title[160];
-    const char *tparts[] = { w >= 58 ? " SENet excitation weights" : " SENet weights", "S = suppressed",
+    /* the stage's own name: SENet, Light-SE, or both when the towers differ */
+    int k0 = t->snap.n_se[0] > 0 ? t->snap.se_kind[0] : t->snap.se_kind[1];
+    int k1 = t->snap.n_se[1] > 0 ? t->snap.se_kind[1] : k0;
+    const char *n0 = tt_reweight_title(k0), *n1 = tt_reweight_title(k1);
+    char stage[64], long_t[96], short_t[80], title[160];
+    snprintf(stage, sizeof stage, "%s%s%s", n0 ? n0 : "SENet", k1 != k0 && n1 ? " / " : "",
+             k1 != k0 && n1 ? n1 : "");
+    snprintf(long_t, sizeof long_t, " %s excitation weights", stage);
+    snprintf(short_t, sizeof short_t, " %s weights", stage);
+    const char *tparts[] = { text_cols(long_t) + 34 <= w ? long_t : short_t, "S = suppressed",
                              any_const ? "C = constant" : NULL, "(running mean)" };
     bar_row(y, x, w, TT_C_TITLE, fit_fields(title, sizeof title, w, tparts, 4, "  "));
     int row = y + 1, end = y + h;

@@ -35,6 +35,7 @@ struct tt_tui {
     tt_hist se_hist[2][TT_MAX_FIELDS];
     double last_draw, live_last, msg_until;
     int paused, stopping, stop_drawn, show_w, show_help, dirty, resized;
+    double paused_s;           /* seconds held paused so far (excluded from training time) */
     int utf8, color, curses_on, own_sigint;
     char msg[160];
     uint64_t seed;             /* the run's seed (tt_tui_set_run) */

@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; cat "$tmp/out" 2>/dev/null; exit 1; }
 for f in item_id category color tags; do
   grep -Eq "^s +item +$f +[0-9.]+ +0\.000 .* constant$" "$tmp/out" || fail "item feature $f not called constant"
 done
-grep -q 'item tower of s, over all items: constant: every item gets the same weights' "$tmp/out" \
+tr '\n' ' ' < "$tmp/out" | grep -q 'item tower of s, over all items: constant: every item gets the same weights' \
   || fail "no sentence under the item rows"
 grep -q 'dead' "$tmp/out" || fail "the reason (dead hidden units) is not given"
 grep -q 'max(1, 4 fields / r=2) = 2' "$tmp/out" || fail "the hidden width rule is not stated"

@@ -173,7 +173,7 @@ for tag in A B; do
         done
         # "the excitation MLP is 8-4-8 ... 4-2-4": the constant sentence, when
         # there is one, names the same widths
-        if grep -q 'item tower of senet, over all items: constant' "$tmp/$o.out"; then
+        if tr '\n' ' ' < "$tmp/$o.out" | grep -q 'item tower of senet, over all items: constant'; then
             tr '\n' ' ' < "$tmp/$o.out" | grep -q 'max(1, 4 fields / r=2) = 2' ||
                 bad "a constant item tower without the hidden width 4 / 2 = 2"
         fi
@@ -300,7 +300,7 @@ if [ -f "$tmp/shared/data/ml-100k/u.data" ]; then
         done
         # "at r=2 its excitation MLP has max(1, 3 / 2) = 1 hidden unit": a
         # constant item tower names that width
-        if grep -q 'item tower of senet, over all items: constant' "$tmp/$o.out"; then
+        if tr '\n' ' ' < "$tmp/$o.out" | grep -q 'item tower of senet, over all items: constant'; then
             tr '\n' ' ' < "$tmp/$o.out" | grep -q 'max(1, 3 fields / r=2) = 1' ||
                 bad "a constant item tower without the hidden width 3 / 2 = 1"
         fi

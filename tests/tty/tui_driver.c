@@ -67,7 +67,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (epochs < 1 || epochs > TT_SNAP_MAX_EPOCHS || batches < 1) {
+    enum { MAX_E = 4096 };
+    static double el[MAX_E], vr[MAX_E];   /* the per-epoch arrays a snapshot points to */
+    if (epochs < 1 || epochs > MAX_E || batches < 1) {
         fprintf(stderr, "tui_driver: bad sizes\n");
         return 2;
     }
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.model = "senet-demo";
     s.epochs = epochs;
+    s.epoch_loss = el;
+    s.valid_recall20 = vr;
     s.batches = batches;
     s.n_se[0] = (int)TT_ARRAY_LEN(user_f);
     s.n_se[1] = (int)TT_ARRAY_LEN(item_f);
@@ -126,8 +130,8 @@ int main(int argc, char **argv)
             s.ex_per_s = s.step * 256.0 / (s.elapsed > 0 ? s.elapsed : 1e-9);
             s.eta = s.elapsed / s.step * (total - s.step);
             if (s.epoch_end) {
-                s.epoch_loss[s.n_done] = s.loss_smooth;
-                s.valid_recall20[s.n_done] = 0.17 * (1 - exp(-e / 3.0));
+                el[s.n_done] = s.loss_smooth;
+                vr[s.n_done] = 0.17 * (1 - exp(-e / 3.0));
                 s.n_done++;
                 s.best_epoch = e;
             }

@@ -711,6 +711,82 @@ static void test_senet(void)
            "value senet widths: mean+max S=2f, grouped S=f*G, A=f*k");
 }
 
+/* ---- Light-SE ---- */
+
+typedef struct {
+    int B, f, k;
+    float *E, *W, *out, *z, *a, *R, *dE, *dW, *scratch;
+} lse_ctx;
+
+static double lse_obj(void *v)
+{
+    lse_ctx *c = v;
+    tt_lightse_forward(c->out, c->z, c->a, c->E, c->W, c->B, c->f, c->k);
+    return dot(c->out, c->R, (long)c->B * c->f * c->k);
+}
+static void lse_grad(void *v)
+{
+    lse_ctx *c = v;
+    tt_lightse_backward(c->dE, c->dW, c->R, c->E, c->z, c->a, c->W, c->B, c->f,
+                        c->k, c->scratch);
+}
+
+/* Smooth everywhere (mean, linear map, softmax): no kinks to avoid. The
+ * forward is compared with a double reference of the paper's code:
+ * out = E + E * softmax(W mean(E)). */
+static void test_lightse(void)
+{
+    int dims[][3] = {{3, 4, 4}, {2, 7, 3}, {4, 1, 5}};   /* B, f, k */
+    for (size_t t = 0; t < sizeof dims / sizeof *dims; t++) {
+        int B = dims[t][0], f = dims[t][1], k = dims[t][2], fk = f * k;
+        lse_ctx c = {B, f, k, fa(B * fk), fa(f * f), fa(B * fk), fa(B * f),
+                     fa(B * f), fa(B * fk), fa(B * fk), fa(f * f), fa(B * 2 * f)};
+        fill(c.E, B * fk, -1, 1);
+        fill(c.W, f * f, -1.5f, 1.5f);
+        fill(c.R, B * fk, -1, 1);
+        char name[64];
+        snprintf(name, sizeof name, "lightse B=%d f=%d k=%d", B, f, k);
+        problem p = {name, lse_obj, lse_grad, &c,
+                     {{"E", c.E, c.dE, B * fk}, {"W", c.W, c.dW, f * f}}, 2, 1e-2, 0};
+        check(&p);
+        lse_obj(&c);
+        double worst = 0, sum_err = 0;
+        for (int b = 0; b < B; b++) {
+            double z[8], pz[8], mx = -INFINITY, s = 0, sa = 0;
+            for (int i = 0; i < f; i++) {
+                z[i] = 0;
+                for (int j = 0; j < k; j++)
+                    z[i] += c.E[b * fk + i * k + j];
+                z[i] /= k;
+            }
+            for (int i = 0; i < f; i++) {
+                pz[i] = 0;
+                for (int j = 0; j < f; j++)
+                    pz[i] += (double)c.W[i * f + j] * z[j];
+                mx = fmax(mx, pz[i]);
+            }
+            for (int i = 0; i < f; i++)
+                s += exp(pz[i] - mx);
+            for (int i = 0; i < f; i++) {
+                double a = exp(pz[i] - mx) / s;
+                sa += c.a[b * f + i];
+                worst = fmax(worst, fabs(a - c.a[b * f + i]));
+                for (int j = 0; j < k; j++) {
+                    double e = c.E[b * fk + i * k + j];
+                    worst = fmax(worst, fabs(e + e * a - c.out[b * fk + i * k + j]));
+                }
+            }
+            sum_err = fmax(sum_err, fabs(sa - 1));
+        }
+        report(worst < 1e-5 && sum_err < 1e-5,
+               "value %-28s matches E + E*softmax(W mean E) (%.2g), weights sum to 1",
+               name, worst);
+        float *p2[] = {c.E, c.W, c.out, c.z, c.a, c.R, c.dE, c.dW, c.scratch};
+        for (size_t i = 0; i < sizeof p2 / sizeof *p2; i++)
+            free(p2[i]);
+    }
+}
+
 /* ---- FM ---- */
 
 typedef struct {
@@ -1054,6 +1130,7 @@ int main(void)
     test_dense();
     test_relu_l2();
     test_senet();
+    test_lightse();
     test_fm();
     test_cross();
     test_softmax_case(4, 7, 1.0f, 0, 0);

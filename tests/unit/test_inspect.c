@@ -164,6 +164,7 @@ int main(int argc, char **argv)
         DIE("train: %s", err.msg);
     }
 
+    tt_train_result_free(&res);
     check_weights(m, &d, &sp, 0);
     check_weights(m, &d, &sp, 1);
 

@@ -290,6 +290,38 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     gradcheck("senet bit-wise groups=2", m, d, sp, 12);
     tt_model_free(m);
 
+    /* Light-SE (IntTower) on both sides, and on the user side of a
+     * parallel tower below (single and two threads) */
+    {
+        tt_tower_def lu = u, li = i;
+        lu.senet = li.senet = TT_RW_LIGHTSE;
+        m = make_model(&md, &lu, &li, d, 8);
+        gradcheck("lightse full softmax", m, d, sp, 12);
+        tt_model_free(m);
+        tt_err e3;
+        m = make_model(&md, &lu, &li, d, 9);
+        if (tt_model_set_threads(m, 2, &e3))
+            DIE("threads: %s", e3.msg);
+        gradcheck("2 threads lightse", m, d, sp, 13);
+        /* the read-out: softmax weights over the fields, summing to 1 */
+        const char *names[TT_MAX_FIELDS];
+        int f = tt_model_senet_fields(m, 1, names);
+        float *W = malloc((size_t)d->n_items * (size_t)(f > 0 ? f : 1) * sizeof(float));
+        CHECK(f > 1 && tt_model_reweight(m, 1) == TT_RW_LIGHTSE, "lightse read-out: %d fields", f);
+        if (tt_model_senet_weights(m, 1, d, NULL, W, &e3))
+            DIE("lightse weights: %s", e3.msg);
+        double worst = 0;
+        for (int32_t it = 0; it < d->n_items; it++) {
+            double s = 0;
+            for (int j = 0; j < f; j++)
+                s += W[(size_t)it * f + j];
+            worst = fmax(worst, fabs(s - 1));
+        }
+        CHECK(worst < 1e-5, "lightse item weights sum to 1 per item (off by %g)", worst);
+        free(W);
+        tt_model_free(m);
+    }
+
     tt_tower_def pu = tower_par("pu", 4), pi = tower_par("pi", 4);
     pu.senet = 1;
     m = make_model(&md, &pu, &pi, d, 5);
@@ -496,7 +528,8 @@ static void test_overfit(void)
     tt_train_result res;
     if (tt_train(m, &d, &sp, &o, NULL, NULL, &res, &err))
         DIE("train: %s", err.msg);
-    double first = res.epoch_loss[0], last = res.epoch_loss[res.n_epochs - 1];
+    double first = res.h.loss[0], last = res.h.loss[res.n_epochs - 1];
+    tt_train_result_free(&res);
     CHECK(last < 0.05 * first && last < 0.15, "overfit: loss %.4f -> %.4f", first, last);
     /* every training target above every item the user never had */
     const tt_examples *ex = &sp.part[TT_TRAIN];
@@ -586,20 +619,22 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
           "same seed gives different parameters");
     CHECK(r1.n_epochs == 4 && r2.n_epochs == 4, "epochs %d %d", r1.n_epochs, r2.n_epochs);
     for (int e = 0; e < r1.n_epochs; e++) {
-        CHECK(r1.epoch_loss[e] == r2.epoch_loss[e], "epoch %d loss differs", e + 1);
-        CHECK(memcmp(r1.epoch_valid[e].recall, r2.epoch_valid[e].recall,
-                     sizeof r1.epoch_valid[e].recall) == 0, "epoch %d metrics differ", e + 1);
+        CHECK(r1.h.loss[e] == r2.h.loss[e], "epoch %d loss differs", e + 1);
+        CHECK(memcmp(r1.h.valid[e].recall, r2.h.valid[e].recall,
+                     sizeof r1.h.valid[e].recall) == 0, "epoch %d metrics differ", e + 1);
     }
     CHECK(r1.best_epoch >= 1 && r1.best_epoch <= 4, "best epoch %d", r1.best_epoch);
-    CHECK(r1.epoch_loss[3] < r1.epoch_loss[0], "loss did not fall: %g -> %g",
-          r1.epoch_loss[0], r1.epoch_loss[3]);
-    CHECK(r1.epoch_valid[0].n_k == 3 && r1.epoch_valid[0].k[1] == 20, "valid metrics ks");
+    CHECK(r1.h.loss[3] < r1.h.loss[0], "loss did not fall: %g -> %g",
+          r1.h.loss[0], r1.h.loss[3]);
+    CHECK(r1.h.valid[0].n_k == 3 && r1.h.valid[0].k[1] == 20, "valid metrics ks");
+    CHECK(r1.h.n == 4 && r1.h.seconds[3] >= r1.h.seconds[0] && r1.h.n_smooth > 0,
+          "history: %d epochs, %d smoothed samples", r1.h.n, r1.h.n_smooth);
     int64_t nb = (sp->part[TT_TRAIN].n + 31) / 32;
     CHECK(c.calls == 4 * nb + 4 && c.epoch_ends == 4 && c.monotone,
           "snapshots: %d calls, %d epoch ends (%lld batches per epoch)", c.calls,
           c.epoch_ends, (long long)nb);
     CHECK(c.se_seen, "snapshot carried no SENet means");
-    CHECK(r1.se_hist[0][0][0] > 0 && r1.se_hist[1][3][0] > 0, "SENet history empty");
+    CHECK(r1.h.se[0][0] > 0 && r1.h.se[1][3 * TT_MAX_FIELDS] > 0, "SENet history empty");
     CHECK(r1.seconds > 0 && r1.ex_per_s > 0, "timing %g %g", r1.seconds, r1.ex_per_s);
     /* the best epoch's parameters are what the model holds: its valid metrics */
     {
@@ -612,9 +647,9 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
             tt_model_encode_queries(a, d, &sp->part[TT_VALID], Q, &err) ||
             tt_eval(Q, V, d->n_items, D, sp, TT_VALID, ks, 3, &mt, &err))
             DIE("eval: %s", err.msg);
-        CHECK(mt.recall[1] == r1.epoch_valid[r1.best_epoch - 1].recall[1],
+        CHECK(mt.recall[1] == r1.h.valid[r1.best_epoch - 1].recall[1],
               "restored parameters give valid recall@20 %g, best epoch had %g",
-              mt.recall[1], r1.epoch_valid[r1.best_epoch - 1].recall[1]);
+              mt.recall[1], r1.h.valid[r1.best_epoch - 1].recall[1]);
         /* SENet read-out: weights in (0, 1), one row per example / item */
         float *W = malloc((size_t)d->n_items * 8 * sizeof(float));
         const char *names[TT_MAX_FIELDS];
@@ -656,8 +691,11 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         CHECK(memcmp(tt_model_params(x), tt_model_params(y),
                      (size_t)tt_model_param_count(x) * sizeof(float)) == 0,
               "threads=2: same seed gives different parameters");
-        CHECK(fabs(q1.epoch_loss[3] - r1.epoch_loss[3]) < 1e-3 * fabs(r1.epoch_loss[3]),
-              "threads=2 trains differently: loss %g vs %g", q1.epoch_loss[3], r1.epoch_loss[3]);
+        CHECK(fabs(q1.h.loss[3] - r1.h.loss[3]) < 1e-3 * fabs(r1.h.loss[3]),
+              "threads=2 trains differently: loss %g vs %g", q1.h.loss[3], r1.h.loss[3]);
+        CHECK(q1.threads == 2, "threads recorded: %d", q1.threads);
+        tt_train_result_free(&q1);
+        tt_train_result_free(&q2);
         tt_model_free(x);
         tt_model_free(y);
         tt_blas_set_threads(1);
@@ -665,7 +703,9 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
     /* another seed: different parameters */
     b = make_model(&md, &u, &i, d, 2);
     o.seed = 2;
+    tt_train_result_free(&r2);
     tt_train(b, d, sp, &o, NULL, NULL, &r2, &err);
+    tt_train_result_free(&r2);
     CHECK(memcmp(tt_model_params(a), tt_model_params(b),
                  (size_t)tt_model_param_count(a) * sizeof(float)) != 0,
           "another seed gives the same parameters");
@@ -678,6 +718,7 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
     memset(&c, 0, sizeof c);
     c.inject_at = 5;
     c.m = a;
+    tt_train_result_free(&r1);
     if (tt_train(a, d, sp, &o, cb, &c, &r1, &err))
         DIE("train: %s", err.msg);
     CHECK(r1.diverged && strstr(r1.diverged_what, "user tower mlp layer 1 weights"),
@@ -690,6 +731,7 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
     o.opt = TT_OPT_SGD;
     o.lr = 1e30f;
     o.momentum = 0;
+    tt_train_result_free(&r1);
     if (tt_train(a, d, sp, &o, NULL, NULL, &r1, &err))
         DIE("train: %s", err.msg);
     CHECK(r1.diverged && r1.diverged_what[0], "lr=1e30: diverged %d what '%s'",
@@ -704,9 +746,11 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
     train_opts(&o, 5);
     volatile sig_atomic_t stop = 1;
     o.stop = &stop;
+    tt_train_result_free(&r1);
     tt_train(a, d, sp, &o, NULL, NULL, &r1, &err);
     CHECK(r1.stopped && r1.n_epochs == 0, "stop request: stopped %d epochs %d",
           r1.stopped, r1.n_epochs);
+    tt_train_result_free(&r1);
     tt_model_free(a);
 }
 
@@ -737,7 +781,8 @@ static void test_popularity(const tt_dataset *d, const tt_split *sp)
     int ks[3] = {10, 20, 50};
     tt_metrics mt;
     tt_eval(Q, V, d->n_items, 1, sp, TT_VALID, ks, 3, &mt, &err);
-    CHECK(mt.recall[1] == r.epoch_valid[0].recall[1], "pop valid metrics");
+    CHECK(r.h.n == 1 && mt.recall[1] == r.h.valid[0].recall[1], "pop valid metrics");
+    tt_train_result_free(&r);
     free(V);
     free(Q);
     tt_model_free(m);
@@ -812,6 +857,7 @@ static void test_optim(const tt_dataset *d, const tt_split *sp)
     (void)ntr;
     if (tt_train(m, d, sp, &one, NULL, NULL, &r, &err))
         DIE("lazy train: %s", err.msg);
+    tt_train_result_free(&r);
     /* user_id rows of users without training examples never move */
     int ut = -1;
     for (int t = 0; t < tt_model_n_tensors(m); t++)

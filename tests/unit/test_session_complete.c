@@ -70,14 +70,14 @@ int main(void)
     expect(&s, "show model ", "", "dssm");
     expect(&s, "help ", "se", "set senet");
     expect(&s, "tower x ", "", "=");
-    expect(&s, "tower x = ", "", "embed senet mlp channels l2norm u us");
+    expect(&s, "tower x = ", "", "embed senet lightse mlp channels l2norm u us");
     expect(&s, "tower x = ", "u", "u us");
-    expect(&s, "tower x = embed dim=16 | ", "", "embed senet mlp channels l2norm no");
+    expect(&s, "tower x = embed dim=16 | ", "", "embed senet lightse mlp channels l2norm no");
     expect(&s, "tower x = embed ", "", "dim= fields=");
     expect(&s, "tower x = embed | senet ", "ga", "gate=");
     expect(&s, "tower x = embed | senet ", "squeeze=m", "squeeze=mean squeeze=max squeeze=meanmax");
     expect(&s, "tower x = embed | channels (", "", "mlp fm cross");
-    expect(&s, "tower x = u with ", "", "embed senet mlp channels l2norm no");
+    expect(&s, "tower x = u with ", "", "embed senet lightse mlp channels l2norm no");
     expect(&s, "model m = ", "", "twotower popularity dssm");
     expect(&s, "model m = twotower ", "", "u us");
     expect(&s, "model m = twotower u us ", "lo", "loss= logq=");

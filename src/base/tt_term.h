@@ -1,0 +1,24 @@
+/* tt_term: the one owner of the terminal's saved state (as linenoise owns
+ * it): the saved settings, their restore from any path (signal handlers
+ * included) and the escape sequence that leaves a full-screen display. The
+ * prompt (repl/tt_repl.c) and the dashboard (ui/tt_tui.c) both use it;
+ * nothing else keeps a termios. Does no I/O until asked. */
+#ifndef TT_TERM_H
+#define TT_TERM_H
+
+/* Remember the terminal's current settings when stdin is a terminal (a later
+ * call replaces them). Returns 1 when saved. Not for signal handlers. */
+int tt_term_save(void);
+
+/* Whether settings are saved (async-signal-safe). */
+int tt_term_saved(void);
+
+/* Put the saved settings back on stdin, if any (async-signal-safe: one
+ * tcsetattr). */
+void tt_term_restore(void);
+
+/* Leave the alternate screen, show the cursor, reset colours and start a new
+ * line on stdout (async-signal-safe: one write). */
+void tt_term_leave_screen(void);
+
+#endif

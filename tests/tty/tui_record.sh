@@ -1,0 +1,65 @@
+#!/bin/sh
+# tui_record.sh: what a dashboard run leaves behind. Under tmux at 120x40, a
+# run with the dashboard ends with every epoch's row of the per-epoch table
+# and the summary line in the scrollback; a run paused for several seconds
+# reports training seconds that leave the pause out.
+command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
+[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
+TMUX_NAME=tuir . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
+cd "$tmp" || exit 1
+"$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 ||
+  { echo "SKIP: no engine"; exit 77; }
+capall() { T capture-pane -p -J -S -1000 -t tt > "$tmp/screen" 2>/dev/null; }
+now() { date +%s.%N; }
+
+cat > setup.tt <<'TT'
+load synthetic tiny
+split l2o
+tower u = embed dim=8 | mlp 16
+model m = twotower u u
+TT
+T new-session -d -s tt -x 120 -y 40 "'$TTLAB'; exec sleep 120" || fail "tmux new-session"
+wait_for 'ttlab>' 10 || fail "no prompt"
+T send-keys -t tt 'source setup.tt; echo setup-done' Enter
+wait_for '^setup-done' 30 || fail "setup did not run"
+
+# 1. the record in the scrollback: 12 epochs, each a row, then the summary
+T send-keys -t tt 'train m epochs=12 batch=64' Enter
+i=0
+while [ $i -lt 600 ]; do
+  capall
+  grep -q '^trained m: 12 epochs' "$tmp/screen" && break
+  sleep 0.1; i=$((i + 1))
+done
+grep -q '^trained m: 12 epochs' "$tmp/screen" || fail "no summary line after the dashboard"
+grep -Eq '^model +epoch +loss +valid_recall@20 +valid_ndcg@20 +seconds +best' "$tmp/screen" ||
+  fail "no per-epoch table header in the scrollback"
+for e in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  grep -Eq "^m +$e +[0-9]+\.[0-9]{4} +0\.[0-9]{4} +0\.[0-9]{4} +[0-9]+\.[0-9]" "$tmp/screen" ||
+    fail "epoch $e has no row in the scrollback"
+done
+[ "$(grep -Ec '^m +[0-9]+ .*\*$' "$tmp/screen")" = 1 ] || fail "not one best-epoch marker"
+echo "ok: 12 epoch rows and the summary in the scrollback"
+
+# 2. a pause of 4 s is not training time
+T send-keys -t tt 'clear' Enter
+T send-keys -t tt 'train m epochs=300 batch=64 valid=off' Enter
+t0=$(now)
+wait_for 'loss \(smoothed\)' 30 || fail "no dashboard"
+T send-keys -t tt p
+sleep 4
+T send-keys -t tt p
+i=0
+while [ $i -lt 1200 ]; do
+  capall
+  grep -q '^trained m: 300 epochs' "$tmp/screen" && break
+  sleep 0.1; i=$((i + 1))
+done
+t1=$(now)
+line=$(grep '^trained m: 300 epochs' "$tmp/screen") || fail "the paused run did not end"
+secs=$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s, .*/\1/p')
+wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+echo "paused run: reported $secs s, wall $wall s, pause 4 s"
+awk -v s="$secs" -v w="$wall" 'BEGIN { exit !(s + 3 < w) }' || fail "the pause counted as training: $secs s of $wall s"
+echo "ok: a 4 s pause is left out of seconds"
+exit 0
