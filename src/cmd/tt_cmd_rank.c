@@ -59,11 +59,9 @@ static int measure(tt_session *s, ranked *r, int kind, int k, enum tt_part p)
             const tt_run *ru = &me->runs[q];
             if (kind == 4)
                 v[n++] = ru->seconds;
-            else if (ru->n_curve > 0)
-                v[n++] = ru->loss[ru->n_curve - 1];
+            else if (ru->h.n > 0)
+                v[n++] = ru->h.loss[ru->h.n - 1];
         }
-        if (n == 0 && kind == 3 && me->res && me->res->n_epochs > 0)
-            v[n++] = me->res->epoch_loss[me->res->n_epochs - 1];
     } else {
         int q0 = -1;   /* per-seed test metrics taken at cut-off k */
         if (me->n_runs > 1 && p == TT_TEST)
