@@ -5,6 +5,8 @@
 #include "tt_blas.h"
 
 #include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
 
 void tt_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta,
@@ -40,19 +42,48 @@ int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 #endif
 
-static int blas_threads = 1;
+static int blas_threads = 1;   /* the user's count */
+static int par_depth;          /* open parallel sections of more than one thread */
+
+static void blas_apply(int n)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    openblas_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
 
 void tt_blas_set_threads(int n)
 {
     if (n < 1)
         n = 1;
     blas_threads = n;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-    openblas_set_num_threads(n);
-#endif
+    blas_apply(par_depth > 0 ? 1 : n);
 }
 
 int tt_blas_get_threads(void) { return blas_threads; }
+
+int tt_blas_par_threads(int want)
+{
+    int n = want > 0 ? want : blas_threads;
+    const char *obt = getenv("OPENBLAS_NUM_THREADS");
+    if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
+        return 1;
+    return n;
+}
+
+void tt_blas_par_begin(int n)
+{
+    if (n > 1 && par_depth++ == 0)
+        blas_apply(1);
+}
+
+void tt_blas_par_end(int n)
+{
+    if (n > 1 && par_depth > 0 && --par_depth == 0)
+        blas_apply(blas_threads);
+}
 
 const char *tt_blas_info(void)
 {

@@ -152,3 +152,28 @@ void tt_pool_free(tt_pool *p)
     free(p->th);
     free(p);
 }
+
+static tt_pool *shared;
+
+static void shared_free(void)
+{
+    tt_pool_free(shared);
+    shared = NULL;
+}
+
+int tt_pool_shared(tt_pool **out, int n, tt_err *err)
+{
+    static int registered;
+    *out = NULL;
+    if (n <= 1)
+        return 0;
+    if (!shared || shared->n != n) {
+        shared_free();
+        if (tt_pool_create(&shared, n, err))
+            return -1;
+        if (!registered)
+            registered = atexit(shared_free) == 0;
+    }
+    *out = shared;
+    return 0;
+}

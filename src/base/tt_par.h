@@ -17,6 +17,11 @@ int tt_pool_size(const tt_pool *p);   /* 1 for NULL */
 /* Run fn's parts and return when all are done. p may be NULL. */
 void tt_pool_run(tt_pool *p, tt_par_fn fn, void *ctx);
 void tt_pool_free(tt_pool *p);
+/* The process's shared pool of n threads, for work outside a model's
+ * training step (the evaluation): made on first use, remade when n changes,
+ * freed at exit. *out = NULL for n <= 1 (tt_pool_run then runs inline).
+ * From the main thread only, and not while a job of it runs. */
+int tt_pool_shared(tt_pool **out, int n, tt_err *err);
 
 /* Rows [*r0, *r1) of R for thread tid of nt. */
 static inline void tt_par_range(long R, int tid, int nt, long *r0, long *r1)

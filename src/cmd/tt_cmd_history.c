@@ -91,7 +91,7 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
                 tt_rec_int(r, "seed", (int64_t)ru->seed);
             tt_rec_int(r, "epoch", e + 1);
             tt_rec_num(r, "loss", h->loss[e], 4);
-            int k = tt_history_k(&h->valid[e], 20);
+            int k = tt_history_k(&h->valid[e], TT_SELECT_K);
             if (k >= 0) {
                 tt_rec_num(r, "valid_recall@20", h->valid[e].recall[k], 4);
                 tt_rec_num(r, "valid_ndcg@20", h->valid[e].ndcg[k], 4);

@@ -25,14 +25,6 @@ typedef struct progress {
     double paused;        /* seconds the dashboard held training paused */
 } progress;
 
-static int k_index(const tt_metrics *m, int k)
-{
-    for (int i = 0; i < m->n_k; i++)
-        if (m->k[i] == k)
-            return i;
-    return m->n_k ? (m->n_k > 1 ? 1 : 0) : -1;
-}
-
 static int on_snapshot(const tt_snapshot *sn, void *ud)
 {
     progress *p = ud;
@@ -63,7 +55,7 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         }
     }
     if (sn->epoch_end) {
-        int k = k_index(&sn->valid, 20);
+        int k = tt_history_k(&sn->valid, TT_SELECT_K);   /* ndcg beside the selection metric */
         double r20 = sn->n_done > 0 ? sn->valid_recall20[sn->n_done - 1] : -1;
         if (s->out.mode == TT_OUT_JSON) {
             tt_rec r;

@@ -4,11 +4,11 @@
 #include "tt_eval.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tt_blas.h"
+#include "tt_par.h"
 
 /* Memory: each worker scores one tile of at most TT_EVAL_TILE_FLOATS floats
  * (1 MiB: a block of up to TT_EVAL_ROWS examples x W items), whatever the
@@ -336,13 +336,16 @@ static void rank_finish(rank_worker *w, const int64_t *ord, int m)
     }
 }
 
-static void *rank_work(void *arg)
+/* Worker tid of the pool: takes blocks until none is left (which worker
+ * ranks a block does not change its ranks). */
+static void rank_work(void *ctx, int tid, int nt)
 {
-    rank_worker *w = arg;
+    rank_worker *w = (rank_worker *)ctx + tid;
+    (void)nt;
     for (;;) {
         int64_t b = __atomic_fetch_add(&w->job->next, 1, __ATOMIC_RELAXED);
         if (b >= w->job->n_blocks)
-            return NULL;
+            return;
         rank_block(w, b);
     }
 }
@@ -433,8 +436,8 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     const tt_examples *ex;
     rank_job jb;
     rank_worker wk[2];
-    pthread_t th;
-    int nw, rc = 0, blas_threads, started = 0;
+    tt_pool *pool = NULL;
+    int nw, rc = 0;
 
     if (!sp || (int)p < 0 || (int)p > 2)
         return tt_err_set(err, "eval: no split or bad part");
@@ -478,15 +481,12 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
         free(jb.blk);
         return -1;
     }
-    /* Two workers when the user allowed two BLAS threads and there is work
-     * for both: each runs a one-thread GEMM on its own tile and scans it
-     * from the cache of the core that wrote it (measured: about 1.7x the
-     * speed of one worker over a two-thread GEMM). */
-    nw = tt_blas_get_threads() >= 2 && jb.n_blocks >= 2 ? 2 : 1;
-    /* Without thread control (tt_blas_info says plain "CBLAS") each worker's
-     * GEMM would start the BLAS's own threads too: one worker then. */
-    if (!strncmp(tt_blas_info(), "CBLAS", 5))
-        nw = 1;
+    /* Two workers when the user allowed two threads and there is work for
+     * both: each runs a one-thread GEMM on its own tile and scans it from the
+     * cache of the core that wrote it (measured: about 1.7x the speed of one
+     * worker over a two-thread GEMM). They run on the shared pool, under the
+     * BLAS thread policy (tt_blas.h). */
+    nw = jb.n_blocks >= 2 ? TT_MIN(tt_blas_par_threads(0), 2) : 1;
     memset(wk, 0, sizeof wk);
     for (int i = 0; i < nw && !rc; i++) {
         int bu = jb.bu;
@@ -500,17 +500,12 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
         if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].x)
             rc = -1;
     }
+    if (!rc && tt_pool_shared(&pool, nw, err))
+        rc = -1;
     if (!rc) {
-        blas_threads = tt_blas_get_threads();
-        if (nw > 1) {
-            tt_blas_set_threads(1);
-            started = pthread_create(&th, NULL, rank_work, &wk[1]) == 0;
-        }
-        rank_work(&wk[0]);
-        if (started)
-            pthread_join(th, NULL);
-        if (nw > 1)
-            tt_blas_set_threads(blas_threads);
+        tt_blas_par_begin(nw);
+        tt_pool_run(pool, rank_work, wk);
+        tt_blas_par_end(nw);
     }
     for (int i = 0; i < nw; i++) {
         free(wk[i].tile);
@@ -778,4 +773,12 @@ int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
     free(s);
     free(excl);
     return 0;
+}
+
+double tt_metrics_select(const tt_metrics *m)
+{
+    for (int i = 0; i < m->n_k; i++)
+        if (m->k[i] == TT_SELECT_K)
+            return m->recall[i];
+    return NAN;
 }

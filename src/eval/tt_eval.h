@@ -21,14 +21,22 @@ typedef struct tt_metrics {
     double seconds;
 } tt_metrics;
 
+/* The selection metric: valid Recall@TT_SELECT_K. Training keeps its best
+ * epoch and stops early by it; the train report, the dashboard, compare's
+ * curves and plots show it. This is the one place that finds it. */
+#define TT_SELECT_K 20
+/* Recall@TT_SELECT_K of m, or NAN when m was not evaluated at that k. */
+double tt_metrics_select(const tt_metrics *m);
+
 /* Rank of each example's target among the non-excluded items:
  * rank = 1 + #{j not excluded : s_j > s_t or (s_j == s_t and j < t)}.
  * Excluded for part p: the user's items in the parts before p (train for
  * valid; train and valid for test) and the user's other targets in p.
  * Q: (ex->n, d) query vectors; V: (n_items, d) item vectors.
  * Scores come from tt_gemm in tiles of examples x items, memory bounded
- * (1 MiB of scores per worker whatever the corpus; two workers when
- * tt_blas_get_threads() >= 2, each with one BLAS thread for the call).
+ * (1 MiB of scores per worker whatever the corpus; two workers on the
+ * shared pool when tt_blas_par_threads(0) >= 2, each with one BLAS thread
+ * for the call).
  * A NaN target score ranks last; NaN scores of other items never beat it.
  * ranks: (ex->n) output, may be NULL. Returns 0, or -1 with *err set (an
  * item or an excluded item outside [0, n_items), or no memory). */

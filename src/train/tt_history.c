@@ -2,6 +2,7 @@
 #include "tt_history.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 int tt_history_reserve(tt_history *h, int epochs, tt_err *err)
@@ -98,9 +99,9 @@ void tt_history_add_epoch(tt_history *h, double loss, const tt_metrics *valid, d
     h->r20[e] = -1;
     if (valid && valid->n_k) {
         h->valid[e] = *valid;
-        int k = tt_history_k(valid, 20);
-        if (k >= 0)
-            h->r20[e] = valid->recall[k];
+        double r = tt_metrics_select(valid);
+        if (!isnan(r))
+            h->r20[e] = r;
     }
     memset(h->se[0] + (size_t)e * TT_MAX_FIELDS, 0, TT_MAX_FIELDS * sizeof(float));
     memset(h->se[1] + (size_t)e * TT_MAX_FIELDS, 0, TT_MAX_FIELDS * sizeof(float));

@@ -127,6 +127,138 @@ static void opt_phase(void *ctx, int tid, int nt)
     memset(c->G + r0, 0, (size_t)(r1 - r0) * sizeof(float));
 }
 
+/* A run's fixed parts: what one step reads and writes. */
+typedef struct train_run {
+    tt_model *m;
+    const tt_dataset *d;
+    const tt_split *sp;
+    const tt_train_opts *o;
+    tt_train_result *res;
+    tt_optim *opt;
+    float *P, *G, *prev;      /* parameters, gradients, last finite parameters */
+    int64_t np;
+    step_ctx sc;
+    /* the end of an epoch */
+    tt_snapshot *s;
+    tt_train_cb cb;
+    void *ud;
+    float *V, *Qv;            /* validation encodings */
+    float *best;              /* the best epoch's parameters, or NULL */
+    int par;                  /* threads of the BLAS policy's section */
+    double best_r20;          /* the selection metric at the best epoch */
+    int best_epoch, since_best;
+    int stop;                 /* early stopping asked for */
+} train_run;
+
+/* After a step whose loss or gradient norm is not finite: name the first
+ * place that is not, a parameter (e.g. overwritten from outside), else the
+ * loss, else a gradient; the parameters go back to their last finite values
+ * when they are the culprit. */
+static void name_nonfinite(train_run *r, double loss, int e, int64_t bi)
+{
+    tt_model *m = r->m;
+    tt_train_result *res = r->res;
+    int bad = -1;
+    for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
+        if (nonfinite(r->P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
+            bad = ti;
+    if (bad >= 0)
+        set_what(res,
+                 "%s (non-finite values before epoch %d batch %lld)",
+                 tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
+    else if (!isfinite(loss))
+        set_what(res,
+                 "loss (epoch %d, batch %lld)", e, (long long)bi + 1);
+    else
+        for (int ti = 0; ti < tt_model_n_tensors(m); ti++) {
+            const tt_param_info *pi = tt_model_tensor(m, ti);
+            if (nonfinite(r->G + pi->off, pi->n)) {
+                set_what(res,
+                         "gradient of %s (epoch %d, batch %lld)", pi->desc,
+                         e, (long long)bi + 1);
+                break;
+            }
+        }
+    /* prev holds every value from before its last update: finite. */
+    if (bad >= 0)
+        memcpy(r->P, r->prev, (size_t)r->np * sizeof(float));
+    res->diverged = 1;
+}
+
+/* One step on the training examples idx[0..n) (batch bi of epoch e): loss
+ * and gradients, their norm, clipping, the update and its finiteness check.
+ * Returns 0 with the batch's loss in *loss_out; 1 when training diverged
+ * (res->diverged_what says where, the parameters are finite again); -1 on
+ * an error (err). */
+static int train_step(train_run *r, const int64_t *idx, int n, int e, int64_t bi,
+                      double *loss_out, tt_err *err)
+{
+    tt_model *m = r->m;
+    const tt_train_opts *o = r->o;
+    step_ctx *sc = &r->sc;
+    float *P = r->P, *G = r->G, *prev = r->prev;
+    const int64_t np = r->np;
+    tt_err lerr;
+    lerr.msg[0] = 0;
+    double loss = tt_model_batch_loss(m, r->d, r->sp, idx, n, 1, &lerr);
+    if (isnan(loss) && lerr.msg[0]) {   /* an error, not a divergence */
+        tt_err_set(err, "%s", lerr.msg);
+        return -1;
+    }
+    /* Gradient norm over what this step updates (NaN/Inf propagate). */
+    double g2 = 0;
+    tt_pool *pool = tt_model_pool(m);
+    int nt = tt_pool_size(pool);
+    opt_ctx oc = {r->opt, P, G, prev, np, 1.0f, 0, {0}, {0}};
+    if (isfinite(loss) && !o->lazy) {
+        tt_pool_run(pool, opt_phase, &oc);
+        for (int t = 0; t < nt; t++)
+            g2 += oc.g2[t];
+    } else if (isfinite(loss)) {
+        FOR_RANGES(sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
+    }
+    if (!isfinite(loss) || !isfinite(g2)) {
+        name_nonfinite(r, loss, e, bi);
+        return 1;
+    }
+    float gscale = 1.0f;
+    if (o->clip > 0 && sqrt(g2) > o->clip)
+        gscale = (float)(o->clip / sqrt(g2));
+    tt_optim_begin(r->opt);
+    int bad = -1;
+    if (!o->lazy) {
+        oc.phase = 1;
+        oc.gscale = gscale;
+        tt_pool_run(pool, opt_phase, &oc);   /* also zeroes the gradients */
+        int any = 0;
+        for (int t = 0; t < nt; t++)
+            any |= oc.bad[t];
+        if (any)
+            for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
+                if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
+                    bad = ti;
+    } else {
+        FOR_RANGES(sc, ti, off, cnt, tt_optim_update(r->opt, P, G, prev, off, cnt, gscale));
+        FOR_RANGES(sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
+    }
+    if (bad >= 0) {
+        set_what(r->res,
+                 "%s after the update (epoch %d, batch %lld)",
+                 tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
+        FOR_RANGES(sc, ti, off, cnt,
+                   memcpy(P + off, prev + off, (size_t)cnt * sizeof(float)));
+        r->res->diverged = 1;
+        return 1;
+    }
+    /* Zero what this step wrote, then forget the touched rows. */
+    if (o->lazy) {
+        FOR_RANGES(sc, ti, off, cnt, memset(G + off, 0, (size_t)cnt * sizeof(float)));
+        tt_model_clear_touched(m);
+    }
+    *loss_out = loss;
+    return 0;
+}
+
 static void fill_se(tt_model *m, tt_snapshot *s)
 {
     for (int side = 0; side < 2; side++) {
@@ -157,12 +289,65 @@ static double paused_s(const tt_train_opts *o)
 static int valid_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
                       float *V, float *Q, tt_metrics *out, tt_err *err)
 {
-    static const int ks[3] = {10, 20, 50};
+    static const int ks[3] = {10, TT_SELECT_K, 50};
     const tt_examples *ex = &sp->part[TT_VALID];
     if (tt_model_encode_items(m, d, V, err) ||
         tt_model_encode_queries(m, d, ex, Q, err))
         return -1;
     return tt_eval(Q, V, d->n_items, tt_model_dim(m), sp, TT_VALID, ks, 3, out, err);
+}
+
+/* The end of epoch e, whose batches are done (mean loss eloss, train_s
+ * seconds of training so far): the loss and SENet means into the history,
+ * validation (not timed) with the selection metric, the best epoch and early
+ * stopping, and the epoch's snapshot. Returns 0, or -1 on an error (err);
+ * stopping is left in res->stopped, res->diverged and r->stop. */
+static int end_epoch(train_run *r, int e, double eloss, double train_s, tt_err *err)
+{
+    tt_model *m = r->m;
+    tt_train_result *res = r->res;
+    tt_snapshot *s = r->s;
+    const tt_train_opts *o = r->o;
+    int ei = e - 1;
+    tt_history *h = &res->h;
+    tt_history_add_epoch(h, eloss, NULL, train_s);
+    res->n_epochs = e;
+    res->epochs = e;
+    s->n_done = e;
+    for (int side = 0; side < 2; side++)
+        h->n_se[side] = tt_model_senet_running(m, side, h->se[side] + (size_t)ei * TT_MAX_FIELDS);
+    if (res->diverged)
+        return 0;
+    if (o->eval_every > 0 && r->sp->part[TT_VALID].n > 0 && e % o->eval_every == 0) {
+        tt_metrics *mv = &h->valid[ei];
+        tt_blas_par_end(r->par);
+        int erc = valid_eval(m, r->d, r->sp, r->V, r->Qv, mv, err);
+        tt_blas_par_begin(r->par);
+        if (erc)
+            return -1;
+        double r20 = tt_metrics_select(mv);
+        s->valid = *mv;
+        h->r20[ei] = r20;
+        if (r20 > r->best_r20) {
+            r->best_r20 = r20;
+            r->best_epoch = e;
+            r->since_best = 0;
+            if (r->best)
+                memcpy(r->best, r->P, (size_t)r->np * sizeof(float));
+        } else {
+            r->since_best++;
+            if (o->patience > 0 && r->since_best >= o->patience)
+                r->stop = 1;
+        }
+    }
+    s->best_epoch = r->best_epoch;
+    s->epoch_end = 1;
+    if (r->cb) {
+        fill_se(m, s);
+        if (r->cb(s, r->ud))
+            res->stopped = 1;
+    }
+    return 0;
 }
 
 int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -182,16 +367,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 
     memset(res, 0, sizeof *res);
     /* threads=N: N threads for the step's own split (fixed row ranges,
-     * deterministic), BLAS single-threaded inside it; BLAS gets the N threads
-     * back for evaluation and afterwards. */
-    int nthr = o->threads > 0 ? o->threads : tt_blas_get_threads();
-    /* Our threads call BLAS concurrently, so BLAS must be single-threaded
-     * meanwhile. A build whose tt_blas cannot set OpenBLAS's threads reports
-     * plain "CBLAS": then leave the threading to BLAS, unless the environment
-     * already pins OpenBLAS to one thread. */
-    const char *obt = getenv("OPENBLAS_NUM_THREADS");
-    if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
-        nthr = 1;
+     * deterministic), a parallel section of the BLAS thread policy
+     * (tt_blas.h); BLAS gets the N threads back for evaluation and afterwards. */
+    int nthr = tt_blas_par_threads(o->threads), par = 0;
     if (o->threads > 0)
         tt_blas_set_threads(o->threads);
     res->threads = nthr;
@@ -236,8 +414,8 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     const int B = (int)TT_MIN((int64_t)o->batch, ex->n);
     if (tt_model_reserve(m, d, sp, B, err) || tt_model_set_threads(m, nthr, err))
         goto out;
-    if (nthr > 1)
-        tt_blas_set_threads(1);
+    tt_blas_par_begin(nthr);
+    par = nthr;
     if (tt_optim_init(&opt, o->opt, np, o->lr, o->momentum, o->beta1, o->beta2,
                       o->eps, o->wd, err))
         goto out;
@@ -257,13 +435,14 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     tt_model_seed(m, o->seed);
     tt_model_track_rows(m, o->lazy);
     tt_model_zero_grad(m);
-    step_ctx sc = {m, o->lazy};
+    train_run run = {m, d, sp, o, res, &opt, P, G, prev, np, {m, o->lazy},
+                     s, cb, ud, V, Qv, best, par, -1, 0, 0, 0};
 
     const int64_t nb = (ex->n + B - 1) / B;
     const int64_t total_batches = nb * o->epochs;
-    double train_s = 0, best_r20 = -1;
+    double train_s = 0;
     int64_t step = 0, seen = 0;
-    int best_epoch = 0, since_best = 0, stop = 0;
+    int stop = 0;
     s->batches = nb;
 
     for (int e = 1; e <= o->epochs && !stop; e++) {
@@ -281,90 +460,13 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             }
             int64_t first = bi * B;
             int n = (int)TT_MIN((int64_t)B, ex->n - first);
-            tt_err lerr;
-            lerr.msg[0] = 0;
-            double loss = tt_model_batch_loss(m, d, sp, order + first, n, 1, &lerr);
-            if (isnan(loss) && lerr.msg[0]) {   /* an error, not a divergence */
-                tt_err_set(err, "%s", lerr.msg);
+            double loss = 0;
+            int st = train_step(&run, order + first, n, e, bi, &loss, err);
+            if (st < 0)
                 goto out;
-            }
-            /* Gradient norm over what this step updates (NaN/Inf propagate). */
-            double g2 = 0;
-            tt_pool *pool = tt_model_pool(m);
-            int nt = tt_pool_size(pool);
-            opt_ctx oc = {&opt, P, G, prev, np, 1.0f, 0, {0}, {0}};
-            if (isfinite(loss) && !o->lazy) {
-                tt_pool_run(pool, opt_phase, &oc);
-                for (int t = 0; t < nt; t++)
-                    g2 += oc.g2[t];
-            } else if (isfinite(loss)) {
-                FOR_RANGES(&sc, ti, off, cnt, g2 += sumsq(G + off, cnt));
-            }
-            if (!isfinite(loss) || !isfinite(g2)) {
-                /* Name the first place that is not finite: a parameter (e.g.
-                 * overwritten from outside), else the loss, else a gradient. */
-                int bad = -1;
-                for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
-                    if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
-                        bad = ti;
-                if (bad >= 0)
-                    set_what(res,
-                             "%s (non-finite values before epoch %d batch %lld)",
-                             tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
-                else if (!isfinite(loss))
-                    set_what(res,
-                             "loss (epoch %d, batch %lld)", e, (long long)bi + 1);
-                else
-                    for (int ti = 0; ti < tt_model_n_tensors(m); ti++) {
-                        const tt_param_info *pi = tt_model_tensor(m, ti);
-                        if (nonfinite(G + pi->off, pi->n)) {
-                            set_what(res,
-                                     "gradient of %s (epoch %d, batch %lld)", pi->desc,
-                                     e, (long long)bi + 1);
-                            break;
-                        }
-                    }
-                /* prev holds every value from before its last update: finite. */
-                if (bad >= 0)
-                    memcpy(P, prev, (size_t)np * sizeof(float));
-                res->diverged = 1;
+            if (st > 0) {
                 stop = 1;
                 break;
-            }
-            float gscale = 1.0f;
-            if (o->clip > 0 && sqrt(g2) > o->clip)
-                gscale = (float)(o->clip / sqrt(g2));
-            tt_optim_begin(&opt);
-            int bad = -1;
-            if (!o->lazy) {
-                oc.phase = 1;
-                oc.gscale = gscale;
-                tt_pool_run(pool, opt_phase, &oc);   /* also zeroes the gradients */
-                int any = 0;
-                for (int t = 0; t < nt; t++)
-                    any |= oc.bad[t];
-                if (any)
-                    for (int ti = 0; ti < tt_model_n_tensors(m) && bad < 0; ti++)
-                        if (nonfinite(P + tt_model_tensor(m, ti)->off, tt_model_tensor(m, ti)->n))
-                            bad = ti;
-            } else {
-                FOR_RANGES(&sc, ti, off, cnt, tt_optim_update(&opt, P, G, prev, off, cnt, gscale));
-                FOR_RANGES(&sc, ti, off, cnt, if (bad < 0 && nonfinite(P + off, cnt)) bad = ti);
-            }
-            if (bad >= 0) {
-                set_what(res,
-                         "%s after the update (epoch %d, batch %lld)",
-                         tt_model_tensor(m, bad)->desc, e, (long long)bi + 1);
-                FOR_RANGES(&sc, ti, off, cnt,
-                           memcpy(P + off, prev + off, (size_t)cnt * sizeof(float)));
-                res->diverged = 1;
-                stop = 1;
-                break;
-            }
-            /* Zero what this step wrote, then forget the touched rows. */
-            if (o->lazy) {
-                FOR_RANGES(&sc, ti, off, cnt, memset(G + off, 0, (size_t)cnt * sizeof(float)));
-                tt_model_clear_touched(m);
             }
             step++;
             seen += n;
@@ -392,54 +494,13 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         train_s += tt_now() - t0 - (paused_s(o) - p0);
         if (ebatches == 0)
             break;
-        /* Epoch end: loss, SENet means, validation (not timed). */
-        int ei = e - 1;
-        tt_history *h = &res->h;
-        tt_history_add_epoch(h, eloss / (double)ebatches, NULL, train_s);
-        res->n_epochs = e;
-        res->epochs = e;
-        s->n_done = e;
-        for (int side = 0; side < 2; side++)
-            h->n_se[side] = tt_model_senet_running(m, side, h->se[side] + (size_t)ei * TT_MAX_FIELDS);
-        if (res->diverged)
-            break;
-        if (o->eval_every > 0 && nvalid > 0 && e % o->eval_every == 0) {
-            tt_metrics *mv = &h->valid[ei];
-            if (nthr > 1)
-                tt_blas_set_threads(nthr);
-            int erc = valid_eval(m, d, sp, V, Qv, mv, err);
-            if (nthr > 1)
-                tt_blas_set_threads(1);
-            if (erc)
-                goto out;
-            double r20 = mv->recall[1];
-            s->valid = *mv;
-            h->r20[ei] = r20;
-            if (r20 > best_r20) {
-                best_r20 = r20;
-                best_epoch = e;
-                since_best = 0;
-                if (best)
-                    memcpy(best, P, (size_t)np * sizeof(float));
-            } else {
-                since_best++;
-                if (o->patience > 0 && since_best >= o->patience)
-                    stop = 1;
-            }
-        }
-        s->best_epoch = best_epoch;
-        s->epoch_end = 1;
-        if (cb) {
-            fill_se(m, s);
-            if (cb(s, ud)) {
-                res->stopped = 1;
-                stop = 1;
-            }
-        }
+        if (end_epoch(&run, e, eloss / (double)ebatches, train_s, err) < 0)
+            goto out;
+        stop |= res->stopped || res->diverged || run.stop;
     }
-    if (best && best_epoch > 0) {
+    if (best && run.best_epoch > 0) {
         memcpy(P, best, (size_t)np * sizeof(float));
-        res->best_epoch = best_epoch;
+        res->best_epoch = run.best_epoch;
     } else {
         /* No evaluated epoch to go back to: the parameters are the last
          * ones, or after a divergence the last finite ones, which belong to
@@ -452,8 +513,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 out:
     if (rc)
         tt_history_free(&res->h);
-    if (nthr > 1)
-        tt_blas_set_threads(nthr);
+    tt_blas_par_end(par);
     tt_model_track_rows(m, 0);
     if (have_opt)
         tt_optim_free(&opt);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tt_blas.h"
 #include "tt_rng.h"
@@ -91,6 +92,23 @@ int main(void)
     if (tt_blas_get_threads() != 2) {
         FAIL("tt_blas_get_threads %d after set 2", tt_blas_get_threads());
     }
+    check(&r, 0, 1, 300, 500, 32, 1.0f, 0.0f, 2);
+    /* The thread policy: sections nest, the user's count stays the user's
+     * and survives them; a parallel section is one thread on plain CBLAS. */
+    int par = tt_blas_par_threads(0);
+    if (par != 2 && !(par == 1 && strcmp(tt_blas_info(), "CBLAS") == 0))
+        FAIL("tt_blas_par_threads(0) %d with 2 threads set (%s)", par, tt_blas_info());
+    if (par == 2 && tt_blas_par_threads(3) != 3)
+        FAIL("tt_blas_par_threads(3) %d", tt_blas_par_threads(3));
+    tt_blas_par_begin(2);
+    tt_blas_par_begin(2);
+    check(&r, 1, 0, 77, 130, 19, 1.0f, 0.0f, 1);
+    tt_blas_par_end(2);
+    tt_blas_set_threads(3);                  /* inside a section: recorded */
+    tt_blas_par_end(2);
+    if (tt_blas_get_threads() != 3)
+        FAIL("tt_blas_get_threads %d after sections and set 3", tt_blas_get_threads());
+    tt_blas_par_end(2);                      /* unbalanced: no effect */
     check(&r, 0, 1, 300, 500, 32, 1.0f, 0.0f, 2);
     tt_blas_set_threads(1);
     printf("%d products checked\n", n + 1);
