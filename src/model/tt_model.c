@@ -723,16 +723,25 @@ static void sink_se(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
     senet_field_weights(t, R, (float *)ud + s * t->nf);
 }
 
+/* One read-out pass of a tower's re-weighting stage over its rows (the
+ * part's examples, or all items): sink copies what it reads. */
+static int senet_readout(tt_model *m, int side, const tt_dataset *d, const tt_examples *ex,
+                         chunk_sink sink, float *out,
+                         const char *what, tt_err *err)
+{
+    if (side == 0 && !ex)
+        return tt_err_set(err, "%s of the user tower need examples", what);
+    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
+                       sink, out, err);
+}
+
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err)
 {
     if (tt_model_senet_fields(m, side, NULL) == 0)
         return tt_err_set(err, "model %s: the %s tower has no SENet or Light-SE stage",
                           m->def.name, side_name(side));
-    if (side == 0 && !ex)
-        return tt_err_set(err, "field weights of the user tower need examples");
-    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
-                       sink_se, W, err);
+    return senet_readout(m, side, d, ex, sink_se, W, "field weights", err);
 }
 
 int tt_model_senet_shape(const tt_model *m, int side, int *hidden, int *r)
@@ -758,10 +767,7 @@ int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
     if (tt_model_senet_fields(m, side, NULL) == 0 || m->tw[side].se.h <= 0)
         return tt_err_set(err, "model %s: the %s tower has no SENet hidden layer",
                           m->def.name, side_name(side));
-    if (side == 0 && !ex)
-        return tt_err_set(err, "senet activations of the user tower need examples");
-    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
-                       sink_hid, H, err);
+    return senet_readout(m, side, d, ex, sink_hid, H, "senet activations", err);
 }
 
 /* ---- lazy-update row tracking and SENet running means ---- */

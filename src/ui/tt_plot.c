@@ -108,8 +108,11 @@ static void put_num(FILE *f, double v)
         fputs("NaN", f);   /* gnuplot leaves a gap there */
 }
 
-/* The body of a plot: labels, style, the plot command, the inline data. */
-static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
+/* The body of a plot: labels, style, the plot command, the inline data.
+ * char_points: markers drawn as characters (SVG: gnuplot's point symbols
+ * there are <use> references coloured through currentColor, which several
+ * SVG renderers draw in no colour at all; text always shows). */
+static int write_body(FILE *f, const tt_plot_req *r, int char_points, tt_err *err)
 {
     int any = 0;
     for (int i = 0; i < r->n_series; i++)
@@ -172,6 +175,9 @@ static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
         int color = s->color > 0 ? s->color : i + 1, dash = s->dash > 0 ? s->dash : 1;
         if (r->bars)
             fprintf(f, "'-' using 1:2 with boxes linecolor %d notitle", color);
+        else if (char_points)
+            fprintf(f, "'-' using 1:2 with %s linecolor %d dashtype %d pointtype \"%c\" title ",
+                    s->n <= 60 ? "linespoints" : "lines", color, dash, "ox+*#@%&"[(color - 1) % 8]);
         else
             fprintf(f, "'-' using 1:2 with %s linecolor %d dashtype %d pointtype %d title ",
                     s->n <= 60 ? "linespoints" : "lines", color, dash, 4 + 2 * ((color - 1) % 5));
@@ -433,7 +439,8 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         put_file_name(f, w.tmp);
         fputc('\n', f);
     }
-    int rc = write_body(f, r, err);
+    const char *dot = term == TT_PLOT_FILE ? strrchr(r->file, '.') : NULL;
+    int rc = write_body(f, r, dot && !strcasecmp(dot, ".svg"), err);
     if (term == TT_PLOT_FILE)
         fputs("unset output\n", f);   /* closes the file before gnuplot exits */
     fclose(f);
@@ -520,7 +527,7 @@ int tt_plot_live_update(tt_plot_live *p, const tt_plot_req *r)
     if (!p || !p->gp)
         return -1;
     fputs("reset\n", p->gp);
-    if (write_body(p->gp, r, &err) != 0)
+    if (write_body(p->gp, r, 0, &err) != 0)
         return 0;   /* nothing to draw yet is not a broken window */
     return fflush(p->gp) == 0 && !ferror(p->gp) ? 0 : -1;
 }
