@@ -96,6 +96,7 @@ static const tt_optspec train_opts[] = {
 static const tt_optspec eval_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec weights_opts[] = {
@@ -124,6 +125,19 @@ static const tt_optspec export_opts[] = {
 static const tt_optspec compare_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
+    {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec index_opts[] = {
+    {"kind", TT_O_ENUM, "flat", "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes"},
+    {"metric", TT_O_ENUM, "auto", "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)"},
+    {"nlist", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: inverted lists (default: the square root of the item count)"},
+    {"nprobe", TT_O_INT, "8", NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query"},
+    {"M", TT_O_INT, "16", NULL, 2, 1024, NULL, "hnsw: neighbours per node"},
+    {"efSearch", TT_O_INT, "64", NULL, 1, 1000000, NULL, "hnsw: candidates kept while searching"},
+    {"efConstruction", TT_O_INT, "40", NULL, 1, 1000000, NULL, "hnsw: candidates kept while building"},
+    {"m", TT_O_INT, NULL, NULL, 1, 4096, NULL, "ivfpq: sub-quantizers (default: half the vector width)"},
+    {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec rank_opts[] = {
@@ -209,8 +223,8 @@ const char *tt_stage_names(int channels, char *buf, int n)
 /* ---- the command table ---- */
 
 const tt_cmd tt_cmds[] = {
-    {"load", tt_cmd_load, 1, 2,
-     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]",
+    {"load", tt_cmd_load, 1, 4,
+     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]  (each may end with: as NAME)",
      "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
      "movielens|csv|synthetic @file", 0,
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
@@ -250,8 +264,29 @@ const tt_cmd tt_cmds[] = {
      "train a model on the training part (valid metrics every epoch)", train_opts, "@model", 0,
      "On a terminal the dashboard shows the run (set dashboard off for plain lines);\n"
      "Ctrl-C stops at the next batch and keeps the model."},
-    {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50]",
-     "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0, NULL},
+    {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50] [index=NAME]",
+     "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0,
+     "With index=NAME two rows: exact search, and search through the index (the same\n"
+     "exclusions: the index is asked for more neighbours and the user's earlier items\n"
+     "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
+     "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
+     "latency p50/p99 of one query on one thread."},
+    {"index", tt_cmd_index, 3, 3,
+     "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
+     "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
+     index_opts, "", 0,
+     "Examples:\n"
+     "  index f = m kind=flat              (exact: the reference)\n"
+     "  index v = m kind=ivf nlist=32 nprobe=4\n"
+     "  index h = m kind=hnsw M=16 efSearch=64\n"
+     "  index q = m kind=ivfpq nlist=32 m=8 nbits=8\n"
+     "metric=auto searches as the model scores: inner product (a sim=cos model's vectors\n"
+     "are normalised, so this is cosine); for hnsw over a sim=dot model whose item norms\n"
+     "differ, ip2l2 (Bachrach et al. 2014: items get one more coordinate\n"
+     "sqrt(M^2 - |x|^2), queries a 0, and L2 then ranks as the inner product). Asking\n"
+     "for a metric that ranks differently from the model is warned about, with why.\n"
+     "An index remembers the model's parameters: after the model is trained or opened\n"
+     "again, commands refuse it as stale until it is rebuilt."},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
      "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"

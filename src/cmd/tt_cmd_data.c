@@ -94,6 +94,15 @@ int tt_cmd_load(tt_session *s, tt_args *a)
     const char *as = tt_arg(a, "as")->s;
     tt_dataset d;
     memset(&d, 0, sizeof d);
+    /* `... as NAME` at the end, as `open FILE as NAME` takes it */
+    if (a->npos >= 3 && !strcmp(a->pos[a->npos - 2]->s, "as")) {
+        if (as)
+            return tt_fail(s, 0, "give the name once: 'as NAME' or as=NAME");
+        as = a->pos[a->npos - 1]->s;
+        a->npos -= 2;
+    } else if (a->npos >= 2 && !strcmp(a->pos[a->npos - 1]->s, "as")) {
+        return tt_fail(s, 0, "'as' needs a name: load ... as NAME");
+    }
     if (as) {
         tt_tok t = {TT_TOK_WORD, (char *)as, 0, 0, -1};
         if (tt_check_name(s, &t, "dataset"))

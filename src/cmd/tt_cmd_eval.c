@@ -9,6 +9,28 @@
 #include <string.h>
 
 
+void tt_dataref_fill(tt_dataref *r, const tt_dsent *d)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", d->name);
+    snprintf(r->source, sizeof r->source, "%s", d->d.source ? d->d.source : "");
+    snprintf(r->split, sizeof r->split, "%s", d->has_split ? d->sp.desc : "");
+    snprintf(r->protocol, sizeof r->protocol, "%s", d->has_split ? d->sp.protocol : "-");
+}
+
+void tt_model_dataref(tt_session *s, const tt_modelent *me, tt_dataref *out)
+{
+    tt_dsent *d = tt_session_dataset(s, me->dataset);
+    if (me->data.name[0] && me->def.kind != TT_MODEL_POP)
+        *out = me->data;
+    else if (d)
+        tt_dataref_fill(out, d);
+    else {
+        memset(out, 0, sizeof *out);
+        snprintf(out->name, sizeof out->name, "%s", me->dataset);
+    }
+}
+
 const char *tt_model_protocol(tt_session *s, tt_modelent *me)
 {
     tt_dsent *d = tt_session_dataset(s, me->dataset);
@@ -48,6 +70,7 @@ int tt_model_ready(tt_session *s, tt_modelent *me, tt_dsent **dp)
             tt_model_free(me->m);
         me->m = m;
         me->split_gen = d->split_gen;
+        tt_dataref_fill(&me->data, d);
         return 0;
     }
     if (!me->m)
@@ -150,6 +173,8 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
     enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    if (tt_arg(a, "index")->set)
+        return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
         return -1;
     me->has_eval = 1;
@@ -201,19 +226,52 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
             if (!strcmp(a->pos[i]->s, a->pos[j]->s))
                 return tt_fail(s, 0, "model '%s' is listed twice", a->pos[i]->s);
     }
+    /* Metrics of different datasets or splits do not compare: refuse, naming
+     * both, unless asked to show them with their dataset. */
+    int show_ds = (int)tt_arg(a, "datasets")->i;
+    for (int i = 1; i < a->npos && !show_ds; i++) {
+        tt_dataref r0, ri;
+        tt_modelent *m0 = tt_session_model(s, a->pos[0]->s), *mi = tt_session_model(s, a->pos[i]->s);
+        tt_model_dataref(s, m0, &r0);
+        tt_model_dataref(s, mi, &ri);
+        /* the same source and split are the same data, whatever the name */
+        if (strcmp(r0.source, ri.source) || strcmp(r0.split, ri.split))
+            return tt_fail(s, 0, "'%s' belongs to dataset '%s' (%s; split %s) and '%s' to dataset '%s' (%s; split %s): "
+                           "their metrics do not compare (datasets=on lists them anyway, with a dataset column)",
+                           m0->def.name, r0.name, r0.source[0] ? r0.source : "?", r0.split[0] ? r0.split : "none",
+                           mi->def.name, ri.name, ri.source[0] ? ri.source : "?", ri.split[0] ? ri.split : "none");
+    }
     tt_rec *rows = calloc((size_t)a->npos, sizeof *rows);
     if (!rows)
         return tt_fail(s, 0, "out of memory");
     const char *proto = NULL;
     int mixed = 0;
+    char notes[600] = "";
     for (int i = 0; i < a->npos && rc == 0; i++) {
         tt_modelent *me = tt_session_model(s, a->pos[i]->s);
         tt_rec *r = &rows[i];
         tt_rec_init(r);
-        /* Several seeds: the stored per-seed test metrics give mean ± std,
-         * when they were taken at the same cut-offs. */
-        int use_runs = me->n_runs > 1 && p == TT_TEST && me->runs[0].test.n_k == n_k &&
-                       !memcmp(me->runs[0].test.k, ks, sizeof(int) * (size_t)n_k);
+        /* Several seeds: the stored per-seed test metrics give mean ± std at
+         * every cut-off they were taken at (the session's k when trained);
+         * kix maps the asked cut-offs onto them. Only the last seed's model
+         * is kept, so other cut-offs or the valid part can only be of it:
+         * then the table says so. */
+        int kix[TT_MAX_K], use_runs = me->n_runs > 1 && p == TT_TEST;
+        for (int k = 0; k < n_k && use_runs; k++) {
+            kix[k] = tt_history_k(&me->runs[0].test, ks[k]);
+            use_runs = kix[k] >= 0;
+        }
+        if (me->n_runs > 1 && !use_runs) {
+            size_t j = strlen(notes);
+            char kept[64] = "";
+            for (int k = 0, w = 0; k < me->runs[0].test.n_k; k++)
+                w += snprintf(kept + w, sizeof kept - (size_t)w, "%s%d", k ? "," : "",
+                              me->runs[0].test.k[k]);
+            snprintf(notes + j, sizeof notes - j,
+                     "\n%s: trained with %d seeds, but only the last seed's model (seed %llu) is kept: "
+                     "these metrics are of it alone (mean ± std needs split=test and k among %s)",
+                     me->def.name, me->n_runs, (unsigned long long)me->runs[me->n_runs - 1].seed, kept);
+        }
         tt_metrics m;
         if (!use_runs && tt_eval_model(s, me, p, ks, n_k, &m)) {
             rc = -1;
@@ -224,7 +282,24 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
             mixed = 1;
         proto = pr;
         tt_rec_str(r, "model", me->def.name);
+        if (show_ds || s->out.mode != TT_OUT_TABLE) {
+            tt_dataref dr;
+            tt_model_dataref(s, me, &dr);
+            tt_rec_str(r, "dataset", dr.name);
+            if (s->out.mode != TT_OUT_TABLE) {
+                tt_rec_str(r, "dataset_source", dr.source);
+                tt_rec_str(r, "dataset_split", dr.split);
+            }
+        }
         tt_rec_int(r, "params", me->m ? tt_model_param_count(me->m) : 0);
+        if (s->out.mode != TT_OUT_TABLE) {
+            /* results depend on the thread count: machines get it */
+            int thr = me->n_runs ? me->runs[me->n_runs - 1].threads : 0;
+            if (thr > 0)
+                tt_rec_int(r, "threads", thr);
+            else
+                tt_rec_null(r, "threads");
+        }
         tt_rec_int(r, "seeds", use_runs ? me->n_runs : 1);
         double sec = 0;
         for (int q = 0; q < me->n_runs; q++)
@@ -244,7 +319,8 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
                 int nv = use_runs ? me->n_runs : 1;
                 for (int q = 0; q < nv; q++) {
                     const tt_metrics *mm = use_runs ? &me->runs[q].test : &m;
-                    vals[q] = part == 0 ? mm->recall[k] : part == 1 ? mm->ndcg[k] : mm->mrr;
+                    int kk = use_runs ? kix[k] : k;
+                    vals[q] = part == 0 ? mm->recall[kk] : part == 1 ? mm->ndcg[kk] : mm->mrr;
                 }
                 mean_std(vals, nv, &mean, &sd);
                 if (part == 2)
@@ -269,10 +345,10 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         }
     }
     if (rc == 0) {
-        char foot[160];
-        snprintf(foot, sizeof foot, "split: %s, protocol: %s%s", tt_part_name(p),
+        char foot[900];
+        snprintf(foot, sizeof foot, "split: %s, protocol: %s%s%s", tt_part_name(p),
                  mixed ? "mixed" : proto ? proto : "-",
-                 mixed ? " (the models were evaluated under different protocols)" : "");
+                 mixed ? " (the models were evaluated under different protocols)" : "", notes);
         /* Mixing text cells (mean ± std) and numbers in a column would
          * misalign: in tables every metric column of a multi-seed compare
          * is text, right-aligned by padding below. */

@@ -15,7 +15,12 @@ int tt_cmd_save(tt_session *s, tt_args *a)
     if (!me || tt_model_ready(s, me, &d))
         return -1;
     const char *path = a->pos[1]->s;
-    if (tt_modelfile_save(path, me, me->m, &d->d, &s->err))
+    /* The file and its messages name the dataset as the session does. */
+    tt_dataset view = d->d;
+    view.name = d->name;
+    if (!me->data.name[0])
+        tt_dataref_fill(&me->data, d);
+    if (tt_modelfile_save(path, me, me->m, &view, &s->err))
         return -1;
     tt_rec r;
     char human[700];
@@ -57,8 +62,16 @@ int tt_cmd_open(tt_session *s, tt_args *a)
     if (!d)
         return tt_fail(s, 0, "open needs the dataset the model was trained on: load it first");
     tt_modelent e;
-    if (tt_modelfile_open(path, &d->d, &e, &s->err))
+    /* Messages name the dataset as the session does ('synthetic-2', not the
+     * generator's 'synthetic'). */
+    tt_dataset view = d->d;
+    view.name = d->name;
+    if (tt_modelfile_open(path, &view, &e, &s->err))
         return -1;
+    if (!e.data.name[0])   /* a file from before models recorded their data */
+        tt_dataref_fill(&e.data, d);
+    else
+        snprintf(e.data.name, sizeof e.data.name, "%s", d->name);
     if (as)
         snprintf(e.def.name, sizeof e.def.name, "%s", as);
     tt_modelent *old = tt_session_model(s, e.def.name);

@@ -61,6 +61,12 @@ void tt_metrics_people(tt_rec *r, const tt_metrics *m);
 int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k);
 /* The side named by a tower= option: 0 user, 1 item, 2 both. */
 int tt_tower_side(const char *w);
+/* Record in r the dataset d (its session name, source) and its current
+ * split: what a model was trained or fitted on. */
+void tt_dataref_fill(tt_dataref *r, const tt_dsent *d);
+/* The dataset and split a model belongs to: what it was trained on when
+ * recorded, else its dataset's current split. */
+void tt_model_dataref(tt_session *s, const tt_modelent *me, tt_dataref *out);
 /* Protocol name of the model's split ("ml100k-l2o"). */
 const char *tt_model_protocol(tt_session *s, tt_modelent *me);
 
@@ -86,6 +92,10 @@ int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
 int tt_cmd_rank(tt_session *s, tt_args *a);       /* tt_cmd_rank.c */
+int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
+/* eval MODEL index=NAME: exact and through-the-index rows. */
+int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,
+                  const int *ks, int n_k);
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);
 int tt_cmd_export(tt_session *s, tt_args *a);

@@ -149,6 +149,37 @@ static void show_model(tt_session *s, tt_modelent *m)
         show_line(s, "tower", t->name, line);
     }
     show_line(s, "model", m->def.name, tt_model_format(&m->def, line, sizeof line));
+    if (m->n_runs == 0 && !m->data.name[0])
+        return;
+    /* What it was trained on and how: a comment, so the lines still run. */
+    const tt_run *last = m->n_runs ? &m->runs[m->n_runs - 1] : NULL;
+    tt_rec r;
+    tt_rec_init(&r);
+    tt_rec_str(&r, "name", m->def.name);
+    tt_rec_str(&r, "dataset", m->data.name);
+    tt_rec_str(&r, "source", m->data.source);
+    tt_rec_str(&r, "split", m->data.split);
+    tt_rec_str(&r, "protocol", m->data.protocol);
+    tt_rec_int(&r, "seeds", m->n_runs);
+    if (last) {
+        tt_rec_int(&r, "epochs", last->epochs);
+        tt_rec_int(&r, "best_epoch", last->best_epoch);
+        if (last->threads > 0)
+            tt_rec_int(&r, "threads", last->threads);
+        else
+            tt_rec_null(&r, "threads");
+    }
+    int j = snprintf(line, sizeof line, "# %s on %s (%s; split %s)", m->trained == 2 ? "opened, trained" : "trained",
+                     m->data.name, m->data.source, m->data.split[0] ? m->data.split : "none");
+    if (last && j > 0 && (size_t)j < sizeof line)
+        snprintf(line + j, sizeof line - (size_t)j, ": %d seed%s, %d epochs, best %d, %s threads", m->n_runs,
+                 m->n_runs == 1 ? "" : "s", last->epochs, last->best_epoch,
+                 last->threads > 0 ? (snprintf(def, sizeof def, "%d", last->threads), def) : "unrecorded");
+    if (s->out.mode == TT_OUT_JSON)
+        tt_json_rec(s->out.f, "model_record", &r);
+    else
+        fprintf(s->out.f, "%s\n", line);
+    tt_rec_free(&r);
 }
 
 static int show_settings(tt_session *s, const char *only)
@@ -385,6 +416,13 @@ int tt_cmd_list(tt_session *s, tt_args *a)
             else
                 snprintf(buf, sizeof buf, "twotower %s %s, %s%s%s", m->def.user_tower,
                          m->def.item_tower, state, m->origin[0] ? " from " : "", m->origin);
+            if (m->data.name[0] && m->def.kind != TT_MODEL_POP) {
+                size_t j = strlen(buf);
+                snprintf(buf + j, sizeof buf - j, ", on %s (%s)", m->data.name, m->data.protocol);
+            } else if (m->dataset[0]) {
+                size_t j = strlen(buf);
+                snprintf(buf + j, sizeof buf - j, ", for %s", m->dataset);
+            }
             tt_rec_str(&rows[k], "about", buf);
         }
     if (k == 0) {

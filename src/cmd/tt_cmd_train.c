@@ -257,6 +257,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         me->trained = 1;
         me->origin[0] = 0;
         me->split_gen = d->split_gen;
+        tt_dataref_fill(&me->data, d);
         if (had_tui && res->h.n > 0) {
             /* What the dashboard showed stays in the scrollback. */
             tt_run tmp;

@@ -152,16 +152,42 @@ static int check_args(const tt_dataset *d, int32_t H, tt_err *err)
     return 0;
 }
 
-static void set_protocol(const tt_dataset *d, const char *method, int32_t H, tt_split *s)
+/* The label of a dataset in protocol names: its name, and for a generated
+ * one its parameters (read back from the generator's source line), so that
+ * datasets of different sizes never share a label. */
+static void data_label(const tt_dataset *d, char *buf, size_t n)
 {
+    int u, i, c, p;
+    unsigned long long seed;
+    if (d->source && sscanf(d->source, "synthetic users=%d items=%d clusters=%d per_user=%d seed=%llu",
+                            &u, &i, &c, &p, &seed) == 5)
+        snprintf(buf, n, "synthetic-%dx%d-c%d-p%d-s%llu", u, i, c, p, seed);
+    else
+        snprintf(buf, n, "%.40s", d->name ? d->name : "data");
+}
+
+static void set_protocol(const tt_dataset *d, const char *method, int32_t H, tt_split *s,
+                         double valid, double test)
+{
+    char label[72], hs[16] = "", ss[32] = "";
     snprintf(s->method, sizeof s->method, "%s", method);
+    if (strcmp(method, "l2o") == 0)
+        snprintf(s->desc, sizeof s->desc, "l2o hist=%d", H);
+    else
+        snprintf(s->desc, sizeof s->desc, "random valid=%g test=%g seed=%llu hist=%d", valid, test,
+                 (unsigned long long)s->seed, H);
     /* The reference protocol is ML-100K itself, not any folder in its format. */
     if (strcmp(method, "l2o") == 0 && H == 20 && d->name && strcmp(d->name, "ml-100k") == 0 &&
-        d->n_users == 943 && d->n_items == 1682 && d->n_inter == 100000)
+        d->n_users == 943 && d->n_items == 1682 && d->n_inter == 100000) {
         snprintf(s->protocol, sizeof s->protocol, "ml100k-l2o");
-    else
-        snprintf(s->protocol, sizeof s->protocol, "%.20s-%s", d->name ? d->name : "data",
-                 method);
+        return;
+    }
+    data_label(d, label, sizeof label);
+    if (H != 20)
+        snprintf(hs, sizeof hs, "-h%d", H);
+    if (strcmp(method, "random") == 0)
+        snprintf(ss, sizeof ss, "-s%llu", (unsigned long long)s->seed);
+    snprintf(s->protocol, sizeof s->protocol, "%s-%s%s%s", label, method, ss, hs);
 }
 
 int tt_split_l2o(const tt_dataset *d, int32_t H, tt_split *out, tt_err *err)
@@ -182,7 +208,7 @@ int tt_split_l2o(const tt_dataset *d, int32_t H, tt_split *out, tt_err *err)
             }
             a = r;
         }
-    set_protocol(d, "l2o", H, &s);
+    set_protocol(d, "l2o", H, &s, 0, 0);
     int rc = build(d, part, H, &s, err);
     free(part);
     if (rc) {
@@ -221,7 +247,7 @@ int tt_split_random(const tt_dataset *d, double valid_frac, double test_frac,
     free(idx);
     memset(&s, 0, sizeof s);
     s.seed = seed;
-    set_protocol(d, "random", H, &s);
+    set_protocol(d, "random", H, &s, valid_frac, test_frac);
     int rc = build(d, part, H, &s, err);
     free(part);
     if (rc) {

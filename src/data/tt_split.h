@@ -26,8 +26,14 @@ typedef struct tt_examples {
 
 typedef struct tt_split {
     char method[16];     /* "l2o" or "random" */
-    char protocol[32];   /* "ml100k-l2o" when the dataset is ML-100K, l2o, H=20;
-                            otherwise "<dataset>-<method>" */
+    char protocol[96];   /* "ml100k-l2o" when the dataset is ML-100K, l2o, H=20;
+                            otherwise "<dataset>-<method>", where a generated
+                            dataset names its parameters
+                            ("synthetic-2000x1000-c8-p40-s42-l2o"), a random
+                            split its seed and a history length other than 20
+                            its H ("-h10") */
+    char desc[96];       /* the split and its parameters: "l2o hist=20",
+                            "random valid=0.1 test=0.1 seed=1 hist=20" */
     uint64_t seed;
     tt_examples part[3];
     /* Items each user has in each part, sorted ascending: CSR over users.

@@ -47,6 +47,11 @@ void tt_session_free(tt_session *s)
         free(s->vars[i].value);
     free(s->vars);
     s->vars = NULL;
+    for (int i = 0; i < s->n_indexes; i++)
+        tt_index_free(&s->indexes[i]);
+    free(s->indexes);
+    s->indexes = NULL;
+    s->n_indexes = 0;
     s->n_vars = 0;
     s->models = NULL;
     s->ds = NULL;
@@ -192,6 +197,14 @@ tt_modelent *tt_session_model(tt_session *s, const char *name)
     for (int i = 0; i < s->n_models; i++)
         if (strcmp(s->models[i].def.name, name) == 0)
             return &s->models[i];
+    return NULL;
+}
+
+tt_indexent *tt_session_index(tt_session *s, const char *name)
+{
+    for (int i = 0; i < s->n_indexes; i++)
+        if (strcmp(s->indexes[i].name, name) == 0)
+            return &s->indexes[i];
     return NULL;
 }
 

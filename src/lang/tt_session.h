@@ -10,6 +10,7 @@
 #include "tt_dataset.h"
 #include "tt_entry.h"
 #include "tt_eval.h"
+#include "tt_index.h"
 #include "tt_model.h"
 #include "tt_output.h"
 #include "tt_split.h"
@@ -61,6 +62,8 @@ typedef struct tt_session {
     tt_modelent *models;
     int n_vars;
     tt_var *vars;
+    int n_indexes;
+    tt_indexent *indexes;       /* `index NAME = MODEL ...` */
     /* where we are, for error messages */
     const char *file;           /* script name, "<command line>", or NULL at the prompt */
     int line;
@@ -111,6 +114,7 @@ tt_dsent *tt_session_dataset(tt_session *s, const char *name);
 tt_dsent *tt_session_current(tt_session *s);        /* current dataset */
 tt_tower_def *tt_session_tower(tt_session *s, const char *name);
 tt_modelent *tt_session_model(tt_session *s, const char *name);
+tt_indexent *tt_session_index(tt_session *s, const char *name);
 /* Variables: the session's, then the environment's; NULL when unset. */
 const char *tt_session_var(tt_session *s, const char *name);
 /* Define or change a session variable (value copied). -1 on OOM. */

@@ -18,6 +18,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
 #define TAG_HIST TAG('H', 'I', 'S', 'T')
+#define TAG_DSID TAG('D', 'S', 'I', 'D')
 #define HEADER 24
 
 uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
@@ -368,6 +369,13 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     put_hist(&s, me);
     section(&all, TAG_HIST, &s);
 
+    s.n = 0;
+    put_str(&s, me->data.name);
+    put_str(&s, me->data.source);
+    put_str(&s, me->data.split);
+    put_str(&s, me->data.protocol);
+    section(&all, TAG_DSID, &s);
+
     if (all.oom || s.oom) {
         tt_err_set(err, "out of memory while writing '%s'", path);
         goto out;
@@ -596,6 +604,22 @@ static int read_hist(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     return 0;
 }
 
+/* DSID: the dataset and split the model was trained on (files from before
+ * it have none: the session fills in the dataset it opens against). */
+static int read_dsid(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_dataref *r = &out->data;
+    get_str(sr, r->name, sizeof r->name);
+    get_str(sr, r->source, sizeof r->source);
+    get_str(sr, r->split, sizeof r->split);
+    get_str(sr, r->protocol, sizeof r->protocol);
+    if (sr->bad) {
+        memset(r, 0, sizeof *r);
+        return tt_err_set(err, "'%s' is corrupted: bad dataset section", path);
+    }
+    return 0;
+}
+
 /* The parameters of PARM into the model built from DEFS. */
 static int read_params(const unsigned char *params, uint64_t n_params, const char *path,
                        const tt_dataset *d, tt_modelent *out, tt_err *err)
@@ -666,6 +690,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
         } else if (tag == TAG_HIST) {
             bad = read_hist(&sr, path, out, err);
             have_hist = 1;
+        } else if (tag == TAG_DSID) {
+            bad = read_dsid(&sr, path, out, err);
         }
         /* unknown sections: skipped */
         if (bad)

@@ -14,6 +14,8 @@
  *         HIST  per run of RUNS: threads, then per epoch loss, training
  *               seconds, valid metrics and SENet mean weights; smoothed-loss
  *               samples (files from before HIST open with no history)
+ *         DSID  the dataset and split the model was trained on: its name
+ *               in the session, source, split, protocol label
  *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)
  * Unknown sections are skipped, so version 1 can grow sections. */
 #ifndef TT_MODELFILE_H

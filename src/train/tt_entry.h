@@ -26,6 +26,15 @@ typedef struct tt_run {
 } tt_run;
 
 
+/* What a model was trained (or fitted, or opened) on, recorded then: two
+ * models compare only when these agree. */
+typedef struct tt_dataref {
+    char name[TT_NAME_MAX];     /* the dataset's name in the session */
+    char source[256];           /* its path, or the generator and its parameters */
+    char split[96];             /* "l2o hist=20", "random valid=0.1 test=0.1 seed=1 hist=20" */
+    char protocol[96];          /* the label tables print ("ml100k-l2o") */
+} tt_dataref;
+
 typedef struct tt_modelent {
     tt_model_def def;
     tt_tower_def u, i;          /* copies taken when the model was defined */
@@ -36,6 +45,7 @@ typedef struct tt_modelent {
     char origin[256];           /* file it was opened from, or "" */
     int no_history;             /* opened from a file saved before model files
                                    kept training history */
+    tt_dataref data;            /* dataset and split it was trained on ("" until then) */
     tt_train_result *res;       /* last training run, NULL if none */
     int n_runs;
     tt_run runs[TT_MAX_RUNS];   /* per seed (several with seeds=) */

@@ -11,6 +11,7 @@
 #   status: 1                      (expected exit status)
 #   expect: TEXT                   (a whole line the output must contain; repeatable)
 #   expect-re: REGEX               (a line matching this extended regex, anchored)
+#   needs: faiss                   (skipped in a build without Faiss)
 #   --- NAME                       (a file: the lines up to the next '--- ')
 #   --- NAME %b                    (same, through printf %b: \t, \n, \0NNN octal;
 #                                   without a final newline unless written)
@@ -33,11 +34,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ttbad.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT INT TERM
 
 pass=0 fail=0 skip=0
+no_faiss=""
+"$TTLAB" -c 'index x = y' 2>&1 | grep -q 'without Faiss' && no_faiss=1
 for case in "$@"; do
   name=$(basename "$case" .bad)
   dir=$work/$name
   mkdir -p "$dir"
-  run="" want_status="" about=""
+  run="" want_status="" about="" needs=""
   : > "$dir/.expect"
   file="" mode=""
   # Split the case: header keys, then files.
@@ -63,6 +66,7 @@ for case in "$@"; do
       "# "*) [ -z "$about" ] && about=${line#\# } ;;
       "run: "*) run=${line#run: } ;;
       "status: "*) want_status=${line#status: } ;;
+      "needs: "*) needs=${line#needs: } ;;
       "expect: "*) printf 'F %s\n' "${line#expect: }" >> "$dir/.expect" ;;
       "expect-re: "*) printf 'E %s\n' "${line#expect-re: }" >> "$dir/.expect" ;;
       "") ;;
@@ -72,6 +76,9 @@ for case in "$@"; do
   if [ -z "$run" ] || [ -z "$want_status" ] || [ ! -s "$dir/.expect" ]; then
     echo "FAIL $name: a case needs run:, status: and expect:"
     fail=$((fail + 1)); continue
+  fi
+  if [ "$needs" = faiss ] && [ -n "$no_faiss" ]; then
+    echo "SKIP $name: built without Faiss"; skip=$((skip + 1)); continue
   fi
   set -- $run
   tool=$1; shift

@@ -144,7 +144,7 @@ for tag in A B; do
         has $o '^feature +side +kind .*planted$'
         has $o '^slot +context +categorical .*noise-context$'
         has $o '^model dssm = twotower u i sim=cos temp=0.05 loss=softmax$'
-        has $o 'protocol: synthetic-l2o'
+        has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s[0-9]+-l2o'
         for m in pop dssm dssm_t1; do
             [ -n "$(tv $o model $m recall@20)" ] || bad "no $m row in the compare table"
         done

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tt_cmd_int.h"
+#include "tt_index.h"
 #include "tt_losses.h"
 #include "tt_output.h"
 #include "tt_plot.h"
@@ -40,6 +41,10 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"split", "valid", -1}, {"split", "test", -1}, {"split", "train", -1},
     /* tower=user|item|both: the side (tt_tower_side: 0, 1, 2) */
     {"tower", "user", 0}, {"tower", "item", 1}, {"tower", "both", 2},
+    {"kind", "flat", TT_ANN_FLAT}, {"kind", "ivf", TT_ANN_IVF}, {"kind", "hnsw", TT_ANN_HNSW},
+    {"kind", "ivfpq", TT_ANN_IVFPQ},
+    {"metric", "ip", TT_IM_IP}, {"metric", "l2", TT_IM_L2}, {"metric", "ip2l2", TT_IM_IP2L2},
+    {"metric", "auto", TT_IM_AUTO},
 };
 
 static int find_expect(const char *key, const char *value)

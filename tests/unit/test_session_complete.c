@@ -87,7 +87,7 @@ int main(void)
     expect(&s, "echo hi; ", "tr", "train");
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
-    expect(&s, "compare dssm ", "", "dssm split= k=");
+    expect(&s, "compare dssm ", "", "dssm split= k= datasets=");
     expect(&s, "rank dssm ", "by=l", "by=loss");
     expect(&s, "rank dssm ", "by=nd", "by=ndcg@10 by=ndcg@20 by=ndcg@50");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);

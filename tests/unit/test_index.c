@@ -1,0 +1,218 @@
+/* test_index: the serving engine. The inner-product-to-L2 transform ranks as
+ * the inner product (brute force, and through a Faiss L2 index); a flat
+ * index gives the exact evaluator's ranks (exclusions by over-fetch and
+ * filter); IVF and HNSW keep their recall above a floor on clustered data.
+ * Without Faiss the Faiss parts are skipped and the stub's message checked. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_check.h"
+#include "tt_eval.h"
+#include "tt_index.h"
+#include "tt_rng.h"
+#include "tt_split.h"
+
+static float *gauss(tt_rng *r, int64_t n, int d, double scale_spread)
+{
+    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    for (int64_t i = 0; i < n; i++) {
+        double sc = 1 + scale_spread * tt_rng_uniform(r);   /* norms differ */
+        for (int j = 0; j < d; j++)
+            x[i * d + j] = (float)(sc * tt_rng_normal(r));
+    }
+    return x;
+}
+
+/* Clustered vectors: centres N(0, 1), points centre + 0.3 N(0, 1). */
+static float *clustered(tt_rng *r, int64_t n, int d, int c, const float *cent)
+{
+    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    for (int64_t i = 0; i < n; i++) {
+        int k = (int)tt_rng_below(r, (uint32_t)c);
+        for (int j = 0; j < d; j++)
+            x[i * d + j] = cent[k * d + j] + 0.3f * (float)tt_rng_normal(r);
+    }
+    return x;
+}
+
+static void test_transform(void)
+{
+    enum { N = 500, D = 8, NQ = 50, K = 10 };
+    tt_rng r;
+    tt_rng_seed(&r, 7);
+    float *V = gauss(&r, N, D, 3.0), *Q = gauss(&r, NQ, D, 0.0);
+    float *Vt = malloc(sizeof(float) * N * (D + 1)), *Qt = malloc(sizeof(float) * NQ * (D + 1));
+    float M = tt_index_ip2l2_items(V, N, D, Vt);
+    tt_index_ip2l2_queries(Q, NQ, D, Qt);
+    CHECK(M > 0, "M = %g", M);
+    for (int i = 0; i < N; i++) {
+        double s = 0;
+        for (int j = 0; j <= D; j++)
+            s += (double)Vt[i * (D + 1) + j] * Vt[i * (D + 1) + j];
+        CHECK(fabs(sqrt(s) - M) < 1e-4 * M, "item %d: transformed norm %g, not M %g", i, sqrt(s), M);
+    }
+    for (int q = 0; q < NQ; q++) {
+        int32_t top[K];
+        float sc[K];
+        tt_topk(Q + q * D, V, N, D, NULL, 0, K, top, sc);
+        /* L2 on the transformed vectors, brute force in double. */
+        int32_t l2[K];
+        double l2d[K];
+        for (int k = 0; k < K; k++)
+            l2d[k] = INFINITY, l2[k] = -1;
+        for (int i = 0; i < N; i++) {
+            double s = 0;
+            for (int j = 0; j <= D; j++) {
+                double e = (double)Qt[q * (D + 1) + j] - Vt[i * (D + 1) + j];
+                s += e * e;
+            }
+            for (int k = 0; k < K; k++)
+                if (s < l2d[k]) {
+                    memmove(l2d + k + 1, l2d + k, sizeof(double) * (K - k - 1));
+                    memmove(l2 + k + 1, l2 + k, sizeof(int32_t) * (K - k - 1));
+                    l2d[k] = s, l2[k] = i;
+                    break;
+                }
+        }
+        for (int k = 0; k < K; k++)
+            CHECK(top[k] == l2[k], "query %d rank %d: inner product gives %d, transformed L2 %d",
+                  q, k + 1, top[k], l2[k]);
+        /* Plain L2 on the untransformed vectors does not (norms differ). */
+    }
+    if (tt_ann_available()) {
+        /* The same through a Faiss flat L2 index over the transformed items. */
+        tt_indexent ie;
+        tt_err err;
+        memset(&ie, 0, sizeof ie);
+        ie.p.kind = TT_ANN_FLAT;
+        ie.metric = TT_IM_IP2L2;
+        CHECK(tt_index_build(&ie, V, N, D, 1, &err) == 0, "%s", err.msg);
+        int64_t ids[NQ * K];
+        float dist[NQ * K];
+        CHECK(tt_ann_search(ie.ann, Qt, NQ, K, dist, ids, &err) == 0, "%s", err.msg);
+        int same = 0;
+        for (int q = 0; q < NQ; q++) {
+            int32_t top[K];
+            float sc[K];
+            tt_topk(Q + q * D, V, N, D, NULL, 0, K, top, sc);
+            for (int k = 0; k < K; k++)
+                same += ids[q * K + k] == top[k];
+        }
+        CHECK(same == NQ * K, "Faiss L2 over transformed items: %d of %d ranks as inner product",
+              same, NQ * K);
+        /* Without the transform, L2 ranks differently on these vectors. */
+        tt_indexent pl;
+        memset(&pl, 0, sizeof pl);
+        pl.p.kind = TT_ANN_FLAT;
+        pl.metric = TT_IM_L2;
+        CHECK(tt_index_build(&pl, V, N, D, 1, &err) == 0, "%s", err.msg);
+        CHECK(tt_ann_search(pl.ann, Q, NQ, K, dist, ids, &err) == 0, "%s", err.msg);
+        int plain = 0;
+        for (int q = 0; q < NQ; q++) {
+            int32_t top[K];
+            float sc[K];
+            tt_topk(Q + q * D, V, N, D, NULL, 0, K, top, sc);
+            for (int k = 0; k < K; k++)
+                plain += ids[q * K + k] == top[k];
+        }
+        CHECK(plain < NQ * K / 2, "plain L2 agreed with inner product on %d of %d (the test "
+              "data should tell them apart)", plain, NQ * K);
+        tt_index_free(&ie);
+        tt_index_free(&pl);
+    }
+    free(V), free(Q), free(Vt), free(Qt);
+}
+
+/* A flat index gives the exact evaluator's ranks within kmax. */
+static void test_flat_equals_exact(void)
+{
+    tt_synth_opts so;
+    tt_dataset d;
+    tt_split sp;
+    tt_err err;
+    tt_synth_opts_init(&so);
+    so.users = 400, so.items = 300;
+    CHECK(tt_synth_generate(&so, &d, &err) == 0, "%s", err.msg);
+    CHECK(tt_split_l2o(&d, 5, &sp, &err) == 0, "%s", err.msg);
+    enum { D = 16, KMAX = 20 };
+    tt_rng r;
+    tt_rng_seed(&r, 3);
+    const tt_examples *ex = &sp.part[TT_TEST];
+    float *V = gauss(&r, d.n_items, D, 1.0), *Q = gauss(&r, ex->n, D, 0.0);
+    int64_t *re = malloc(sizeof(int64_t) * (size_t)ex->n), *ri = malloc(sizeof(int64_t) * (size_t)ex->n);
+    CHECK(tt_eval_rank(Q, V, d.n_items, D, &sp, TT_TEST, re, &err) == 0, "%s", err.msg);
+    tt_indexent ie;
+    memset(&ie, 0, sizeof ie);
+    ie.p.kind = TT_ANN_FLAT;
+    ie.metric = TT_IM_IP;
+    if (tt_index_build(&ie, V, d.n_items, D, 1, &err) == 0) {
+        CHECK(tt_index_rank(&ie, Q, &sp, TT_TEST, KMAX, ri, &err) == 0, "%s", err.msg);
+        int64_t within = 0;
+        for (int64_t i = 0; i < ex->n; i++) {
+            int64_t want = re[i] <= KMAX ? re[i] : d.n_items + 1;
+            within += re[i] <= KMAX;
+            CHECK(ri[i] == want, "example %lld: flat index rank %lld, exact %lld", (long long)i,
+                  (long long)ri[i], (long long)re[i]);
+        }
+        CHECK(within > 10, "only %lld targets within the top %d: the test says little",
+              (long long)within, KMAX);
+        int ks[2] = {10, 20};
+        tt_metrics me, mi;
+        tt_eval_metrics(re, &sp, TT_TEST, ks, 2, &me);
+        tt_eval_metrics(ri, &sp, TT_TEST, ks, 2, &mi);
+        for (int k = 0; k < 2; k++)
+            CHECK(me.recall[k] == mi.recall[k] && me.ndcg[k] == mi.ndcg[k],
+                  "@%d: exact %g/%g, flat %g/%g", ks[k], me.recall[k], me.ndcg[k], mi.recall[k],
+                  mi.ndcg[k]);
+        tt_index_free(&ie);
+    } else {
+        CHECK(!tt_ann_available(), "%s", err.msg);
+        CHECK(strstr(err.msg, "libfaiss-dev") != NULL, "'%s' does not name the package", err.msg);
+    }
+    free(V), free(Q), free(re), free(ri);
+    tt_split_free(&sp);
+    tt_dataset_free(&d);
+}
+
+static void recall_floor(enum tt_ann_kind kind, int nprobe, double floor_)
+{
+    enum { N = 20000, D = 32, C = 64, NQ = 500 };
+    tt_rng r;
+    tt_rng_seed(&r, 11);
+    float *cent = gauss(&r, C, D, 0.0);
+    float *V = clustered(&r, N, D, C, cent), *Q = clustered(&r, NQ, D, C, cent);
+    tt_indexent ie;
+    tt_err err;
+    memset(&ie, 0, sizeof ie);
+    ie.p.kind = kind;
+    ie.p.nlist = 128, ie.p.nprobe = nprobe;
+    ie.p.M = 16, ie.p.efConstruction = 40, ie.p.efSearch = 64;
+    ie.metric = TT_IM_IP;
+    CHECK(tt_index_build(&ie, V, N, D, 1, &err) == 0, "%s", err.msg);
+    int ks[2] = {1, 10};
+    double rec[2] = {0, 0};
+    CHECK(tt_index_recall(&ie, Q, Q, NQ, V, ks, 2, rec, &err) == 0, "%s", err.msg);
+    printf("%s: index recall@1 %.4f, @10 %.4f (floor %.2f)\n", kind == TT_ANN_HNSW ? "hnsw" : "ivf",
+           rec[0], rec[1], floor_);
+    CHECK(rec[1] >= floor_, "index recall@10 %.4f below the floor %.2f", rec[1], floor_);
+    CHECK(rec[1] <= 1.0, "recall %.4f above 1", rec[1]);
+    tt_index_speed sp;
+    CHECK(tt_index_speed_of(&ie, Q, NQ, 10, 1, &sp, 1, &err) == 0, "%s", err.msg);
+    CHECK(sp.qps > 0 && sp.p50_ms > 0 && sp.p99_ms >= sp.p50_ms, "qps %g p50 %g p99 %g", sp.qps,
+          sp.p50_ms, sp.p99_ms);
+    tt_index_free(&ie);
+    free(cent), free(V), free(Q);
+}
+
+int main(void)
+{
+    test_transform();
+    test_flat_equals_exact();
+    if (tt_ann_available()) {
+        recall_floor(TT_ANN_HNSW, 0, 0.90);
+        recall_floor(TT_ANN_IVF, 4, 0.80);
+    }
+    return tt_check_done("test_index");
+}
