@@ -50,7 +50,8 @@ static const tt_optspec load_opts[] = {
     {"time", TT_O_STR, "time", NULL, 0, 0, "csv", "time column (optional)"},
     {"sep", TT_O_STR, ",", NULL, 0, 0, "csv", "field separator: a character, or tab"},
     {"multi", TT_O_STR, "|", NULL, 0, 0, "csv", "separator of multi-valued cells"},
-    {"context", TT_O_STR, NULL, NULL, 0, 0, "csv", "interaction columns kept as context features (default all others)"},
+    {"context", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "interaction columns used as context features (default none; the others are listed as ignored)", CSV(context)},
+    {"allow_label", TT_O_NAMES, NULL, NULL, 0, 0, "csv", "label-like columns (rating, score, click...) that context may name anyway: they leak the target", CSV(allow_label)},
     {"kinds", TT_O_STR, NULL, NULL, 0, 0, "csv", "kind overrides: age:numeric,genres:set", CSV(kinds)},
     {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -266,6 +267,9 @@ const tt_cmd tt_cmds[] = {
      "Ctrl-C stops at the next batch and keeps the model."},
     {"eval", tt_cmd_eval, 1, 1, "eval MODEL [split=test] [k=10,20,50] [index=NAME]",
      "exact retrieval metrics: Recall, HitRate, NDCG at k, and MRR", eval_opts, "@model", 0,
+     "Tables show HitRate@k only where it differs from Recall@k (several held-out items\n"
+     "per user, as after split random): with one held-out item per user (l2o) the two\n"
+     "are equal. CSV and JSON always carry every figure.\n"
      "With index=NAME two rows: exact search, and search through the index (the same\n"
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
@@ -345,10 +349,12 @@ const tt_cmd tt_cmds[] = {
      "stop with MESSAGE (an error) unless the file or folder PATH exists", NULL, "@file", 1,
      "For scripts that need data: require ${ML100K:-../shared/data/ml-100k}/u.data\n"
      "\"MovieLens-100K not found: run datasets/fetch-movielens.sh\"", TT_CMD_SAFE},
-    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0, NULL},
+    {"source", tt_cmd_source, 1, 1, "source FILE", "run the commands of a file", NULL, "@file", 0,
+     "Settings the file changes (set ...) last until it ends: the session's come back.\n"
+     "Its datasets, towers, models and variables stay."},
     {"note", tt_cmd_note, 0, -1, "note TEXT", "print narration (walkthroughs)", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
-     NULL, "", 1, NULL},
+     NULL, "", 1, "Ctrl-D at the pause leaves ttlab, as at the prompt (the script stops there)."},
     {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
      NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
@@ -452,6 +458,7 @@ static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to
         IO(i32, v->i = i32, (int32_t)v->i);
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (o->size != sizeof(const char *))
             bound_bug(o);
         IO(str, v->s = str, v->s);
@@ -521,6 +528,7 @@ const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
         snprintf(buf, n, "%s", v.i ? "on" : "off");
         break;
     case TT_O_STR:
+    case TT_O_NAMES:
         if (!v.s)
             return NULL;
         snprintf(buf, n, "%s", v.s);
@@ -645,6 +653,9 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
         if (!*text)
             return tt_fail(s, 0, "%s needs a value", o->key);
         v->s = text;
+        break;
+    case TT_O_NAMES:
+        v->s = strcmp(text, "none") ? text : "";
         break;
     case TT_O_BOOL:
         if (!strcmp(text, "on") || !strcmp(text, "1") || !strcmp(text, "yes") ||

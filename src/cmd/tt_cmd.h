@@ -8,8 +8,10 @@
 #include "tt_lex.h"
 #include "tt_session.h"
 
+/* TT_O_NAMES: a comma list of names where an empty value and "none" both
+ * mean none (the value is then ""). */
 enum tt_opt_type { TT_O_INT = 0, TT_O_NUM, TT_O_ENUM, TT_O_INTS, TT_O_STR,
-                   TT_O_BOOL };
+                   TT_O_BOOL, TT_O_NAMES };
 
 /* A struct that options fill (tt_opts_apply): its size and the engine's
  * *_init function, which holds the defaults of the options bound to it. */

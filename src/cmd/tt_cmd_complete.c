@@ -138,7 +138,10 @@ static void complete_tower(tt_session *s, clist *l, tt_tok *t, int n, const char
         add_list(l, word, "", tt_stage_names(t[st].kind == TT_TOK_LPAREN, names, sizeof names));
         if (!strcmp(t[st].s, "="))
             add_names(s, l, word, "@tower");
-        if (!strcmp(t[st].s, "with") || t[st].kind == TT_TOK_PIPE)
+        /* `no STAGE` removes a stage of the tower derived from: only in
+         * `tower NAME = BASE with ...` */
+        int derived = n > 4 && !strcmp(t[4].s, "with");
+        if (!strcmp(t[st].s, "with") || (t[st].kind == TT_TOK_PIPE && derived))
             cadd(l, word, "", "no", "");
         return;
     }
@@ -271,8 +274,15 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
                         *files = 1;
                     else if (one[0] == '@')
                         add_names(s, &l, word, one);
-                    else if (strchr(one, '|'))
-                        add_list(&l, word, "", one);
+                    else if (strchr(one, '|')) {
+                        /* words, and names of a kind (@setting) among them */
+                        char *sv = NULL;
+                        for (char *w = strtok_r(one, "|", &sv); w; w = strtok_r(NULL, "|", &sv))
+                            if (w[0] == '@')
+                                add_names(s, &l, word, w);
+                            else
+                                cadd(&l, word, "", w, "");
+                    }
                     else if (*one)
                         cadd(&l, word, "", one, "");
                 }

@@ -87,6 +87,29 @@ static void dataset_info(tt_session *s, tt_dsent *e)
     tt_rec_free(&r);
 }
 
+/* The loader's notes (ignored columns, users without interactions), said
+ * once: they are freed here. */
+static void load_notes(tt_session *s, tt_dsent *e)
+{
+    char *p = e->d.notes;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        tt_rec r;
+        char human[1100];
+        tt_rec_init(&r);
+        tt_rec_str(&r, "dataset", e->name);
+        tt_rec_str(&r, "note", p);
+        snprintf(human, sizeof human, "note: %s", p);
+        tt_out_info(&s->out, "note", &r, human);
+        tt_rec_free(&r);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    free(e->d.notes);
+    e->d.notes = NULL;
+}
+
 int tt_cmd_load(tt_session *s, tt_args *a)
 {
     static const char *kinds[] = {"movielens", "csv", "synthetic"};
@@ -134,8 +157,6 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         if (strlen(multi) != 1)
             return tt_fail(s, 0, "multi is one character, got '%s'", multi);
         o.multi_sep = multi[0];
-        if (tt_arg(a, "context")->set)
-            o.context = !strcmp(tt_arg(a, "context")->s, "none") ? "" : tt_arg(a, "context")->s;
         if (tt_load_csv(&o, &d, &s->err))
             return -1;
     } else if (!strcmp(kind, "synthetic")) {
@@ -167,6 +188,7 @@ int tt_cmd_load(tt_session *s, tt_args *a)
         return -1;
     }
     dataset_info(s, tt_session_current(s));
+    load_notes(s, tt_session_current(s));
     return 0;
 }
 
@@ -231,7 +253,12 @@ int tt_cmd_features(tt_session *s, tt_args *a)
     tt_dsent *e = tt_session_current(s);
     if (!e)
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
-    tt_rec *rows = calloc((size_t)(e->d.n_feat ? e->d.n_feat : 1), sizeof *rows);
+    /* A label-like context column (allowed with allow_label=) is flagged:
+     * it is known only after the recommendation. */
+    int any_label = 0;
+    for (int f = 0; f < e->d.n_feat; f++)
+        any_label |= e->d.feat[f].label_like;
+    tt_rec *rows = calloc(e->d.n_feat > 0 ? (size_t)e->d.n_feat : 1, sizeof *rows);
     if (!rows)
         return tt_fail(s, 0, "out of memory");
     for (int f = 0; f < e->d.n_feat; f++) {
@@ -273,6 +300,8 @@ int tt_cmd_features(tt_session *s, tt_args *a)
         tt_rec_int(r, "once", once);
         if (e->d.planted)
             tt_rec_str(r, "planted", e->d.planted[f] ? e->d.planted[f] : "-");
+        if (any_label)
+            tt_rec_str(r, "leak", ft->label_like ? "label-like" : "-");
     }
     char foot[256];
     snprintf(foot, sizeof foot, "dataset: %s (top1/top10pct: share of rows of the most frequent value / top 10%% of values; once: values seen once)", e->name);

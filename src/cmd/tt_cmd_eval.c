@@ -144,6 +144,15 @@ void tt_metrics_people(tt_rec *r, const tt_metrics *m)
         snprintf(k, sizeof k, "ndcg@%d", m->k[i]);
         tt_rec_num(r, k, m->ndcg[i], 4);
     }
+    /* HitRate equals Recall when each user holds out one item (l2o): shown
+     * only where it says something (several held-out items per user). */
+    int differs = 0;
+    for (int i = 0; i < m->n_k; i++)
+        differs |= fabs(m->hitrate[i] - m->recall[i]) > 5e-5;
+    for (int i = 0; differs && i < m->n_k; i++) {
+        snprintf(k, sizeof k, "hitrate@%d", m->k[i]);
+        tt_rec_num(r, k, m->hitrate[i], 4);
+    }
     tt_rec_num(r, "mrr", m->mrr, 4);
 }
 

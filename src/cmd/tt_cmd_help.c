@@ -24,6 +24,7 @@ static const char *type_hint(const tt_optspec *o, char *buf, int n)
     case TT_O_INTS: snprintf(buf, (size_t)n, "comma list"); break;
     case TT_O_STR: snprintf(buf, (size_t)n, "text"); break;
     case TT_O_BOOL: snprintf(buf, (size_t)n, "on|off"); break;
+    case TT_O_NAMES: snprintf(buf, (size_t)n, "names|none"); break;
     }
     return buf;
 }

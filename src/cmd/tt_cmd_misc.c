@@ -302,7 +302,28 @@ int tt_cmd_source(tt_session *s, tt_args *a)
     fclose(f);
     if (!s->run_file)
         return tt_fail(s, 0, "source needs an input loop (none in this host)");
-    return s->run_file(s, a->pos[0]->s) ? -2 : 0;
+    /* A sourced script's settings last until it ends (a walkthrough that
+     * sets `dashboard off` or `output csv` leaves the session as it was);
+     * datasets, towers, models and variables it defines stay. */
+    tt_session saved = *s;
+    int rc = s->run_file(s, a->pos[0]->s);
+    s->seed = saved.seed;
+    s->dashboard = saved.dashboard;
+    s->plot_term = saved.plot_term;
+    memcpy(s->plot_file, saved.plot_file, sizeof s->plot_file);
+    s->hist = saved.hist;
+    s->n_k = saved.n_k;
+    memcpy(s->ks, saved.ks, sizeof s->ks);
+    s->progress = saved.progress;
+    s->out.mode = saved.out.mode;
+    s->out.quiet = saved.out.quiet;
+    s->keep_going = saved.keep_going;
+    if (s->threads != saved.threads) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", saved.threads);
+        tt_setting_apply(s, "threads", v, 0);
+    }
+    return rc ? -2 : 0;
 }
 
 /* The words of a raw command joined by single spaces. */
@@ -366,6 +387,12 @@ int tt_cmd_pause(tt_session *s, tt_args *a)
     int c;
     while ((c = getchar()) != EOF && c != '\n')
         ;
+    if (c == EOF) {
+        /* Ctrl-D: as at the prompt, leave (the script stops here) */
+        fputs("\n", stderr);
+        clearerr(stdin);
+        s->quit = 1;
+    }
     return 0;
 }
 

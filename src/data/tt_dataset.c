@@ -2,8 +2,12 @@
 #include "tt_dataset.h"
 #include "tt_dsb.h"
 
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *tt_kind_name(enum tt_kind k)
 {
@@ -65,6 +69,7 @@ void tt_dataset_free(tt_dataset *d)
     free(d->it);
     free(d->feat);
     free(d->planted);
+    free(d->notes);
     memset(d, 0, sizeof *d);
 }
 
@@ -74,6 +79,77 @@ int tt_dataset_find(const tt_dataset *d, const char *name)
         if (strcmp(d->feat[f].name, name) == 0)
             return f;
     return -1;
+}
+
+int tt_dataset_note(char **notes, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t have = *notes ? strlen(*notes) : 0, add = strlen(line);
+    char *n = realloc(*notes, have + add + 2);
+    if (!n)
+        return -1;
+    memcpy(n + have, line, add);
+    n[have + add] = '\n';
+    n[have + add + 1] = 0;
+    *notes = n;
+    return 0;
+}
+
+int tt_dataset_note_unused(tt_dataset *d, const char *user_src, const char *item_src)
+{
+    int32_t nu = 0, ni = 0;
+    char *u_seen = calloc((size_t)d->n_users + 1, 1), *i_seen = calloc((size_t)d->n_items + 1, 1);
+    int rc = 0;
+    if (!u_seen || !i_seen) {
+        free(u_seen);
+        free(i_seen);
+        return -1;
+    }
+    for (int64_t r = 0; r < d->n_inter; r++) {
+        u_seen[d->iu[r]] = 1;
+        i_seen[d->ii[r]] = 1;
+    }
+    for (int32_t u = 0; u < d->n_users; u++)
+        nu += !u_seen[u];
+    for (int32_t i = 0; i < d->n_items; i++)
+        ni += !i_seen[i];
+    if (nu)
+        rc |= tt_dataset_note(&d->notes, "%s lists %d of the %d users without any interaction: "
+                              "kept (nothing to train or test on; evaluation skips them)",
+                              user_src ? user_src : "the user file", nu, d->n_users);
+    if (ni)
+        rc |= tt_dataset_note(&d->notes, "%s lists %d of the %d items without any interaction: "
+                              "kept (candidates nobody chose; their embeddings stay as "
+                              "initialised)", item_src ? item_src : "the item file", ni, d->n_items);
+    free(u_seen);
+    free(i_seen);
+    return rc;
+}
+
+int tt_dataset_label_like(const char *name)
+{
+    static const char *const words[] = {
+        "rating", "ratings", "rated", "score", "scores", "label", "click", "clicks",
+        "clicked", "target", "reward", "relevance", "stars", "liked", "purchased",
+        "watched", "outcome", "y"};
+    const char *p = name;
+    while (*p) {
+        /* each word of the name, separated by '_', '-', '.' or ' ' */
+        const char *e = p;
+        while (*e && *e != '_' && *e != '-' && *e != '.' && *e != ' ')
+            e++;
+        for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+            size_t n = strlen(words[w]);
+            if ((size_t)(e - p) == n && strncasecmp(p, words[w], n) == 0)
+                return 1;
+        }
+        p = *e ? e + 1 : e;
+    }
+    return 0;
 }
 
 static int add_id(tt_dataset *d, const char *name, enum tt_side side, int32_t n,

@@ -33,6 +33,9 @@ typedef struct tt_feature {
     int32_t share;       /* SEQ: index of the feature whose table it shares
                             (item_id); its ids are item index + 1 */
     int64_t *freq;       /* (card) how many rows hold each id (SET: each value) */
+    int label_like;      /* a context column named like the interaction's label
+                            (rating, score, click...), used because allow_label=
+                            named it: `features` flags it */
 } tt_feature;
 
 /* Interactions are stored sorted by (user, time, item). Items are indexed in
@@ -57,10 +60,26 @@ typedef struct tt_dataset {
        "id", "history", "informative", "informative-weak", "informative-context",
        "noise-user", "noise-item", "noise-context" (datasets/README.md). */
     char **planted;      /* (n_feat) or NULL */
+    char *notes;         /* what the loader wants the user to know (ignored
+                            columns, users without interactions): lines ending
+                            in '\n', or NULL. `load` prints them once and frees
+                            them. */
 } tt_dataset;
 
 void tt_dataset_free(tt_dataset *d);                 /* frees members, not d */
 int tt_dataset_find(const tt_dataset *d, const char *name); /* feature index or -1 */
+/* Append one line to *notes (a dataset's notes). -1 on OOM (notes kept). */
+int tt_dataset_note(char **notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Note users and items that have no interaction (listed only in a user or
+ * item file, as ML-1M's users.dat lists users without ratings). They are
+ * kept: they have nothing to train or test on, evaluation skips them.
+ * user_src/item_src name the files that list them, for the note. */
+int tt_dataset_note_unused(tt_dataset *d, const char *user_src, const char *item_src);
+/* 1 when a column name reads like the label of an interaction (rating,
+ * score, label, click, target, reward...; alone or as a '_'/'-' separated
+ * word, any case): known only after the recommendation, so a feature of it
+ * leaks the target. */
+int tt_dataset_label_like(const char *name);
 /* Add the standard id features (user_id, item_id) and hist (SEQ, sharing
  * item_id) if missing, and order the features: user_id, user features, hist,
  * context features, item_id, item features. Loaders call it last. */
@@ -90,8 +109,14 @@ typedef struct tt_csv_opts {
                                    Time: numbers or ISO-8601 dates/date-times (UTC). */
     char sep;                   /* ',' default; '\t', ';', '|' ... */
     char multi_sep;             /* splits set-valued cells; '|' default */
-    const char *context;        /* comma list of interaction columns to keep as
-                                   context features, "" none, NULL all others */
+    const char *context;        /* comma list of interaction columns to use as
+                                   context features; NULL or "" none. Naming the
+                                   user, item or time column, or an unknown one,
+                                   is an error; the other columns are ignored and
+                                   listed in d->notes */
+    const char *allow_label;    /* comma list: label-like columns (see
+                                   tt_dataset_label_like) that context may name
+                                   anyway; they are flagged label_like */
     const char *kinds;          /* overrides: "age:numeric,genres:set,zip:categorical" */
     int num_buckets;            /* quantile buckets for numeric columns (default 10) */
 } tt_csv_opts;

@@ -1,6 +1,6 @@
 /* tt_dsb: internal building blocks shared by the dataset loaders and the
  * generator. Three files implement it, one role each: tt_dsb.c (text and
- * encoding: whole-file reading, UTF-8, numbers, fields, dates), tt_strmap.c
+ * encoding: UTF-8, numbers, fields, dates), tt_strmap.c
  * (the string map and key ordering) and tt_colb.c (column builders and the
  * interaction list). Not a contract for other areas: only the loaders
  * (tt_load_*.c), tt_synth.c and tt_dataset.c include it. */

@@ -37,6 +37,7 @@ typedef struct csvr {
     int nf;
     char **f;            /* (fcap) fields of the current record */
     int32_t *flen;       /* (fcap) their lengths */
+    tt_strmap hdr;       /* the header's names: index = column */
 } csvr;
 
 static void csvr_free(csvr *r)
@@ -46,6 +47,7 @@ static void csvr_free(csvr *r)
     free(r->fo);
     free(r->f);
     free(r->flen);
+    tt_strmap_free(&r->hdr);
 }
 
 static int csvr_open(csvr *r, const char *path, char sep, tt_err *err)
@@ -118,9 +120,10 @@ static int csvr_next(csvr *r, tt_err *err)
     const char *b = r->buf;
     size_t n = r->len;
     for (;;) {
-        while (r->pos < n && (b[r->pos] == '\n' || (b[r->pos] == '\r' && r->pos + 1 < n &&
-                                                   b[r->pos + 1] == '\n'))) {
-            if (b[r->pos] == '\r')
+        /* Line ends: "\n", "\r\n", and a lone "\r" (old Mac files, or
+         * a mixture), all counted as one line. */
+        while (r->pos < n && (b[r->pos] == '\n' || b[r->pos] == '\r')) {
+            if (b[r->pos] == '\r' && r->pos + 1 < n && b[r->pos + 1] == '\n')
                 r->pos++;
             r->pos++;
             r->line++;
@@ -156,7 +159,7 @@ static int csvr_next(csvr *r, tt_err *err)
                     p++;
                     break;
                 }
-                if (b[p] == '\n')
+                if (b[p] == '\n' || (b[p] == '\r' && (p + 1 >= n || b[p + 1] != '\n')))
                     r->line++;
                 if (push_byte(r, b[p++], err))
                     return -1;
@@ -170,8 +173,7 @@ static int csvr_next(csvr *r, tt_err *err)
         } else {
             p = r->pos;
             size_t s = p;
-            while (p < n && b[p] != r->sep && b[p] != '\n' &&
-                   !(b[p] == '\r' && (p + 1 >= n || b[p + 1] == '\n')))
+            while (p < n && b[p] != r->sep && b[p] != '\n' && b[p] != '\r')
                 p++;
             size_t e = p;
             while (s < e && b[s] == ' ')
@@ -189,9 +191,9 @@ static int csvr_next(csvr *r, tt_err *err)
             r->pos++;
             continue;
         }
-        if (p < n && b[p] == '\r')
-            p++;
-        if (p < n && b[p] == '\n') {
+        if (p < n && (b[p] == '\r' || b[p] == '\n')) {
+            if (b[p] == '\r' && p + 1 < n && b[p + 1] == '\n')
+                p++;
             p++;
             r->line++;
         }
@@ -229,6 +231,8 @@ typedef struct csvl {
     tt_interb inter;
     rawcol *col;
     int ncol;
+    tt_strmap names;                /* the names of col, same order */
+    char *notes;                    /* for d->notes */
 } csvl;
 
 static void csvl_free(csvl *c)
@@ -247,6 +251,8 @@ static void csvl_free(csvl *c)
         free(c->col[k].first_line);
     }
     free(c->col);
+    tt_strmap_free(&c->names);
+    free(c->notes);
 }
 
 static rawcol *add_col(csvl *c, const char *name, const char *path, enum tt_side side,
@@ -260,6 +266,11 @@ static rawcol *add_col(csvl *c, const char *name, const char *path, enum tt_side
     c->col = nc;
     rawcol *rc = &c->col[c->ncol++];
     memset(rc, 0, sizeof *rc);
+    int added;
+    if (tt_strmap_put(&c->names, name, strlen(name), &added, err) < 0) {
+        c->ncol--;
+        return NULL;
+    }
     rc->path = path;
     rc->side = side;
     rc->src = src;
@@ -318,12 +329,10 @@ static void list_names(const csvr *r, char *out, size_t n)
     }
 }
 
+/* Column of the header named name, or -1 (after read_header). */
 static int find_col(const csvr *r, const char *name)
 {
-    for (int k = 0; k < r->nf; k++)
-        if (strcmp(r->f[k], name) == 0)
-            return k;
-    return -1;
+    return tt_strmap_get(&r->hdr, name, strlen(name));
 }
 
 static int unknown_col(const csvr *r, const char *name, const char *role, tt_err *err)
@@ -354,15 +363,20 @@ static int read_header(csvr *r, tt_err *err)
         return -1;
     if (rc == 0)
         return tt_err_set(err, "%s:1: expected a header line, found an empty file", r->path);
+    /* Names go into a hash (kept for find_col): repeats are found in linear
+     * time (40,000 columns took 15 s with the pairwise comparison). */
     for (int k = 0; k < r->nf; k++) {
+        int added;
         if (!r->flen[k])
             return tt_err_set(err, "%s:%lld: expected a name for column %d, found an empty "
                               "field", r->path, (long long)r->rec_line, k + 1);
-        for (int j = 0; j < k; j++)
-            if (strcmp(r->f[j], r->f[k]) == 0)
-                return tt_err_set(err, "%s:%lld: expected distinct column names, found '%s' "
-                                  "twice (columns %d and %d)", r->path, (long long)r->rec_line,
-                                  TT_SHOW(r->f[k]), j + 1, k + 1);
+        int32_t j = tt_strmap_put(&r->hdr, r->f[k], (size_t)r->flen[k], &added, err);
+        if (j < 0)
+            return -1;
+        if (!added)
+            return tt_err_set(err, "%s:%lld: expected distinct column names, found '%s' "
+                              "twice (columns %d and %d)", r->path, (long long)r->rec_line,
+                              TT_SHOW(r->f[k]), j + 1, k + 1);
     }
     return 0;
 }
@@ -382,11 +396,11 @@ static int check_feature_name(const csvl *c, const csvr *r, const char *name, tt
         return tt_err_set(err, "%s:%lld: expected a feature name other than user_id, item_id "
                           "and hist (reserved), found '%s'", r->path, (long long)r->rec_line,
                           TT_SHOW(name));
-    for (int k = 0; k < c->ncol; k++)
-        if (strcmp(c->col[k].name, name) == 0)
-            return tt_err_set(err, "%s:%lld: expected a new feature name, found '%s', already "
-                              "a column of %s", r->path, (long long)r->rec_line, TT_SHOW(name),
-                              c->col[k].path);
+    int32_t k = tt_strmap_get(&c->names, name, strlen(name));
+    if (k >= 0)
+        return tt_err_set(err, "%s:%lld: expected a new feature name, found '%s', already "
+                          "a column of %s", r->path, (long long)r->rec_line, TT_SHOW(name),
+                          c->col[k].path);
     return 0;
 }
 
@@ -422,11 +436,52 @@ static int in_list(const char *list, const char *name)
     return 0;
 }
 
+/* The names of context= (o->context), each checked against the header:
+ * an unknown column, the user, item or time column, or a label-like column
+ * not in allow_label= is an error naming it. The names go into *names. */
+static int check_context(const csvr *r, const tt_csv_opts *o, int ucol, int icol, int tcol,
+                         tt_strmap *names, tt_err *err)
+{
+    const char *p = o->context;
+    while (p && *p) {
+        char nm[256];
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t k = 0;
+        while (*p && *p != ',' && k < sizeof nm - 1)
+            nm[k++] = *p++;
+        while (k > 0 && nm[k - 1] == ' ')
+            k--;
+        nm[k] = 0;
+        if (!k)
+            continue;
+        int added;
+        if (tt_strmap_put(names, nm, k, &added, err) < 0)
+            return -1;
+        int col = find_col(r, nm);
+        if (col < 0)
+            return unknown_col(r, nm, "a context column", err);
+        if (col == ucol || col == icol || col == tcol)
+            return tt_err_set(err, "%s:%lld: expected context columns other than the user, item "
+                              "and time columns, found '%s' (the %s column) in context=",
+                              r->path, (long long)r->rec_line, TT_SHOW(nm),
+                              col == ucol ? "user" : col == icol ? "item" : "time");
+        if (tt_dataset_label_like(nm) && !(o->allow_label && in_list(o->allow_label, nm)))
+            return tt_err_set(err, "%s:%lld: '%s' looks like the label of the interaction (known "
+                              "only after the recommendation): as a context feature it leaks "
+                              "the target; add allow_label=%s to use it anyway",
+                              r->path, (long long)r->rec_line, TT_SHOW(nm), TT_SHOW(nm));
+    }
+    return 0;
+}
+
 static int read_inter(csvl *c, tt_err *err)
 {
     const tt_csv_opts *o = c->o;
     csvr r;
+    tt_strmap ctx;                  /* the names of context= */
     int rc = -1, ucol, icol, tcol = -1;
+    memset(&ctx, 0, sizeof ctx);
     const char *tname = o->time_col ? o->time_col : "time";
     if (csvr_open(&r, o->inter_path, o->sep, err) || read_header(&r, err))
         goto out;
@@ -447,34 +502,40 @@ static int read_inter(csvl *c, tt_err *err)
                    r.path, o->user_col);
         goto out;
     }
-    /* Context features: the listed columns, or every other one. */
-    if (o->context && *o->context) {
-        const char *p = o->context;
-        while (*p) {
-            char nm[256];
-            while (*p == ' ' || *p == ',')
-                p++;
-            size_t k = 0;
-            while (*p && *p != ',' && k < sizeof nm - 1)
-                nm[k++] = *p++;
-            while (k > 0 && nm[k - 1] == ' ')
-                k--;
-            nm[k] = 0;
-            if (k && find_col(&r, nm) < 0) {
-                unknown_col(&r, nm, "a context column", err);
-                goto out;
-            }
-        }
-    }
-    int first = c->ncol;
+    /* Context features: only the columns named in context=. Every other
+     * column used to become one, and on MovieLens-like files that made the
+     * interaction's own rating an input of the user tower: a value known
+     * only after the recommendation. */
+    if (check_context(&r, o, ucol, icol, tcol, &ctx, err))
+        goto out;
+    int first = c->ncol, n_ignored = 0;
+    char ignored[512] = "";
     for (int k = 0; k < r.nf; k++) {
         if (k == ucol || k == icol || k == tcol)
             continue;
-        if (o->context && !in_list(o->context, r.f[k]))
+        if (tt_strmap_get(&ctx, r.f[k], (size_t)r.flen[k]) < 0) {
+            /* listed once, in the notes: the first few by name */
+            size_t l = strlen(ignored);
+            if (n_ignored < 8)
+                snprintf(ignored + l, sizeof ignored - l, "%s%s", n_ignored ? ", " : "",
+                         TT_SHOW(r.f[k]));
+            n_ignored++;
             continue;
+        }
         if (check_feature_name(c, &r, r.f[k], err) ||
             !add_col(c, r.f[k], o->inter_path, TT_CTX, k, err))
             goto out;
+    }
+    if (n_ignored > 8) {
+        size_t l = strlen(ignored);
+        snprintf(ignored + l, sizeof ignored - l, " and %d more", n_ignored - 8);
+    }
+    if (n_ignored && tt_dataset_note(&c->notes, "%s: %s not used (name %s in context= to use "
+                                     "%s as %s of the user tower)", r.path, ignored,
+                                     n_ignored > 1 ? "them" : "it", n_ignored > 1 ? "them" : "it",
+                                     n_ignored > 1 ? "context features" : "a context feature")) {
+        tt_err_set(err, "out of memory");
+        goto out;
     }
     int want = r.nf, got;
     int64_t row = 0;
@@ -515,6 +576,7 @@ static int read_inter(csvl *c, tt_err *err)
     }
     rc = 0;
 out:
+    tt_strmap_free(&ctx);
     csvr_free(&r);
     return rc;
 }
@@ -775,6 +837,14 @@ static int build(csvl *c, tt_dataset *d, tt_err *err)
     }
     if (tt_dataset_add_id_features(d, err) || tt_dataset_finish(d, err))
         goto out;
+    for (int f = 0; f < d->n_feat; f++)
+        d->feat[f].label_like = d->feat[f].side == TT_CTX && tt_dataset_label_like(d->feat[f].name);
+    d->notes = c->notes;
+    c->notes = NULL;
+    if (tt_dataset_note_unused(d, c->o->user_path, c->o->item_path)) {
+        tt_err_set(err, "out of memory");
+        goto out;
+    }
     if (!(d->name = tt_strdup(base_name(c->o->inter_path, nm, sizeof nm))) ||
         !(d->source = tt_strdup(c->o->inter_path))) {
         tt_err_set(err, "out of memory");

@@ -402,6 +402,10 @@ static int build(ml *m, int is_1m, tt_dataset *d, tt_err *err)
         tt_colb_finish(&m->decade, d, "decade", TT_ITEM, ir, ni, NULL, 0, 0, NULL, err) ||
         tt_dataset_add_id_features(d, err) || tt_dataset_finish(d, err))
         goto out;
+    if (tt_dataset_note_unused(d, m->path[0], m->path[1])) {
+        tt_err_set(err, "out of memory");
+        goto out;
+    }
     if (!(d->name = tt_strdup(is_1m ? "ml-1m" : "ml-100k")) || !(d->source = tt_strdup(m->dir))) {
         tt_err_set(err, "out of memory");
         goto out;

@@ -3,7 +3,7 @@
  * and besides the session. Exit 0 loaded, 1 refused, 2 bad usage.
  *   bad_load movielens DIR
  *   bad_load csv INTER [users=F] [items=F] [sep=C] [multi=C] [user=COL] [item=COL]
- *                [time=COL] [context=LIST] [kinds=LIST] [buckets=N]
+ *                [time=COL] [context=LIST] [allow_label=LIST] [kinds=LIST] [buckets=N]
  *   bad_load synthetic [users=N] [items=N] [clusters=N] [per_user=N] [preset=NAME]
  *   ... [limit=BYTES] lowers tt_alloc_limit first. */
 #include "tt_dataset.h"
@@ -52,6 +52,7 @@ int main(int argc, char **argv)
             else if ((v = opt(argv[a], "item"))) o.item_col = v;
             else if ((v = opt(argv[a], "time"))) o.time_col = v;
             else if ((v = opt(argv[a], "context"))) o.context = v;
+            else if ((v = opt(argv[a], "allow_label"))) o.allow_label = v;
             else if ((v = opt(argv[a], "kinds"))) o.kinds = v;
             else if ((v = opt(argv[a], "buckets"))) o.num_buckets = atoi(v);
             else if (!opt(argv[a], "limit")) goto usage;

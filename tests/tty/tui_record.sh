@@ -2,7 +2,9 @@
 # tui_record.sh: what a dashboard run leaves behind. Under tmux at 120x40, a
 # run with the dashboard ends with every epoch's row of the per-epoch table
 # and the summary line in the scrollback; a run paused for several seconds
-# reports training seconds that leave the pause out.
+# reports training seconds that leave the pause out; the quickstart script
+# shows the dashboard at a terminal; Ctrl-D at a `pause` ends the line and
+# the script.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
 [ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
 TMUX_NAME=tuir . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
@@ -62,4 +64,30 @@ wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 echo "paused run: reported $secs s, wall $wall s, pause 4 s"
 awk -v s="$secs" -v w="$wall" 'BEGIN { exit !(s + 3 < w) }' || fail "the pause counted as training: $secs s of $wall s"
 echo "ok: a 4 s pause is left out of seconds"
+
+# 3. the first run shows the product: 00-quickstart.tt at a terminal
+T kill-session -t tt; sleep 0.5
+T new-session -d -s tt -x 120 -y 40 "EPOCHS=2 '$TTLAB' '${top_srcdir:-.}/experiments/00-quickstart.tt'; echo QS-DONE; exec sleep 120" ||
+  fail "tmux new-session (quickstart)"
+wait_for 'loss \(smoothed\)' 120 || fail "00-quickstart.tt shows no dashboard"
+i=0
+while [ $i -lt 1200 ]; do
+  capall
+  grep -q '^QS-DONE' "$tmp/screen" && break
+  sleep 0.1; i=$((i + 1))
+done
+grep -q '^trained dssm: 2 epochs' "$tmp/screen" || fail "quickstart: no summary line"
+grep -Eq '^dssm +2 +[0-9]' "$tmp/screen" || fail "quickstart: no epoch rows left"
+echo "ok: the quickstart shows the dashboard and leaves its record"
+
+# 4. Ctrl-D at a pause: a newline, and the script ends there
+printf 'echo before\npause look\necho after\n' > p.tt
+T kill-session -t tt; sleep 0.5
+T new-session -d -s tt -x 80 -y 10 "'$TTLAB' p.tt; echo rc=\$?; exec sleep 60" || fail "tmux new-session (pause)"
+wait_for 'press Enter' 10 || fail "no pause prompt"
+T send-keys -t tt C-d
+wait_for '^rc=' 10 || fail "Ctrl-D at the pause did not end the script"
+grep -q '^rc=0$' "$tmp/screen" || fail "Ctrl-D at the pause: status"
+grep -q '^after' "$tmp/screen" && fail "the script carried on after Ctrl-D at the pause"
+echo "ok: Ctrl-D at a pause"
 exit 0

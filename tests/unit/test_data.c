@@ -152,12 +152,16 @@ static void test_csv(void)
     o.inter_path = fixture("csv/interactions.csv");
     o.user_path = fixture("csv/users.csv");
     o.item_path = fixture("csv/items.csv");
+    o.context = "device, hour,labels";   /* only named columns are features */
     memset(&d, 0, sizeof d);
     if (tt_load_csv(&o, &d, &err)) {
         CHECK(0, "load: %s", err.msg);
         return;
     }
     CHECK_STR(d.name, "interactions");
+    /* users.csv lists u4, who has no interaction: kept, and noted */
+    CHECK(d.notes && strstr(d.notes, "users.csv lists 1 of the 4 users without any interaction: kept"),
+          "notes: %s", d.notes ? d.notes : "(none)");
     CHECK(d.n_users == 4 && d.n_items == 5 && d.n_inter == 9, "%d %d %lld", d.n_users,
           d.n_items, (long long)d.n_inter);
     static const char *order[] = {"user_id", "age", "city", "favourite genres", "hist",
@@ -233,6 +237,30 @@ static void test_csv(void)
     } else {
         CHECK(0, "context none: %s", err.msg);
     }
+    /* No context= at all: none either, and the unused columns are noted once. */
+    o.context = NULL;
+    if (tt_load_csv(&o, &d, &err) == 0) {
+        CHECK(d.n_feat == 3, "context default: %d features", d.n_feat);
+        CHECK(d.notes && strstr(d.notes, "interactions.csv: device, hour, labels not used (name them in "
+                                         "context= to use them as context features of the user tower)"),
+              "notes: %s", d.notes ? d.notes : "(none)");
+        tt_dataset_free(&d);
+    } else {
+        CHECK(0, "context default: %s", err.msg);
+    }
+    /* The key and time columns are not context; neither is a label, unless allowed. */
+    o.context = "time";
+    CHECK(tt_load_csv(&o, &d, &err) == -1, "context=time accepted");
+    CHECK_ERR(err.msg, "found 'time' (the time column) in context=");
+    o.context = "user";
+    CHECK(tt_load_csv(&o, &d, &err) == -1, "context=user accepted");
+    CHECK_ERR(err.msg, "found 'user' (the user column) in context=");
+    CHECK(tt_dataset_label_like("rating") && tt_dataset_label_like("Rating") &&
+          tt_dataset_label_like("user_rating") && tt_dataset_label_like("is-click") &&
+          tt_dataset_label_like("score") && !tt_dataset_label_like("device") &&
+          !tt_dataset_label_like("ratingsystem") && !tt_dataset_label_like("hour") &&
+          !tt_dataset_label_like("labels"),
+          "label-like names");
 
     /* Tab separator, own column names, numeric keys ordered as numbers. */
     tt_csv_opts_init(&o);
@@ -269,8 +297,14 @@ static void test_csv(void)
     /* Many distinct numbers: inferred numeric, 10 quantile buckets. */
     tt_csv_opts_init(&o);
     o.inter_path = fixture("csv/scores.csv");
+    /* "score" reads like a label: refused as context unless allowed, then flagged */
+    o.context = "score";
+    CHECK(tt_load_csv(&o, &d, &err) == -1, "a label-like context column accepted");
+    CHECK_ERR(err.msg, "'score' looks like the label of the interaction", "allow_label=score");
+    o.allow_label = "score";
     if (tt_load_csv(&o, &d, &err) == 0) {
         const tt_feature *f = feat(&d, "score");
+        CHECK(f->label_like == 1, "score not flagged label-like");
         CHECK(f->kind == TT_NUM && f->n_edges == 9 && f->card == 11, "score %d edges", f->n_edges);
         int64_t tot = 0;
         for (int k = 1; k < f->card; k++) {

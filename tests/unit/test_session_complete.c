@@ -72,7 +72,12 @@ int main(void)
     expect(&s, "tower x ", "", "=");
     expect(&s, "tower x = ", "", "embed senet lightse mlp channels l2norm u us");
     expect(&s, "tower x = ", "u", "u us");
-    expect(&s, "tower x = embed dim=16 | ", "", "embed senet lightse mlp channels l2norm no");
+    expect(&s, "tower x = embed dim=16 | ", "", "embed senet lightse mlp channels l2norm");
+    /* `no STAGE` only where it means something: in a derivation */
+    expect(&s, "tower y = u with senet | ", "", "embed senet lightse mlp channels l2norm no");
+    /* show: settings by name, never the table's @setting placeholder */
+    expect(&s, "show ", "ou", "output");
+    expect(&s, "show ", "@", "");
     expect(&s, "tower x = embed ", "", "dim= fields=");
     expect(&s, "tower x = embed | senet ", "ga", "gate=");
     expect(&s, "tower x = embed | senet ", "squeeze=m", "squeeze=mean squeeze=max squeeze=meanmax");
