@@ -358,7 +358,7 @@ const tt_cmd tt_cmds[] = {
     {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
     {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
      NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
-    {"drop", tt_cmd_drop, 2, 2, "drop dataset|tower|model NAME", "remove something from the session",
+    {"drop", tt_cmd_drop, 1, 2, "drop dataset|tower|model NAME", "remove something from the session",
      NULL, "dataset|tower|model @any", 0, NULL, TT_CMD_SAFE},
     {"help", tt_cmd_help, 0, 1, "help [COMMAND|PREFIX|STAGE|SETTING]",
      "list commands, or show one command's usage and options", NULL, "@command", 0, NULL, TT_CMD_SAFE},
@@ -558,12 +558,18 @@ const char *tt_list_words(const char *values, char *buf, int n)
     return buf;
 }
 
+/* A whole number: 0, -1 when it is not one, -2 when it is one but beyond
+ * the 64-bit range (a range error, not a "needs a whole number"). */
 static int parse_int(const char *t, int64_t *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(t, &end, 10);
-    if (!*t || *end || errno)
+    if (!*t || *end)
+        return -1;
+    if (errno == ERANGE)
+        return -2;
+    if (errno)
         return -1;
     *out = v;
     return 0;
@@ -587,13 +593,17 @@ int tt_opt_parse_value(tt_session *s, const tt_optspec *o, const char *text,
 {
     char buf[256], sug[64];
     switch (o->type) {
-    case TT_O_INT:
-        if (parse_int(text, &v->i))
+    case TT_O_INT: {
+        int pr = parse_int(text, &v->i);
+        if (pr == -2)
+            return range_fail(s, o, text[0] == '-' ? -1e300 : 1e300, text);
+        if (pr)
             return tt_fail(s, 0, "%s needs a whole number, got '%s'", o->key, text);
         if ((double)v->i < o->min || (double)v->i > o->max)
             return range_fail(s, o, (double)v->i, text);
         v->d = (double)v->i;
         break;
+    }
     case TT_O_NUM: {
         char *end;
         errno = 0;
@@ -860,12 +870,13 @@ int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what)
 {
     const char *p = t->s;
-    if (!isalpha((unsigned char)*p))
-        return tt_fail(s, t->col, "bad %s name '%s': names start with a letter", what, t->s);
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+        return tt_fail(s, t->col, "bad %s name '%s': names start with an ASCII letter (a-z, A-Z)",
+                       what, t->s);
     for (; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
             return tt_fail(s, t->col,
-                           "bad %s name '%s': use letters, digits, '_', '-' and '.'", what,
+                           "bad %s name '%s': use ASCII letters, digits, '_', '-' and '.'", what,
                            t->s);
     if (strlen(t->s) >= TT_NAME_MAX)
         return tt_fail(s, t->col, "%s name '%s' is too long (at most %d characters)", what,

@@ -467,6 +467,22 @@ int tt_cmd_list(tt_session *s, tt_args *a)
 
 int tt_cmd_drop(tt_session *s, tt_args *a)
 {
+    if (a->npos < 2) {
+        /* `drop u`: the kind is missing; say which one u is, when it is one */
+        const char *w = a->pos[0]->s, *is = NULL;
+        for (int i = 0; i < s->n_towers && !is; i++)
+            if (!strcmp(s->towers[i].name, w))
+                is = "tower";
+        for (int i = 0; i < s->n_models && !is; i++)
+            if (!strcmp(s->models[i].def.name, w))
+                is = "model";
+        if (!is && tt_session_dataset(s, w))
+            is = "dataset";
+        if (is)
+            return tt_fail(s, 0, "drop needs the kind of thing before its name: did you mean 'drop %s %s'?",
+                           is, w);
+        return tt_fail(s, 0, "drop needs the kind of thing and its name: drop dataset|tower|model NAME");
+    }
     const char *kind = a->pos[0]->s, *name = a->pos[1]->s;
     if (!strcmp(kind, "model")) {
         tt_modelent *m = tt_need_model(s, a->pos[1]);

@@ -641,7 +641,11 @@ int tt_cmd_model(tt_session *s, tt_args *a)
         tt_err err;
         if (tt_model_create(&e.def, &e.u, &e.i, &ds->d, s->seed, &m, &err)) {
             s->err = err;
-            tt_err_prefix(&s->err, "model %s", e.def.name);
+            /* Engine messages about the whole model already name it. */
+            char who[TT_NAME_MAX + 8];
+            snprintf(who, sizeof who, "model %s", e.def.name);
+            if (strncmp(s->err.msg, who, strlen(who)) != 0)
+                tt_err_prefix(&s->err, "%s", who);
             s->err_col = 0;
             return -1;
         }

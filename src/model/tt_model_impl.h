@@ -1,6 +1,7 @@
 /* tt_model_impl: the runtime model's internals, shared by tt_model.c (create,
- * parameters, encodings), tt_tower.c (tower forward/backward) and
- * tt_model_loss.c (losses wiring). Not a public header. */
+ * parameters), tt_model_read.c (encodings, ablation, SENet read-out),
+ * tt_tower.c (tower forward/backward), tt_model_loss.c (the training step)
+ * and tt_losses.c (the loss table). Not a public header. */
 #ifndef TT_MODEL_IMPL_H
 #define TT_MODEL_IMPL_H
 
@@ -139,6 +140,9 @@ struct tt_model {
     uint64_t abl_seed;
 };
 
+/* "user" for side 0, "item" for side 1. */
+static inline const char *side_name(int side) { return side ? "item" : "user"; }
+
 /* One batch of a loss (tt_losses.h), shared by its steps and by the phases
  * that run on the model's threads over fixed row ranges. */
 struct tt_loss_step {
@@ -189,7 +193,7 @@ void tower_backward_embed(tower *t, int64_t R);
 /* Rows [r0, ...) of t as a tower of their own (for threads). */
 void tower_view(const tower *t, tower *v, int64_t r0);
 void tower_view_grads(tower *v, float *gw, const int64_t *poff);
-/* Add the rows' excitation weights to the running means (tt_model.c). */
+/* Add the rows' excitation weights to the running means (tt_model_read.c). */
 void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
 /* Mark the table rows the loaded inputs use (lazy updates). */
 void tower_mark_rows(tt_model *m, tower *t, int64_t R);

@@ -1,0 +1,267 @@
+/* tt_model_read: reading a built model out: the evaluation encodings of
+ * users and items (in chunks through the towers), ablation of a feature
+ * (zeroed or shuffled), and the SENet statistics (per-row weights, running
+ * means over the training batches). Building is tt_model.c. */
+#include "tt_model_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int has_field(const tower *t, int feat)
+{
+    for (int fi = 0; fi < t->nf; fi++)
+        if (t->fld[fi].feat == feat)
+            return 1;
+    return 0;
+}
+
+/* Rows and shuffled rows for an encoding pass over n rows. */
+static int64_t *ablation_perm(tt_model *m, const tower *t, int64_t n, tt_err *err)
+{
+    if (m->abl_feat < 0 || m->abl_mode != TT_ABLATE_SHUFFLE || !has_field(t, m->abl_feat))
+        return NULL;
+    int64_t *p = tt_alloc((size_t)n, sizeof(int64_t), "ablation permutation", err);
+    if (!p)
+        return NULL;
+    for (int64_t j = 0; j < n; j++)
+        p[j] = j;
+    tt_rng r;
+    tt_rng_seed(&r, m->abl_seed);
+    tt_rng_shuffle_i64(&r, p, (size_t)n);
+    return p;
+}
+
+/* Run tower `side` over rows [0, n) in chunks; after each chunk's forward,
+ * sink(ud, first row, rows) reads t->out / t->a. */
+typedef void (*chunk_sink)(tt_model *m, tower *t, int64_t s, int64_t R, void *ud);
+
+static int encode_pass(tt_model *m, int side, const tt_dataset *d,
+                       const tt_examples *ex, int64_t n, int ablate,
+                       chunk_sink sink, void *ud, tt_err *err)
+{
+    tower *t = &m->tw[side];
+    if (side == 0 && ex && model_ensure_hist(m, ex->H, err))
+        return -1;
+    if (t->cap < 256 && tower_reserve(m, t, 1024, err))
+        return -1;
+    int64_t chunk = t->cap;
+    int64_t *rows = tt_alloc((size_t)chunk, sizeof(int64_t), "encoding rows", err);
+    if (!rows)
+        return -1;
+    int64_t *perm = NULL, *rows2 = NULL;
+    if (ablate) {
+        perm = ablation_perm(m, t, n, err);
+        if (perm) {
+            rows2 = tt_alloc((size_t)chunk, sizeof(int64_t), "encoding rows", err);
+            if (!rows2) {
+                free(perm);
+                free(rows);
+                return -1;
+            }
+        }
+    }
+    int zero_feat = (ablate && m->abl_mode == TT_ABLATE_ZERO) ? m->abl_feat : -1;
+    for (int64_t s = 0; s < n; s += chunk) {
+        int64_t R = TT_MIN(chunk, n - s);
+        for (int64_t b = 0; b < R; b++) {
+            rows[b] = s + b;
+            if (rows2)
+                rows2[b] = perm[s + b];
+        }
+        tower_inputs(m, t, d, ex, rows, rows2, m->abl_feat, R);
+        tower_forward(t, R, zero_feat);
+        sink(m, t, s, R, ud);
+    }
+    m->full_items_loaded = 0;
+    free(rows);
+    free(rows2);
+    free(perm);
+    return 0;
+}
+
+static void sink_out(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    (void)m;
+    float *dst = ud;
+    memcpy(dst + s * t->D, t->out, (size_t)R * t->D * sizeof(float));
+}
+
+int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err)
+{
+    if (m->def.kind == TT_MODEL_POP) {
+        memcpy(V, m->param, (size_t)m->n_items * sizeof(float));
+        return 0;
+    }
+    return encode_pass(m, 1, d, NULL, m->n_items, 1, sink_out, V, err);
+}
+
+int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
+                            const tt_examples *ex, float *Q, tt_err *err)
+{
+    if (m->def.kind == TT_MODEL_POP) {
+        for (int64_t j = 0; j < ex->n; j++)
+            Q[j] = 1.0f;
+        return 0;
+    }
+    return encode_pass(m, 0, d, ex, ex->n, 1, sink_out, Q, err);
+}
+
+void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
+                           uint64_t seed)
+{
+    m->abl_feat = feat;
+    m->abl_mode = mode;
+    m->abl_seed = seed;
+}
+
+int tt_model_reweight(const tt_model *m, int side)
+{
+    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1)
+        return TT_RW_NONE;
+    return m->tw[side].senet;
+}
+
+int tt_model_senet_fields(const tt_model *m, int side, const char **names)
+{
+    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1 || !m->tw[side].senet)
+        return 0;
+    const tower *t = &m->tw[side];
+    if (names)
+        for (int f = 0; f < t->nf; f++)
+            names[f] = t->fname_p[f];
+    return t->nf;
+}
+
+/* Field-wise weights of rows [0, R) of the last forward into W (R, f). */
+static void senet_field_weights(const tower *t, int64_t R, float *W)
+{
+    const int f = t->nf, A = t->A;
+    if (A == f) {
+        memcpy(W, t->a, (size_t)R * f * sizeof(float));
+        return;
+    }
+    const int per = A / f;   /* bit-wise: k weights per field */
+    for (int64_t b = 0; b < R; b++)
+        for (int i = 0; i < f; i++) {
+            double s = 0;
+            for (int j = 0; j < per; j++)
+                s += t->a[b * A + i * per + j];
+            W[b * f + i] = (float)(s / per);
+        }
+}
+
+static void sink_se(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    (void)m;
+    senet_field_weights(t, R, (float *)ud + s * t->nf);
+}
+
+/* One read-out pass of a tower's re-weighting stage over its rows (the
+ * part's examples, or all items): sink copies what it reads. */
+static int senet_readout(tt_model *m, int side, const tt_dataset *d, const tt_examples *ex,
+                         chunk_sink sink, float *out,
+                         const char *what, tt_err *err)
+{
+    if (side == 0 && !ex)
+        return tt_err_set(err, "%s of the user tower need examples", what);
+    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
+                       sink, out, err);
+}
+
+int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
+                           const tt_examples *ex, float *W, tt_err *err)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0)
+        return tt_err_set(err, "model %s: the %s tower has no SENet or Light-SE stage",
+                          m->def.name, side_name(side));
+    return senet_readout(m, side, d, ex, sink_se, W, "field weights", err);
+}
+
+int tt_model_senet_shape(const tt_model *m, int side, int *hidden, int *r)
+{
+    int f = tt_model_senet_fields(m, side, NULL);
+    const tower *t = f ? &m->tw[side] : NULL;
+    if (hidden)
+        *hidden = t ? t->se.h : 0;
+    if (r)
+        *r = t ? t->def.se_r : 0;
+    return f;
+}
+
+static void sink_hid(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    (void)m;
+    memcpy((float *)ud + s * t->se.h, t->hid, (size_t)R * (size_t)t->se.h * sizeof(float));
+}
+
+int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
+                          const tt_examples *ex, float *H, tt_err *err)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0 || m->tw[side].se.h <= 0)
+        return tt_err_set(err, "model %s: the %s tower has no SENet hidden layer",
+                          m->def.name, side_name(side));
+    return senet_readout(m, side, d, ex, sink_hid, H, "senet activations", err);
+}
+
+void tower_senet_accumulate(tt_model *m, tower *t, int64_t R)
+{
+    const int f = t->nf, A = t->A, per = A / f, h = t->se.h;
+    double bsum[TT_MAX_FIELDS] = { 0 }, bsq[TT_MAX_FIELDS] = { 0 };
+    for (int64_t b = 0; b < R; b++) {
+        for (int i = 0; i < f; i++) {
+            const float *a = t->a + b * A + i * per;
+            double s = 0;
+            for (int j = 0; j < per; j++)
+                s += a[j];
+            s /= per;
+            bsum[i] += s;
+            bsq[i] += s * s;
+        }
+        if (h > 0) {   /* a SENet MLP; Light-SE has no hidden layer */
+            const float *hr = t->hid + b * h;
+            int active = 0;
+            for (int u = 0; u < h; u++)
+                active |= hr[u] > 0.0f;
+            m->se_dead[t->side] += !active;
+        }
+    }
+    /* squared deviations from this batch's own mean */
+    for (int i = 0; i < f && R > 0; i++) {
+        m->se_sum[t->side][i] += bsum[i];
+        m->se_dev[t->side][i] += fmax(0.0, bsq[i] - bsum[i] * bsum[i] / (double)R);
+    }
+    m->se_cnt[t->side] += (double)R;
+}
+
+int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
+                                  float *inactive)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0)
+        return 0;
+    const tower *t = &m->tw[side];
+    double n = m->se_cnt[side];
+    for (int i = 0; i < t->nf; i++)
+        std[i] = n > 0 ? (float)sqrt(m->se_dev[side][i] / n) : NAN;   /* no rows: unknown */
+    *inactive = n > 0 ? (float)(m->se_dead[side] / n) : 0.0f;
+    return t->nf;
+}
+
+int tt_model_senet_running(const tt_model *m, int side, float *mean)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0)
+        return 0;
+    const tower *t = &m->tw[side];
+    for (int i = 0; i < t->nf; i++)
+        mean[i] = m->se_cnt[side] > 0 ? (float)(m->se_sum[side][i] / m->se_cnt[side]) : 0.0f;
+    return t->nf;
+}
+
+void tt_model_senet_reset(tt_model *m)
+{
+    memset(m->se_sum, 0, sizeof m->se_sum);
+    memset(m->se_cnt, 0, sizeof m->se_cnt);
+    memset(m->se_dev, 0, sizeof m->se_dev);
+    memset(m->se_dead, 0, sizeof m->se_dead);
+}
