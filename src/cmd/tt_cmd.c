@@ -121,12 +121,32 @@ static const tt_optspec plot_opts[] = {
 
 static const tt_optspec export_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, "users", "examples whose user vectors are written"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec compare_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec sweep_opts[] = {
+    {"nprobe", TT_O_INTS, NULL, NULL, 1, 10000000, NULL, "values of nprobe (ivf, ivfpq): 1,2,4,8"},
+    {"efSearch", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "values of efSearch (hnsw): 16,32,64"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "K of index recall@K and recall@K"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "queries: the part's examples"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec recommend_opts[] = {
+    {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "the user's id in the data"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "how many items"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec similar_opts[] = {
+    {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "the item's id in the data"},
+    {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "how many items"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec index_opts[] = {
@@ -291,6 +311,21 @@ const tt_cmd tt_cmds[] = {
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
      "again, commands refuse it as stale until it is rebuilt."},
+    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... [k=10] [split=test]",
+     "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
+     "@index", 0,
+     "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
+     "recall@K through the index, queries per second on one thread and on all, latency\n"
+     "p50/p99. 'plot sweep' then draws queries per second against index recall."},
+    {"recommend", tt_cmd_recommend, 1, 1, "recommend MODEL user=ID [k=10] [index=NAME]",
+     "a user's top items now (titles and scores), leaving out the items the user has seen",
+     recommend_opts, "@model", 0,
+     "The user's query is built from the user's last interactions (the history the\n"
+     "model reads) in the whole dataset; every item the user has interacted with is\n"
+     "left out. user= is the id in the data (u.data's user id for MovieLens)."},
+    {"similar", tt_cmd_similar, 1, 1, "similar MODEL item=ID [k=10] [index=NAME]",
+     "the items nearest to an item by the model's item vectors", similar_opts, "@model", 0,
+     "Scores are the model's similarity between item vectors (cosine for sim=cos)."},
     {"weights", tt_cmd_weights, 1, 1, "weights MODEL [tower=both] [split=valid] [by=FEATURE|activity]",
      "SENet or Light-SE field weights per feature (mean, std, min, max)", weights_opts, "@model", 0,
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
@@ -316,9 +351,9 @@ const tt_cmd tt_cmds[] = {
      "seeds (the order is then noise), a > b when it is not. Walkthroughs use it to\n"
      "state an order from the run instead of fixed text."},
     {"plot", tt_cmd_plot, 1, -1,
-     "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE]",
+     "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
-     "loss|recall|weights|weights-history @model...", 0,
+     "loss|recall|weights|weights-history|sweep @model...", 0,
      "loss and recall draw one curve per model, one per seed after seeds= (default:\n"
      "every trained model);\n"
      "weights draws the mean excitation weight of each feature, weights-history\n"
@@ -329,9 +364,11 @@ const tt_cmd tt_cmds[] = {
      "@model @file", 0, NULL},
     {"open", tt_cmd_open, 1, 3, "open FILE [as NAME]",
      "read a model file saved by save, checking every part", NULL, "@file as", 0, NULL},
-    {"export", tt_cmd_export, 3, 3, "export MODEL items|users|metrics FILE",
-     "write embeddings (.npy, or .tsv with a metadata .tsv) or metrics (.csv, .json)",
-     export_opts, "@model items|users|metrics @file", 0, NULL},
+    {"export", tt_cmd_export, 3, 3, "export MODEL items|users|metrics|index FILE [index=NAME]",
+     "write embeddings (.npy, or .tsv with a metadata .tsv), metrics (.csv, .json) or a Faiss index",
+     export_opts, "@model items|users|metrics|index @file", 0,
+     "export M index FILE writes a Faiss index file (faiss.read_index reads it) and\n"
+     "FILE.ids.tsv beside it: row, item id and title of every row of the index."},
     {"set", tt_cmd_set, 1, 2, "set NAME VALUE | set NAME=VALUE", "change a setting", NULL,
      "@setting", 1, NULL, TT_CMD_SAFE},
     {"show", tt_cmd_show, 0, 2, "show [SETTING] | show tower T | show model M | show towers|models|dataset|split",

@@ -50,6 +50,9 @@ static void add_names(tt_session *s, clist *l, const char *word, const char *wha
     if (!strcmp(what, "@tower") || !strcmp(what, "@any"))
         for (int i = 0; i < s->n_towers; i++)
             cadd(l, word, "", s->towers[i].name, "");
+    if (!strcmp(what, "@index") || !strcmp(what, "@any"))
+        for (int i = 0; i < s->n_indexes; i++)
+            cadd(l, word, "", s->indexes[i].name, "");
     if (!strcmp(what, "@any"))
         for (int i = 0; i < s->n_ds; i++)
             cadd(l, word, "", s->ds[i].name, "");

@@ -192,19 +192,22 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
     const char *what = a->pos[1]->s, *path = a->pos[2]->s;
-    static const char *whats[] = {"items", "users", "metrics"};
+    static const char *whats[] = {"items", "users", "metrics", "index"};
     if (!me)
         return -1;
-    if (strcmp(what, "items") && strcmp(what, "users") && strcmp(what, "metrics")) {
-        const char *sug = tt_suggest(what, whats, 3);
+    if (strcmp(what, "items") && strcmp(what, "users") && strcmp(what, "metrics") &&
+        strcmp(what, "index")) {
+        const char *sug = tt_suggest(what, whats, 4);
         if (sug)
             return tt_fail(s, 0, "cannot export '%s': did you mean '%s'?", what, sug);
-        return tt_fail(s, 0, "cannot export '%s' (expected items, users or metrics)", what);
+        return tt_fail(s, 0, "cannot export '%s' (expected items, users, metrics or index)", what);
     }
     if (tt_arg(a, "split")->set && strcmp(what, "users"))
         return tt_fail(s, 0, "option 'split' applies to 'export MODEL users' only");
     if (!strcmp(what, "metrics"))
         return export_metrics(s, me, path);
+    if (!strcmp(what, "index"))
+        return tt_export_index(s, me, path, tt_arg(a, "index")->set ? tt_arg(a, "index")->s : NULL);
     const char *ext = tt_export_ext(path);
     int npy = !strcmp(ext, "npy");
     if (!npy && strcmp(ext, "tsv"))

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_file.h"
 #include "tt_index.h"
+#include "tt_plot.h"
 
 static const char *kind_names[] = {"flat", "ivf", "hnsw", "ivfpq"};
 static const char *metric_names[] = {"ip", "l2", "ip2l2"};
@@ -67,6 +69,21 @@ static int query_vectors(tt_session *s, tt_modelent *me, tt_dsent *d, const tt_e
 }
 
 /* ---- index NAME = MODEL kind=... ---- */
+
+/* Results as session variables, so that a lesson's narration quotes what
+ * this run measured: NAME_key (NAME with characters other than letters,
+ * digits and '_' as '_'). */
+static void set_result(tt_session *s, const char *name, const char *key, const char *fmt, double v)
+{
+    char var[TT_NAME_MAX + 32], val[64];
+    snprintf(var, sizeof var, "%s_%s", name, key);
+    for (char *c = var; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
+    snprintf(val, sizeof val, fmt, v);
+    tt_session_set_var(s, var, val);
+}
+
 
 /* Smallest and largest item vector norm. */
 static void norm_range(const float *V, int32_t n, int d, double *lo, double *hi)
@@ -163,6 +180,8 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     if (tt_index_build(&ie, v.V, n, v.d, s->seed, &s->err))
         goto out;
     ie.fingerprint = tt_index_fingerprint(me->m);
+    set_result(s, ie.name, "build_s", "%.3f", ie.build_s);
+    set_result(s, ie.name, "mib", "%.2f", ie.bytes / 1048576.0);
     tt_indexent *old = tt_session_index(s, ie.name);
     if (old) {
         tt_index_free(old);
@@ -242,6 +261,7 @@ static tt_indexent *need_index(tt_session *s, const char *name, tt_modelent **me
 
 /* ---- eval MODEL index=NAME ---- */
 
+
 int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,
                   const int *ks, int n_k)
 {
@@ -263,20 +283,27 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     double irec[TT_MAX_K];
     tt_index_speed e1, i1, iall;
     int kmax = ks[n_k - 1];
-    if (item_vectors(s, me, d, &v) || query_vectors(s, me, d, ex, &v))
+    /* A model whose sides interact early runs its network over every item
+     * for each request: at least what the item tower over all items costs. */
+    double t_items = tt_now();
+    if (item_vectors(s, me, d, &v))
+        goto out;
+    t_items = tt_now() - t_items;
+    if (query_vectors(s, me, d, ex, &v))
         goto out;
     ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
     if (!ranks)
         goto out;
     const float *Qx = tt_index_queries(ie, v.Q, v.nq, v.Qx);
+    int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);  /* recall and speed */
     if (tt_eval(v.Q, v.V, d->d.n_items, v.d, &d->sp, p, ks, n_k, &exact, &s->err) ||
         tt_index_rank(ie, Qx, &d->sp, p, kmax, ranks, &s->err) ||
-        tt_index_recall(ie, v.Q, Qx, v.nq, v.V, ks, n_k, irec, &s->err) ||
-        tt_index_speed_of(ie, Qx, v.nq, kmax, 1, &i1, 1, &s->err) ||
-        tt_index_speed_of(ie, Qx, v.nq, kmax, 0, &iall, 0, &s->err))
+        tt_index_recall(ie, v.Q, Qx, ns, v.V, ks, n_k, irec, &s->err) ||
+        tt_index_speed_of(ie, Qx, ns, kmax, 1, &i1, 1, &s->err) ||
+        tt_index_speed_of(ie, Qx, ns, kmax, 0, &iall, 0, &s->err))
         goto out;
     tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &via);
-    tt_index_exact_speed(v.Q, v.nq, v.V, d->d.n_items, v.d, kmax, &e1);
+    tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, &e1);
     tt_rec r[2];
     for (int row = 0; row < 2; row++) {
         const tt_metrics *m = row ? &via : &exact;
@@ -316,10 +343,26 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_int(&r[row], "users", m->n_users);
     }
-    char foot[256];
+    char foot[768];
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
-             "among the index's top %d after exclusion (MRR not shown); qps_1 on one thread, "
-             "qps on %d", tt_model_protocol(s, me), ie->name, kmax, tt_ann_max_threads());
+             "among the index's top %d after exclusion (MRR not shown); index recall and speed "
+             "over the first %lld queries, qps_1 on one thread, qps on %d.\nScoring every item with a network per request (a model whose sides "
+             "interact early) costs at least the item tower over all %d items: %.2f ms here, "
+             "against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name, kmax,
+             (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items, i1.p50_ms, ie->name);
+    set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
+    set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
+    set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
+    set_result(s, ie->name, "index_recall_pct", "%.1f", 100 * irec[0]);
+    set_result(s, ie->name, "qps_1", "%.0f", i1.qps);
+    set_result(s, ie->name, "qps", "%.0f", iall.qps);
+    set_result(s, ie->name, "exact_qps_1", "%.0f", e1.qps);
+    set_result(s, ie->name, "speedup", "%.1f", e1.qps > 0 ? i1.qps / e1.qps : 0);
+    set_result(s, ie->name, "p50_ms", "%.3f", i1.p50_ms);
+    set_result(s, ie->name, "p99_ms", "%.3f", i1.p99_ms);
+    set_result(s, ie->name, "rescore_ms", "%.2f", 1e3 * t_items);
+    set_result(s, ie->name, "rescore_x", "%.0f", i1.p50_ms > 0 ? 1e3 * t_items / i1.p50_ms : 0);
+    set_result(s, "k", "first", "%.0f", ks[0]);
     tt_out_rows(&s->out, "eval", r, 2, s->out.mode == TT_OUT_JSON ? NULL : foot);
     tt_rec_free(&r[0]);
     tt_rec_free(&r[1]);
@@ -327,5 +370,444 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
 out:
     vecs_free(&v);
     free(ranks);
+    return rc;
+}
+
+/* ---- sweep INDEX nprobe=... | efSearch=... ---- */
+
+int tt_cmd_sweep(tt_session *s, tt_args *a)
+{
+    tt_modelent *me;
+    tt_dsent *d;
+    tt_indexent *ie = need_index(s, a->pos[0]->s, &me, &d);
+    if (!ie)
+        return -1;
+    const tt_optval *np = tt_arg(a, "nprobe"), *ef = tt_arg(a, "efSearch");
+    int ivf = ie->p.kind == TT_ANN_IVF || ie->p.kind == TT_ANN_IVFPQ;
+    const tt_optval *kv = ivf ? np : ef;
+    const char *knob = ivf ? "nprobe" : "efSearch";
+    if (ie->p.kind == TT_ANN_FLAT)
+        return tt_fail(s, 0, "index '%s' is flat (exact): it has no knob to sweep", ie->name);
+    if ((ivf ? ef : np)->set)
+        return tt_fail(s, 0, "index '%s' is %s: sweep %s=..., not %s", ie->name,
+                       kind_names[ie->p.kind], knob, ivf ? "efSearch" : "nprobe");
+    if (!kv->set)
+        return tt_fail(s, 0, "sweep needs the values of %s: sweep %s %s=1,2,4,8", knob, ie->name,
+                       knob);
+    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    const tt_examples *ex = &d->sp.part[p];
+    if (ex->n == 0)
+        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
+    int k = (int)tt_arg(a, "k")->i;
+    vecs v = {0};
+    int64_t *ranks = NULL;
+    tt_rec *rows = calloc((size_t)kv->n, sizeof *rows);
+    int rc = -1, n_rows = 0;
+    int keep_np = ie->p.nprobe, keep_ef = ie->p.efSearch;
+    if (!rows) {
+        tt_fail(s, 0, "out of memory");
+        goto out;
+    }
+    if (item_vectors(s, me, d, &v) || query_vectors(s, me, d, ex, &v))
+        goto out;
+    ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
+    if (!ranks)
+        goto out;
+    const float *Qx = tt_index_queries(ie, v.Q, v.nq, v.Qx);
+    snprintf(ie->sweep_knob, sizeof ie->sweep_knob, "%s", knob);
+    ie->sweep_k = k;
+    ie->n_sweep = 0;
+    for (int i = 0; i < kv->n; i++) {
+        int val = (int)kv->list[i];
+        if (ivf && val > ie->p.nlist) {
+            tt_fail(s, 0, "nprobe=%d is more than the %d lists of index '%s'", val, ie->p.nlist,
+                    ie->name);
+            goto out;
+        }
+        tt_ann_set_search(ie->ann, ivf ? val : 0, ivf ? 0 : val);
+        double rec;
+        tt_index_speed one, all;
+        tt_metrics m;
+        int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);
+        if (tt_index_recall(ie, v.Q, Qx, ns, v.V, &k, 1, &rec, &s->err) ||
+            tt_index_speed_of(ie, Qx, ns, k, 1, &one, 1, &s->err) ||
+            tt_index_speed_of(ie, Qx, ns, k, 0, &all, 0, &s->err) ||
+            tt_index_rank(ie, Qx, &d->sp, p, k, ranks, &s->err))
+            goto out;
+        tt_eval_metrics(ranks, &d->sp, p, &k, 1, &m);
+        char key[48];
+        tt_rec *r = &rows[n_rows++];
+        tt_rec_init(r);
+        tt_rec_str(r, "index", ie->name);
+        tt_rec_int(r, knob, val);
+        snprintf(key, sizeof key, "index_recall@%d", k);
+        tt_rec_num(r, key, rec, 4);
+        snprintf(key, sizeof key, "recall@%d", k);
+        tt_rec_num(r, key, m.recall[0], 4);
+        tt_rec_num(r, "qps_1", one.qps, 0);
+        tt_rec_num(r, "qps", all.qps, 0);
+        tt_rec_num(r, "p50_ms", one.p50_ms, 3);
+        tt_rec_num(r, "p99_ms", one.p99_ms, 3);
+        if (ie->n_sweep < TT_INDEX_SWEEP_MAX) {
+            ie->sweep_val[ie->n_sweep] = val;
+            ie->sweep_recall[ie->n_sweep] = rec;
+            ie->sweep_qps[ie->n_sweep++] = all.qps;
+        }
+    }
+    char foot[512];
+    snprintf(foot, sizeof foot, "%s queries of %s (%lld; index recall and speed over the first "
+             "%lld); recall@%d through the index on the protocol %s; 'plot sweep %s' draws "
+             "recall against qps", tt_part_name(p), d->name, (long long)ex->n,
+             (long long)TT_MIN(ex->n, (int64_t)TT_INDEX_SAMPLE), k, tt_model_protocol(s, me),
+             ie->name);
+    tt_out_rows(&s->out, "sweep", rows, n_rows, s->out.mode == TT_OUT_JSON ? NULL : foot);
+    rc = 0;
+out:
+    tt_ann_set_search(ie->ann, keep_np, keep_ef);
+    for (int i = 0; i < n_rows; i++)
+        tt_rec_free(&rows[i]);
+    free(rows);
+    free(ranks);
+    vecs_free(&v);
+    return rc;
+}
+
+/* plot sweep [INDEX ...]: one curve per swept index (all swept ones when
+ * none is named), queries per second against index recall. */
+int tt_plot_sweep(tt_session *s, tt_tok **names, int n, tt_plot_req *req, tt_series *ser,
+                  int max_series)
+{
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+        tt_indexent *ie = tt_session_index(s, names[i]->s);
+        if (!ie)
+            return tt_fail(s, 0, "no index '%s'", names[i]->s);
+        if (!ie->n_sweep)
+            return tt_fail(s, 0, "index '%s' has not been swept: run 'sweep %s %s=...' first",
+                           ie->name, ie->name, ie->p.kind == TT_ANN_HNSW ? "efSearch" : "nprobe");
+    }
+    for (int i = 0; i < s->n_indexes && ns < max_series; i++) {
+        tt_indexent *ie = &s->indexes[i];
+        int listed = n == 0;
+        for (int j = 0; j < n; j++)
+            listed |= !strcmp(names[j]->s, ie->name);
+        if (listed && ie->n_sweep)
+            ser[ns++] = (tt_series){ie->name, ie->n_sweep, ie->sweep_recall, ie->sweep_qps};
+    }
+    if (!ns)
+        return tt_fail(s, 0, "no swept index to plot: run 'sweep INDEX nprobe=...' first");
+    req->title = "queries per second against index recall (up and right is better)";
+    req->xlabel = "index recall (top K against exact top K)";
+    req->ylabel = "queries per second (all threads)";
+    return ns;
+}
+
+/* ---- recommend and similar ---- */
+
+/* The row of the dataset's user or item whose original id is key. */
+static int32_t find_key(char **keys, int32_t n, const char *key)
+{
+    for (int32_t i = 0; i < n; i++)
+        if (!strcmp(keys[i], key))
+            return i;
+    return -1;
+}
+
+/* Sort and deduplicate a list of item rows; returns the new length. */
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static int64_t uniq(int32_t *a, int64_t n)
+{
+    qsort(a, (size_t)n, sizeof *a, cmp_i32);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (m == 0 || a[i] != a[m - 1])
+            a[m++] = a[i];
+    return m;
+}
+
+/* The top k items for q with the sorted list excl left out: exactly
+ * (tt_topk), or through ie asking for k + n_excl neighbours. Scores are the
+ * model's (q . v) either way. Returns the count, or -1 with s->err. */
+static int top_items(tt_session *s, tt_indexent *ie, const float *q, const float *V, int32_t n,
+                     int d, const int32_t *excl, int64_t n_excl, int k, int32_t *items,
+                     float *scores)
+{
+    if (!ie)
+        return tt_topk(q, V, n, d, excl, n_excl, k, items, scores);
+    int64_t kq = TT_MIN((int64_t)n, k + n_excl);
+    int64_t *ids = tt_alloc((size_t)kq, sizeof *ids, "index results", &s->err);
+    float *dist = ids ? tt_alloc((size_t)kq, sizeof *dist, "index results", &s->err) : NULL;
+    float qx[TT_INDEX_QMAX + 1];
+    int got = -1;
+    if (dist && !tt_ann_search(ie->ann, tt_index_queries(ie, q, 1, qx), 1, (int)kq, dist, ids,
+                               &s->err)) {
+        got = 0;
+        for (int64_t j = 0; j < kq && got < k; j++) {
+            int32_t id = (int32_t)ids[j];
+            if (ids[j] < 0 || ids[j] >= n ||
+                bsearch(&id, excl, (size_t)n_excl, sizeof *excl, cmp_i32))
+                continue;
+            double sc = 0;
+            for (int c = 0; c < d; c++)
+                sc += (double)q[c] * V[(int64_t)id * d + c];
+            items[got] = id;
+            scores[got++] = (float)sc;
+        }
+    }
+    free(ids);
+    free(dist);
+    return got;
+}
+
+static void item_rows(tt_session *s, const char *event, const tt_dataset *ds, const int32_t *items,
+                      const float *scores, int n, const char *foot)
+{
+    tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+    if (!rows)
+        return;
+    for (int i = 0; i < n; i++) {
+        tt_rec_init(&rows[i]);
+        tt_rec_int(&rows[i], "rank", i + 1);
+        tt_rec_str(&rows[i], "item", ds->item_key[items[i]]);
+        if (ds->item_title && ds->item_title[items[i]])
+            tt_rec_str(&rows[i], "title", ds->item_title[items[i]]);
+        else
+            tt_rec_null(&rows[i], "title");
+        tt_rec_num(&rows[i], "score", scores[i], 4);
+    }
+    tt_out_rows(&s->out, event, rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
+    for (int i = 0; i < n; i++)
+        tt_rec_free(&rows[i]);
+    free(rows);
+}
+
+/* The model and, with index=NAME, its index; the dataset. */
+static int serve_setup(tt_session *s, tt_args *a, tt_modelent **mep, tt_indexent **iep,
+                       tt_dsent **dp)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    if (!me)
+        return -1;
+    *mep = me;
+    *iep = NULL;
+    const tt_optval *iv = tt_arg(a, "index");
+    if (!iv->set)
+        return tt_model_ready(s, me, dp);
+    tt_modelent *im;
+    tt_indexent *ie = need_index(s, iv->s, &im, dp);
+    if (!ie)
+        return -1;
+    if (im != me)
+        return tt_fail(s, 0, "index '%s' holds the items of model '%s', not '%s'", ie->name,
+                       ie->model, me->def.name);
+    if (ie->d > TT_INDEX_QMAX)
+        return tt_fail(s, 0, "index '%s': vectors wider than %d", ie->name, TT_INDEX_QMAX);
+    *iep = ie;
+    return 0;
+}
+
+int tt_cmd_recommend(tt_session *s, tt_args *a)
+{
+    tt_modelent *me;
+    tt_indexent *ie;
+    tt_dsent *d;
+    if (serve_setup(s, a, &me, &ie, &d))
+        return -1;
+    const tt_dataset *ds = &d->d;
+    if (!tt_arg(a, "user")->set)
+        return tt_fail(s, 0, "recommend needs the user: recommend %s user=ID", me->def.name);
+    const char *key = tt_arg(a, "user")->s;
+    int32_t u = find_key(ds->user_key, ds->n_users, key);
+    if (u < 0)
+        return tt_fail(s, 0, "no user '%s' in dataset '%s' (%d users, ids from '%s' to '%s')", key,
+                       d->name, ds->n_users, ds->user_key[0], ds->user_key[ds->n_users - 1]);
+    /* The user's interactions: rows [lo, hi) (sorted by user, time, item). */
+    int64_t lo = 0, hi = ds->n_inter;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (ds->iu[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    hi = lo;
+    while (hi < ds->n_inter && ds->iu[hi] == u)
+        hi++;
+    int k = (int)TT_MIN(tt_arg(a, "k")->i, (int64_t)ds->n_items);
+    int D = tt_model_dim(me->m), H = d->sp.part[TT_TEST].H;
+    /* One query now: the user's last H items, most recent first, and the
+     * context of the last interaction. */
+    int32_t hist[1024], hn = 0, user = u, item = hi > lo ? ds->ii[hi - 1] : 0;
+    int64_t inter = hi > lo ? hi - 1 : 0;
+    for (int64_t r = hi - 1; r >= lo && hn < H && hn < 1024; r--)
+        hist[hn++] = ds->ii[r];
+    for (int j = hn; j < H && j < 1024; j++)
+        hist[j] = -1;
+    tt_examples one = {1, &user, &item, &inter, H, hist, &hn};
+    int64_t n_seen = hi - lo;
+    int32_t *seen = tt_alloc((size_t)(n_seen ? n_seen : 1), sizeof *seen, "seen items", &s->err);
+    float *V = seen ? tt_alloc_aligned((size_t)ds->n_items * (size_t)D, sizeof(float), "item vectors", &s->err) : NULL;
+    float *Q = V ? tt_alloc_aligned((size_t)D, sizeof(float), "query vector", &s->err) : NULL;
+    int32_t *items = Q ? tt_alloc((size_t)k, sizeof *items, "top items", &s->err) : NULL;
+    float *scores = items ? tt_alloc((size_t)k, sizeof *scores, "top items", &s->err) : NULL;
+    int rc = -1;
+    if (H > 1024)
+        tt_fail(s, 0, "history longer than 1024 items");
+    else if (scores && !tt_model_encode_items(me->m, ds, V, &s->err) &&
+             !tt_model_encode_queries(me->m, ds, &one, Q, &s->err)) {
+        for (int64_t r = lo; r < hi; r++)
+            seen[r - lo] = ds->ii[r];
+        n_seen = uniq(seen, n_seen);
+        int got = top_items(s, ie, Q, V, ds->n_items, D, seen, n_seen, k, items, scores);
+        if (got >= 0) {
+            char foot[256];
+            snprintf(foot, sizeof foot, "user %s of %s: %lld items seen, left out; %s", key,
+                     d->name, (long long)n_seen, ie ? "through index " : "exact search");
+            if (ie)
+                snprintf(foot + strlen(foot), sizeof foot - strlen(foot), "'%s'", ie->name);
+            item_rows(s, "recommend", ds, items, scores, got, foot);
+            rc = 0;
+        }
+    }
+    s->err_col = 0;
+    free(seen);
+    free(V);
+    free(Q);
+    free(items);
+    free(scores);
+    return rc;
+}
+
+int tt_cmd_similar(tt_session *s, tt_args *a)
+{
+    tt_modelent *me;
+    tt_indexent *ie;
+    tt_dsent *d;
+    if (serve_setup(s, a, &me, &ie, &d))
+        return -1;
+    if (me->def.kind == TT_MODEL_POP)
+        return tt_fail(s, 0, "model '%s' is a popularity model: its items have no vectors to "
+                       "compare (similar needs a two-tower model)", me->def.name);
+    const tt_dataset *ds = &d->d;
+    if (!tt_arg(a, "item")->set)
+        return tt_fail(s, 0, "similar needs the item: similar %s item=ID", me->def.name);
+    const char *key = tt_arg(a, "item")->s;
+    int32_t it = find_key(ds->item_key, ds->n_items, key);
+    if (it < 0)
+        return tt_fail(s, 0, "no item '%s' in dataset '%s' (%d items, ids from '%s' to '%s')", key,
+                       d->name, ds->n_items, ds->item_key[0], ds->item_key[ds->n_items - 1]);
+    int k = (int)TT_MIN(tt_arg(a, "k")->i, (int64_t)ds->n_items - 1);
+    int D = tt_model_dim(me->m);
+    float *V = tt_alloc_aligned((size_t)ds->n_items * (size_t)D, sizeof(float), "item vectors", &s->err);
+    int32_t *items = V ? tt_alloc((size_t)(k ? k : 1), sizeof *items, "top items", &s->err) : NULL;
+    float *scores = items ? tt_alloc((size_t)(k ? k : 1), sizeof *scores, "top items", &s->err) : NULL;
+    int rc = -1;
+    if (scores && !tt_model_encode_items(me->m, ds, V, &s->err)) {
+        int got = top_items(s, ie, V + (int64_t)it * D, V, ds->n_items, D, &it, 1, k, items, scores);
+        if (got >= 0) {
+            char foot[256];
+            snprintf(foot, sizeof foot, "items nearest to %s%s%s%s by model %s's item vectors; %s",
+                     key, ds->item_title ? " (" : "", ds->item_title ? ds->item_title[it] : "",
+                     ds->item_title ? ")" : "", me->def.name, ie ? "through index " : "exact search");
+            if (ie)
+                snprintf(foot + strlen(foot), sizeof foot - strlen(foot), "'%s'", ie->name);
+            item_rows(s, "similar", ds, items, scores, got, foot);
+            rc = 0;
+        }
+    }
+    s->err_col = 0;
+    free(V);
+    free(items);
+    free(scores);
+    return rc;
+}
+
+/* ---- export MODEL index FILE [index=NAME] ---- */
+
+int tt_export_index(tt_session *s, tt_modelent *me, const char *path, const char *iname)
+{
+    tt_dsent *d;
+    tt_indexent tmp, *ie;
+    int own = 0;
+    memset(&tmp, 0, sizeof tmp);
+    if (!tt_ann_available())
+        return tt_fail(s, 0, "%s", tt_ann_missing());
+    if (iname) {
+        tt_modelent *im;
+        if (!(ie = need_index(s, iname, &im, &d)))
+            return -1;
+        if (im != me)
+            return tt_fail(s, 0, "index '%s' holds the items of model '%s', not '%s'", iname,
+                           ie->model, me->def.name);
+    } else {
+        /* No index named: an exact (flat) one in the model's metric. */
+        if (servable(s, me, &d))
+            return -1;
+        vecs v = {0};
+        if (item_vectors(s, me, d, &v))
+            return -1;
+        ie = &tmp;
+        ie->p.kind = TT_ANN_FLAT;
+        ie->metric = TT_IM_IP;
+        int rc = tt_index_build(ie, v.V, d->d.n_items, v.d, s->seed, &s->err);
+        vecs_free(&v);
+        if (rc)
+            return -1;
+        own = 1;
+    }
+    char ids[4096 + 8];
+    snprintf(ids, sizeof ids, "%s.ids.tsv", path);
+    tt_wfile w, wi;
+    int rc = -1;
+    if (tt_file_begin(&w, path, &s->err))
+        goto out;
+    /* Faiss writes the index itself, under the temporary name. */
+    fclose(w.f);
+    w.f = NULL;
+    if (tt_ann_write(ie->ann, w.tmp, &s->err)) {
+        tt_file_abort(&w);
+        goto out;
+    }
+    if (tt_file_begin(&wi, ids, &s->err)) {
+        tt_file_abort(&w);
+        goto out;
+    }
+    const tt_dataset *ds = &d->d;
+    fprintf(wi.f, "row\titem\ttitle\n");
+    for (int32_t i = 0; i < ds->n_items; i++)
+        fprintf(wi.f, "%d\t%s\t%s\n", i, ds->item_key[i],
+                ds->item_title && ds->item_title[i] ? ds->item_title[i] : "");
+    if (tt_file_commit(&wi, &s->err)) {
+        tt_file_abort(&w);
+        goto out;
+    }
+    if (tt_file_commit(&w, &s->err))
+        goto out;
+    tt_rec r;
+    char human[9000];
+    tt_rec_init(&r);
+    tt_rec_str(&r, "model", me->def.name);
+    tt_rec_str(&r, "what", "index");
+    tt_rec_str(&r, "index", own ? "flat" : ie->name);
+    tt_rec_str(&r, "kind", kind_names[ie->p.kind]);
+    tt_rec_str(&r, "metric", metric_names[ie->metric]);
+    tt_rec_str(&r, "file", path);
+    tt_rec_str(&r, "ids", ids);
+    tt_rec_int(&r, "rows", ds->n_items);
+    snprintf(human, sizeof human, "exported %s index (%s, %d items) to %s; row -> item id in %s%s",
+             kind_names[ie->p.kind], metric_names[ie->metric], ds->n_items, path, ids,
+             ie->metric == TT_IM_IP2L2 ? " (queries take one more coordinate, 0)" : "");
+    tt_out_info(&s->out, "export", &r, human);
+    tt_rec_free(&r);
+    rc = 0;
+out:
+    s->err_col = 0;
+    if (own)
+        tt_index_free(&tmp);
     return rc;
 }

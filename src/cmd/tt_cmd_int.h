@@ -3,6 +3,7 @@
 #define TT_CMD_INT_H
 
 #include "tt_cmd.h"
+#include "tt_plot.h"
 
 /* Word k (0-based) of an ENUM value list "a|b|c" into buf; "?" past its end. */
 const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n);
@@ -96,6 +97,15 @@ int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
 /* eval MODEL index=NAME: exact and through-the-index rows. */
 int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,
                   const int *ks, int n_k);
+int tt_cmd_sweep(tt_session *s, tt_args *a);
+int tt_cmd_recommend(tt_session *s, tt_args *a);
+int tt_cmd_similar(tt_session *s, tt_args *a);
+/* export MODEL index FILE [index=NAME]: the Faiss file and FILE.ids.tsv. */
+int tt_export_index(tt_session *s, tt_modelent *me, const char *path, const char *iname);
+/* plot sweep [INDEX ...]: fills req's titles and ser (qps against index
+ * recall of each swept index); returns the series count or -1. */
+int tt_plot_sweep(tt_session *s, tt_tok **names, int n, tt_plot_req *req, tt_series *ser,
+                  int max_series);
 int tt_cmd_save(tt_session *s, tt_args *a);       /* tt_cmd_file.c */
 int tt_cmd_open(tt_session *s, tt_args *a);
 int tt_cmd_export(tt_session *s, tt_args *a);

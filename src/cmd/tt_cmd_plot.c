@@ -135,17 +135,17 @@ static int plot_weights_history(tt_session *s, tt_modelent *me, int side, const 
 
 int tt_cmd_plot(tt_session *s, tt_args *a)
 {
-    static const char *what[] = {"recall", "loss", "weights", "weights-history"};
+    static const char *what[] = {"recall", "loss", "weights", "weights-history", "sweep"};
     const char *w = a->pos[0]->s;
     int kind = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(w, what[i]))
             kind = i;
     if (kind < 0) {
-        const char *sug = tt_suggest(w, what, 4);
+        const char *sug = tt_suggest(w, what, 5);
         if (sug)
             return tt_fail(s, 0, "cannot plot '%s': did you mean '%s'?", w, sug);
-        return tt_fail(s, 0, "cannot plot '%s' (expected loss, recall, weights or weights-history)", w);
+        return tt_fail(s, 0, "cannot plot '%s' (expected loss, recall, weights, weights-history or sweep)", w);
     }
     /* `to FILE` at the end writes a file (as file=FILE does). */
     int npos = a->npos;
@@ -168,16 +168,16 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     }
     tt_modelent *ms[TT_POS_MAX];
     int nm = 0;
-    for (int i = 1; i < npos; i++)
+    for (int i = 1; i < npos && kind != 4; i++)   /* sweep names indexes */
         if (!(ms[nm++] = tt_need_model(s, a->pos[i])))
             return -1;
     if (nm == 0 && kind < 2)
         for (int i = 0; i < s->n_models && nm < TT_POS_MAX; i++)
             if (tt_entry_history(&s->models[i]))
                 ms[nm++] = &s->models[i];
-    if (kind >= 2 && nm != 1)
+    if (kind >= 2 && kind != 4 && nm != 1)
         return tt_fail(s, 0, "plot %s takes one model: plot %s MODEL", w, w);
-    if (nm == 0)
+    if (nm == 0 && kind != 4)
         return tt_fail(s, 0, "nothing to plot: no model has been trained yet");
     plot_buf *b = calloc(1, sizeof *b);
     if (!b)
@@ -197,6 +197,8 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     int rc;
     if (kind < 2) {
         rc = plot_curves(s, ms, nm, kind, &r, b);
+    } else if (kind == 4) {   /* an index's sweep (serving) */
+        rc = (b->ns = tt_plot_sweep(s, a->pos + 1, npos - 1, &r, b->ser, NSER)) < 0 ? -1 : 0;
     } else {
         tt_dsent *d;
         int side = tt_tower_side(tt_arg(a, "tower")->s);

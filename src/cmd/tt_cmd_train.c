@@ -21,7 +21,7 @@ typedef struct progress {
     double last;          /* time of the last progress line */
     int tty_err;          /* stderr is a terminal: redraw one line */
     uint64_t seed;
-    int n_seeds;
+    int run, n_seeds;     /* run r (1-based) of n_seeds */
     double paused;        /* seconds the dashboard held training paused */
 } progress;
 
@@ -149,17 +149,168 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_free(&r);
 }
 
-int tt_cmd_train(tt_session *s, tt_args *a)
+/* The model entry to train and its dataset, which must have a split. */
+static int train_target(tt_session *s, tt_args *a, tt_modelent **mep, tt_dsent **dp)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
-    tt_dsent *d;
     if (!me)
         return -1;
     if (!me->dataset[0] && tt_session_current(s))
         snprintf(me->dataset, sizeof me->dataset, "%s", tt_session_current(s)->name);
     if (!me->dataset[0])
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
-    if (tt_need_data(s, me, &d, 1))
+    if (tt_need_data(s, me, dp, 1))
+        return -1;
+    *mep = me;
+    return 0;
+}
+
+/* The training options (bound to tt_train_opts) and the seeds: seed=, one
+ * per seeds= value, or the session's seed. */
+static int train_options(tt_session *s, tt_args *a, const tt_dsent *d, tt_train_opts *o,
+                         uint64_t *seeds, int *n_seeds)
+{
+    tt_train_opts_init(o);
+    tt_args_apply(a, &tt_bind_train, o);
+    o->threads = tt_arg(a, "threads")->set ? (int)tt_arg(a, "threads")->i : s->threads;
+    o->stop = &s->stop;
+    if (o->batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)
+        tt_session_warn(s, "batch %d is larger than the %lld training examples", o->batch,
+                        (long long)d->sp.part[TT_TRAIN].n);
+    if (tt_arg(a, "seed")->set && tt_arg(a, "seeds")->set)
+        return tt_fail(s, 0, "give seed= or seeds=, not both");
+    *n_seeds = 1;
+    seeds[0] = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
+    if (tt_arg(a, "seeds")->set) {
+        const tt_optval *v = tt_arg(a, "seeds");
+        *n_seeds = v->n;
+        for (int i = 0; i < v->n; i++)
+            seeds[i] = (uint64_t)v->list[i];
+    }
+    return 0;
+}
+
+/* What shows the run: the dashboard on a terminal, else the live plot
+ * window (plot=window; kept open across seeds), else progress lines. */
+static void front_open(tt_session *s, tt_modelent *me, progress *p, tt_curve *past, int max)
+{
+    int np = past_curves(s, me, past, max);
+    if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
+        p->tui = tt_tui_open(past, np);
+        if (p->tui) {
+            tt_tui_set_stop(p->tui, &s->stop);    /* Ctrl-C also while paused */
+            tt_tui_set_run(p->tui, p->seed, p->run, p->n_seeds);
+        }
+    }
+    if (!p->tui && s->plot_term == TT_PLOT_WINDOW && !p->live) {
+        tt_err perr;
+        p->live = tt_plot_live_open(&perr);
+        if (!p->live)
+            tt_session_warn(s, "no live plot: %s", perr.msg);
+    }
+    p->past = past;
+    p->n_past = np;
+}
+
+/* Close the dashboard (the live plot stays for the next seed); returns
+ * whether one was open. */
+static int front_close(progress *p)
+{
+    int had_tui = p->tui != NULL;
+    if (p->tui) {
+        tt_tui_close(p->tui);
+        p->tui = NULL;
+    }
+    if (p->tty_err)
+        fputs("\r\033[K", stderr);
+    return had_tui;
+}
+
+/* The trained model and its result replace the entry's. */
+static void keep_model(tt_modelent *me, const tt_dsent *d, tt_model *m, tt_train_result *res)
+{
+    if (me->m)
+        tt_model_free(me->m);
+    tt_train_result_free(me->res);
+    free(me->res);
+    me->m = m;
+    me->res = res;
+    me->trained = 1;
+    me->origin[0] = 0;
+    me->split_gen = d->split_gen;
+    tt_dataref_fill(&me->data, d);
+}
+
+/* The record of one run for compare and plots; it takes res's history. */
+static void run_record(tt_run *run, uint64_t seed, tt_train_result *res)
+{
+    memset(run, 0, sizeof *run);
+    run->seed = seed;
+    run->seconds = res->seconds;
+    run->ex_per_s = res->ex_per_s;
+    run->epochs = res->epochs;
+    run->best_epoch = res->best_epoch;
+    run->threads = res->threads;
+    run->h = res->h;          /* the run owns the history from here */
+    memset(&res->h, 0, sizeof res->h);
+}
+
+/* One seed: a new model, trained with the run shown, kept in the entry,
+ * reported, recorded in *run (*recorded = 1) and evaluated on test. A failed
+ * training leaves the entry's model as it was. */
+static int train_seed(tt_session *s, tt_modelent *me, tt_dsent *d, tt_train_opts *o,
+                      uint64_t seed, int n_seeds, progress *p, tt_run *run, int *recorded)
+{
+    tt_curve past[16];
+    tt_model *m = NULL;
+    *recorded = 0;
+    tt_train_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return tt_fail(s, 0, "out of memory");
+    if (tt_model_create(&me->def, &me->u, &me->i, &d->d, seed, &m, &s->err)) {
+        free(res);
+        return -1;
+    }
+    o->seed = seed;
+    p->seed = seed;
+    front_open(s, me, p, past, 16);
+    s->stop = 0;
+    s->training = 1;
+    p->paused = 0;
+    o->paused = &p->paused;
+    int tr = tt_train(m, &d->d, &d->sp, o, on_snapshot, p, res, &s->err);
+    s->training = 0;
+    int had_tui = front_close(p);
+    if (tr) {
+        tt_model_free(m);
+        tt_train_result_free(res);
+        free(res);
+        return -1;
+    }
+    keep_model(me, d, m, res);
+    if (had_tui && res->h.n > 0) {
+        /* What the dashboard showed stays in the scrollback. */
+        tt_run tmp;
+        memset(&tmp, 0, sizeof tmp);
+        tmp.seed = seed;
+        tmp.best_epoch = res->best_epoch;
+        tmp.h = res->h;
+        tt_history_print(s, me->def.name, &tmp, 1, n_seeds > 1);
+    }
+    train_end(s, me, res, seed, n_seeds);
+    if (res->diverged)
+        return tt_fail(s, 0, "training of %s diverged (%s is not finite): the parameters are back to their last finite values; try a smaller lr",
+                       me->def.name, res->diverged_what);
+    run_record(run, seed, res);
+    *recorded = 1;
+    return tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test);
+}
+
+int tt_cmd_train(tt_session *s, tt_args *a)
+{
+    tt_modelent *me = NULL;
+    tt_dsent *d = NULL;
+    if (train_target(s, a, &me, &d))
         return -1;
     if (me->def.kind == TT_MODEL_POP) {
         tt_metrics m;
@@ -168,127 +319,26 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         return tt_eval_model(s, me, TT_VALID, ks, 1, &m);
     }
     tt_train_opts o;
-    tt_train_opts_init(&o);
-    tt_args_apply(a, &tt_bind_train, &o);
-    o.threads = tt_arg(a, "threads")->set ? (int)tt_arg(a, "threads")->i : s->threads;
-    o.stop = &s->stop;
-    if (o.batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)
-        tt_session_warn(s, "batch %d is larger than the %lld training examples", o.batch,
-                        (long long)d->sp.part[TT_TRAIN].n);
-    if (tt_arg(a, "seed")->set && tt_arg(a, "seeds")->set)
-        return tt_fail(s, 0, "give seed= or seeds=, not both");
     uint64_t seeds[TT_LIST_MAX];
-    int n_seeds = 1;
-    seeds[0] = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
-    if (tt_arg(a, "seeds")->set) {
-        const tt_optval *v = tt_arg(a, "seeds");
-        n_seeds = v->n;
-        for (int i = 0; i < v->n; i++)
-            seeds[i] = (uint64_t)v->list[i];
-    }
+    int n_seeds = 0;
+    if (train_options(s, a, d, &o, seeds, &n_seeds))
+        return -1;
     if (o.threads > 0)
         tt_blas_set_threads(o.threads);
 
-    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds, 0};
+    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};
     if (me->m && me->def.kind != TT_MODEL_POP)
         tt_session_warn(s, "%s is already %s: training starts again from new parameters and replaces it",
                         me->def.name, me->trained == 2 ? "opened from a file" : "trained");
-    tt_curve past[16];
     int rc = 0;
     tt_run runs[TT_LIST_MAX];
     int n_runs = 0;
-    for (int r = 0; r < n_seeds && rc == 0; r++) {
-        tt_model *m = NULL;
-        tt_train_result *res = calloc(1, sizeof *res);
-        if (!res) {
-            rc = tt_fail(s, 0, "out of memory");
-            break;
-        }
-        if (tt_model_create(&me->def, &me->u, &me->i, &d->d, seeds[r], &m, &s->err)) {
-            free(res);
-            rc = -1;
-            break;
-        }
-        o.seed = seeds[r];
-        p.seed = seeds[r];
-        int np = past_curves(s, me, past, 16);
-        if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
-            p.tui = tt_tui_open(past, np);
-            if (p.tui) {
-                tt_tui_set_stop(p.tui, &s->stop);    /* Ctrl-C also while paused */
-                tt_tui_set_run(p.tui, seeds[r], r + 1, n_seeds);
-            }
-        }
-        if (!p.tui && s->plot_term == TT_PLOT_WINDOW && !p.live) {
-            tt_err perr;
-            p.live = tt_plot_live_open(&perr);
-            if (!p.live)
-                tt_session_warn(s, "no live plot: %s", perr.msg);
-        }
-        p.past = past;
-        p.n_past = np;
-        s->stop = 0;
-        s->training = 1;
-        p.paused = 0;
-        o.paused = &p.paused;
-        int tr = tt_train(m, &d->d, &d->sp, &o, on_snapshot, &p, res, &s->err);
-        s->training = 0;
-        int had_tui = p.tui != NULL;
-        if (p.tui) {
-            tt_tui_close(p.tui);
-            p.tui = NULL;
-        }
-        if (p.tty_err)
-            fputs("\r\033[K", stderr);
-        if (tr) {
-            /* The model the session had stays as it was. */
-            tt_model_free(m);
-            tt_train_result_free(res);
-            free(res);
-            rc = -1;
-            break;
-        }
-        if (me->m)
-            tt_model_free(me->m);
-        tt_train_result_free(me->res);
-        free(me->res);
-        me->m = m;
-        me->res = res;
-        me->trained = 1;
-        me->origin[0] = 0;
-        me->split_gen = d->split_gen;
-        tt_dataref_fill(&me->data, d);
-        if (had_tui && res->h.n > 0) {
-            /* What the dashboard showed stays in the scrollback. */
-            tt_run tmp;
-            memset(&tmp, 0, sizeof tmp);
-            tmp.seed = seeds[r];
-            tmp.best_epoch = res->best_epoch;
-            tmp.h = res->h;
-            tt_history_print(s, me->def.name, &tmp, 1, n_seeds > 1);
-        }
-        train_end(s, me, res, seeds[r], n_seeds);
-        if (res->diverged) {
-            rc = tt_fail(s, 0, "training of %s diverged (%s is not finite): the parameters are back to their last finite values; try a smaller lr",
-                         me->def.name, res->diverged_what);
-            break;
-        }
-        tt_run *run = &runs[n_runs];
-        memset(run, 0, sizeof *run);
-        run->seed = seeds[r];
-        run->seconds = res->seconds;
-        run->ex_per_s = res->ex_per_s;
-        run->epochs = res->epochs;
-        run->best_epoch = res->best_epoch;
-        run->threads = res->threads;
-        run->h = res->h;          /* the run owns the history from here */
-        memset(&res->h, 0, sizeof res->h);
-        n_runs++;
-        if (tt_eval_model(s, me, TT_TEST, s->ks, s->n_k, &run->test)) {
-            rc = -1;
-            break;
-        }
-        if (res->stopped || s->stop)
+    for (int r = 0; r < n_seeds; r++) {
+        int recorded;
+        p.run = r + 1;
+        rc = train_seed(s, me, d, &o, seeds[r], n_seeds, &p, &runs[n_runs], &recorded);
+        n_runs += recorded;
+        if (rc || me->res->stopped || s->stop)
             break;
     }
     if (p.live)

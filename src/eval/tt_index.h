@@ -19,6 +19,13 @@
 enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2,
                        TT_IM_AUTO = 3 /* asked for: the model's (never built) */ };
 
+#define TT_INDEX_SWEEP_MAX 16
+/* Queries over which eval and sweep measure index recall and speed (the
+ * first ones of the part; every query counts in the protocol's metrics):
+ * exact top-K per query is the reference, and it is the slow side. */
+#define TT_INDEX_SAMPLE 2000
+#define TT_INDEX_QMAX 4096     /* widest vector recommend/similar search with */
+
 /* One index of the session (`index NAME = MODEL kind=...`). */
 typedef struct tt_indexent {
     char name[TT_NAME_MAX];
@@ -33,6 +40,12 @@ typedef struct tt_indexent {
     double build_s;
     int64_t bytes;              /* serialised size, -1 unknown */
     tt_ann *ann;
+    /* The last `sweep` (for `plot sweep`): the knob, its values, and the
+     * index recall and queries per second (all threads) at each. */
+    char sweep_knob[16];
+    int sweep_k, n_sweep;
+    double sweep_val[TT_INDEX_SWEEP_MAX], sweep_recall[TT_INDEX_SWEEP_MAX],
+        sweep_qps[TT_INDEX_SWEEP_MAX];
 } tt_indexent;
 
 /* A hash of the model's parameters (and vector width): equal hashes mean
@@ -76,8 +89,9 @@ int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq
                     const float *V, const int *ks, int n_k, double *rec,
                     tt_err *err);
 
-/* Speed of top-k search over the nq queries Qx: queries per second of one
- * batched search on `threads` threads (0 = all), and, when lat is not NULL,
+/* Speed of top-k search over the nq queries Qx: queries per second of
+ * batched searches on `threads` threads (0 = all; the batch is repeated
+ * until 0.25 s have passed, at most 100 times), and, when lat is not NULL,
  * the per-query latency percentiles p50 and p99 (milliseconds, one query at
  * a time on one thread) of at most 2,000 queries. */
 typedef struct tt_index_speed {

@@ -7,7 +7,7 @@ man="$top_srcdir/man/ttlab.1"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-"$TTLAB" -c help | sed -n 's/^  \([a-z][a-z_]*\)  .*/\1/p' | sort > "$tmp/table"
+"$TTLAB" -c help | sed -n 's/^  \([a-z][a-z_]*\) .*/\1/p' | sort > "$tmp/table"
 sed -n '/^\.SH COMMANDS/,/^\.SH TOWERS/p' "$man" | sed -n 's/^\.SS \([a-z_]*\)$/\1/p' | sort > "$tmp/man"
 [ -s "$tmp/table" ] || { echo "no commands in 'help'"; exit 1; }
 if ! cmp -s "$tmp/table" "$tmp/man"; then

@@ -24,6 +24,9 @@ shared=${TTLAB_SHARED:-$top_srcdir/../shared}
 # The knobs of the scripts are variables that the environment also sets.
 unset EPOCHS SIZE SEEDS ML100K DATA LR
 tmp=$(mktemp -d)
+# Files the scripts write go to OUTDIR (01's item vectors), here the run folder.
+OUTDIR=$tmp/run
+export OUTDIR
 # TTLAB_WALK_KEEP=DIR keeps the outputs (NAME.TAG.out, NAME.TAG.err, the files written).
 trap 'if [ -n "${TTLAB_WALK_KEEP:-}" ]; then mkdir -p "$TTLAB_WALK_KEEP" && cp -R "$tmp"/*.out "$tmp"/*.err "$tmp/run" "$TTLAB_WALK_KEEP"/; fi; rm -rf "$tmp"' EXIT
 # The scripts find MovieLens at ../shared/data/ml-100k from where they run.

@@ -44,7 +44,7 @@ int main(void)
     s.out.f = null;
     tt_repl_line(&s, "tower u = embed | mlp 8; tower us = u with senet; model dssm = twotower u us", 1);
     expect(&s, "", "tr", "train");
-    expect(&s, "", "s", "split save set show source");
+    expect(&s, "", "s", "split sweep similar save set show source");
     expect(&s, "", "zz", "");
     expect(&s, "train ", "", "dssm epochs= batch= lr= opt= momentum= wd= clip= lazy= patience= keep_best= valid= seed= seeds= threads=");
     expect(&s, "train dssm ", "ep", "epochs=");
@@ -60,7 +60,7 @@ int main(void)
     expect(&s, "load movielens ", "", "<files> as=");
     expect(&s, "source ", "", "<files>");
     expect(&s, "save dssm ", "", "<files>");
-    expect(&s, "export dssm ", "", "items users metrics");
+    expect(&s, "export dssm ", "", "items users metrics index");
     expect(&s, "export dssm items ", "", "<files>");
     expect(&s, "export dssm users ", "", "<files> split=");
     expect(&s, "set ", "da", "dashboard");
