@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tt_fails, tt_checks;
 
@@ -55,6 +56,26 @@ static inline const char *fixture(const char *rel)
     char *b = buf[k++ % 8];
     snprintf(b, 4096, "%s/datasets/fixtures/%s", top && *top ? top : ".", rel);
     return b;
+}
+
+/* The MovieLens-100K folder: $TTLAB_SHARED/data/ml-100k, else
+ * $top_srcdir/../shared/data/ml-100k. NULL, after a SKIP line, when its
+ * u.data is absent: the test then exits 77 (skipped). */
+static inline const char *ml100k_dir(void)
+{
+    static char dir[4096];
+    char file[4200];
+    const char *shared = getenv("TTLAB_SHARED"), *top = getenv("top_srcdir");
+    if (shared && *shared)
+        snprintf(dir, sizeof dir, "%s/data/ml-100k", shared);
+    else
+        snprintf(dir, sizeof dir, "%s/../shared/data/ml-100k", top ? top : ".");
+    snprintf(file, sizeof file, "%s/u.data", dir);
+    if (access(file, R_OK) != 0) {
+        printf("SKIP: %s absent (set TTLAB_SHARED)\n", file);
+        return NULL;
+    }
+    return dir;
 }
 
 /* The end of a test's main: one summary line, exit status 1 on any failure. */

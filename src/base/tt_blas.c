@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void tt_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta,
@@ -42,7 +43,7 @@ int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 #endif
 
-static int blas_threads = 1;   /* the user's count */
+static int blas_threads;       /* the user's count; 0 until set: the default */
 static int par_depth;          /* open parallel sections of more than one thread */
 
 static void blas_apply(int n)
@@ -62,11 +63,18 @@ void tt_blas_set_threads(int n)
     blas_apply(par_depth > 0 ? 1 : n);
 }
 
-int tt_blas_get_threads(void) { return blas_threads; }
+int tt_blas_default_threads(void)
+{
+    const char *obt = getenv("OPENBLAS_NUM_THREADS");
+    long n = obt && atoi(obt) > 0 ? atoi(obt) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+int tt_blas_get_threads(void) { return blas_threads ? blas_threads : tt_blas_default_threads(); }
 
 int tt_blas_par_threads(int want)
 {
-    int n = want > 0 ? want : blas_threads;
+    int n = want > 0 ? want : tt_blas_get_threads();
     const char *obt = getenv("OPENBLAS_NUM_THREADS");
     if (strcmp(tt_blas_info(), "CBLAS") == 0 && !(obt && atoi(obt) == 1))
         return 1;
@@ -82,7 +90,7 @@ void tt_blas_par_begin(int n)
 void tt_blas_par_end(int n)
 {
     if (n > 1 && par_depth > 0 && --par_depth == 0)
-        blas_apply(blas_threads);
+        blas_apply(tt_blas_get_threads());
 }
 
 const char *tt_blas_info(void)

@@ -16,7 +16,10 @@ void tt_gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha,
  * (a training step on the model's threads, the evaluation's workers) our
  * threads call BLAS concurrently, so BLAS runs single-threaded there. */
 void tt_blas_set_threads(int n);   /* the user's count (n >= 1) */
-int tt_blas_get_threads(void);     /* the user's count */
+int tt_blas_get_threads(void);     /* the user's count; until set, the default */
+/* The default count: OPENBLAS_NUM_THREADS when set, else every online core
+ * (what `make bench` runs with on the 2-core build machine). */
+int tt_blas_default_threads(void);
 /* Threads a parallel section may run: want (<= 0: the user's count), or 1
  * when BLAS's own threading cannot be turned off (a plain CBLAS build,
  * unless OPENBLAS_NUM_THREADS=1 pins it). */

@@ -29,6 +29,14 @@ const char *tt_file_kind(mode_t mode)
     return "not a regular file";
 }
 
+/* The one message for a path that is not a regular file: "cannot write
+ * 'x': it is a FIFO (named pipe), not a regular file". */
+static int not_regular(tt_err *err, const char *verb, const char *path, mode_t mode)
+{
+    return tt_err_set(err, "cannot %s '%s': it is %s, not a regular file", verb, path,
+                      tt_file_kind(mode));
+}
+
 /* Follow path's symbolic links to the name a write replaces (into out).
  * *st and *exists describe that final name. */
 static int resolve(const char *path, char *out, size_t n, struct stat *st, int *exists,
@@ -76,8 +84,7 @@ int tt_file_check_write(const char *path, char *real, size_t nreal, tt_err *err)
     if (resolve(path, real, nreal, &st, &exists, err))
         return -1;
     if (exists && !S_ISREG(st.st_mode))
-        return tt_err_set(err, "cannot write '%s': it is %s, not a regular file", path,
-                          tt_file_kind(st.st_mode));
+        return not_regular(err, "write", path, st.st_mode);
     return 0;
 }
 
@@ -90,8 +97,7 @@ int tt_file_begin(tt_wfile *w, const char *path, tt_err *err)
     if (resolve(path, w->path, sizeof w->path, &st, &exists, err))
         return -1;
     if (exists && !S_ISREG(st.st_mode))
-        return tt_err_set(err, "cannot write '%s': it is %s, not a regular file", path,
-                          tt_file_kind(st.st_mode));
+        return not_regular(err, "write", path, st.st_mode);
     snprintf(w->tmp, sizeof w->tmp, "%s.tmp.XXXXXX", w->path);
     int fd = mkstemp(w->tmp);
     if (fd < 0) {
@@ -148,8 +154,7 @@ int tt_file_commit(tt_wfile *w, tt_err *err)
     struct stat st;
     if (lstat(w->path, &st) == 0 && !S_ISREG(st.st_mode)) {
         tt_file_abort(w);
-        return tt_err_set(err, "cannot write '%s': it is %s, not a regular file", w->name,
-                          tt_file_kind(st.st_mode));
+        return not_regular(err, "write", w->name, st.st_mode);
     }
     if (rename(w->tmp, w->path) != 0) {
         e = errno;
@@ -183,8 +188,7 @@ static int open_regular(const char *path, struct stat *st, tt_err *err)
     }
     if (!S_ISREG(st->st_mode)) {
         close(fd);
-        return tt_err_set(err, "cannot read '%s': it is %s, not a regular file", path,
-                          tt_file_kind(st->st_mode));
+        return not_regular(err, "read", path, st->st_mode);
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)

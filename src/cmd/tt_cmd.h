@@ -118,6 +118,9 @@ typedef int (*tt_stage_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *st, in
 /* One channel inside channels ( ... ): t[0] is its name. */
 typedef int (*tt_chan_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n,
                           tt_chan_def *c);
+/* Write the stage as typed (" | senet r=2") into buf (n bytes) when tower t
+ * has it; return what snprintf returns (0: t does not have it). */
+typedef int (*tt_stage_fmt)(const tt_tower_def *t, char *buf, int n);
 struct tt_stagespec {
     const char *name;
     const char *usage;
@@ -128,6 +131,7 @@ struct tt_stagespec {
                                  alternatives; 0: only a channel */
     tt_stage_fn parse;        /* as a stage of a tower; NULL: only a channel */
     tt_chan_fn channel;       /* as a channel; NULL: not a channel */
+    tt_stage_fmt format;      /* printed back (tt_tower_format); NULL: only a channel */
 };
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;

@@ -160,7 +160,7 @@ static int export_metrics(tt_session *s, tt_modelent *me, const char *path)
         }
         fprintf(at.f, "\n]}\n");
     } else {
-        tt_out o = {TT_OUT_CSV, at.f, 0};
+        tt_out o = {TT_OUT_CSV, at.f, 0, 0};
         /* Epoch rows may lack metrics (valid=off): write the test row's
          * columns as the header by putting it first only when needed. */
         if (ne > 0 && rows[0].n == rows[ne].n)

@@ -37,6 +37,13 @@ int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn,
                       tt_tower_def *d, enum tt_stage_how how);
 int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
                     tt_tower_def *d, enum tt_stage_how how);
+/* ... and how each prints itself back (tt_stagespec.format). */
+int tt_fmt_embed(const tt_tower_def *t, char *buf, int n);
+int tt_fmt_senet(const tt_tower_def *t, char *buf, int n);
+int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n);
+int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n);
+int tt_fmt_channels(const tt_tower_def *t, char *buf, int n);
+int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n);
 int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
 int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
 int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);

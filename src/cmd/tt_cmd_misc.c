@@ -31,8 +31,8 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
         s->seed = (uint64_t)v.i;
     else if (!strcmp(key, "threads")) {
         s->threads = (int)v.i;
-        if (v.i > 0)
-            tt_blas_set_threads((int)v.i);
+        /* 0: the default, every core (as `make bench` runs) */
+        tt_blas_set_threads(v.i > 0 ? (int)v.i : tt_blas_default_threads());
     } else if (!strcmp(key, "output"))
         s->out.mode = (enum tt_outmode)v.i;
     else if (!strcmp(key, "plot"))

@@ -372,10 +372,13 @@ int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out)
     return 0;
 }
 
-const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
+/* ---- the stages printed back, so that the printout recreates the tower ---- */
+
+#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
+
+int tt_fmt_embed(const tt_tower_def *t, char *buf, int n)
 {
     int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
-#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
     if (t->n_fields) {
         /* Quoted when a name needs it (a CSV column "favourite genres"), so
          * the printout recreates the tower. */
@@ -386,41 +389,81 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
             l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
         PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (t->senet == TT_RW_LIGHTSE)
-        PUT(" | lightse");
-    if (t->senet == TT_RW_SENET) {
-        static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
-        PUT(" | senet r=%d", t->se_r);
-        if (t->se_squeeze != TT_SQ_MEAN)
-            PUT(" squeeze=%s", sq[t->se_squeeze]);
-        if (t->se_gate != TT_GATE_SIGMOID)
-            PUT(" gate=%s", g[t->se_gate]);
-        if (t->se_groups)
-            PUT(" groups=%d", t->se_groups);
-    }
-    if (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP) {
-        PUT(" | mlp");
-        for (int i = 0; i < t->chan[0].n_widths; i++)
-            PUT(" %d", t->chan[0].widths[i]);
-    } else if (t->n_chan > 0) {
-        PUT(" | channels");
-        for (int c = 0; c < t->n_chan; c++) {
-            const tt_chan_def *ch = &t->chan[c];
-            if (ch->kind == TT_CH_MLP) {
-                PUT(" (mlp");
-                for (int i = 0; i < ch->n_widths; i++)
-                    PUT(" %d", ch->widths[i]);
-                PUT(")");
-            } else if (ch->kind == TT_CH_FM) {
-                PUT(" (fm)");
-            } else {
-                PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
-            }
+    return j;
+}
+
+int tt_fmt_senet(const tt_tower_def *t, char *buf, int n)
+{
+    static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
+    int j = 0;
+    if (t->senet != TT_RW_SENET)
+        return 0;
+    PUT(" | senet r=%d", t->se_r);
+    if (t->se_squeeze != TT_SQ_MEAN)
+        PUT(" squeeze=%s", sq[t->se_squeeze]);
+    if (t->se_gate != TT_GATE_SIGMOID)
+        PUT(" gate=%s", g[t->se_gate]);
+    if (t->se_groups)
+        PUT(" groups=%d", t->se_groups);
+    return j;
+}
+
+int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n)
+{
+    return t->senet == TT_RW_LIGHTSE ? snprintf(buf, (size_t)n, " | lightse") : 0;
+}
+
+int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan != 1 || t->chan[0].kind != TT_CH_MLP)
+        return 0;
+    PUT(" | mlp");
+    for (int i = 0; i < t->chan[0].n_widths; i++)
+        PUT(" %d", t->chan[0].widths[i]);
+    return j;
+}
+
+int tt_fmt_channels(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan == 0 || (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP))
+        return 0;   /* none, or the plain mlp stage */
+    PUT(" | channels");
+    for (int c = 0; c < t->n_chan; c++) {
+        const tt_chan_def *ch = &t->chan[c];
+        if (ch->kind == TT_CH_MLP) {
+            PUT(" (mlp");
+            for (int i = 0; i < ch->n_widths; i++)
+                PUT(" %d", ch->widths[i]);
+            PUT(")");
+        } else if (ch->kind == TT_CH_FM) {
+            PUT(" (fm)");
+        } else {
+            PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
         }
     }
-    if (t->l2norm)
-        PUT(" | l2norm");
+    return j;
+}
+
+int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n)
+{
+    return t->l2norm ? snprintf(buf, (size_t)n, " | l2norm") : 0;
+}
+
 #undef PUT
+
+/* The stages by their order, each printing itself when the tower has it. */
+const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0, top = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages; i++)
+        top = TT_MAX(top, tt_stages[i].order);
+    for (int o = 1; o <= top; o++)
+        for (int i = 0; i < tt_n_stages && j < n; i++)
+            if (tt_stages[i].order == o && tt_stages[i].format)
+                j += tt_stages[i].format(t, buf + j, n - j);
     return buf;
 }
 

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "tt_util.h"
 
@@ -163,6 +165,44 @@ static void csv_cell(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Columns a table may use: o->width when set, else the terminal's width
+ * when o->f is a terminal (80 when it cannot say); files and pipes take
+ * whole tables (0: no limit). */
+static int out_width(const tt_out *o)
+{
+    struct winsize ws;
+    if (o->width > 0)
+        return o->width;
+    if (!isatty(fileno(o->f)))
+        return 0;
+    if (ioctl(fileno(o->f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Columns s takes on a terminal: UTF-8 continuation bytes take none. */
+static int text_cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* s in a cell of w columns, right- or left-aligned, after two blanks unless
+ * first; last: no trailing blanks. */
+static void cell(FILE *f, const char *s, int w, int right, int first, int last)
+{
+    int pad = w - text_cols(s);
+    if (!first)
+        fputs("  ", f);
+    for (int i = 0; right && i < pad; i++)
+        fputc(' ', f);
+    fputs(s, f);
+    for (int i = 0; !right && !last && i < pad; i++)
+        fputc(' ', f);
+}
+
 void tt_out_rows(const tt_out *o, const char *event, const tt_rec *rows, int n,
                  const char *footer)
 {
@@ -198,10 +238,10 @@ void tt_out_rows(const tt_out *o, const char *event, const tt_rec *rows, int n,
     } else {
         int w[TT_REC_MAX];
         for (int c = 0; c < h->n; c++)
-            w[c] = (int)strlen(h->f[c].key);
+            w[c] = text_cols(h->f[c].key);
         for (int r = 0; r < n; r++)
             for (int c = 0; c < rows[r].n && c < h->n; c++) {
-                int l = (int)strlen(tt_field_text(&rows[r].f[c], buf, sizeof buf));
+                int l = text_cols(tt_field_text(&rows[r].f[c], buf, sizeof buf));
                 if (l > w[c])
                     w[c] = l;
             }
@@ -216,28 +256,66 @@ void tt_out_rows(const tt_out *o, const char *event, const tt_rec *rows, int n,
                     break;
                 }
         }
-        for (int c = 0; c < h->n; c++) {
-            int num = isnum[c];
-            if (c == h->n - 1 && !num)
-                fprintf(o->f, c ? "  %s" : "%s", h->f[c].key);   /* no trailing blanks */
-            else
-                fprintf(o->f, c ? "  %*s" : "%*s", num ? w[c] : -w[c], h->f[c].key);
+        /* Fit the width: a trailing text column (a description) may run
+         * on; otherwise columns are left out from the right (never the
+         * first two), whole, and the table says which. Never a cut cell. */
+        int show[TT_REC_MAX], nc = h->n, text_tail = nc > 1 && !isnum[nc - 1] && w[nc - 1] > 30;
+        int limit = out_width(o), total = 0;
+        if (limit <= 0)
+            limit = 1 << 30;
+        for (int c = 0; c < nc; c++) {
+            show[c] = 1;
+            if (!(text_tail && c == nc - 1))
+                total += w[c] + (c ? 2 : 0);
         }
+        char dropped[512] = "";
+        for (int c = nc - 1 - text_tail; c >= 2 && total > limit; c--) {
+            show[c] = 0;
+            total -= w[c] + 2;
+        }
+        for (int c = 0; c < nc; c++)
+            if (!show[c]) {
+                size_t j = strlen(dropped);
+                snprintf(dropped + j, sizeof dropped - j, "%s%s", j ? ", " : "", h->f[c].key);
+            }
+        int lastc = nc - 1;
+        while (lastc > 0 && !show[lastc])
+            lastc--;
+        for (int c = 0, first = 1; c < nc; c++)
+            if (show[c]) {
+                cell(o->f, h->f[c].key, w[c], isnum[c], first, c == lastc);
+                first = 0;
+            }
         fputc('\n', o->f);
         for (int r = 0; r < n; r++) {
-            for (int c = 0; c < rows[r].n && c < h->n; c++) {
-                const tt_field *fl = &rows[r].f[c];
-                int num = isnum[c];
-                tt_field_text(fl, buf, sizeof buf);
-                if (c == h->n - 1 && !num)
-                    fprintf(o->f, c ? "  %s" : "%s", buf);   /* no trailing blanks */
-                else
-                    fprintf(o->f, c ? "  %*s" : "%*s", num ? w[c] : -w[c], buf);
-            }
+            for (int c = 0, first = 1; c < rows[r].n && c < nc; c++)
+                if (show[c]) {
+                    cell(o->f, tt_field_text(&rows[r].f[c], buf, sizeof buf), w[c], isnum[c], first,
+                         c == lastc);
+                    first = 0;
+                }
             fputc('\n', o->f);
         }
         if (footer)
             fprintf(o->f, "%s\n", footer);
+        if (dropped[0]) {
+            /* the note wraps at the width too, between names */
+            char note[700];
+            snprintf(note, sizeof note, "not shown in %d columns: %s", limit, dropped);
+            int col = 0;
+            for (char *p = note, *sp; *p; p = sp) {
+                sp = strchr(p, ' ');
+                sp = sp ? sp + 1 : p + strlen(p);
+                int len = (int)(sp - p);
+                if (col > 0 && col + len > limit) {
+                    fputc('\n', o->f);
+                    col = 0;
+                }
+                fwrite(p, 1, (size_t)len, o->f);
+                col += len;
+            }
+            fputc('\n', o->f);
+        }
     }
     fflush(o->f);
 }

@@ -42,6 +42,8 @@ typedef struct tt_out {
     enum tt_outmode mode;
     FILE *f;          /* results: stdout */
     int quiet;        /* suppress info lines (results still print) */
+    int width;        /* columns tables may use; 0: the terminal's width, or no
+                         limit when f is a file or pipe */
 } tt_out;
 
 /* Rows of results sharing the keys of rows[0]. TABLE: an aligned table with

@@ -4,7 +4,8 @@
 # and the summary line in the scrollback; a run paused for several seconds
 # reports training seconds that leave the pause out; the quickstart script
 # shows the dashboard at a terminal; Ctrl-D at a `pause` ends the line and
-# the script.
+# the script; `compare` after seeds= fits 80 and 120 columns (whole cells,
+# no wrapped line).
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed (apt-get install tmux)"; exit 77; }
 [ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
 TMUX_NAME=tuir . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
@@ -44,7 +45,7 @@ done
 echo "ok: 12 epoch rows and the summary in the scrollback"
 
 # 2. a pause of 4 s is not training time
-T send-keys -t tt 'clear' Enter
+
 T send-keys -t tt 'train m epochs=300 batch=64 valid=off' Enter
 t0=$(now)
 wait_for 'loss \(smoothed\)' 30 || fail "no dashboard"
@@ -90,4 +91,24 @@ wait_for '^rc=' 10 || fail "Ctrl-D at the pause did not end the script"
 grep -q '^rc=0$' "$tmp/screen" || fail "Ctrl-D at the pause: status"
 grep -q '^after' "$tmp/screen" && fail "the script carried on after Ctrl-D at the pause"
 echo "ok: Ctrl-D at a pause"
+
+# 5. compare with seeds fits the terminal: no line longer than it, no cut number
+for cols in 80 120; do
+  T kill-session -t tt; sleep 0.5
+  T new-session -d -s tt -x $cols -y 40 "'$TTLAB'; exec sleep 120" || fail "tmux new-session ($cols)"
+  wait_for 'ttlab>' 10 || fail "no prompt ($cols)"
+  T send-keys -t tt 'set dashboard off; set progress off; set quiet on; source setup.tt; model b = twotower u u; train b epochs=1 seeds=1,2,3' Enter
+  sleep 1
+  wait_for 'ttlab> *$' 60 || fail "setup ($cols)"
+  T send-keys -t tt 'compare b' Enter
+  wait_for '^split: test' 30 || fail "no compare table at $cols columns"
+  T capture-pane -p -J -t tt > "$tmp/screen"
+  # the table: from the command to the next prompt
+  awk '/^ttlab> compare b/ { on = 1; next } /^ttlab>/ { on = 0 } on' "$tmp/screen" > "$tmp/table"
+  sed 's/±/+/g' "$tmp/table" | awk -v w=$cols 'length($0) > w { bad = 1 } END { exit bad }' ||
+    fail "a line of the compare table is wider than $cols columns"
+  grep -Eq '^b +[0-9]+ +3 +[0-9.]+ +0\.[0-9]{4} ± 0\.[0-9]{4}( |$)' "$tmp/screen" || fail "no whole mean ± std cell at $cols columns"
+  grep -q "^not shown in $cols columns: .*mrr" "$tmp/table" || fail "the table does not say what it left out at $cols"
+  echo "ok: compare with seeds at $cols columns"
+done
 exit 0

@@ -41,10 +41,8 @@ static void check(tt_rng *r, int ta, int tb, int M, int N, int K, float alpha,
             if (e > 1e-5 * (K + 1) + 1e-6 * fabs((double)R[x]) && j < N)
                 worst = e > worst ? e : worst;
         }
-    if (worst > 0) {
-        FAIL("ta=%d tb=%d %dx%dx%d alpha=%g beta=%g: error %g", ta, tb,
-               M, N, K, alpha, beta, worst);
-    }
+    CHECK(worst == 0, "ta=%d tb=%d %dx%dx%d alpha=%g beta=%g: error %g", ta, tb, M, N, K,
+          alpha, beta, worst);
     free(A), free(B), free(C), free(R);
 }
 

@@ -20,11 +20,8 @@ static void fig(const char *what, double got, const char *want)
 {
     char b[32];
     snprintf(b, sizeof b, "%.4f", got);
-    if (strcmp(b, want) != 0) {
-        FAIL("%s = %s (%.6f), protocol %s", what, b, got, want);
-    } else {
+    if (CHECK(strcmp(b, want) == 0, "%s = %s (%.6f), protocol %s", what, b, got, want))
         printf("ok   %s = %s\n", what, b);
-    }
 }
 
 /* Blocked ranks == naive reference ranks for the model (Q, V). */
@@ -39,10 +36,8 @@ static void same_as_ref(const char *what, const float *Q, const float *V, int32_
     } else {
         for (int64_t e = 0; e < n; e++)
             bad += r[e] != rr[e];
-        if (bad) {
-            FAIL("%s: %lld of %lld ranks differ from the reference", what,
-                   (long long)bad, (long long)n);
-        }
+        CHECK(bad == 0, "%s: %lld of %lld ranks differ from the reference", what,
+              (long long)bad, (long long)n);
     }
     free(r);
     free(rr);
@@ -50,23 +45,15 @@ static void same_as_ref(const char *what, const float *Q, const float *V, int32_
 
 int main(void)
 {
-    const char *shared = getenv("TTLAB_SHARED"), *top = getenv("top_srcdir");
-    char dir[4096], file[4200];
+    const char *dir = ml100k_dir();
     tt_dataset d;
     tt_split s;
     tt_err err;
     tt_metrics m;
     int ks[] = {10, 20, 50};
 
-    if (shared && *shared)
-        snprintf(dir, sizeof dir, "%s/data/ml-100k", shared);
-    else
-        snprintf(dir, sizeof dir, "%s/../shared/data/ml-100k", top ? top : ".");
-    snprintf(file, sizeof file, "%s/u.data", dir);
-    if (access(file, R_OK) != 0) {
-        printf("SKIP: %s absent (set TTLAB_SHARED)\n", file);
+    if (!dir)
         return 77;
-    }
     memset(&d, 0, sizeof d);
     memset(&s, 0, sizeof s);
     if (tt_load_movielens(dir, &d, &err) || tt_split_l2o(&d, 20, &s, &err)) {

@@ -17,17 +17,9 @@ static int32_t card(const tt_dataset *d, const char *name)
 
 int main(void)
 {
-    const char *shared = getenv("TTLAB_SHARED"), *top = getenv("top_srcdir");
-    char dir[4096], file[4200];
-    if (shared && *shared)
-        snprintf(dir, sizeof dir, "%s/data/ml-100k", shared);
-    else
-        snprintf(dir, sizeof dir, "%s/../shared/data/ml-100k", top ? top : ".");
-    snprintf(file, sizeof file, "%s/u.data", dir);
-    if (access(file, R_OK) != 0) {
-        printf("SKIP: %s absent (set TTLAB_SHARED)\n", file);
+    const char *dir = ml100k_dir();
+    if (!dir)
         return 77;
-    }
     tt_dataset d;
     tt_split s;
     tt_err err;

@@ -272,7 +272,7 @@ static void test_output(void)
         tt_rec_int(&r[i], "params", i ? 123456 : 0);
     }
     FILE *f = fmemopen(buf, sizeof buf, "w");
-    tt_out o = {TT_OUT_TABLE, f, 0};
+    tt_out o = {TT_OUT_TABLE, f, 0, 0};
     tt_out_rows(&o, "eval", r, 2, "protocol: x");
     fclose(f);
     CHECK_STR(buf, "model  recall@10  params\npop       0.0498       0\ndssm      0.0921  123456\nprotocol: x\n");
