@@ -61,6 +61,8 @@ static const tt_optspec split_opts[] = {
     {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
     {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
+    {"items", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold items: those first seen in the last P of the interactions (by time), held out"},
+    {"users", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold users: those first seen in the last P of the interactions (by time), held out"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_optspec tt_model_opts[] = {
@@ -98,6 +100,14 @@ static const tt_optspec eval_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
     {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one row per slice: targets by item popularity, or users by activity (thirds)"},
+    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
+static const tt_optspec rank_opts[] = {
+    {"metric", TT_O_STR, "recall@20", NULL, 0, 0, NULL, "recall@K, ndcg@K, hitrate@K or mrr"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one ranking per slice (see eval)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec weights_opts[] = {
@@ -128,6 +138,7 @@ static const tt_optspec compare_opts[] = {
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
+    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec sweep_opts[] = {
@@ -161,11 +172,6 @@ static const tt_optspec index_opts[] = {
     {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
-static const tt_optspec rank_opts[] = {
-    {"by", TT_O_STR, "recall@20", "recall@10|recall@20|recall@50|ndcg@10|ndcg@20|ndcg@50|mrr|loss|train_s", 0, 0, NULL,
-     "recall@K, ndcg@K, mrr, loss (final training loss) or train_s"},
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate (metrics)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 const tt_optspec tt_settings[] = {
     {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
@@ -252,10 +258,14 @@ const tt_cmd tt_cmds[] = {
      "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
      "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
      "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
-    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20]",
-     "split the current dataset: leave-last-two-out by time, or random", split_opts,
-     "l2o|random", 0,
-     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o."},
+    {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
+     "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,
+     "l2o|random|cold", 0,
+     "l2o on MovieLens-100K with hist=20 is the protocol ml100k-l2o.\n"
+     "cold holds out the items (users) first seen in the last P of the interactions by\n"
+     "time, with all their interactions: the earlier-seen half is valid, the rest test;\n"
+     "training never holds one. Two-towers score them from features; the baselines,\n"
+     "which score from training interactions, refuse."},
     {"features", tt_cmd_features, 0, 0, "features",
      "each feature of the current dataset: side, kind, cardinality, frequency profile",
      NULL, "", 0, NULL},
@@ -271,12 +281,15 @@ const tt_cmd tt_cmds[] = {
      "  tower u3 = us with no senet | mlp 128 32\n"
      "Stages of `with` replace the stage of the same kind, or are inserted.", TT_CMD_SAFE},
     {"model", tt_cmd_model, 2, -1,
-     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity | model NAME = MODEL with key=value ...",
-     "define a model: a two-tower model over two towers, or the popularity baseline",
+     "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity|ease|itemknn|ials [key=value ...] | model NAME = MODEL with key=value ...",
+     "define a model: a two-tower model over two towers, or a baseline",
      tt_model_opts, "", 1,
      "Examples:\n"
      "  model dssm = twotower u i sim=cos temp=0.05 loss=softmax\n"
      "  model pop = popularity\n"
+     "  model e = ease lambda=100           (baselines: see BASELINES in ttlab(1))\n"
+     "  model k = itemknn k=50 shrink=10\n"
+     "  model a = ials dim=64 iters=10 lambda=0.01 w0=0.1\n"
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
      "  model senet = dssm with user=us item=is\n"
      "A model keeps copies of its towers as they were when it was defined, and is\n"
@@ -337,19 +350,28 @@ const tt_cmd tt_cmds[] = {
     {"compare", tt_cmd_compare, 1, -1, "compare MODEL ... [split=test] [k=...]",
      "models side by side: metrics (mean ± std over seeds), parameters, training time",
      compare_opts, "@model...", 0, NULL},
+    {"tune", tt_cmd_tune, 2, -1, "tune MODEL PARAM=v1,v2,... [PARAM2=...] [metric=recall@20]",
+     "grid search on valid: the best setting becomes the model, its test metrics reported once",
+     NULL, "@model", 1,
+     "Each setting is fitted or trained on the training part and scored on valid only\n"
+     "(metric: recall@K, ndcg@K, hitrate@K or mrr); one line per setting; Ctrl-C stops\n"
+     "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
+     "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
+     "epochs, batch, wd, dim (both towers) and r (SENet)."},
+    {"rank", tt_cmd_rank, 2, -1, "rank MODEL MODEL ... [metric=recall@20] [split=test] [by=...]",
+     "models ordered by one metric, and who leads by how much, computed from the numbers",
+     rank_opts, "@model...", 0,
+     "The verdict line says which model leads, by how much over the next, and whether\n"
+     "the gap stands clear of the spread over seeds (models trained with seeds=);\n"
+     "a lesson's narration reads it instead of stating a ranking itself. Trained\n"
+     "models are ranked by their runs' test metrics (mean over seeds); others, and\n"
+     "split=valid or by=, by a fresh evaluation."},
     {"history", tt_cmd_history, 1, 1, "history MODEL",
      "the model's training record: loss, valid Recall@20 and NDCG@20, seconds per epoch",
      NULL, "@model", 0,
      "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
      "seconds is the training time at the end of the epoch: evaluation and pauses\n"
      "excluded. The history is saved in model files, so it works after open."},
-    {"rank", tt_cmd_rank, 1, -1, "rank MODEL ... [by=recall@20] [split=test]",
-     "models ordered by a measured number, with the order stated as a sentence", rank_opts,
-     "@model...", 0,
-     "Best first (lowest first for loss and train_s). With seeds= the value is the mean\n"
-     "over seeds, and the sentence writes a ~ b when the gap is within the std over\n"
-     "seeds (the order is then noise), a > b when it is not. Walkthroughs use it to\n"
-     "state an order from the run instead of fixed text."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,

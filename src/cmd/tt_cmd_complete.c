@@ -176,7 +176,9 @@ static void complete_model(tt_session *s, clist *l, tt_tok *t, int n, const char
         return;
     }
     if (n == 3) {
-        add_list(l, word, "", "twotower|popularity");
+        /* the kinds, from the kind table */
+        for (int k = 0; k < tt_mkind_count(); k++)
+            cadd(l, word, "", tt_mkind_get(k)->name, "");
         add_names(s, l, word, "@model");
         return;
     }
@@ -184,8 +186,14 @@ static void complete_model(tt_session *s, clist *l, tt_tok *t, int n, const char
         add_names(s, l, word, "@tower");
         return;
     }
-    if (!strcmp(t[3].s, "popularity"))
+    int kk = tt_mkind_find(t[3].s);
+    if (kk >= 0 && tt_mkind_get(kk)->fitted) {
+        /* a baseline: its options */
+        const tt_mkind *K = tt_mkind_get(kk);
+        for (int o = 0; o < TT_KOPT_MAX && K->opts[o].name && !strchr(word, '='); o++)
+            cadd(l, word, "", K->opts[o].name, "=");
         return;
+    }
     if (n == 4 && strcmp(t[3].s, "twotower")) {
         cadd(l, word, "", "with", "");
         return;

@@ -199,17 +199,23 @@ int tt_cmd_split(tt_session *s, tt_args *a)
     tt_split sp;
     int hist = tt_arg(a, "hist")->set ? (int)tt_arg(a, "hist")->i : s->hist;
     memset(&sp, 0, sizeof sp);
-    if (strcmp(how, "l2o") && strcmp(how, "random")) {
-        static const char *m[] = {"l2o", "random"};
-        const char *sug = tt_suggest(how, m, 2);
+    if (strcmp(how, "l2o") && strcmp(how, "random") && strcmp(how, "cold")) {
+        static const char *m[] = {"l2o", "random", "cold"};
+        const char *sug = tt_suggest(how, m, 3);
         if (sug)
             return tt_fail(s, 0, "unknown split '%s': did you mean '%s'?", how, sug);
-        return tt_fail(s, 0, "unknown split '%s' (expected l2o or random)", how);
+        return tt_fail(s, 0, "unknown split '%s' (expected l2o, random or cold)", how);
     }
     if (!e)
         return tt_fail(s, 0, "no dataset loaded: use 'load' first (e.g. load synthetic)");
     if (!strcmp(how, "l2o")) {
         if (tt_split_l2o(&e->d, hist, &sp, &s->err))
+            return -1;
+    } else if (!strcmp(how, "cold")) {
+        const tt_optval *it = tt_arg(a, "items"), *us = tt_arg(a, "users");
+        if (it->set == us->set)
+            return tt_fail(s, 0, "split cold takes items=P or users=P (the share of the interactions, by time, whose new items or users are held out)");
+        if (tt_split_cold(&e->d, us->set, us->set ? us->d : it->d, hist, &sp, &s->err))
             return -1;
     } else {
         double v = tt_arg(a, "valid")->d, t = tt_arg(a, "test")->d;

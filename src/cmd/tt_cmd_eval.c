@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_score.h"
 
 void tt_dataref_fill(tt_dataref *r, const tt_dsent *d)
 {
@@ -21,7 +22,7 @@ void tt_dataref_fill(tt_dataref *r, const tt_dsent *d)
 void tt_model_dataref(tt_session *s, const tt_modelent *me, tt_dataref *out)
 {
     tt_dsent *d = tt_session_dataset(s, me->dataset);
-    if (me->data.name[0] && me->def.kind != TT_MODEL_POP)
+    if (me->data.name[0] && !tt_mkind_get(me->def.kind)->auto_fit)
         *out = me->data;
     else if (d)
         tt_dataref_fill(out, d);
@@ -56,13 +57,14 @@ int tt_model_ready(tt_session *s, tt_modelent *me, tt_dsent **dp)
     if (model_data(s, me, &d))
         return -1;
     *dp = d;
-    if (me->def.kind == TT_MODEL_POP) {
+    if (tt_mkind_get(me->def.kind)->auto_fit) {
+        /* Cheap to fit (popularity): fitted here, on the current split. */
         if (me->m && me->split_gen == d->split_gen)
             return 0;
         tt_model *m = NULL;
         if (tt_model_create(&me->def, NULL, NULL, &d->d, s->seed, &m, &s->err))
             return -1;
-        if (tt_model_fit_popularity(m, &d->sp, &s->err)) {
+        if (tt_model_fit(m, &d->d, &d->sp, 1, NULL, &s->err)) {
             tt_model_free(m);
             return -1;
         }
@@ -109,25 +111,23 @@ int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k)
     return 0;
 }
 
+/* The model ready to score part p of its dataset, which has examples. */
+static int ready_part(tt_session *s, tt_modelent *me, enum tt_part p, tt_dsent **dp)
+{
+    if (tt_model_ready(s, me, dp))
+        return -1;
+    if ((*dp)->sp.part[p].n == 0)
+        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), (*dp)->name);
+    return 0;
+}
+
 int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
                   tt_metrics *out)
 {
     tt_dsent *d;
-    if (tt_model_ready(s, me, &d))
+    if (ready_part(s, me, p, &d))
         return -1;
-    const tt_examples *ex = &d->sp.part[p];
-    if (ex->n == 0)
-        return tt_fail(s, 0, "the %s part of '%s' is empty", tt_part_name(p), d->name);
-    int D = tt_model_dim(me->m);
-    float *V = tt_alloc_aligned((size_t)d->d.n_items * (size_t)D, sizeof(float), "item vectors", &s->err);
-    float *Q = V ? tt_alloc_aligned((size_t)ex->n * (size_t)D, sizeof(float), "query vectors", &s->err) : NULL;
-    int rc = -1;
-    if (Q && !tt_model_encode_items(me->m, &d->d, V, &s->err) &&
-        !tt_model_encode_queries(me->m, &d->d, ex, Q, &s->err) &&
-        !tt_eval(Q, V, d->d.n_items, D, &d->sp, p, ks, n_k, out, &s->err))
-        rc = 0;
-    free(V);
-    free(Q);
+    int rc = tt_score_eval(me->m, &d->d, &d->sp, p, ks, n_k, out, &s->err);
     if (rc)
         s->err_col = 0;
     return rc;
@@ -174,6 +174,82 @@ void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
     tt_rec_num(r, "mrr", m->mrr, 4);
 }
 
+/* Beyond-accuracy figures of a model into r (coverage@k for every k, Gini
+ * and mean popularity at the largest k). */
+static int beyond_rec(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
+                      tt_rec *r)
+{
+    tt_dsent *d;
+    tt_beyond b;
+    char k[32];
+    if (tt_model_ready(s, me, &d) ||
+        tt_score_beyond(me->m, &d->d, &d->sp, p, ks, n_k, &b, &s->err))
+        return -1;
+    for (int i = 0; i < b.n_k; i++) {
+        snprintf(k, sizeof k, "coverage@%d", b.k[i]);
+        tt_rec_num(r, k, b.coverage[i], 4);
+    }
+    snprintf(k, sizeof k, "gini@%d", b.k[b.n_k - 1]);
+    tt_rec_num(r, k, b.gini[b.n_k - 1], 4);
+    snprintf(k, sizeof k, "pop@%d", b.k[b.n_k - 1]);
+    tt_rec_num(r, k, b.pop[b.n_k - 1], 1);
+    return 0;
+}
+
+/* eval MODEL by=item_pop|user_activity: one row per slice, with its count. */
+static int eval_slices(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
+                       enum tt_slice_by by)
+{
+    tt_dsent *d;
+    if (ready_part(s, me, p, &d))
+        return -1;
+    const tt_examples *ex = &d->sp.part[p];
+    int64_t *ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
+    uint8_t *slice = tt_alloc((size_t)ex->n, 1, "slices", &s->err);
+    tt_rec rows[TT_SLICES];
+    int rc = -1, nr = 0;
+    if (!ranks || !slice || tt_score_ranks(me->m, &d->d, &d->sp, p, ranks, &s->err) ||
+        tt_slice_assign(&d->sp, p, by, slice, &s->err))
+        goto out;
+    for (int q = 0; q < TT_SLICES; q++) {
+        tt_metrics m;
+        int64_t cnt = 0;
+        for (int64_t e = 0; e < ex->n; e++)
+            cnt += slice[e] == q;
+        if (tt_slice_metrics(ranks, &d->sp, p, slice, q, ks, n_k, &m, &s->err))
+            goto out;
+        tt_rec *r = &rows[nr++];
+        tt_rec_init(r);
+        tt_rec_str(r, "model", me->def.name);
+        tt_rec_str(r, "split", tt_part_name(p));
+        tt_rec_str(r, "slice", tt_slice_name(by, q));
+        tt_rec_int(r, "count", cnt);
+        if (s->out.mode != TT_OUT_TABLE)
+            tt_rec_str(r, "protocol", tt_model_protocol(s, me));
+        if (s->out.mode == TT_OUT_TABLE) {
+            tt_metrics_people(r, &m);
+        } else {
+            tt_metrics_rec(r, &m);
+            tt_rec_int(r, "users", m.n_users);
+        }
+    }
+    char foot[256];
+    snprintf(foot, sizeof foot, "protocol: %s; %s", tt_model_protocol(s, me),
+             by == TT_SLICE_ITEM_POP
+                 ? "head, torso, tail: targets among the items holding the first, second and last third of training interactions"
+                 : "light, medium, heavy: thirds of the users by training interactions");
+    tt_out_rows(&s->out, "eval", rows, nr, s->out.mode == TT_OUT_JSON ? NULL : foot);
+    rc = 0;
+out:
+    for (int q = 0; q < nr; q++)
+        tt_rec_free(&rows[q]);
+    free(ranks);
+    free(slice);
+    if (rc)
+        s->err_col = 0;
+    return rc;
+}
+
 int tt_cmd_eval(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
@@ -184,6 +260,8 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
     if (tt_arg(a, "index")->set)
         return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
+    if (tt_arg(a, "by")->set)
+        return eval_slices(s, me, p, ks, n_k, (enum tt_slice_by)tt_arg(a, "by")->i);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
         return -1;
     me->has_eval = 1;
@@ -201,6 +279,10 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     } else {
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
+    }
+    if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, &r)) {
+        tt_rec_free(&r);
+        return -1;
     }
     snprintf(foot, sizeof foot, "protocol: %s", tt_model_protocol(s, me));
     tt_out_rows(&s->out, "eval", &r, 1, s->out.mode == TT_OUT_JSON ? NULL : foot);
@@ -222,6 +304,51 @@ static void mean_std(const double *x, int n, double *mean, double *sd)
     *sd = n > 1 ? sqrt(v / (n - 1)) : 0;
 }
 
+/* compare's row for a model that cannot score a cold split: its metrics null. */
+static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, int n_k,
+                     const char *method, int tt_arg_beyond)
+{
+    char key[48];
+    tt_rec_str(r, "model", me->def.name);
+    tt_rec_int(r, "params", me->m ? tt_model_param_count(me->m) : 0);
+    tt_rec_int(r, "seeds", 0);
+    tt_rec_null(r, "train_s");
+    if (s->out.mode != TT_OUT_TABLE)
+        tt_rec_str(r, "protocol", tt_model_protocol(s, me));
+    for (int part = 0; part < 3; part++)
+        for (int k = 0; k < n_k && !(part == 2 && k > 0); k++) {
+            if (part == 2)
+                snprintf(key, sizeof key, "mrr");
+            else
+                snprintf(key, sizeof key, "%s@%d", part ? "ndcg" : "recall", ks[k]);
+            tt_rec_null(r, key);
+            if (s->out.mode != TT_OUT_TABLE) {
+                char sk[64];
+                snprintf(sk, sizeof sk, "%s_std", key);
+                tt_rec_null(r, sk);
+            }
+        }
+    if (tt_arg_beyond) {
+        for (int k = 0; k < n_k; k++) {
+            snprintf(key, sizeof key, "coverage@%d", ks[k]);
+            tt_rec_null(r, key);
+        }
+        snprintf(key, sizeof key, "gini@%d", ks[n_k - 1]);
+        tt_rec_null(r, key);
+        snprintf(key, sizeof key, "pop@%d", ks[n_k - 1]);
+        tt_rec_null(r, key);
+    }
+    if (s->out.mode == TT_OUT_JSON)
+        tt_rec_str(r, "cannot_score", method);
+}
+
+/* 1 when me's dataset holds a cold split that me's kind cannot score. */
+static int cold_refused(tt_session *s, const tt_modelent *me)
+{
+    tt_dsent *dd = tt_session_dataset(s, me->dataset);
+    return dd && dd->has_split && tt_split_is_cold(&dd->sp) && !tt_mkind_get(me->def.kind)->cold;
+}
+
 int tt_cmd_compare(tt_session *s, tt_args *a)
 {
     int ks[TT_MAX_K], n_k, rc = 0;
@@ -238,9 +365,16 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     /* Metrics of different datasets or splits do not compare: refuse, naming
      * both, unless asked to show them with their dataset. */
     int show_ds = (int)tt_arg(a, "datasets")->i;
-    for (int i = 1; i < a->npos && !show_ds; i++) {
+    /* (models that cannot score the current cold split get an empty row,
+     * whatever they were fitted on: they take no part in this check) */
+    int first = 0;
+    while (first < a->npos && cold_refused(s, tt_session_model(s, a->pos[first]->s)))
+        first++;
+    for (int i = first + 1; i < a->npos && !show_ds; i++) {
         tt_dataref r0, ri;
-        tt_modelent *m0 = tt_session_model(s, a->pos[0]->s), *mi = tt_session_model(s, a->pos[i]->s);
+        tt_modelent *m0 = tt_session_model(s, a->pos[first]->s), *mi = tt_session_model(s, a->pos[i]->s);
+        if (cold_refused(s, mi))
+            continue;
         tt_model_dataref(s, m0, &r0);
         tt_model_dataref(s, mi, &ri);
         /* the same source and split are the same data, whatever the name */
@@ -254,8 +388,8 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     if (!rows)
         return tt_fail(s, 0, "out of memory");
     const char *proto = NULL;
-    int mixed = 0;
-    char notes[600] = "";
+    int mixed = 0, j_cold = 0;
+    char cold[256] = "", notes[600] = "";
     for (int i = 0; i < a->npos && rc == 0; i++) {
         tt_modelent *me = tt_session_model(s, a->pos[i]->s);
         tt_rec *r = &rows[i];
@@ -282,6 +416,15 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
                      me->def.name, me->n_runs, (unsigned long long)me->runs[me->n_runs - 1].seed, kept);
         }
         tt_metrics m;
+        tt_dsent *dd = tt_session_dataset(s, me->dataset);
+        if (cold_refused(s, me)) {
+            /* A kind that scores from interactions cannot rank what has none:
+             * a row saying so, never zeros. */
+            cold_row(s, me, r, ks, n_k, dd->sp.method, (int)tt_arg(a, "beyond")->i);
+            j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
+                               j_cold ? ", " : "", me->def.name);
+            continue;
+        }
         if (!use_runs && tt_eval_model(s, me, p, ks, n_k, &m)) {
             rc = -1;
             break;
@@ -352,12 +495,22 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
                 }
             }
         }
+        /* beyond=on: the last run's model (the one the session keeps) */
+        if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
+            rc = -1;
+            break;
+        }
     }
     if (rc == 0) {
-        char foot[900];
-        snprintf(foot, sizeof foot, "split: %s, protocol: %s%s%s", tt_part_name(p),
-                 mixed ? "mixed" : proto ? proto : "-",
-                 mixed ? " (the models were evaluated under different protocols)" : "", notes);
+        char foot[1200];
+        int jf = snprintf(foot, sizeof foot, "split: %s, protocol: %s%s%s", tt_part_name(p),
+                          mixed ? "mixed" : proto ? proto : "-",
+                          mixed ? " (the models were evaluated under different protocols)" : "",
+                          notes);
+        if (j_cold && jf < (int)sizeof foot)
+            snprintf(foot + jf, sizeof foot - (size_t)jf,
+                     "\n%s: cannot score cold items or users (they score from training interactions, and these have none)",
+                     cold);
         /* Mixing text cells (mean ± std) and numbers in a column would
          * misalign: in tables every metric column of a multi-seed compare
          * is text, right-aligned by padding below. */

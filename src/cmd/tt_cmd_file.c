@@ -75,7 +75,7 @@ int tt_cmd_open(tt_session *s, tt_args *a)
     if (as)
         snprintf(e.def.name, sizeof e.def.name, "%s", as);
     tt_modelent *old = tt_session_model(s, e.def.name);
-    if (old && old->m && old->def.kind != TT_MODEL_POP) {
+    if (old && old->m && !tt_mkind_get(old->def.kind)->auto_fit) {
         tt_entry_free(&e);
         return tt_fail(s, 0, "a trained model '%s' is already in the session: open %s as NEWNAME",
                        e.def.name, path);
@@ -223,7 +223,7 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     if (!X)
         return -1;
     int rc = items ? tt_model_encode_items(me->m, &d->d, X, &s->err)
-                   : tt_model_encode_queries(me->m, &d->d, ex, X, &s->err);
+                   : tt_model_encode_part(me->m, &d->d, &d->sp, p, X, &s->err);
     if (rc == 0 && npy) {
         rc = tt_export_npy(path, X, rows, D, &s->err);
     } else if (rc == 0) {

@@ -11,9 +11,9 @@ int tt_history_absent(tt_session *s, const tt_modelent *me)
     if (me->no_history)
         return tt_fail(s, 0, "model '%s' has no training history: '%s' was saved before model files kept it (train it again and save to keep one)",
                        me->def.name, me->origin);
-    if (me->def.kind == TT_MODEL_POP)
-        return tt_fail(s, 0, "model '%s' has no training history: a popularity model is fitted, not trained",
-                       me->def.name);
+    if (tt_mkind_get(me->def.kind)->auto_fit)
+        return tt_fail(s, 0, "model '%s' has no training history: a %s model is fitted, not trained",
+                       me->def.name, tt_mkind_get(me->def.kind)->name);
     if (!me->m)
         return tt_fail(s, 0, "model '%s' has no training history: it has not been trained yet (train %s)",
                        me->def.name, me->def.name);

@@ -39,6 +39,9 @@ static int servable(tt_session *s, tt_modelent *me, tt_dsent **d)
         return tt_fail(s, 0, "model '%s' is a popularity model: its score is one number per "
                        "item whatever the user, so there is nothing to search by neighbours "
                        "(index needs a two-tower model)", me->def.name);
+    if (me->def.kind != TT_MODEL_TWOTOWER)
+        return tt_fail(s, 0, "model '%s' is a %s model: index needs a two-tower model", me->def.name,
+                       tt_mkind_get(me->def.kind)->name);
     return tt_model_ready(s, me, d);
 }
 

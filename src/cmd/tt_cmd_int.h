@@ -3,6 +3,7 @@
 #define TT_CMD_INT_H
 
 #include "tt_cmd.h"
+#include "tt_mkind.h"
 #include "tt_plot.h"
 
 /* Word k (0-based) of an ENUM value list "a|b|c" into buf; "?" past its end. */
@@ -22,6 +23,8 @@ int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 #define TT_DEF_MAX (TT_MAX_FIELDS * (TT_NAME_MAX + 3) + 1024)
 const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
+/* A baseline kind's key=value options t[0..n) into d (tt_mkind.h's table). */
+int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
 /* The tower stages' parse functions (tt_stages' rows; tt_cmd_model.c). */
@@ -95,11 +98,20 @@ int tt_cmd_model(tt_session *s, tt_args *a);
 int tt_cmd_train(tt_session *s, tt_args *a);      /* tt_cmd_train.c */
 int tt_cmd_eval(tt_session *s, tt_args *a);       /* tt_cmd_eval.c */
 int tt_cmd_compare(tt_session *s, tt_args *a);
+int tt_cmd_tune(tt_session *s, tt_args *a);
+int tt_cmd_rank(tt_session *s, tt_args *a);
+/* metric=recall@K|ndcg@K|hitrate@K|mrr: *which 0..3 and *k (0 for mrr;
+ * recall and friends default to K = 20); tune and rank read it this way. */
+int tt_metric_arg(tt_session *s, const char *v, int *which, int *k);
+/* That metric of x, or NAN when x lacks the cut-off k. */
+double tt_metric_value(const tt_metrics *x, int which, int k);
+/* The dataset a model is trained on (the current one for a model defined
+ * before any), with its split: train and tune start here. */
+int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
-int tt_cmd_rank(tt_session *s, tt_args *a);       /* tt_cmd_rank.c */
 int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
 /* eval MODEL index=NAME: exact and through-the-index rows. */
 int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_part p,

@@ -438,12 +438,17 @@ int tt_cmd_list(tt_session *s, tt_args *a)
             tt_rec_str(&rows[k], "name", m->def.name);
             const char *state = m->trained == 2 ? "opened" : m->trained ? "trained"
                               : m->m ? "fitted" : "not trained";
-            if (m->def.kind == TT_MODEL_POP)
-                snprintf(buf, sizeof buf, "popularity (%s)", m->m ? "fitted" : "fitted at eval");
+            if (tt_mkind_get(m->def.kind)->auto_fit)
+                snprintf(buf, sizeof buf, "%s (%s)", tt_mkind_get(m->def.kind)->name,
+                         m->m ? "fitted" : "fitted at eval");
+            else if (m->def.kind != TT_MODEL_TWOTOWER)
+                snprintf(buf, sizeof buf, "%s, %s%s%s", tt_mkind_get(m->def.kind)->name,
+                         m->m ? (m->trained == 2 ? "opened" : "fitted") : "not trained",
+                         m->origin[0] ? " from " : "", m->origin);
             else
                 snprintf(buf, sizeof buf, "twotower %s %s, %s%s%s", m->def.user_tower,
                          m->def.item_tower, state, m->origin[0] ? " from " : "", m->origin);
-            if (m->data.name[0] && m->def.kind != TT_MODEL_POP) {
+            if (m->data.name[0] && !tt_mkind_get(m->def.kind)->auto_fit) {
                 size_t j = strlen(buf);
                 snprintf(buf + j, sizeof buf - j, ", on %s (%s)", m->data.name, m->data.protocol);
             } else if (m->dataset[0]) {

@@ -543,8 +543,11 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
 {
     char w[32];
     int j;
-    if (m->kind == TT_MODEL_POP)
-        return snprintf(buf, (size_t)n, "model %s = popularity", m->name), buf;
+    if (m->kind != TT_MODEL_TWOTOWER) {
+        char k[TT_DEF_MAX];
+        return snprintf(buf, (size_t)n, "model %s = %s", m->name,
+                        tt_mkind_format(m, k, sizeof k)), buf;
+    }
     j = snprintf(buf, (size_t)n, "model %s = twotower %s %s sim=%s temp=%g loss=%s", m->name,
                  m->user_tower, m->item_tower,
                  tt_enum_word(tt_model_opts[0].values, m->sim, w, sizeof w), (double)m->temp,
@@ -593,6 +596,48 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
     return 0;
 }
 
+/* A baseline's key=value options into d, checked against its row of the
+ * kind table (unknown names get a suggestion). */
+int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n)
+{
+    const tt_mkind *K = tt_mkind_get(d->kind);
+    for (int k = 0; k < n; k++) {
+        char key[64];
+        if (!tt_tok_is_kv(&t[k]))
+            return tt_fail(s, t[k].col, "unexpected '%s': %s options are key=value (%s)", t[k].s,
+                           K->name, K->opts[0].name ? K->opts[0].name : "none");
+        tt_tok_key(&t[k], key, sizeof key);
+        int o = tt_mkind_opt(d->kind, key);
+        if (o < 0) {
+            const char *names[TT_KOPT_MAX];
+            int m = 0;
+            for (; m < TT_KOPT_MAX && K->opts[m].name; m++)
+                names[m] = K->opts[m].name;
+            const char *sug = tt_suggest(key, names, m);
+            if (sug)
+                return tt_fail(s, t[k].col, "unknown option '%s' for %s: did you mean '%s'?", key,
+                               K->name, sug);
+            char list[256];
+            int j = 0;
+            list[0] = 0;
+            for (int q = 0; q < m; q++)
+                j += snprintf(list + j, sizeof list - (size_t)j, "%s%s", q ? ", " : "", names[q]);
+            return tt_fail(s, t[k].col, "unknown option '%s' for %s (it takes %s)", key, K->name,
+                           m ? list : "no options");
+        }
+        const char *v = tt_tok_val(&t[k]);
+        char *end;
+        double x = strtod(v, &end);
+        if (!*v || *end)
+            return tt_fail(s, t[k].col, "%s=%s: expected a number", key, v);
+        tt_err e;
+        if (tt_mkind_check_opt(d, o, x, &e))
+            return tt_fail(s, t[k].col, "%s", e.msg);
+        d->kopt[o] = x;
+    }
+    return 0;
+}
+
 int tt_cmd_model(tt_session *s, tt_args *a)
 {
     tt_modelent e;
@@ -606,11 +651,15 @@ int tt_cmd_model(tt_session *s, tt_args *a)
     const char *kind = rest[0].s;
     tt_tok *opt_tok = NULL;
     int n_opt = 0;
-    if (!strcmp(kind, "popularity")) {
-        if (nrest > 1)
-            return tt_fail(s, 0, "popularity takes no arguments, got '%s'", rest[1].s);
+    int kk = tt_mkind_find(kind);
+    if (kk >= 0 && tt_mkind_get(kk)->fitted) {
         tt_model_def_init(&e.def);
-        e.def.kind = TT_MODEL_POP;
+        e.def.kind = (enum tt_model_kind)kk;
+        tt_mkind_defaults(&e.def);
+        if (!tt_mkind_get(kk)->opts[0].name && nrest > 1)
+            return tt_fail(s, 0, "%s takes no arguments, got '%s'", kind, rest[1].s);
+        if (tt_mkind_opts_parse(s, &e.def, rest + 1, nrest - 1))
+            return -1;
     } else if (!strcmp(kind, "twotower")) {
         if (nrest < 3 || tt_tok_is_kv(&rest[1]) || tt_tok_is_kv(&rest[2]))
             return tt_fail(s, 0, "twotower needs a user tower and an item tower: model NAME = twotower U I [key=value ...]");
@@ -644,16 +693,22 @@ int tt_cmd_model(tt_session *s, tt_args *a)
                                opt_tok[k].s);
         if (n_opt == 0)
             return tt_fail(s, 0, "nothing after 'with': model NAME = MODEL with temp=0.1");
-        if (base->def.kind == TT_MODEL_POP)
-            return tt_fail(s, 0, "'%s' is a popularity model: it has no options to change", base->def.name);
-        if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
+        if (base->def.kind != TT_MODEL_TWOTOWER) {
+            if (!tt_mkind_get(base->def.kind)->opts[0].name)
+                return tt_fail(s, 0, "'%s' is a %s model: it has no options to change",
+                               base->def.name, tt_mkind_get(base->def.kind)->name);
+            e.def = base->def;
+            if (tt_mkind_opts_parse(s, &e.def, opt_tok, n_opt))
+                return -1;
+        } else if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
             return -1;
-        e.def = base->def;
         e.u = base->u;
         e.i = base->i;
-        if (apply_model_opts(s, &e.def, v, 1))
+        if (base->def.kind == TT_MODEL_TWOTOWER)
+            e.def = base->def;
+        if (base->def.kind == TT_MODEL_TWOTOWER && apply_model_opts(s, &e.def, v, 1))
             return -1;
-        for (int side = 0; side < 2; side++) {
+        for (int side = 0; side < 2 && base->def.kind == TT_MODEL_TWOTOWER; side++) {
             const tt_optval *tv = &v[9 + side];
             if (!tv->set)
                 continue;
@@ -665,15 +720,18 @@ int tt_cmd_model(tt_session *s, tt_args *a)
             snprintf(side ? e.def.item_tower : e.def.user_tower, TT_NAME_MAX, "%s", t->name);
         }
     } else {
-        const char *kinds[] = {"twotower", "popularity"};
-        const char *sug = tt_suggest(kind, kinds, 2);
+        const char *kinds[TT_MODEL_NKINDS];
+        const char *sug = tt_suggest(kind, kinds, tt_mkind_names(kinds, TT_MODEL_NKINDS));
         if (tt_session_model(s, kind))
             return tt_fail(s, 0, "to derive from model '%s' write: model %s = %s with key=value ...",
                            kind, a->pos[0]->s, kind);
         if (sug)
             return tt_fail(s, 0, "unknown model kind '%s': did you mean '%s'?", kind, sug);
-        return tt_fail(s, 0, "unknown model kind '%s' (expected twotower, popularity, or MODEL with ...)",
-                       kind);
+        char list[256];
+        int j = 0, nk = tt_mkind_names(kinds, TT_MODEL_NKINDS);
+        for (int q = 0; q < nk; q++)
+            j += snprintf(list + j, sizeof list - (size_t)j, "%s, ", kinds[q]);
+        return tt_fail(s, 0, "unknown model kind '%s' (expected %sor MODEL with ...)", kind, list);
     }
     snprintf(e.def.name, TT_NAME_MAX, "%s", a->pos[0]->s);
     tt_dsent *ds = tt_session_current(s);
@@ -696,7 +754,7 @@ int tt_cmd_model(tt_session *s, tt_args *a)
         snprintf(e.dataset, sizeof e.dataset, "%s", ds->name);
     }
     tt_modelent *old = tt_session_model(s, e.def.name);
-    if (old && old->m && old->def.kind != TT_MODEL_POP)
+    if (old && old->m && !tt_mkind_get(old->def.kind)->auto_fit)
         return tt_fail(s, 0, "model '%s' is already trained: drop it first ('drop model %s') or use another name",
                        e.def.name, e.def.name);
     if (old) {

@@ -1,7 +1,8 @@
-/* tt_cmd_rank: `rank`, a ranking stated from measured numbers, so that a
- * walkthrough's narration never has to assert an order that a different knob
- * (size, epochs, seeds) could turn around. Reads what compare and train
- * measured; prints one row per model, best first, and a sentence. */
+/* tt_cmd_rank: rank MODEL MODEL ... [metric=recall@20] [split=test]
+ * [by=item_pop|user_activity]: the models ordered by one metric, and the
+ * sentence a lesson's narration needs, computed from the numbers (who leads,
+ * by how much, and whether the lead stands clear of the spread over seeds),
+ * so that no script states a ranking its run did not measure. */
 #include "tt_cmd_int.h"
 
 #include <math.h>
@@ -9,180 +10,212 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_score.h"
+
+#define RANK_MAX 16
+
 typedef struct ranked {
-    tt_modelent *me;
+    const char *model;
     double mean, sd;
-    int n;                     /* values behind mean (seeds), 0: none */
+    int n;                   /* runs behind the mean (1: one evaluation) */
+    int det;                 /* a deterministic fit (no seed changes it) */
 } ranked;
 
-static void mean_sd(const double *x, int n, double *mean, double *sd)
+double tt_metric_value(const tt_metrics *x, int which, int k)
 {
-    double m = 0, v = 0;
-    for (int i = 0; i < n; i++)
-        m += x[i];
-    m = n ? m / n : NAN;
-    for (int i = 0; i < n; i++)
-        v += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    *sd = n > 1 ? sqrt(v / (n - 1)) : 0;
+    if (which == 3)
+        return x->mrr;
+    for (int i = 0; i < x->n_k; i++)
+        if (x->k[i] == k)
+            return which == 0 ? x->recall[i] : which == 1 ? x->ndcg[i] : x->hitrate[i];
+    return NAN;
 }
 
-/* What `by` names: 0 recall@K, 1 ndcg@K, 2 mrr, 3 loss (final training
- * loss), 4 train_s. Lower is better for 3 and 4. */
-static int parse_by(const char *by, int *k)
+int tt_metric_arg(tt_session *s, const char *v, int *which, int *k)
 {
-    *k = 0;
-    if (!strcmp(by, "mrr"))
-        return 2;
-    if (!strcmp(by, "loss"))
-        return 3;
-    if (!strcmp(by, "train_s"))
-        return 4;
-    int kind = !strncmp(by, "recall@", 7) ? 0 : !strncmp(by, "ndcg@", 5) ? 1 : -1;
-    if (kind < 0)
-        return -1;
-    char *end;
-    long v = strtol(strchr(by, '@') + 1, &end, 10);
-    if (*end || v < 1 || v > 1000000)
-        return -1;
-    *k = (int)v;
-    return kind;
+    static const char *const names[] = {"recall", "ndcg", "hitrate", "mrr"};
+    const char *at = strchr(v, '@');
+    size_t l = at ? (size_t)(at - v) : strlen(v);
+    for (int i = 0; i < 4; i++)
+        if (strlen(names[i]) == l && !strncmp(v, names[i], l)) {
+            char *end = NULL;
+            *which = i;
+            *k = at ? (int)strtol(at + 1, &end, 10) : 20;
+            if ((i == 3) == (at != NULL) || (at && (*end || *k < 1)))
+                break;
+            return 0;
+        }
+    return tt_fail(s, 0, "metric=%s: expected recall@K, ndcg@K, hitrate@K or mrr", v);
 }
 
-static int measure(tt_session *s, ranked *r, int kind, int k, enum tt_part p)
+/* Popularity, EASE and ItemKNN: fitted without any randomness. */
+static int deterministic(const tt_modelent *me)
 {
-    tt_modelent *me = r->me;
-    double v[TT_MAX_RUNS];
-    int n = 0;
-    if (kind == 3 || kind == 4) {
-        for (int q = 0; q < me->n_runs; q++) {
-            const tt_run *ru = &me->runs[q];
-            if (kind == 4)
-                v[n++] = ru->seconds;
-            else if (ru->h.n > 0)
-                v[n++] = ru->h.loss[ru->h.n - 1];
-        }
-    } else {
-        int q0 = -1;   /* per-seed test metrics taken at cut-off k */
-        if (me->n_runs > 1 && p == TT_TEST)
-            for (int j = 0; j < me->runs[0].test.n_k; j++)
-                if (me->runs[0].test.k[j] == k || kind == 2)
-                    q0 = j;
-        if (q0 >= 0) {
-            for (int q = 0; q < me->n_runs; q++) {
-                const tt_metrics *m = &me->runs[q].test;
-                v[n++] = kind == 0 ? m->recall[q0] : kind == 1 ? m->ndcg[q0] : m->mrr;
-            }
-        } else {
-            tt_metrics m;
-            int ks[1] = { kind == 2 ? 10 : k };
-            if (tt_eval_model(s, me, p, ks, 1, &m))
-                return -1;
-            v[n++] = kind == 0 ? m.recall[0] : kind == 1 ? m.ndcg[0] : m.mrr;
-        }
+    const tt_mkind *K = tt_mkind_get(me->def.kind);
+    return K->fitted && !K->iterative;
+}
+
+/* Highest mean first; ties keep the order the models were given in. */
+static void sort_ranked(ranked *r, int n)
+{
+    for (int i = 1; i < n; i++) {
+        ranked t = r[i];
+        int j = i;
+        for (; j > 0 && r[j - 1].mean < t.mean; j--)
+            r[j] = r[j - 1];
+        r[j] = t;
     }
-    r->n = n;
-    mean_sd(v, n, &r->mean, &r->sd);
-    return 0;
 }
 
-static int lower_better;
-static int cmp_ranked(const void *a, const void *b)
+/* The sentence: leader, runner-up and the gap against the spread. */
+static void verdict(tt_session *s, const char *where, const char *mname, ranked *r, int n,
+                    const char *slice)
 {
-    const ranked *x = a, *y = b;
-    if (!x->n || !y->n)
-        return y->n - x->n;   /* unmeasured last */
-    if (x->mean == y->mean)
-        return strcmp(x->me->def.name, y->me->def.name);
-    return (x->mean < y->mean) == lower_better ? -1 : 1;
+    char human[1024];
+    tt_rec rec;
+    int j = snprintf(human, sizeof human, "%s%s%s %s: %s leads with %.4f", where,
+                     slice ? ", " : "", slice ? slice : "", mname, r[0].model, r[0].mean);
+    tt_rec_init(&rec);
+    if (slice)
+        tt_rec_str(&rec, "slice", slice);
+    tt_rec_str(&rec, "leader", r[0].model);
+    tt_rec_num(&rec, mname, r[0].mean, 4);
+    if (n > 1) {
+        double gap = r[0].mean - r[1].mean, spread = fmax(r[0].sd, r[1].sd);
+        int tie = gap == 0;
+        tt_rec_str(&rec, "second", r[1].model);
+        tt_rec_num(&rec, "gap", gap, 4);
+        if (tie)
+            j += snprintf(human + j, sizeof human - (size_t)j, ", tied with %s", r[1].model);
+        else
+            j += snprintf(human + j, sizeof human - (size_t)j, ", %.4f ahead of %s (%.4f)", gap,
+                          r[1].model, r[1].mean);
+        if (r[0].det && r[1].det && !tie) {
+            tt_rec_str(&rec, "against_spread", "exact");
+            j += snprintf(human + j, sizeof human - (size_t)j,
+                          "; both are deterministic fits, so no seed would change the gap");
+        } else if (r[0].n > 1 || r[1].n > 1) {
+            const char *clear = gap > 2 * spread ? "clear of" : gap > spread ? "beyond, but within twice," : "within";
+            tt_rec_str(&rec, "against_spread", gap > 2 * spread ? "clear" : gap > spread ? "beyond" : "within");
+            j += snprintf(human + j, sizeof human - (size_t)j,
+                          "; the gap is %s the spread over seeds (std up to %.4f)", clear, spread);
+        } else if (!tie) {
+            tt_rec_str(&rec, "against_spread", "unknown");
+            j += snprintf(human + j, sizeof human - (size_t)j,
+                          "; one run each, so the spread over seeds is unknown");
+        }
+        if (n > 2)
+            j += snprintf(human + j, sizeof human - (size_t)j, "; last is %s (%.4f)",
+                          r[n - 1].model, r[n - 1].mean);
+    }
+    tt_out_info(&s->out, "verdict", &rec, human);
+    tt_rec_free(&rec);
+}
+
+static void rank_rows(tt_session *s, const char *mname, const ranked *r, int n, const char *slice,
+                      const char *split)
+{
+    tt_rec rows[RANK_MAX];
+    char sd[48];
+    snprintf(sd, sizeof sd, "%s_std", mname);
+    for (int i = 0; i < n; i++) {
+        tt_rec_init(&rows[i]);
+        tt_rec_int(&rows[i], "rank", i + 1);
+        tt_rec_str(&rows[i], "model", r[i].model);
+        tt_rec_str(&rows[i], "split", split);
+        if (slice)
+            tt_rec_str(&rows[i], "slice", slice);
+        tt_rec_num(&rows[i], mname, r[i].mean, 4);
+        if (r[i].n > 1)
+            tt_rec_num(&rows[i], sd, r[i].sd, 4);
+        else
+            tt_rec_null(&rows[i], sd);
+        tt_rec_int(&rows[i], "runs", r[i].n);
+        tt_rec_num(&rows[i], "behind", r[0].mean - r[i].mean, 4);
+    }
+    tt_out_rows(&s->out, "rank", rows, n, NULL);
+    for (int i = 0; i < n; i++)
+        tt_rec_free(&rows[i]);
 }
 
 int tt_cmd_rank(tt_session *s, tt_args *a)
 {
-    const char *by = tt_arg(a, "by")->s;
-    int k, kind = parse_by(by, &k);
-    if (kind < 0)
-        return tt_fail(s, 0, "rank by '%s': expected recall@K, ndcg@K, mrr, loss or train_s", by);
+    int which = 0, k = 20;
+    const char *mname = tt_arg(a, "metric")->set ? tt_arg(a, "metric")->s : "recall@20";
+    if (tt_metric_arg(s, mname, &which, &k))
+        return -1;
+    if (a->npos > RANK_MAX)
+        return tt_fail(s, 0, "rank takes at most %d models", RANK_MAX);
     enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
-    ranked r[TT_POS_MAX];
-    int n = 0;
+    int ks[1] = {k > 0 ? k : 20};
+    tt_modelent *me[RANK_MAX];
     for (int i = 0; i < a->npos; i++) {
-        tt_modelent *me = tt_need_model(s, a->pos[i]);
-        if (!me)
+        if (!(me[i] = tt_need_model(s, a->pos[i])))
             return -1;
-        for (int j = 0; j < n; j++)
-            if (r[j].me == me)
-                return tt_fail(s, 0, "model '%s' is listed twice", me->def.name);
-        r[n].me = me;
-        if (measure(s, &r[n], kind, k, p))
-            return -1;
-        if (r[n].n == 0 && kind >= 3)
-            return tt_fail(s, 0, "model '%s' has no %s: it was never trained",
-                           me->def.name, kind == 3 ? "training loss" : "training time");
-        n++;
+        for (int j = 0; j < i; j++)
+            if (me[j] == me[i])
+                return tt_fail(s, 0, "model '%s' is listed twice", a->pos[i]->s);
     }
-    lower_better = kind >= 3;
-    qsort(r, (size_t)n, sizeof *r, cmp_ranked);
-    /* The sentence: "a > b" when the gap is larger than either side's std
-     * over seeds, "a ~ b" when it is not (the order is then noise). */
-    char what[96], sent[2048];
-    if (kind >= 3)
-        snprintf(what, sizeof what, "%s", kind == 3 ? "final training loss (lower first)"
-                                                    : "training seconds (lower first)");
-    else
-        snprintf(what, sizeof what, "%s %s", tt_part_name(p), by);
-    size_t b = (size_t)snprintf(sent, sizeof sent, "by %s: ", what);
-    int within = 0;
-    for (int i = 0; i < n; i++) {
-        const char *rel = "";
-        if (i > 0) {
-            int close = fabs(r[i].mean - r[i - 1].mean) <= fmax(r[i].sd, r[i - 1].sd);
-            within |= close && r[i].mean != r[i - 1].mean;
-            rel = r[i].mean == r[i - 1].mean ? " = " : close ? " ~ " : lower_better ? " < " : " > ";
+    if (!tt_arg(a, "by")->set) {
+        ranked r[RANK_MAX];
+        for (int i = 0; i < a->npos; i++) {
+            double x[TT_MAX_RUNS];
+            int n = 0;
+            /* test: the runs' test metrics (mean over seeds), as compare */
+            for (int q = 0; p == TT_TEST && q < me[i]->n_runs; q++) {
+                double v = tt_metric_value(&me[i]->runs[q].test, which, k);
+                if (isnan(v))
+                    break;
+                x[n++] = v;
+            }
+            if (n < me[i]->n_runs || n == 0) {
+                tt_metrics m;
+                if (tt_eval_model(s, me[i], p, ks, 1, &m))
+                    return -1;
+                x[0] = tt_metric_value(&m, which, k);
+                n = 1;
+            }
+            double mean = 0, v = 0;
+            for (int q = 0; q < n; q++)
+                mean += x[q] / n;
+            for (int q = 0; q < n; q++)
+                v += (x[q] - mean) * (x[q] - mean);
+            r[i] = (ranked){me[i]->def.name, mean, n > 1 ? sqrt(v / (n - 1)) : 0, n,
+                            deterministic(me[i])};
         }
-        if (b < sizeof sent)
-            b += (size_t)snprintf(sent + b, sizeof sent - b, "%s%s %.*f", rel, r[i].me->def.name,
-                                  kind == 4 ? 1 : 4, r[i].mean);
+        sort_ranked(r, a->npos);
+        rank_rows(s, mname, r, a->npos, NULL, tt_part_name(p));
+        verdict(s, tt_part_name(p), mname, r, a->npos, NULL);
+        return 0;
     }
-    /* rows, then the sentence as their footer */
-    tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
-    if (!rows)
-        return tt_fail(s, 0, "out of memory");
-    for (int i = 0; i < n; i++) {
-        tt_rec_init(&rows[i]);
-        tt_rec_int(&rows[i], "rank", i + 1);
-        tt_rec_str(&rows[i], "model", r[i].me->def.name);
-        tt_rec_num(&rows[i], by, r[i].mean, kind == 4 ? 1 : 4);
-        if (r[i].n > 1)
-            tt_rec_num(&rows[i], "std", r[i].sd, 4);
-        else
-            tt_rec_null(&rows[i], "std");
-        tt_rec_int(&rows[i], "seeds", r[i].n);
+    /* by slice: one evaluation per model, then one ranking per slice */
+    enum tt_slice_by by = (enum tt_slice_by)tt_arg(a, "by")->i;
+    ranked r[TT_SLICES][RANK_MAX];
+    for (int i = 0; i < a->npos; i++) {
+        tt_dsent *d;
+        if (tt_model_ready(s, me[i], &d))
+            return -1;
+        const tt_examples *ex = &d->sp.part[p];
+        int64_t *ranks = tt_alloc((size_t)TT_MAX(ex->n, 1), sizeof *ranks, "ranks", &s->err);
+        uint8_t *slice = tt_alloc((size_t)TT_MAX(ex->n, 1), 1, "slices", &s->err);
+        int rc = !ranks || !slice ||
+                 tt_score_ranks(me[i]->m, &d->d, &d->sp, p, ranks, &s->err) ||
+                 tt_slice_assign(&d->sp, p, by, slice, &s->err);
+        for (int q = 0; q < TT_SLICES && !rc; q++) {
+            tt_metrics m;
+            rc = tt_slice_metrics(ranks, &d->sp, p, slice, q, ks, 1, &m, &s->err);
+            r[q][i] = (ranked){me[i]->def.name, tt_metric_value(&m, which, k), 0, 1,
+                               deterministic(me[i])};
+        }
+        free(ranks);
+        free(slice);
+        if (rc)
+            return -1;
     }
-    if (within && b < sizeof sent)
-        b += (size_t)snprintf(sent + b, sizeof sent - b, " (~: the gap is within the std over seeds)");
-    tt_dsent *d;
-    if (kind == 3 && n > 0 && tt_need_data(s, r[0].me, &d, 0) == 0 && d->d.n_items > 1) {
-        /* the loss of a uniform guess over the N items: a model above it
-         * ranks worse than chance on its own training data */
-        double logn = log((double)d->d.n_items);
-        int above = 0;
-        for (int i = 0; i < n; i++)
-            above += r[i].mean > logn;
-        if (b < sizeof sent)
-            b += (size_t)snprintf(sent + b, sizeof sent - b, "; log N = %.4f (a uniform guess over %lld items): %s",
-                                  logn, (long long)d->d.n_items,
-                                  above == 0 ? "every model ends below it" : above == n ? "every model ends above it"
-                                                                                       : "above it:");
-        for (int i = 0; i < n && above > 0 && above < n && b < sizeof sent; i++)
-            if (r[i].mean > logn)
-                b += (size_t)snprintf(sent + b, sizeof sent - b, " %s", r[i].me->def.name);
+    for (int q = 0; q < TT_SLICES; q++) {
+        sort_ranked(r[q], a->npos);
+        rank_rows(s, mname, r[q], a->npos, tt_slice_name(by, q), tt_part_name(p));
+        verdict(s, tt_part_name(p), mname, r[q], a->npos, tt_slice_name(by, q));
     }
-    if (s->out.mode == TT_OUT_TABLE)
-        tt_wrap_words(sent, 79);
-    tt_out_rows(&s->out, "rank", rows, n, s->out.mode == TT_OUT_JSON ? NULL : sent);
-    for (int i = 0; i < n; i++)
-        tt_rec_free(&rows[i]);
-    free(rows);
     return 0;
 }

@@ -65,7 +65,9 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
                 tt_rec_int(&r, "seed", (int64_t)p->seed);
             tt_rec_int(&r, "epoch", sn->epoch);
             tt_rec_int(&r, "epochs", sn->epochs);
-            tt_rec_num(&r, "loss", sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth, 6);
+            double loss = sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth;
+            if (!isnan(loss))   /* a fitted baseline has no loss */
+                tt_rec_num(&r, "loss", loss, 6);
             if (r20 >= 0) {
                 tt_rec_num(&r, "valid_recall@20", r20, 4);
                 if (k >= 0)
@@ -80,11 +82,17 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         if (s->progress && !s->out.quiet) {
             if (p->tty_err)
                 fputs("\r\033[K", stderr);
-            fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs,
-                    sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth);
+            double loss = sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth;
+            if (isnan(loss))
+                fprintf(stderr, "%s fitted", sn->model);
+            else
+                fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs, loss);
             if (r20 >= 0)
                 fprintf(stderr, ", valid recall@20 %.4f", r20);
-            fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
+            if (isnan(loss))
+                fprintf(stderr, " (%.2f s)\n", sn->elapsed);
+            else
+                fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
         }
     } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
         p->last = sn->elapsed;
@@ -136,6 +144,16 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
         tt_rec_int(&r, "stopped", 1);
     if (res->diverged)
         tt_rec_str(&r, "diverged", res->diverged_what);
+    if (me->def.kind != TT_MODEL_TWOTOWER) {
+        /* A fitted kind: one fit, timed like an epoch. */
+        int j = snprintf(human, sizeof human, "fitted %s (%s) in %.2f s", me->def.name,
+                         tt_mkind_get(me->def.kind)->name, res->seconds);
+        if (r20 >= 0)
+            snprintf(human + j, sizeof human - (size_t)j, " (valid recall@20 %.4f)", r20);
+        tt_out_info(&s->out, "train_end", &r, human);
+        tt_rec_free(&r);
+        return;
+    }
     int j = snprintf(human, sizeof human, "trained %s", me->def.name);
     if (n_seeds > 1)
         j += snprintf(human + j, sizeof human - (size_t)j, " (seed %llu)", (unsigned long long)seed);
@@ -149,17 +167,20 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_free(&r);
 }
 
-/* The model entry to train and its dataset, which must have a split. */
-static int train_target(tt_session *s, tt_args *a, tt_modelent **mep, tt_dsent **dp)
+int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d)
 {
-    tt_modelent *me = tt_need_model(s, a->pos[0]);
-    if (!me)
-        return -1;
     if (!me->dataset[0] && tt_session_current(s))
         snprintf(me->dataset, sizeof me->dataset, "%s", tt_session_current(s)->name);
     if (!me->dataset[0])
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
-    if (tt_need_data(s, me, dp, 1))
+    return tt_need_data(s, me, d, 1);
+}
+
+/* The model entry to train and its dataset, which must have a split. */
+static int train_target(tt_session *s, tt_args *a, tt_modelent **mep, tt_dsent **dp)
+{
+    tt_modelent *me = tt_need_model(s, a->pos[0]);
+    if (!me || tt_train_data(s, me, dp))
         return -1;
     *mep = me;
     return 0;
@@ -312,12 +333,6 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     tt_dsent *d = NULL;
     if (train_target(s, a, &me, &d))
         return -1;
-    if (me->def.kind == TT_MODEL_POP) {
-        tt_metrics m;
-        int ks[1] = {20};
-        /* Nothing to learn: counting is the fit, done by eval. */
-        return tt_eval_model(s, me, TT_VALID, ks, 1, &m);
-    }
     tt_train_opts o;
     uint64_t seeds[TT_LIST_MAX];
     int n_seeds = 0;
@@ -327,7 +342,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
         tt_blas_set_threads(o.threads);
 
     progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};
-    if (me->m && me->def.kind != TT_MODEL_POP)
+    if (me->m && !tt_mkind_get(me->def.kind)->auto_fit)
         tt_session_warn(s, "%s is already %s: training starts again from new parameters and replaces it",
                         me->def.name, me->trained == 2 ? "opened from a file" : "trained");
     int rc = 0;

@@ -20,7 +20,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
     tt_dsent *d;
     if (!me || tt_model_ready(s, me, &d))
         return -1;
-    if (me->def.kind == TT_MODEL_POP || (!me->u.senet && !me->i.senet))
+    if (me->def.kind != TT_MODEL_TWOTOWER || (!me->u.senet && !me->i.senet))
         return tt_fail(s, 0, "model '%s' has no SENet or Light-SE stage: no field weights to show",
                        me->def.name);
     int side = tt_tower_side(tt_arg(a, "tower")->s);
@@ -126,8 +126,8 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
     int ks[TT_MAX_K], n_k;
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k) || tt_model_ready(s, me, &d))
         return -1;
-    if (me->def.kind == TT_MODEL_POP)
-        return tt_fail(s, 0, "a popularity model reads no features");
+    if (me->def.kind != TT_MODEL_TWOTOWER)
+        return tt_fail(s, 0, "a %s model reads no features", tt_mkind_get(me->def.kind)->name);
     int feats[2 * TT_MAX_FIELDS + TT_POS_MAX], nf = 0;
     if (a->npos > 1) {
         for (int i = 1; i < a->npos; i++) {

@@ -257,3 +257,105 @@ int tt_split_random(const tt_dataset *d, double valid_frac, double test_frac,
     *out = s;
     return 0;
 }
+
+/* Cold start: the items (or users) first seen in the last frac of the
+ * interactions by time are held out with all their interactions. The cut is
+ * the time of the interaction at (1 - frac) of the time order; an item (user)
+ * whose first interaction is at or after the cut is cold. Cold items sorted by
+ * (first seen, index): the earlier half goes to valid, the later half to test
+ * (disjoint, so tuning on valid never sees a test item); everything else
+ * trains. */
+typedef struct first_seen {
+    int64_t t;
+    int32_t id;
+} first_seen;
+
+static int cmp_first(const void *a, const void *b)
+{
+    const first_seen *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int tt_split_cold(const tt_dataset *d, int users, double frac, int32_t H, tt_split *out,
+                  tt_err *err)
+{
+    tt_split s;
+    if (check_args(d, H, err))
+        return -1;
+    if (!(frac > 0 && frac < 1))
+        return tt_err_set(err, "expected a cold fraction between 0 and 1 (exclusive), found %g", frac);
+    int64_t n = d->n_inter;
+    int32_t nk = users ? d->n_users : d->n_items;
+    int64_t *ts = tt_alloc((size_t)n, sizeof *ts, "split times", err);
+    first_seen *fs = tt_alloc((size_t)nk, sizeof *fs, "first seen", err);
+    uint8_t *part = tt_alloc((size_t)n, 1, "split labels", err);
+    uint8_t *side = tt_alloc((size_t)nk, 1, "cold sides", err);
+    int rc = -1;
+    memset(&s, 0, sizeof s);
+    if (!ts || !fs || !part || !side)
+        goto out;
+    for (int32_t k = 0; k < nk; k++)
+        fs[k] = (first_seen){INT64_MAX, k};
+    for (int64_t r = 0; r < n; r++) {
+        int32_t k = users ? d->iu[r] : d->ii[r];
+        ts[r] = d->it[r];
+        if (d->it[r] < fs[k].t)
+            fs[k].t = d->it[r];
+    }
+    qsort(ts, (size_t)n, sizeof *ts, cmp_i64);
+    int64_t cut = ts[(int64_t)((double)n * (1.0 - frac)) < n ? (int64_t)((double)n * (1.0 - frac)) : n - 1];
+    qsort(fs, (size_t)nk, sizeof *fs, cmp_first);
+    int32_t first_cold = nk;
+    for (int32_t q = 0; q < nk; q++)
+        if (fs[q].t != INT64_MAX && fs[q].t >= cut) {
+            first_cold = q;
+            break;
+        }
+    int32_t n_cold = 0;
+    for (int32_t q = first_cold; q < nk; q++)
+        n_cold += fs[q].t != INT64_MAX;
+    if (n_cold < 2) {
+        tt_err_set(err, "no cold %s: fewer than 2 %s are first seen in the last %g of the interactions",
+                   users ? "users" : "items", users ? "users" : "items", frac);
+        goto out;
+    }
+    if (first_cold == 0) {
+        tt_err_set(err, "every %s is first seen in the last %g of the interactions: nothing left to train on",
+                   users ? "user" : "item", frac);
+        goto out;
+    }
+    memset(side, TT_TRAIN, (size_t)nk);
+    for (int32_t q = first_cold, c = 0; q < nk; q++)
+        if (fs[q].t != INT64_MAX)
+            side[fs[q].id] = (uint8_t)(c++ < n_cold / 2 ? TT_VALID : TT_TEST);
+    for (int64_t r = 0; r < n; r++)
+        part[r] = side[users ? d->iu[r] : d->ii[r]];
+    snprintf(s.method, sizeof s.method, "cold-%s", users ? "users" : "items");
+    snprintf(s.protocol, sizeof s.protocol, "%.20s-cold-%s", d->name ? d->name : "data",
+             users ? "users" : "items");
+    if (build(d, part, H, &s, err))
+        goto out;
+    *out = s;
+    rc = 0;
+out:
+    if (rc)
+        tt_split_free(&s);
+    free(ts);
+    free(fs);
+    free(part);
+    free(side);
+    return rc;
+}
+
+int tt_split_is_cold(const tt_split *s)
+{
+    return !strncmp(s->method, "cold", 4);
+}

@@ -50,6 +50,15 @@ int tt_split_l2o(const tt_dataset *d, int32_t H, tt_split *out, tt_err *err);
 /* Random split of interactions by ratio with a seed. */
 int tt_split_random(const tt_dataset *d, double valid_frac, double test_frac,
                     uint64_t seed, int32_t H, tt_split *out, tt_err *err);
+/* Cold start (users = 0: items; 1: users): the items (users) first seen in
+ * the last frac of the interactions by time are held out with every
+ * interaction of theirs; the earlier-seen half of them goes to valid, the
+ * later half to test; the training part never holds one. method
+ * "cold-items" / "cold-users". Errors when fewer than 2 are cold, or all. */
+int tt_split_cold(const tt_dataset *d, int users, double frac, int32_t H, tt_split *out,
+                  tt_err *err);
+/* 1 when the split is a cold-start split (scorers need features, not history). */
+int tt_split_is_cold(const tt_split *s);
 void tt_split_free(tt_split *s);
 
 #endif

@@ -201,6 +201,8 @@ static int64_t excl_count(const excl_cur *x, int32_t t)
  * Workers take blocks from a shared counter; each writes its own ranks. */
 typedef struct rank_job {
     const float *Q, *V;
+    tt_tile_fn fn;       /* scores from fn(fn_ctx, ...) instead of Q V^T when set */
+    const void *fn_ctx;
     int32_t n_items;
     int d;
     const tt_split *sp;
@@ -225,6 +227,18 @@ typedef struct rank_worker {
 
 static void rank_finish(rank_worker *w, const int64_t *ord, int m);
 
+/* tile (m, n) = scores of items [base, base + n) for the block's examples
+ * ord[0..m): qb (m, d) . V[base:end] (n, d)^T, or the job's function. */
+static void score_tile(rank_worker *w, const int64_t *ord, int m, int64_t base, int n)
+{
+    rank_job *jb = w->job;
+    if (jb->fn)
+        jb->fn(jb->fn_ctx, ord, m, base, n, w->tile);
+    else
+        tt_gemm(0, 1, m, n, jb->d, 1.0f, w->qb, jb->d, jb->V + base * jb->d, jb->d, 0.0f,
+                w->tile, n);
+}
+
 /* A block whose targets lie in several tiles (small groups merged, when the
  * corpus has many more tiles than blocks of examples). First pass: each
  * target tile of the block is scored by the very GEMM call of the second
@@ -237,13 +251,11 @@ static void rank_mixed(rank_worker *w, const int64_t *ord, int m)
     rank_job *jb = w->job;
     const tt_examples *ex = &jb->sp->part[jb->p];
     int32_t W = jb->W;
-    int d = jb->d;
     for (int i = 0; i < m;) {
         int32_t g = ex->item[ord[i]] / W;
         int64_t base = (int64_t)g * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        /* tile (m, n) = qb (m, d) . V[base:end] (n, d)^T */
-        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        score_tile(w, ord, m, base, n);
         for (; i < m && ex->item[ord[i]] / W == g; i++) {
             w->s[i] = w->tile[(int64_t)i * n + ex->item[ord[i]] - base];
             w->c[i] = 0;
@@ -253,7 +265,7 @@ static void rank_mixed(rank_worker *w, const int64_t *ord, int m)
     for (int32_t k = 0; k < jb->n_tiles; k++) {
         int64_t base = (int64_t)k * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        score_tile(w, ord, m, base, n);
         for (int i = 0; i < m; i++) {
             const float *r = w->tile + (int64_t)i * n;
             int32_t t = ex->item[ord[i]];
@@ -275,7 +287,7 @@ static void rank_block(rank_worker *w, int64_t b)
     int m = (int)(jb->blk[b + 1] - jb->blk[b]), d = jb->d;
     int32_t W = jb->W, g = ex->item[ord[0]] / W;
 
-    for (int i = 0; i < m; i++)
+    for (int i = 0; i < m && !jb->fn; i++)
         memcpy(w->qb + (int64_t)i * d, jb->Q + ord[i] * d, (size_t)d * sizeof(float));
     if (ex->item[ord[m - 1]] / W != g) {
         rank_mixed(w, ord, m);
@@ -286,8 +298,7 @@ static void rank_block(rank_worker *w, int64_t b)
         int32_t ti = k == 0 ? g : k <= g ? k - 1 : k;
         int64_t base = (int64_t)ti * W, end = TT_MIN(base + W, (int64_t)jb->n_items);
         int n = (int)(end - base);
-        /* tile (m, n) = qb (m, d) . V[base:end] (n, d)^T */
-        tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, jb->V + base * d, d, 0.0f, w->tile, n);
+        score_tile(w, ord, m, base, n);
         for (int i = 0; i < m; i++) {
             const float *r = w->tile + (int64_t)i * n;
             int32_t t = ex->item[ord[i]];
@@ -429,9 +440,9 @@ static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
     return 0;
 }
 
-int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
-                 const tt_split *sp, enum tt_part p, int64_t *ranks,
-                 tt_err *err)
+static int rank_run(const float *Q, const float *V, tt_tile_fn fn, const void *fn_ctx,
+                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                    int64_t *ranks, tt_err *err)
 {
     const tt_examples *ex;
     rank_job jb;
@@ -444,7 +455,7 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     ex = &sp->part[p];
     if (ex->n == 0)
         return 0;
-    if (!Q || !V || n_items <= 0 || d <= 0)
+    if ((!fn && (!Q || !V)) || n_items <= 0 || d <= 0)
         return tt_err_set(err, "eval: empty model (%d items, dimension %d)",
                           (int)n_items, d);
     for (int64_t e = 0; e < ex->n; e++)
@@ -470,6 +481,8 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     memset(&jb, 0, sizeof jb);
     jb.Q = Q;
     jb.V = V;
+    jb.fn = fn;
+    jb.fn_ctx = fn_ctx;
     jb.n_items = n_items;
     jb.d = d;
     jb.sp = sp;
@@ -517,6 +530,19 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
     free(jb.order);
     free(jb.blk);
     return rc;
+}
+
+int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
+                 const tt_split *sp, enum tt_part p, int64_t *ranks,
+                 tt_err *err)
+{
+    return rank_run(Q, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+}
+
+int tt_eval_rank_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+                    enum tt_part p, int64_t *ranks, tt_err *err)
+{
+    return rank_run(NULL, NULL, fn, ctx, n_items, 1, sp, p, ranks, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -616,9 +642,9 @@ void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
     }
 }
 
-int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
-            const tt_split *sp, enum tt_part p, const int *ks, int n_k,
-            tt_metrics *out, tt_err *err)
+static int eval_run(const float *Q, const float *V, tt_tile_fn fn, const void *ctx,
+                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                    const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
     double t0 = tt_now();
     int64_t *ranks;
@@ -634,7 +660,7 @@ int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
                      "evaluation ranks", err);
     if (!ranks)
         return -1;
-    if (tt_eval_rank(Q, V, n_items, d, sp, p, ranks, err)) {
+    if (rank_run(Q, V, fn, ctx, n_items, d, sp, p, ranks, err)) {
         free(ranks);
         return -1;
     }
@@ -642,6 +668,19 @@ int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
     free(ranks);
     out->seconds = tt_now() - t0;
     return 0;
+}
+
+int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
+            const tt_split *sp, enum tt_part p, const int *ks, int n_k,
+            tt_metrics *out, tt_err *err)
+{
+    return eval_run(Q, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+}
+
+int tt_eval_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+               enum tt_part p, const int *ks, int n_k, tt_metrics *out, tt_err *err)
+{
+    return eval_run(NULL, NULL, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
 }
 
 /* ---------------------------------------------------------------------------

@@ -56,6 +56,19 @@ int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
             const tt_split *sp, enum tt_part p, const int *ks, int n_k,
             tt_metrics *out, tt_err *err);
 
+/* Scores from a function instead of vectors (models that score from the
+ * history, tt_model_score_tile): fn(ctx, idx, n, base, w, tile) fills tile
+ * (n, w) with the scores of items [base, base + w) for the examples
+ * idx[0..n) of part p. It must give the same bits for the same call (a
+ * target's score is read from one call and compared in another) and be safe
+ * to call from two threads at once. Everything else as tt_eval_rank/tt_eval. */
+typedef void (*tt_tile_fn)(const void *ctx, const int64_t *idx, int n, int64_t base, int w,
+                           float *tile);
+int tt_eval_rank_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+                    enum tt_part p, int64_t *ranks, tt_err *err);
+int tt_eval_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
+               enum tt_part p, const int *ks, int n_k, tt_metrics *out, tt_err *err);
+
 /* Top-k items for one query (heap selection, never a full sort), best first,
  * excluding the sorted list excl (repeats allowed). Ties go to the lower
  * index; items with a NaN score are left out. Returns the number written:

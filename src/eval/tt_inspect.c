@@ -520,8 +520,8 @@ int tt_inspect_ablate(tt_model *m, const tt_dataset *d, const tt_split *sp,
                       tt_metrics *base, tt_metrics *ablated, tt_err *err)
 {
     const tt_model_def *md = tt_model_get_def(m);
-    if (md->kind == TT_MODEL_POP)
-        return tt_err_set(err, "model %s is a popularity model: it uses no feature", md->name);
+    if (md->kind != TT_MODEL_TWOTOWER)
+        return tt_err_set(err, "model %s is not a two-tower model: it uses no feature", md->name);
     if (feat < 0 || feat >= d->n_feat)
         return tt_err_set(err, "ablate: feature index %d out of range", feat);
     if (!model_uses(m, d, feat))

@@ -3,6 +3,7 @@
  * initialisation), threads and lazy-update bookkeeping. Reading a built
  * model out (encodings, ablation, SENet statistics) is tt_model_read.c. */
 #include "tt_model_impl.h"
+#include "tt_mkind.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,13 +31,13 @@ void tt_model_def_init(tt_model_def *m)
     m->neg = 0;                /* 0: the loss's default (see tt_model_negatives) */
     m->sampler = TT_SAMPLE_UNIFORM;
     m->alpha = 0.75f;
+    tt_mkind_defaults(m);
 }
 
 /* ---- parameter layout ---- */
 
-static int add_tensor(tt_model *m, const char *name, const char *desc,
-                      int64_t rows, int cols, int table, int64_t fan_in,
-                      tt_err *err)
+int tt_model_add_tensor(tt_model *m, const char *name, const char *desc, int64_t rows,
+                        int cols, int table, int64_t fan_in, tt_err *err)
 {
     if (m->nt >= TT_MAX_TENSORS)
         return tt_err_set(err, "model too large: more than %d parameter tensors",
@@ -150,7 +151,7 @@ static int tower_fields(tt_model *m, tower *t, const tt_dataset *d,
             char name[48], desc[96];
             snprintf(name, sizeof name, "emb.%s", d->feat[tf].name);
             snprintf(desc, sizeof desc, "%s embedding table", d->feat[tf].name);
-            int ti = add_tensor(m, name, desc, d->feat[tf].card, t->k, 1, 0, err);
+            int ti = tt_model_add_tensor(m, name, desc, d->feat[tf].card, t->k, 1, 0, err);
             if (ti < 0)
                 return -1;
             feat_table[tf] = ti;
@@ -172,12 +173,12 @@ static int add_dense(tt_model *m, tower *t, tw_dense *L, const char *what,
     L->out = out;
     snprintf(name, sizeof name, "%s.%s.W", side_name(t->side), what);
     snprintf(desc, sizeof desc, "%s tower %s weights", side_name(t->side), what_desc);
-    L->pW = add_tensor(m, name, desc, out, in, 0, in, err);
+    L->pW = tt_model_add_tensor(m, name, desc, out, in, 0, in, err);
     if (L->pW < 0)
         return -1;
     snprintf(name, sizeof name, "%s.%s.b", side_name(t->side), what);
     snprintf(desc, sizeof desc, "%s tower %s bias", side_name(t->side), what_desc);
-    return add_tensor(m, name, desc, out, 1, 0, in, err) < 0 ? -1 : 0;
+    return tt_model_add_tensor(m, name, desc, out, 1, 0, in, err) < 0 ? -1 : 0;
 }
 
 static int tower_build(tt_model *m, tower *t, tt_err *err)
@@ -190,7 +191,7 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         t->S = t->A = t->nf;
         snprintf(name, sizeof name, "%s.lightse.W", sn);
         snprintf(desc, sizeof desc, "%s tower light-se weights", sn);
-        t->pse = add_tensor(m, name, desc, t->nf, t->nf, 0, t->nf, err);
+        t->pse = tt_model_add_tensor(m, name, desc, t->nf, t->nf, 0, t->nf, err);
         if (t->pse < 0)
             return -1;
     } else if (td->senet == TT_RW_SENET) {
@@ -211,20 +212,20 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         int h = t->se.h;
         snprintf(name, sizeof name, "%s.senet.W1", sn);
         snprintf(desc, sizeof desc, "%s tower senet layer 1 weights", sn);
-        t->pse = add_tensor(m, name, desc, h, t->S, 0, t->S, err);
+        t->pse = tt_model_add_tensor(m, name, desc, h, t->S, 0, t->S, err);
         if (t->pse < 0)
             return -1;
         snprintf(name, sizeof name, "%s.senet.b1", sn);
         snprintf(desc, sizeof desc, "%s tower senet layer 1 bias", sn);
-        if (add_tensor(m, name, desc, h, 1, 0, t->S, err) < 0)
+        if (tt_model_add_tensor(m, name, desc, h, 1, 0, t->S, err) < 0)
             return -1;
         snprintf(name, sizeof name, "%s.senet.W2", sn);
         snprintf(desc, sizeof desc, "%s tower senet layer 2 weights", sn);
-        if (add_tensor(m, name, desc, t->A, h, 0, h, err) < 0)
+        if (tt_model_add_tensor(m, name, desc, t->A, h, 0, h, err) < 0)
             return -1;
         snprintf(name, sizeof name, "%s.senet.b2", sn);
         snprintf(desc, sizeof desc, "%s tower senet layer 2 bias", sn);
-        if (add_tensor(m, name, desc, t->A, 1, 0, h, err) < 0)
+        if (tt_model_add_tensor(m, name, desc, t->A, 1, 0, h, err) < 0)
             return -1;
     }
     int nch = td->n_chan;
@@ -279,13 +280,13 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
                 ch->out = cd->out > 0 ? cd->out : t->F;
                 snprintf(name, sizeof name, "%s.%scross.W", sn, pre);
                 snprintf(desc, sizeof desc, "%s tower %scross weights", sn, pdesc);
-                ch->pcW = add_tensor(m, name, desc, (int64_t)ch->cl * t->F, t->F, 0,
+                ch->pcW = tt_model_add_tensor(m, name, desc, (int64_t)ch->cl * t->F, t->F, 0,
                                      t->F, err);
                 if (ch->pcW < 0)
                     return -1;
                 snprintf(name, sizeof name, "%s.%scross.b", sn, pre);
                 snprintf(desc, sizeof desc, "%s tower %scross bias", sn, pdesc);
-                if (add_tensor(m, name, desc, ch->cl, t->F, 0, t->F, err) < 0)
+                if (tt_model_add_tensor(m, name, desc, ch->cl, t->F, 0, t->F, err) < 0)
                     return -1;
                 char w[32], wd[48];
                 snprintf(w, sizeof w, "%scross.proj", pre);
@@ -384,10 +385,19 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
     m->n_feat = d->n_feat;
     m->abl_feat = -1;
     tt_rng_seed(&m->rng, seed ^ 0x5eed5a3b1e5ULL);
-    if (md->kind == TT_MODEL_POP) {
-        if (add_tensor(m, "pop.count", "popularity counts", d->n_items, 1, 0, 1, err) < 0)
+    m->K = tt_mkind_get(md->kind);
+    if (!m->K) {
+        tt_err_set(err, "model %s: unknown model kind %d", md->name, (int)md->kind);
+        goto fail;
+    }
+    if (m->K->build) {
+        for (int o = 0; o < TT_KOPT_MAX && m->K->opts[o].name; o++)
+            if (tt_mkind_check_opt(md, o, md->kopt[o], err)) {
+                tt_err_prefix(err, "model %s", md->name);
+                goto fail;
+            }
+        if (m->K->build(m, d, err))
             goto fail;
-        m->D = 1;
     } else {
         if (!(md->temp > 0.0f) || !isfinite(md->temp)) {
             tt_err_set(err, "model %s: temp=%g must be > 0", md->name, (double)md->temp);
@@ -437,7 +447,9 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
         m->D = tu->D;
     }
     m->param = tt_alloc_aligned((size_t)TT_MAX(m->n_param, 1), sizeof(float), "parameters", err);
-    m->grad = tt_alloc_aligned((size_t)TT_MAX(m->n_param, 1), sizeof(float), "gradients", err);
+    /* Fitted kinds take no gradient steps: no gradient block. */
+    m->grad = tt_alloc_aligned(m->K->fitted ? 1 : (size_t)TT_MAX(m->n_param, 1), sizeof(float),
+                               "gradients", err);
     if (!m->param || !m->grad)
         goto fail;
     /* Row bookkeeping for lazy updates: one mark byte and one slot per table row. */
@@ -456,7 +468,7 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
         if (!m->par[t].table)
             m->n_dense += m->par[t].n;
     }
-    if (md->kind != TT_MODEL_POP) {
+    if (!m->K->fitted) {
         tower_bind(m, &m->tw[0]);
         tower_bind(m, &m->tw[1]);
         init_params(m, seed);
@@ -474,6 +486,8 @@ void tt_model_free(tt_model *m)
 {
     if (!m)
         return;
+    if (m->K && m->K->release)
+        m->K->release(m);
     tt_pool_free(m->pool);
     for (int t = 0; t < TT_MAX_THREADS; t++)
         free(m->gw[t]);
@@ -496,7 +510,7 @@ const tt_model_def *tt_model_get_def(const tt_model *m) { return &m->def; }
 
 const tt_tower_def *tt_model_get_tower(const tt_model *m, int side)
 {
-    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1)
+    if (m->K->fitted || side < 0 || side > 1)
         return NULL;
     return &m->tdef[side];
 }
@@ -515,16 +529,47 @@ float *tt_model_grads(tt_model *m) { return m->grad; }
 
 void tt_model_zero_grad(tt_model *m)
 {
-    memset(m->grad, 0, (size_t)m->n_param * sizeof(float));
+    if (!m->K->fitted)
+        memset(m->grad, 0, (size_t)m->n_param * sizeof(float));
 }
 
-int tt_model_fit_popularity(tt_model *m, const tt_split *sp, tt_err *err)
+int tt_model_fit(tt_model *m, const tt_dataset *d, const tt_split *sp, int n_threads,
+                 volatile sig_atomic_t *stop, tt_err *err)
 {
-    if (m->def.kind != TT_MODEL_POP)
-        return tt_err_set(err, "model %s is not a popularity model", m->def.name);
-    for (int32_t j = 0; j < m->n_items; j++)
-        m->param[j] = (float)sp->item_freq[j];
+    if (!m->K->fitted)
+        return tt_err_set(err, "model %s is trained, not fitted: use train", m->def.name);
+    if (m->K->release)
+        m->K->release(m);
+    m->fitted = 0;
+    if (m->K->fit(m, d, sp, TT_MAX(n_threads, 1), stop, err) ||
+        (m->K->prepare && m->K->prepare(m, err)))
+        return -1;
+    m->fitted = 1;
     return 0;
+}
+
+int tt_model_is_fitted(const tt_model *m) { return m->fitted; }
+int tt_model_fitted_kind(const tt_model *m) { return m->K->fitted; }
+int tt_model_scores_cold(const tt_model *m) { return m->K->cold; }
+
+int tt_model_prepare(tt_model *m, tt_err *err)
+{
+    if (!m->K->fitted)
+        return 0;
+    if (m->K->release)
+        m->K->release(m);
+    if (m->K->prepare && m->K->prepare(m, err))
+        return -1;
+    m->fitted = 1;
+    return 0;
+}
+
+int tt_model_scores_tiles(const tt_model *m) { return m->K->score_tile != NULL; }
+
+void tt_model_score_tile(const tt_model *m, const tt_split *sp, enum tt_part p,
+                         const int64_t *idx, int n, int64_t base, int w, float *tile)
+{
+    m->K->score_tile(m, sp, p, idx, n, base, w, tile);
 }
 
 int tt_model_set_threads(tt_model *m, int n, tt_err *err)

@@ -3,6 +3,7 @@
 #ifndef TT_MODEL_H
 #define TT_MODEL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "tt_dataset.h"
 #include "tt_split.h"
@@ -59,7 +60,11 @@ typedef struct tt_tower_def {
     int l2norm;                               /* explicit l2norm stage */
 } tt_tower_def;
 
-enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1 };
+/* The kinds of model, in the order of the kind table (tt_mkind.h); the number
+ * is what model files store. */
+enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1, TT_MODEL_EASE = 2,
+                     TT_MODEL_ITEMKNN = 3, TT_MODEL_IALS = 4, TT_MODEL_NKINDS = 5 };
+#define TT_KOPT_MAX 8             /* options of a baseline kind (tt_mkind.h) */
 enum tt_sim { TT_SIM_COS = 0, TT_SIM_DOT = 1 };
 enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
 /* A loss is a row of the loss table (tt_losses.h); its id is the row's
@@ -84,6 +89,7 @@ typedef struct tt_model_def {
                                  0 = the loss's default (tt_model_negatives) */
     enum tt_sampler sampler;
     float alpha;              /* popularity^alpha sampler exponent (default 0.75) */
+    double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 
 void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
@@ -110,8 +116,23 @@ int64_t tt_model_param_count(const tt_model *m);
 float *tt_model_params(tt_model *m);
 int tt_model_dim(const tt_model *m);       /* width of query and item vectors */
 
-/* Popularity: item vector = training count, query = 1. */
-int tt_model_fit_popularity(tt_model *m, const tt_split *sp, tt_err *err);
+/* Fit a model whose kind is fitted rather than trained by gradient steps
+ * (popularity, EASE, ItemKNN, iALS: tt_kind_fitted) on sp's training part,
+ * with n_threads threads (stop, when not NULL and set, ends an iterative fit
+ * early at an iteration boundary). The one place any such model is fitted. */
+int tt_model_fit(tt_model *m, const tt_dataset *d, const tt_split *sp, int n_threads,
+                 volatile sig_atomic_t *stop, tt_err *err);
+/* 1 when the model's kind is fitted by tt_model_fit, 0 when it is trained by
+ * gradient steps (the two-tower). */
+int tt_model_fitted_kind(const tt_model *m);
+/* 1 when the model scores items (users) it never saw in training, from
+ * their features (the two-tower); 0 for the kinds that score from training
+ * interactions (popularity, EASE, ItemKNN, iALS). */
+int tt_model_scores_cold(const tt_model *m);
+/* 1 once a fitted kind has been fitted (or its parameters opened). */
+int tt_model_is_fitted(const tt_model *m);
+/* Make the model's derived state from its parameters (after open). */
+int tt_model_prepare(tt_model *m, tt_err *err);
 
 /* Evaluation encodings: V (n_items, dim), Q (ex->n, dim). Scores are Q V^T
  * (for cos models, per-channel normalised and summed or concatenated, scaled
@@ -119,6 +140,20 @@ int tt_model_fit_popularity(tt_model *m, const tt_split *sp, tt_err *err);
 int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err);
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
                             const tt_examples *ex, float *Q, tt_err *err);
+
+/* Query vectors of part p's examples, Q (sp->part[p].n, dim), from what is
+ * known before the targets: for the baselines, the user's items in the parts
+ * before p (train for valid, train + valid for test). */
+int tt_model_encode_part(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                         enum tt_part p, float *Q, tt_err *err);
+/* 1 when the model scores by tiles of the history (tt_model_score_tile)
+ * rather than by query and item vectors. */
+int tt_model_scores_tiles(const tt_model *m);
+/* Scores of items [base, base + w) for the examples idx[0..n) of part p:
+ * tile (n, w). Deterministic (the same call gives the same bits) and
+ * reentrant (the evaluator calls it from several threads). */
+void tt_model_score_tile(const tt_model *m, const tt_split *sp, enum tt_part p,
+                         const int64_t *idx, int n, int64_t base, int w, float *tile);
 
 /* Ablation for encode_*: feature (dataset index) zeroed (its embedding output
  * replaced by zeros) or shuffled across rows with seed; feat = -1 clears. */

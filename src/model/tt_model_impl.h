@@ -89,6 +89,9 @@ typedef struct tower {
 
 struct tt_model {
     tt_model_def def;
+    const struct tt_mkind *K;          /* the model's row of the kind table */
+    int fitted;                       /* a fitted kind: fitted or opened */
+    void *kst;                        /* a kind's derived state (its prepare/release) */
     tt_tower_def tdef[2];
     int32_t n_items, n_users, n_feat;
     int nt;
@@ -197,5 +200,14 @@ void tower_view_grads(tower *v, float *gw, const int64_t *poff);
 void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
 /* Mark the table rows the loaded inputs use (lazy updates). */
 void tower_mark_rows(tt_model *m, tower *t, int64_t R);
+
+/* Declare a parameter tensor of rows x cols (table: an embedding table;
+ * fan_in: for the dense initialisation). Returns its index or -1. Kinds call
+ * it from their build function. */
+/* Zero the id embeddings of the users and items a cold split holds out (a
+ * zero out-of-vocabulary vector); tt_model_reserve calls it. */
+void tt_model_cold_ids(tt_model *m, const tt_split *sp);
+int tt_model_add_tensor(tt_model *m, const char *name, const char *desc, int64_t rows,
+                        int cols, int table, int64_t fan_in, tt_err *err);
 
 #endif

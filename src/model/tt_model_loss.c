@@ -4,6 +4,7 @@
  * tt_model_batch_loss, a straight line through the loss's row (tt_losses.c):
  * item rows, tower inputs, forward, loss, backward, gradient folding. */
 #include "tt_model_impl.h"
+#include "tt_mkind.h"
 #include "tt_par.h"
 
 #include <math.h>
@@ -111,7 +112,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
                      int batch, tt_err *err)
 {
     (void)d;
-    if (m->def.kind == TT_MODEL_POP)
+    if (m->K->fitted)
         return 0;
     if (batch < 1)
         return tt_err_set(err, "batch=%d must be >= 1", batch);
@@ -168,6 +169,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
     if (m->sp_seen != sp) {
         if (build_sampler(m, sp, err))
             return -1;
+        tt_model_cold_ids(m, sp);   /* cold split: held-out ids start at zero */
         m->sp_seen = sp;
     }
     return 0;
@@ -251,8 +253,8 @@ static void fold_worker_grads(tt_model *m)
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                            const int64_t *idx, int n, int backward, tt_err *err)
 {
-    if (m->def.kind == TT_MODEL_POP) {
-        tt_err_set(err, "model %s: a popularity model has no training loss", m->def.name);
+    if (m->K->fitted) {
+        tt_err_set(err, "model %s: a %s model has no training loss", m->def.name, m->K->name);
         return NAN;
     }
     if (n < 1) {

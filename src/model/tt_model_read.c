@@ -3,6 +3,7 @@
  * (zeroed or shuffled), and the SENet statistics (per-row weights, running
  * means over the training batches). Building is tt_model.c. */
 #include "tt_model_impl.h"
+#include "tt_mkind.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -90,9 +91,11 @@ static void sink_out(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
 
 int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err)
 {
-    if (m->def.kind == TT_MODEL_POP) {
-        memcpy(V, m->param, (size_t)m->n_items * sizeof(float));
-        return 0;
+    if (m->K->fitted) {
+        if (!m->K->encode_items)
+            return tt_err_set(err, "model %s (%s) scores from histories, not item vectors",
+                              m->def.name, m->K->name);
+        return m->K->encode_items(m, d, V, err);
     }
     return encode_pass(m, 1, d, NULL, m->n_items, 1, sink_out, V, err);
 }
@@ -100,12 +103,20 @@ int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *er
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
                             const tt_examples *ex, float *Q, tt_err *err)
 {
-    if (m->def.kind == TT_MODEL_POP) {
-        for (int64_t j = 0; j < ex->n; j++)
-            Q[j] = 1.0f;
-        return 0;
-    }
+    if (m->K->fitted && m->K->encode_examples)
+        return m->K->encode_examples(m, d, ex, Q, err);
+    if (m->K->fitted)
+        return tt_err_set(err, "model %s (%s) encodes the queries of a part of the split",
+                          m->def.name, m->K->name);
     return encode_pass(m, 0, d, ex, ex->n, 1, sink_out, Q, err);
+}
+
+int tt_model_encode_part(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                         enum tt_part p, float *Q, tt_err *err)
+{
+    if (m->K->encode_part)
+        return m->K->encode_part(m, d, sp, p, Q, err);
+    return tt_model_encode_queries(m, d, &sp->part[p], Q, err);
 }
 
 void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
@@ -118,14 +129,14 @@ void tt_model_set_ablation(tt_model *m, int feat, enum tt_ablate_mode mode,
 
 int tt_model_reweight(const tt_model *m, int side)
 {
-    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1)
+    if (m->K->fitted || side < 0 || side > 1)
         return TT_RW_NONE;
     return m->tw[side].senet;
 }
 
 int tt_model_senet_fields(const tt_model *m, int side, const char **names)
 {
-    if (m->def.kind == TT_MODEL_POP || side < 0 || side > 1 || !m->tw[side].senet)
+    if (m->K->fitted || side < 0 || side > 1 || !m->tw[side].senet)
         return 0;
     const tower *t = &m->tw[side];
     if (names)

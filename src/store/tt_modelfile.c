@@ -10,6 +10,7 @@
 
 #include "tt_file.h"
 #include "tt_losses.h"
+#include "tt_mkind.h"
 
 static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -18,6 +19,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
 #define TAG_HIST TAG('H', 'I', 'S', 'T')
+#define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define TAG_DSID TAG('D', 'S', 'I', 'D')
 #define HEADER 24
 
@@ -320,6 +322,15 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     put_tower(&s, &me->i);
     section(&all, TAG_DEFS, &s);
 
+    if (md->kind != TT_MODEL_TWOTOWER) {
+        /* A baseline's options, in its kind's table order. */
+        s.n = 0;
+        put_i32(&s, TT_KOPT_MAX);
+        for (int k = 0; k < TT_KOPT_MAX; k++)
+            put_f64(&s, md->kopt[k]);
+        section(&all, TAG_KOPT, &s);
+    }
+
     s.n = 0;
     put_str(&s, d->name);
     put_i32(&s, d->n_users);
@@ -519,12 +530,27 @@ static int read_defs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     md->neg = get_i32(sr);
     md->sampler = (enum tt_sampler)get_i32(sr);
     md->alpha = get_f32(sr);
-    /* A popularity model has no towers: theirs are stored empty. */
-    int pop = md->kind == TT_MODEL_POP;
+    /* A fitted kind (popularity, the baselines) has no towers: theirs are
+     * stored empty; its options follow in KOPT (defaults until then). */
+    int pop = md->kind != TT_MODEL_TWOTOWER;
     int bad_u = get_tower(sr, &out->u), bad_i = get_tower(sr, &out->i);
-    if (sr->bad || (unsigned)md->kind > 1 || (unsigned)md->sim > 1 || !tt_loss_by_id(md->loss) ||
+    tt_mkind_defaults(md);
+    if (sr->bad || (unsigned)md->kind >= TT_MODEL_NKINDS || (unsigned)md->sim > 1 || !tt_loss_by_id(md->loss) ||
         (unsigned)md->fusion > 1 || (unsigned)md->sampler > 1 || (!pop && (bad_u || bad_i)))
         return tt_err_set(err, "'%s' is corrupted: bad model definition", path);
+    return 0;
+}
+
+/* KOPT: a baseline's options (after DEFS). */
+static int read_kopt(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    int n = get_i32(sr);
+    if (n != TT_KOPT_MAX)
+        return tt_err_set(err, "'%s' is corrupted: bad options section", path);
+    for (int k = 0; k < n; k++)
+        out->def.kopt[k] = get_f64(sr);
+    if (sr->bad)
+        return tt_err_set(err, "'%s' is corrupted: bad options section", path);
     return 0;
 }
 
@@ -648,6 +674,11 @@ static int read_params(const unsigned char *params, uint64_t n_params, const cha
             return -1;
         }
     }
+    if (tt_model_prepare(m, err)) {   /* a baseline's derived state */
+        tt_err_prefix(err, "cannot open '%s'", path);
+        tt_model_free(m);
+        return -1;
+    }
     out->m = m;
     return 0;
 }
@@ -677,6 +708,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
         if (tag == TAG_DEFS) {
             bad = read_defs(&sr, path, out, err);
             have_defs = 1;
+        } else if (tag == TAG_KOPT && have_defs) {
+            bad = read_kopt(&sr, path, out, err);
         } else if (tag == TAG_SCHM) {
             bad = check_schema(&sr, d, err);
             if (bad)

@@ -5,6 +5,16 @@
 #include <math.h>
 #include <string.h>
 
+/* *p grown to n elements of size sz; 0, or -1 with *p unchanged. */
+static int grow(void *p, size_t n, size_t sz)
+{
+    void *q = realloc(*(void **)p, n * sz);
+    if (!q)
+        return -1;
+    *(void **)p = q;
+    return 0;
+}
+
 int tt_history_reserve(tt_history *h, int epochs, tt_err *err)
 {
     if (!h->smooth) {
@@ -16,25 +26,11 @@ int tt_history_reserve(tt_history *h, int epochs, tt_err *err)
     if (epochs <= h->cap)
         return 0;
     size_t c = (size_t)epochs;
-    double *l = realloc(h->loss, c * sizeof *l);
-    if (l)
-        h->loss = l;
-    double *r = realloc(h->r20, c * sizeof *r);
-    if (r)
-        h->r20 = r;
-    tt_metrics *v = realloc(h->valid, c * sizeof *v);
-    if (v)
-        h->valid = v;
-    double *sec = realloc(h->seconds, c * sizeof *sec);
-    if (sec)
-        h->seconds = sec;
-    float *se0 = realloc(h->se[0], c * TT_MAX_FIELDS * sizeof *se0);
-    if (se0)
-        h->se[0] = se0;
-    float *se1 = realloc(h->se[1], c * TT_MAX_FIELDS * sizeof *se1);
-    if (se1)
-        h->se[1] = se1;
-    if (!l || !r || !v || !sec || !se0 || !se1)
+    /* each array keeps its old block when growing it fails: h stays valid */
+    if (grow(&h->loss, c, sizeof *h->loss) || grow(&h->r20, c, sizeof *h->r20) ||
+        grow(&h->valid, c, sizeof *h->valid) || grow(&h->seconds, c, sizeof *h->seconds) ||
+        grow(&h->se[0], c * TT_MAX_FIELDS, sizeof *h->se[0]) ||
+        grow(&h->se[1], c * TT_MAX_FIELDS, sizeof *h->se[1]))
         return tt_err_set(err, "out of memory for the training history of %d epochs", epochs);
     h->cap = epochs;
     return 0;

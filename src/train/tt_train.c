@@ -2,6 +2,7 @@
  * best epoch's parameters, early stopping, stop requests, divergence
  * detection with restore, and snapshots for front ends. Prints nothing. */
 #include "tt_train.h"
+#include "tt_score.h"
 #include "tt_blas.h"
 #include "tt_rng.h"
 #include "tt_par.h"
@@ -382,9 +383,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 
     int64_t nvalid = sp->part[TT_VALID].n;
     s = tt_alloc(1, sizeof *s, "training snapshot", err);
-    V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
-    Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
-    if (!s || !V || !Qv || tt_history_reserve(&res->h, TT_MAX(o->epochs, 1), err))
+    if (!s || tt_history_reserve(&res->h, TT_MAX(o->epochs, 1), err))
         goto out;
     s->model = md->name;
     s->epoch_loss = res->h.loss;
@@ -392,21 +391,36 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     s->epochs = o->epochs;
     s->best_epoch = 0;
 
-    if (md->kind == TT_MODEL_POP) {
-        /* Nothing to train: fit the counts and report valid once. */
-        if (tt_model_fit_popularity(m, sp, err))
+    if (tt_model_fitted_kind(m)) {
+        /* Fitted in one call (popularity, EASE, ItemKNN, iALS): the fit is
+         * reported as one epoch, timed, then valid is evaluated once. */
+        double t0 = tt_now();
+        if (tt_model_fit(m, d, sp, nthr, o->stop, err))
             goto out;
-        if (o->eval_every && nvalid > 0) {
-            if (valid_eval(m, d, sp, V, Qv, &s->valid, err))
+        res->seconds = tt_now() - t0;
+        res->ex_per_s = res->seconds > 0 ? (double)ex->n / res->seconds : 0;
+        res->epochs = res->best_epoch = 1;
+        res->stopped = o->stop && *o->stop;
+        s->epochs = s->epoch = s->n_done = s->best_epoch = 1;
+        s->elapsed = res->seconds;
+        s->loss = s->loss_smooth = NAN;   /* no loss: fitted, not trained */
+        int valid = o->eval_every && nvalid > 0;
+        if (valid) {
+            static const int ks[3] = {10, 20, 50};
+            if (tt_score_eval(m, d, sp, TT_VALID, ks, 3, &s->valid, err))
                 goto out;
-            tt_history_add_epoch(&res->h, 0, &s->valid, 0);
         }
+        tt_history_add_epoch(&res->h, NAN, valid ? &s->valid : NULL, res->seconds);
         s->epoch_end = 1;
         if (cb)
             cb(s, ud);
         rc = 0;
         goto out;
     }
+    V = tt_alloc((size_t)d->n_items * D, sizeof(float), "item encodings", err);
+    Qv = tt_alloc((size_t)TT_MAX(nvalid, 1) * D, sizeof(float), "query encodings", err);
+    if (!V || !Qv)
+        goto out;
     if (ex->n < 1) {
         tt_err_set(err, "the split has no training examples");
         goto out;

@@ -96,4 +96,13 @@ else
   echo "python3-faiss not installed: read-back skipped"
 fi
 
+# The lesson, small: every note quotes a number of the run (no variable left
+# unexpanded or empty); it stops at the MovieLens part when told a missing folder.
+"$TTLAB" -D SIZE=tiny -D EPOCHS=1 -D ML100K=./absent "$top_srcdir/experiments/09-serving.tt" > l09.out 2> l09.err
+grep -q "^By L2 the graph kept [0-9.]*% of the model's top 10, with the$" l09.out || { echo "09: no wrong-metric figures:"; tail -20 l09.out; cat l09.err; fail=1; }
+grep -q "^IVF kept [0-9.]*% of the exact top 10 and HNSW [0-9.]*%$" l09.out || { echo "09: no index recall figures"; fail=1; }
+grep -q "warning: index 'wrong' searches by L2 distance" l09.err || { echo "09: the trap is not warned about"; fail=1; }
+grep -q "error: cannot open\|error: .*absent" l09.err || { echo "09 did not reach the MovieLens part:"; cat l09.err; fail=1; }
+grep -n '\${\| % \| , \|: ,\| ms, against  ms' l09.out && { echo "09: a note with an empty figure"; fail=1; }
+
 exit $fail

@@ -33,6 +33,23 @@ for st in embed senet mlp channels l2norm fm cross dim= fields= r= squeeze= gate
   grep -q "$st" "$tmp/towers" || { echo "man TOWERS lacks '$st'"; fail=1; }
 done
 
+# Every model kind of the kind table, and every option of each, in BASELINES
+# (the kinds from the unknown-kind message, the options from the
+# unknown-option message: both are built from the table).
+sed -n '/^\.SH BASELINES/,/^\.SH OUTPUT/p' "$man" > "$tmp/base"
+kinds=$("$TTLAB" -c 'model x = nosuchkind' 2>&1 | sed -n 's/.*(expected \(.*\)or MODEL with.*/\1/p' | tr -d ',')
+[ -n "$kinds" ] || { echo "no kinds in the unknown-kind message"; fail=1; }
+for k in $kinds; do
+  [ "$k" = twotower ] && continue
+  grep -q "^\.B $k" "$tmp/base" || { echo "man BASELINES lacks kind '$k'"; fail=1; }
+  opts=$("$TTLAB" -c "model x = $k nosuchopt=1" 2>&1 | sed -n "s/.*(it takes \(.*\))\$/\1/p" | tr -d ',')
+  for o in $opts; do
+    [ "$o" = "no" ] || [ "$o" = "options" ] && continue
+    def=$("$TTLAB" -c "model x = $k; show model x" 2>&1 | sed -n "s/.* $o=\([^ ]*\).*/\1/p")
+    grep "^\.B $k" "$tmp/base" | grep -q "fP$o=$def\\\\fR" || { echo "man BASELINES lacks $k option $o=$def"; fail=1; }
+  done
+done
+
 for sec in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS FILES ENVIRONMENT '"EXIT STATUS"' EXAMPLES; do
   grep -q "^\.SH $sec" "$man" || { echo "man lacks section $sec"; fail=1; }
 done

@@ -1,9 +1,9 @@
 #!/bin/sh
-# test_walkthrough: runs the walkthrough scripts experiments/01-06 in script
+# test_walkthrough: runs the walkthrough scripts experiments/01-07 in script
 # mode (some as `ttlab < FILE`, some as `ttlab FILE`) at two knob settings
 # each, and checks at each that the script runs to the end, prints its
-# sections and tables, that every order it states through `rank` agrees with
-# the numbers of the run, that counts in its narration are the run's, and
+# sections and tables, that the verdicts of `rank` agree with the numbers
+# of the run (07), that counts in its narration are the run's, and
 # that the claims it makes about every run hold. Claims the narration labels
 # as measured at the defaults ("At the defaults ...") are checked when the
 # script runs with its defaults.
@@ -72,33 +72,6 @@ n_items() {
     sed -n 's/^dataset [^:]*: [0-9]* users, \([0-9]*\) items,.*/\1/p' "$tmp/$1.out" | head -n 1
 }
 
-# ranks_agree OUT: every `rank` table of the output is in order of its
-# values (highest first; lowest first for loss and train_s), and its sentence
-# names the models in the table's order with the table's values.
-ranks_agree() {
-    awk '
-        function flush() {
-            if (!intab) return
-            s = sent; got = ""
-            while (match(s, /[A-Za-z_][A-Za-z0-9_.-]* [0-9]+\.[0-9]+/)) {
-                pair = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
-                split(pair, p, " "); got = got " " p[1] "=" p[2]
-            }
-            if (index(got, want) != 1 || want == "") { print "sentence order" got " is not the table order" want; bad = 1 }
-            intab = 0
-        }
-        /^rank +model +[^ ]+ +std +seeds$/ { flush(); intab = 1; lower = ($3 == "loss" || $3 == "train_s"); want = ""; prev = ""; insent = 0; sent = ""; next }
-        intab && !insent && $1 ~ /^[0-9]+$/ && NF == 5 {
-            v = $3 + 0
-            if (prev != "" && (lower ? v < prev : v > prev)) { print "rank table out of order at " $2; bad = 1 }
-            prev = v; want = want " " $2 "=" $3; next
-        }
-        intab && !insent && /^by / { insent = 1; sent = $0; next }
-        intab && insent && !/^(rank|model|==|[A-Z])/ && NF > 0 { sent = sent " " $0; next }
-        intab && insent { flush() }
-        END { flush(); exit bad }' "$tmp/$1.out" > "$tmp/ranks.msg" || bad "rank: $(head -n 3 "$tmp/ranks.msg")"
-}
-
 # run NAME TAG stdin|file [-D ...]: run experiments/NAME.tt from $tmp/run;
 # its output goes to NAME.TAG.out and .err.
 run() {
@@ -123,7 +96,6 @@ run() {
         bad "an error on stderr"
         grep 'error:' "$tmp/$out.err" | head -n 3
     fi
-    ranks_agree "$out"
     return 0
 }
 
@@ -255,6 +227,31 @@ for tag in A B; do
         has $o '^plot written to walk-06-loss.svg$'
         grep -q '<svg' "$tmp/run/walk-06-loss.svg" 2> /dev/null && grep -q '</svg>' "$tmp/run/walk-06-loss.svg" ||
             bad "walk-06-loss.svg is not an SVG file"
+    fi
+
+    # ---- 07: baselines ----
+    # The narration states no ranking: the verdict lines of `rank` carry it,
+    # and the first must name the best row of the first compare table of the
+    # same run (the l2o one; the cold-start compare comes last).
+    if run 07-baselines $tag file "$@" -D EPOCHS=${EPOCHS07:-2} -D SEEDS=1,2; then
+        o=07-baselines.$tag
+        has $o '^== 07 '
+        for m in pop knn ease ials dssm senet parallel; do
+            [ -n "$(tv $o model $m recall@20)" ] || bad "no $m row in the compare table"
+        done
+        has $o '^best of 6 settings: model knn = itemknn '
+        has $o '^best of 5 settings: model ease = ease lambda='
+        has $o '^best of 4 settings: model ials = ials '
+        has $o '^test recall@20: [a-z]+ leads with '
+        has $o '^test, tail recall@20: [a-z]+ leads with '
+        has $o '^test, heavy recall@20: [a-z]+ leads with '
+        best=$(sed 's/ ± /±/g' "$tmp/$o.out" | awk '
+            $1 == "model" && $0 ~ /params/ && $0 ~ /recall@20/ && !seen { seen = 1; n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
+            n && NF != n { n = 0 }
+            n && NF == n { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } }
+            END { print bm }')
+        lead=$(sed -n 's/^test recall@20: \([a-z_]*\) leads with .*/\1/p' "$tmp/$o.out" | head -n 1)
+        [ -n "$best" ] && [ "$lead" = "$best" ] || bad "the verdict names '$lead', the compare table's best recall@20 is '$best'"
     fi
 done
 

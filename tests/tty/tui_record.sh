@@ -13,6 +13,16 @@ cd "$tmp" || exit 1
 "$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 ||
   { echo "SKIP: no engine"; exit 77; }
 capall() { T capture-pane -p -J -S -1000 -t tt > "$tmp/screen" 2>/dev/null; }
+# wait_line REGEX SECONDS: poll the whole scrollback for a line
+wait_line() {
+  i=0
+  while [ $i -lt $(($2 * 10)) ]; do
+    capall
+    grep -Eq -- "$1" "$tmp/screen" && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  return 1
+}
 now() { date +%s.%N; }
 
 cat > setup.tt <<'TT'
@@ -28,13 +38,7 @@ wait_for '^setup-done' 30 || fail "setup did not run"
 
 # 1. the record in the scrollback: 12 epochs, each a row, then the summary
 T send-keys -t tt 'train m epochs=12 batch=64' Enter
-i=0
-while [ $i -lt 600 ]; do
-  capall
-  grep -q '^trained m: 12 epochs' "$tmp/screen" && break
-  sleep 0.1; i=$((i + 1))
-done
-grep -q '^trained m: 12 epochs' "$tmp/screen" || fail "no summary line after the dashboard"
+wait_line '^trained m: 12 epochs' 60 || fail "no summary line after the dashboard"
 grep -Eq '^model +epoch +loss +valid_recall@20 +valid_ndcg@20 +seconds +best' "$tmp/screen" ||
   fail "no per-epoch table header in the scrollback"
 for e in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -52,12 +56,7 @@ wait_for 'loss \(smoothed\)' 30 || fail "no dashboard"
 T send-keys -t tt p
 sleep 4
 T send-keys -t tt p
-i=0
-while [ $i -lt 1200 ]; do
-  capall
-  grep -q '^trained m: 300 epochs' "$tmp/screen" && break
-  sleep 0.1; i=$((i + 1))
-done
+wait_line '^trained m: 300 epochs' 120
 t1=$(now)
 line=$(grep '^trained m: 300 epochs' "$tmp/screen") || fail "the paused run did not end"
 secs=$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s, .*/\1/p')
@@ -71,12 +70,7 @@ T kill-session -t tt; sleep 0.5
 T new-session -d -s tt -x 120 -y 40 "EPOCHS=2 '$TTLAB' '${top_srcdir:-.}/experiments/00-quickstart.tt'; echo QS-DONE; exec sleep 120" ||
   fail "tmux new-session (quickstart)"
 wait_for 'loss \(smoothed\)' 120 || fail "00-quickstart.tt shows no dashboard"
-i=0
-while [ $i -lt 1200 ]; do
-  capall
-  grep -q '^QS-DONE' "$tmp/screen" && break
-  sleep 0.1; i=$((i + 1))
-done
+wait_line '^QS-DONE' 120
 grep -q '^trained dssm: 2 epochs' "$tmp/screen" || fail "quickstart: no summary line"
 grep -Eq '^dssm +2 +[0-9]' "$tmp/screen" || fail "quickstart: no epoch rows left"
 echo "ok: the quickstart shows the dashboard and leaves its record"

@@ -774,7 +774,7 @@ static void test_popularity(const tt_dataset *d, const tt_split *sp)
     float *V = malloc((size_t)d->n_items * sizeof(float));
     float *Q = malloc((size_t)sp->part[TT_VALID].n * sizeof(float));
     tt_model_encode_items(m, d, V, &err);
-    tt_model_encode_queries(m, d, &sp->part[TT_VALID], Q, &err);
+    tt_model_encode_part(m, d, sp, TT_VALID, Q, &err);
     for (int32_t j = 0; j < d->n_items; j++)
         CHECK(V[j] == (float)sp->item_freq[j], "pop V[%d]", j);
     CHECK(Q[0] == 1.0f, "pop Q");

@@ -17,6 +17,7 @@
 #include "tt_losses.h"
 #include "tt_output.h"
 #include "tt_plot.h"
+#include "tt_score.h"
 #include "tt_check.h"
 
 /* What each ENUM value must parse to: the enum constant its handler uses. */
@@ -39,6 +40,8 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"output", "json", TT_OUT_JSON},
     /* split=valid|test: handlers read index 0 as valid; train|valid|test is enum tt_part */
     {"split", "valid", -1}, {"split", "test", -1}, {"split", "train", -1},
+    /* by=item_pop|user_activity (eval, rank): enum tt_slice_by */
+    {"by", "item_pop", TT_SLICE_ITEM_POP}, {"by", "user_activity", TT_SLICE_USER_ACTIVITY},
     /* tower=user|item|both: the side (tt_tower_side: 0, 1, 2) */
     {"tower", "user", 0}, {"tower", "item", 1}, {"tower", "both", 2},
     {"kind", "flat", TT_ANN_FLAT}, {"kind", "ivf", TT_ANN_IVF}, {"kind", "hnsw", TT_ANN_HNSW},

@@ -83,7 +83,9 @@ int main(void)
     expect(&s, "tower x = embed | senet ", "squeeze=m", "squeeze=mean squeeze=max squeeze=meanmax");
     expect(&s, "tower x = embed | channels (", "", "mlp fm cross");
     expect(&s, "tower x = u with ", "", "embed senet lightse mlp channels l2norm no");
-    expect(&s, "model m = ", "", "twotower popularity dssm");
+    expect(&s, "model m = ", "", "popularity twotower ease itemknn ials dssm");
+    expect(&s, "model m = ease ", "", "lambda=");
+    expect(&s, "model m = itemknn ", "", "k= shrink=");
     expect(&s, "model m = twotower ", "", "u us");
     expect(&s, "model m = twotower u us ", "lo", "loss= logq=");
     expect(&s, "model m = twotower u us ", "loss=", "loss=softmax loss=inbatch loss=sampled loss=bce loss=bpr");
@@ -92,9 +94,7 @@ int main(void)
     expect(&s, "echo hi; ", "tr", "train");
     expect(&s, "echo hi; ", "qu", "quit");
     expect(&s, "drop ", "", "dataset tower model");
-    expect(&s, "compare dssm ", "", "dssm split= k= datasets=");
-    expect(&s, "rank dssm ", "by=l", "by=loss");
-    expect(&s, "rank dssm ", "by=nd", "by=ndcg@10 by=ndcg@20 by=ndcg@50");
+    expect(&s, "compare dssm ", "", "dssm split= k= datasets= beyond=");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
     expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
     expect(&s, "train dssm ", "epochs=${EP", "epochs=${EPOCHS}");
