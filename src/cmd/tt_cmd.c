@@ -77,6 +77,8 @@ const tt_optspec tt_model_opts[] = {
     {"fusion", TT_O_ENUM, NULL, "sum|concat", 0, 0, NULL, "channels: sum of per-channel scores, or concatenation", MODEL(fusion)},
     {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "user tower (with `with`)"},
     {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "item tower (with `with`)"},
+    {"augment", TT_O_ENUM, NULL, "none|dat", 0, 0, NULL, "dat: DAT's augmented vector per user_id and item_id (Yu et al. 2021)", MODEL(augment)},
+    {"dat_w", TT_O_NUM, NULL, NULL, 0, 100, NULL, "augment=dat: weight of the adaptive-mimic loss", MODEL(dat_w)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
@@ -292,6 +294,12 @@ const tt_cmd tt_cmds[] = {
      "  model a = ials dim=64 iters=10 lambda=0.01 w0=0.1\n"
      "  model m2 = dssm with temp=0.1 loss=inbatch\n"
      "  model senet = dssm with user=us item=is\n"
+     "  model dat = dssm with augment=dat dat_w=0.5\n"
+     "With augment=dat each user_id and item_id has a learned augmented vector of the\n"
+     "towers' output width, concatenated to its own tower's mlp input; the\n"
+     "adaptive-mimic loss w/B sum ||a_u - p_v||^2 + ||a_v - p_u||^2 (over each\n"
+     "example and its positive, the tower outputs p held constant) pulls it towards\n"
+     "the other tower's output. Both towers need their id field and one mlp stage.\n"
      "A model keeps copies of its towers as they were when it was defined, and is\n"
      "built for the dataset that was current then.", TT_CMD_SAFE},
     {"train", tt_cmd_train, 1, 1, "train MODEL [key=value ...]",

@@ -589,6 +589,27 @@ static void item_rows(tt_session *s, const char *event, const tt_dataset *ds, co
     free(rows);
 }
 
+/* The top k items for q (the sorted list excl left out), exactly or through
+ * ie, printed as rows of event under a footer of what, then how they were
+ * searched. Returns 0 or -1 with s->err. */
+static int serve_top(tt_session *s, tt_indexent *ie, const char *event, const float *q,
+                     const float *V, const tt_dataset *ds, int D, const int32_t *excl,
+                     int64_t n_excl, int k, const char *what)
+{
+    int32_t *items = tt_alloc((size_t)(k ? k : 1), sizeof *items, "top items", &s->err);
+    float *scores = items ? tt_alloc((size_t)(k ? k : 1), sizeof *scores, "top items", &s->err) : NULL;
+    int got = scores ? top_items(s, ie, q, V, ds->n_items, D, excl, n_excl, k, items, scores) : -1;
+    if (got >= 0) {
+        char foot[512];
+        snprintf(foot, sizeof foot, "%s; %s%s%s", what, ie ? "through index '" : "exact search",
+                 ie ? ie->name : "", ie ? "'" : "");
+        item_rows(s, event, ds, items, scores, got, foot);
+    }
+    free(items);
+    free(scores);
+    return got >= 0 ? 0 : -1;
+}
+
 /* The model and, with index=NAME, its index; the dataset. */
 static int serve_setup(tt_session *s, tt_args *a, tt_modelent **mep, tt_indexent **iep,
                        tt_dsent **dp)
@@ -656,33 +677,23 @@ int tt_cmd_recommend(tt_session *s, tt_args *a)
     int32_t *seen = tt_alloc((size_t)(n_seen ? n_seen : 1), sizeof *seen, "seen items", &s->err);
     float *V = seen ? tt_alloc_aligned((size_t)ds->n_items * (size_t)D, sizeof(float), "item vectors", &s->err) : NULL;
     float *Q = V ? tt_alloc_aligned((size_t)D, sizeof(float), "query vector", &s->err) : NULL;
-    int32_t *items = Q ? tt_alloc((size_t)k, sizeof *items, "top items", &s->err) : NULL;
-    float *scores = items ? tt_alloc((size_t)k, sizeof *scores, "top items", &s->err) : NULL;
     int rc = -1;
     if (H > 1024)
         tt_fail(s, 0, "history longer than 1024 items");
-    else if (scores && !tt_model_encode_items(me->m, ds, V, &s->err) &&
+    else if (Q && !tt_model_encode_items(me->m, ds, V, &s->err) &&
              !tt_model_encode_queries(me->m, ds, &one, Q, &s->err)) {
         for (int64_t r = lo; r < hi; r++)
             seen[r - lo] = ds->ii[r];
         n_seen = uniq(seen, n_seen);
-        int got = top_items(s, ie, Q, V, ds->n_items, D, seen, n_seen, k, items, scores);
-        if (got >= 0) {
-            char foot[256];
-            snprintf(foot, sizeof foot, "user %s of %s: %lld items seen, left out; %s", key,
-                     d->name, (long long)n_seen, ie ? "through index " : "exact search");
-            if (ie)
-                snprintf(foot + strlen(foot), sizeof foot - strlen(foot), "'%s'", ie->name);
-            item_rows(s, "recommend", ds, items, scores, got, foot);
-            rc = 0;
-        }
+        char what[256];
+        snprintf(what, sizeof what, "user %s of %s: %lld items seen, left out", key, d->name,
+                 (long long)n_seen);
+        rc = serve_top(s, ie, "recommend", Q, V, ds, D, seen, n_seen, k, what);
     }
     s->err_col = 0;
     free(seen);
     free(V);
     free(Q);
-    free(items);
-    free(scores);
     return rc;
 }
 
@@ -707,26 +718,16 @@ int tt_cmd_similar(tt_session *s, tt_args *a)
     int k = (int)TT_MIN(tt_arg(a, "k")->i, (int64_t)ds->n_items - 1);
     int D = tt_model_dim(me->m);
     float *V = tt_alloc_aligned((size_t)ds->n_items * (size_t)D, sizeof(float), "item vectors", &s->err);
-    int32_t *items = V ? tt_alloc((size_t)(k ? k : 1), sizeof *items, "top items", &s->err) : NULL;
-    float *scores = items ? tt_alloc((size_t)(k ? k : 1), sizeof *scores, "top items", &s->err) : NULL;
     int rc = -1;
-    if (scores && !tt_model_encode_items(me->m, ds, V, &s->err)) {
-        int got = top_items(s, ie, V + (int64_t)it * D, V, ds->n_items, D, &it, 1, k, items, scores);
-        if (got >= 0) {
-            char foot[256];
-            snprintf(foot, sizeof foot, "items nearest to %s%s%s%s by model %s's item vectors; %s",
-                     key, ds->item_title ? " (" : "", ds->item_title ? ds->item_title[it] : "",
-                     ds->item_title ? ")" : "", me->def.name, ie ? "through index " : "exact search");
-            if (ie)
-                snprintf(foot + strlen(foot), sizeof foot - strlen(foot), "'%s'", ie->name);
-            item_rows(s, "similar", ds, items, scores, got, foot);
-            rc = 0;
-        }
+    if (V && !tt_model_encode_items(me->m, ds, V, &s->err)) {
+        char what[256];
+        snprintf(what, sizeof what, "items nearest to %s%s%s%s by model %s's item vectors", key,
+                 ds->item_title ? " (" : "", ds->item_title ? ds->item_title[it] : "",
+                 ds->item_title ? ")" : "", me->def.name);
+        rc = serve_top(s, ie, "similar", V + (int64_t)it * D, V, ds, D, &it, 1, k, what);
     }
     s->err_col = 0;
     free(V);
-    free(items);
-    free(scores);
     return rc;
 }
 

@@ -73,6 +73,13 @@ enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
 enum tt_loss_kind { TT_LOSS_SOFTMAX = 0, TT_LOSS_INBATCH = 1, TT_LOSS_SAMPLED = 2,
                     TT_LOSS_BCE = 3, TT_LOSS_BPR = 4 };
 enum tt_sampler { TT_SAMPLE_UNIFORM = 0, TT_SAMPLE_POP = 1 };
+/* DAT (Yu et al., "A Dual Augmented Two-tower Model for Online Large-scale
+ * Recommendation", DLP-KDD 2021): a learned augmented vector a_u per user_id
+ * and a_v per item_id, each concatenated to its own tower's MLP input; the
+ * adaptive-mimic loss pulls a_u towards the item tower's output p_v of the
+ * user's positive and a_v towards the user tower's output p_u (p held
+ * constant), so each side carries information from the other. */
+enum tt_augment { TT_AUG_NONE = 0, TT_AUG_DAT = 1 };
 
 /* model NAME = twotower U I sim=cos temp=0.05 loss=softmax ... */
 typedef struct tt_model_def {
@@ -89,6 +96,9 @@ typedef struct tt_model_def {
                                  0 = the loss's default (tt_model_negatives) */
     enum tt_sampler sampler;
     float alpha;              /* popularity^alpha sampler exponent (default 0.75) */
+    enum tt_augment augment;  /* none, or dat (needs user_id / item_id fields
+                                 and one mlp stage per tower) */
+    float dat_w;              /* weight of the adaptive-mimic loss (default 0.5) */
     double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 

@@ -37,6 +37,20 @@ static float *clustered(tt_rng *r, int64_t n, int d, int c, const float *cent)
     return x;
 }
 
+/* How many of the (nq, k) ids are the inner product's exact top k, rank for rank. */
+static int agree(const int64_t *ids, const float *Q, int nq, const float *V, int n, int d, int k)
+{
+    int32_t top[16];
+    float sc[16];
+    int same = 0;
+    for (int q = 0; q < nq; q++) {
+        tt_topk(Q + q * d, V, n, d, NULL, 0, k, top, sc);
+        for (int j = 0; j < k; j++)
+            same += ids[q * k + j] == top[j];
+    }
+    return same;
+}
+
 static void test_transform(void)
 {
     enum { N = 500, D = 8, NQ = 50, K = 10 };
@@ -92,14 +106,7 @@ static void test_transform(void)
         int64_t ids[NQ * K];
         float dist[NQ * K];
         CHECK(tt_ann_search(ie.ann, Qt, NQ, K, dist, ids, &err) == 0, "%s", err.msg);
-        int same = 0;
-        for (int q = 0; q < NQ; q++) {
-            int32_t top[K];
-            float sc[K];
-            tt_topk(Q + q * D, V, N, D, NULL, 0, K, top, sc);
-            for (int k = 0; k < K; k++)
-                same += ids[q * K + k] == top[k];
-        }
+        int same = agree(ids, Q, NQ, V, N, D, K);
         CHECK(same == NQ * K, "Faiss L2 over transformed items: %d of %d ranks as inner product",
               same, NQ * K);
         /* Without the transform, L2 ranks differently on these vectors. */
@@ -109,14 +116,7 @@ static void test_transform(void)
         pl.metric = TT_IM_L2;
         CHECK(tt_index_build(&pl, V, N, D, 1, &err) == 0, "%s", err.msg);
         CHECK(tt_ann_search(pl.ann, Q, NQ, K, dist, ids, &err) == 0, "%s", err.msg);
-        int plain = 0;
-        for (int q = 0; q < NQ; q++) {
-            int32_t top[K];
-            float sc[K];
-            tt_topk(Q + q * D, V, N, D, NULL, 0, K, top, sc);
-            for (int k = 0; k < K; k++)
-                plain += ids[q * K + k] == top[k];
-        }
+        int plain = agree(ids, Q, NQ, V, N, D, K);
         CHECK(plain < NQ * K / 2, "plain L2 agreed with inner product on %d of %d (the test "
               "data should tell them apart)", plain, NQ * K);
         tt_index_free(&ie);
