@@ -565,6 +565,8 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
         PUT(" sampler=pop alpha=%g", (double)m->alpha);
     if (m->fusion != TT_FUSE_SUM)
         PUT(" fusion=concat");
+    if (m->augment == TT_AUG_DAT)
+        PUT(" augment=dat dat_w=%g", (double)m->dat_w);
 #undef PUT
     return buf;
 }

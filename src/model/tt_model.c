@@ -31,6 +31,8 @@ void tt_model_def_init(tt_model_def *m)
     m->neg = 0;                /* 0: the loss's default (see tt_model_negatives) */
     m->sampler = TT_SAMPLE_UNIFORM;
     m->alpha = 0.75f;
+    m->augment = TT_AUG_NONE;
+    m->dat_w = 0.5f;
     tt_mkind_defaults(m);
 }
 
@@ -253,7 +255,7 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
                 if (cd->n_widths < 1 || cd->n_widths > TT_MAX_LAYERS)
                     return tt_err_set(err, "tower %s: mlp needs 1 to %d widths",
                                       td->name, TT_MAX_LAYERS);
-                int in = t->F;
+                int in = t->F + (t->aug ? t->Da : 0);   /* DAT: [E | a] */
                 for (int l = 0; l < cd->n_widths; l++) {
                     if (cd->widths[l] < 1)
                         return tt_err_set(err, "tower %s: mlp width %d must be >= 1",
@@ -305,6 +307,36 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         col += ch->out;
     }
     t->D = col;
+    if (t->aug) {
+        const tw_field *f = &t->fld[t->aug_fi];
+        snprintf(name, sizeof name, "%s.dat.aug", sn);
+        snprintf(desc, sizeof desc, "%s tower DAT augmented vectors", sn);
+        t->paug = tt_model_add_tensor(m, name, desc, m->par[f->table].rows, t->Da, 1, 0, err);
+        if (t->paug < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* DAT's conditions on a tower: its id field (user_id or item_id) and a
+ * single mlp stage, whose input gains the augmented vector (Da = its output
+ * width, which is the other tower's too). */
+static int tower_dat(tower *t, tt_err *err)
+{
+    const tt_tower_def *td = &t->def;
+    const char *id = t->side ? "item_id" : "user_id";
+    t->aug_fi = -1;
+    for (int fi = 0; fi < t->nf; fi++)
+        if (!strcmp(t->fname[fi], id) && !t->fld[fi].bag)
+            t->aug_fi = fi;
+    if (t->aug_fi < 0)
+        return tt_err_set(err, "augment=dat keeps one augmented vector per %s, but tower %s has no %s field (add it to fields=, or drop augment=dat)",
+                          id, td->name, id);
+    if (td->n_chan != 1 || td->chan[0].kind != TT_CH_MLP)
+        return tt_err_set(err, "augment=dat feeds the augmented vector into the mlp stage, but tower %s has %s",
+                          td->name, td->n_chan == 0 ? "no mlp stage" : "channels");
+    t->aug = 1;
+    t->Da = td->chan[0].widths[td->chan[0].n_widths - 1];
     return 0;
 }
 
@@ -317,6 +349,10 @@ static void tower_bind(tt_model *m, tower *t)
     for (int fi = 0; fi < t->nf; fi++) {
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
+    }
+    if (t->aug) {
+        t->Ta = PT(t->paug);
+        t->dTa = GT(t->paug);
     }
     if (t->senet == TT_RW_LIGHTSE) {
         t->W1 = PT(t->pse);
@@ -419,6 +455,8 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
         }
         for (int s = 0; s < 2; s++) {
             tower *t = &m->tw[s];
+            if (md->augment == TT_AUG_DAT && tower_dat(t, err))
+                goto fail;
             if (tower_build(m, t, err))
                 goto fail;
             t->norm = (md->sim == TT_SIM_COS || t->def.l2norm)
@@ -472,6 +510,17 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
         tower_bind(m, &m->tw[0]);
         tower_bind(m, &m->tw[1]);
         init_params(m, seed);
+        /* DAT's augmented vectors start N(0, 1/Da): about unit length, the
+         * length of the (normalised) tower outputs they are pulled to */
+        for (int s = 0; s < 2; s++) {
+            tower *t = &m->tw[s];
+            if (!t->aug)
+                continue;
+            const tt_param_info *p = &m->par[t->paug];
+            float sc = 1.0f / sqrtf((float)t->Da);
+            for (int64_t j = 0; j < p->n; j++)
+                m->param[p->off + j] *= sc;
+        }
     }
     free(feat_table);
     *out = m;

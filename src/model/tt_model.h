@@ -73,6 +73,13 @@ enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
 enum tt_loss_kind { TT_LOSS_SOFTMAX = 0, TT_LOSS_INBATCH = 1, TT_LOSS_SAMPLED = 2,
                     TT_LOSS_BCE = 3, TT_LOSS_BPR = 4 };
 enum tt_sampler { TT_SAMPLE_UNIFORM = 0, TT_SAMPLE_POP = 1 };
+/* DAT (Yu et al., "A Dual Augmented Two-tower Model for Online Large-scale
+ * Recommendation", DLP-KDD 2021): a learned augmented vector a_u per user_id
+ * and a_v per item_id, each concatenated to its own tower's MLP input; the
+ * adaptive-mimic loss pulls a_u towards the item tower's output p_v of the
+ * user's positive and a_v towards the user tower's output p_u (p held
+ * constant), so each side carries information from the other. */
+enum tt_augment { TT_AUG_NONE = 0, TT_AUG_DAT = 1 };
 
 /* model NAME = twotower U I sim=cos temp=0.05 loss=softmax ... */
 typedef struct tt_model_def {
@@ -89,6 +96,9 @@ typedef struct tt_model_def {
                                  0 = the loss's default (tt_model_negatives) */
     enum tt_sampler sampler;
     float alpha;              /* popularity^alpha sampler exponent (default 0.75) */
+    enum tt_augment augment;  /* none, or dat (needs user_id / item_id fields
+                                 and one mlp stage per tower) */
+    float dat_w;              /* weight of the adaptive-mimic loss (default 0.5) */
     double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 
@@ -172,6 +182,13 @@ int tt_model_reweight(const tt_model *m, int side);
 int tt_model_senet_fields(const tt_model *m, int side, const char **names);
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err);
+/* The excitation MLP's shape: returns f (0: no SENet) and sets *hidden (its
+ * hidden width, max(1, f / r), f the fields) and *r (the reduction ratio). */
+int tt_model_senet_shape(const tt_model *m, int side, int *hidden, int *r);
+/* The hidden activations (after the ReLU) of the same rows as
+ * tt_model_senet_weights: H (n, hidden). */
+int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
+                          const tt_examples *ex, float *H, tt_err *err);
 
 /* ---- Training-side access (tt_train and the gradient-check tests) ---- */
 
@@ -225,6 +242,12 @@ void tt_model_clear_touched(tt_model *m);
 /* Running mean of the SENet excitation weight per field of a side over the
  * training batches since the last reset (the snapshot's se_mean). Returns f. */
 int tt_model_senet_running(const tt_model *m, int side, float *mean);
+/* Over the same batches: std[f], the pooled within-batch standard deviation
+ * of field f's weight (spread across the examples of a batch, free of the
+ * drift of the parameters between batches), and *inactive, the share of rows
+ * whose every hidden unit was 0. Returns f. */
+int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
+                                  float *inactive);
 void tt_model_senet_reset(tt_model *m);
 
 #endif

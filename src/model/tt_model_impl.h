@@ -69,6 +69,12 @@ typedef struct tower {
     tt_senet_cfg se;
     int S, A, pse;                    /* widths; tensor index of W1 (b1, W2, b2 follow) */
     float *W1, *b1, *W2, *b2, *dW1, *db1, *dW2, *db2;
+    /* DAT: the augmented vector of the row's id (field aug_fi), (card, Da)
+     * table paug, concatenated after the field embeddings into X, the input
+     * of the single mlp channel */
+    int aug, aug_fi, paug, Da;
+    float *Ta, *dTa;
+    float *X, *dX;                    /* (cap, F + Da) */
     /* channels */
     int nch;
     tw_chan ch[TT_MAX_CHAN];
@@ -136,6 +142,8 @@ struct tt_model {
     /* SENet running means */
     double se_sum[2][TT_MAX_FIELDS];
     double se_cnt[2];
+    double se_dev[2][TT_MAX_FIELDS];  /* within-batch squared deviations */
+    double se_dead[2];                /* rows with every hidden unit at 0 */
     /* ablation */
     int abl_feat, abl_mode;
     uint64_t abl_seed;
@@ -191,6 +199,9 @@ void tower_forward(tower *t, int64_t R, int zero_feat);
 void tower_backward(tower *t, int64_t R);
 void tower_backward_dense(tower *t, int64_t R);
 void tower_backward_embed(tower *t, int64_t R);
+/* DAT: dX's augmented columns into the augmented-vector table (part of
+ * tower_backward_embed). */
+void tower_aug_scatter(tower *t, int64_t R);
 /* Rows [r0, ...) of t as a tower of their own (for threads). */
 void tower_view(const tower *t, tower *v, int64_t r0);
 void tower_view_grads(tower *v, float *gw, const int64_t *poff);

@@ -218,6 +218,8 @@ static void ph_embed(void *ctx, int tid, int nt)
     for (int s = 0; s < 2; s++) {
         tower *t = &m->tw[s];
         int64_t R = s ? c->nv : c->B;
+        if (t->aug && t->paug % nt == tid)
+            tower_aug_scatter(t, R);
         for (int fi = 0; fi < t->nf; fi++) {
             tw_field *f = &t->fld[fi];
             if (f->table % nt != tid)
@@ -248,6 +250,39 @@ static void fold_worker_grads(tt_model *m)
             }
         }
     }
+}
+
+/* DAT's adaptive-mimic loss over the batch, added to the model's loss:
+ *   w / B * sum_b ( ||a_u(b) - p_v(pos b)||^2 + ||a_v(pos b) - p_u(b)||^2 )
+ * with the tower outputs p held constant (no gradient into the towers), so
+ * the gradient goes to the augmented vectors only:
+ *   d a_u += 2 w / B (a_u - p_v),   d a_v += 2 w / B (a_v - p_u).
+ * pos b: the positive's row in the item tower: b for losses with item rows
+ * (they put the positives first), its item id when the tower sees the whole
+ * corpus. */
+static double dat_mimic(tt_model *m, const tt_loss_step *c, int rows_first, int backward)
+{
+    tower *tu = &m->tw[0], *ti = &m->tw[1];
+    const int D = m->D;
+    const int32_t *uid = tu->fld[tu->aug_fi].ids, *iid = ti->fld[ti->aug_fi].ids;
+    const double w = m->def.dat_w;
+    const float g = (float)(2.0 * w / c->B);
+    double sum = 0;
+    for (int b = 0; b < c->B; b++) {
+        int64_t r = rows_first ? b : c->tgt[b];
+        const float *pu = tu->out + (size_t)b * D, *pv = ti->out + (size_t)r * D;
+        const float *au = tu->Ta + (size_t)uid[b] * D, *av = ti->Ta + (size_t)iid[r] * D;
+        float *dau = tu->dTa + (size_t)uid[b] * D, *dav = ti->dTa + (size_t)iid[r] * D;
+        for (int j = 0; j < D; j++) {
+            float eu = au[j] - pv[j], ev = av[j] - pu[j];
+            sum += (double)eu * eu + (double)ev * ev;
+            if (backward) {
+                dau[j] += g * eu;
+                dav[j] += g * ev;
+            }
+        }
+    }
+    return w * sum / c->B;
 }
 
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -306,6 +341,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
             tower_senet_accumulate(m, ti, c.nv);
     }
     double loss = op->forward(m, &c);
+    if (m->def.augment == TT_AUG_DAT)
+        loss += dat_mimic(m, &c, op->items != NULL, backward);
     if (backward) {
         op->backward(m, &c);
         tt_pool_run(m->pool, ph_backward, &c);

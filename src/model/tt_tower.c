@@ -56,6 +56,10 @@ static void tower_layout(tower *t, int64_t cap, carve *c, icarve *ic)
         t->Es = t->E;
         t->dEs = t->dE;
     }
+    if (t->aug) {
+        t->X = take(c, R * (F + (size_t)t->Da));
+        t->dX = take(c, R * (F + (size_t)t->Da));
+    }
     for (int ci = 0; ci < t->nch; ci++) {
         tw_chan *ch = &t->ch[ci];
         if (ch->kind == TT_CH_CROSS) {
@@ -202,6 +206,19 @@ void tower_mark_rows(tt_model *m, tower *t, int64_t R)
         }
         m->ntouched[ti] = nt;
     }
+    if (t->aug) {   /* the augmented vectors: one row per id, like the id's table */
+        int ti = t->paug;
+        uint8_t *mk = m->mark + m->tbase[ti];
+        int32_t *tr = m->trow + m->tbase[ti];
+        int64_t nt = m->ntouched[ti];
+        const int32_t *v = t->fld[t->aug_fi].ids;
+        for (int64_t j = 0; j < R; j++)
+            if (!mk[v[j]]) {
+                mk[v[j]] = 1;
+                tr[nt++] = v[j];
+            }
+        m->ntouched[ti] = nt;
+    }
 }
 
 /* ReLU written branch-free here with vector extensions, fused in place: the
@@ -260,9 +277,20 @@ void tower_forward(tower *t, int64_t R, int zero_feat)
     else if (t->senet)
         tt_senet_forward(t->Es, t->z, t->hid, t->pre, t->a, t->E, t->W1, t->b1,
                          t->W2, t->b2, &t->se, (int)R);
+    if (t->aug) {
+        /* X (R, F + Da) = [Es | Ta[id]]: DAT's augmented vector after the
+         * (re-weighted) field embeddings */
+        const int FX = F + t->Da;
+        const int32_t *ids = t->fld[t->aug_fi].ids;
+        for (int64_t b = 0; b < R; b++) {
+            memcpy(t->X + b * FX, t->Es + b * F, (size_t)F * sizeof(float));
+            memcpy(t->X + b * FX + F, t->Ta + (size_t)ids[b] * t->Da,
+                   (size_t)t->Da * sizeof(float));
+        }
+    }
     for (int ci = 0; ci < t->nch; ci++) {
         tw_chan *ch = &t->ch[ci];
-        const float *x = t->Es;
+        const float *x = t->aug ? t->X : t->Es;
         switch (ch->kind) {
         case TT_CH_MLP:
             break;
@@ -337,6 +365,8 @@ void tower_backward_dense(tower *t, int64_t R)
         if (ch->kind == TT_CH_CROSS)
             zero(ch->dxl, (size_t)R * F);
     }
+    if (t->aug)
+        zero(t->dX, (size_t)R * (F + t->Da));
     /* dout (R, D) -> dy of every channel */
     if (t->nch == 1) {
         tw_chan *ch = &t->ch[0];
@@ -385,11 +415,25 @@ void tower_backward_dense(tower *t, int64_t R)
             } else if (ch->kind == TT_CH_CROSS) {
                 inp = ch->xs + (size_t)ch->cl * R * F;
                 dinp = ch->dxl;
+            } else if (t->aug) {
+                inp = t->X;
+                dinp = t->dX;
             } else {
                 inp = t->Es;
                 dinp = t->dEs;
             }
             tt_dense_backward(dinp, L->dW, L->db, g, inp, L->W, (int)R, L->in, L->out);
+        }
+        if (t->aug) {
+            /* dEs += dX[:, :F]; the augmented part goes to the table in
+             * tower_aug_scatter (with the embedding scatter) */
+            const int FX = F + t->Da;
+            for (int64_t b = 0; b < R; b++) {
+                float *restrict de = t->dEs + b * F;
+                const float *restrict dx = t->dX + b * FX;
+                for (int j = 0; j < F; j++)
+                    de[j] += dx[j];
+            }
         }
         switch (ch->kind) {
         case TT_CH_FM:
@@ -419,9 +463,23 @@ void tower_backward_dense(tower *t, int64_t R)
                           (int)R, t->sescr);
 }
 
+void tower_aug_scatter(tower *t, int64_t R)
+{
+    const int FX = t->F + t->Da;
+    const int32_t *ids = t->fld[t->aug_fi].ids;
+    for (int64_t b = 0; b < R; b++) {
+        float *restrict g = t->dTa + (size_t)ids[b] * t->Da;
+        const float *restrict dx = t->dX + b * FX + t->F;
+        for (int j = 0; j < t->Da; j++)
+            g[j] += dx[j];
+    }
+}
+
 void tower_backward_embed(tower *t, int64_t R)
 {
     const int F = t->F, k = t->k;
+    if (t->aug)
+        tower_aug_scatter(t, R);
     for (int fi = 0; fi < t->nf; fi++) {
         tw_field *f = &t->fld[fi];
         const float *de = t->dE + (size_t)fi * k;
@@ -466,6 +524,10 @@ void tower_view(const tower *t, tower *v, int64_t r0)
     } else {
         v->Es = v->E;
         v->dEs = v->dE;
+    }
+    if (t->aug) {
+        v->X = t->X + r * (F + (size_t)t->Da);
+        v->dX = t->dX + r * (F + (size_t)t->Da);
     }
     for (int ci = 0; ci < t->nch; ci++) {
         const tw_chan *c = &t->ch[ci];

@@ -19,6 +19,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
 #define TAG_HIST TAG('H', 'I', 'S', 'T')
+#define TAG_EVOL TAG('E', 'V', 'O', 'L')
 #define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define TAG_DSID TAG('D', 'S', 'I', 'D')
 #define HEADER 24
@@ -332,6 +333,11 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     }
 
     s.n = 0;
+    put_i32(&s, (int32_t)md->augment);
+    put_f32(&s, md->dat_w);
+    section(&all, TAG_EVOL, &s);
+
+    s.n = 0;
     put_str(&s, d->name);
     put_i32(&s, d->n_users);
     put_i32(&s, d->n_items);
@@ -541,6 +547,18 @@ static int read_defs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     return 0;
 }
 
+/* EVOL: model options of issue 13 (augment, dat_w), after DEFS; files
+ * without it keep the defaults. */
+static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_model_def *md = &out->def;
+    md->augment = (enum tt_augment)get_i32(sr);
+    md->dat_w = get_f32(sr);
+    if (sr->bad || (unsigned)md->augment > TT_AUG_DAT || !(md->dat_w >= 0))
+        return tt_err_set(err, "'%s' is corrupted: bad model options (EVOL)", path);
+    return 0;
+}
+
 /* KOPT: a baseline's options (after DEFS). */
 static int read_kopt(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 {
@@ -723,6 +741,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
         } else if (tag == TAG_HIST) {
             bad = read_hist(&sr, path, out, err);
             have_hist = 1;
+        } else if (tag == TAG_EVOL && have_defs) {
+            bad = read_evol(&sr, path, out, err);
         } else if (tag == TAG_DSID) {
             bad = read_dsid(&sr, path, out, err);
         }

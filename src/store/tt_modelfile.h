@@ -14,6 +14,8 @@
  *         HIST  per run of RUNS: threads, then per epoch loss, training
  *               seconds, valid metrics and SENet mean weights; smoothed-loss
  *               samples (files from before HIST open with no history)
+ *         EVOL  model options added by issue 13: i32 augment, f32 dat_w
+ *               (after DEFS; files without it keep the defaults)
  *         DSID  the dataset and split the model was trained on: its name
  *               in the session, source, split, protocol label
  *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)

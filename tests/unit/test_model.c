@@ -447,6 +447,125 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
 
 /* ---- field resolution errors ---- */
 
+/* ---- DAT (augment=dat) ---- */
+
+static int tensor_named(tt_model *m, const char *name)
+{
+    for (int t = 0; t < tt_model_n_tensors(m); t++)
+        if (!strcmp(tt_model_tensor(m, t)->name, name))
+            return t;
+    DIE("no tensor %s", name);
+    return -1;
+}
+
+/* Loss and gradient of one batch (gradient copied out). */
+static double loss_grad(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                        const int64_t *idx, int n, float *G)
+{
+    tt_err err;
+    tt_model_zero_grad(m);
+    tt_model_seed(m, 7);
+    double l = tt_model_batch_loss(m, d, sp, idx, n, 1, &err);
+    if (isnan(l))
+        DIE("batch loss: %s", err.msg);
+    memcpy(G, tt_model_grads(m), (size_t)tt_model_param_count(m) * sizeof(float));
+    return l;
+}
+
+/* The towers (with the augmented vectors in their inputs) are checked by
+ * finite differences with the mimic weight 0. The mimic term holds the tower
+ * outputs constant, so its gradient is not the derivative of the loss; it is
+ * checked against its definition instead: with weight w, loss and gradient
+ * change by exactly
+ *   w/B sum_b ||a_u - p_v||^2 + ||a_v - p_u||^2,  2w/B (a_u - p_v), 2w/B (a_v - p_u)
+ * with p_u, p_v the encodings of the batch's users and positives. */
+static void test_dat(const tt_dataset *d, const tt_split *sp)
+{
+    tt_model_def md;
+    tt_tower_def u = tower_mlp("u", 4, 8, 6), i = tower_mlp("i", 4, 8, 6);
+    tt_err err;
+    tt_model *m;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "dat");
+    md.temp = 0.2f;
+    md.augment = TT_AUG_DAT;
+    md.dat_w = 0;
+    m = make_model(&md, &u, &i, d, 31);
+    gradcheck("dat (mimic weight 0) softmax", m, d, sp, 12);
+    tt_model_free(m);
+    md.loss = TT_LOSS_INBATCH;
+    m = make_model(&md, &u, &i, d, 32);
+    if (tt_model_set_threads(m, 2, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck("2 threads dat in-batch", m, d, sp, 13);
+    tt_model_free(m);
+
+    for (int loss = 0; loss < 2; loss++) {
+        const int n = 12;
+        const double w = 0.7;
+        md.loss = loss ? TT_LOSS_INBATCH : TT_LOSS_SOFTMAX;
+        md.dat_w = 0;
+        tt_model *m0 = make_model(&md, &u, &i, d, 33);
+        md.dat_w = (float)w;
+        tt_model *m1 = make_model(&md, &u, &i, d, 33);
+        int64_t np = tt_model_param_count(m1);
+        float *G0 = malloc((size_t)np * sizeof(float)), *G1 = malloc((size_t)np * sizeof(float));
+        int64_t idx[12];
+        for (int b = 0; b < n; b++)
+            idx[b] = ((int64_t)b * 5 + 1) % sp->part[TT_TRAIN].n;
+        double l0 = loss_grad(m0, d, sp, idx, n, G0), l1 = loss_grad(m1, d, sp, idx, n, G1);
+        const tt_examples *ex = &sp->part[TT_TRAIN];
+        int D = tt_model_dim(m1);
+        float *V = malloc((size_t)d->n_items * D * sizeof(float));
+        float *Q = malloc((size_t)ex->n * D * sizeof(float));
+        if (tt_model_encode_items(m1, d, V, &err) || tt_model_encode_queries(m1, d, ex, Q, &err))
+            DIE("encode: %s", err.msg);
+        int tu = tensor_named(m1, "user.dat.aug"), ti = tensor_named(m1, "item.dat.aug");
+        const tt_param_info *pu = tt_model_tensor(m1, tu), *pi = tt_model_tensor(m1, ti);
+        const float *P = tt_model_params(m1);
+        const tt_feature *fu = &d->feat[tt_dataset_find(d, "user_id")];
+        const tt_feature *fi = &d->feat[tt_dataset_find(d, "item_id")];
+        double *want = calloc((size_t)np, sizeof(double)), lw = 0;
+        for (int b = 0; b < n; b++) {
+            int32_t us = ex->user[idx[b]], it = ex->item[idx[b]];
+            int64_t ou = pu->off + (int64_t)fu->ids[us] * D, oi = pi->off + (int64_t)fi->ids[it] * D;
+            for (int j = 0; j < D; j++) {
+                double eu = P[ou + j] - V[(size_t)it * D + j];
+                double ev = P[oi + j] - Q[(size_t)idx[b] * D + j];
+                lw += w / n * (eu * eu + ev * ev);
+                want[ou + j] += 2 * w / n * eu;
+                want[oi + j] += 2 * w / n * ev;
+            }
+        }
+        double worst = 0, scale = 0;
+        for (int64_t j = 0; j < np; j++) {
+            worst = fmax(worst, fabs((G1[j] - G0[j]) - want[j]));
+            scale = fmax(scale, fabs(want[j]));
+        }
+        CHECK(fabs((l1 - l0) - lw) < 1e-4 * fmax(1, lw), "dat %s: mimic loss %.6g, want %.6g",
+              loss ? "in-batch" : "softmax", l1 - l0, lw);
+        CHECK(scale > 1e-3 && worst < 1e-5 + 1e-4 * scale,
+              "dat %s: mimic gradient off by %.3g (largest %.3g)", loss ? "in-batch" : "softmax",
+              worst, scale);
+        free(want); free(V); free(Q); free(G0); free(G1);
+        tt_model_free(m0);
+        tt_model_free(m1);
+    }
+
+    /* refused: a tower without its id field, a tower without an mlp */
+    tt_tower_def nu = u;
+    nu.n_fields = 1;
+    snprintf(nu.fields[0], TT_NAME_MAX, "%s", "age");
+    md.dat_w = 0.5f;
+    CHECK(tt_model_create(&md, &nu, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "augment=dat keeps one augmented vector per user_id, but tower u has no user_id field"),
+          "dat without user_id: %s", err.msg);
+    tt_tower_def ni = i;
+    ni.n_chan = 0;
+    CHECK(tt_model_create(&md, &u, &ni, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower i has no mlp stage"), "dat without mlp: %s", err.msg);
+}
+
 static void test_fields(const tt_dataset *d)
 {
     tt_model_def md;
@@ -884,6 +1003,7 @@ int main(void)
         DIE("split: %s", err.msg);
     test_fields(&d);
     test_gradients(&d, &sp);
+    test_dat(&d, &sp);
     test_optim(&d, &sp);
     test_popularity(&d, &sp);
     test_train(&d, &sp);
