@@ -5,12 +5,18 @@ Used by `make bench` to time the same model side by side with ttlab on this
 machine, so the speed-up is quoted as a ratio measured in one run. It is an
 independent implementation: it shares no code with ttlab.
 
-usage: reference_torch.py ML100K_DIR MODEL [EPOCHS] [SEED] [THREADS]
-  MODEL: dssm | senet | dssm-inbatch
+usage: reference_torch.py ML100K_DIR MODEL [EPOCHS] [SEED] [THREADS] [LR]
+  MODEL: dssm | senet | dssm-inbatch | fm
+  fm: each tower is the vector-form FM over its field embeddings,
+      1/2 ((sum_f e_f)^2 - sum_f e_f^2), then L2-normalised (ttlab's
+      `embed dim=16 | channels (fm) | l2norm`); the check of ttlab's FM channel.
+  LR: Adam learning rate (default 1e-3, the protocol's)
+  TT_EPOCH_LINES=1 in the environment also prints one line per epoch:
+      epoch=N train_loss=... valid_recall@20=... (train_loss: mean over the epoch's batches)
 prints one line: model=... epochs=... sec_per_epoch=... examples_per_s=...
                  test_recall@20=... (at the best valid epoch)
 """
-import sys, time, math
+import os, sys, time, math
 import numpy as np
 import torch
 import torch.nn as nn
@@ -42,6 +48,8 @@ def main():
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     threads = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+    lr = float(sys.argv[6]) if len(sys.argv) > 6 else 1e-3
+    epoch_lines = os.environ.get("TT_EPOCH_LINES") == "1"
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -112,8 +120,11 @@ def main():
             a = torch.sigmoid(s.l2(F.relu(s.l1(E.mean(-1)))))
             return E * a.unsqueeze(-1)
 
+    def fm(E):  # E (B, f, k) -> (B, k): the sum of all pairwise products
+        return 0.5 * (E.sum(1) ** 2 - (E * E).sum(1))
+
     class M(nn.Module):
-        def __init__(s, senet):
+        def __init__(s, senet, fm_only=False):
             super().__init__()
             s.eu = nn.Embedding(nu + 1, k); s.ea = nn.Embedding(8, k); s.eg = nn.Embedding(len(gv) + 1, k)
             s.eo = nn.Embedding(len(ov) + 1, k); s.ez = nn.Embedding(len(zv) + 1, k)
@@ -121,18 +132,21 @@ def main():
             s.u1 = nn.Linear(6 * k, 64); s.u2 = nn.Linear(64, 32)
             s.i1 = nn.Linear(3 * k, 64); s.i2 = nn.Linear(64, 32)
             s.seu = SE(6) if senet else None; s.sei = SE(3) if senet else None
+            s.fm_only = fm_only
         def user(s, u, hist):
             E = torch.stack([s.eu(u), s.ea(age_t[u]), s.eg(gen_t[u]), s.eo(occ_t[u]), s.ez(zp_t[u]),
                              bag(s.ei, hist)], 1)
             if s.seu is not None: E = s.seu(E)
+            if s.fm_only: return F.normalize(fm(E), dim=-1)
             return F.normalize(s.u2(F.relu(s.u1(E.flatten(1)))), dim=-1)
         def item(s, i):
             E = torch.stack([s.ei(i), bag(s.egen, gpad[i]), s.ed(dec_t[i])], 1)
             if s.sei is not None: E = s.sei(E)
+            if s.fm_only: return F.normalize(fm(E), dim=-1)
             return F.normalize(s.i2(F.relu(s.i1(E.flatten(1)))), dim=-1)
 
-    m = M(model == "senet")
-    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+    m = M(model == "senet", model == "fm")
+    opt = torch.optim.Adam(m.parameters(), lr=lr)
     all_items = torch.arange(1, ni + 1)
     seen_tr = {}
     for (u, i, _) in tr:
@@ -161,6 +175,7 @@ def main():
         perm = torch.randperm(n)
         t0 = time.time()
         m.train()
+        loss_sum, nb = 0.0, 0
         for b in range(0, n, 256):
             idx = perm[b:b + 256]
             q = m.user(trU[idx], trH[idx])
@@ -171,8 +186,11 @@ def main():
                 V = m.item(all_items); logits = q @ V.T / 0.05
                 loss = F.cross_entropy(logits, trI[idx] - 1)
             opt.zero_grad(); loss.backward(); opt.step()
+            loss_sum += float(loss); nb += 1
         times.append(time.time() - t0)
         vr = evaluate(vaU, vaI, vaH, vext)
+        if epoch_lines:
+            print(f"epoch={ep + 1} train_loss={loss_sum / nb:.4f} valid_recall@20={vr:.4f}", flush=True)
         if vr > best:
             best = vr; best_test = evaluate(teU, teI, teH, text)
     spe = sum(times) / len(times)

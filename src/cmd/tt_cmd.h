@@ -126,6 +126,7 @@ struct tt_stagespec {
     const char *usage;
     const tt_optspec *opts;
     const char *summary;
+    const char *help;        /* more lines for `help STAGE`, or NULL */
     int order;                /* place in a tower, stages of one order are
                                  alternatives; 0: only a channel */
     tt_stage_fn parse;        /* as a stage of a tower; NULL: only a channel */

@@ -84,6 +84,8 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
     else if (!strcmp(o->key, "user") || !strcmp(o->key, "item")) {
         for (int i = 0; i < s->n_towers; i++)
             cadd(l, word, pre, s->towers[i].name, "");
+    } else if (o->type == TT_O_STR && o->values) {   /* text with suggested values */
+        add_list(l, word, pre, tt_opt_values(o));
     } else if (!strcmp(o->key, "fields") || !strcmp(o->key, "by")) {
         /* fields= is a comma list: complete its last element */
         const char *comma = strrchr(word, ',');
@@ -91,7 +93,10 @@ static void add_values(tt_session *s, clist *l, const char *word, const tt_optsp
             snprintf(pre, sizeof pre, "%.*s", (int)(comma - word + 1), word);
         tt_dsent *d = tt_session_current(s);
         for (int i = 0; d && i < d->d.n_feat; i++)
-            cadd(l, word, pre, d->d.feat[i].name, "");
+            /* by= groups by values: a sequence (hist) has none, and
+             * `weights` refuses it, so it is not offered */
+            if (strcmp(o->key, "by") || d->d.feat[i].kind != TT_SEQ)
+                cadd(l, word, pre, d->d.feat[i].name, "");
         if (!strcmp(o->key, "by"))
             cadd(l, word, pre, "activity", "");
     }

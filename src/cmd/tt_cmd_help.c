@@ -87,6 +87,8 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
         if (!strcmp(tt_stages[i].name, topic)) {
             fprintf(f, "tower stage: %s\n  %s\n", tt_stages[i].usage, tt_stages[i].summary);
             opts_help(f, tt_stages[i].opts, "options (key=default):");
+            if (tt_stages[i].help)
+                fprintf(f, "%s\n", tt_stages[i].help);
             return 0;
         }
     const tt_optspec *o = tt_optspec_find(tt_settings, topic);

@@ -495,7 +495,7 @@ int tt_plot_sweep(tt_session *s, tt_tok **names, int n, tt_plot_req *req, tt_ser
         for (int j = 0; j < n; j++)
             listed |= !strcmp(names[j]->s, ie->name);
         if (listed && ie->n_sweep)
-            ser[ns++] = (tt_series){ie->name, ie->n_sweep, ie->sweep_recall, ie->sweep_qps};
+            ser[ns++] = (tt_series){ie->name, ie->n_sweep, ie->sweep_recall, ie->sweep_qps, 0, 0};
     }
     if (!ns)
         return tt_fail(s, 0, "no swept index to plot: run 'sweep INDEX nprobe=...' first");

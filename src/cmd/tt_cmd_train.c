@@ -21,7 +21,7 @@ typedef struct progress {
     double last;          /* time of the last progress line */
     int tty_err;          /* stderr is a terminal: redraw one line */
     uint64_t seed;
-    int n_seeds;
+    int run, n_seeds;     /* run r (1-based) of n_seeds */
     double paused;        /* seconds the dashboard held training paused */
 } progress;
 
@@ -41,10 +41,12 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         tt_series ser[17];
         int ns = 0;
         for (int i = 0; i < p->n_past && ns < 16; i++)
-            ser[ns++] = (tt_series){p->past[i].model, p->past[i].n, NULL, p->past[i].recall20};
-        ser[ns++] = (tt_series){sn->model, sn->n_done, NULL, sn->valid_recall20};
-        tt_plot_req r = {"valid Recall@20 per epoch", "epoch", "Recall@20", TT_PLOT_WINDOW,
-                         NULL, 0, ns, ser};
+            ser[ns++] = (tt_series){p->past[i].model, p->past[i].n, NULL, p->past[i].recall20, i + 1, 1};
+        ser[ns] = (tt_series){sn->model, sn->n_done, NULL, sn->valid_recall20, ns + 1, 1};
+        ns++;
+        tt_plot_req r = {.title = "valid Recall@20 per epoch", .xlabel = "epoch",
+                         .ylabel = "Recall@20", .term = TT_PLOT_WINDOW, .n_series = ns,
+                         .series = ser};
         if (tt_plot_live_update(p->live, &r)) {
             /* Said once; the run goes on (closing the window is allowed). */
             tt_plot_live_close(p->live);
@@ -216,8 +218,10 @@ static void front_open(tt_session *s, tt_modelent *me, progress *p, tt_curve *pa
     int np = past_curves(s, me, past, max);
     if (s->tty && s->dashboard && s->out.mode != TT_OUT_JSON) {
         p->tui = tt_tui_open(past, np);
-        if (p->tui)
+        if (p->tui) {
             tt_tui_set_stop(p->tui, &s->stop);    /* Ctrl-C also while paused */
+            tt_tui_set_run(p->tui, p->seed, p->run, p->n_seeds);
+        }
     }
     if (!p->tui && s->plot_term == TT_PLOT_WINDOW && !p->live) {
         tt_err perr;
@@ -337,7 +341,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     if (o.threads > 0)
         tt_blas_set_threads(o.threads);
 
-    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, n_seeds, 0};
+    progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};
     if (me->m && !tt_mkind_get(me->def.kind)->auto_fit)
         tt_session_warn(s, "%s is already %s: training starts again from new parameters and replaces it",
                         me->def.name, me->trained == 2 ? "opened from a file" : "trained");
@@ -346,6 +350,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     int n_runs = 0;
     for (int r = 0; r < n_seeds; r++) {
         int recorded;
+        p.run = r + 1;
         rc = train_seed(s, me, d, &o, seeds[r], n_seeds, &p, &runs[n_runs], &recorded);
         n_runs += recorded;
         if (rc || me->res->stopped || s->stop)

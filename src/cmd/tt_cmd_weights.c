@@ -35,16 +35,26 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                                me->def.name);
             continue;
         }
-        char foot[256];
+        char foot[1024];
         const char *stage = tt_reweight_title(tt_model_reweight(me->m, sd));
         snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s (suppressed: mean below half the tower's median)",
                  stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                  sd ? "over all items" : tt_part_name(part));
         if (!by) {
             tt_weight_stat st[TT_MAX_FIELDS];
+            tt_excitation x;
             int n = tt_inspect_weights(me->m, sd, &d->d, &d->sp, part, st, TT_MAX_FIELDS, &s->err);
-            if (n < 0)
+            if (n < 0 || tt_inspect_excitation(me->m, sd, &d->d, &d->sp, part, st, n, &x, &s->err))
                 return -1;
+            if (x.constant) {   /* said in place: on the rows and under them */
+                char why[640];
+                tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+                snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s: %s",
+                         stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
+                         sd ? "over all items" : tt_part_name(part), why);
+                if (s->out.mode == TT_OUT_TABLE)
+                    tt_wrap_words(foot, 79);
+            }
             tt_rec rows[TT_MAX_FIELDS];
             for (int i = 0; i < n; i++) {
                 tt_rec_init(&rows[i]);
@@ -55,7 +65,8 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_num(&rows[i], "std", st[i].std, 3);
                 tt_rec_num(&rows[i], "min", st[i].min, 3);
                 tt_rec_num(&rows[i], "max", st[i].max, 3);
-                tt_rec_str(&rows[i], "suppressed", st[i].suppressed ? "yes" : "no");
+                tt_rec_bool(&rows[i], "suppressed", st[i].suppressed);
+                tt_rec_str(&rows[i], "excitation", x.constant ? "constant" : "varies");
             }
             tt_out_rows(&s->out, "weights", rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
             for (int i = 0; i < n; i++)

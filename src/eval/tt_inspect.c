@@ -90,11 +90,13 @@ static int rows_open(tt_model *m, int side, const tt_dataset *d,
 /* The excitation weights of rows [s, s+R) into W (R, f). A chunk of a part
  * is the same examples seen through shifted pointers. */
 static int rows_weights(tt_model *m, const tt_dataset *d, const rows_src *r,
-                        int64_t s, int64_t R, float *W, tt_err *err)
+                        int64_t s, int64_t R, float *W, int hidden, tt_err *err)
 {
+    int (*read)(tt_model *, int, const tt_dataset *, const tt_examples *, float *, tt_err *) =
+        hidden ? tt_model_senet_hidden : tt_model_senet_weights;
     if (r->side == 1) {
         /* items come as one pass over all of them; the caller asks once */
-        return tt_model_senet_weights(m, 1, d, NULL, W, err);
+        return read(m, 1, d, NULL, W, err);
     }
     const tt_examples *ex = r->ex;
     tt_examples c = *ex;
@@ -104,14 +106,15 @@ static int rows_weights(tt_model *m, const tt_dataset *d, const rows_src *r,
     c.inter = ex->inter ? ex->inter + s : NULL;
     c.hist = ex->hist ? ex->hist + s * ex->H : NULL;
     c.hist_n = ex->hist_n ? ex->hist_n + s : NULL;
-    return tt_model_senet_weights(m, 0, d, &c, W, err);
+    return read(m, 0, d, &c, W, err);
 }
 
-/* Call fn for each row with its weights. */
+/* Call fn for each row with its weights (f of them), or with its hidden
+ * activations (hidden != 0; f is then the hidden width). */
 typedef void (*row_fn)(int64_t row, const float *w, int f, void *ud);
 
-static int for_each_row(tt_model *m, const tt_dataset *d, const rows_src *r,
-                        int f, row_fn fn, void *ud, tt_err *err)
+static int for_each_row_of(tt_model *m, const tt_dataset *d, const rows_src *r,
+                           int f, int hidden, row_fn fn, void *ud, tt_err *err)
 {
     int64_t chunk = r->side ? r->n : TT_MIN(r->n, (int64_t)CHUNK);
     float *W = tt_alloc((size_t)chunk * (size_t)f, sizeof(float), "excitation weights", err);
@@ -119,7 +122,7 @@ static int for_each_row(tt_model *m, const tt_dataset *d, const rows_src *r,
         return -1;
     for (int64_t s = 0; s < r->n; s += chunk) {
         int64_t R = TT_MIN(chunk, r->n - s);
-        if (rows_weights(m, d, r, s, R, W, err) != 0) {
+        if (rows_weights(m, d, r, s, R, W, hidden, err) != 0) {
             free(W);
             return -1;
         }
@@ -128,6 +131,12 @@ static int for_each_row(tt_model *m, const tt_dataset *d, const rows_src *r,
     }
     free(W);
     return 0;
+}
+
+static int for_each_row(tt_model *m, const tt_dataset *d, const rows_src *r,
+                        int f, row_fn fn, void *ud, tt_err *err)
+{
+    return for_each_row_of(m, d, r, f, 0, fn, ud, err);
 }
 
 static void add_all(int64_t row, const float *w, int f, void *ud)
@@ -167,6 +176,59 @@ int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
     for (int i = 0; i < f && i < max_out; i++)
         out[i] = st[i];
     return f;
+}
+
+/* Hidden activity: rows with every unit at 0, and rows each unit is on. */
+typedef struct activity {
+    int64_t all_off;
+    int64_t on[TT_MAX_FIELDS];
+} activity;
+
+static void add_activity(int64_t row, const float *h, int n, void *ud)
+{
+    (void)row;
+    activity *a = ud;
+    int any = 0;
+    for (int u = 0; u < n; u++) {
+        a->on[u] += h[u] > 0.0f;
+        any |= h[u] > 0.0f;
+    }
+    a->all_off += !any;
+}
+
+int tt_inspect_excitation(tt_model *m, int side, const tt_dataset *d,
+                          const tt_split *sp, enum tt_part part,
+                          const tt_weight_stat *st, int n, tt_excitation *x,
+                          tt_err *err)
+{
+    memset(x, 0, sizeof *x);
+    x->dead_units = -1;
+    if (side != 0 && side != 1)
+        return tt_err_set(err, "tower side must be user (0) or item (1), not %d", side);
+    x->fields = tt_model_senet_shape(m, side, &x->hidden, &x->r);
+    if (x->fields <= 0)
+        return 0;
+    rows_src r;
+    if (rows_open(m, side, d, sp, part, &r, err) != 0)
+        return -1;
+    activity act;
+    memset(&act, 0, sizeof act);
+    /* the hidden width is at most the squeeze width: 2 f fields (mean+max) */
+    if (x->hidden > 0 && x->hidden <= TT_MAX_FIELDS) {   /* Light-SE: no hidden layer */
+        if (for_each_row_of(m, d, &r, x->hidden, 1, add_activity, &act, err) != 0)
+            return -1;
+        x->inactive = (double)act.all_off / (double)r.n;
+        x->dead_units = 0;
+        for (int u = 0; u < x->hidden; u++)
+            x->dead_units += act.on[u] == 0;
+    }
+    double mean[TT_MAX_FIELDS], sd[TT_MAX_FIELDS];
+    for (int i = 0; i < n && i < TT_MAX_FIELDS; i++) {
+        mean[i] = st[i].mean;
+        sd[i] = st[i].std;
+    }
+    x->constant = tt_inspect_constant(mean, sd, TT_MIN(n, TT_MAX_FIELDS), x->inactive);
+    return 0;
 }
 
 /* ---- by groups ------------------------------------------------------------- */

@@ -13,6 +13,32 @@
  * (n) output, 1 = suppressed. Returns how many are suppressed. Why this rule:
  * see tt_inspect_rule.c. */
 int tt_inspect_suppressed(const double *mean, int n, int *flags);
+/* The rule's threshold, 0.5 x the median of the n means; NAN when there is
+ * none (fewer than 2 features, or a median <= 0). */
+double tt_inspect_suppress_threshold(const double *mean, int n);
+
+/* The constant rule, shared by `weights`, the dashboard and `plot weights`:
+ * a tower's excitation is constant (the block has become a fixed per-field
+ * scale, not a per-example gate) when every row has every hidden unit at 0
+ * (inactive = 1: the output is sigmoid(b2) for all), or when every feature's
+ * std across rows is below TT_CONST_REL x |mean|. Returns 1 when constant. */
+#define TT_CONST_REL 1e-3
+int tt_inspect_constant(const double *mean, const double *std, int n,
+                        double inactive);
+
+/* What the excitation MLP of a tower is and does over rows. */
+typedef struct tt_excitation {
+    int fields, hidden, r;    /* f, hidden width max(1, f / r), r */
+    int constant;             /* tt_inspect_constant over the rows */
+    double inactive;          /* share of rows whose every hidden unit is 0 */
+    int dead_units;           /* hidden units at 0 on every row; -1 unknown */
+} tt_excitation;
+
+/* Why a constant excitation is constant, in a learner's words, into buf
+ * (a sentence without a final period; "" when x is not constant). rows names
+ * what varies ("item", "example"). Returns buf. */
+const char *tt_inspect_constant_why(const tt_excitation *x, const char *rows,
+                                    char *buf, size_t n);
 
 typedef struct tt_weight_stat {
     const char *feature;      /* dataset feature name */
@@ -29,6 +55,14 @@ typedef struct tt_weight_stat {
 int tt_inspect_weights(tt_model *m, int side, const tt_dataset *d,
                        const tt_split *sp, enum tt_part part,
                        tt_weight_stat *out, int max_out, tt_err *err);
+
+/* The excitation of a tower over the same rows as tt_inspect_weights:
+ * shape, the constant verdict (from st, n: that call's output), hidden
+ * activity. Returns 0 (x->fields = 0: no SENet) or -1. */
+int tt_inspect_excitation(tt_model *m, int side, const tt_dataset *d,
+                          const tt_split *sp, enum tt_part part,
+                          const tt_weight_stat *st, int n, tt_excitation *x,
+                          tt_err *err);
 
 /* The same broken down by the values of a categorical (or numeric, bucketed)
  * feature, or by activity decile when by = "activity". User side: a user,

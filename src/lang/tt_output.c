@@ -65,6 +65,13 @@ void tt_rec_null(tt_rec *r, const char *key)
     add(r, key, TT_V_NULL);
 }
 
+void tt_rec_bool(tt_rec *r, const char *key, int v)
+{
+    tt_field *f = add(r, key, TT_V_BOOL);
+    if (f)
+        f->i = v != 0;
+}
+
 const tt_field *tt_rec_get(const tt_rec *r, const char *key)
 {
     for (int i = 0; i < r->n; i++)
@@ -120,6 +127,7 @@ void tt_json_rec(FILE *f, const char *event, const tt_rec *r)
                 fputs("null", f);
             break;
         case TT_V_NULL: fputs("null", f); break;
+        case TT_V_BOOL: fputs(fl->i ? "true" : "false", f); break;
         }
     }
     fputs("}\n", f);
@@ -137,6 +145,7 @@ const char *tt_field_text(const tt_field *fl, char *buf, int n)
             snprintf(buf, (size_t)n, "%s", isnan(fl->d) ? "nan" : "inf");
         break;
     case TT_V_NULL: snprintf(buf, (size_t)n, "-"); break;
+    case TT_V_BOOL: snprintf(buf, (size_t)n, "%s", fl->i ? "yes" : "no"); break;
     }
     return buf;
 }
@@ -320,4 +329,25 @@ void tt_out_info(const tt_out *o, const char *event, const tt_rec *rec,
         fprintf(o->f, o->mode == TT_OUT_CSV ? "# %s\n" : "%s\n", human);
     }
     fflush(o->f);
+}
+
+/* Break s in place at spaces so that no line is longer than width (a word
+ * longer than width keeps its own line): footers that fit 80 columns. */
+void tt_wrap_words(char *s, int width)
+{
+    char *line = s, *last_space = NULL;
+    for (char *p = s; *p; p++) {
+        if (*p == '\n') {
+            line = p + 1;
+            last_space = NULL;
+            continue;
+        }
+        if (*p == ' ')
+            last_space = p;
+        if (p - line >= width && last_space) {
+            *last_space = '\n';
+            line = last_space + 1;
+            last_space = NULL;
+        }
+    }
 }

@@ -9,7 +9,7 @@
 enum tt_outmode { TT_OUT_TABLE = 0, TT_OUT_CSV = 1, TT_OUT_JSON = 2 };
 const char *tt_outmode_name(enum tt_outmode m);
 
-enum tt_val_kind { TT_V_STR = 0, TT_V_INT, TT_V_NUM, TT_V_NULL };
+enum tt_val_kind { TT_V_STR = 0, TT_V_INT, TT_V_NUM, TT_V_NULL, TT_V_BOOL };
 
 typedef struct tt_field {
     char key[40];
@@ -33,6 +33,8 @@ void tt_rec_str(tt_rec *r, const char *key, const char *s);
 void tt_rec_int(tt_rec *r, const char *key, int64_t v);
 void tt_rec_num(tt_rec *r, const char *key, double v, int prec);
 void tt_rec_null(tt_rec *r, const char *key);
+/* A yes/no: "yes"/"no" in tables and CSV, true/false in JSON. */
+void tt_rec_bool(tt_rec *r, const char *key, int v);
 /* Field by key or NULL. */
 const tt_field *tt_rec_get(const tt_rec *r, const char *key);
 
@@ -59,6 +61,9 @@ void tt_out_info(const tt_out *o, const char *event, const tt_rec *rec,
 void tt_json_str(FILE *f, const char *s);
 /* Write one record as a JSON object, event first when non-NULL. */
 void tt_json_rec(FILE *f, const char *event, const tt_rec *r);
+/* Break s in place at spaces so that no line is longer than width (a word
+ * longer than width keeps a line of its own): footers that fit 80 columns. */
+void tt_wrap_words(char *s, int width);
 /* Format a field's value for a table or CSV cell into buf. */
 const char *tt_field_text(const tt_field *fl, char *buf, int n);
 

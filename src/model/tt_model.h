@@ -182,6 +182,13 @@ int tt_model_reweight(const tt_model *m, int side);
 int tt_model_senet_fields(const tt_model *m, int side, const char **names);
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err);
+/* The excitation MLP's shape: returns f (0: no SENet) and sets *hidden (its
+ * hidden width, max(1, f / r), f the fields) and *r (the reduction ratio). */
+int tt_model_senet_shape(const tt_model *m, int side, int *hidden, int *r);
+/* The hidden activations (after the ReLU) of the same rows as
+ * tt_model_senet_weights: H (n, hidden). */
+int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
+                          const tt_examples *ex, float *H, tt_err *err);
 
 /* ---- Training-side access (tt_train and the gradient-check tests) ---- */
 
@@ -235,6 +242,12 @@ void tt_model_clear_touched(tt_model *m);
 /* Running mean of the SENet excitation weight per field of a side over the
  * training batches since the last reset (the snapshot's se_mean). Returns f. */
 int tt_model_senet_running(const tt_model *m, int side, float *mean);
+/* Over the same batches: std[f], the pooled within-batch standard deviation
+ * of field f's weight (spread across the examples of a batch, free of the
+ * drift of the parameters between batches), and *inactive, the share of rows
+ * whose every hidden unit was 0. Returns f. */
+int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
+                                  float *inactive);
 void tt_model_senet_reset(tt_model *m);
 
 #endif

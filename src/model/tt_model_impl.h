@@ -142,6 +142,8 @@ struct tt_model {
     /* SENet running means */
     double se_sum[2][TT_MAX_FIELDS];
     double se_cnt[2];
+    double se_dev[2][TT_MAX_FIELDS];  /* within-batch squared deviations */
+    double se_dead[2];                /* rows with every hidden unit at 0 */
     /* ablation */
     int abl_feat, abl_mode;
     uint64_t abl_seed;

@@ -169,32 +169,94 @@ static void sink_se(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
     senet_field_weights(t, R, (float *)ud + s * t->nf);
 }
 
+/* One read-out pass of a tower's re-weighting stage over its rows (the
+ * part's examples, or all items): sink copies what it reads. */
+static int senet_readout(tt_model *m, int side, const tt_dataset *d, const tt_examples *ex,
+                         chunk_sink sink, float *out,
+                         const char *what, tt_err *err)
+{
+    if (side == 0 && !ex)
+        return tt_err_set(err, "%s of the user tower need examples", what);
+    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
+                       sink, out, err);
+}
+
 int tt_model_senet_weights(tt_model *m, int side, const tt_dataset *d,
                            const tt_examples *ex, float *W, tt_err *err)
 {
     if (tt_model_senet_fields(m, side, NULL) == 0)
         return tt_err_set(err, "model %s: the %s tower has no SENet or Light-SE stage",
                           m->def.name, side_name(side));
-    if (side == 0 && !ex)
-        return tt_err_set(err, "field weights of the user tower need examples");
-    return encode_pass(m, side, d, side ? NULL : ex, side ? m->n_items : ex->n, 0,
-                       sink_se, W, err);
+    return senet_readout(m, side, d, ex, sink_se, W, "field weights", err);
 }
 
-/* ---- SENet running means over the training batches ---- */
+int tt_model_senet_shape(const tt_model *m, int side, int *hidden, int *r)
+{
+    int f = tt_model_senet_fields(m, side, NULL);
+    const tower *t = f ? &m->tw[side] : NULL;
+    if (hidden)
+        *hidden = t ? t->se.h : 0;
+    if (r)
+        *r = t ? t->def.se_r : 0;
+    return f;
+}
+
+static void sink_hid(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    (void)m;
+    memcpy((float *)ud + s * t->se.h, t->hid, (size_t)R * (size_t)t->se.h * sizeof(float));
+}
+
+int tt_model_senet_hidden(tt_model *m, int side, const tt_dataset *d,
+                          const tt_examples *ex, float *H, tt_err *err)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0 || m->tw[side].se.h <= 0)
+        return tt_err_set(err, "model %s: the %s tower has no SENet hidden layer",
+                          m->def.name, side_name(side));
+    return senet_readout(m, side, d, ex, sink_hid, H, "senet activations", err);
+}
 
 void tower_senet_accumulate(tt_model *m, tower *t, int64_t R)
 {
-    const int f = t->nf, A = t->A, per = A / f;
-    for (int64_t b = 0; b < R; b++)
+    const int f = t->nf, A = t->A, per = A / f, h = t->se.h;
+    double bsum[TT_MAX_FIELDS] = { 0 }, bsq[TT_MAX_FIELDS] = { 0 };
+    for (int64_t b = 0; b < R; b++) {
         for (int i = 0; i < f; i++) {
             const float *a = t->a + b * A + i * per;
             double s = 0;
             for (int j = 0; j < per; j++)
                 s += a[j];
-            m->se_sum[t->side][i] += s / per;
+            s /= per;
+            bsum[i] += s;
+            bsq[i] += s * s;
         }
+        if (h > 0) {   /* a SENet MLP; Light-SE has no hidden layer */
+            const float *hr = t->hid + b * h;
+            int active = 0;
+            for (int u = 0; u < h; u++)
+                active |= hr[u] > 0.0f;
+            m->se_dead[t->side] += !active;
+        }
+    }
+    /* squared deviations from this batch's own mean */
+    for (int i = 0; i < f && R > 0; i++) {
+        m->se_sum[t->side][i] += bsum[i];
+        m->se_dev[t->side][i] += fmax(0.0, bsq[i] - bsum[i] * bsum[i] / (double)R);
+    }
     m->se_cnt[t->side] += (double)R;
+}
+
+int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
+                                  float *inactive)
+{
+    if (tt_model_senet_fields(m, side, NULL) == 0)
+        return 0;
+    const tower *t = &m->tw[side];
+    double n = m->se_cnt[side];
+    for (int i = 0; i < t->nf; i++)
+        std[i] = n > 0 ? (float)sqrt(m->se_dev[side][i] / n) : NAN;   /* no rows: unknown */
+    *inactive = n > 0 ? (float)(m->se_dead[side] / n) : 0.0f;
+    return t->nf;
 }
 
 int tt_model_senet_running(const tt_model *m, int side, float *mean)
@@ -211,4 +273,6 @@ void tt_model_senet_reset(tt_model *m)
 {
     memset(m->se_sum, 0, sizeof m->se_sum);
     memset(m->se_cnt, 0, sizeof m->se_cnt);
+    memset(m->se_dev, 0, sizeof m->se_dev);
+    memset(m->se_dead, 0, sizeof m->se_dead);
 }

@@ -67,7 +67,9 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
         const char *e = tt_lex_command_end(p, &text, &open), *t = p + text;
         int r;
         if (text) {
-            while (*t == ' ' || *t == '\t')
+            /* one separator after the command word goes; further leading
+             * blanks are the text's own (indented formulas and lists) */
+            if (*t == ' ' || *t == '\t')
                 t++;
             char *rt = strndup(t, (size_t)(e - t));
             /* Free text is expanded whatever its apostrophes, unless it is

@@ -265,8 +265,11 @@ static void fill_se(tt_model *m, tt_snapshot *s)
     for (int side = 0; side < 2; side++) {
         s->n_se[side] = tt_model_senet_fields(m, side, s->se_name[side]);
         s->se_kind[side] = tt_model_reweight(m, side);
-        if (s->n_se[side])
+        if (s->n_se[side]) {
             tt_model_senet_running(m, side, s->se_mean[side]);
+            tt_model_senet_running_spread(m, side, s->se_std[side], &s->se_inactive[side]);
+            tt_model_senet_shape(m, side, &s->se_hidden[side], &s->se_r[side]);
+        }
     }
 }
 

@@ -61,6 +61,9 @@ typedef struct tt_snapshot {
     int se_kind[2];                /* the side's re-weighting stage, TT_RW_* */
     const char *se_name[2][TT_MAX_FIELDS];
     float se_mean[2][TT_MAX_FIELDS];   /* running mean of the excitation weight */
+    float se_std[2][TT_MAX_FIELDS];    /* its within-batch std (tt_model_senet_running_spread) */
+    float se_inactive[2];              /* share of rows with every hidden unit at 0 */
+    int se_hidden[2], se_r[2];         /* hidden width of the excitation MLP, and r */
 } tt_snapshot;
 
 /* Returning nonzero from the callback asks training to stop (same as *stop). */

@@ -81,12 +81,17 @@ static int have_display(void)
     return (d && *d) || (w && *w);
 }
 
-/* A gnuplot double-quoted string: backslash and quote escaped, control
- * characters dropped (labels come from feature and model names). */
+/* A gnuplot double-quoted string: backslash and quote escaped, a newline
+ * kept as gnuplot's \n (two-line titles), other control characters dropped
+ * (labels come from feature and model names). */
 static void put_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '\n') {   /* a line break in a title */
+            fputs("\\n", f);
+            continue;
+        }
         if (*p == '"' || *p == '\\')
             fputc('\\', f);
         if ((unsigned char)*p >= 0x20)
@@ -103,8 +108,11 @@ static void put_num(FILE *f, double v)
         fputs("NaN", f);   /* gnuplot leaves a gap there */
 }
 
-/* The body of a plot: labels, style, the plot command, the inline data. */
-static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
+/* The body of a plot: labels, style, the plot command, the inline data.
+ * char_points: markers drawn as characters (SVG: gnuplot's point symbols
+ * there are <use> references coloured through currentColor, which several
+ * SVG renderers draw in no colour at all; text always shows). */
+static int write_body(FILE *f, const tt_plot_req *r, int char_points, tt_err *err)
 {
     int any = 0;
     for (int i = 0; i < r->n_series; i++)
@@ -127,7 +135,9 @@ static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
         put_str(f, r->ylabel);
         fputc('\n', f);
     }
-    fputs("set grid\nset key outside right top\n", f);
+    fputs("set grid\n", f);
+    /* bars are named on the axis: the key holds only the threshold line */
+    fputs(r->bars ? "set key inside right top opaque\n" : "set key outside right top\n", f);
     if (r->bars) {
         /* One box per series at x = 1..n, labelled on the axis and in the key. */
         fputs("set style fill solid 0.7 border -1\nset boxwidth 0.8\n"
@@ -160,9 +170,25 @@ static int write_body(FILE *f, const tt_plot_req *r, tt_err *err)
         if (!first)
             fputs(", ", f);
         first = 0;
-        const char *with = r->bars ? "boxes" : s->n <= 60 ? "linespoints" : "lines";
-        fprintf(f, "'-' using 1:2 with %s title ", with);
-        put_str(f, s->label ? s->label : "");
+        /* colour by model, dash type by seed, a marker of the model's own
+         * (drawn as a path, so SVG and PDF keep it) */
+        int color = s->color > 0 ? s->color : i + 1, dash = s->dash > 0 ? s->dash : 1;
+        if (r->bars)
+            fprintf(f, "'-' using 1:2 with boxes linecolor %d notitle", color);
+        else if (char_points)
+            fprintf(f, "'-' using 1:2 with %s linecolor %d dashtype %d pointtype \"%c\" title ",
+                    s->n <= 60 ? "linespoints" : "lines", color, dash, "ox+*#@%&"[(color - 1) % 8]);
+        else
+            fprintf(f, "'-' using 1:2 with %s linecolor %d dashtype %d pointtype %d title ",
+                    s->n <= 60 ? "linespoints" : "lines", color, dash, 4 + 2 * ((color - 1) % 5));
+        if (!r->bars)
+            put_str(f, s->label ? s->label : "");
+    }
+    if (r->has_line && isfinite(r->line_y)) {
+        fputs(", ", f);
+        put_num(f, r->line_y);
+        fputs(" with lines linecolor rgb 'red' dashtype 2 linewidth 2 title ", f);
+        put_str(f, r->line_label ? r->line_label : "");
     }
     fputc('\n', f);
     for (int i = 0; i < r->n_series; i++) {
@@ -316,6 +342,47 @@ static void dumb_size(FILE *out, int *w, int *h)
     }
 }
 
+/* A bar chart in a terminal: one horizontal bar per line, its label in
+ * front of it (gnuplot's dumb boxes run their labels together), the value
+ * after it, and the line's value marked with '|' on every bar. */
+static int text_bars(const tt_plot_req *r, FILE *out, tt_err *err)
+{
+    int lw = 4, width, h;
+    double top = 0;
+    dumb_size(out, &width, &h);
+    for (int i = 0; i < r->n_series; i++) {
+        const tt_series *s = &r->series[i];
+        if (s->n < 1 || !s->y)
+            continue;
+        lw = TT_MAX(lw, (int)strlen(s->label ? s->label : ""));
+        if (isfinite(s->y[0]))
+            top = fmax(top, s->y[0]);
+    }
+    if (top <= 0)
+        return tt_err_set(err, "nothing to plot: no positive value");
+    lw = TT_MIN(lw, 24);
+    int bw = TT_MAX(10, TT_MIN(60, width - lw - 10));
+    if (r->title)
+        fprintf(out, "%s\n", r->title);
+    for (int i = 0; i < r->n_series; i++) {
+        const tt_series *s = &r->series[i];
+        if (s->n < 1 || !s->y)
+            continue;
+        double v = isfinite(s->y[0]) ? fmax(0, s->y[0]) : 0;
+        int len = (int)lround(v / top * bw);
+        int mark = r->has_line && isfinite(r->line_y) ? (int)lround(r->line_y / top * bw) : -1;
+        char bar[128];
+        for (int c = 0; c < bw && c < (int)sizeof bar - 1; c++)
+            bar[c] = c == mark ? '|' : c < len ? '#' : ' ';
+        bar[TT_MIN(bw, (int)sizeof bar - 1)] = 0;
+        fprintf(out, "  %-*.*s %s %.3f\n", lw, lw, s->label ? s->label : "", bar, s->y[0]);
+    }
+    if (r->has_line && r->line_label)
+        fprintf(out, "  %*s '|' = %s\n", lw, "", r->line_label);
+    fflush(out);
+    return 0;
+}
+
 int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
 {
     if (!tt_plot_available())
@@ -340,6 +407,8 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
                               " install gnuplot-qt, or plot to a file (.png, .svg, .pdf)");
         snprintf(tline, sizeof tline, "%s", wt);
     } else {
+        if (r->bars)
+            return text_bars(r, out, err);
         int w, h;
         dumb_size(out, &w, &h);
         snprintf(tline, sizeof tline, "dumb size %d,%d", w, h);
@@ -370,7 +439,8 @@ int tt_plot(const tt_plot_req *r, FILE *out, tt_err *err)
         put_file_name(f, w.tmp);
         fputc('\n', f);
     }
-    int rc = write_body(f, r, err);
+    const char *dot = term == TT_PLOT_FILE ? strrchr(r->file, '.') : NULL;
+    int rc = write_body(f, r, dot && !strcasecmp(dot, ".svg"), err);
     if (term == TT_PLOT_FILE)
         fputs("unset output\n", f);   /* closes the file before gnuplot exits */
     fclose(f);
@@ -457,7 +527,7 @@ int tt_plot_live_update(tt_plot_live *p, const tt_plot_req *r)
     if (!p || !p->gp)
         return -1;
     fputs("reset\n", p->gp);
-    if (write_body(p->gp, r, &err) != 0)
+    if (write_body(p->gp, r, 0, &err) != 0)
         return 0;   /* nothing to draw yet is not a broken window */
     return fflush(p->gp) == 0 && !ferror(p->gp) ? 0 : -1;
 }

@@ -13,6 +13,8 @@ typedef struct tt_series {
     int n;
     const double *x;          /* (n) or NULL for 1..n */
     const double *y;          /* (n) */
+    int color;                /* 1.. : one colour per model (0: by position) */
+    int dash;                 /* 1.. : one dash type per seed (0: solid) */
 } tt_series;
 
 typedef struct tt_plot_req {
@@ -20,7 +22,12 @@ typedef struct tt_plot_req {
     enum tt_plot_term term;   /* AUTO: a window when DISPLAY/WAYLAND_DISPLAY is
                                  set, else dumb in the terminal */
     const char *file;         /* TT_PLOT_FILE: .png (pngcairo), .svg, .pdf (pdfcairo) */
-    int bars;                 /* 1: one bar per series' single value (weights) */
+    int bars;                 /* 1: one bar per series' single value (weights);
+                                 in a dumb terminal drawn as text, one
+                                 horizontal bar per line with its label */
+    int has_line;             /* 1: draw a horizontal line at y = line_y */
+    double line_y;
+    const char *line_label;   /* its legend entry ("suppressed below 0.21") */
     int n_series;
     const tt_series *series;
 } tt_plot_req;

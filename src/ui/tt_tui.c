@@ -210,6 +210,15 @@ void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop)
         t->stop_flag = stop;
 }
 
+void tt_tui_set_run(tt_tui *t, uint64_t seed, int run, int runs)
+{
+    if (!t)
+        return;
+    t->seed = seed;
+    t->run = run;
+    t->runs = runs;
+}
+
 void tt_tui_close(tt_tui *t)
 {
     if (!t)
@@ -262,6 +271,12 @@ static void ingest(tt_tui *t, const tt_snapshot *s)
 
 enum { F_NONE = 0, F_REDRAW = 1, F_RESIZE = 2, F_STOP = 4, F_PLOT = 8 };
 
+static void say(tt_tui *t, const char *msg)
+{
+    snprintf(t->msg, sizeof t->msg, "%s", msg);
+    t->msg_until = tt_now() + 4.0;
+}
+
 /* Keys: change the state, say what must happen; never draw. */
 static int handle_key(tt_tui *t, int ch)
 {
@@ -274,6 +289,10 @@ static int handle_key(tt_tui *t, int ch)
         t->paused = 0;
         return F_STOP | F_REDRAW;
     case 'w': case 'W':
+        if (t->have_snap && t->snap.n_se[0] == 0 && t->snap.n_se[1] == 0) {
+            say(t, "w: this model has no SENet stage, so there are no weights to show");
+            return F_REDRAW;
+        }
         t->show_w = !t->show_w;
         return F_REDRAW;
     case 'g': case 'G':
@@ -293,11 +312,6 @@ static int handle_key(tt_tui *t, int ch)
     }
 }
 
-static void say(tt_tui *t, const char *msg)
-{
-    snprintf(t->msg, sizeof t->msg, "%s", msg);
-    t->msg_until = tt_now() + 4.0;
-}
 
 static void live_send(tt_tui *t)
 {
@@ -311,8 +325,9 @@ static void live_send(tt_tui *t)
     }
     char title[128];
     snprintf(title, sizeof title, "%s: training loss (smoothed)", t->model);
-    tt_series ser = { t->model, t->loss.n, x, y };
-    tt_plot_req r = { title, "step", "loss", TT_PLOT_WINDOW, NULL, 0, 1, &ser };
+    tt_series ser = { t->model, t->loss.n, x, y, 1, 1 };
+    tt_plot_req r = { .title = title, .xlabel = "step", .ylabel = "loss", .term = TT_PLOT_WINDOW,
+                      .n_series = 1, .series = &ser };
     if (tt_plot_live_update(t->live, &r) != 0) {
         tt_plot_live_close(t->live);
         t->live = NULL;

@@ -34,6 +34,9 @@ double tt_tui_paused(const tt_tui *t);
  * Ctrl-C stops after this batch and a second restores the terminal and dies
  * of SIGINT. The previous handler is put back at close. */
 void tt_tui_set_stop(tt_tui *t, volatile sig_atomic_t *stop);
+/* The seed of this run, and which run of how many (seeds=1,2,3 trains three
+ * runs); the header names them. */
+void tt_tui_set_run(tt_tui *t, uint64_t seed, int run, int runs);
 /* Restore the terminal and free t (NULL: nothing). Restoring is idempotent:
  * after tt_tui_emergency_restore, close only frees. */
 void tt_tui_close(tt_tui *t);

@@ -10,8 +10,10 @@
 #else
 #include <curses.h>
 #endif
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int s_utf8, s_color;
@@ -20,6 +22,41 @@ static int s_utf8, s_color;
  * in the bottom-right cell (writing there would scroll some terminals).
  * Control bytes become '?', and so does any non-ASCII byte when the terminal
  * is not UTF-8. Every character is taken as one column wide. */
+/* TT_TUI_CUTLOG=FILE (tests): every text that put() had to cut inside a
+ * word is appended to FILE, so that a test can require that no panel ever
+ * does (fields are dropped whole instead, see fit_fields). */
+static void log_cut(const char *s, int w)
+{
+    static FILE *f;
+    static int tried;
+    if (!tried) {
+        const char *path = getenv("TT_TUI_CUTLOG");
+        tried = 1;
+        f = path && *path ? fopen(path, "a") : NULL;
+    }
+    if (f) {
+        fprintf(f, "%d|%s\n", w, s);
+        fflush(f);
+    }
+}
+
+/* 1 if showing only the first w columns of s cuts a word: a letter or digit
+ * on both sides of the cut. */
+static int cuts_word(const char *s, int w)
+{
+    int col = 0;
+    const unsigned char *u = (const unsigned char *)s, *prev = NULL;
+    for (; *u; u++) {
+        if ((*u & 0xC0) == 0x80)
+            continue;
+        if (col == w)
+            return prev && isalnum(*prev) && isalnum(*u);
+        prev = u;
+        col++;
+    }
+    return 0;
+}
+
 static int put(int y, int x, int w, const char *s)
 {
     char buf[1024];
@@ -29,6 +66,8 @@ static int put(int y, int x, int w, const char *s)
         w = COLS - x;
     if (y == LINES - 1 && x + w >= COLS)
         w = COLS - 1 - x;
+    if (w > 0 && cuts_word(s, w))
+        log_cut(s, w);
     int cols = 0;
     size_t b = 0;
     const unsigned char *u = (const unsigned char *)s;
@@ -46,6 +85,89 @@ static int put(int y, int x, int w, const char *s)
     if (b > 0)
         mvaddnstr(y, x, buf, (int)b);
     return cols;
+}
+
+/* Display columns of s (UTF-8: one per character). */
+static int text_cols(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+        n += (*u & 0xC0) != 0x80;
+    return n;
+}
+
+/* Join fields[0..n) with sep into out, leaving out every field that would
+ * not fit w columns whole (fields are in priority order: a later, shorter
+ * one may still fit after a longer one was left out). Never cuts a word. */
+static const char *fit_fields(char *out, size_t cap, int w, const char *const *fields, int n,
+                              const char *sep)
+{
+    size_t b = 0;
+    int cols = 0;
+    out[0] = 0;
+    for (int i = 0; i < n; i++) {
+        if (!fields[i] || !fields[i][0])
+            continue;
+        int add = text_cols(fields[i]) + (b ? text_cols(sep) : 0);
+        if (cols + add > w || b + strlen(fields[i]) + strlen(sep) + 1 > cap)
+            continue;
+        b += (size_t)snprintf(out + b, cap - b, "%s%s", b ? sep : "", fields[i]);
+        cols += add;
+    }
+    return out;
+}
+
+/* Like fit_fields, but fields are chosen by prio (0 first, then 1, ...)
+ * and drawn in their own order: the header keeps the model and the ETA and
+ * drops the batch counter first. */
+static const char *fit_prio(char *out, size_t cap, int w, const char *const *fields,
+                            const int *prio, int n, const char *sep)
+{
+    int take[32] = { 0 }, cols = 0, count = 0;
+    n = TT_MIN(n, 32);
+    for (int p = 0; p <= 9; p++)
+        for (int i = 0; i < n; i++) {
+            if (prio[i] != p || !fields[i] || !fields[i][0])
+                continue;
+            int add = text_cols(fields[i]) + (count ? text_cols(sep) : 0);
+            if (cols + add > w)
+                continue;
+            take[i] = 1;
+            cols += add;
+            count++;
+        }
+    const char *pick[32];
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (take[i])
+            pick[m++] = fields[i];
+    return fit_fields(out, cap, w, pick, m, sep);
+}
+
+/* text when it fits w columns; else its words up to the last space that
+ * leaves room for "...", then "..." (spacing kept: help lines are aligned);
+ * "" when not even the first word fits. */
+static const char *fit_words(char *out, size_t cap, int w, const char *text)
+{
+    snprintf(out, cap, "%s", text);
+    if (text_cols(out) <= w)
+        return out;
+    int col = 0, cut = -1;
+    for (size_t b = 0; out[b]; b++) {
+        if (((unsigned char)out[b] & 0xC0) == 0x80)
+            continue;
+        if (col > w - 4)
+            break;
+        if (out[b] == ' ' && b > 0 && out[b - 1] != ' ')
+            cut = (int)b;
+        col++;
+    }
+    if (cut < 0 || w < 4) {
+        out[0] = 0;
+        return out;
+    }
+    snprintf(out + cut, cap - (size_t)cut, " ...");
+    return out;
 }
 
 /* A full-width bar (header, panel titles): reverse video, or coloured. */
@@ -93,15 +215,31 @@ static void draw_header(const tt_tui *t, int w)
 {
     const tt_snapshot *s = &t->snap;
     char line[512], a[32], b[32], c[32];
-    if (!t->have_snap)
-        snprintf(line, sizeof line, " ttlab | waiting for training to start");
-    else
-        snprintf(line, sizeof line,
-                 " ttlab | model %s | epoch %d/%d | batch %lld/%lld | %s ex/s"
-                 " | elapsed %s | ETA %s",
-                 t->model, s->epoch, s->epochs, (long long)s->batch,
-                 (long long)s->batches, fmt_rate(s->ex_per_s, a, sizeof a),
-                 fmt_time(s->elapsed, b, sizeof b), fmt_time(s->eta, c, sizeof c));
+    int room = w - 1 - (t->paused ? 11 : 0);   /* [PAUSED] has its own place */
+    if (!t->have_snap) {
+        const char *f[] = { " ttlab", "waiting for training to start" };
+        static const int pr[] = { 0, 1 };
+        fit_prio(line, sizeof line, room, f, pr, 2, " | ");
+    } else {
+        char model[TT_NAME_MAX + 8], epoch[48], batch[64], rate[48], el[48], eta[48], seed[64];
+        snprintf(model, sizeof model, "model %s", t->model);
+        snprintf(epoch, sizeof epoch, "epoch %d/%d", s->epoch, s->epochs);
+        snprintf(batch, sizeof batch, "batch %lld/%lld", (long long)s->batch, (long long)s->batches);
+        snprintf(rate, sizeof rate, "%s ex/s", fmt_rate(s->ex_per_s, a, sizeof a));
+        snprintf(el, sizeof el, "elapsed %s", fmt_time(s->elapsed, b, sizeof b));
+        snprintf(eta, sizeof eta, "ETA %s", fmt_time(s->eta, c, sizeof c));
+        seed[0] = 0;
+        if (t->runs > 1)
+            snprintf(seed, sizeof seed, "seed %llu (run %d/%d)", (unsigned long long)t->seed,
+                     t->run, t->runs);
+        else if (t->runs == 1)
+            snprintf(seed, sizeof seed, "seed %llu", (unsigned long long)t->seed);
+        /* drawn in this order; kept by priority: the model, the epoch, the
+         * ETA and the seed first, the batch counter last */
+        const char *f[] = { " ttlab", model, seed, epoch, batch, rate, el, eta };
+        static const int pr[] = { 0, 0, 2, 1, 5, 4, 3, 1 };
+        fit_prio(line, sizeof line, room, f, pr, 8, " | ");
+    }
     bar_row(0, 0, w, TT_C_HEAD, line);
     if (t->paused && w > 12) {
         attron(A_BOLD | (s_color ? COLOR_PAIR(TT_C_HEAD) : A_REVERSE));
@@ -112,18 +250,27 @@ static void draw_header(const tt_tui *t, int w)
 
 static void draw_status(const tt_tui *t, int y, int w, int sigint)
 {
-    const char *keys = t->paused
-        ? " PAUSED: p resume  s stop  w weights  g gnuplot  ? help"
-        : " p pause  s stop  w weights  g gnuplot  ? help";
+    char line[512], msg[256];
+    const char *keys[] = { t->paused ? " PAUSED: p resume" : " p pause", "s/q stop", "w weights",
+                           "g gnuplot", "? help" };
+    static const int pr[] = { 0, 0, 1, 2, 1 };
+    fit_prio(line, sizeof line, w - 1, keys, pr, 5, "  ");
     if (t->stopping || sigint)
-        keys = " stopping after this batch (the model is kept)...";
+        fit_words(line, sizeof line, w - 1, " stopping after this batch (the model is kept)...");
     move(y, 0);
     clrtoeol();
     attron(A_BOLD);
-    int used = put(y, 0, w, keys);
+    int used = 0;
+    /* a message wins over the keys when both do not fit */
+    int mcols = t->msg[0] ? text_cols(t->msg) : 0;
+    if (!t->msg[0] || text_cols(line) + 2 + mcols <= w - 1)
+        used = put(y, 0, w, line);
     attroff(A_BOLD);
-    if (t->msg[0] && used + 3 < w)
-        put(y, used + 2, w - used - 2, t->msg);
+    if (t->msg[0]) {
+        int x0 = used ? used + 2 : 1;
+        fit_words(msg, sizeof msg, w - 1 - x0, t->msg);
+        put(y, x0, w - x0, msg);
+    }
 }
 
 /* ---- curves --------------------------------------------------------------- */
@@ -144,31 +291,49 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
 {
     char title[256];
     const tt_snapshot *s = &t->snap;
+    const tt_hist *hi = &t->loss;
+    /* The whole range is drawn. When the top is more than four times the
+     * bottom (a start far above the plateau), the axis is logarithmic, so the
+     * start does not flatten the rest; with a loss <= 0 that cannot be: when
+     * the first 10% of the run then spans three times the rest, it is
+     * clipped, and the title says so. */
+    double lo = INFINITY, up = -INFINITY, up_rest = -INFINITY;
+    int skip = hi->n >= 20 ? hi->n / 10 : 0;
+    for (int i = 0; i < hi->n; i++)
+        if (isfinite(hi->v[i])) {
+            lo = fmin(lo, hi->v[i]);
+            up = fmax(up, hi->v[i]);
+            if (i >= skip)
+                up_rest = fmax(up_rest, hi->v[i]);
+        }
+    int logy = 0, clipped = 0;
+    if (isfinite(lo) && isfinite(up_rest) && up_rest > lo) {
+        if (lo > 0 && up > 4 * lo)
+            logy = 1;   /* a start several times the bottom: log scale */
+        else if (lo <= 0 && up - lo > 3 * (up_rest - lo)) {
+            clipped = 1;
+            up = up_rest;
+        }
+    }
+    char a1[64], a2[64], a3[64], a4[64];
+    snprintf(a1, sizeof a1, " loss (smoothed) %.4g", s->loss_smooth);
+    snprintf(a2, sizeof a2, "batch %.4g", s->loss);
+    snprintf(a3, sizeof a3, "step %lld", (long long)s->step);
+    snprintf(a4, sizeof a4, "%s", logy ? "log scale" : clipped ? "first 10% off-scale above" : "");
+    const char *tf[] = { a1, a4, a2, a3 };
+    static const int tp[] = { 0, 0, 2, 1 };
     if (t->have_snap)
-        snprintf(title, sizeof title, " loss (smoothed) %.4g  batch %.4g  step %lld",
-                 s->loss_smooth, s->loss, (long long)s->step);
+        fit_prio(title, sizeof title, w - 1, tf, tp, 4, "  ");
     else
         snprintf(title, sizeof title, " training loss (smoothed)");
     bar_row(y, x, w, TT_C_TITLE, title);
     int ph = TT_MIN(h - 1, GRID_H), pw = TT_MIN(w - 9, GRID_W);
-    const tt_hist *hi = &t->loss;
     if (ph < 1 || pw < 2)
         return;
     if (hi->n < 2) {
         put(y + 1, x + 1, w - 1, "waiting for batches...");
         return;
     }
-    /* The scale comes from the last 90% of the run: the first steps' loss
-     * is often several times the rest and would flatten everything after
-     * it; those points are clipped to the top row. */
-    double lo = INFINITY, up = -INFINITY;
-    int skip = hi->n >= 20 ? hi->n / 10 : 0;
-    for (int i = 0; i < hi->n; i++)
-        if (isfinite(hi->v[i])) {
-            lo = fmin(lo, hi->v[i]);
-            if (i >= skip)
-                up = fmax(up, hi->v[i]);
-        }
     if (!isfinite(lo) || !isfinite(up)) {
         put(y + 1, x + 1, w - 1, "no finite loss yet");
         return;
@@ -177,6 +342,8 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
         up += 0.5;
         lo -= 0.5;
     }
+    /* positions are computed on g(v): v, or log v */
+    double glo = logy ? log(lo) : lo, gup = logy ? log(up) : up;
     int sx = s_utf8 ? 2 : 1, sy = s_utf8 ? 4 : 1;
     int cols = pw * sx, rows = ph * sy;
     memset(g_cell, 0, sizeof g_cell);
@@ -196,7 +363,8 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
             prev = -1;
             continue;
         }
-        int r = (int)lround((up - acc / k) / (up - lo) * (rows - 1));
+        double gv = logy ? log(acc / k) : acc / k;
+        int r = (int)lround((gup - gv) / (gup - glo) * (rows - 1));
         r = TT_MAX(0, TT_MIN(rows - 1, r));
         int a = prev < 0 ? r : prev, b = r;
         if (a > b) {
@@ -222,8 +390,10 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
             fmt_axis(up, lab, sizeof lab);
         else if (r == ph - 1)
             fmt_axis(lo, lab, sizeof lab);
-        else if (ph >= 5 && r == ph / 2)
-            fmt_axis(up - (up - lo) * r / (ph - 1), lab, sizeof lab);
+        else if (ph >= 5 && r == ph / 2) {
+            double g = gup - (gup - glo) * r / (ph - 1);
+            fmt_axis(logy ? exp(g) : g, lab, sizeof lab);
+        }
         put(y + 1 + r, x, 8, lab);
         put(y + 1 + r, x + 7, 1, "|");
         size_t b = 0;
@@ -262,26 +432,40 @@ static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
     for (int e = 0; e < n_live; e++)
         if (s->valid_recall20[e] >= 0)
             last = s->valid_recall20[e];
-    if (last >= 0)
-        snprintf(title, sizeof title, " valid Recall@20 per epoch  now %.4f  best epoch %d",
-                 last, s->best_epoch);
-    else
-        snprintf(title, sizeof title, " valid Recall@20 per epoch");
+    char now[48], best[48];
+    snprintf(now, sizeof now, "now %.4f", last);
+    snprintf(best, sizeof best, "best epoch %d", s->best_epoch);
+    const char *tf[] = { " valid Recall@20 per epoch", last >= 0 ? now : NULL,
+                         last >= 0 ? best : NULL };
+    static const int tp[] = { 0, 1, 2 };
+    fit_prio(title, sizeof title, w - 1, tf, tp, 3, "  ");
     bar_row(y, x, w, TT_C_TITLE, title);
-    /* legend */
-    int lx = x + 1;
-    for (int i = 0; i < n_ser && lx < x + w - 4; i++) {
-        char item[TT_NAME_MAX + 16];
+    /* legend: every curve drawn has its entry; a curve whose entry does not
+     * fit is not drawn, and the legend says how many were left out */
+    int lx = x + 1, drawn = 0;
+    for (int i = 0; i < n_ser; i++) {
+        char item[TT_NAME_MAX + 16], more[32];
         if (i == 0)
             snprintf(item, sizeof item, "* %s (now)", t->have_snap ? t->model : "?");
         else
             snprintf(item, sizeof item, "%c %s", k_marks[(i - 1) % 8], t->past[i - 1].name);
+        int left = n_ser - i - 1;
+        snprintf(more, sizeof more, "+%d not shown", left);
+        int need = text_cols(item) + (left > 0 ? 2 + text_cols(more) : 0);
+        if (lx + need > x + w - 1 && !(left == 0 && lx + text_cols(item) <= x + w - 1)) {
+            snprintf(more, sizeof more, "+%d not shown", n_ser - i);
+            if (lx + text_cols(more) <= x + w - 1)
+                put(y + 1, lx, x + w - lx, more);
+            break;
+        }
         if (s_color)
             attron(COLOR_PAIR(i == 0 ? TT_C_CURVE : TT_C_S0 + (i - 1) % 4));
         lx += put(y + 1, lx, x + w - lx, item) + 2;
         if (s_color)
             attroff(COLOR_PAIR(i == 0 ? TT_C_CURVE : TT_C_S0 + (i - 1) % 4));
+        drawn++;
     }
+    n_ser = drawn;
     int ph = TT_MIN(h - 3, GRID_H), pw = TT_MIN(w - 9, GRID_W);
     if (ph < 2 || pw < 4)
         return;
@@ -409,20 +593,33 @@ static void sparkline(const tt_hist *h, int w, char *out, size_t cap)
  * sparkline of its history, and "S" when suppressed (tt_inspect's rule). */
 static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
 {
+    int any_const = 0;
+    for (int side = 0; side < 2; side++) {
+        double mn[TT_MAX_FIELDS], sd[TT_MAX_FIELDS];
+        for (int f = 0; f < t->snap.n_se[side]; f++) {
+            mn[f] = t->snap.se_mean[side][f];
+            sd[f] = t->snap.se_std[side][f];
+        }
+        any_const |= tt_inspect_constant(mn, sd, t->snap.n_se[side], t->snap.se_inactive[side]);
+    }
     /* the stage's own name: SENet, Light-SE, or both when the towers differ */
     int k0 = t->snap.n_se[0] > 0 ? t->snap.se_kind[0] : t->snap.se_kind[1];
     int k1 = t->snap.n_se[1] > 0 ? t->snap.se_kind[1] : k0;
     const char *n0 = tt_reweight_title(k0), *n1 = tt_reweight_title(k1);
-    char title[96];
-    snprintf(title, sizeof title, " %s%s%s excitation weights (running mean)  S = suppressed",
-             n0 ? n0 : "SENet", k1 != k0 && n1 ? " / " : "", k1 != k0 && n1 ? n1 : "");
-    bar_row(y, x, w, TT_C_TITLE, title);
+    char stage[64], long_t[96], short_t[80], title[160];
+    snprintf(stage, sizeof stage, "%s%s%s", n0 ? n0 : "SENet", k1 != k0 && n1 ? " / " : "",
+             k1 != k0 && n1 ? n1 : "");
+    snprintf(long_t, sizeof long_t, " %s excitation weights", stage);
+    snprintf(short_t, sizeof short_t, " %s weights", stage);
+    const char *tparts[] = { text_cols(long_t) + 34 <= w ? long_t : short_t, "S = suppressed",
+                             any_const ? "C = constant" : NULL, "(running mean)" };
+    bar_row(y, x, w, TT_C_TITLE, fit_fields(title, sizeof title, w, tparts, 4, "  "));
     int row = y + 1, end = y + h;
     int nw = 4;
     for (int side = 0; side < 2; side++)
         for (int f = 0; f < t->snap.n_se[side]; f++)
             nw = TT_MAX(nw, (int)strlen(t->se_name[side][f]));
-    nw = TT_MIN(nw, TT_MAX(6, w / 4));
+    nw = TT_MIN(nw, TT_MAX(6, w / 2));   /* names whole: the bars give way */
     int rest = w - nw - 1 - 1 - 5 - 1 - 2 - 1;   /* gaps, "0.00 ", " S" */
     int bw = rest, sw = 0;
     if (rest >= 16) {
@@ -445,14 +642,31 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
                 scale = fmax(scale, mean[f]);   /* relu gates exceed 1 */
         }
         tt_inspect_suppressed(mean, n, supp);
-        char sub[64];
-        snprintf(sub, sizeof sub, "%s tower", side ? "item" : "user");
+        /* A constant excitation says so on its tower's title row, in words,
+         * dropping the least needed phrases when narrow. */
+        double sd[TT_MAX_FIELDS];
+        for (int f = 0; f < n; f++)
+            sd[f] = t->snap.se_std[side][f];
+        int constant = tt_inspect_constant(mean, sd, n, t->snap.se_inactive[side]);
+        char sub[256], width[64], off[64], same[64];
+        const char *rows = side ? "item" : "example";
+        snprintf(width, sizeof width, "hidden width %d", t->snap.se_hidden[side]);
+        snprintf(off, sizeof off, "off for %.0f%% of %ss", 100.0 * t->snap.se_inactive[side], rows);
+        snprintf(same, sizeof same, "same for every %s", rows);
+        const char *parts[] = { side ? "item tower" : "user tower",
+                                constant ? "CONSTANT" : NULL,
+                                constant ? width : NULL,
+                                constant && t->snap.se_inactive[side] > 0.5 ? off : NULL,
+                                constant ? same : NULL,
+                                constant ? "a fixed scale, not a gate" : NULL };
+        fit_fields(sub, sizeof sub, w - 1, parts, 6, " - ");
         attron(A_BOLD);
         if (row == end - 1) {   /* a title with no room for its fields */
             attroff(A_BOLD);
             char more[64];
+            char fit[64];
             snprintf(more, sizeof more, "... %d more (enlarge the window)", n);
-            put(row++, x + 2, w - 2, more);
+            put(row++, x + 2, w - 2, fit_words(fit, sizeof fit, w - 3, more));
             return;
         }
         put(row++, x + 1, w - 1, sub);
@@ -469,8 +683,9 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
             }
             if (row == end - 1 && after > 0) {
                 char more[64];
+                char fit[64];
                 snprintf(more, sizeof more, "... %d more (enlarge the window)", fields_left);
-                put(row++, x + 2, w - 2, more);
+                put(row++, x + 2, w - 2, fit_words(fit, sizeof fit, w - 3, more));
                 return;
             }
             char buf[512];
@@ -511,9 +726,10 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
                 put(row, cx, sw, buf);
                 cx += sw + 1;
             }
-            if (supp[f]) {
+            if (supp[f] || constant) {
                 attron(A_BOLD);
-                put(row, cx, x + w - cx, "S");
+                put(row, cx, x + w - cx,
+                    constant ? "C" : "S");
                 attroff(A_BOLD);
             }
             row++;
@@ -526,8 +742,8 @@ static void draw_help(int y, int h, int w)
     static const char *lines[] = {
         " keys",
         "   p      pause / resume training (the process waits in the dashboard)",
-        "   s      stop after this batch; the model keeps what it has learnt",
-        "   w      show / hide the SENet weights panel",
+        "   s, q   stop after this batch; the model keeps what it has learnt",
+        "   w      show / hide the SENet weights panel (a model without SENet says so)",
         "   g      open / close a live gnuplot window of the loss",
         "   ?      this help (any of ? h Esc closes it)",
         "   Ctrl-C stops after this batch, as s does",
@@ -537,9 +753,11 @@ static void draw_help(int y, int h, int w)
         "   Recall@20: valid, per epoch; '*' this model, others earlier ones",
         "   SENet: mean excitation weight per feature; sparkline = its history;",
         "   S = suppressed: mean < 0.5 x the median of the tower's features",
+        "   C = constant: the same weights for every row (a fixed scale, not a gate)",
     };
+    char buf[256];
     for (int i = 0; i < (int)TT_ARRAY_LEN(lines) && i < h; i++)
-        put(y + i, 0, w, lines[i]);
+        put(y + i, 0, w, fit_words(buf, sizeof buf, w - 1, lines[i]));
 }
 
 void tui_draw(const tt_tui *t, int sigint)

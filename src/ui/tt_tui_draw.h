@@ -38,6 +38,8 @@ struct tt_tui {
     double paused_s;           /* seconds held paused so far (excluded from training time) */
     int utf8, color, curses_on, own_sigint;
     char msg[160];
+    uint64_t seed;             /* the run's seed (tt_tui_set_run) */
+    int run, runs;             /* run r of R (seeds=), runs 0 when unknown */
     struct tt_plot_live *live;
     volatile sig_atomic_t *stop_flag;
     struct sigaction old_sigint;

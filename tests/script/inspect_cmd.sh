@@ -34,13 +34,13 @@ user_f=$(sed -n "s/^\([A-Za-z0-9_]*\),\(user\|context\),$kinds,.*/\1/p" out.txt)
 item_f=$(sed -n "s/^\([A-Za-z0-9_]*\),item,$kinds,.*/\1/p" out.txt)
 [ "$(echo $user_f | wc -w)" -ge 3 ] && [ "$(echo $item_f | wc -w)" -ge 2 ] || fail "features not listed"
 
-# weights: one row per feature and tower, a yes/no flag, ranked by mean
+# weights: one row per feature and tower, a yes/no flag, the excitation verdict, ranked by mean
 for f in $user_f; do
-  n=$(grep -c "^se,user,$f,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,\(yes\|no\)$" out.txt)
+  n=$(grep -c "^se,user,$f,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,\(yes\|no\),\(varies\|constant\)$" out.txt)
   [ "$n" -eq 1 ] || fail "weights: user feature $f in $n rows"
 done
 for f in $item_f; do
-  n=$(grep -c "^se,item,$f,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,\(yes\|no\)$" out.txt)
+  n=$(grep -c "^se,item,$f,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,\(yes\|no\),\(varies\|constant\)$" out.txt)
   [ "$n" -eq 1 ] || fail "weights: item feature $f in $n rows"
 done
 for side in user item; do

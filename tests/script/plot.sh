@@ -37,7 +37,8 @@ EOF
 chmod +x "$tmp/fake/gnuplot"
 PATH="$tmp/fake:$PATH" DISPLAY=:99 "$drv" lines -live 2> err.txt || fail "live with a fake gnuplot: $(cat err.txt)"
 grep -q '^set terminal qt noraise$' "$tmp/fake/log" || fail "live: no 'set terminal qt noraise'"
-[ "$(grep -c "^plot '-' using 1:2 with linespoints title \"dssm\", '-' using 1:2 with linespoints title \"senet_r2\"$" "$tmp/fake/log")" -eq 3 ] \
+# one colour per series (by model), a dash type (by seed), a marker each
+[ "$(grep -c "^plot '-' using 1:2 with linespoints linecolor 1 dashtype 1 pointtype 4 title \"dssm\", '-' using 1:2 with linespoints linecolor 2 dashtype 1 pointtype 6 title \"senet_r2\"$" "$tmp/fake/log")" -eq 3 ] \
   || fail "live: not three plots of both series: $(cat "$tmp/fake/log")"
 grep -q '^exit$' "$tmp/fake/log" || fail "live: gnuplot not told to exit"
 rm -f "$tmp/fake/log"
@@ -114,6 +115,11 @@ grep -q 'epoch' dumb.txt || fail "dumb picture has no x label"
 n=$(sed -n 's/^captured \([0-9]*\) bytes$/\1/p' cap.txt)
 [ -n "$n" ] && [ "$n" -gt 500 ] || fail "captured dumb picture too small: '$n'"
 grep -q 'SENet weights, user tower' cap.txt || fail "captured picture has no title"
+# a bar chart in a terminal is horizontal: each label whole at the start of its
+# own line, its bar of '#' after it (gnuplot's dumb boxes ran labels together)
+for f in hist user_id zip3 gender occupation age; do
+  grep -Eq "^  $f +#+ +[0-9]\.[0-9]{3}$" cap.txt || fail "dumb bars: no line for $f"
+done
 echo "ok: dumb, captured"
 
 "$drv" bars w.gif 2> err.txt && fail "a .gif was accepted"

@@ -24,15 +24,15 @@ int main(int argc, char **argv)
     tt_series s[7];
     tt_plot_req r = { 0 };
     if (!strcmp(argv[1], "lines")) {
-        s[0] = (tt_series){ "dssm", 5, NULL, a };
-        s[1] = (tt_series){ "senet_r2", 5, NULL, b };
+        s[0] = (tt_series){ "dssm", 5, NULL, a, 0, 0 };
+        s[1] = (tt_series){ "senet_r2", 5, NULL, b, 0, 0 };
         r.title = "valid Recall@20";
         r.xlabel = "epoch";
         r.ylabel = "Recall@20";
         r.n_series = 2;
     } else {
         for (int i = 0; i < 7; i++)
-            s[i] = (tt_series){ wn[i], 1, NULL, &w[i] };
+            s[i] = (tt_series){ wn[i], 1, NULL, &w[i], 0, 0 };
         r.title = "SENet weights, user tower";
         r.xlabel = "feature";
         r.ylabel = "mean excitation weight";

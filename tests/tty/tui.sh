@@ -33,11 +33,11 @@ step() { grep -Eo 'step [0-9]+' "$tmp/screen" | head -n 1; }
 
 # 1. the full dashboard at 120x40
 start 120 40 "'$driver' --delay-ms 5 --epochs 50"
-wait_for 'SENet excitation weights' 15 || fail "no SENet panel"
+wait_for 'SENet (excitation )?weights' 15 || fail "no SENet panel"
 wait_for 'valid Recall@20 per epoch +now' 15 || fail "no recall of a finished epoch"
 for pat in 'ttlab \| model senet-demo \| epoch [0-9]+/50 \| batch [0-9]+/100' 'ex/s' \
            'elapsed [0-9:]+' 'ETA [0-9:]+' 'loss \(smoothed\)' 'user tower' 'item tower' \
-           '\* senet-demo \(now\) +o dssm +x senet-r4' 'p pause +s stop +w weights +g gnuplot +\? help'; do
+           '\* senet-demo \(now\) +o dssm +x senet-r4' 'p pause +s/q stop +w weights +g gnuplot +\? help'; do
   grep -Eq -- "$pat" "$tmp/screen" || fail "missing on screen: $pat"
 done
 for f in user_id age gender occupation zip3 hist ctx_noise item_id genres decade item_noise; do
@@ -64,13 +64,13 @@ echo "ok: pause/resume ($s1 held, then $s3)"
 
 # w hides and shows the weights, ? shows help
 T send-keys -t tt w; sleep 0.5; cap
-grep -q 'SENet excitation' "$tmp/screen" && fail "w did not hide the weights"
+grep -Eq 'SENet (excitation )?weights' "$tmp/screen" && fail "w did not hide the weights"
 T send-keys -t tt w
-wait_for 'SENet excitation' 5 || fail "w did not bring the weights back"
+wait_for 'SENet (excitation )?weights' 5 || fail "w did not bring the weights back"
 T send-keys -t tt '?'
 wait_for 'stop after this batch; the model keeps' 5 || fail "? shows no help"
 T send-keys -t tt '?'
-wait_for 'SENet excitation' 5 || fail "? did not close the help"
+wait_for 'SENet (excitation )?weights' 5 || fail "? did not close the help"
 echo "ok: w, ?"
 
 # resize to tiny sizes while it runs: still alive, and back
@@ -109,12 +109,12 @@ cat >> "$tmp/fake/log"
 EOF
 chmod +x "$tmp/fake/gnuplot"
 start 100 30 "env DISPLAY=:99 PATH='$tmp/fake:$PATH' '$driver' --delay-ms 5 --epochs 50"
-wait_for 'SENet excitation' 15 || fail "no dashboard (Ctrl-C run)"
+wait_for 'SENet (excitation )?weights' 15 || fail "no dashboard (Ctrl-C run)"
 T send-keys -t tt g
 wait_for 'gnuplot window open' 5 || fail "g did not open a live window"
 sleep 1.5
 grep -q "^set terminal qt noraise" "$tmp/fake/log" || fail "live window: no qt terminal"
-grep -q "^plot '-' using 1:2 with lines title \"senet-demo\"" "$tmp/fake/log" || fail "live window: no loss plot"
+grep -q "^plot '-' using 1:2 with lines linecolor 1 dashtype 1 pointtype 4 title \"senet-demo\"" "$tmp/fake/log" || fail "live window: no loss plot"
 T send-keys -t tt g
 wait_for 'gnuplot window closed' 5 || fail "g did not close the live window"
 sleep 0.3
@@ -129,7 +129,7 @@ echo "ok: Ctrl-C"
 # 2b. a host with its own SIGINT handler (as the session): Ctrl-C while
 # paused wakes the dashboard, stops, and the host's handler ran too
 start 100 30 "'$driver' --delay-ms 5 --epochs 50 --host-sigint"
-wait_for 'SENet excitation' 15 || fail "no dashboard (host handler run)"
+wait_for 'SENet (excitation )?weights' 15 || fail "no dashboard (host handler run)"
 T send-keys -t tt p
 wait_for '\[PAUSED\]' 5 || fail "host run: p did not pause"
 T send-keys -t tt C-c
@@ -181,4 +181,17 @@ grep -q 'finished 10 steps' "$tmp/out" || fail "non-tty: no end line"
 grep -q 'epoch 2/2' "$tmp/err" || fail "non-tty: no progress lines on stderr"
 if grep -q "$(printf '\033')" "$tmp/out" "$tmp/err"; then fail "escape sequences written without a terminal"; fi
 echo "ok: no terminal, no curses"
+
+# 8. an item tower whose excitation does not vary across items: the SENet
+# panel says so on that tower's rows, in words, with the reason, at every size;
+# the user tower is not called constant
+for size in "120 40" "100 30" "80 24"; do
+  set -- $size
+  start "$1" "$2" "'$driver' --delay-ms 5 --epochs 20 --constant-items"
+  wait_for 'item tower - CONSTANT - hidden width 1' 15 || fail "constant item tower not named at $1x$2"
+  grep -q 'user tower - CONSTANT' "$tmp/screen" && fail "user tower called constant at $1x$2"
+  grep -Eq 'C = constant' "$tmp/screen" || fail "no legend for the C mark at $1x$2"
+  wait_for '(^| )genres +[^ ]+ [0-9]\.[0-9]{2} [^ ]+ C *$' 5 || fail "genres row not marked C at $1x$2"
+done
+echo "ok: constant excitation named on the item tower's rows"
 exit 0

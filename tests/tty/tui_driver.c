@@ -2,12 +2,18 @@
  * weights drifting apart, one feature sinking to suppression, valid recall
  * per epoch) so that the tmux test can drive the TUI without training.
  *   tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP]
- *              [--host-sigint]
+ *              [--host-sigint] [--constant-items] [--run SEED/R/N] [--steep]
+ *              [--no-senet]
  * Prints how it ended after the dashboard is closed; exit status 0. With
  * --exit-at it calls exit(3) at that step without closing the dashboard, to
  * check that the atexit path restores the terminal. With --host-sigint it
  * installs its own SIGINT handler first, as the session does, and reports how
- * often it was called. */
+ * often it was called. With --constant-items the item tower's excitation
+ * does not vary across items (hidden width 1, its unit off for 99% of them),
+ * the case the SENet panel must name as constant. --run names the seed and
+ * the run of a seeds= run; --steep starts the loss ten times above its
+ * plateau (the loss panel turns logarithmic); --no-senet feeds no SENet
+ * weights (w must say why nothing opens). */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +40,9 @@ int main(int argc, char **argv)
 {
     int epochs = 20, batches = 100, delay_ms = 10;
     long exit_at = -1;
-    int host = 0;
+    int host = 0, constant_items = 0, steep = 0, no_senet = 0;
+    unsigned long long run_seed = 0;
+    int run_r = 0, run_n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
             epochs = atoi(argv[++i]);
@@ -46,8 +54,16 @@ int main(int argc, char **argv)
             exit_at = atol(argv[++i]);
         else if (!strcmp(argv[i], "--host-sigint"))
             host = 1;
+        else if (!strcmp(argv[i], "--constant-items"))
+            constant_items = 1;
+        else if (!strcmp(argv[i], "--steep"))
+            steep = 1;
+        else if (!strcmp(argv[i], "--no-senet"))
+            no_senet = 1;
+        else if (!strcmp(argv[i], "--run") && i + 1 < argc)
+            sscanf(argv[++i], "%llu/%d/%d", &run_seed, &run_r, &run_n);
         else {
-            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP] [--host-sigint]\n");
+            fprintf(stderr, "usage: tui_driver [--epochs E] [--batches B] [--delay-ms D] [--exit-at STEP] [--host-sigint] [--constant-items] [--run SEED/R/N] [--steep] [--no-senet]\n");
             return 2;
         }
     }
@@ -65,6 +81,8 @@ int main(int argc, char **argv)
     tt_tui *t = tt_tui_open(past, 2);
     if (!t)
         fprintf(stderr, "tui_driver: no terminal: plain progress lines\n");
+    if (run_n > 0)
+        tt_tui_set_run(t, run_seed, run_r, run_n);
 
     static tt_snapshot s;   /* large: keep it off the stack */
     memset(&s, 0, sizeof s);
@@ -75,10 +93,16 @@ int main(int argc, char **argv)
     s.batches = batches;
     s.n_se[0] = (int)TT_ARRAY_LEN(user_f);
     s.n_se[1] = (int)TT_ARRAY_LEN(item_f);
+    if (no_senet)
+        s.n_se[0] = s.n_se[1] = 0;
     for (int f = 0; f < s.n_se[0]; f++)
         s.se_name[0][f] = user_f[f];
     for (int f = 0; f < s.n_se[1]; f++)
         s.se_name[1][f] = item_f[f];
+    s.se_hidden[0] = 3;
+    s.se_r[0] = s.se_r[1] = 2;
+    s.se_hidden[1] = constant_items ? 1 : 2;
+    s.se_inactive[1] = constant_items ? 0.99f : 0.0f;
     double t0 = tt_now();
     long total = (long)epochs * batches;
     int stopped = 0;
@@ -90,13 +114,18 @@ int main(int argc, char **argv)
             s.batch = b;
             s.epoch_end = b == batches;
             double k = (double)s.step;
-            s.loss = 4.0 * exp(-k / 400.0) + 1.5 + 0.3 * sin(k * 0.7);
+            s.loss = steep ? 40.0 * exp(-k / 30.0) + 1.5 + 0.1 * sin(k * 0.7)
+                           : 4.0 * exp(-k / 400.0) + 1.5 + 0.3 * sin(k * 0.7);
             s.loss_smooth = s.step == 1 ? s.loss : 0.95 * s.loss_smooth + 0.05 * s.loss;
             for (int f = 0; f < s.n_se[0]; f++)
                 s.se_mean[0][f] = (float)(user_w[f] + (0.5 - user_w[f]) * exp(-k / 300.0)
                                           + 0.01 * sin(k / 50.0 + f));
             for (int f = 0; f < s.n_se[1]; f++)
                 s.se_mean[1][f] = (float)(item_w[f] + (0.5 - item_w[f]) * exp(-k / 300.0));
+            for (int f = 0; f < s.n_se[0]; f++)
+                s.se_std[0][f] = 0.05f;
+            for (int f = 0; f < s.n_se[1]; f++)
+                s.se_std[1][f] = constant_items ? 1e-5f : 0.04f;
             s.elapsed = tt_now() - t0;
             s.ex_per_s = s.step * 256.0 / (s.elapsed > 0 ? s.elapsed : 1e-9);
             s.eta = s.elapsed / s.step * (total - s.step);

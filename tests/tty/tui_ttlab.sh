@@ -46,10 +46,10 @@ wait_for 'ttlab>' 10 || fail "no prompt"
 T send-keys -t tt 'source setup.tt; echo setup-done' Enter
 wait_for '^setup-done' 30 || fail "setup did not run"
 T send-keys -t tt 'train se epochs=200' Enter
-wait_for 'SENet excitation weights' 30 || fail "no dashboard"
+wait_for 'SENet (excitation )?weights' 30 || fail "no dashboard"
 wait_for 'valid Recall@20 per epoch +now' 60 || fail "no valid recall after the first epoch"
-for pat in 'ttlab \| model se \| epoch [0-9]+/200 \| batch [0-9]+/[0-9]+' 'ex/s' 'ETA [0-9:]+' \
-           'loss \(smoothed\)' 'user tower' 'item tower' '\* se \(now\)' 'p pause +s stop'; do
+for pat in 'ttlab \| model se \| (seed [0-9]+ \| )?epoch [0-9]+/200 \| batch [0-9]+/[0-9]+' 'ex/s' 'ETA [0-9:]+' \
+           'loss \(smoothed\)' 'user tower' 'item tower' '\* se \(now\)' 'p pause +s/q stop'; do
   grep -Eq -- "$pat" "$tmp/screen" || fail "missing on screen: $pat"
 done
 for f in $user_f $item_f; do
@@ -75,14 +75,14 @@ echo "ok: pause, resize to 20x6 and back"
 
 T send-keys -t tt s
 wait_for 'ttlab> *$' 30 || fail "s did not bring the prompt back"
-grep -q 'SENet excitation' "$tmp/screen" && fail "dashboard left on the screen"
+grep -Eq 'SENet (excitation )?weights' "$tmp/screen" && fail "dashboard left on the screen"
 T send-keys -t tt 'echo still-alive' Enter
 wait_for '^still-alive' 10 || fail "prompt does not work after the dashboard"
 echo "ok: s stops, prompt back"
 
 # Ctrl-C during a second run, while paused: stops, prompt back.
 T send-keys -t tt 'train se epochs=200' Enter
-wait_for 'SENet excitation weights' 30 || fail "no dashboard (second run)"
+wait_for 'SENet (excitation )?weights' 30 || fail "no dashboard (second run)"
 T send-keys -t tt p
 wait_for '\[PAUSED\]' 5 || fail "p did not pause (second run)"
 T send-keys -t tt C-c

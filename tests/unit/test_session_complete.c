@@ -103,6 +103,10 @@ int main(void)
         expect(&s, "tower x = embed ", "fields=ta", "fields=taste fields=tags");
         expect(&s, "tower x = embed ", "fields=taste,ag", "fields=taste,age");
         expect(&s, "weights dssm ", "by=ac", "by=activity");
+        /* hist (a sequence) has no values to group by: weights refuses it,
+         * so completion does not offer it (issue 11) */
+        expect(&s, "weights dssm ", "by=h", "");
+        expect(&s, "tower x = embed ", "fields=h", "fields=hist");
         expect(&s, "ablate dssm ", "ta", "taste tags");
     } else {
         FAIL("load synthetic tiny failed: feature completion not checked");
