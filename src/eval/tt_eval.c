@@ -201,6 +201,8 @@ static int64_t excl_count(const excl_cur *x, int32_t t)
  * Workers take blocks from a shared counter; each writes its own ranks. */
 typedef struct rank_job {
     const float *Q, *V;
+    int nq;              /* vectors per query: Q is (n, nq, d) */
+    const int32_t *qn;   /* (n) active vectors of each example, NULL: nq */
     tt_tile_fn fn;       /* scores from fn(fn_ctx, ...) instead of Q V^T when set */
     const void *fn_ctx;
     int32_t n_items;
@@ -219,7 +221,10 @@ typedef struct rank_job {
 typedef struct rank_worker {
     rank_job *job;
     float *tile;         /* (bu, W) scores */
-    float *qb;           /* (bu, d) the block's queries */
+    float *qb;           /* (nq, bu, d) the block's queries, vector k of
+                            every example together */
+    float *tile2;        /* (bu, W) one vector's scores (nq > 1) */
+    int *qn;             /* (bu) active vectors of the block's examples */
     float *s;            /* (bu) target scores */
     int64_t *c;          /* (bu) items beating the target so far */
     excl_cur *x;         /* (bu) exclusions not yet applied */
@@ -232,11 +237,31 @@ static void rank_finish(rank_worker *w, const int64_t *ord, int m);
 static void score_tile(rank_worker *w, const int64_t *ord, int m, int64_t base, int n)
 {
     rank_job *jb = w->job;
-    if (jb->fn)
+    if (jb->fn) {
         jb->fn(jb->fn_ctx, ord, m, base, n, w->tile);
-    else
-        tt_gemm(0, 1, m, n, jb->d, 1.0f, w->qb, jb->d, jb->V + base * jb->d, jb->d, 0.0f,
-                w->tile, n);
+        return;
+    }
+    int d = jb->d;
+    const float *Vb = jb->V + base * d;
+    tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, Vb, d, 0.0f, w->tile, n);
+    /* With nq vectors per query, each example's score of an item is the
+     * largest of its active vectors' scores (s = v_k > s ? v_k : s, k
+     * ascending: the first vector's NaN stays, a later NaN never replaces a
+     * number). Every score is a GEMM value, so a target is compared with the
+     * very bits it is ranked among. */
+    for (int k = 1; k < jb->nq; k++) {
+        /* tile2 (m, n) = qb[k] (m, d) . Vb (n, d)^T */
+        tt_gemm(0, 1, m, n, d, 1.0f, w->qb + (size_t)k * jb->bu * d, d, Vb, d, 0.0f,
+                w->tile2, n);
+        for (int i = 0; i < m; i++) {
+            if (k >= w->qn[i])
+                continue;
+            float *restrict r = w->tile + (int64_t)i * n;
+            const float *restrict r2 = w->tile2 + (int64_t)i * n;
+            for (int j = 0; j < n; j++)
+                r[j] = r2[j] > r[j] ? r2[j] : r[j];
+        }
+    }
 }
 
 /* A block whose targets lie in several tiles (small groups merged, when the
@@ -287,8 +312,12 @@ static void rank_block(rank_worker *w, int64_t b)
     int m = (int)(jb->blk[b + 1] - jb->blk[b]), d = jb->d;
     int32_t W = jb->W, g = ex->item[ord[0]] / W;
 
-    for (int i = 0; i < m && !jb->fn; i++)
-        memcpy(w->qb + (int64_t)i * d, jb->Q + ord[i] * d, (size_t)d * sizeof(float));
+    for (int k = 0; k < jb->nq && !jb->fn; k++)
+        for (int i = 0; i < m; i++)
+            memcpy(w->qb + ((int64_t)k * jb->bu + i) * d, jb->Q + (ord[i] * jb->nq + k) * d,
+                   (size_t)d * sizeof(float));
+    for (int i = 0; i < m; i++)
+        w->qn[i] = jb->qn ? jb->qn[ord[i]] : jb->nq;
     if (ex->item[ord[m - 1]] / W != g) {
         rank_mixed(w, ord, m);
         return;
@@ -440,9 +469,9 @@ static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
     return 0;
 }
 
-static int rank_run(const float *Q, const float *V, tt_tile_fn fn, const void *fn_ctx,
-                    int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                    int64_t *ranks, tt_err *err)
+static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
+                    tt_tile_fn fn, const void *fn_ctx, int32_t n_items, int d,
+                    const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err)
 {
     const tt_examples *ex;
     rank_job jb;
@@ -480,6 +509,8 @@ static int rank_run(const float *Q, const float *V, tt_tile_fn fn, const void *f
 
     memset(&jb, 0, sizeof jb);
     jb.Q = Q;
+    jb.nq = nq;
+    jb.qn = qn;
     jb.V = V;
     jb.fn = fn;
     jb.fn_ctx = fn_ctx;
@@ -505,12 +536,16 @@ static int rank_run(const float *Q, const float *V, tt_tile_fn fn, const void *f
         int bu = jb.bu;
         wk[i].job = &jb;
         wk[i].tile = scratch((size_t)bu * jb.W, err);
-        wk[i].qb = tt_alloc_aligned((size_t)bu * d, sizeof(float),
+        wk[i].tile2 = nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
+        wk[i].qn = tt_alloc((size_t)bu, sizeof(int), "evaluation", err);
+        if (nq > 1 && !wk[i].tile2)
+            rc = -1;
+        wk[i].qb = tt_alloc_aligned((size_t)nq * bu * d, sizeof(float),
                                     "evaluation queries", err);
         wk[i].s = tt_alloc((size_t)bu, sizeof(float), "evaluation", err);
         wk[i].c = tt_alloc((size_t)bu, sizeof(int64_t), "evaluation", err);
         wk[i].x = tt_alloc((size_t)bu, sizeof(excl_cur), "evaluation", err);
-        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].x)
+        if (!wk[i].tile || !wk[i].qb || !wk[i].s || !wk[i].c || !wk[i].x || !wk[i].qn)
             rc = -1;
     }
     if (!rc && tt_pool_shared(&pool, nw, err))
@@ -523,6 +558,8 @@ static int rank_run(const float *Q, const float *V, tt_tile_fn fn, const void *f
     for (int i = 0; i < nw; i++) {
         free(wk[i].tile);
         free(wk[i].qb);
+        free(wk[i].tile2);
+        free(wk[i].qn);
         free(wk[i].s);
         free(wk[i].c);
         free(wk[i].x);
@@ -536,13 +573,37 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
                  const tt_split *sp, enum tt_part p, int64_t *ranks,
                  tt_err *err)
 {
-    return rank_run(Q, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+    return rank_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+}
+
+/* The multi-vector arguments: 1 <= nq <= TT_EVAL_MAX_VECTORS, every
+ * example's active count in [1, nq]. */
+static int check_vectors(int nq, const int32_t *qn, const tt_split *sp, enum tt_part p,
+                         tt_err *err)
+{
+    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS)
+        return tt_err_set(err, "eval: %d vectors per query (1 to %d)", nq, TT_EVAL_MAX_VECTORS);
+    if (sp && (int)p >= 0 && (int)p <= 2 && qn)
+        for (int64_t e = 0; e < sp->part[p].n; e++)
+            if (qn[e] < 1 || qn[e] > nq)
+                return tt_err_set(err, "eval: example %lld has %d active vectors (1 to %d)",
+                                  (long long)e, (int)qn[e], nq);
+    return 0;
+}
+
+int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                       int64_t *ranks, tt_err *err)
+{
+    if (check_vectors(nq, qn, sp, p, err))
+        return -1;
+    return rank_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ranks, err);
 }
 
 int tt_eval_rank_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
                     enum tt_part p, int64_t *ranks, tt_err *err)
 {
-    return rank_run(NULL, NULL, fn, ctx, n_items, 1, sp, p, ranks, err);
+    return rank_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ranks, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -642,7 +703,8 @@ void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
     }
 }
 
-static int eval_run(const float *Q, const float *V, tt_tile_fn fn, const void *ctx,
+static int eval_run(const float *Q, int nq, const int32_t *qn, const float *V,
+                    tt_tile_fn fn, const void *ctx,
                     int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                     const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
@@ -660,7 +722,7 @@ static int eval_run(const float *Q, const float *V, tt_tile_fn fn, const void *c
                      "evaluation ranks", err);
     if (!ranks)
         return -1;
-    if (rank_run(Q, V, fn, ctx, n_items, d, sp, p, ranks, err)) {
+    if (rank_run(Q, nq, qn, V, fn, ctx, n_items, d, sp, p, ranks, err)) {
         free(ranks);
         return -1;
     }
@@ -674,13 +736,22 @@ int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
             const tt_split *sp, enum tt_part p, const int *ks, int n_k,
             tt_metrics *out, tt_err *err)
 {
-    return eval_run(Q, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+    return eval_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+}
+
+int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                  int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                  const int *ks, int n_k, tt_metrics *out, tt_err *err)
+{
+    if (check_vectors(nq, qn, sp, p, err))
+        return -1;
+    return eval_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
 }
 
 int tt_eval_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
                enum tt_part p, const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
-    return eval_run(NULL, NULL, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
+    return eval_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -774,6 +845,13 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
 int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
                      const tt_split *sp, enum tt_part p, int64_t *ranks)
 {
+    return tt_eval_rank_multi_ref(Q, 1, NULL, V, n_items, d, sp, p, ranks);
+}
+
+int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
+                           int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                           int64_t *ranks)
+{
     const tt_examples *ex = &sp->part[p];
     float *s;
     char *excl;
@@ -789,11 +867,16 @@ int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
     for (int64_t e = 0; e < ex->n; e++) {
         int32_t u = ex->user[e], t = ex->item[e];
         int64_t c = 0;
+        int act = qn ? qn[e] : nq;
         for (int32_t j = 0; j < n_items; j++) {
-            double acc = 0;
-            for (int k = 0; k < d; k++)
-                acc += (double)Q[e * d + k] * V[(int64_t)j * d + k];
-            s[j] = (float)acc;
+            for (int v = 0; v < act; v++) {
+                const float *q = Q + (e * nq + v) * d;
+                double acc = 0;
+                for (int k = 0; k < d; k++)
+                    acc += (double)q[k] * V[(int64_t)j * d + k];
+                float sv = (float)acc;
+                s[j] = v == 0 || sv > s[j] ? sv : s[j];
+            }
         }
         memset(excl, 0, (size_t)n_items);
         for (int q = 0; q <= (int)p; q++)

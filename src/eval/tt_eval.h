@@ -77,6 +77,25 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
             const int32_t *excl, int64_t n_excl, int k, int32_t *out_items,
             float *out_scores);
 
+/* Multi-vector queries (a multi-interest user tower, an item side of several
+ * vectors): Q (ex->n, nq, d); example e scores item j by the largest of
+ * Q[e, k] . V[j] over its active vectors k < qn[e] (qn NULL: all nq), taken
+ * in order k = 0, 1, ... with s = v_k > s ? v_k : s. Ranks, exclusions, the
+ * tie rule and memory as tt_eval_rank (plus one more tile per worker when
+ * nq > 1); nq = 1 is tt_eval_rank exactly. 1 <= nq <= TT_EVAL_MAX_VECTORS,
+ * 1 <= qn[e] <= nq (else -1 with *err set). */
+#define TT_EVAL_MAX_VECTORS 64
+int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                       int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                       int64_t *ranks, tt_err *err);
+int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
+                  int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                  const int *ks, int n_k, tt_metrics *out, tt_err *err);
+/* The naive reference of tt_eval_rank_multi (the same max rule). */
+int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
+                           int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                           int64_t *ranks);
+
 /* Naive reference (full scoring with plain loops, exclusion tested per item):
  * the tests' oracle. Scores are double sums rounded to float, so they equal
  * tt_gemm's exactly on small-integer data. Returns 0, or -1 without memory. */

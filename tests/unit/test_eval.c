@@ -274,6 +274,81 @@ static void test_random(tt_rng *g, int n_users, int32_t n_items, int d, int rang
     free(h);
 }
 
+/* Multi-vector queries (nq vectors, qn[e] active) against the naive
+ * reference, small integers so that ties are exact and frequent; then a hand
+ * case: d = 1, vectors +1 and -1 score |v|. */
+static void test_multi(tt_rng *g, int n_users, int32_t n_items, int d, int nq, int threads)
+{
+    hand *h = calloc(1, sizeof *h);
+    tt_split sp;
+    tt_err err = {{0}};
+    h->n_users = n_users;
+    for (int u = 0; u < n_users; u++)
+        for (int p = 0; p < 3; p++) {
+            int n = p == 0 ? (int)tt_rng_below(g, 30) : 1;
+            h->n[p][u] = n;
+            for (int i = 0; i < n; i++)
+                h->it[p][u][i] = (int32_t)tt_rng_below(g, (uint32_t)n_items);
+        }
+    build(h, &sp);
+    float *V = malloc((size_t)n_items * d * sizeof *V);
+    for (int64_t i = 0; i < (int64_t)n_items * d; i++)
+        V[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    tt_blas_set_threads(threads);
+    int64_t n = sp.part[TT_TEST].n;
+    float *Q = malloc((size_t)(n + 1) * nq * d * sizeof *Q);
+    int32_t *qn = malloc((size_t)(n + 1) * sizeof *qn);
+    int64_t *r = malloc((n + 1) * sizeof *r), *rr = malloc((n + 1) * sizeof *rr);
+    for (int64_t i = 0; i < n * nq * d; i++)
+        Q[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    for (int64_t e = 0; e < n; e++)
+        qn[e] = 1 + (int32_t)tt_rng_below(g, (uint32_t)nq);
+    CHECK(tt_eval_rank_multi(Q, nq, qn, V, n_items, d, &sp, TT_TEST, r, &err) == 0, "%s", err.msg);
+    CHECK(tt_eval_rank_multi_ref(Q, nq, qn, V, n_items, d, &sp, TT_TEST, rr) == 0, "ref");
+    int64_t bad = 0;
+    for (int64_t e = 0; e < n; e++)
+        bad += r[e] != rr[e];
+    CHECK(bad == 0, "multi %d users x %d items d=%d nq=%d threads=%d: %lld of %lld ranks differ",
+          n_users, n_items, d, nq, threads, (long long)bad, (long long)n);
+    /* all vectors active (qn NULL) */
+    CHECK(tt_eval_rank_multi(Q, nq, NULL, V, n_items, d, &sp, TT_TEST, r, &err) == 0, "%s", err.msg);
+    CHECK(tt_eval_rank_multi_ref(Q, nq, NULL, V, n_items, d, &sp, TT_TEST, rr) == 0, "ref");
+    bad = 0;
+    for (int64_t e = 0; e < n; e++)
+        bad += r[e] != rr[e];
+    CHECK(bad == 0, "multi (all active) nq=%d: %lld ranks differ", nq, (long long)bad);
+    tt_blas_set_threads(1);
+    free(Q), free(qn), free(r), free(rr), free(V);
+    unbuild(&sp);
+    free(h);
+}
+
+static void test_multi_hand(void)
+{
+    static hand h;
+    memset(&h, 0, sizeof h);
+    tt_split sp;
+    tt_err err = {{0}};
+    int64_t r[1];
+    /* items 0..4 with v = 3, -3, 1, -2, 3; queries +1 and -1: scores |v| =
+     * 3, 3, 1, 2, 3. Target item 1 (score 3): item 0 ties and is lower ->
+     * beats it; item 4 ties and is higher -> does not: rank 2. With only
+     * the first vector active the scores are v: rank 5 (-3 is last). */
+    float V[] = {3, -3, 1, -2, 3}, Q[] = {1, -1};
+    int32_t two[] = {2}, one[] = {1};
+    h.n_users = 1;
+    h.n[1][0] = 1, h.it[1][0][0] = 1;
+    build(&h, &sp);
+    CHECK(tt_eval_rank_multi(Q, 2, two, V, 5, 1, &sp, TT_VALID, r, &err) == 0 && r[0] == 2,
+          "multi hand: rank %lld, want 2", (long long)r[0]);
+    CHECK(tt_eval_rank_multi(Q, 2, one, V, 5, 1, &sp, TT_VALID, r, &err) == 0 && r[0] == 5,
+          "multi hand, one active: rank %lld, want 5", (long long)r[0]);
+    int32_t zero[] = {0};
+    CHECK(tt_eval_rank_multi(Q, 2, zero, V, 5, 1, &sp, TT_VALID, r, &err) != 0 &&
+              strstr(err.msg, "0 active vectors"), "multi: 0 active refused (%s)", err.msg);
+    unbuild(&sp);
+}
+
 /* A corpus too large for one score row in the block: the tiled path. */
 static void test_tiled(tt_rng *g)
 {
@@ -383,6 +458,11 @@ int main(void)
     test_random(&g, 150, 20000, 2, 1, 1);
     test_random(&g, 400, 30011, 3, 1, 2);
     test_tiled(&g);
+    test_multi_hand();
+    test_multi(&g, 30, 17, 1, 2, 1);
+    test_multi(&g, 200, 3001, 3, 4, 1);
+    test_multi(&g, 600, 3001, 2, 4, 2);   /* several tiles and blocks, two workers */
+    test_multi(&g, 150, 20000, 2, 3, 1);  /* mixed blocks */
     test_topk(&g, 1, 1, 0, 1);
     test_topk(&g, 10, 2, 3, 4);
     test_topk(&g, 10, 2, 0, 25);      /* k larger than the corpus */
