@@ -122,7 +122,7 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
         }
     }
     if (s->out.mode == TT_OUT_TABLE)
-        snprintf(foot + j, sizeof foot - j, "%s* best epoch (kept); seconds: training time so far, evaluation and pauses excluded",
+        snprintf(foot + j, sizeof foot - j, "%s* best epoch (kept); seconds: training time, evaluation and pauses excluded",
                  j ? "\n" : "");
     tt_out_rows(&s->out, "history", rows, nr, foot[0] ? foot : NULL);
     for (int i = 0; i < nr; i++)
