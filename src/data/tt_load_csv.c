@@ -594,7 +594,7 @@ static int read_side(csvl *c, const char *path, enum tt_side side, tt_err *err)
         goto out;
     int first = c->ncol;
     for (int k = 1; k < r.nf; k++) {
-        if (side == TT_ITEM && strcmp(r.f[k], "title") == 0) {
+        if (side == TT_ITEM && tcol < 0 && (!strcmp(r.f[k], "title") || !strcmp(r.f[k], "name"))) {
             tcol = k; /* titles are for display, not a feature */
             continue;
         }

@@ -105,4 +105,12 @@ grep -q "warning: index 'wrong' searches by L2 distance" l09.err || { echo "09: 
 grep -q "error: cannot open\|error: .*absent" l09.err || { echo "09 did not reach the MovieLens part:"; cat l09.err; fail=1; }
 grep -n '\${\| % \| , \|: ,\| ms, against  ms' l09.out && { echo "09: a note with an empty figure"; fail=1; }
 
+# A CSV item file's title (or name) column gives recommend its titles.
+printf 'u,i\n1,a\n1,b\n2,a\n2,c\n3,b\n3,c\n4,a\n4,b\n4,c\n5,a\n5,c\n' > names.csv
+printf 'i,name,kind\na,Apple,fruit\nb,Bread,bake\nc,Cheese,dairy\n' > names_items.csv
+"$TTLAB" --json -c 'set seed 1; load csv names.csv user=u item=i item_file=names_items.csv; split l2o;
+  tower u = embed dim=4 | l2norm; tower i = embed dim=4 | l2norm; model m = twotower u i; train m epochs=1;
+  recommend m user=1 k=1' > names.out 2> names.err
+grep -q '"title":"Cheese"' names.out || { echo "csv name column: no title in recommend"; cat names.out names.err; fail=1; }
+
 exit $fail
