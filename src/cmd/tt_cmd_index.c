@@ -287,11 +287,19 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     tt_index_speed e1, i1, iall;
     int kmax = ks[n_k - 1];
     /* A model whose sides interact early runs its network over every item
-     * for each request: at least what the item tower over all items costs. */
-    double t_items = tt_now();
+     * for each request: at least what the item tower over all items costs.
+     * The best of three passes: one pass is at the mercy of the load. */
     if (item_vectors(s, me, d, &v))
         goto out;
-    t_items = tt_now() - t_items;
+    double t_items = HUGE_VAL;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = tt_now();
+        if (tt_model_encode_items(me->m, &d->d, v.V, &s->err)) {
+            s->err_col = 0;
+            goto out;
+        }
+        t_items = TT_MIN(t_items, tt_now() - t0);
+    }
     if (query_vectors(s, me, d, ex, &v))
         goto out;
     ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
