@@ -588,6 +588,13 @@ static const char *logq_losses(char *buf, int n)
     return buf;
 }
 
+/* The place of model option key in tt_model_opts (and so in its values):
+ * found by name, so that rows may be added anywhere in the table. */
+static int model_opt(const char *key)
+{
+    return (int)(tt_optspec_find(tt_model_opts, key) - tt_model_opts);
+}
+
 /* Apply model options (only those given when only_set). */
 static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int only_set)
 {
@@ -673,7 +680,7 @@ int tt_cmd_model(tt_session *s, tt_args *a)
                 return tt_fail(s, 0, "unexpected '%s': model options are key=value (temp=0.05)", rest[k].s);
         if (tt_opts_parse(s, "model", tt_model_opts, rest + 3, nrest - 3, NULL, v))
             return -1;
-        if (v[9].set || v[10].set)
+        if (v[model_opt("user")].set || v[model_opt("item")].set)
             return tt_fail(s, 0, "give the towers after twotower: model NAME = twotower U I");
         tt_model_def_init(&e.def);
         e.def.kind = TT_MODEL_TWOTOWER;
@@ -711,7 +718,7 @@ int tt_cmd_model(tt_session *s, tt_args *a)
         if (base->def.kind == TT_MODEL_TWOTOWER && apply_model_opts(s, &e.def, v, 1))
             return -1;
         for (int side = 0; side < 2 && base->def.kind == TT_MODEL_TWOTOWER; side++) {
-            const tt_optval *tv = &v[9 + side];
+            const tt_optval *tv = &v[model_opt(side ? "item" : "user")];
             if (!tv->set)
                 continue;
             tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
