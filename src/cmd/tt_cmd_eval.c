@@ -133,45 +133,39 @@ int tt_eval_model(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks,
     return rc;
 }
 
+void tt_rec_at_k(tt_rec *r, const char *name, const int *ks, int n_k, const double *v)
+{
+    char key[48];
+    for (int i = 0; i < n_k; i++) {
+        snprintf(key, sizeof key, "%s@%d", name, ks[i]);
+        tt_rec_num(r, key, v[i], 4);
+    }
+}
+
+/* Recall and NDCG at every k, HitRate when all or when it differs from
+ * Recall anywhere, then MRR. */
+static void metrics_fields(tt_rec *r, const tt_metrics *m, int all)
+{
+    tt_rec_at_k(r, "recall", m->k, m->n_k, m->recall);
+    tt_rec_at_k(r, "ndcg", m->k, m->n_k, m->ndcg);
+    int differs = all;
+    for (int i = 0; !differs && i < m->n_k; i++)
+        differs = fabs(m->hitrate[i] - m->recall[i]) > 5e-5;
+    if (differs)
+        tt_rec_at_k(r, "hitrate", m->k, m->n_k, m->hitrate);
+    tt_rec_num(r, "mrr", m->mrr, 4);
+}
+
 void tt_metrics_people(tt_rec *r, const tt_metrics *m)
 {
-    char k[32];
-    for (int i = 0; i < m->n_k; i++) {
-        snprintf(k, sizeof k, "recall@%d", m->k[i]);
-        tt_rec_num(r, k, m->recall[i], 4);
-    }
-    for (int i = 0; i < m->n_k; i++) {
-        snprintf(k, sizeof k, "ndcg@%d", m->k[i]);
-        tt_rec_num(r, k, m->ndcg[i], 4);
-    }
     /* HitRate equals Recall when each user holds out one item (l2o): shown
      * only where it says something (several held-out items per user). */
-    int differs = 0;
-    for (int i = 0; i < m->n_k; i++)
-        differs |= fabs(m->hitrate[i] - m->recall[i]) > 5e-5;
-    for (int i = 0; differs && i < m->n_k; i++) {
-        snprintf(k, sizeof k, "hitrate@%d", m->k[i]);
-        tt_rec_num(r, k, m->hitrate[i], 4);
-    }
-    tt_rec_num(r, "mrr", m->mrr, 4);
+    metrics_fields(r, m, 0);
 }
 
 void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
 {
-    char k[32];
-    for (int i = 0; i < m->n_k; i++) {
-        snprintf(k, sizeof k, "recall@%d", m->k[i]);
-        tt_rec_num(r, k, m->recall[i], 4);
-    }
-    for (int i = 0; i < m->n_k; i++) {
-        snprintf(k, sizeof k, "ndcg@%d", m->k[i]);
-        tt_rec_num(r, k, m->ndcg[i], 4);
-    }
-    for (int i = 0; i < m->n_k; i++) {
-        snprintf(k, sizeof k, "hitrate@%d", m->k[i]);
-        tt_rec_num(r, k, m->hitrate[i], 4);
-    }
-    tt_rec_num(r, "mrr", m->mrr, 4);
+    metrics_fields(r, m, 1);
 }
 
 /* Beyond-accuracy figures of a model into r (coverage@k for every k, Gini

@@ -283,7 +283,9 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     int64_t *ranks = NULL;
     int rc = -1;
     tt_metrics exact, via;
-    double irec[TT_MAX_K];
+    double irec[TT_MAX_K], exact_irec[TT_MAX_K];   /* exact search: 1 at every k */
+    for (int i = 0; i < TT_MAX_K; i++)
+        exact_irec[i] = 1.0;
     tt_index_speed e1, i1, iall;
     int kmax = ks[n_k - 1];
     /* A model whose sides interact early runs its network over every item
@@ -319,7 +321,6 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     for (int row = 0; row < 2; row++) {
         const tt_metrics *m = row ? &via : &exact;
         const tt_index_speed *sp1 = row ? &i1 : &e1;
-        char key[48];
         tt_rec_init(&r[row]);
         tt_rec_str(&r[row], "model", me->def.name);
         tt_rec_str(&r[row], "split", tt_part_name(p));
@@ -327,23 +328,11 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
             tt_rec_str(&r[row], "protocol", tt_model_protocol(s, me));
         tt_rec_str(&r[row], "index", row ? ie->name : "exact");
         tt_rec_str(&r[row], "kind", row ? kind_names[ie->p.kind] : "exact");
-        for (int i = 0; i < n_k; i++) {
-            snprintf(key, sizeof key, "recall@%d", ks[i]);
-            tt_rec_num(&r[row], key, m->recall[i], 4);
-        }
-        for (int i = 0; i < n_k; i++) {
-            snprintf(key, sizeof key, "ndcg@%d", ks[i]);
-            tt_rec_num(&r[row], key, m->ndcg[i], 4);
-        }
+        tt_rec_at_k(&r[row], "recall", ks, n_k, m->recall);
+        tt_rec_at_k(&r[row], "ndcg", ks, n_k, m->ndcg);
         if (s->out.mode != TT_OUT_TABLE)
-            for (int i = 0; i < n_k; i++) {
-                snprintf(key, sizeof key, "hitrate@%d", ks[i]);
-                tt_rec_num(&r[row], key, m->hitrate[i], 4);
-            }
-        for (int i = 0; i < n_k; i++) {
-            snprintf(key, sizeof key, "index_recall@%d", ks[i]);
-            tt_rec_num(&r[row], key, row ? irec[i] : 1.0, 4);
-        }
+            tt_rec_at_k(&r[row], "hitrate", ks, n_k, m->hitrate);
+        tt_rec_at_k(&r[row], "index_recall", ks, n_k, row ? irec : exact_irec);
         tt_rec_num(&r[row], "qps_1", sp1->qps, 0);
         if (row)
             tt_rec_num(&r[row], "qps", iall.qps, 0);
