@@ -5,6 +5,7 @@
  * need, and one epoch of the in-batch two-tower beside them.
  * Environment: TTLAB_SHARED (default ../shared), TT_BENCH_THREADS (2),
  * TT_BENCH_SCALE (1; 0 skips the generated set). */
+#include "bench_util.h"
 #include "tt_blas.h"
 #include "tt_mkind.h"
 #include "tt_model.h"
@@ -15,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-static const char *envs(const char *k, const char *dflt)
-{
-    const char *v = getenv(k);
-    return v && *v ? v : dflt;
-}
-
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024.0;
-}
 
 /* Fit kind k with its defaults (and opt=val when given); prints the time. */
 static tt_model *fit(const tt_dataset *d, const tt_split *sp, enum tt_model_kind k,
@@ -61,21 +49,6 @@ static tt_model *fit(const tt_dataset *d, const tt_split *sp, enum tt_model_kind
            label, secs, mt.recall[0], (long long)tt_model_param_count(m),
            tt_model_param_count(m) * 4.0 / 1048576.0, peak_rss_mib());
     return m;
-}
-
-static tt_tower_def tower(const char *name)
-{
-    tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = 16;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = 64;
-    t.chan[0].widths[1] = 32;
-    t.l2norm = 1;
-    return t;
 }
 
 int main(void)
@@ -125,7 +98,7 @@ int main(void)
     snprintf(md.name, sizeof md.name, "inbatch");
     md.loss = TT_LOSS_INBATCH;
     md.logq = 1;
-    tt_tower_def u = tower("u"), i = tower("i");
+    tt_tower_def u = tower("u", 0), i = tower("i", 0);
     tt_model *m;
     if (tt_model_create(&md, &u, &i, &d, 1, &m, &err) == 0) {
         tt_train_opts o;

@@ -8,6 +8,7 @@
  * TT_BENCH_THREADS (2), TT_BENCH_SCALE (1; 0 skips the scale run),
  * TT_BENCH_TORCH (1: time bench/reference_torch.py side by side, found via
  * TTLAB_SRCDIR or next to this program), TT_BENCH_TORCH_EPOCHS (1). */
+#include "bench_util.h"
 #include "tt_model.h"
 #include "tt_train.h"
 #include "tt_eval.h"
@@ -21,29 +22,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static const char *envs(const char *k, const char *dflt)
-{
-    const char *v = getenv(k);
-    return v && *v ? v : dflt;
-}
-
-static tt_tower_def tower(const char *name, int senet)
-{
-    tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = 16;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = 64;
-    t.chan[0].widths[1] = 32;
-    t.l2norm = 1;
-    t.senet = senet;
-    t.se_r = 2;
-    return t;
-}
 
 /* GEMM floating-point work of one training step (the dense layers and the
  * score matrix, forward and backward), from the shapes. */
@@ -237,13 +215,6 @@ static double torch_reference(const char *dir, const char *model, int epochs,
     }
     pclose(f);
     return spe;
-}
-
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024.0;
 }
 
 static void scale_run(void)

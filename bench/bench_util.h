@@ -1,0 +1,46 @@
+/* bench_util: what the bench programs share: environment knobs, peak
+ * memory, and the protocol's tower (embed dim=16 | [senet r=2 |] mlp 64 32 |
+ * l2norm). Header-only: each bench is one program of its own. */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "tt_model.h"
+
+/* The environment variable k, or dflt when unset or empty. */
+static inline const char *envs(const char *k, const char *dflt)
+{
+    const char *v = getenv(k);
+    return v && *v ? v : dflt;
+}
+
+/* Peak resident memory of this process so far, MiB. */
+static inline double peak_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+/* The protocol tower, with a SENet stage (r=2) when senet is set. */
+static inline tt_tower_def tower(const char *name, int senet)
+{
+    tt_tower_def t;
+    tt_tower_def_init(&t);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.dim = 16;
+    t.n_chan = 1;
+    t.chan[0].kind = TT_CH_MLP;
+    t.chan[0].n_widths = 2;
+    t.chan[0].widths[0] = 64;
+    t.chan[0].widths[1] = 32;
+    t.l2norm = 1;
+    t.senet = senet;
+    t.se_r = 2;
+    return t;
+}
+
+#endif
