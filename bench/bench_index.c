@@ -76,7 +76,7 @@ int main(void)
         ie.metric = TT_IM_IP;
         ie.p.nlist = nlist, ie.p.nprobe = 1;
         ie.p.M = 32, ie.p.efConstruction = 40, ie.p.efSearch = 16;
-        ie.p.m = D / 2, ie.p.nbits = 8;
+        ie.p.m = D / 2, ie.p.nbits = 8, ie.p.refine = 4;
         if (tt_index_build(&ie, V, (int32_t)N, D, 1, &err)) {
             printf("%-7s build failed: %s\n", kinds[k].name, err.msg);
             continue;
@@ -90,11 +90,11 @@ int main(void)
                 val = 1 << step;
                 if (val > nlist)
                     break;
-                tt_ann_set_search(ie.ann, val, 0);
+                tt_ann_set_search(ie.ann, val, 0, 0);
                 snprintf(setting, sizeof setting, "nlist=%d nprobe=%d", nlist, val);
             } else if (kinds[k].kind == TT_ANN_HNSW) {
                 val = 16 << step;
-                tt_ann_set_search(ie.ann, 0, val);
+                tt_ann_set_search(ie.ann, 0, val, 0);
                 snprintf(setting, sizeof setting, "M=32 efSearch=%d", val);
             }
             if (tt_index_recall(&ie, Q, Q, NQ, V, ks, 1, &rec, &err)) {

@@ -162,6 +162,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     ie.p.efSearch = (int)tt_arg(a, "efSearch")->i;
     ie.p.efConstruction = (int)tt_arg(a, "efConstruction")->i;
     ie.p.nbits = (int)tt_arg(a, "nbits")->i;
+    ie.p.refine = ie.p.kind == TT_ANN_IVFPQ ? (int)tt_arg(a, "refine")->i : 0;
     ie.p.m = tt_arg(a, "m")->set ? (int)tt_arg(a, "m")->i : (v.d % 2 ? v.d : v.d / 2);
     int rc = -1;
     if ((ie.p.kind == TT_ANN_IVF || ie.p.kind == TT_ANN_IVFPQ) && nlist > n) {
@@ -204,7 +205,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     switch (ie.p.kind) {
     case TT_ANN_IVF: snprintf(params, sizeof params, "nlist=%d nprobe=%d", ie.p.nlist, ie.p.nprobe); break;
     case TT_ANN_HNSW: snprintf(params, sizeof params, "M=%d efConstruction=%d efSearch=%d", ie.p.M, ie.p.efConstruction, ie.p.efSearch); break;
-    case TT_ANN_IVFPQ: snprintf(params, sizeof params, "nlist=%d nprobe=%d m=%d nbits=%d", ie.p.nlist, ie.p.nprobe, ie.p.m, ie.p.nbits); break;
+    case TT_ANN_IVFPQ: snprintf(params, sizeof params, "nlist=%d nprobe=%d m=%d nbits=%d refine=%d", ie.p.nlist, ie.p.nprobe, ie.p.m, ie.p.nbits, ie.p.refine); break;
     default: params[0] = 0;
     }
     tt_rec_init(&r);
@@ -382,15 +383,20 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     tt_indexent *ie = need_index(s, a->pos[0]->s, &me, &d);
     if (!ie)
         return -1;
-    const tt_optval *np = tt_arg(a, "nprobe"), *ef = tt_arg(a, "efSearch");
+    const tt_optval *np = tt_arg(a, "nprobe"), *ef = tt_arg(a, "efSearch"), *rf = tt_arg(a, "refine");
     int ivf = ie->p.kind == TT_ANN_IVF || ie->p.kind == TT_ANN_IVFPQ;
-    const tt_optval *kv = ivf ? np : ef;
-    const char *knob = ivf ? "nprobe" : "efSearch";
+    const tt_optval *kv = rf->set ? rf : ivf ? np : ef;
+    const char *knob = rf->set ? "refine" : ivf ? "nprobe" : "efSearch";
     if (ie->p.kind == TT_ANN_FLAT)
         return tt_fail(s, 0, "index '%s' is flat (exact): it has no knob to sweep", ie->name);
     if ((ivf ? ef : np)->set)
         return tt_fail(s, 0, "index '%s' is %s: sweep %s=..., not %s", ie->name,
-                       kind_names[ie->p.kind], knob, ivf ? "efSearch" : "nprobe");
+                       kind_names[ie->p.kind], ivf ? "nprobe" : "efSearch", ivf ? "efSearch" : "nprobe");
+    if (rf->set && ie->p.refine <= 0)
+        return tt_fail(s, 0, "index '%s' has no re-ranking step to sweep (refine= is for an ivfpq "
+                       "index built with refine=1 or more)", ie->name);
+    if (rf->set && np->set)
+        return tt_fail(s, 0, "sweep one knob at a time: nprobe= or refine=");
     if (!kv->set)
         return tt_fail(s, 0, "sweep needs the values of %s: sweep %s %s=1,2,4,8", knob, ie->name,
                        knob);
@@ -403,7 +409,7 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     int64_t *ranks = NULL;
     tt_rec *rows = calloc((size_t)kv->n, sizeof *rows);
     int rc = -1, n_rows = 0;
-    int keep_np = ie->p.nprobe, keep_ef = ie->p.efSearch;
+    int keep_np = ie->p.nprobe, keep_ef = ie->p.efSearch, keep_rf = ie->p.refine;
     if (!rows) {
         tt_fail(s, 0, "out of memory");
         goto out;
@@ -419,12 +425,12 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     ie->n_sweep = 0;
     for (int i = 0; i < kv->n; i++) {
         int val = (int)kv->list[i];
-        if (ivf && val > ie->p.nlist) {
+        if (kv == np && val > ie->p.nlist) {
             tt_fail(s, 0, "nprobe=%d is more than the %d lists of index '%s'", val, ie->p.nlist,
                     ie->name);
             goto out;
         }
-        tt_ann_set_search(ie->ann, ivf ? val : 0, ivf ? 0 : val);
+        tt_ann_set_search(ie->ann, kv == np ? val : 0, kv == ef ? val : 0, kv == rf ? val : 0);
         double rec;
         tt_index_speed one, all;
         tt_metrics m;
@@ -463,7 +469,7 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     tt_out_rows(&s->out, "sweep", rows, n_rows, s->out.mode == TT_OUT_JSON ? NULL : foot);
     rc = 0;
 out:
-    tt_ann_set_search(ie->ann, keep_np, keep_ef);
+    tt_ann_set_search(ie->ann, keep_np, keep_ef, keep_rf);
     for (int i = 0; i < n_rows; i++)
         tt_rec_free(&rows[i]);
     free(rows);
