@@ -317,7 +317,10 @@ const tt_cmd tt_cmds[] = {
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
      "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
-     "latency p50/p99 of one query on one thread."},
+     "latency p50/p99 of one query on one thread. The exact row's speed is ttlab's\n"
+     "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
+     "through the index asks it for every item (a target it never returns ranks\n"
+     "last); above 2^27 examples x items it is not computed (null)."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
