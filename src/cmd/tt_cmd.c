@@ -379,7 +379,9 @@ const tt_cmd tt_cmds[] = {
      NULL, "@model", 0,
      "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
      "seconds is the training time at the end of the epoch: evaluation and pauses\n"
-     "excluded. The history is saved in model files, so it works after open."},
+     "excluded. The history is saved in model files, so it works after open.\n"
+     "A fitted model (EASE, ItemKNN, iALS) has one row and no loss column: it is\n"
+     "fitted, not trained by steps, so it has no training loss."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
