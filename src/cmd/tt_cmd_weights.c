@@ -46,9 +46,11 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             int n = tt_inspect_weights(me->m, sd, &d->d, &d->sp, part, st, TT_MAX_FIELDS, &s->err);
             if (n < 0 || tt_inspect_excitation(me->m, sd, &d->d, &d->sp, part, st, n, &x, &s->err))
                 return -1;
-            if (x.constant) {   /* said in place: on the rows and under them */
-                char why[640];
-                tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+            /* said in place: on the rows and under them (in JSON, on each
+             * row, in the same words) */
+            char why[640];
+            tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+            if (x.constant) {
                 snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s: %s",
                          stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                          sd ? "over all items" : tt_part_name(part), why);
@@ -67,6 +69,12 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_num(&rows[i], "max", st[i].max, 3);
                 tt_rec_bool(&rows[i], "suppressed", st[i].suppressed);
                 tt_rec_str(&rows[i], "excitation", x.constant ? "constant" : "varies");
+                if (s->out.mode == TT_OUT_JSON) {
+                    if (x.constant)
+                        tt_rec_str(&rows[i], "excitation_why", why);
+                    else
+                        tt_rec_null(&rows[i], "excitation_why");
+                }
             }
             tt_out_rows(&s->out, "weights", rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
             for (int i = 0; i < n; i++)
