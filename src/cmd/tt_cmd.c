@@ -186,6 +186,7 @@ const tt_optspec tt_settings[] = {
     {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
     {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
     {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
+    {"width", TT_O_INT, "0", NULL, 0, 1000, NULL, "columns tables and lines fit (0: the terminal's, else 80)"},
     {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 

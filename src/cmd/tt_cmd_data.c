@@ -308,6 +308,11 @@ int tt_cmd_features(tt_session *s, tt_args *a)
             tt_rec_str(r, "planted", e->d.planted[f] ? e->d.planted[f] : "-");
         if (any_label)
             tt_rec_str(r, "leak", ft->label_like ? "label-like" : "-");
+        tt_rec_prio(r, "feature", TT_COL_KEY);
+        tt_rec_prio(r, "planted", TT_COL_WANT);
+        tt_rec_prio(r, "leak", TT_COL_WANT);
+        tt_rec_prio(r, "top10pct", TT_COL_OPTIONAL);
+        tt_rec_prio(r, "once", TT_COL_OPTIONAL);
     }
     char foot[256];
     snprintf(foot, sizeof foot, "dataset: %s (top1/top10pct: share of rows of the most frequent value / top 10%% of values; once: values seen once)", e->name);

@@ -494,7 +494,7 @@ static void defined_info(tt_session *s, const char *event, const char *name, con
      * default spelt out), for people and for JSON consumers alike. */
     char human[TT_DEF_MAX + 300];
     snprintf(human, sizeof human, "%s", line);
-    tt_out_info(&s->out, event, &r, human);
+    tt_out_line(&s->out, event, &r, human);   /* runnable: never broken */
     tt_rec_free(&r);
 }
 

@@ -54,8 +54,6 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s: %s",
                          stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                          sd ? "over all items" : tt_part_name(part), why);
-                if (s->out.mode == TT_OUT_TABLE)
-                    tt_wrap_words(foot, 79);
             }
             tt_rec rows[TT_MAX_FIELDS];
             for (int i = 0; i < n; i++) {
@@ -69,6 +67,14 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_num(&rows[i], "max", st[i].max, 3);
                 tt_rec_bool(&rows[i], "suppressed", st[i].suppressed);
                 tt_rec_str(&rows[i], "excitation", x.constant ? "constant" : "varies");
+                /* narrow: the feature and its weight stay; the footer names
+                 * the model and tower */
+                tt_rec_prio(&rows[i], "feature", TT_COL_KEY);
+                tt_rec_prio(&rows[i], "mean", TT_COL_KEY);
+                tt_rec_prio(&rows[i], "excitation", TT_COL_WANT);
+                tt_rec_prio(&rows[i], "suppressed", TT_COL_WANT);
+                tt_rec_prio(&rows[i], "model", TT_COL_OPTIONAL);
+                tt_rec_prio(&rows[i], "side", TT_COL_OPTIONAL);
                 if (s->out.mode == TT_OUT_JSON) {
                     if (x.constant)
                         tt_rec_str(&rows[i], "excitation_why", why);
@@ -180,6 +186,10 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
             tt_rec_str(&rows[nr], "side", "-");
             (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &base);
             tt_rec_num(&rows[nr], dk, 0, 4);
+            tt_rec_prio(&rows[nr], "feature", TT_COL_KEY);
+            tt_rec_prio(&rows[nr], dk, TT_COL_KEY);
+            tt_rec_prio(&rows[nr], "model", TT_COL_WANT);
+            tt_rec_headline(&rows[nr]);
             nr++;
         }
         tt_rec_init(&rows[nr]);
@@ -188,6 +198,10 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
         tt_rec_str(&rows[nr], "side", tt_side_name(d->d.feat[feats[i]].side));
         (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &abl);
         tt_rec_num(&rows[nr], dk, abl.recall[kk] - base.recall[kk], 4);
+        tt_rec_prio(&rows[nr], "feature", TT_COL_KEY);
+        tt_rec_prio(&rows[nr], dk, TT_COL_KEY);
+        tt_rec_prio(&rows[nr], "model", TT_COL_WANT);
+        tt_rec_headline(&rows[nr]);
         nr++;
     }
     if (rc == 0) {
