@@ -194,7 +194,7 @@ int tt_cmd_load(tt_session *s, tt_args *a)
 
 int tt_cmd_split(tt_session *s, tt_args *a)
 {
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     const char *how = a->pos[0]->s;
     tt_split sp;
     int hist = tt_arg(a, "hist")->set ? (int)tt_arg(a, "hist")->i : s->hist;
@@ -256,7 +256,7 @@ static int cmp_desc(const void *a, const void *b)
 int tt_cmd_features(tt_session *s, tt_args *a)
 {
     (void)a;
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     if (!e)
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
     /* A label-like context column (allowed with allow_label=) is flagged:

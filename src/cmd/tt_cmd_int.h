@@ -14,6 +14,9 @@ tt_modelent *tt_need_model(tt_session *s, const tt_tok *t);
 tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t);
 /* The model's dataset, with its split; -1 and an error when missing. */
 int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split);
+/* Note d (may be NULL) as the dataset the running command works on, so that
+ * its error names it when several are loaded; returns d. */
+tt_dsent *tt_use_data(tt_session *s, tt_dsent *d);
 /* A valid object name: letters, digits, '_', '-', '.', starting with a letter. */
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 

@@ -210,7 +210,7 @@ static int show_settings(tt_session *s, const char *only)
 
 static int show_dataset(tt_session *s, int split)
 {
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     char line[512];
     if (!e)
         return tt_fail(s, 0, "no dataset loaded");

@@ -18,11 +18,13 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
-    if (!me || tt_model_ready(s, me, &d))
+    if (!me)
         return -1;
     if (me->def.kind != TT_MODEL_TWOTOWER || (!me->u.senet && !me->i.senet))
         return tt_fail(s, 0, "model '%s' has no SENet or Light-SE stage: no field weights to show",
                        me->def.name);
+    if (tt_model_ready(s, me, &d))
+        return -1;
     int side = tt_tower_side(tt_arg(a, "tower")->s);
     enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
     const char *by = tt_arg(a, "by")->s;
@@ -138,10 +140,13 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
     int ks[TT_MAX_K], n_k;
-    if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k) || tt_model_ready(s, me, &d))
+    if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
     if (me->def.kind != TT_MODEL_TWOTOWER)
-        return tt_fail(s, 0, "a %s model reads no features", tt_mkind_get(me->def.kind)->name);
+        return tt_fail(s, 0, "model '%s' (%s) reads no features: nothing to ablate", me->def.name,
+                       tt_mkind_get(me->def.kind)->name);
+    if (tt_model_ready(s, me, &d))
+        return -1;
     int feats[2 * TT_MAX_FIELDS + TT_POS_MAX], nf = 0;
     if (a->npos > 1) {
         for (int i = 1; i < a->npos; i++) {
@@ -153,9 +158,9 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
                     c[n++] = d->d.feat[q].name;
                 const char *sug = tt_suggest(a->pos[i]->s, c, n);
                 if (sug)
-                    return tt_fail(s, 0, "no feature '%s' in '%s': did you mean '%s'?", a->pos[i]->s,
+                    return tt_fail(s, 0, "no feature '%s' in dataset '%s': did you mean '%s'?", a->pos[i]->s,
                                    d->name, sug);
-                return tt_fail(s, 0, "no feature '%s' in '%s' (see 'features')", a->pos[i]->s, d->name);
+                return tt_fail(s, 0, "no feature '%s' in dataset '%s' (see 'features')", a->pos[i]->s, d->name);
             }
             feats[nf++] = f;
         }
