@@ -194,7 +194,7 @@ static int train_one(const char *name, const tt_dataset *d, const tt_split *sp,
  * -1 when torch or the script is unavailable; its test recall@20 (at its
  * best valid epoch) in *r20. */
 static double torch_reference(const char *dir, const char *model, int epochs,
-                              int threads, const char *argv0, double *r20)
+                              int threads, const char *argv0, double *r20, double *cpu)
 {
     char script[4096], cmd[16384];
     const char *src = getenv("TTLAB_SRCDIR");
@@ -222,6 +222,8 @@ static double torch_reference(const char *dir, const char *model, int epochs,
             spe = atof(p + strlen("sec_per_epoch="));
         if ((p = strstr(line, "test_recall@20=")))
             *r20 = atof(p + strlen("test_recall@20="));
+        if ((p = strstr(line, "cpu_sec_per_epoch=")))
+            *cpu = atof(p + strlen("cpu_sec_per_epoch="));
     }
     pclose(f);
     return spe;
@@ -357,13 +359,15 @@ int main(int argc, char **argv)
             if (atoi(envs("TT_BENCH_TORCH", "1"))) {
                 int te = atoi(envs("TT_BENCH_TORCH_EPOCHS", "1"));
                 double t0 = tt_now();
-                double tr20 = -1;
-                double tspe = torch_reference(dir, mn, te, threads, argv[0], &tr20);
+                double tr20 = -1, tcpu = -1;
+                double tspe = torch_reference(dir, mn, te, threads, argv[0], &tr20, &tcpu);
                 if (tspe > 0)
                     printf("%-13s PyTorch reference (bench/reference_torch.py, %d epoch, %d "
                            "threads, OPENBLAS_NUM_THREADS=1, seed 1, this run): %.2f s/epoch, "
-                           "test R@20 %.4f -> ttlab is %.1fx faster (wall clock, same load)\n",
-                           mn, te, threads, tspe, tr20, tspe / (sumspe / ns));
+                           "%.2f cpu-s/epoch, test R@20 %.4f -> ttlab is %.1fx faster by wall "
+                           "clock, %.1fx by CPU time (same load)\n",
+                           mn, te, threads, tspe, tcpu, tr20, tspe / (sumspe / ns),
+                           tcpu / (sumcpu / ns));
                 else if (tt_now() - t0 < 30)
                     printf("%-13s PyTorch reference not run (python3-torch or "
                            "bench/reference_torch.py not found)\n", mn);

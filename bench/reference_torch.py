@@ -27,7 +27,8 @@ usage: reference_torch.py ML100K_DIR MODEL [EPOCHS] [SEED] [THREADS] [LR]
   LR: Adam learning rate (default 1e-3, the protocol's)
   TT_EPOCH_LINES=1 in the environment also prints one line per epoch:
       epoch=N train_loss=... valid_recall@20=... (train_loss: mean over the epoch's batches)
-prints one line: model=... epochs=... sec_per_epoch=... examples_per_s=...
+prints one line: model=... epochs=... sec_per_epoch=... cpu_sec_per_epoch=...
+                 (process CPU time, all threads) examples_per_s=...
                  test_recall@20=... (at the best valid epoch)
 """
 import os, sys, time, math
@@ -217,11 +218,11 @@ def main():
 
     vext = {}
     text = {int(u): {int(i)} for u, i in zip(vaU, vaI)}
-    best, best_test, times = -1, 0, []
+    best, best_test, times, cpus = -1, 0, [], []
     n = len(trU)
     for ep in range(epochs):
         perm = torch.randperm(n)
-        t0 = time.time()
+        t0, c0 = time.time(), time.process_time()
         m.train()
         loss_sum, nb = 0.0, 0
         for b in range(0, n, 256):
@@ -254,14 +255,15 @@ def main():
                 loss = F.cross_entropy(logits, trI[idx] - 1)
             opt.zero_grad(); loss.backward(); opt.step()
             loss_sum += float(loss); nb += 1
-        times.append(time.time() - t0)
+        times.append(time.time() - t0); cpus.append(time.process_time() - c0)
         vr = evaluate(vaU, vaI, vaH, vext)
         if epoch_lines:
             print(f"epoch={ep + 1} train_loss={loss_sum / nb:.4f} valid_recall@20={vr:.4f}", flush=True)
         if vr > best:
             best = vr; best_test = evaluate(teU, teI, teH, text)
     spe = sum(times) / len(times)
-    print(f"model={model} epochs={epochs} sec_per_epoch={spe:.3f} examples_per_s={n / spe:.0f} "
+    print(f"model={model} epochs={epochs} sec_per_epoch={spe:.3f} cpu_sec_per_epoch="
+          f"{sum(cpus) / len(cpus):.3f} examples_per_s={n / spe:.0f} "
           f"valid_recall@20={best:.4f} test_recall@20={best_test:.4f}")
 
 
