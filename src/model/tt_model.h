@@ -222,6 +222,12 @@ int tt_model_get_threads(const tt_model *m);
 /* The model's step threads, for running fn(ctx, part, nt) parts on them
  * (tt_par.h); NULL when single-threaded. */
 struct tt_pool *tt_model_pool(tt_model *m);
+/* on != 0: batch_loss splits each batch's tower rows over the ranks of the
+ * MPI job (tt_dist.h) and gathers the outputs, so every rank holds the same
+ * loss and the gradient of its own rows; the caller sums the gradients
+ * across ranks (tt_train does). A collective: every rank calls batch_loss
+ * with the same batch. No effect with one rank. */
+void tt_model_set_dist(tt_model *m, int on);
 /* Seed of the negative sampler (sampled softmax, BCE, BPR). */
 void tt_model_seed(tt_model *m, uint64_t seed);
 /* Loss of the training examples idx[0..n) (indices into sp->part[TT_TRAIN]),

@@ -18,6 +18,7 @@
 #include "tt_file.h"
 #include "tt_lex.h"
 #include "tt_term.h"
+#include "tt_dist.h"
 
 static tt_session *g_s;
 static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
@@ -25,6 +26,32 @@ static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
 static const char *lookup(void *ud, const char *name)
 {
     return tt_session_var(ud, name);
+}
+
+/* In an MPI job the ranks run the same commands and must stay together:
+ * after each command they agree whether any of them failed and whether
+ * any was interrupted. When some rank failed, every rank fails with the
+ * lowest failing rank's message ("rank 1: cannot open ..."; rank 0 prints
+ * it), and when not every rank failed the script stops even under
+ * --keep-going (the ranks no longer hold the same state). */
+static int dist_agree(tt_session *s, int r)
+{
+    int failed = r != 0, first = tt_dist_first_rank(failed);
+    int all = tt_dist_max_int(!failed) == 0;
+    if (tt_dist_max_int(g_int))
+        g_int = 1;
+    if (first < 0)
+        return r;
+    tt_err e;
+    memcpy(&e, &s->err, sizeof e);
+    tt_dist_bcast(e.msg, sizeof e.msg, first, &s->err);
+    if (first > 0 || !failed) {
+        tt_err_set(&s->err, "rank %d: %s", first, e.msg);
+        s->err_col = 0;
+    }
+    if (!all)
+        s->quit = 1;
+    return -1;
 }
 
 static int run_tokens(tt_session *s, const char *seg, size_t n, int col)
@@ -94,6 +121,8 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
         }
         if (r == 0 && tt_session_check_output(s))
             r = -1;
+        if (tt_dist_size() > 1)
+            r = dist_agree(s, r);
         if (r == -1)
             tt_session_report(s);
         if (r != 0) {

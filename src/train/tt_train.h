@@ -28,6 +28,10 @@ typedef struct tt_train_opts {
                               split, deterministic for a given N) with BLAS
                               single-threaded inside, and BLAS gets N threads for
                               evaluation and afterwards; 0 = tt_blas_get_threads() */
+    int dist;              /* 1: in an MPI job of N ranks, each batch is split
+                              over the ranks (same results as one process up
+                              to the order of float sums); 0: this process
+                              trains alone. 1 by default; no effect with one rank */
     volatile sig_atomic_t *stop;   /* set to 1 to stop at the next batch boundary */
     const double *paused;  /* seconds the front end has held training paused
                               inside the callback so far (it updates the value
