@@ -25,8 +25,11 @@ void tt_dist_range(int64_t n, int r, int size, int64_t *lo, int64_t *hi)
     *hi = n * (r + 1) / size;
 }
 
-int tt_dist_rank(void) { return g_rank; }
-int tt_dist_size(void) { return g_size; }
+static int g_local;
+
+int tt_dist_rank(void) { return g_local ? 0 : g_rank; }
+int tt_dist_size(void) { return g_local ? 1 : g_size; }
+void tt_dist_set_local(int on) { g_local = on; }
 
 void tt_dist_stats_get(tt_dist_stats *st) { *st = g_st; }
 void tt_dist_stats_reset(void) { memset(&g_st, 0, sizeof g_st); }
@@ -44,6 +47,11 @@ const char *tt_dist_info(void) { return "no MPI (build with ./configure --with-m
 int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err)
 {
     (void)x, (void)n, (void)elem, (void)err;
+    return 0;
+}
+int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *err)
+{
+    (void)x, (void)lo, (void)hi, (void)elem, (void)err;
     return 0;
 }
 int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
@@ -157,7 +165,7 @@ static int too_big(int64_t n, tt_err *err)
 
 int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err)
 {
-    if (g_size == 1)
+    if (tt_dist_size() == 1)
         return 0;
     int *cnt = g_cnt, *dsp = g_cnt + g_size;
     for (int r = 0; r < g_size; r++) {
@@ -176,9 +184,32 @@ int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err)
     return 0;
 }
 
+int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *err)
+{
+    if (tt_dist_size() == 1)
+        return 0;
+    int64_t part[2] = {lo, hi}, *all = scratch((size_t)g_size * sizeof part, err);
+    if (!all)
+        return -1;
+    MPI_Allgather(part, 2, MPI_INT64_T, all, 2, MPI_INT64_T, MPI_COMM_WORLD);
+    int *cnt = g_cnt, *dsp = g_cnt + g_size;
+    for (int r = 0; r < g_size; r++) {
+        if (too_big(all[2 * r + 1] * (int64_t)elem, err))
+            return -1;
+        cnt[r] = (int)((all[2 * r + 1] - all[2 * r]) * (int64_t)elem);
+        dsp[r] = (int)(all[2 * r] * (int64_t)elem);
+    }
+    double t0 = tt_now();
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
+    g_st.seconds += tt_now() - t0;
+    g_st.bytes += (double)cnt[g_rank] * (g_size - 1);
+    g_st.calls += 2;
+    return 0;
+}
+
 int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
 {
-    if (g_size == 1 || n == 0)
+    if (tt_dist_size() == 1 || n == 0)
         return 0;
     if (too_big(n, err))
         return -1;
@@ -222,7 +253,7 @@ int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
 
 int tt_dist_sum_f64(double *x, int n, tt_err *err)
 {
-    if (g_size == 1 || n == 0)
+    if (tt_dist_size() == 1 || n == 0)
         return 0;
     double *all = scratch((size_t)g_size * (size_t)n * sizeof(double), err);
     if (!all)
@@ -251,7 +282,7 @@ static int row_zero(const float *g, int cols)
 
 int tt_dist_sum_rows(float *G, int cols, const int32_t *rows, int64_t nr, tt_err *err)
 {
-    if (g_size == 1 || nr == 0)
+    if (tt_dist_size() == 1 || nr == 0)
         return 0;
     const int N = g_size;
     const size_t rec = sizeof(int32_t) + (size_t)cols * sizeof(float);   /* (index, row) */
@@ -308,7 +339,7 @@ int tt_dist_sum_rows(float *G, int cols, const int32_t *rows, int64_t nr, tt_err
 
 int tt_dist_max_int(int v)
 {
-    if (g_size == 1)
+    if (tt_dist_size() == 1)
         return v;
     int out;
     MPI_Allreduce(&v, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -318,7 +349,7 @@ int tt_dist_max_int(int v)
 
 int tt_dist_first_rank(int v)
 {
-    if (g_size == 1)
+    if (tt_dist_size() == 1)
         return v ? 0 : -1;
     int mine = v ? g_rank : INT_MAX, out;
     MPI_Allreduce(&mine, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
@@ -328,7 +359,7 @@ int tt_dist_first_rank(int v)
 
 int tt_dist_bcast(void *buf, size_t n, int root, tt_err *err)
 {
-    if (g_size == 1)
+    if (tt_dist_size() == 1)
         return 0;
     if (too_big((int64_t)n, err))
         return -1;

@@ -30,6 +30,9 @@ int tt_dist_init(int *argc, char ***argv, tt_err *err);
 void tt_dist_finalize(void);
 int tt_dist_rank(void);           /* 0 without MPI */
 int tt_dist_size(void);           /* 1 without MPI */
+/* on != 0: this process acts alone (rank 0 of 1) until called with 0; the
+ * tests train a one-process reference inside an MPI job with it. */
+void tt_dist_set_local(int on);
 int tt_dist_built(void);          /* 1 when built with MPI */
 /* "Open MPI v4.1.4, 2 ranks", or "no MPI (build with ./configure --with-mpi)"
  * or "MPI, 1 rank (not started by mpirun)". */
@@ -43,6 +46,10 @@ void tt_dist_range(int64_t n, int r, int size, int64_t *lo, int64_t *hi);
 /* x holds n elements of elem bytes; on entry rank r has filled its range
  * (tt_dist_range(n, r, N)); on return every rank holds all n. */
 int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err);
+/* The same with the parts chosen by the caller: rank r has filled
+ * elements [lo, hi) of x, the ranks' parts follow each other in rank order
+ * and cover x (rank 0's lo is 0, the last rank's hi is x's length). */
+int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *err);
 /* x (n) <- the sum over ranks of x, in rank order, identical on every rank
  * (a reduce-scatter by segments then an all-gather: 2 (N-1)/N of n floats
  * sent and received per rank). */

@@ -474,6 +474,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     if (o->dist && tt_train_dist_init(&dx, m, o->lazy, err))
         goto out;
     tt_model_zero_grad(m);
+    tt_dist_stats_reset();
     train_run run = {m, d, sp, o, res, &opt, P, G, prev, np, {m, o->lazy},
                      s, cb, ud, V, Qv, best, par, -1, 0, 0, 0, &dx, 0};
 
@@ -552,6 +553,16 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
     res->seconds = train_s;
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
+    res->steps = step;
+    res->ranks = dx.on ? tt_dist_size() : 1;
+    if (dx.on) {
+        tt_dist_stats st;
+        tt_dist_stats_get(&st);
+        res->comm_bytes = st.bytes;
+        res->comm_seconds = st.seconds;
+        res->comm_bytes_grad = dx.bytes_grad;
+        res->exchange = tt_train_dist_mode(&dx);
+    }
     rc = 0;
 out:
     if (rc)

@@ -83,6 +83,12 @@ typedef struct tt_train_result {
     char diverged_what[128];   /* "loss", "gradient of user.mlp.0.W", ... */
     int n_epochs;          /* epochs in h */
     int threads;           /* threads the run used (results depend on it) */
+    int ranks;             /* MPI ranks the batches were split over (1: alone) */
+    int64_t steps;         /* steps run */
+    double comm_bytes;     /* across ranks: bytes this rank sent, all steps */
+    double comm_bytes_grad;    /* of which the gradient sums */
+    double comm_seconds;   /* seconds inside the exchanges (waits included) */
+    const char *exchange;  /* the embedding gradients' sum: "dense", "sparse" */
     tt_history h;          /* per-epoch record (owned; tt_train_result_free) */
 } tt_train_result;
 

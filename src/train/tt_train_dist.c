@@ -117,6 +117,7 @@ void tt_train_dist_reduce(tt_train_dist *x)
     }
     tt_dist_stats_get(&st1);
     x->bytes_step = st1.bytes - st0.bytes;
+    x->bytes_grad += x->bytes_step;
     if (!x->lazy)
         tt_model_clear_touched(x->m);
 }

@@ -32,6 +32,7 @@ typedef struct tt_train_dist {
     int64_t steps;
     double t_dense, t_sparse;   /* seconds of the timed trial steps */
     double bytes_step;          /* bytes this rank sent in the last step */
+    double bytes_grad;          /* in the gradient sums, all steps */
 } tt_train_dist;
 
 /* Set up the exchange for m (on = 1 only with more than one rank); turns
