@@ -141,6 +141,7 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
         tt_rec_num(&r, "comm_mib", res->comm_bytes / 1048576.0, 3);
         tt_rec_num(&r, "comm_grad_mib", res->comm_bytes_grad / 1048576.0, 3);
         tt_rec_num(&r, "comm_seconds", res->comm_seconds, 3);
+        tt_rec_int(&r, "comm_calls", res->comm_calls);
     }
     int be = res->best_epoch - 1;
     double r20 = -1;

@@ -560,6 +560,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tt_dist_stats_get(&st);
         res->comm_bytes = st.bytes;
         res->comm_seconds = st.seconds;
+        res->comm_calls = st.calls;
         res->comm_bytes_grad = dx.bytes_grad;
         res->exchange = tt_train_dist_mode(&dx);
     }

@@ -88,6 +88,7 @@ typedef struct tt_train_result {
     double comm_bytes;     /* across ranks: bytes this rank sent, all steps */
     double comm_bytes_grad;    /* of which the gradient sums */
     double comm_seconds;   /* seconds inside the exchanges (waits included) */
+    int64_t comm_calls;    /* collective calls, all steps */
     const char *exchange;  /* the embedding gradients' sum: "dense", "sparse" */
     tt_history h;          /* per-epoch record (owned; tt_train_result_free) */
 } tt_train_result;

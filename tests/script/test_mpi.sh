@@ -21,6 +21,15 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 root=
 [ "$(id -u)" = 0 ] && root=--allow-run-as-root
+# Under the sanitizers (TTLAB_SANITIZED, .ci/run) ASan and UBSan stay on for
+# every rank, LeakSanitizer does not: Open MPI keeps what MPI_Init allocated
+# in components it has unloaded (dlclose) by exit, so the leak reports carry
+# no symbol or module a suppression could name (seen: 116 kB in 3,300
+# allocations, every stack "<unknown module>"). ttlab's own allocations on
+# these paths are the ones the single-process tests check for leaks.
+if [ -n "${TTLAB_SANITIZED:-}" ]; then
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"; export ASAN_OPTIONS
+fi
 mpi() { n=$1; shift; "$MPIRUN" $root --oversubscribe -np "$n" "$@"; }
 
 for n in 2 3; do
