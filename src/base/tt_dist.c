@@ -16,7 +16,7 @@
 #include <unistd.h>
 #endif
 
-static int g_rank = 0, g_size = 1, g_mpi = 0;
+static int g_rank = 0, g_size = 1;
 static tt_dist_stats g_st;
 
 void tt_dist_range(int64_t n, int r, int size, int64_t *lo, int64_t *hi)
@@ -83,6 +83,8 @@ void tt_dist_die(const char *msg)
 }
 
 #else /* HAVE_MPI */
+
+static int g_mpi;        /* MPI_Init was called */
 
 /* Scratch of the collectives, grown on demand and kept: training calls the
  * same sizes every step, so only the first step allocates. */

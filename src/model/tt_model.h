@@ -255,5 +255,10 @@ int tt_model_senet_running(const tt_model *m, int side, float *mean);
 int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
                                   float *inactive);
 void tt_model_senet_reset(tt_model *m);
+/* Across the ranks of an MPI job (a collective): the running sums above
+ * become the sums over every rank's rows (each rank accumulates the rows it
+ * ran), so the means are the whole batches'; the spread stays pooled within
+ * each rank's share of a batch. No effect with one rank. */
+void tt_model_senet_dist_sum(tt_model *m);
 
 #endif

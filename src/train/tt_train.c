@@ -323,6 +323,8 @@ static int end_epoch(train_run *r, int e, double eloss, double train_s, tt_err *
     res->n_epochs = e;
     res->epochs = e;
     s->n_done = e;
+    if (r->dx->on)   /* the epoch's SENet read-out over every rank's rows */
+        tt_model_senet_dist_sum(m);
     for (int side = 0; side < 2; side++)
         h->n_se[side] = tt_model_senet_running(m, side, h->se[side] + (size_t)ei * TT_MAX_FIELDS);
     if (res->diverged)

@@ -46,6 +46,8 @@ typedef struct outcome {
     int64_t np;
     tt_metrics valid, test;
     int64_t *ranks_local, *ranks_shard;   /* test ranks of the final model */
+    int n_se;             /* SENet fields of the user tower */
+    float se[TT_MAX_FIELDS];   /* their mean excitation weight, last epoch */
 } outcome;
 
 static tt_tower_def tower(const char *name, int senet)
@@ -100,6 +102,10 @@ static void train_one(const cfg *c, const tt_dataset *d, const tt_split *sp, int
         DIE("train %s: %s", c->name, err.msg);
     CHECK(!res.diverged, "%s diverged: %s", c->name, res.diverged_what);
     out->valid = res.h.valid[res.best_epoch - 1];
+    out->n_se = res.h.n_se[0];
+    if (out->n_se > 0)
+        memcpy(out->se, res.h.se[0] + (size_t)(res.n_epochs - 1) * TT_MAX_FIELDS,
+               (size_t)out->n_se * sizeof(float));
     tt_train_result_free(&res);
     static const int ks[3] = {10, 20, 50};
     if (tt_score_eval(m, d, sp, TT_TEST, ks, 3, &out->test, &err))
@@ -191,6 +197,11 @@ static void check_cfg(const cfg *c, const tt_dataset *d, const tt_split *sp)
     /* metrics within rounding (a few users' ranks may flip) */
     metrics_close(c->name, &dn.valid, &ref.valid, 0.02);
     metrics_close(c->name, &dn.test, &ref.test, 0.02);
+    /* the SENet read-out (mean excitation weight per field) over all rows */
+    CHECK(dn.n_se == ref.n_se, "%s: %d SENet fields vs %d", c->name, dn.n_se, ref.n_se);
+    for (int f = 0; f < dn.n_se && f < ref.n_se; f++)
+        CHECK(fabs(dn.se[f] - ref.se[f]) <= 1e-4, "%s: SENet field %d mean %.6f vs one process %.6f",
+              c->name, f, dn.se[f], ref.se[f]);
     /* reruns: dense, sparse and measured exchange give the same bits */
     CHECK(memcmp(dn.P, spr.P, (size_t)dn.np * sizeof(float)) == 0, "%s: sparse exchange differs from dense", c->name);
     CHECK(memcmp(dn.P, au.P ? au.P : spr.P, (size_t)dn.np * sizeof(float)) == 0,
