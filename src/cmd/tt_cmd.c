@@ -149,6 +149,7 @@ static const tt_optspec compare_opts[] = {
 static const tt_optspec sweep_opts[] = {
     {"nprobe", TT_O_INTS, NULL, NULL, 1, 10000000, NULL, "values of nprobe (ivf, ivfpq): 1,2,4,8"},
     {"efSearch", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "values of efSearch (hnsw): 16,32,64"},
+    {"refine", TT_O_INTS, NULL, NULL, 1, 1000, NULL, "values of refine (ivfpq built with refine): 1,2,4,8"},
     {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "K of index recall@K and recall@K"},
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "queries: the part's examples"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -175,6 +176,7 @@ static const tt_optspec index_opts[] = {
     {"efConstruction", TT_O_INT, "40", NULL, 1, 1000000, NULL, "hnsw: candidates kept while building"},
     {"m", TT_O_INT, NULL, NULL, 1, 4096, NULL, "ivfpq: sub-quantizers (default: half the vector width)"},
     {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
+    {"refine", TT_O_INT, "4", NULL, 0, 1000, NULL, "ivfpq: re-rank refine x K candidates by the exact score (0: codes only)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 
@@ -189,6 +191,7 @@ const tt_optspec tt_settings[] = {
     {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
     {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
     {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
+    {"width", TT_O_INT, "0", NULL, 0, 1000, NULL, "columns tables and lines fit (0: the terminal's, else 80)"},
     {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
@@ -322,7 +325,10 @@ const tt_cmd tt_cmds[] = {
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
      "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
-     "latency p50/p99 of one query on one thread."},
+     "latency p50/p99 of one query on one thread. The exact row's speed is ttlab's\n"
+     "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
+     "through the index asks it for every item (a target it never returns ranks\n"
+     "last); above 2^27 examples x items it is not computed (null)."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
@@ -332,6 +338,11 @@ const tt_cmd tt_cmds[] = {
      "  index v = m kind=ivf nlist=32 nprobe=4\n"
      "  index h = m kind=hnsw M=16 efSearch=64\n"
      "  index q = m kind=ivfpq nlist=32 m=8 nbits=8\n"
+     "ivfpq keeps each item as a short code (m bytes with nbits=8); with refine=R\n"
+     "(default 4) it also keeps the full vectors, takes R x K candidates from the\n"
+     "codes and re-ranks them by the exact score (Faiss's IndexRefineFlat), which\n"
+     "lifts its index recall at the cost of that memory; nprobe still sets the lists\n"
+     "the codes are searched in. refine=0: codes only.\n"
      "metric=auto searches as the model scores: inner product (a sim=cos model's vectors\n"
      "are normalised, so this is cosine); for hnsw over a sim=dot model whose item norms\n"
      "differ, ip2l2 (Bachrach et al. 2014: items get one more coordinate\n"
@@ -339,7 +350,7 @@ const tt_cmd tt_cmds[] = {
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
      "again, commands refuse it as stale until it is rebuilt."},
-    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... [k=10] [split=test]",
+    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... | sweep INDEX refine=1,2,4,... [k=10] [split=test]",
      "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
      "@index", 0,
      "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
@@ -815,6 +826,28 @@ const tt_optval *tt_arg(const tt_args *a, const char *key)
     return &a->opt[o - a->cmd->opts];
 }
 
+tt_dsent *tt_use_data(tt_session *s, tt_dsent *d)
+{
+    if (d)
+        snprintf(s->err_ds, sizeof s->err_ds, "%s", d->name);
+    return d;
+}
+
+/* Every error names the dataset it means: when several datasets are loaded
+ * and the failed command worked on one (tt_use_data) that its message does
+ * not name, the message starts with "dataset 'NAME': ". */
+static void name_dataset(tt_session *s)
+{
+    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
+    if (!s->err_ds[0] || s->n_ds < 2 || !s->err.msg[0])
+        return;
+    snprintf(q, sizeof q, "'%s'", s->err_ds);
+    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
+    if (strstr(s->err.msg, q) || strstr(s->err.msg, w))
+        return;
+    tt_err_prefix(&s->err, "dataset '%s'", s->err_ds);
+}
+
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
 {
     tt_args *a;
@@ -823,6 +856,7 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         return 0;
     s->err_col = 0;
     s->err.msg[0] = 0;
+    s->err_ds[0] = 0;
     if (toks[0].kind != TT_TOK_WORD)
         return tt_fail(s, toks[0].col, "expected a command, got '%s'", toks[0].s);
     const tt_cmd *c = tt_cmd_find(toks[0].s);
@@ -881,6 +915,8 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         goto out;
     }
     rc = c->fn(s, a);
+    if (rc)
+        name_dataset(s);
 out:
     free(a);
     return rc;
@@ -933,7 +969,7 @@ tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t)
 
 int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 {
-    tt_dsent *d = tt_session_dataset(s, me->dataset);
+    tt_dsent *d = tt_use_data(s, tt_session_dataset(s, me->dataset));
     if (!d)
         return tt_fail(s, 0, "model '%s' was built for dataset '%s', which is no longer loaded",
                        me->def.name, me->dataset);
