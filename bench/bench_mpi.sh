@@ -27,7 +27,7 @@ field() { # field NAME FILE: the number of "NAME": in the train_end line
 echo "bench_mpi: synthetic $set_, batch $B, 1 epoch, threads=1 per rank; load average $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-8s %10s %10s %8s %6s %9s %9s %8s %s\n' loss "1 rank s" "2 ranks s" speedup eff "MiB/step" "comm s" steps exchange
 for loss in inbatch sampled; do
-  s="set seed 1; set dashboard off; load synthetic $set_; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | mlp 64 32 | l2norm; model m = twotower u i loss=$loss; train m epochs=1 batch=$B threads=1 eval_every=0"
+  s="set seed 1; set dashboard off; load synthetic $set_; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | mlp 64 32 | l2norm; model m = twotower u i loss=$loss; train m epochs=1 batch=$B threads=1 valid=off"
   "$TTLAB" --json -c "$s" > "$tmp/1.json" 2> "$tmp/1.err" || { cat "$tmp/1.err"; exit 1; }
   "$MPIRUN" $root --oversubscribe -np 2 "$TTLAB" --json -c "$s" > "$tmp/2.json" 2> "$tmp/2.err" || { cat "$tmp/2.err"; exit 1; }
   t1=$(field seconds "$tmp/1.json"); t2=$(field seconds "$tmp/2.json")
