@@ -85,4 +85,24 @@ leadn=$(grep '"event":"verdict"' rk | tail -n 1 | sed -n 's/.*"leader":"\([a-z]*
 [ "$leadn" = "$bestn" ] || bad "rank metric=ndcg@20 leader '$leadn', the evals' best ndcg@20 is '$bestn'"
 [ "$(grep '"event":"rank"' rk | head -n 3 | sed -n 's/.*"rank":\([0-9]*\).*/\1/p' | tr -d '\n')" = 123 ] ||
   bad "rank rows are not numbered 1, 2, 3"
+# Beyond accuracy at every cut-off, in every output mode: coverage, Gini and
+# mean popularity for each k of the eval (the values themselves are checked
+# against a naive reference in test_baselines); compare's empty row of a
+# model that cannot score a cold split has the same keys, null.
+B='set dashboard off; set progress off; load synthetic tiny; split l2o; model e = ease; train e'
+"$TTLAB" -c "$B; set output csv; eval e k=5,10 beyond=on; set output json; eval e k=5,10 beyond=on; set output table; eval e k=5,10 beyond=on" > by 2> err ||
+  { bad "eval beyond=on"; cat err; }
+grep -q '^model,split,.*,coverage@5,coverage@10,gini@5,gini@10,pop@5,pop@10$' by || { bad "beyond: csv header"; cat by; }
+for key in coverage@5 coverage@10 gini@5 gini@10 pop@5 pop@10; do
+  [ -n "$(grep '"event":"eval"' by | num "$key")" ] || bad "beyond: no $key in the json line"
+done
+grep -Eq '^model +split .* coverage@5 +coverage@10 +gini@5 +gini@10 +pop@5 +pop@10$' by || { bad "beyond: table header"; cat by; }
+g5=$(grep '"event":"eval"' by | num 'gini@5'); g10=$(grep '"event":"eval"' by | num 'gini@10')
+[ "$g5" != "$g10" ] || bad "beyond: gini@5 = gini@10 = $g5 (one value for both cut-offs?)"
+"$TTLAB" --json -c "set dashboard off; set progress off; load synthetic tiny; split cold users=0.5; tower u = embed dim=4 | mlp 8; model t = twotower u u; train t epochs=1; model e = ease; compare t e k=5,10 beyond=on" > cb 2> err ||
+  { bad "compare beyond=on on a cold split"; cat err; }
+grep '"model":"e"' cb | grep -q '"coverage@5":null,"coverage@10":null,"gini@5":null,"gini@10":null,"pop@5":null,"pop@10":null' ||
+  { bad "compare: the cold row's beyond keys"; cat cb; }
+grep '"model":"t"' cb | grep -q '"gini@5":[0-9.]*,"gini@10":[0-9.]*,"pop@5":[0-9.]*,"pop@10":[0-9.]*' ||
+  { bad "compare: the tower's beyond keys"; cat cb; }
 exit $fail
