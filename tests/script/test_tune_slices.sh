@@ -105,4 +105,25 @@ grep '"model":"e"' cb | grep -q '"coverage@5":null,"coverage@10":null,"gini@5":n
   { bad "compare: the cold row's beyond keys"; cat cb; }
 grep '"model":"t"' cb | grep -q '"gini@5":[0-9.]*,"gini@10":[0-9.]*,"pop@5":[0-9.]*,"pop@10":[0-9.]*' ||
   { bad "compare: the tower's beyond keys"; cat cb; }
+# Tune over a two-tower's word options (a loss, a tower): each setting's
+# values are words in the records, the kept model is the best setting by
+# valid (defined with that loss and that user tower), and a bad word is
+# refused before anything trains.
+W='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; tower us = u with senet r=2; model m = twotower us u loss=inbatch'
+"$TTLAB" --json -c "$W; tune m loss=softmax,inbatch user=u,us epochs=1; show m" > tw 2> err || { bad "tune over words"; cat err; }
+[ "$(grep -c '"event":"tune",' tw)" = 4 ] || { bad "tune over words: want 4 settings"; cat tw; }
+for c in '"loss":"softmax","user":"u"' '"loss":"softmax","user":"us"' '"loss":"inbatch","user":"u"' '"loss":"inbatch","user":"us"'; do
+  grep '"event":"tune",' tw | grep -q "$c" || bad "tune over words: no setting $c"
+done
+bestline=$(grep '"event":"tune",' tw | awk '{ v = $0; sub(/.*"valid_recall@20":/, "", v); sub(/,.*/, "", v); if (NR == 1 || v + 0 > bv) { bv = v + 0; b = $0 } } END { print b }')
+bl=$(echo "$bestline" | sed -n 's/.*"loss":"\([a-z]*\)".*/\1/p'); bu=$(echo "$bestline" | sed -n 's/.*"user":"\([a-z]*\)".*/\1/p')
+grep '"event":"tune_best"' tw | grep -q "\"loss\":\"$bl\",\"user\":\"$bu\"" || { bad "tune_best is not the best setting by valid ($bl, $bu)"; cat tw; }
+grep '"event":"model","name":"m"' tw | tail -n 1 | grep -q "twotower $bu u .*loss=$bl" ||
+  { bad "the kept model is not defined with loss=$bl and user tower $bu"; cat tw; }
+"$TTLAB" -c "$W; tune m loss=softmax,full epochs=1" > out 2> err && bad "tune loss=full must fail"
+grep -Fxq "<command line>:1: error: tune: unknown loss 'full' (expected softmax, inbatch, sampled, bce or bpr)" err ||
+  { bad "tune loss=full: message"; cat err; }
+grep -q '^tune m' out && bad "tune loss=full trained a setting before refusing"
+"$TTLAB" -c "$W; tune m user=u,nope epochs=1" > out 2> err && bad "tune user=nope must fail"
+grep -Fxq "<command line>:1: error: tune: no tower 'nope' (see 'list towers')" err || { bad "tune user=nope: message"; cat err; }
 exit $fail
