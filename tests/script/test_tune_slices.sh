@@ -90,7 +90,7 @@ leadn=$(grep '"event":"verdict"' rk | tail -n 1 | sed -n 's/.*"leader":"\([a-z]*
 # against a naive reference in test_baselines); compare's empty row of a
 # model that cannot score a cold split has the same keys, null.
 B='set dashboard off; set progress off; load synthetic tiny; split l2o; model e = ease; train e'
-"$TTLAB" -c "$B; set output csv; eval e k=5,10 beyond=on; set output json; eval e k=5,10 beyond=on; set output table; eval e k=5,10 beyond=on" > by 2> err ||
+"$TTLAB" -c "$B; set output csv; eval e k=5,10 beyond=on; set output json; eval e k=5,10 beyond=on; set output table; set width 1000; eval e k=5,10 beyond=on" > by 2> err ||
   { bad "eval beyond=on"; cat err; }
 grep -q '^model,split,.*,coverage@5,coverage@10,gini@5,gini@10,pop@5,pop@10$' by || { bad "beyond: csv header"; cat by; }
 for key in coverage@5 coverage@10 gini@5 gini@10 pop@5 pop@10; do
