@@ -20,10 +20,17 @@ static void init_train(void *p) { tt_train_opts_init(p); }
 static void init_model(void *p) { tt_model_def_init(p); }
 static void init_synth(void *p) { tt_synth_opts_init(p); }
 static void init_csv(void *p) { tt_csv_opts_init(p); }
+static void init_tower(void *p) { tt_tower_def_init(p); }
+static void init_cross(void *p) { tt_chan_def_init(p, TT_CH_CROSS); }
 const tt_optbind tt_bind_train = {"tt_train_opts", sizeof(tt_train_opts), init_train};
 const tt_optbind tt_bind_model = {"tt_model_def", sizeof(tt_model_def), init_model};
 const tt_optbind tt_bind_synth = {"tt_synth_opts", sizeof(tt_synth_opts), init_synth};
 const tt_optbind tt_bind_csv = {"tt_csv_opts", sizeof(tt_csv_opts), init_csv};
+const tt_optbind tt_bind_tower = {"tt_tower_def", sizeof(tt_tower_def), init_tower};
+const tt_optbind tt_bind_cross = {"tt_chan_def (cross)", sizeof(tt_chan_def), init_cross};
+const tt_optbind *const tt_optbinds[] = {&tt_bind_train, &tt_bind_model, &tt_bind_synth,
+                                         &tt_bind_csv, &tt_bind_tower, &tt_bind_cross};
+const int tt_n_optbinds = (int)TT_ARRAY_LEN(tt_optbinds);
 #define TRAIN(F) TT_BIND(tt_bind_train, tt_train_opts, F)
 #define MODEL(F) TT_BIND(tt_bind_model, tt_model_def, F)
 #define SYNTH(F) TT_BIND(tt_bind_synth, tt_synth_opts, F)
@@ -188,66 +195,6 @@ const tt_optspec tt_settings[] = {
     {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
     {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-
-/* ---- tower stages ---- */
-
-static const tt_optspec embed_opts[] = {
-    {"dim", TT_O_INT, "16", NULL, 1, 4096, NULL, "embedding dimension of every field"},
-    {"fields", TT_O_STR, NULL, NULL, 0, 0, NULL, "comma list of features (default: all of the side)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-static const tt_optspec senet_opts[] = {
-    {"r", TT_O_INT, "2", NULL, 1, 1024, NULL, "reduction ratio: hidden size max(1, fields/r)"},
-    {"squeeze", TT_O_ENUM, "mean", "mean|max|meanmax", 0, 0, NULL, "how each field is squeezed"},
-    {"gate", TT_O_ENUM, "sigmoid", "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)"},
-    {"groups", TT_O_INT, "0", NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-static const tt_optspec cross_opts[] = {
-    {"out", TT_O_INT, "32", NULL, 1, 65536, NULL, "size of the projection after the cross layers"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-
-const tt_stagespec tt_stages[] = {
-    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)", NULL,
-     1, tt_stage_embed, NULL, tt_fmt_embed},
-    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
-     "The hidden width rule: the excitation MLP squeezes each of the tower's F fields to\n"
-     "one number, then z -> W1 -> ReLU -> W2 -> gate, with hidden width max(1, F / r),\n"
-     "rounded down. With few fields it is tiny: the ML-100K item tower has F = 3, so\n"
-     "r=2 gives ONE hidden unit, which must carry every difference between items.\n"
-     "When the hidden units are 0 (inactive ReLU) for nearly every row, the weights\n"
-     "stop varying and the block is a fixed per-field scale, not a gate: `weights`,\n"
-     "the dashboard and `plot weights` then say `constant` on that tower's rows, with\n"
-     "the reason. For a tower of few fields use r=1 (hidden width F).",
-     2, tt_stage_senet, NULL, tt_fmt_senet},
-    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet", NULL,
-     2, tt_stage_lightse, NULL, tt_fmt_lightse},
-    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL,
-     3, tt_stage_mlp, tt_chan_mlp, tt_fmt_mlp},
-    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
-     3, tt_stage_channels, NULL, tt_fmt_channels},
-    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
-     "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
-     "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"
-     "turning its embeddings (normal(0, 1) at the start), and Adam moves each number\n"
-     "by about lr per step, so at lr 0.001-0.003 it is slow: measured in 03-parallel.tt\n"
-     "(users=1000 items=500, threads=1), training loss 6.55 > log 500 after 5 epochs at\n"
-     "lr 0.003, 4.91 at lr 0.03. An FM-only tower wants lr about 0.03.",
-     0, NULL, tt_chan_fm, NULL},
-    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL,
-     0, NULL, tt_chan_cross, NULL},
-    {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL,
-     4, tt_stage_l2norm, NULL, tt_fmt_l2norm},
-};
-const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
-
-const char *tt_stage_names(int channels, char *buf, int n)
-{
-    int j = 0;
-    buf[0] = 0;
-    for (int i = 0; i < tt_n_stages && j < n; i++)
-        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].parse != NULL)
-            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
-    return buf;
-}
 
 /* ---- the command table ---- */
 
@@ -575,35 +522,49 @@ const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n)
     return buf;
 }
 
+/* A bound option's value v as it would be typed, into buf; NULL for none. */
+static const char *bound_text(const tt_optspec *o, const tt_optval *v, char *buf, size_t n)
+{
+    switch (o->type) {
+    case TT_O_INT:
+        snprintf(buf, n, "%lld", (long long)v->i);
+        break;
+    case TT_O_NUM:
+        snprintf(buf, n, "%g", v->d);
+        break;
+    case TT_O_ENUM:
+        tt_enum_word(tt_opt_values(o), v->i, buf, n);
+        break;
+    case TT_O_BOOL:
+        snprintf(buf, n, "%s", v->i ? "on" : "off");
+        break;
+    case TT_O_STR:
+    case TT_O_NAMES:
+        if (!v->s)
+            return NULL;
+        snprintf(buf, n, "%s", v->s);
+        break;
+    default:
+        return NULL;
+    }
+    return buf;
+}
+
 const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
 {
     tt_optval v;
     if (!o->bind)
         return o->def;
     bound_default(o, &v);
-    switch (o->type) {
-    case TT_O_INT:
-        snprintf(buf, n, "%lld", (long long)v.i);
-        break;
-    case TT_O_NUM:
-        snprintf(buf, n, "%g", v.d);
-        break;
-    case TT_O_ENUM:
-        tt_enum_word(tt_opt_values(o), v.i, buf, n);
-        break;
-    case TT_O_BOOL:
-        snprintf(buf, n, "%s", v.i ? "on" : "off");
-        break;
-    case TT_O_STR:
-    case TT_O_NAMES:
-        if (!v.s)
-            return NULL;
-        snprintf(buf, n, "%s", v.s);
-        break;
-    default:
-        return NULL;
-    }
-    return buf;
+    return bound_text(o, &v, buf, n);
+}
+
+const char *tt_opt_text(const tt_optspec *o, const void *p, char *buf, size_t n)
+{
+    tt_optval v;
+    memset(&v, 0, sizeof v);
+    bound_io(o, (unsigned char *)(uintptr_t)p, &v, 0);
+    return bound_text(o, &v, buf, n);
 }
 
 /* "a|b|c" -> "a, b or c" */

@@ -20,7 +20,11 @@ typedef struct tt_optbind {
     size_t size;
     void (*init)(void *);
 } tt_optbind;
-extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv;
+extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv,
+    tt_bind_tower, tt_bind_cross;
+/* Every struct options fill, for the tests (a new bind is a row here). */
+extern const tt_optbind *const tt_optbinds[];
+extern const int tt_n_optbinds;
 
 /* One key=value option. A bound option (bind set) is a field of bind's struct
  * at off, of size bytes: its default is the field's value after bind->init
@@ -45,6 +49,10 @@ typedef struct tt_optspec {
 /* The default of o as it would be typed ("0.001", "adam", "on"), into buf;
  * NULL when o has none. */
 const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n);
+
+/* The value of bound option o in the struct at p (o->bind's) as it would be
+ * typed, into buf: what `tower` and `model` print back. */
+const char *tt_opt_text(const tt_optspec *o, const void *p, char *buf, size_t n);
 
 /* The value list of an ENUM option: values, or for "@loss" the names of the
  * loss table's rows (tt_loss_names): lists that grow come from their table. */
@@ -106,8 +114,11 @@ extern const tt_cmd tt_cmds[];
 extern const int tt_n_cmds;
 /* The settings of `set`/`show`, as options. */
 extern const tt_optspec tt_settings[];
-/* Tower stages and their options (for help, completion and the parser): a
- * new stage is its row and its parse function (tt_cmd_model.c). */
+/* Tower stages and their options (for help, completion and the parser): the
+ * table is in tt_cmd_model.c, beside the stages' functions. A stage of
+ * key=value options only is one row (its options bound to tt_tower_def, and
+ * has naming the field that says the tower has it); a stage that parses or
+ * prints more adds its function(s). */
 typedef struct tt_stagespec tt_stagespec;
 enum tt_stage_how { TT_STAGE_NEW = 0,   /* a stage of a definition */
                     TT_STAGE_WITH,      /* in a `with` list: given options only */
@@ -121,17 +132,27 @@ typedef int (*tt_chan_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *t, int 
 /* Write the stage as typed (" | senet r=2") into buf (n bytes) when tower t
  * has it; return what snprintf returns (0: t does not have it). */
 typedef int (*tt_stage_fmt)(const tt_tower_def *t, char *buf, int n);
+/* The has fields of a stage row: the tower has the stage when its int field F
+ * holds V (V != 0). */
+#define TT_HAS(F, V) offsetof(tt_tower_def, F), (V)
 struct tt_stagespec {
     const char *name;
     const char *usage;
-    const tt_optspec *opts;
+    const tt_optspec *opts;   /* bound to tt_tower_def (tt_bind_tower); a
+                                 channel's to tt_chan_def */
     const char *summary;
-    const char *help;        /* more lines for `help STAGE`, or NULL */
+    const char *help;         /* more lines for `help STAGE`, or NULL */
     int order;                /* place in a tower, stages of one order are
                                  alternatives; 0: only a channel */
-    tt_stage_fn parse;        /* as a stage of a tower; NULL: only a channel */
+    tt_stage_fn parse;        /* as a stage of a tower; NULL: the generic one
+                                 (key=value options, then has set) */
     tt_chan_fn channel;       /* as a channel; NULL: not a channel */
-    tt_stage_fmt format;      /* printed back (tt_tower_format); NULL: only a channel */
+    tt_stage_fmt format;      /* printed back (tt_tower_format); NULL: the
+                                 generic one (name, then options that differ
+                                 from their default or are named in shown) */
+    size_t has_off;           /* TT_HAS: see above (generic parse and format) */
+    int has_val;
+    const char *shown;        /* options printed even at their default: "r" */
 };
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;

@@ -27,29 +27,6 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n);
 int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
-/* The tower stages' parse functions (tt_stages' rows; tt_cmd_model.c). */
-int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                     tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                 tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                      tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                    tt_tower_def *d, enum tt_stage_how how);
-/* ... and how each prints itself back (tt_stagespec.format). */
-int tt_fmt_embed(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_senet(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_channels(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n);
-int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
-int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
-int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
 /* Names of the tower stages (channels = 0) or of the channels (1) from the
  * stage table, as "a|b|c"; into buf, returned. */
 const char *tt_stage_names(int channels, char *buf, int n);
