@@ -22,19 +22,23 @@ static void init_synth(void *p) { tt_synth_opts_init(p); }
 static void init_csv(void *p) { tt_csv_opts_init(p); }
 static void init_tower(void *p) { tt_tower_def_init(p); }
 static void init_cross(void *p) { tt_chan_def_init(p, TT_CH_CROSS); }
+static void init_session(void *p) { tt_session_init(p); }
 const tt_optbind tt_bind_train = {"tt_train_opts", sizeof(tt_train_opts), init_train};
 const tt_optbind tt_bind_model = {"tt_model_def", sizeof(tt_model_def), init_model};
 const tt_optbind tt_bind_synth = {"tt_synth_opts", sizeof(tt_synth_opts), init_synth};
 const tt_optbind tt_bind_csv = {"tt_csv_opts", sizeof(tt_csv_opts), init_csv};
 const tt_optbind tt_bind_tower = {"tt_tower_def", sizeof(tt_tower_def), init_tower};
 const tt_optbind tt_bind_cross = {"tt_chan_def (cross)", sizeof(tt_chan_def), init_cross};
+const tt_optbind tt_bind_session = {"tt_session", sizeof(tt_session), init_session};
 const tt_optbind *const tt_optbinds[] = {&tt_bind_train, &tt_bind_model, &tt_bind_synth,
-                                         &tt_bind_csv, &tt_bind_tower, &tt_bind_cross};
+                                         &tt_bind_csv, &tt_bind_tower, &tt_bind_cross,
+                                         &tt_bind_session};
 const int tt_n_optbinds = (int)TT_ARRAY_LEN(tt_optbinds);
 #define TRAIN(F) TT_BIND(tt_bind_train, tt_train_opts, F)
 #define MODEL(F) TT_BIND(tt_bind_model, tt_model_def, F)
 #define SYNTH(F) TT_BIND(tt_bind_synth, tt_synth_opts, F)
 #define CSV(F) TT_BIND(tt_bind_csv, tt_csv_opts, F)
+#define SESSION(F) TT_BIND(tt_bind_session, tt_session, F)
 
 /* ---- option specs (data read by help, completion, checks, the man page) ---- */
 
@@ -183,17 +187,18 @@ static const tt_optspec index_opts[] = {
 
 
 const tt_optspec tt_settings[] = {
-    {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
-    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)"},
-    {"output", TT_O_ENUM, "table", "table|csv|json", 0, 0, NULL, "result format"},
-    {"plot", TT_O_ENUM, "auto", "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)"},
-    {"plotfile", TT_O_STR, "plot.png", NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)"},
-    {"dashboard", TT_O_BOOL, "on", NULL, 0, 0, NULL, "live dashboard while training (terminals only)"},
-    {"progress", TT_O_BOOL, "on", NULL, 0, 0, NULL, "progress lines on stderr when there is no dashboard"},
-    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
-    {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
-    {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
-    {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "default seed of train, split random and ablate", SESSION(seed)},
+    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)", SESSION(threads)},
+    {"output", TT_O_ENUM, NULL, "table|csv|json", 0, 0, NULL, "result format", SESSION(out.mode)},
+    {"plot", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)", SESSION(plot_term)},
+    {"plotfile", TT_O_STR, NULL, NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)", SESSION(plot_file)},
+    {"dashboard", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "live dashboard while training (terminals only)", SESSION(dashboard)},
+    {"progress", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "progress lines on stderr when there is no dashboard", SESSION(progress)},
+    {"hist", TT_O_INT, NULL, NULL, 0, 1000, NULL, "history length used by split", SESSION(hist)},
+    {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "default cut-offs of eval and compare",
+     TT_BIND_INTS(tt_bind_session, tt_session, n_k, ks)},
+    {"quiet", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "suppress informational lines", SESSION(out.quiet)},
+    {"keep_going", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "continue a script after an error", SESSION(keep_going)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 /* ---- the command table ---- */
@@ -473,25 +478,64 @@ static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to
         break;
     case TT_O_STR:
     case TT_O_NAMES:
+        if (o->size > sizeof(const char *)) {          /* a char array */
+            if (!to)
+                v->s = (const char *)f;
+            else if (v->s)
+                snprintf((char *)f, o->size, "%s", v->s);
+            break;
+        }
         if (o->size != sizeof(const char *))
             bound_bug(o);
         IO(str, v->s = str, v->s);
         break;
+    case TT_O_INTS: {                                  /* int count, then the array */
+        int cap = (int)(o->size / sizeof(int32_t)) - 1;
+        if (o->size % sizeof(int32_t) || cap < 1 || cap > TT_LIST_MAX)
+            bound_bug(o);
+        if (to) {
+            i32 = v->n < cap ? v->n : cap;
+            memcpy(f, &i32, sizeof i32);
+            for (int k = 0; k < i32; k++) {
+                int32_t x = (int32_t)v->list[k];
+                memcpy(f + sizeof(int32_t) * (size_t)(k + 1), &x, sizeof x);
+            }
+        } else {
+            memcpy(&i32, f, sizeof i32);
+            v->n = i32 < 0 ? 0 : i32 < cap ? i32 : cap;
+            for (int k = 0; k < v->n; k++) {
+                int32_t x;
+                memcpy(&x, f + sizeof(int32_t) * (size_t)(k + 1), sizeof x);
+                v->list[k] = x;
+            }
+        }
+        break;
+    }
     default:
         bound_bug(o);
     }
 #undef IO
 }
 
-/* The default value of a bound option: its field after the struct's init. */
-static void bound_default(const tt_optspec *o, tt_optval *v)
+/* The default value of a bound option: its field after the struct's init
+ * (buf, BIND_ROOM bytes). */
+static void bound_init_read(const tt_optspec *o, tt_optval *v, unsigned char *buf)
 {
-    _Alignas(16) unsigned char buf[BIND_ROOM];
     if (o->bind->size > BIND_ROOM)
         bound_bug(o);
     o->bind->init(buf);
     memset(v, 0, sizeof *v);
     bound_io(o, buf, v, 0);
+}
+
+/* ... as a value to keep: a char array's text would point into the gone
+ * struct, so it reads as NULL (applying NULL leaves init's text). */
+static void bound_default(const tt_optspec *o, tt_optval *v)
+{
+    _Alignas(16) unsigned char buf[BIND_ROOM];
+    bound_init_read(o, v, buf);
+    if ((o->type == TT_O_STR || o->type == TT_O_NAMES) && o->size > sizeof(const char *))
+        v->s = NULL;
 }
 
 void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
@@ -500,6 +544,11 @@ void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optb
     for (int i = 0; specs && specs[i].key; i++)
         if (specs[i].bind == b && (all || vals[i].set))
             bound_io(&specs[i], dst, (tt_optval *)&vals[i], 1);
+}
+
+void tt_opt_store(const tt_optspec *o, const tt_optval *v, void *dst)
+{
+    bound_io(o, dst, (tt_optval *)(uintptr_t)v, 1);
 }
 
 void tt_args_apply(const tt_args *a, const tt_optbind *b, void *dst)
@@ -544,6 +593,13 @@ static const char *bound_text(const tt_optspec *o, const tt_optval *v, char *buf
             return NULL;
         snprintf(buf, n, "%s", v->s);
         break;
+    case TT_O_INTS: {
+        size_t j = 0;
+        buf[0] = 0;
+        for (int i = 0; i < v->n && j < n; i++)
+            j += (size_t)snprintf(buf + j, n - j, i ? ",%lld" : "%lld", (long long)v->list[i]);
+        break;
+    }
     default:
         return NULL;
     }
@@ -552,10 +608,11 @@ static const char *bound_text(const tt_optspec *o, const tt_optval *v, char *buf
 
 const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
 {
+    _Alignas(16) unsigned char st[BIND_ROOM];
     tt_optval v;
     if (!o->bind)
         return o->def;
-    bound_default(o, &v);
+    bound_init_read(o, &v, st);
     return bound_text(o, &v, buf, n);
 }
 

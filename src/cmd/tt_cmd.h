@@ -21,7 +21,7 @@ typedef struct tt_optbind {
     void (*init)(void *);
 } tt_optbind;
 extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv,
-    tt_bind_tower, tt_bind_cross;
+    tt_bind_tower, tt_bind_cross, tt_bind_session;
 /* Every struct options fill, for the tests (a new bind is a row here). */
 extern const tt_optbind *const tt_optbinds[];
 extern const int tt_n_optbinds;
@@ -31,7 +31,10 @@ extern const int tt_n_optbinds;
  * (one source: the engine's *_init, used by tests and bench too), and
  * tt_opts_apply writes it there. INT fields are int32/int64/uint64 by size,
  * NUM fields float/double, ENUM and BOOL fields int-sized enums or ints, STR
- * fields const char *. */
+ * fields const char * or a char array longer than a pointer (the value is
+ * copied in; its default, which lives in init's struct, reads as NULL, and
+ * applying NULL leaves the field as init made it), INTS fields an int count
+ * followed by its int array (TT_BIND_INTS). */
 typedef struct tt_optspec {
     const char *key;
     enum tt_opt_type type;
@@ -45,6 +48,9 @@ typedef struct tt_optspec {
 } tt_optspec;
 /* The row fields of an option bound to field F of struct T through B. */
 #define TT_BIND(B, T, F) &(B), offsetof(T, F), sizeof(((T *)0)->F)
+/* An INTS option bound to count N and the array A right after it. */
+#define TT_BIND_INTS(B, T, N, A) &(B), offsetof(T, N), \
+    (offsetof(T, A) + sizeof(((T *)0)->A) - offsetof(T, N))
 
 /* The default of o as it would be typed ("0.001", "adam", "on"), into buf;
  * NULL when o has none. */
@@ -74,6 +80,8 @@ typedef struct tt_optval {
  * every one when all, else only those given on the command line. */
 void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
                    void *dst, int all);
+/* Write v into bound option o's field of the struct at dst. */
+void tt_opt_store(const tt_optspec *o, const tt_optval *v, void *dst);
 
 #define TT_POS_MAX 64
 #define TT_OPT_MAX 40
@@ -112,7 +120,8 @@ enum { TT_CMD_SAFE = 1u << 0 };
 
 extern const tt_cmd tt_cmds[];
 extern const int tt_n_cmds;
-/* The settings of `set`/`show`, as options. */
+/* The settings of `set`/`show`, as options bound to tt_session's fields
+ * (their defaults: tt_session_init). */
 extern const tt_optspec tt_settings[];
 /* Tower stages and their options (for help, completion and the parser): the
  * table is in tt_cmd_model.c, beside the stages' functions. A stage of
