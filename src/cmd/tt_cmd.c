@@ -23,6 +23,20 @@ static void init_csv(void *p) { tt_csv_opts_init(p); }
 static void init_tower(void *p) { tt_tower_def_init(p); }
 static void init_cross(void *p) { tt_chan_def_init(p, TT_CH_CROSS); }
 static void init_session(void *p) { tt_session_init(p); }
+static void init_index(void *p) { tt_indexent_init(p); }
+/* The commands' own option structs (tt_cmd_int.h): their defaults. */
+static void init_split(void *p) { *(tt_split_args *)p = (tt_split_args){.valid = 0.1, .test = 0.1}; }
+static void init_eval(void *p) { *(tt_eval_args *)p = (tt_eval_args){.split = 1}; }
+static void init_weights(void *p)
+{
+    *(tt_weights_args *)p = (tt_weights_args){.side = 2, .part = TT_VALID};
+}
+static void init_ablate(void *p)
+{
+    *(tt_ablate_args *)p = (tt_ablate_args){.mode = TT_ABLATE_ZERO, .split = 1};
+}
+static void init_plot(void *p) { *(tt_plot_args *)p = (tt_plot_args){.side = 0}; }
+static void init_export(void *p) { *(tt_export_args *)p = (tt_export_args){.split = 1}; }
 const tt_optbind tt_bind_train = {"tt_train_opts", sizeof(tt_train_opts), init_train};
 const tt_optbind tt_bind_model = {"tt_model_def", sizeof(tt_model_def), init_model};
 const tt_optbind tt_bind_synth = {"tt_synth_opts", sizeof(tt_synth_opts), init_synth};
@@ -30,9 +44,20 @@ const tt_optbind tt_bind_csv = {"tt_csv_opts", sizeof(tt_csv_opts), init_csv};
 const tt_optbind tt_bind_tower = {"tt_tower_def", sizeof(tt_tower_def), init_tower};
 const tt_optbind tt_bind_cross = {"tt_chan_def (cross)", sizeof(tt_chan_def), init_cross};
 const tt_optbind tt_bind_session = {"tt_session", sizeof(tt_session), init_session};
+const tt_optbind tt_bind_index = {"tt_indexent", sizeof(tt_indexent), init_index};
+#define ARGS_BIND(N, T) const tt_optbind tt_bind_##N = {#T, sizeof(T), init_##N}
+ARGS_BIND(split, tt_split_args);
+ARGS_BIND(eval, tt_eval_args);
+ARGS_BIND(weights, tt_weights_args);
+ARGS_BIND(ablate, tt_ablate_args);
+ARGS_BIND(plot, tt_plot_args);
+ARGS_BIND(export, tt_export_args);
+#undef ARGS_BIND
 const tt_optbind *const tt_optbinds[] = {&tt_bind_train, &tt_bind_model, &tt_bind_synth,
                                          &tt_bind_csv, &tt_bind_tower, &tt_bind_cross,
-                                         &tt_bind_session};
+                                         &tt_bind_session, &tt_bind_index, &tt_bind_split,
+                                         &tt_bind_eval, &tt_bind_weights, &tt_bind_ablate,
+                                         &tt_bind_plot, &tt_bind_export};
 const int tt_n_optbinds = (int)TT_ARRAY_LEN(tt_optbinds);
 #define TRAIN(F) TT_BIND(tt_bind_train, tt_train_opts, F)
 #define MODEL(F) TT_BIND(tt_bind_model, tt_model_def, F)
@@ -67,10 +92,12 @@ static const tt_optspec load_opts[] = {
     {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+/* split's hist= shows the hist setting's default (tt_session_init); when it
+ * is not given, split uses the setting's current value. */
 static const tt_optspec split_opts[] = {
-    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length (items before each interaction)"},
-    {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
-    {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
+    {"hist", TT_O_INT, NULL, NULL, 0, 1000, NULL, "history length (items before each interaction)", SESSION(hist)},
+    {"valid", TT_O_NUM, NULL, NULL, 0, 0.9, "random", "validation fraction", TT_BIND(tt_bind_split, tt_split_args, valid)},
+    {"test", TT_O_NUM, NULL, NULL, 0, 0.9, "random", "test fraction", TT_BIND(tt_bind_split, tt_split_args, test)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
     {"items", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold items: those first seen in the last P of the interactions (by time), held out"},
     {"users", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold users: those first seen in the last P of the interactions (by time), held out"},
@@ -109,12 +136,13 @@ static const tt_optspec train_opts[] = {
     {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+#define EVAL(F) TT_BIND(tt_bind_eval, tt_eval_args, F)
 static const tt_optspec eval_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", EVAL(split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
-    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed", EVAL(index)},
     {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one row per slice: targets by item popularity, or users by activity (thirds)"},
-    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
+    {"beyond", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items", EVAL(beyond)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec rank_opts[] = {
@@ -123,28 +151,30 @@ static const tt_optspec rank_opts[] = {
     {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one ranking per slice (see eval)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+#define WEIGHTS(F) TT_BIND(tt_bind_weights, tt_weights_args, F)
 static const tt_optspec weights_opts[] = {
-    {"tower", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
-    {"split", TT_O_ENUM, "valid", "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)"},
-    {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity"},
+    {"tower", TT_O_ENUM, NULL, "user|item|both", 0, 0, NULL, "which tower", WEIGHTS(side)},
+    {"split", TT_O_ENUM, NULL, "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)", WEIGHTS(part)},
+    {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity", WEIGHTS(by)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec ablate_opts[] = {
-    {"mode", TT_O_ENUM, "zero", "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows"},
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"mode", TT_O_ENUM, NULL, "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows",
+     TT_BIND(tt_bind_ablate, tt_ablate_args, mode)},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", TT_BIND(tt_bind_ablate, tt_ablate_args, split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "shuffle seed (default: the session seed)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec plot_opts[] = {
-    {"tower", TT_O_ENUM, "user", "user|item", 0, 0, NULL, "tower (weights, weights-history)"},
+    {"tower", TT_O_ENUM, NULL, "user|item", 0, 0, NULL, "tower (weights, weights-history)", TT_BIND(tt_bind_plot, tt_plot_args, side)},
     {"term", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "where to draw (default: the plot setting)"},
-    {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file"},
+    {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file", TT_BIND(tt_bind_plot, tt_plot_args, file)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec export_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, "users", "examples whose user vectors are written"},
-    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, "users", "examples whose user vectors are written", TT_BIND(tt_bind_export, tt_export_args, split)},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)", TT_BIND(tt_bind_export, tt_export_args, index)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec compare_opts[] = {
@@ -173,16 +203,18 @@ static const tt_optspec similar_opts[] = {
     {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+/* nlist= and m= have no fixed default (from the item count, the vector width). */
+#define INDEX(F) TT_BIND(tt_bind_index, tt_indexent, F)
 static const tt_optspec index_opts[] = {
-    {"kind", TT_O_ENUM, "flat", "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes"},
-    {"metric", TT_O_ENUM, "auto", "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)"},
+    {"kind", TT_O_ENUM, NULL, "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes", INDEX(p.kind)},
+    {"metric", TT_O_ENUM, NULL, "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)", INDEX(metric)},
     {"nlist", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: inverted lists (default: the square root of the item count)"},
-    {"nprobe", TT_O_INT, "8", NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query"},
-    {"M", TT_O_INT, "16", NULL, 2, 1024, NULL, "hnsw: neighbours per node"},
-    {"efSearch", TT_O_INT, "64", NULL, 1, 1000000, NULL, "hnsw: candidates kept while searching"},
-    {"efConstruction", TT_O_INT, "40", NULL, 1, 1000000, NULL, "hnsw: candidates kept while building"},
+    {"nprobe", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query", INDEX(p.nprobe)},
+    {"M", TT_O_INT, NULL, NULL, 2, 1024, NULL, "hnsw: neighbours per node", INDEX(p.M)},
+    {"efSearch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "hnsw: candidates kept while searching", INDEX(p.efSearch)},
+    {"efConstruction", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "hnsw: candidates kept while building", INDEX(p.efConstruction)},
     {"m", TT_O_INT, NULL, NULL, 1, 4096, NULL, "ivfpq: sub-quantizers (default: half the vector width)"},
-    {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
+    {"nbits", TT_O_INT, NULL, NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code", INDEX(p.nbits)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 

@@ -249,11 +249,14 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     int ks[TT_MAX_K], n_k;
     tt_metrics m;
+    tt_eval_args o;
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
-    if (tt_arg(a, "index")->set)
-        return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
+    if (o.index)
+        return tt_eval_index(s, me, o.index, p, ks, n_k);
     if (tt_arg(a, "by")->set)
         return eval_slices(s, me, p, ks, n_k, (enum tt_slice_by)tt_arg(a, "by")->i);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
@@ -274,7 +277,7 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
     }
-    if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, &r)) {
+    if (o.beyond && beyond_rec(s, me, p, ks, n_k, &r)) {
         tt_rec_free(&r);
         return -1;
     }

@@ -43,7 +43,7 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"split", "valid", -1}, {"split", "test", -1}, {"split", "train", -1},
     /* by=item_pop|user_activity (eval, rank): enum tt_slice_by */
     {"by", "item_pop", TT_SLICE_ITEM_POP}, {"by", "user_activity", TT_SLICE_USER_ACTIVITY},
-    /* tower=user|item|both: the side (tt_tower_side: 0, 1, 2) */
+    /* tower=user|item|both: the side (tt_weights_args.side: 0, 1, 2) */
     {"tower", "user", 0}, {"tower", "item", 1}, {"tower", "both", 2},
     {"kind", "flat", TT_ANN_FLAT}, {"kind", "ivf", TT_ANN_IVF}, {"kind", "hnsw", TT_ANN_HNSW},
     {"kind", "ivfpq", TT_ANN_IVFPQ},
