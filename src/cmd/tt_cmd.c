@@ -79,6 +79,9 @@ static const tt_optspec load_opts[] = {
     {"clusters", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "latent clusters", SYNTH(clusters)},
     {"per_user", TT_O_INT, NULL, NULL, 3, 100000, "synthetic", "interactions per user", SYNTH(per_user)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "synthetic", "generator seed", SYNTH(seed)},
+    {"tastes", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "taste clusters per user (multi-interest; at most clusters)", SYNTH(tastes)},
+    {"cross", TT_O_INT, NULL, NULL, 0, 10000, "synthetic", "G >= 2: user mood x item style over G values picks within a cluster (early interaction); 0 off", SYNTH(cross)},
+    {"tails", TT_O_INT, NULL, NULL, 0, 16, "synthetic", "long-tailed noise fields drawn per interaction (SE blocks); 0 off", SYNTH(tails)},
     {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)", CSV(user_path)},
     {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)", CSV(item_path)},
     {"user", TT_O_STR, NULL, NULL, 0, 0, "csv", "user column of the interactions file", CSV(user_col)},
@@ -237,13 +240,17 @@ const tt_optspec tt_settings[] = {
 
 const tt_cmd tt_cmds[] = {
     {"load", tt_cmd_load, 1, 4,
-     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]  (each may end with: as NAME)",
+     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [PRESET] [key=value ...]  (each may end with: as NAME)",
      "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
      "movielens|csv|synthetic @file", 0,
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
      "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
      "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
-     "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
+     "(25,000 x 100,000, 1,000,000); and the structures of the models after SENet:\n"
+     "tastes (1000 x 500, 4 taste clusters per user, for multi-interest towers),\n"
+     "cross (1000 x 500, mood x style, for early interaction), tails (2000 x 1000,\n"
+     "4 long-tailed noise fields, for SE blocks). Options override them\n"
+     "(datasets/README.md)."},
     {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
      "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,
      "l2o|random|cold", 0,
@@ -363,7 +370,9 @@ const tt_cmd tt_cmds[] = {
      NULL, "@model", 0,
      "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
      "seconds is the training time at the end of the epoch: evaluation and pauses\n"
-     "excluded. The history is saved in model files, so it works after open."},
+     "excluded. The history is saved in model files, so it works after open.\n"
+     "A fitted model (EASE, ItemKNN, iALS) has one row and no loss column: it is\n"
+     "fitted, not trained by steps, so it has no training loss."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,
