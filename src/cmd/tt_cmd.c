@@ -181,10 +181,10 @@ static const tt_optspec export_opts[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec compare_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", EVAL(split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
-    {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
-    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)"},
+    {"datasets", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column", EVAL(datasets)},
+    {"beyond", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)", EVAL(beyond)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec sweep_opts[] = {

@@ -349,9 +349,12 @@ static int cold_refused(tt_session *s, const tt_modelent *me)
 int tt_cmd_compare(tt_session *s, tt_args *a)
 {
     int ks[TT_MAX_K], n_k, rc = 0;
+    tt_eval_args o;
     if (tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
     for (int i = 0; i < a->npos; i++) {
         if (!tt_need_model(s, a->pos[i]))
             return -1;
@@ -361,7 +364,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     }
     /* Metrics of different datasets or splits do not compare: refuse, naming
      * both, unless asked to show them with their dataset. */
-    int show_ds = (int)tt_arg(a, "datasets")->i;
+    int show_ds = o.datasets;
     /* (models that cannot score the current cold split get an empty row,
      * whatever they were fitted on: they take no part in this check) */
     int first = 0;
@@ -417,7 +420,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         if (cold_refused(s, me)) {
             /* A kind that scores from interactions cannot rank what has none:
              * a row saying so, never zeros. */
-            cold_row(s, me, r, ks, n_k, dd->sp.method, (int)tt_arg(a, "beyond")->i);
+            cold_row(s, me, r, ks, n_k, dd->sp.method, o.beyond);
             j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
                                j_cold ? ", " : "", me->def.name);
             continue;
@@ -493,7 +496,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
             }
         }
         /* beyond=on: the last run's model (the one the session keeps) */
-        if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
+        if (o.beyond && beyond_rec(s, me, p, ks, n_k, r)) {
             rc = -1;
             break;
         }

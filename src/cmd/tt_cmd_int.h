@@ -17,7 +17,8 @@ int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 /* A valid object name: letters, digits, '_', '-', '.', starting with a letter. */
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 
-/* What the options of split, eval, weights, ablate, plot and export fill:
+/* What the options of split, eval (and compare), weights, ablate, plot and
+ * export fill:
  * their rows bind to these (TT_BIND) and the *_init functions (tt_cmd.c) hold
  * each default once. Options whose default is a session setting (seed=, k=,
  * hist=, term=) or that have none (by=, items=, users=) are read with tt_arg,
@@ -28,6 +29,7 @@ typedef struct tt_eval_args {
     int split;                /* valid|test */
     const char *index;        /* index=NAME, or NULL */
     int beyond;
+    int datasets;             /* compare: models of other data allowed */
 } tt_eval_args;
 typedef struct tt_weights_args {
     int side;                 /* tower=user|item|both: 0, 1, 2 */
