@@ -162,6 +162,10 @@ struct tt_stagespec {
     size_t has_off;           /* TT_HAS: see above (generic parse and format) */
     int has_val;
     const char *shown;        /* options printed even at their default: "r" */
+    /* A channel row: the kind its channel function makes, and what follows
+     * its name inside channels ( ... ) when printed back (NULL: nothing). */
+    enum tt_chan_kind chan_kind;
+    int (*chan_args)(const tt_chan_def *c, char *buf, int n);
 };
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;

@@ -164,8 +164,7 @@ static int parse_widths(tt_session *s, tt_tok *t, int n, int col, const char *wh
 
 static int chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    (void)sp;
-    tt_chan_def_init(c, TT_CH_MLP);
+    tt_chan_def_init(c, sp->chan_kind);
     if (parse_widths(s, t + 1, n - 1, t[0].col, "mlp", c->widths, &c->n_widths))
         return -1;
     c->out = c->widths[c->n_widths - 1];
@@ -174,8 +173,7 @@ static int chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_
 
 static int chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    (void)sp;
-    tt_chan_def_init(c, TT_CH_FM);
+    tt_chan_def_init(c, sp->chan_kind);
     if (n > 1)
         return tt_fail(s, t[1].col, "fm takes no arguments, got '%s'", t[1].s);
     return 0;
@@ -184,7 +182,7 @@ static int chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_c
 static int chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
     tt_optval v[TT_OPT_MAX];
-    tt_chan_def_init(c, TT_CH_CROSS);
+    tt_chan_def_init(c, sp->chan_kind);
     int npos = 0;
     for (int i = 1; i < n; i++) {
         if (tt_tok_is_kv(&t[i]))
@@ -351,18 +349,8 @@ static int fmt_cross(const tt_chan_def *c, char *buf, int n)
     return snprintf(buf, (size_t)n, " %d out=%d", c->n_layers, c->out);
 }
 
-/* The kinds of channel (enum tt_chan_kind) as channels (...) prints them:
- * "(NAME" then what args prints, then ")". A new kind is a row. */
-static const struct {
-    enum tt_chan_kind kind;
-    const char *name;
-    int (*args)(const tt_chan_def *c, char *buf, int n);   /* NULL: none */
-} chan_kinds[] = {
-    {TT_CH_MLP, "mlp", fmt_widths},
-    {TT_CH_FM, "fm", NULL},
-    {TT_CH_CROSS, "cross", fmt_cross},
-};
-
+/* Each channel as "(NAME ARGS)", from the row of its kind in the stage
+ * table (the rows with a channel function: a new kind is a row). */
 static int fmt_channels(const tt_tower_def *t, char *buf, int n)
 {
     int j = 0;
@@ -370,13 +358,15 @@ static int fmt_channels(const tt_tower_def *t, char *buf, int n)
         return 0;   /* none, or the plain mlp stage */
     PUT(" | channels");
     for (int c = 0; c < t->n_chan; c++)
-        for (size_t k = 0; k < TT_ARRAY_LEN(chan_kinds); k++)
-            if (chan_kinds[k].kind == t->chan[c].kind) {
-                PUT(" (%s", chan_kinds[k].name);
-                if (chan_kinds[k].args && j < n)
-                    j += chan_kinds[k].args(&t->chan[c], buf + j, n - j);
-                PUT(")");
-            }
+        for (int k = 0; k < tt_n_stages; k++) {
+            const tt_stagespec *sp = &tt_stages[k];
+            if (!sp->channel || sp->chan_kind != t->chan[c].kind)
+                continue;
+            PUT(" (%s", sp->name);
+            if (sp->chan_args && j < n)
+                j += sp->chan_args(&t->chan[c], buf + j, n - j);
+            PUT(")");
+        }
     return j;
 }
 
@@ -421,7 +411,7 @@ const tt_stagespec tt_stages[] = {
     {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet", NULL,
      2, NULL, NULL, NULL, TT_HAS(senet, TT_RW_LIGHTSE)},
     {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL,
-     3, stage_mlp, chan_mlp, fmt_mlp},
+     3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, stage_channels, NULL, fmt_channels},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
@@ -431,9 +421,9 @@ const tt_stagespec tt_stages[] = {
      "by about lr per step, so at lr 0.001-0.003 it is slow: measured in 03-parallel.tt\n"
      "(users=1000 items=500, threads=1), training loss 6.55 > log 500 after 5 epochs at\n"
      "lr 0.003, 4.91 at lr 0.03. An FM-only tower wants lr about 0.03.",
-     0, NULL, chan_fm},
+     0, NULL, chan_fm, .chan_kind = TT_CH_FM},
     {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL,
-     0, NULL, chan_cross},
+     0, NULL, chan_cross, .chan_kind = TT_CH_CROSS, .chan_args = fmt_cross},
     {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL,
      4, NULL, NULL, NULL, TT_HAS(l2norm, 1)},
 };
