@@ -141,6 +141,8 @@ static int show_settings(tt_session *s, const char *only)
         tt_rec_str(&rows[k], "setting", tt_settings[i].key);
         tt_rec_str(&rows[k], "value", tt_opt_text(&tt_settings[i], s, v, sizeof v));
         tt_rec_str(&rows[k], "about", tt_settings[i].help);
+        tt_rec_prio(&rows[k], "value", TT_COL_KEY);
+        tt_rec_prio(&rows[k], "setting", TT_COL_KEY);
         k++;
     }
     tt_out_rows(&s->out, "setting", rows, k, NULL);
@@ -151,7 +153,7 @@ static int show_settings(tt_session *s, const char *only)
 
 static int show_dataset(tt_session *s, int split)
 {
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     char line[512];
     if (!e)
         return tt_fail(s, 0, "no dataset loaded");
@@ -401,6 +403,9 @@ int tt_cmd_list(tt_session *s, tt_args *a)
         tt_rec_init(&r);
         tt_out_info(&s->out, "list", &r, what ? "(none)" : "(empty session: try 'load synthetic')");
     } else {
+        tt_rec_prio(&rows[0], "kind", TT_COL_KEY);
+        tt_rec_prio(&rows[0], "name", TT_COL_KEY);
+        tt_rec_prio(&rows[0], "about", TT_COL_WANT);
         tt_out_rows(&s->out, "list", rows, k, NULL);
     }
     for (int i = 0; i < k; i++)
