@@ -701,6 +701,56 @@ static int read_params(const unsigned char *params, uint64_t n_params, const cha
     return 0;
 }
 
+int tt_modelfile_dataset(const char *path, tt_dataref *out, tt_err *err)
+{
+    char *buf;
+    size_t size;
+    uint64_t P = 0;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    if (tt_file_read_all(path, &buf, &size, err))
+        return -1;
+    const unsigned char *b = (const unsigned char *)buf;
+    if (read_header(b, size, path, &P, err))
+        goto out;
+    rbuf r = {b + HEADER, b + HEADER + P, 0};
+    while (r.p < r.end) {
+        uint32_t tag = get_u32(&r);
+        uint64_t len = get_u64(&r);
+        const unsigned char *body = take(&r, (size_t)len);
+        if (!body || r.bad) {
+            tt_err_set(err, "'%s' is corrupted: a section runs past the end", path);
+            goto out;
+        }
+        rbuf sr = {body, body + len, 0};
+        if (tag == TAG_SCHM && !out->name[0]) {   /* older files: the name alone */
+            get_str(&sr, out->name, sizeof out->name);
+            if (sr.bad)
+                out->name[0] = 0;
+        } else if (tag == TAG_DSID) {
+            tt_modelent e;
+            memset(&e, 0, sizeof e);
+            if (read_dsid(&sr, path, &e, err))
+                goto out;
+            *out = e.data;
+        }
+    }
+    if (!out->name[0]) {
+        tt_err_set(err, "'%s' is incomplete: missing the schema section", path);
+        goto out;
+    }
+    for (char *q = out->name; *q; q++)   /* names from a damaged file */
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
+    for (char *q = out->source; *q; q++)
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
 int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
                       const tt_dataset *d, tt_modelent *out, tt_err *err)
 {
