@@ -59,8 +59,16 @@ int tt_cmd_open(tt_session *s, tt_args *a)
         s->err_col = 0;
     }
     tt_dsent *d = tt_session_current(s);   /* its messages name it (view) */
-    if (!d)
-        return tt_fail(s, 0, "open needs the dataset the model was trained on: load it first");
+    if (!d) {   /* name the dataset the file was trained on */
+        tt_dataref dr;
+        if (tt_modelfile_dataset(path, &dr, &s->err))
+            return -1;
+        if (dr.source[0])
+            return tt_fail(s, 0, "open needs the dataset '%s' the model was trained on (%s; split %s): load it first",
+                           dr.name, dr.source, dr.split[0] ? dr.split : "none");
+        return tt_fail(s, 0, "open needs the dataset '%s' the model was trained on: load it first",
+                       dr.name);
+    }
     tt_modelent e;
     /* Messages name the dataset as the session does ('synthetic-2', not the
      * generator's 'synthetic'). */

@@ -103,8 +103,20 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         }
     } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
         p->last = sn->elapsed;
-        fprintf(stderr, "\r\033[K%s epoch %d/%d batch %lld/%lld loss %.4f", sn->model, sn->epoch,
-                sn->epochs, (long long)sn->batch, (long long)sn->batches, sn->loss_smooth);
+        /* one line the terminal does not wrap (\r returns to its start):
+         * whole words up to the width */
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s epoch %d/%d batch %lld/%lld loss %.4f", sn->model,
+                         sn->epoch, sn->epochs, (long long)sn->batch, (long long)sn->batches,
+                         sn->loss_smooth);
+        int cols = tt_cols_of(stderr, 0) - 1;
+        if (n > cols && cols > 0 && n < (int)sizeof line) {
+            line[cols] = 0;
+            char *sp = strrchr(line, ' ');
+            if (sp)
+                *sp = 0;
+        }
+        fprintf(stderr, "\r\033[K%s", line);
     }
     return s->stop != 0;
 }
