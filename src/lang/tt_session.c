@@ -1,6 +1,7 @@
 /* tt_session: session state, lookups, and the one place errors are
  * formatted with their position (after Lua's luaG_addinfo). */
 #include "tt_session.h"
+#include "tt_dist.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -79,6 +80,23 @@ static void where(tt_session *s, char *buf, size_t n)
         buf[0] = 0;
 }
 
+/* An error or warning as a JSON event: where (file, line, column when col >
+ * 0) and the message. */
+static void json_event(tt_session *s, const char *event, int col, const char *msg)
+{
+    tt_rec r;
+    tt_rec_init(&r);
+    if (s->file)
+        tt_rec_str(&r, "file", s->file);
+    if (s->line > 0)
+        tt_rec_int(&r, "line", s->line);
+    if (col > 0)
+        tt_rec_int(&r, "column", col);
+    tt_rec_str(&r, "message", msg);
+    tt_json_rec(s->out.f, event, &r);
+    tt_rec_free(&r);
+}
+
 void tt_session_report(tt_session *s)
 {
     char pos[600], one[sizeof s->err.msg];
@@ -102,19 +120,25 @@ void tt_session_report(tt_session *s)
     }
     fflush(stderr);
     if (s->out.mode == TT_OUT_JSON) {
-        tt_rec r;
-        tt_rec_init(&r);
-        if (s->file)
-            tt_rec_str(&r, "file", s->file);
-        if (s->line > 0)
-            tt_rec_int(&r, "line", s->line);
-        if (s->err_col > 0)
-            tt_rec_int(&r, "column", s->err_col);
-        tt_rec_str(&r, "message", msg);
-        tt_json_rec(s->out.f, "error", &r);
+        json_event(s, "error", s->err_col, msg);
         fflush(s->out.f);
-        tt_rec_free(&r);
     }
+}
+
+int tt_session_dist_failure(tt_session *s, int failed)
+{
+    int first = tt_dist_first_rank(failed);
+    if (first < 0 || tt_dist_size() == 1)
+        return first;
+    tt_err e;
+    memcpy(&e, &s->err, sizeof e);
+    if (tt_dist_bcast(e.msg, sizeof e.msg, first, &s->err))
+        tt_dist_die(s->err.msg);
+    if (!failed) {
+        tt_err_set(&s->err, "rank %d: %s", first, e.msg);
+        s->err_col = 0;
+    }
+    return first;
 }
 
 int tt_fail(tt_session *s, int col, const char *fmt, ...)
@@ -158,17 +182,8 @@ void tt_session_warn(tt_session *s, const char *fmt, ...)
     s->err_col = col;
     fflush(s->out.f);
     fprintf(stderr, "%swarning: %s\n", pos, msg);
-    if (s->out.mode == TT_OUT_JSON) {
-        tt_rec r;
-        tt_rec_init(&r);
-        if (s->file)
-            tt_rec_str(&r, "file", s->file);
-        if (s->line > 0)
-            tt_rec_int(&r, "line", s->line);
-        tt_rec_str(&r, "message", msg);
-        tt_json_rec(s->out.f, "warning", &r);
-        tt_rec_free(&r);
-    }
+    if (s->out.mode == TT_OUT_JSON)
+        json_event(s, "warning", 0, msg);
 }
 
 tt_dsent *tt_session_dataset(tt_session *s, const char *name)
