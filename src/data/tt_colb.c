@@ -147,6 +147,37 @@ int tt_dsb_num_vocab(tt_feature *f, tt_err *err)
     return 0;
 }
 
+/* Past this many features the names are indexed (d->names), so a loader adding
+ * n features checks each name in O(1) instead of O(n). */
+enum { NAME_INDEX_FROM = 64 };
+
+/* Keeps d->names in step with d->feat[0..n_feat) once it is worth it. */
+static int index_names(tt_dataset *d, tt_err *err)
+{
+    if (!d->names) {
+        if (d->n_feat < NAME_INDEX_FROM)
+            return 0;
+        if (!(d->names = calloc(1, sizeof *d->names)))
+            return tt_err_set(err, "out of memory for features");
+    }
+    for (int f = d->names->n; f < d->n_feat; f++) {
+        int added;
+        if (tt_strmap_put(d->names, d->feat[f].name, strlen(d->feat[f].name), &added, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tt_dsb_reindex_names(tt_dataset *d, tt_err *err)
+{
+    if (d->names) {
+        tt_strmap_free(d->names);
+        free(d->names);
+        d->names = NULL;
+    }
+    return index_names(d, err);
+}
+
 tt_feature *tt_dsb_add_feature(tt_dataset *d, const char *name, enum tt_kind kind,
                                enum tt_side side, const char *planted, tt_err *err)
 {
@@ -154,41 +185,61 @@ tt_feature *tt_dsb_add_feature(tt_dataset *d, const char *name, enum tt_kind kin
         tt_err_set(err, "duplicated feature name '%s'", name);
         return NULL;
     }
-    tt_feature *nf = realloc(d->feat, (size_t)(d->n_feat + 1) * sizeof *nf);
-    if (!nf) {
-        tt_err_set(err, "out of memory for features");
-        return NULL;
-    }
-    d->feat = nf;
-    if (planted || d->planted) {
-        char **np = realloc(d->planted, (size_t)(d->n_feat + 1) * sizeof *np);
-        if (!np) {
+    /* capacity doubles: n_feat a power of two (or 0) is when the array is full */
+    int n = d->n_feat;
+    if (n == 0 || (n & (n - 1)) == 0) {
+        size_t cap = n ? 2 * (size_t)n : 1;
+        tt_feature *nf = realloc(d->feat, cap * sizeof *nf);
+        if (!nf) {
             tt_err_set(err, "out of memory for features");
             return NULL;
         }
-        if (!d->planted)
-            memset(np, 0, (size_t)d->n_feat * sizeof *np);
-        d->planted = np;
-        d->planted[d->n_feat] = NULL;
-        if (planted && !(d->planted[d->n_feat] = tt_strdup(planted))) {
+        d->feat = nf;
+        if (d->planted) {
+            char **np = realloc(d->planted, cap * sizeof *np);
+            if (!np) {
+                tt_err_set(err, "out of memory for features");
+                return NULL;
+            }
+            d->planted = np;
+        }
+    }
+    if (planted && !d->planted) {
+        size_t cap = 1;
+        while (cap < (size_t)n + 1)
+            cap *= 2;
+        if (!(d->planted = calloc(cap, sizeof *d->planted))) {
             tt_err_set(err, "out of memory for features");
             return NULL;
         }
     }
-    tt_feature *f = &d->feat[d->n_feat];
+    if (d->planted) {
+        d->planted[n] = NULL;
+        if (planted && !(d->planted[n] = tt_strdup(planted))) {
+            tt_err_set(err, "out of memory for features");
+            return NULL;
+        }
+    }
+    tt_feature *f = &d->feat[n];
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->side = side;
     f->share = -1;
     if (!(f->name = tt_strdup(name))) {
         if (d->planted) {
-            free(d->planted[d->n_feat]);
-            d->planted[d->n_feat] = NULL;
+            free(d->planted[n]);
+            d->planted[n] = NULL;
         }
         tt_err_set(err, "out of memory for features");
         return NULL;
     }
     d->n_feat++;
+    if (index_names(d, err)) {
+        d->n_feat--;
+        free(f->name);
+        f->name = NULL;
+        return NULL;
+    }
     return f;
 }
 

@@ -70,11 +70,17 @@ void tt_dataset_free(tt_dataset *d)
     free(d->feat);
     free(d->planted);
     free(d->notes);
+    if (d->names) {
+        tt_strmap_free(d->names);
+        free(d->names);
+    }
     memset(d, 0, sizeof *d);
 }
 
 int tt_dataset_find(const tt_dataset *d, const char *name)
 {
+    if (d->names && d->names->n == d->n_feat)
+        return tt_strmap_get(d->names, name, strlen(name));
     for (int f = 0; f < d->n_feat; f++)
         if (strcmp(d->feat[f].name, name) == 0)
             return f;
@@ -214,6 +220,8 @@ int tt_dataset_add_id_features(tt_dataset *d, tt_err *err)
         if (d->planted)
             d->planted[b] = p;
     }
+    if (tt_dsb_reindex_names(d, err))
+        return -1;
     int item = tt_dataset_find(d, "item_id");
     for (int f = 0; f < d->n_feat; f++)
         if (d->feat[f].kind == TT_SEQ)

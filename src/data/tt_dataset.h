@@ -60,6 +60,9 @@ typedef struct tt_dataset {
        "id", "history", "informative", "informative-weak", "informative-context",
        "noise-user", "noise-item", "noise-context" (datasets/README.md). */
     char **planted;      /* (n_feat) or NULL */
+    struct tt_strmap *names; /* feature name -> index, built by tt_dsb_add_feature
+                            once there are many features (loaders with
+                            thousands of context columns); NULL otherwise */
     char *notes;         /* what the loader wants the user to know (ignored
                             columns, users without interactions): lines ending
                             in '\n', or NULL. `load` prints them once and frees

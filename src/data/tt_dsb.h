@@ -78,6 +78,9 @@ int tt_colb_add_num(tt_colb *b, int64_t row, double v, tt_err *err);
 int tt_colb_finish(tt_colb *b, tt_dataset *d, const char *name, enum tt_side side,
                    const int32_t *rowmap, int64_t n_rows, const double *edges,
                    int n_edges, int nb, const char *planted, tt_err *err);
+/* Rebuilds d->names (the feature-name index, see tt_dataset) after the
+ * features were reordered; 0, or -1 with a message. */
+int tt_dsb_reindex_names(tt_dataset *d, tt_err *err);
 
 /* Append an empty feature to d (grows feat and planted). Returns it or NULL. */
 tt_feature *tt_dsb_add_feature(tt_dataset *d, const char *name, enum tt_kind kind,

@@ -787,6 +787,50 @@ out:
     return ret;
 }
 
+/* The dataset's source: the interactions path, then every option that changes
+ * what is loaded and differs from its default, so two loads of one file with
+ * other kinds=, buckets=, feature files or columns are different data (compare
+ * and the model files tell them apart). Allocated; NULL when out of memory. */
+static char *csv_source(const tt_csv_opts *o)
+{
+    tt_csv_opts def;
+    tt_csv_opts_init(&def);
+    size_t n = 64 + strlen(o->inter_path);
+    const char *strs[] = {o->user_path, o->item_path, o->user_col, o->item_col, o->time_col,
+                          o->context, o->allow_label, o->kinds};
+    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+        n += strs[k] ? strlen(strs[k]) + 16 : 0;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    size_t w = (size_t)snprintf(s, n, "%s", o->inter_path);
+#define PUT(...) (w += (size_t)snprintf(s + w, n - w, __VA_ARGS__))
+    if (o->user_path)
+        PUT(" user_file=%s", o->user_path);
+    if (o->item_path)
+        PUT(" item_file=%s", o->item_path);
+    if (o->user_col && strcmp(o->user_col, def.user_col))
+        PUT(" user=%s", o->user_col);
+    if (o->item_col && strcmp(o->item_col, def.item_col))
+        PUT(" item=%s", o->item_col);
+    if (o->time_col && strcmp(o->time_col, "time"))
+        PUT(" time=%s", *o->time_col ? o->time_col : "''");
+    if (o->sep != def.sep)
+        PUT(" sep=%c", o->sep == '\t' ? 't' : o->sep);
+    if (o->multi_sep != def.multi_sep)
+        PUT(" multi=%c", o->multi_sep);
+    if (o->context && *o->context)
+        PUT(" context=%s", o->context);
+    if (o->allow_label && *o->allow_label)
+        PUT(" allow_label=%s", o->allow_label);
+    if (o->kinds && *o->kinds)
+        PUT(" kinds=%s", o->kinds);
+    if (o->num_buckets != def.num_buckets)
+        PUT(" buckets=%d", o->num_buckets);
+#undef PUT
+    return s;
+}
+
 static const char *base_name(const char *path, char *buf, size_t n)
 {
     const char *b = strrchr(path, '/');
@@ -846,7 +890,7 @@ static int build(csvl *c, tt_dataset *d, tt_err *err)
         goto out;
     }
     if (!(d->name = tt_strdup(base_name(c->o->inter_path, nm, sizeof nm))) ||
-        !(d->source = tt_strdup(c->o->inter_path))) {
+        !(d->source = csv_source(c->o))) {
         tt_err_set(err, "out of memory");
         goto out;
     }

@@ -53,17 +53,22 @@ static void ml_free(ml *m)
     tt_interb_free(&m->inter);
 }
 
-/* Iterate the lines of a buffer: NUL-terminates each line, drops a CR. */
+/* Iterate the lines of a buffer: NUL-terminates each line. A line ends at LF,
+ * CRLF or a lone CR (old Mac files), the same line ends the scripts accept. */
 static char *next_line(char **p, char *end)
 {
     if (*p >= end)
         return NULL;
-    char *s = *p, *nl = memchr(s, '\n', (size_t)(end - s));
-    char *e = nl ? nl : end;
-    *p = nl ? nl + 1 : end;
-    if (e > s && e[-1] == '\r')
-        e--;
-    *e = 0;
+    char *s = *p, *e = s;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    char *next = e;
+    if (next < end && *next == '\r')
+        next++;
+    if (next < end && *next == '\n') /* LF, or the LF of a CRLF */
+        next++;
+    *p = next;
+    *e = 0; /* at end: the terminator tt_file_read_all leaves after the data */
     return s;
 }
 
@@ -78,7 +83,7 @@ static int read_nonempty(const char *path, char **buf, size_t *len, const char *
     if (nul) {
         int64_t ln = 1;
         for (const char *q = *buf; q < nul; q++)
-            ln += *q == '\n';
+            ln += *q == '\n' || (*q == '\r' && q + 1 < nul && q[1] != '\n');
         free(*buf);
         return tt_err_set(err, "%s:%lld: expected text, found a NUL byte", path, (long long)ln);
     }

@@ -35,6 +35,16 @@ grep -Eq '^a +synthetic +[0-9]+' out && grep -Eq '^c +big +[0-9]+' out || { bad 
 grep -q "split l2o hist=20) and 'b' to dataset 'synthetic' (.*; split random valid=0.1 test=0.1 seed=1 hist=20)" err ||
   { bad "compare across splits: message"; cat err; }
 
+# two loads of one CSV file with other options are other data
+printf 'user,item\n1,a\n1,b\n2,a\n2,c\n3,b\n3,c\n3,a\n4,a\n4,c\n' > i.csv
+printf 'item,year\na,1990\nb,1995\nc,2001\n' > f.csv
+C="$P; load csv i.csv item_file=f.csv as one; split l2o; $T; model a = twotower u u; train a epochs=1; load csv i.csv item_file=f.csv kinds=year:categorical as two; split l2o; model b = twotower u u; train b epochs=1"
+"$TTLAB" -c "$C; compare a b" > out 2> err && bad "compare across CSV options must fail"
+grep -Fq "'a' belongs to dataset 'one' (i.csv item_file=f.csv; split l2o hist=20) and 'b' to dataset 'two' (i.csv item_file=f.csv kinds=year:categorical; split l2o hist=20)" err ||
+  { bad "compare across CSV options: message"; cat err; }
+"$TTLAB" -c "$P; load csv i.csv as one; split l2o; $T; model a = twotower u u; train a epochs=1; load csv i.csv as two; split l2o; model b = twotower u u; train b epochs=1; compare a b" > out 2> err ||
+  { bad "the same CSV load twice is the same data"; cat err; }
+
 # the record survives save/open; list and show name it
 "$TTLAB" -c "$P; load synthetic tiny; split l2o; $T; model a = twotower u u; train a epochs=1 threads=1; save a a.ttm" > /dev/null 2>&1 || bad "save"
 "$TTLAB" -c "$P; load synthetic tiny as t; split l2o; open a.ttm as a2; list models; show a2; set output json; compare a2" > out 2> err ||

@@ -4,6 +4,9 @@
 #include "tt_check.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static const tt_feature *feat(const tt_dataset *d, const char *name)
 {
@@ -105,6 +108,62 @@ static void test_ml100k_tiny(void)
     tt_dataset_free(&d);
 }
 
+
+/* The ML files with CRLF and with lone-CR line ends load the same data as
+ * with LF: each fixture file is copied with its LFs rewritten. */
+static void test_ml100k_line_ends(void)
+{
+    static const char *files[] = {"u.data", "u.user", "u.item", "u.genre", "u.occupation"};
+    static const char *ends[] = {"\r\n", "\r"};
+    tt_dataset ref, d;
+    tt_err err;
+    memset(&ref, 0, sizeof ref);
+    if (tt_load_movielens(fixture("ml100k-tiny"), &ref, &err)) {
+        CHECK(0, "load: %s", err.msg);
+        return;
+    }
+    for (int e = 0; e < 2; e++) {
+        char dir[] = "/tmp/tt_mlends.XXXXXX", path[4200];
+        if (!mkdtemp(dir)) {
+            CHECK(0, "mkdtemp");
+            break;
+        }
+        for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+            snprintf(path, sizeof path, "%s/%s", fixture("ml100k-tiny"), files[f]);
+            FILE *in = fopen(path, "rb");
+            if (!in)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+            FILE *out = fopen(path, "wb");
+            CHECK(out != NULL, "%s", path);
+            for (int c; out && (c = fgetc(in)) != EOF;)
+                c == '\n' ? fputs(ends[e], out) : fputc(c, out);
+            fclose(in);
+            if (out)
+                fclose(out);
+        }
+        memset(&d, 0, sizeof d);
+        int rc = tt_load_movielens(dir, &d, &err);
+        CHECK(rc == 0, "%s line ends: %s", e ? "CR" : "CRLF", rc ? err.msg : "");
+        if (rc == 0) {
+            CHECK(d.n_users == ref.n_users && d.n_items == ref.n_items && d.n_inter == ref.n_inter &&
+                  d.n_feat == ref.n_feat, "%s line ends: %d %d %lld", e ? "CR" : "CRLF", d.n_users,
+                  d.n_items, (long long)d.n_inter);
+            for (int64_t r = 0; r < d.n_inter && r < ref.n_inter; r++)
+                CHECK(d.iu[r] == ref.iu[r] && d.ii[r] == ref.ii[r] && d.it[r] == ref.it[r], "row %lld",
+                      (long long)r);
+            for (int i = 0; i < d.n_items && i < ref.n_items; i++)
+                CHECK_STR(d.item_title[i], ref.item_title[i]);
+            tt_dataset_free(&d);
+        }
+        for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+            snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+            remove(path);
+        }
+        rmdir(dir);
+    }
+    tt_dataset_free(&ref);
+}
 
 static void test_ml1m_tiny(void)
 {
@@ -586,6 +645,7 @@ static void test_synth(void)
 int main(void)
 {
     test_ml100k_tiny();
+    test_ml100k_line_ends();
     test_ml1m_tiny();
     test_csv();
     test_bad_inputs();
