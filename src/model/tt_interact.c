@@ -213,7 +213,7 @@ void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1)
     if (j1 <= j0)
         return;
     /* S[:, j0:j1] = sum_h max_g <q_h, v_g> of those items; P by columns */
-    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0 * f->H,
+    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0,
                   f->P + (size_t)16 * f->H * f->G * j0, m->tw[0].out,
                   f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
 }
@@ -234,7 +234,7 @@ void interact_dv(tt_model *m, const tt_loss_step *c, long j0, long j1)
     const int N = (int)c->nv, GD = f->G * f->dh;
     float *dv = f->dV + (size_t)j0 * GD;
     memset(dv, 0, (size_t)(j1 - j0) * GD * sizeof(float));
-    tt_fe_backward_v(dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0 * f->H, m->Qs, c->B,
+    tt_fe_backward_v(dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0, m->Qs, c->B,
                      (int)(j1 - j0), f->H, f->G, f->dh);
 }
 

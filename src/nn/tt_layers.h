@@ -104,7 +104,7 @@ void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
 
 /* ---- FE-Block score (IntTower): H user heads against G item vectors ----
  * S[b, n] = sum_h max_g <Q[b, h, :], V[n, g, :]>   Q: (B, H, d), V: (N, G, d)
- * S has row stride lds; arg (B, lds, H) keeps the winning g of every
+ * S has row stride lds; arg (B, H, lds) keeps the winning g of every
  * (b, n, h) for backward (the first g on ties; a NaN first product stays).
  * The heads are summed in order h = 0, 1, ... in float. G <= 255.
  * P: scratch of tt_fe_scratch(B, N, H, G) floats (one GEMM block). */

@@ -1219,7 +1219,7 @@ static void test_fe(void)
     for (int b = 0; b < 19; b++)
         for (int n = 0; n < 7; n++)
             for (int h = 0; h < 4; h++) {
-                int a = c.arg[((long)b * c.lds + n) * 4 + h], want = 0;
+                int a = c.arg[((long)b * 4 + h) * c.lds + n], want = 0;
                 const float *q = c.Q + ((long)b * 4 + h) * 2;
                 double best = dot(q, c.V + (long)n * 3 * 2, 2);
                 for (int g = 1; g < 3; g++) {
