@@ -25,6 +25,17 @@ static inline double peak_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
+/* CPU seconds this process has used so far, every thread's, user and
+ * system: on a loaded machine the cost of a piece of work, where the wall
+ * clock also counts the time others held the cores. */
+static inline double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The protocol tower, with a SENet stage (r=2) when senet is set. */
 static inline tt_tower_def tower(const char *name, int senet)
 {

@@ -43,6 +43,9 @@ static const tt_optspec load_opts[] = {
     {"clusters", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "latent clusters", SYNTH(clusters)},
     {"per_user", TT_O_INT, NULL, NULL, 3, 100000, "synthetic", "interactions per user", SYNTH(per_user)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "synthetic", "generator seed", SYNTH(seed)},
+    {"tastes", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "taste clusters per user (multi-interest; at most clusters)", SYNTH(tastes)},
+    {"cross", TT_O_INT, NULL, NULL, 0, 10000, "synthetic", "G >= 2: user mood x item style over G values picks within a cluster (early interaction); 0 off", SYNTH(cross)},
+    {"tails", TT_O_INT, NULL, NULL, 0, 16, "synthetic", "long-tailed noise fields drawn per interaction (SE blocks); 0 off", SYNTH(tails)},
     {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)", CSV(user_path)},
     {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)", CSV(item_path)},
     {"user", TT_O_STR, NULL, NULL, 0, 0, "csv", "user column of the interactions file", CSV(user_col)},
@@ -151,6 +154,7 @@ static const tt_optspec compare_opts[] = {
 static const tt_optspec sweep_opts[] = {
     {"nprobe", TT_O_INTS, NULL, NULL, 1, 10000000, NULL, "values of nprobe (ivf, ivfpq): 1,2,4,8"},
     {"efSearch", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "values of efSearch (hnsw): 16,32,64"},
+    {"refine", TT_O_INTS, NULL, NULL, 1, 1000, NULL, "values of refine (ivfpq built with refine): 1,2,4,8"},
     {"k", TT_O_INT, "10", NULL, 1, 100000, NULL, "K of index recall@K and recall@K"},
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "queries: the part's examples"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -177,6 +181,7 @@ static const tt_optspec index_opts[] = {
     {"efConstruction", TT_O_INT, "40", NULL, 1, 1000000, NULL, "hnsw: candidates kept while building"},
     {"m", TT_O_INT, NULL, NULL, 1, 4096, NULL, "ivfpq: sub-quantizers (default: half the vector width)"},
     {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
+    {"refine", TT_O_INT, "4", NULL, 0, 1000, NULL, "ivfpq: re-rank refine x K candidates by the exact score (0: codes only)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 
@@ -258,13 +263,17 @@ const char *tt_stage_names(int channels, char *buf, int n)
 
 const tt_cmd tt_cmds[] = {
     {"load", tt_cmd_load, 1, 4,
-     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [tiny|small|default|large] [key=value ...]  (each may end with: as NAME)",
+     "load movielens PATH | load csv FILE [key=value ...] | load synthetic [PRESET] [key=value ...]  (each may end with: as NAME)",
      "load a dataset (MovieLens folder, delimited text, or the generator)", load_opts,
      "movielens|csv|synthetic @file", 0,
      "The loaded dataset becomes the current one; datasets loaded earlier stay.\n"
      "Presets of synthetic (users x items, interactions): tiny (300 x 200, 6,000),\n"
      "small (1000 x 500, 30,000), default (2000 x 1000, 80,000), large\n"
-     "(25,000 x 100,000, 1,000,000); options override them (datasets/README.md)."},
+     "(25,000 x 100,000, 1,000,000); and the structures of the models after SENet:\n"
+     "tastes (1000 x 500, 4 taste clusters per user, for multi-interest towers),\n"
+     "cross (1000 x 500, mood x style, for early interaction), tails (2000 x 1000,\n"
+     "4 long-tailed noise fields, for SE blocks). Options override them\n"
+     "(datasets/README.md)."},
     {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
      "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,
      "l2o|random|cold", 0,
@@ -320,7 +329,10 @@ const tt_cmd tt_cmds[] = {
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
      "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
-     "latency p50/p99 of one query on one thread."},
+     "latency p50/p99 of one query on one thread. The exact row's speed is ttlab's\n"
+     "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
+     "through the index asks it for every item (a target it never returns ranks\n"
+     "last); above 2^27 examples x items it is not computed (null)."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
@@ -330,6 +342,11 @@ const tt_cmd tt_cmds[] = {
      "  index v = m kind=ivf nlist=32 nprobe=4\n"
      "  index h = m kind=hnsw M=16 efSearch=64\n"
      "  index q = m kind=ivfpq nlist=32 m=8 nbits=8\n"
+     "ivfpq keeps each item as a short code (m bytes with nbits=8); with refine=R\n"
+     "(default 4) it also keeps the full vectors, takes R x K candidates from the\n"
+     "codes and re-ranks them by the exact score (Faiss's IndexRefineFlat), which\n"
+     "lifts its index recall at the cost of that memory; nprobe still sets the lists\n"
+     "the codes are searched in. refine=0: codes only.\n"
      "metric=auto searches as the model scores: inner product (a sim=cos model's vectors\n"
      "are normalised, so this is cosine); for hnsw over a sim=dot model whose item norms\n"
      "differ, ip2l2 (Bachrach et al. 2014: items get one more coordinate\n"
@@ -337,7 +354,7 @@ const tt_cmd tt_cmds[] = {
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
      "again, commands refuse it as stale until it is rebuilt."},
-    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... [k=10] [split=test]",
+    {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... | sweep INDEX refine=1,2,4,... [k=10] [split=test]",
      "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
      "@index", 0,
      "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
@@ -384,7 +401,9 @@ const tt_cmd tt_cmds[] = {
      NULL, "@model", 0,
      "One row per epoch (every seed after seeds=), * on the epoch the model keeps.\n"
      "seconds is the training time at the end of the epoch: evaluation and pauses\n"
-     "excluded. The history is saved in model files, so it works after open."},
+     "excluded. The history is saved in model files, so it works after open.\n"
+     "A fitted model (EASE, ItemKNN, iALS) has one row and no loss column: it is\n"
+     "fitted, not trained by steps, so it has no training loss."},
     {"plot", tt_cmd_plot, 1, -1,
      "plot loss|recall [MODEL ...] [to FILE] | plot weights|weights-history MODEL [tower=user] [to FILE] | plot sweep [INDEX ...] [to FILE]",
      "plot training loss, valid recall or SENet/Light-SE weights with gnuplot", plot_opts,

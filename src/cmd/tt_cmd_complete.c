@@ -279,8 +279,12 @@ char **tt_complete(tt_session *s, const char *before, const char *word, int *fil
                     char *dots = strstr(one, "...");
                     if (dots)
                         *dots = 0;
-                    if (!strcmp(c->name, "load") && npos == 1 && first && !strcmp(first, "synthetic"))
-                        add_list(&l, word, "", "tiny|small|default|large");
+                    if (!strcmp(c->name, "load") && npos == 1 && first && !strcmp(first, "synthetic")) {
+                        /* the generator's presets, from its table */
+                        const char *nm;
+                        for (int k = 0; (nm = tt_synth_preset_info(k, NULL)); k++)
+                            cadd(&l, word, "", nm, "");
+                    }
                     else if (!strcmp(one, "@file"))
                         *files = 1;
                     else if (one[0] == '@')

@@ -19,8 +19,12 @@ static int presets(tt_session *s, const tt_tok *t, tt_synth_opts *o)
     const char *sug = tt_suggest(t->s, names, n);
     if (sug)
         return tt_fail(s, 0, "unknown synthetic preset '%s': did you mean '%s'?", t->s, sug);
-    return tt_fail(s, 0, "unknown synthetic preset '%s' (expected tiny, small, default or large)",
-                   t->s);
+    char list[256];
+    size_t w = 0;
+    for (int k = 0; k < n && w < sizeof list; k++)
+        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", k ? (k == n - 1 ? " or " : ", ") : "",
+                              names[k]);
+    return tt_fail(s, 0, "unknown synthetic preset '%s' (expected %s)", t->s, list);
 }
 
 /* Physical memory in bytes, or 0 when unknown. */

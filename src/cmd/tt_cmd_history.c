@@ -69,7 +69,7 @@ static void sparkline(const double *x, int n, int w, char *buf, size_t size)
 }
 
 int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n_runs,
-                     int show_seed)
+                     int show_seed, int fitted)
 {
     int total = 0;
     for (int q = 0; q < n_runs; q++)
@@ -90,7 +90,8 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
             if (seeds)
                 tt_rec_int(r, "seed", (int64_t)ru->seed);
             tt_rec_int(r, "epoch", e + 1);
-            tt_rec_num(r, "loss", h->loss[e], 4);
+            if (!fitted)   /* a fitted model minimises no loss by steps */
+                tt_rec_num(r, "loss", h->loss[e], 4);
             int k = tt_history_k(&h->valid[e], TT_SELECT_K);
             if (k >= 0) {
                 tt_rec_num(r, "valid_recall@20", h->valid[e].recall[k], 4);
@@ -100,7 +101,8 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
                 tt_rec_null(r, "valid_ndcg@20");
             }
             tt_rec_num(r, "seconds", h->seconds[e], 1);
-            tt_rec_str(r, "best", e + 1 == ru->best_epoch ? "*" : "");
+            if (!fitted)
+                tt_rec_str(r, "best", e + 1 == ru->best_epoch ? "*" : "");
         }
     }
     /* Under the table: a sparkline of loss and recall per run, when it fits. */
@@ -110,7 +112,7 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
         for (int q = 0; q < n_runs && j + 400 < sizeof foot; q++) {
             const tt_history *h = &runs[q].h;
             char sl[200], sr[200];
-            if (h->n < 2)
+            if (h->n < 2 || fitted)
                 continue;
             sparkline(h->loss, h->n, 30, sl, sizeof sl);
             sparkline(h->r20, h->n, 30, sr, sizeof sr);
@@ -121,7 +123,10 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
                                   who, sl, sr);
         }
     }
-    if (s->out.mode == TT_OUT_TABLE)
+    if (s->out.mode == TT_OUT_TABLE && fitted)
+        snprintf(foot + j, sizeof foot - j, "%sa fitted model: no training loss; seconds: fitting time, evaluation excluded",
+                 j ? "\n" : "");
+    else if (s->out.mode == TT_OUT_TABLE)
         snprintf(foot + j, sizeof foot - j, "%s* best epoch (kept); seconds: training time, evaluation and pauses excluded",
                  j ? "\n" : "");
     tt_out_rows(&s->out, "history", rows, nr, foot[0] ? foot : NULL);
@@ -138,5 +143,6 @@ int tt_cmd_history(tt_session *s, tt_args *a)
         return -1;
     if (!tt_entry_history(me))
         return tt_history_absent(s, me);
-    return tt_history_print(s, me->def.name, me->runs, me->n_runs, me->n_runs > 1);
+    return tt_history_print(s, me->def.name, me->runs, me->n_runs, me->n_runs > 1,
+                            tt_mkind_get(me->def.kind)->fitted);
 }

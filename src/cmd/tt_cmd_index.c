@@ -162,6 +162,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     ie.p.efSearch = (int)tt_arg(a, "efSearch")->i;
     ie.p.efConstruction = (int)tt_arg(a, "efConstruction")->i;
     ie.p.nbits = (int)tt_arg(a, "nbits")->i;
+    ie.p.refine = ie.p.kind == TT_ANN_IVFPQ ? (int)tt_arg(a, "refine")->i : 0;
     ie.p.m = tt_arg(a, "m")->set ? (int)tt_arg(a, "m")->i : (v.d % 2 ? v.d : v.d / 2);
     int rc = -1;
     if ((ie.p.kind == TT_ANN_IVF || ie.p.kind == TT_ANN_IVFPQ) && nlist > n) {
@@ -204,7 +205,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     switch (ie.p.kind) {
     case TT_ANN_IVF: snprintf(params, sizeof params, "nlist=%d nprobe=%d", ie.p.nlist, ie.p.nprobe); break;
     case TT_ANN_HNSW: snprintf(params, sizeof params, "M=%d efConstruction=%d efSearch=%d", ie.p.M, ie.p.efConstruction, ie.p.efSearch); break;
-    case TT_ANN_IVFPQ: snprintf(params, sizeof params, "nlist=%d nprobe=%d m=%d nbits=%d", ie.p.nlist, ie.p.nprobe, ie.p.m, ie.p.nbits); break;
+    case TT_ANN_IVFPQ: snprintf(params, sizeof params, "nlist=%d nprobe=%d m=%d nbits=%d refine=%d", ie.p.nlist, ie.p.nprobe, ie.p.m, ie.p.nbits, ie.p.refine); break;
     default: params[0] = 0;
     }
     tt_rec_init(&r);
@@ -282,11 +283,13 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     vecs v = {0};
     int64_t *ranks = NULL;
     int rc = -1;
-    tt_metrics exact, via;
+    tt_metrics exact, via, deep;
+    /* MRR through the index: every item asked for (see TT_INDEX_MRR_CELLS). */
+    int with_mrr = ex->n * (int64_t)d->d.n_items <= TT_INDEX_MRR_CELLS;
     double irec[TT_MAX_K], exact_irec[TT_MAX_K];   /* exact search: 1 at every k */
     for (int i = 0; i < TT_MAX_K; i++)
         exact_irec[i] = 1.0;
-    tt_index_speed e1, i1, iall;
+    tt_index_speed e1, eall, i1, iall;
     int kmax = ks[n_k - 1];
     /* A model whose sides interact early runs its network over every item
      * for each request: at least what the item tower over all items costs.
@@ -315,8 +318,16 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         tt_index_speed_of(ie, Qx, ns, kmax, 1, &i1, 1, &s->err) ||
         tt_index_speed_of(ie, Qx, ns, kmax, 0, &iall, 0, &s->err))
         goto out;
+    if (tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 1, &e1, 1, &s->err) ||
+        tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 0, &eall, 0, &s->err))
+        goto out;
     tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &via);
-    tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, &e1);
+    if (with_mrr) {
+        if (tt_index_rank(ie, Qx, &d->sp, p, d->d.n_items, ranks, &s->err))
+            goto out;
+        tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &deep);
+        via.mrr = deep.mrr;
+    }
     tt_rec r[2];
     for (int row = 0; row < 2; row++) {
         const tt_metrics *m = row ? &via : &exact;
@@ -330,26 +341,36 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         tt_rec_str(&r[row], "kind", row ? kind_names[ie->p.kind] : "exact");
         tt_rec_at_k(&r[row], "recall", ks, n_k, m->recall);
         tt_rec_at_k(&r[row], "ndcg", ks, n_k, m->ndcg);
+        if (row && !with_mrr)
+            tt_rec_null(&r[row], "mrr");
+        else
+            tt_rec_num(&r[row], "mrr", m->mrr, 4);
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_at_k(&r[row], "hitrate", ks, n_k, m->hitrate);
         tt_rec_at_k(&r[row], "index_recall", ks, n_k, row ? irec : exact_irec);
         tt_rec_num(&r[row], "qps_1", sp1->qps, 0);
-        if (row)
-            tt_rec_num(&r[row], "qps", iall.qps, 0);
-        else
-            tt_rec_null(&r[row], "qps");
+        tt_rec_num(&r[row], "qps", row ? iall.qps : eall.qps, 0);
         tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
         tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_int(&r[row], "users", m->n_users);
     }
-    char foot[768];
+    char foot[1024], mrr_note[200];
+    if (with_mrr)
+        snprintf(mrr_note, sizeof mrr_note, "its MRR from the index asked for all %d items (one "
+                 "never returned ranks last)", d->d.n_items);
+    else
+        snprintf(mrr_note, sizeof mrr_note, "no MRR through it: %lld queries x %d items is more "
+                 "than asking the index for every item allows here",
+                 (long long)ex->n, d->d.n_items);
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
-             "among the index's top %d after exclusion (MRR not shown); index recall and speed "
-             "over the first %lld queries, qps_1 on one thread, qps on %d.\nScoring every item with a network per request (a model whose sides "
-             "interact early) costs at least the item tower over all %d items: %.2f ms here, "
-             "against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name, kmax,
-             (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items, i1.p50_ms, ie->name);
+             "among the index's top %d after exclusion, %s; index recall and speed over the "
+             "first %lld queries (exact: ttlab's top-K in GEMM tiles of queries x items), qps_1 "
+             "on one thread, qps on %d.\nScoring every item with a network per request (a model "
+             "whose sides interact early) costs at least the item tower over all %d items: %.2f "
+             "ms here, against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name,
+             kmax, mrr_note, (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items,
+             i1.p50_ms, ie->name);
     set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
     set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
     set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
@@ -358,6 +379,8 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     set_result(s, ie->name, "qps", "%.0f", iall.qps);
     set_result(s, ie->name, "exact_qps_1", "%.0f", e1.qps);
     set_result(s, ie->name, "speedup", "%.1f", e1.qps > 0 ? i1.qps / e1.qps : 0);
+    set_result(s, ie->name, "exact_qps", "%.0f", eall.qps);
+    set_result(s, ie->name, "speedup_all", "%.1f", eall.qps > 0 ? iall.qps / eall.qps : 0);
     set_result(s, ie->name, "p50_ms", "%.3f", i1.p50_ms);
     set_result(s, ie->name, "p99_ms", "%.3f", i1.p99_ms);
     set_result(s, ie->name, "rescore_ms", "%.2f", 1e3 * t_items);
@@ -382,15 +405,20 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     tt_indexent *ie = need_index(s, a->pos[0]->s, &me, &d);
     if (!ie)
         return -1;
-    const tt_optval *np = tt_arg(a, "nprobe"), *ef = tt_arg(a, "efSearch");
+    const tt_optval *np = tt_arg(a, "nprobe"), *ef = tt_arg(a, "efSearch"), *rf = tt_arg(a, "refine");
     int ivf = ie->p.kind == TT_ANN_IVF || ie->p.kind == TT_ANN_IVFPQ;
-    const tt_optval *kv = ivf ? np : ef;
-    const char *knob = ivf ? "nprobe" : "efSearch";
+    const tt_optval *kv = rf->set ? rf : ivf ? np : ef;
+    const char *knob = rf->set ? "refine" : ivf ? "nprobe" : "efSearch";
     if (ie->p.kind == TT_ANN_FLAT)
         return tt_fail(s, 0, "index '%s' is flat (exact): it has no knob to sweep", ie->name);
     if ((ivf ? ef : np)->set)
         return tt_fail(s, 0, "index '%s' is %s: sweep %s=..., not %s", ie->name,
-                       kind_names[ie->p.kind], knob, ivf ? "efSearch" : "nprobe");
+                       kind_names[ie->p.kind], ivf ? "nprobe" : "efSearch", ivf ? "efSearch" : "nprobe");
+    if (rf->set && ie->p.refine <= 0)
+        return tt_fail(s, 0, "index '%s' has no re-ranking step to sweep (refine= is for an ivfpq "
+                       "index built with refine=1 or more)", ie->name);
+    if (rf->set && np->set)
+        return tt_fail(s, 0, "sweep one knob at a time: nprobe= or refine=");
     if (!kv->set)
         return tt_fail(s, 0, "sweep needs the values of %s: sweep %s %s=1,2,4,8", knob, ie->name,
                        knob);
@@ -403,7 +431,7 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     int64_t *ranks = NULL;
     tt_rec *rows = calloc((size_t)kv->n, sizeof *rows);
     int rc = -1, n_rows = 0;
-    int keep_np = ie->p.nprobe, keep_ef = ie->p.efSearch;
+    int keep_np = ie->p.nprobe, keep_ef = ie->p.efSearch, keep_rf = ie->p.refine;
     if (!rows) {
         tt_fail(s, 0, "out of memory");
         goto out;
@@ -419,12 +447,12 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     ie->n_sweep = 0;
     for (int i = 0; i < kv->n; i++) {
         int val = (int)kv->list[i];
-        if (ivf && val > ie->p.nlist) {
+        if (kv == np && val > ie->p.nlist) {
             tt_fail(s, 0, "nprobe=%d is more than the %d lists of index '%s'", val, ie->p.nlist,
                     ie->name);
             goto out;
         }
-        tt_ann_set_search(ie->ann, ivf ? val : 0, ivf ? 0 : val);
+        tt_ann_set_search(ie->ann, kv == np ? val : 0, kv == ef ? val : 0, kv == rf ? val : 0);
         double rec;
         tt_index_speed one, all;
         tt_metrics m;
@@ -463,7 +491,7 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     tt_out_rows(&s->out, "sweep", rows, n_rows, s->out.mode == TT_OUT_JSON ? NULL : foot);
     rc = 0;
 out:
-    tt_ann_set_search(ie->ann, keep_np, keep_ef);
+    tt_ann_set_search(ie->ann, keep_np, keep_ef, keep_rf);
     for (int i = 0; i < n_rows; i++)
         tt_rec_free(&rows[i]);
     free(rows);

@@ -87,9 +87,11 @@ const char *tt_model_protocol(tt_session *s, tt_modelent *me);
  * popularity model, or opened from a file saved before histories). */
 int tt_history_absent(tt_session *s, const tt_modelent *me);
 /* The per-epoch table of runs[0..n_runs) (through the output records, with
- * a seed column when show_seed): `history` and the end of a dashboard run. */
+ * a seed column when show_seed): `history` and the end of a dashboard run.
+ * fitted (a fitted kind: EASE, ItemKNN, iALS, popularity): no loss column,
+ * since such a model has no training loss. */
 int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n_runs,
-                     int show_seed);
+                     int show_seed, int fitted);
 
 /* Handlers, by theme file. */
 int tt_cmd_load(tt_session *s, tt_args *a);       /* tt_cmd_data.c */

@@ -51,6 +51,9 @@ static int plot_curves(tt_session *s, tt_modelent **ms, int nm, int kind, tt_plo
     for (int i = 0; i < nm; i++) {
         if (!tt_entry_history(ms[i]))
             return tt_history_absent(s, ms[i]);
+        if (kind == 1 && tt_mkind_get(ms[i]->def.kind)->fitted)
+            return tt_fail(s, 0, "model '%s' (%s) has no training loss: it is fitted, not trained by steps (plot recall shows its valid Recall@20)",
+                           ms[i]->def.name, tt_mkind_get(ms[i]->def.kind)->name);
         if (t < sizeof b->title)
             t += (size_t)snprintf(b->title + t, sizeof b->title - t, "%s%s", i ? ", " : "",
                                   ms[i]->def.name);

@@ -316,7 +316,7 @@ static int train_seed(tt_session *s, tt_modelent *me, tt_dsent *d, tt_train_opts
         tmp.seed = seed;
         tmp.best_epoch = res->best_epoch;
         tmp.h = res->h;
-        tt_history_print(s, me->def.name, &tmp, 1, n_seeds > 1);
+        tt_history_print(s, me->def.name, &tmp, 1, n_seeds > 1, tt_mkind_get(me->def.kind)->fitted);
     }
     train_end(s, me, res, seed, n_seeds);
     if (res->diverged)

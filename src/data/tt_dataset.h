@@ -137,6 +137,13 @@ typedef struct tt_synth_opts {
     int32_t clusters;           /* latent clusters, default 8 */
     int32_t per_user;           /* interactions per user, default 40 */
     uint64_t seed;              /* default 42 */
+    /* Structures for the models after SENet (datasets/README.md), off by
+     * default (the data above is then unchanged, draw for draw): */
+    int32_t tastes;             /* taste clusters per user (1; multi-interest) */
+    int32_t cross;              /* G > 0: user mood x item style decides within
+                                   a cluster (early interaction); 0 off */
+    int32_t tails;              /* N long-tailed noise fields per interaction
+                                   (SE blocks); 0 off */
 } tt_synth_opts;
 void tt_synth_opts_init(tt_synth_opts *o);
 /* Estimated bytes the dataset needs, so absurd sizes are refused before any

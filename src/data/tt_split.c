@@ -157,12 +157,21 @@ static int check_args(const tt_dataset *d, int32_t H, tt_err *err)
  * datasets of different sizes never share a label. */
 static void data_label(const tt_dataset *d, char *buf, size_t n)
 {
-    int u, i, c, p;
+    int u, i, c, p, at = 0;
     unsigned long long seed;
-    if (d->source && sscanf(d->source, "synthetic users=%d items=%d clusters=%d per_user=%d seed=%llu",
-                            &u, &i, &c, &p, &seed) == 5)
-        snprintf(buf, n, "synthetic-%dx%d-c%d-p%d-s%llu", u, i, c, p, seed);
-    else
+    if (d->source && sscanf(d->source, "synthetic users=%d items=%d clusters=%d per_user=%d seed=%llu%n",
+                            &u, &i, &c, &p, &seed, &at) == 5) {
+        int w = snprintf(buf, n, "synthetic-%dx%d-c%d-p%d-s%llu", u, i, c, p, seed);
+        /* the structures that are on (tt_synth.c writes them in this order):
+         * tastes=K -> -tK, cross=G -> -xG, tails=N -> -nN */
+        static const char *const opt[][2] = {{" tastes=", "t"}, {" cross=", "x"}, {" tails=", "n"}};
+        for (size_t k = 0; k < sizeof opt / sizeof opt[0]; k++) {
+            const char *q = strstr(d->source + at, opt[k][0]);
+            if (q && w > 0 && (size_t)w < n)
+                w += snprintf(buf + w, n - (size_t)w, "-%s%d", opt[k][1],
+                              atoi(q + strlen(opt[k][0])));
+        }
+    } else
         snprintf(buf, n, "%.40s", d->name ? d->name : "data");
 }
 

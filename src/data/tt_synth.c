@@ -23,6 +23,8 @@
 #define N_SLOT 50
 #define N_MODE 4
 #define ZIPF_S 1.1
+#define P_CROSS 0.8        /* an in-cluster draw must have the mood's style */
+#define N_TAIL 1000        /* values of each long-tailed noise field */
 #define T0 1704067200      /* 2024-01-01T00:00:00Z */
 
 static const double age_edges[] = {18, 25, 35, 45, 50, 56};
@@ -31,12 +33,21 @@ static const struct preset {
     const char *name, *summary;
     tt_synth_opts o;
 } presets[] = {
-    {"tiny", "300 users, 200 items, 4 clusters, 20 per user (tests)", {300, 200, 4, 20, 42}},
-    {"small", "1,000 users, 500 items, 8 clusters, 30 per user", {1000, 500, 8, 30, 42}},
+    {"tiny", "300 users, 200 items, 4 clusters, 20 per user (tests)",
+     {300, 200, 4, 20, 42, 1, 0, 0}},
+    {"small", "1,000 users, 500 items, 8 clusters, 30 per user", {1000, 500, 8, 30, 42, 1, 0, 0}},
     {"default", "2,000 users, 1,000 items, 8 clusters, 40 per user (80,000 interactions)",
-     {2000, 1000, 8, 40, 42}},
+     {2000, 1000, 8, 40, 42, 1, 0, 0}},
     {"large", "25,000 users, 100,000 items, 32 clusters, 40 per user (1,000,000 "
-              "interactions; the scale benchmark)", {25000, 100000, 32, 40, 42}},
+              "interactions; the scale benchmark)", {25000, 100000, 32, 40, 42, 1, 0, 0}},
+    /* the structures of the models after SENet */
+    {"tastes", "1,000 users, 500 items, 16 clusters, 40 per user, 4 taste clusters per "
+               "user (multi-interest)", {1000, 500, 16, 40, 42, 4, 0, 0}},
+    {"cross", "1,000 users, 500 items, 8 clusters, 30 per user, mood x style over 4 values "
+              "(early interaction)", {1000, 500, 8, 30, 42, 1, 4, 0}},
+    {"tails", "2,000 users, 1,000 items, 8 clusters, 40 per user, 4 long-tailed noise fields "
+              "(SE blocks; the size of default, where they sink below every informative "
+              "field)", {2000, 1000, 8, 40, 42, 1, 0, 4}},
 };
 
 void tt_synth_opts_init(tt_synth_opts *o)
@@ -74,7 +85,8 @@ double tt_synth_bytes(const tt_synth_opts *o)
     /* per interaction: user, item, time, 2 context ids, the sort's permutation
      * and its scratch copy; per user: key, 5 feature ids, sampling state; per
      * item: key, title, 3 ids, 2 tags, weights; tables of each vocabulary. */
-    return n * (4 + 4 + 8 + 2 * 4 + 8 + 8) + (double)o->users * (40 + 5 * 4 + 8) +
+    return n * (4 + 4 + 8 + (2.0 + TT_MAX(o->tails, 0)) * 4 + 8 + 8) +
+           (double)o->users * (40 + 6 * 4 + 8 + 4.0 * TT_MAX(o->tastes, 1)) +
            (double)o->items * (40 + 48 + 3 * 4 + 2 * 4 + 8 + 16 + 8) +
            (double)zip_card(o) * 48 + 4096;
 }
@@ -86,6 +98,13 @@ static int check_opts(const tt_synth_opts *o, tt_err *err)
         return tt_err_set(err, "synthetic: expected users >= 1, items >= 2, clusters >= 1 "
                           "and per_user >= 1, found users=%d items=%d clusters=%d per_user=%d",
                           o->users, o->items, o->clusters, o->per_user);
+    if (o->tastes < 1 || o->tastes > o->clusters)
+        return tt_err_set(err, "synthetic: expected 1 <= tastes <= clusters (a user's taste "
+                          "clusters are distinct), found tastes=%d clusters=%d",
+                          o->tastes, o->clusters);
+    if (o->cross == 1 || o->cross < 0 || o->tails < 0 || o->tails > 16)
+        return tt_err_set(err, "synthetic: expected cross = 0 (off) or >= 2, and 0 <= tails "
+                          "<= 16, found cross=%d tails=%d", o->cross, o->tails);
     if (o->clusters > o->items)
         return tt_err_set(err, "synthetic: expected at most one cluster per item, found "
                           "clusters=%d for items=%d", o->clusters, o->items);
@@ -157,7 +176,9 @@ static int cat_feature(tt_dataset *d, const char *name, enum tt_side side,
 typedef struct gen {
     const tt_synth_opts *o;
     tt_rng rng;
-    int32_t *ucl, *icl;      /* (users), (items) latent clusters */
+    int32_t *ucl, *icl;      /* (users, tastes), (items) latent clusters; a
+                                user's first taste cluster is c_u */
+    const int32_t *mood, *style; /* (users), (items) ids 1..G when cross > 0 */
     int32_t *members, *moff; /* items of each cluster, CSR over clusters */
     double *ccdf;            /* (items) cumulative weights within each cluster */
     double *gcdf;            /* (items) cumulative weights over all items */
@@ -182,7 +203,8 @@ static int gen_latent(gen *g, tt_err *err)
 {
     const tt_synth_opts *o = g->o;
     int32_t C = o->clusters, ni = o->items;
-    g->ucl = tt_alloc((size_t)o->users, sizeof *g->ucl, "clusters", err);
+    const int32_t K = o->tastes;
+    g->ucl = tt_alloc((size_t)o->users * (size_t)K, sizeof *g->ucl, "clusters", err);
     g->icl = tt_alloc((size_t)ni, sizeof *g->icl, "clusters", err);
     g->members = tt_alloc((size_t)ni, sizeof *g->members, "clusters", err);
     g->moff = tt_alloc((size_t)C + 1, sizeof *g->moff, "clusters", err);
@@ -201,7 +223,21 @@ static int gen_latent(gen *g, tt_err *err)
     for (int32_t k = 0; k < ni; k++)
         g->icl[g->members[k]] = k % C;
     for (int32_t u = 0; u < o->users; u++)
-        g->ucl[u] = (int32_t)tt_rng_below(&g->rng, (uint32_t)C);
+        g->ucl[(size_t)u * K] = (int32_t)tt_rng_below(&g->rng, (uint32_t)C);
+    /* Further taste clusters (tastes > 1): distinct, uniform over the rest. */
+    for (int32_t u = 0; u < o->users && K > 1; u++) {
+        int32_t *t = g->ucl + (size_t)u * K;
+        for (int32_t k = 1; k < K; k++) {
+            int32_t c, dup;
+            do {
+                c = (int32_t)tt_rng_below(&g->rng, (uint32_t)C);
+                dup = 0;
+                for (int32_t j = 0; j < k; j++)
+                    dup |= t[j] == c;
+            } while (dup);
+            t[k] = c;
+        }
+    }
     /* CSR of members by cluster, in item order; rank within the cluster sets
      * the weight, so low item ids are the popular ones in every cluster. */
     for (int32_t i = 0; i < ni; i++)
@@ -228,16 +264,34 @@ static int gen_latent(gen *g, tt_err *err)
     return 0;
 }
 
-/* One item for user u: from the cluster with P_IN_CLUSTER, else from all items
- * by weight; never an item u already has. */
+/* An item of cluster c by weight; with cross > 0, with p = P_CROSS one whose
+ * style is (mood + c) mod G (redrawn up to 64 times). */
+static int32_t draw_in_cluster(gen *g, int32_t u, int32_t c)
+{
+    int32_t a = g->moff[c], n = g->moff[c + 1] - a;
+    int32_t i = g->members[a + draw_cdf(&g->rng, g->ccdf + a, n)];
+    const int32_t G = g->o->cross;
+    if (G > 0 && tt_rng_uniform(&g->rng) < P_CROSS) {
+        int32_t want = 1 + (g->mood[u] - 1 + c) % G;
+        for (int t = 0; t < 64 && g->style[i] != want; t++)
+            i = g->members[a + draw_cdf(&g->rng, g->ccdf + a, n)];
+    }
+    return i;
+}
+
+/* One item for user u: from one of the user's taste clusters (uniform over
+ * them) with P_IN_CLUSTER, else from all items by weight; never an item u
+ * already has. */
 static int32_t draw_item(gen *g, int32_t u)
 {
-    int32_t c = g->ucl[u], ni = g->o->items;
+    const int32_t K = g->o->tastes;
+    int32_t ni = g->o->items;
     for (int attempt = 0; attempt < 32; attempt++) {
-        int32_t i;
+        int32_t i, c = g->ucl[(size_t)u * K];
+        if (K > 1)
+            c = g->ucl[(size_t)u * K + tt_rng_below(&g->rng, (uint32_t)K)];
         if (tt_rng_uniform(&g->rng) < P_IN_CLUSTER) {
-            int32_t a = g->moff[c], n = g->moff[c + 1] - a;
-            i = g->members[a + draw_cdf(&g->rng, g->ccdf + a, n)];
+            i = draw_in_cluster(g, u, c);
         } else {
             i = draw_cdf(&g->rng, g->gcdf, ni);
         }
@@ -329,10 +383,28 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
     int x_slot = x_mode < 0 ? -1 : cat_feature(d, "slot", TT_CTX, N_SLOT, "s", n, "noise-context", err);
     if (x_slot < 0)
         return -1;
+    /* The optional structures (off: no feature, no draw). */
+    const int32_t G = o->cross, NT = TT_MIN(o->tails, 16);
+    int x_mood = -1, x_style = -1, x_tail[16];
+    if (G > 0) {
+        x_mood = cat_feature(d, "mood", TT_USER, G, "o", nu, "cross-user", err);
+        x_style = x_mood < 0 ? -1 : cat_feature(d, "style", TT_ITEM, G, "y", ni, "cross-item", err);
+        if (x_style < 0)
+            return -1;
+    }
+    for (int k = 0; k < NT; k++) {
+        snprintf(buf, sizeof buf, "tail%d", k + 1);
+        if ((x_tail[k] = cat_feature(d, buf, TT_CTX, N_TAIL, "t", n, "noise-context-tail", err)) < 0)
+            return -1;
+    }
     tt_feature *taste = &d->feat[x_taste], *age = &d->feat[x_age];
     tt_feature *region = &d->feat[x_region], *zip = &d->feat[x_zip];
     tt_feature *cat = &d->feat[x_cat], *color = &d->feat[x_color], *tags = &d->feat[x_tags];
     tt_feature *mode = &d->feat[x_mode], *slot = &d->feat[x_slot];
+    tt_feature *mood = G > 0 ? &d->feat[x_mood] : NULL, *style = G > 0 ? &d->feat[x_style] : NULL;
+    tt_feature *tail[16];
+    for (int k = 0; k < NT; k++)
+        tail[k] = &d->feat[x_tail[k]];
 
     /* User features. */
     double *zcdf = tt_alloc((size_t)nz, sizeof *zcdf, "zip", err);
@@ -342,7 +414,7 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
     for (int32_t k = 0; k < nz; k++)
         zcdf[k] = (s += 1.0 / pow(k + 1.0, ZIPF_S));
     for (int32_t u = 0; u < nu; u++) {
-        int32_t c = g->ucl[u];
+        int32_t c = g->ucl[(size_t)u * o->tastes];
         taste->ids[u] = 1 + (tt_rng_uniform(&g->rng) < P_TASTE
                                  ? c : (int32_t)tt_rng_below(&g->rng, (uint32_t)C));
         /* age: a cluster's band 18 + 40 c / C, plus uniform noise of +-8 years */
@@ -350,8 +422,9 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
         age->ids[u] = tt_dsb_bucket(a, age_edges, age->n_edges);
         region->ids[u] = 1 + (int32_t)tt_rng_below(&g->rng, N_REGION);
         zip->ids[u] = 1 + draw_cdf(&g->rng, zcdf, nz);
+        if (mood)
+            mood->ids[u] = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)G);
     }
-    free(zcdf);
 
     /* Item features. */
     for (int32_t i = 0; i < ni; i++) {
@@ -368,7 +441,22 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
         if (t[0] != t[1])
             tags->vals[w++] = TT_MAX(t[0], t[1]);
         tags->off[i + 1] = w;
+        if (style)
+            style->ids[i] = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)G);
     }
+    if (G > 0) {
+        g->mood = mood->ids;
+        g->style = style->ids;
+    }
+    /* the long-tailed noise fields share one Zipf table over N_TAIL values */
+    double *tcdf = NT > 0 ? tt_alloc(N_TAIL, sizeof *tcdf, "tails", err) : NULL;
+    if (NT > 0 && !tcdf) {
+        free(zcdf);
+        return -1;
+    }
+    s = 0;
+    for (int32_t k = 0; k < N_TAIL && tcdf; k++)
+        tcdf[k] = (s += 1.0 / pow(k + 1.0, ZIPF_S));
 
     /* Interactions and their context. */
     int64_t r = 0;
@@ -387,15 +475,28 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
                                     ? g->icl[i] % N_MODE
                                     : (int32_t)tt_rng_below(&g->rng, N_MODE));
             slot->ids[r] = 1 + (int32_t)tt_rng_below(&g->rng, N_SLOT);
+            for (int k = 0; k < NT; k++)
+                tail[k]->ids[r] = 1 + draw_cdf(&g->rng, tcdf, N_TAIL);
         }
     }
+    free(zcdf);
+    free(tcdf);
     if (tt_dataset_add_id_features(d, err) || tt_dataset_finish(d, err))
         return -1;
     snprintf(buf, sizeof buf, "synthetic");
     d->name = tt_strdup(buf);
-    char src[160];
-    snprintf(src, sizeof src, "synthetic users=%d items=%d clusters=%d per_user=%d seed=%llu",
-             o->users, o->items, o->clusters, o->per_user, (unsigned long long)o->seed);
+    /* The parameters, read back by the split for the protocol label; the
+     * structures only when on, so the default's label is unchanged. */
+    char src[200];
+    int w = snprintf(src, sizeof src, "synthetic users=%d items=%d clusters=%d per_user=%d "
+                     "seed=%llu", o->users, o->items, o->clusters, o->per_user,
+                     (unsigned long long)o->seed);
+    if (o->tastes > 1)
+        w += snprintf(src + w, sizeof src - (size_t)w, " tastes=%d", o->tastes);
+    if (G > 0)
+        w += snprintf(src + w, sizeof src - (size_t)w, " cross=%d", G);
+    if (NT > 0)
+        snprintf(src + w, sizeof src - (size_t)w, " tails=%d", NT);
     d->source = tt_strdup(src);
     if (!d->name || !d->source)
         return tt_err_set(err, "out of memory");

@@ -20,6 +20,9 @@ typedef struct tt_ann_params {
     int nlist, nprobe;                 /* IVF, IVF-PQ */
     int M, efSearch, efConstruction;   /* HNSW */
     int m, nbits;                      /* IVF-PQ: sub-quantizers, bits each */
+    int refine;                        /* IVF-PQ: 0, or re-rank refine * k candidates of
+                                          the codes by exact distance (Faiss ",RFlat":
+                                          the full vectors are kept beside the codes) */
 } tt_ann_params;
 
 typedef struct tt_ann tt_ann;          /* opaque */
@@ -37,9 +40,11 @@ int tt_ann_build(const tt_ann_params *p, const float *X, int64_t n, int d,
                  uint64_t seed, tt_ann **out, tt_err *err);
 void tt_ann_free(tt_ann *a);
 
-/* Search-time knobs: nprobe (IVF kinds) and efSearch (HNSW); a value <= 0
- * leaves the knob as it is; a knob the kind does not have is ignored. */
-void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch);
+/* Search-time knobs: nprobe (IVF kinds, the re-ranked IVF-PQ's base index
+ * included), efSearch (HNSW) and refine (a re-ranked IVF-PQ's candidates
+ * per result, k_factor); a value <= 0 leaves the knob as it is; a knob the
+ * index does not have is ignored. */
+void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch, int refine);
 
 /* k nearest ids for each of nq queries Q: (nq, d) into ids: (nq, k) and
  * dist: (nq, k), nearest first, in the index's metric (IP: larger first).

@@ -11,6 +11,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexRefine.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -53,7 +54,10 @@ extern "C" int tt_ann_build(const tt_ann_params *p, const float *X, int64_t n, i
     case TT_ANN_FLAT: snprintf(desc, sizeof desc, "Flat"); break;
     case TT_ANN_IVF: snprintf(desc, sizeof desc, "IVF%d,Flat", p->nlist); break;
     case TT_ANN_HNSW: snprintf(desc, sizeof desc, "HNSW%d", p->M); break;
-    case TT_ANN_IVFPQ: snprintf(desc, sizeof desc, "IVF%d,PQ%dx%d", p->nlist, p->m, p->nbits); break;
+    case TT_ANN_IVFPQ:
+        snprintf(desc, sizeof desc, "IVF%d,PQ%dx%d%s", p->nlist, p->m, p->nbits,
+                 p->refine > 0 ? ",RFlat" : "");
+        break;
     default: return tt_err_set(err, "unknown index kind %d", (int)p->kind);
     }
     tt_ann *a = new (std::nothrow) tt_ann;
@@ -66,20 +70,24 @@ extern "C" int tt_ann_build(const tt_ann_params *p, const float *X, int64_t n, i
                                                                      : faiss::METRIC_L2);
         if (auto *h = dynamic_cast<faiss::IndexHNSW *>(a->ix))
             h->hnsw.efConstruction = p->efConstruction;
-        if (auto *v = dynamic_cast<faiss::IndexIVF *>(a->ix)) {
+        /* A re-ranked index's training and knobs are its base index's. */
+        faiss::Index *base = a->ix;
+        if (auto *r = dynamic_cast<faiss::IndexRefine *>(a->ix))
+            base = r->base_index;
+        if (auto *v = dynamic_cast<faiss::IndexIVF *>(base)) {
             /* Seeded k-means, and no warning on stderr for fewer than
              * 39 points per list: the caller checks nlist <= n. */
             v->cp.seed = (int)(seed & 0x7fffffff);
             v->cp.min_points_per_centroid = 1;
         }
-        if (auto *q = dynamic_cast<faiss::IndexIVFPQ *>(a->ix)) {
+        if (auto *q = dynamic_cast<faiss::IndexIVFPQ *>(base)) {
             q->pq.cp.seed = (int)(seed & 0x7fffffff);
             q->pq.cp.min_points_per_centroid = 1;
             /* Polysemous training (codes ordered for Hamming filtering)
              * costs minutes by simulated annealing and serves nothing here. */
             q->do_polysemous_training = false;
         }
-        tt_ann_set_search(a, p->nprobe, p->efSearch);
+        tt_ann_set_search(a, p->nprobe, p->efSearch, p->refine);
         if (!a->ix->is_trained)
             a->ix->train(n, X);
         a->ix->add(n, X);
@@ -103,9 +111,19 @@ extern "C" void tt_ann_free(tt_ann *a)
     delete a;
 }
 
-extern "C" void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch)
+extern "C" void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch, int refine)
 {
-    if (auto *v = dynamic_cast<faiss::IndexIVF *>(a->ix)) {
+    /* Faiss 1.7.3's IndexRefine takes no search parameters: the base
+     * index's own fields are the knobs (nprobe reaches the IVF-PQ codes). */
+    faiss::Index *base = a->ix;
+    if (auto *r = dynamic_cast<faiss::IndexRefine *>(a->ix)) {
+        base = r->base_index;
+        if (refine > 0) {
+            r->k_factor = (float)refine;
+            a->p.refine = refine;
+        }
+    }
+    if (auto *v = dynamic_cast<faiss::IndexIVF *>(base)) {
         if (nprobe > 0) {
             v->nprobe = (size_t)nprobe;
             a->p.nprobe = nprobe;

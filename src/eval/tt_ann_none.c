@@ -16,7 +16,10 @@ int tt_ann_build(const tt_ann_params *p, const float *X, int64_t n, int d, uint6
     return tt_err_set(err, "%s", MISSING);
 }
 void tt_ann_free(tt_ann *a) { (void)a; }
-void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch) { (void)a, (void)nprobe, (void)efSearch; }
+void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch, int refine)
+{
+    (void)a, (void)nprobe, (void)efSearch, (void)refine;
+}
 int tt_ann_search(tt_ann *a, const float *Q, int64_t nq, int k, float *dist, int64_t *ids,
                   tt_err *err)
 {

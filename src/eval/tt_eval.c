@@ -867,6 +867,32 @@ static void sift_up(int32_t *it, float *sc, int i)
     }
 }
 
+/* Offer item j with score s to the heap (it, sc) of *n kept of at most k. */
+static inline void heap_offer(int32_t *it, float *sc, int *n, int k, int32_t j, float s)
+{
+    if (*n < k) {
+        it[*n] = j;
+        sc[*n] = s;
+        sift_up(it, sc, (*n)++);
+    } else if (s > sc[0]) {
+        it[0] = j;
+        sc[0] = s;
+        sift_down(it, sc, *n, 0);
+    }
+}
+
+/* Heap sort of the n kept: the root (worst) goes to the end each time. */
+static void heap_finish(int32_t *it, float *sc, int n)
+{
+    for (int m = n - 1; m > 0; m--) {
+        int32_t ti = it[0];
+        float ts = sc[0];
+        it[0] = it[m], sc[0] = sc[m];
+        it[m] = ti, sc[m] = ts;
+        sift_down(it, sc, m, 0);
+    }
+}
+
 int tt_topk(const float *q, const float *V, int32_t n_items, int d,
             const int32_t *excl, int64_t n_excl, int k, int32_t *out_items,
             float *out_scores)
@@ -889,26 +915,141 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
                 x++;
             if ((x < n_excl && excl[x] == j) || isnan(s))
                 continue;
-            if (n < k) {
-                out_items[n] = j;
-                out_scores[n] = s;
-                sift_up(out_items, out_scores, n++);
-            } else if (s > out_scores[0]) {
-                out_items[0] = j;
-                out_scores[0] = s;
-                sift_down(out_items, out_scores, n, 0);
-            }
+            heap_offer(out_items, out_scores, &n, k, j, s);
         }
     }
-    /* Heap sort of the k kept: the root (worst) goes to the end each time. */
-    for (int m = n - 1; m > 0; m--) {
-        int32_t ti = out_items[0];
-        float ts = out_scores[0];
-        out_items[0] = out_items[m], out_scores[0] = out_scores[m];
-        out_items[m] = ti, out_scores[m] = ts;
-        sift_down(out_items, out_scores, m, 0);
-    }
+    heap_finish(out_items, out_scores, n);
     return n;
+}
+
+/* Batched top-k: blocks of TT_EVAL_ROWS queries, each scored against item
+ * tiles of W in ascending order (the heaps see items in index order, as in
+ * tt_topk), one tile of scores per worker; workers take blocks from a
+ * shared counter and write their blocks' rows only. */
+typedef struct topk_job {
+    const float *Q, *V;
+    int64_t nq;
+    int32_t n_items;
+    int d, k, W;
+    int32_t *items;      /* (nq, k) */
+    float *scores;       /* (nq, k) */
+    int *count;          /* (nq) or NULL */
+    int64_t next;        /* next block (atomic) */
+    float *tile[TT_TOPK_MAX_THREADS];   /* (TT_EVAL_ROWS, W) per worker */
+} topk_job;
+
+static void topk_work(void *ctx, int tid, int nt)
+{
+    topk_job *jb = ctx;
+    float *tile = jb->tile[tid];
+    int n[TT_EVAL_ROWS];
+    (void)nt;
+    for (;;) {
+        int64_t b = __atomic_fetch_add(&jb->next, 1, __ATOMIC_RELAXED) * TT_EVAL_ROWS;
+        if (b >= jb->nq)
+            return;
+        int m = (int)TT_MIN((int64_t)TT_EVAL_ROWS, jb->nq - b);
+        for (int i = 0; i < m; i++)
+            n[i] = 0;
+        for (int64_t base = 0; base < jb->n_items; base += jb->W) {
+            int w = (int)TT_MIN((int64_t)jb->W, jb->n_items - base);
+            /* tile (m, w) = Q[b:b+m] (m, d) . V[base:base+w] (w, d)^T */
+            tt_gemm(0, 1, m, w, jb->d, 1.0f, jb->Q + b * jb->d, jb->d, jb->V + base * jb->d,
+                    jb->d, 0.0f, tile, w);
+            for (int i = 0; i < m; i++) {
+                int32_t *it = jb->items + (b + i) * jb->k;
+                float *sc = jb->scores + (b + i) * jb->k;
+                const float *r = tile + (int64_t)i * w;
+                for (int j = 0; j < w; j++)
+                    if (!isnan(r[j]) && (n[i] < jb->k || r[j] > sc[0]))
+                        heap_offer(it, sc, &n[i], jb->k, (int32_t)(base + j), r[j]);
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            int32_t *it = jb->items + (b + i) * jb->k;
+            float *sc = jb->scores + (b + i) * jb->k;
+            heap_finish(it, sc, n[i]);
+            for (int j = n[i]; j < jb->k; j++)
+                it[j] = -1, sc[j] = NAN;
+            if (jb->count)
+                jb->count[b + i] = n[i];
+        }
+    }
+}
+
+int tt_topk_batch(const float *Q, int64_t nq, const float *V, int32_t n_items, int d, int k,
+                  int threads, int32_t *out_items, float *out_scores, int *out_count,
+                  tt_err *err)
+{
+    topk_job jb;
+    tt_pool *pool = NULL;
+    int rc = 0;
+    if (nq <= 0 || k <= 0)
+        return 0;
+    if (n_items <= 0 || d <= 0)
+        return tt_err_set(err, "top-k: empty model (%d items, dimension %d)", (int)n_items, d);
+    memset(&jb, 0, sizeof jb);
+    jb.Q = Q, jb.V = V, jb.nq = nq, jb.n_items = n_items, jb.d = d, jb.k = k;
+    jb.items = out_items, jb.scores = out_scores, jb.count = out_count;
+    jb.W = (int)TT_MIN((int64_t)TT_EVAL_TILE_FLOATS / TT_EVAL_ROWS, (int64_t)n_items);
+    int64_t blocks = (nq + TT_EVAL_ROWS - 1) / TT_EVAL_ROWS;
+    int nw = tt_blas_par_threads(threads);
+    nw = (int)TT_MIN((int64_t)TT_MIN(nw, TT_TOPK_MAX_THREADS), blocks);
+    nw = TT_MAX(nw, 1);
+    for (int i = 0; i < nw && !rc; i++)
+        if (!(jb.tile[i] = scratch((size_t)TT_EVAL_ROWS * jb.W, err)))
+            rc = -1;
+    if (!rc && tt_pool_shared(&pool, nw, err))
+        rc = -1;
+    if (!rc) {
+        tt_blas_par_begin(nw);
+        tt_pool_run(pool, topk_work, &jb);
+        tt_blas_par_end(nw);
+    }
+    for (int i = 0; i < nw; i++)
+        free(jb.tile[i]);
+    return rc;
+}
+
+int tt_topk_batch_ref(const float *Q, int64_t nq, const float *V, int32_t n_items, int d, int k,
+                      int32_t *out_items, float *out_scores, int *out_count)
+{
+    float *s = malloc((size_t)(n_items > 0 ? n_items : 1) * sizeof *s);
+    char *taken = malloc((size_t)(n_items > 0 ? n_items : 1));
+    if (!s || !taken) {
+        free(s);
+        free(taken);
+        return -1;
+    }
+    for (int64_t q = 0; q < nq; q++) {
+        for (int32_t j = 0; j < n_items; j++) {
+            double acc = 0;
+            for (int c = 0; c < d; c++)
+                acc += (double)Q[q * d + c] * V[(int64_t)j * d + c];
+            s[j] = (float)acc;
+            taken[j] = isnan(s[j]);
+        }
+        /* Selection: k times the best untaken item, the lower index on a tie. */
+        int n = 0;
+        for (; n < k; n++) {
+            int32_t best = -1;
+            for (int32_t j = 0; j < n_items; j++)
+                if (!taken[j] && (best < 0 || s[j] > s[best]))
+                    best = j;
+            if (best < 0)
+                break;
+            taken[best] = 1;
+            out_items[q * k + n] = best;
+            out_scores[q * k + n] = s[best];
+        }
+        for (int j = n; j < k; j++)
+            out_items[q * k + j] = -1, out_scores[q * k + j] = NAN;
+        if (out_count)
+            out_count[q] = n;
+    }
+    free(s);
+    free(taken);
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------

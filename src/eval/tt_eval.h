@@ -77,6 +77,26 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
             const int32_t *excl, int64_t n_excl, int k, int32_t *out_items,
             float *out_scores);
 
+/* Top-k of each of nq queries Q: (nq, d) over every item (no exclusions),
+ * into out_items/out_scores: (nq, k), best first, with tt_topk's rules
+ * (ties to the lower index, NaN scores left out); a row with fewer than k
+ * items is padded with item -1 and score NaN, and out_count (nq, may be
+ * NULL) gets each row's count. Scores come from tt_gemm in tiles of up to
+ * TT_EVAL_ROWS queries x W items (the evaluator's 1 MiB of scores per
+ * worker, whatever the corpus); blocks of queries go to `threads` workers
+ * of the shared pool (<= 0: the user's count; at most TT_TOPK_MAX_THREADS;
+ * tt_blas_par_threads decides), each with one BLAS thread. Which worker
+ * takes a block does not change its rows. Returns 0, or -1 with *err set
+ * (no memory, an empty model). From the main thread (the shared pool). */
+#define TT_TOPK_MAX_THREADS 64
+int tt_topk_batch(const float *Q, int64_t nq, const float *V, int32_t n_items, int d, int k,
+                  int threads, int32_t *out_items, float *out_scores, int *out_count,
+                  tt_err *err);
+/* Its naive reference (double sums rounded to float, selection by repeated
+ * scans): the tests' oracle. Returns 0, or -1 without memory. */
+int tt_topk_batch_ref(const float *Q, int64_t nq, const float *V, int32_t n_items, int d, int k,
+                      int32_t *out_items, float *out_scores, int *out_count);
+
 /* Multi-vector queries (a multi-interest user tower, an item side of several
  * vectors): Q (ex->n, nq, d); example e scores item j by the largest of
  * Q[e, k] . V[j] over its active vectors k < qn[e] (qn NULL: all nq), taken

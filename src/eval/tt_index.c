@@ -188,32 +188,34 @@ int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq
     enum { B = 256 };
     int64_t *ids = tt_alloc((size_t)B * (size_t)K, sizeof(int64_t), "index results", err);
     float *dist = ids ? tt_alloc((size_t)B * (size_t)K, sizeof(float), "index results", err) : NULL;
-    int32_t *top = dist ? tt_alloc((size_t)K, sizeof(int32_t), "exact top k", err) : NULL;
-    float *sc = top ? tt_alloc((size_t)K, sizeof(float), "exact top k", err) : NULL;
-    char *in = sc ? tt_alloc((size_t)ie->n_items, 1, "exact top k", err) : NULL;
+    int32_t *top = dist ? tt_alloc((size_t)B * (size_t)K, sizeof(int32_t), "exact top k", err) : NULL;
+    float *sc = top ? tt_alloc((size_t)B * (size_t)K, sizeof(float), "exact top k", err) : NULL;
+    int *got = sc ? tt_alloc(B, sizeof(int), "exact top k", err) : NULL;
+    char *in = got ? tt_alloc((size_t)ie->n_items, 1, "exact top k", err) : NULL;
     int rc = in ? 0 : -1;
     for (int i = 0; i < n_k; i++)
         rec[i] = 0;
     tt_ann_set_threads(0);
     for (int64_t b = 0; rc == 0 && b < nq; b += B) {
         int64_t m = TT_MIN((int64_t)B, nq - b);
-        if (tt_ann_search(ie->ann, Qx + b * dx_of(ie), m, K, dist, ids, err)) {
+        if (tt_ann_search(ie->ann, Qx + b * dx_of(ie), m, K, dist, ids, err) ||
+            tt_topk_batch(Q + b * ie->d, m, V, ie->n_items, ie->d, K, 0, top, sc, got, err)) {
             rc = -1;
             break;
         }
         for (int64_t q = 0; q < m; q++) {
-            int got = tt_topk(Q + (b + q) * ie->d, V, ie->n_items, ie->d, NULL, 0, K, top, sc);
+            const int32_t *tq = top + q * K;
             for (int c = 0; c < n_k; c++) {
-                int k = TT_MIN(ks[c], got);
+                int k = TT_MIN(ks[c], got[q]);
                 for (int j = 0; j < k; j++)
-                    in[top[j]] = 1;
+                    in[tq[j]] = 1;
                 int hit = 0;
                 for (int j = 0; j < k; j++) {
                     int64_t id = ids[q * K + j];
                     hit += id >= 0 && id < ie->n_items && in[id];
                 }
                 for (int j = 0; j < k; j++)
-                    in[top[j]] = 0;
+                    in[tq[j]] = 0;
                 rec[c] += k ? (double)hit / k : 1.0;
             }
         }
@@ -224,6 +226,7 @@ int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq
     free(dist);
     free(top);
     free(sc);
+    free(got);
     free(in);
     return rc;
 }
@@ -285,28 +288,43 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     return rc;
 }
 
-void tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items, int d,
-                          int k, tt_index_speed *out)
+int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items, int d,
+                         int k, int threads, tt_index_speed *out, int latency, tt_err *err)
 {
-    int32_t top[1024];
-    float sc[1024];
-    double lat[LAT_MAX];
-    k = TT_MIN(k, 1024);
+    k = (int)TT_MIN((int64_t)k, (int64_t)n_items);
     memset(out, 0, sizeof *out);
-    int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
-    double t0 = tt_now(), dt = 0;
-    int64_t done = 0;
-    for (int rep = 0; rep < 100 && dt < 0.25; rep++) {   /* as tt_index_speed_of */
-        for (int64_t i = 0; i < nq; i++) {
-            double s = tt_now();
-            tt_topk(Q + i * d, V, n_items, d, NULL, 0, k, top, sc);
-            if (rep == 0 && i < n)
-                lat[i] = tt_now() - s;
+    if (nq <= 0 || k <= 0)
+        return 0;
+    int32_t *top = tt_alloc((size_t)nq * (size_t)k, sizeof(int32_t), "exact top k", err);
+    float *sc = top ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "exact top k", err) : NULL;
+    double *lat = sc ? tt_alloc(LAT_MAX, sizeof(double), "latencies", err) : NULL;
+    int rc = lat ? 0 : -1;
+    if (rc == 0) {
+        /* As tt_index_speed_of: the batch again until 0.25 s have passed. */
+        int nt = threads > 0 ? threads : tt_ann_max_threads();
+        double t0 = tt_now(), dt = 0;
+        int64_t done = 0;
+        for (int rep = 0; rc == 0 && rep < 100 && dt < 0.25; rep++) {
+            rc = tt_topk_batch(Q, nq, V, n_items, d, k, nt, top, sc, NULL, err);
+            done += nq;
+            dt = tt_now() - t0;
         }
-        done += nq;
-        dt = tt_now() - t0;
+        out->qps = dt > 0 ? (double)done / dt : 0;
     }
-    out->qps = dt > 0 ? (double)done / dt : 0;
-    if (n > 0)
-        percentiles(lat, n, out);
+    if (rc == 0 && latency) {
+        /* One request at a time on one thread: one query's scores (a GEMV
+         * in tiles), as a server answers a request that arrives alone. */
+        int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
+        for (int i = 0; i < n; i++) {
+            double s = tt_now();
+            tt_topk(Q + (int64_t)i * d, V, n_items, d, NULL, 0, k, top, sc);
+            lat[i] = tt_now() - s;
+        }
+        if (n > 0)
+            percentiles(lat, n, out);
+    }
+    free(top);
+    free(sc);
+    free(lat);
+    return rc;
 }

@@ -25,6 +25,12 @@ enum tt_index_metric { TT_IM_IP = 0, TT_IM_L2 = 1, TT_IM_IP2L2 = 2,
  * exact top-K per query is the reference, and it is the slow side. */
 #define TT_INDEX_SAMPLE 2000
 #define TT_INDEX_QMAX 4096     /* widest vector recommend/similar search with */
+/* MRR through an index needs each target's rank among all items: the index
+ * is asked for every item (tt_index_rank with kmax = n_items), affordable
+ * while examples x items stays within this many cells; beyond it eval
+ * index= shows no MRR for the index (ML-100K: 1.6 million; the generated
+ * large set: 2.5 billion). */
+#define TT_INDEX_MRR_CELLS ((int64_t)1 << 27)
 
 /* One index of the session (`index NAME = MODEL kind=...`). */
 typedef struct tt_indexent {
@@ -78,6 +84,9 @@ const float *tt_index_queries(const tt_indexent *ie, const float *Q, int64_t n,
  * position among the rest is its rank when <= kmax; a target not among
  * them gets rank n_items + 1. Qx: queries as the index takes them
  * (tt_index_queries). Memory bounded by batching (a few MiB). */
+/* With kmax = n_items every target the index returns at all gets its rank
+ * (a flat index: the exact evaluator's ranks, hence its MRR); HNSW then
+ * searches with efSearch raised to n_items (Faiss takes the larger). */
 int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp,
                   enum tt_part p, int kmax, int64_t *ranks, tt_err *err);
 
@@ -100,8 +109,11 @@ typedef struct tt_index_speed {
 } tt_index_speed;
 int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int threads,
                       tt_index_speed *out, int latency, tt_err *err);
-/* The same measures for ttlab's exact top-k (tt_topk, one thread). */
-void tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items,
-                          int d, int k, tt_index_speed *out);
+/* The same measures for ttlab's exact top-k: qps of tt_topk_batch (GEMM
+ * tiles of queries x items) on `threads` threads (0 = as many as the index
+ * searches on, tt_ann_max_threads), and with latency the percentiles of
+ * tt_topk one query at a time on one thread. Q: (nq, d) raw queries. */
+int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items, int d,
+                         int k, int threads, tt_index_speed *out, int latency, tt_err *err);
 
 #endif

@@ -24,7 +24,9 @@ typedef struct tt_loss_op {
     void (*shape)(int64_t B, int64_t neg, int64_t n_items, int64_t *nv, int64_t *ncols);
     /* The item rows c->ir[0..nv) for the item tower, from the targets
      * c->tgt[0..B) (the positives' item ids); may rewrite c->tgt into columns.
-     * NULL: the item tower sees the whole corpus, ir[j] = j, loaded once. */
+     * NULL: the item tower sees the whole training corpus (every item, or on
+     * a cold split only those with training interactions: m->corpus),
+     * loaded once, and c->tgt holds the positives' columns in it. */
     void (*items)(tt_model *m, tt_loss_step *c);
     /* Scores from the tower outputs, the loss (returned, mean over the batch)
      * and its gradient with respect to the scores. */

@@ -114,12 +114,19 @@ const tt_mkind tt_mkind_twotower = {
 };
 
 /* Cold start for the two-tower: the users (items) a cold split holds out
- * have no training interactions, so their id embeddings would keep their
- * random initialisation. Zeroed, they act as one out-of-vocabulary id (a
- * zero vector) and the tower scores them from their other features. Rows a
- * loss later updates as negatives (the full softmax over all items) move
- * from zero like any other. */
-void tt_model_cold_ids(tt_model *m, const tt_split *sp)
+ * have no training interactions. They get the out-of-vocabulary id's rows
+ * (row 0, the id of an unknown user or item) in the id table and in DAT's
+ * augmented vectors, so the tower scores them as it would any unknown id:
+ * from their other features. Training never touches those rows (held-out
+ * items are outside the training corpus, held-out users in no batch, and
+ * row 0 is no one's id), so they stay equal to row 0 bit for bit. */
+static void copy_oov(float *T, int64_t k, int32_t id)
+{
+    if (id > 0)
+        memcpy(T + (int64_t)id * k, T, (size_t)k * sizeof(float));
+}
+
+void tt_model_cold_ids(tt_model *m, const tt_dataset *d, const tt_split *sp)
 {
     if (m->K->fitted || !tt_split_is_cold(sp))
         return;
@@ -128,14 +135,18 @@ void tt_model_cold_ids(tt_model *m, const tt_split *sp)
         for (int f = 0; f < t->nf; f++) {
             tw_field *fl = &t->fld[f];
             int user = !strcmp(t->fname[f], "user_id"), item = !strcmp(t->fname[f], "item_id");
-            if ((!user && !item) || !fl->T)
+            if ((!user && !item) || !fl->T || fl->bag)
                 continue;
             int32_t n = user ? m->n_users : m->n_items;
             for (int32_t k = 0; k < n; k++) {
                 int unseen = user ? sp->off[TT_TRAIN][k + 1] == sp->off[TT_TRAIN][k]
                                   : sp->item_freq[k] == 0;
-                if (unseen)
-                    memset(fl->T + (int64_t)k * t->k, 0, (size_t)t->k * sizeof(float));
+                if (!unseen)
+                    continue;
+                int32_t id = d->feat[fl->feat].ids[k];   /* index + 1 */
+                copy_oov(fl->T, t->k, id);
+                if (t->aug && t->aug_fi == f)
+                    copy_oov(t->Ta, t->Da, id);
             }
         }
     }

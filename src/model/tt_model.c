@@ -558,6 +558,8 @@ void tt_model_free(tt_model *m)
     free(m->logq_samp);
     free(m->alias_p);
     free(m->alias_j);
+    free(m->corpus);
+    free(m->corpus_col);
     free(m);
 }
 

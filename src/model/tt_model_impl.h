@@ -140,10 +140,19 @@ struct tt_model {
     float *lbuf;
     void *libuf;
     int64_t irows_cap;
+    /* The training corpus: the items a loss may score, as a positive, a
+     * negative or a column of the full softmax. Every item, except on a cold
+     * split: there only the items with training interactions, so that a
+     * held-out item's rows are never touched and it keeps the
+     * out-of-vocabulary vector (tt_model_cold_ids). */
+    int32_t n_corpus;
+    int32_t *corpus;                  /* (n_corpus) item ids; NULL: every item, j -> j */
+    int32_t *corpus_col;              /* (n_items) an item's place in corpus, -1 held
+                                         out; NULL with corpus */
     /* sampler and logQ from training frequencies */
     float *logq_item;                 /* (n_items) log q(item) = log(freq / n_train) */
     float *logq_samp;                 /* (n_items) log of the sampler's probability */
-    float *alias_p;                   /* (n_items) alias table */
+    float *alias_p;                   /* (n_corpus) alias table over corpus places */
     int32_t *alias_j;
     const tt_split *sp_seen;          /* split the sampler tables were built from */
     int full_items_loaded;            /* item tower inputs hold the whole corpus */
@@ -190,14 +199,15 @@ struct tt_loss_step {
     tt_model *m;
 };
 
-/* One draw of the negative sampler: uniform, or popularity^alpha through the
- * alias table (tt_model_loss.c builds both). */
+/* One draw of the negative sampler over the training corpus: uniform, or
+ * popularity^alpha through the alias table (tt_model_loss.c builds both).
+ * Returns an item id; never a held-out item. */
 static inline int32_t model_draw(tt_model *m)
 {
-    int32_t i = (int32_t)tt_rng_below(&m->rng, (uint32_t)m->n_items);
-    if (m->def.sampler == TT_SAMPLE_UNIFORM)
-        return i;
-    return tt_rng_uniform(&m->rng) < m->alias_p[i] ? i : m->alias_j[i];
+    int32_t i = (int32_t)tt_rng_below(&m->rng, (uint32_t)m->n_corpus);
+    if (m->def.sampler != TT_SAMPLE_UNIFORM && !(tt_rng_uniform(&m->rng) < m->alias_p[i]))
+        i = m->alias_j[i];
+    return m->corpus ? m->corpus[i] : i;
 }
 
 /* tt_model.c: sequence fields hold at least H entries per row. */
@@ -267,9 +277,13 @@ double interact_catalign(tt_model *m, const tt_loss_step *c, int rows_first, int
 /* Declare a parameter tensor of rows x cols (table: an embedding table;
  * fan_in: for the dense initialisation). Returns its index or -1. Kinds call
  * it from their build function. */
-/* Zero the id embeddings of the users and items a cold split holds out (a
- * zero out-of-vocabulary vector); tt_model_reserve calls it. */
-void tt_model_cold_ids(tt_model *m, const tt_split *sp);
+/* On a cold split, give the users and items it holds out (no training
+ * interactions) the out-of-vocabulary id's rows: row 0 of the user_id and
+ * item_id tables (and of DAT's augmented vectors) copied into theirs. Training
+ * never touches either (the corpus above excludes held-out items; held-out
+ * users are in no batch), so they stay equal bit for bit.
+ * tt_model_reserve calls it. */
+void tt_model_cold_ids(tt_model *m, const tt_dataset *d, const tt_split *sp);
 int tt_model_add_tensor(tt_model *m, const char *name, const char *desc, int64_t rows,
                         int cols, int table, int64_t fan_in, tt_err *err);
 

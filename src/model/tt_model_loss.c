@@ -19,10 +19,39 @@ int tt_model_negatives(const tt_model_def *md)
     return op ? op->default_neg : 0;
 }
 
-/* logQ tables and the popularity^alpha alias table from training counts. */
+/* The training corpus of split sp (tt_model_impl.h): every item, or on a
+ * cold split the items with training interactions. */
+static int build_corpus(tt_model *m, const tt_split *sp, tt_err *err)
+{
+    int32_t N = m->n_items, n = 0;
+    free(m->corpus);
+    free(m->corpus_col);
+    m->corpus = m->corpus_col = NULL;
+    m->n_corpus = N;
+    if (!tt_split_is_cold(sp))
+        return 0;
+    m->corpus = tt_alloc((size_t)N, sizeof(int32_t), "training corpus", err);
+    m->corpus_col = tt_alloc((size_t)N, sizeof(int32_t), "training corpus", err);
+    if (!m->corpus || !m->corpus_col)
+        return -1;
+    for (int32_t j = 0; j < N; j++) {
+        m->corpus_col[j] = sp->item_freq[j] > 0 ? n : -1;
+        if (sp->item_freq[j] > 0)
+            m->corpus[n++] = j;
+    }
+    m->n_corpus = n;
+    if (n == 0)
+        return tt_err_set(err, "model %s: the cold split leaves no item to train on", m->def.name);
+    return 0;
+}
+
+/* logQ tables and the popularity^alpha alias table from training counts,
+ * the alias table over the corpus's places (model_draw maps them to items). */
 static int build_sampler(tt_model *m, const tt_split *sp, tt_err *err)
 {
-    int32_t N = m->n_items;
+    if (build_corpus(m, sp, err))
+        return -1;
+    int32_t N = m->n_items, NC = m->n_corpus;
     if (!m->logq_item) {
         m->logq_item = tt_alloc((size_t)N, sizeof(float), "logQ table", err);
         m->logq_samp = tt_alloc((size_t)N, sizeof(float), "sampler logQ", err);
@@ -43,40 +72,43 @@ static int build_sampler(tt_model *m, const tt_split *sp, tt_err *err)
         m->logq_item[j] = (float)log((sp->item_freq[j] > 0 ? (double)sp->item_freq[j] : 1.0) / tot);
     if (m->def.sampler == TT_SAMPLE_UNIFORM) {
         for (int32_t j = 0; j < N; j++) {
-            m->logq_samp[j] = (float)-log((double)N);
+            m->logq_samp[j] = (float)-log((double)NC);
             m->alias_p[j] = 1.0f;
             m->alias_j[j] = j;
         }
         return 0;
     }
-    /* Vose's alias method over w_j = freq_j^alpha. */
-    double *w = tt_alloc((size_t)N, sizeof(double), "sampler weights", err);
-    int32_t *small = tt_alloc((size_t)N * 2, sizeof(int32_t), "alias work", err);
+    /* Vose's alias method over w_c = freq^alpha of the corpus's place c. */
+    double *w = tt_alloc((size_t)NC, sizeof(double), "sampler weights", err);
+    int32_t *small = tt_alloc((size_t)NC * 2, sizeof(int32_t), "alias work", err);
     if (!w || !small) {
         free(w);
         free(small);
         return -1;
     }
-    int32_t *large = small + N;
+    int32_t *large = small + NC;
     double sw = 0;
-    for (int32_t j = 0; j < N; j++) {
-        w[j] = sp->item_freq[j] > 0 ? pow((double)sp->item_freq[j], m->def.alpha) : 0.0;
-        sw += w[j];
+    for (int32_t c = 0; c < NC; c++) {
+        int32_t j = m->corpus ? m->corpus[c] : c;
+        w[c] = sp->item_freq[j] > 0 ? pow((double)sp->item_freq[j], m->def.alpha) : 0.0;
+        sw += w[c];
     }
     if (sw <= 0) {   /* no counts: uniform */
-        for (int32_t j = 0; j < N; j++)
-            w[j] = 1.0;
-        sw = N;
+        for (int32_t c = 0; c < NC; c++)
+            w[c] = 1.0;
+        sw = NC;
     }
+    for (int32_t j = 0; j < N; j++)   /* held-out items: never drawn */
+        m->logq_samp[j] = -1e30f;
     int32_t ns = 0, nl = 0;
-    for (int32_t j = 0; j < N; j++) {
-        double p = w[j] / sw;
-        m->logq_samp[j] = p > 0 ? (float)log(p) : -1e30f;
-        w[j] = p * N;
-        if (w[j] < 1.0)
-            small[ns++] = j;
+    for (int32_t c = 0; c < NC; c++) {
+        double p = w[c] / sw;
+        m->logq_samp[m->corpus ? m->corpus[c] : c] = p > 0 ? (float)log(p) : -1e30f;
+        w[c] = p * NC;
+        if (w[c] < 1.0)
+            small[ns++] = c;
         else
-            large[nl++] = j;
+            large[nl++] = c;
     }
     while (ns > 0 && nl > 0) {
         int32_t s = small[--ns], l = large[nl - 1];
@@ -111,7 +143,6 @@ void tt_model_seed(tt_model *m, uint64_t seed)
 int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
                      int batch, tt_err *err)
 {
-    (void)d;
     if (m->K->fitted)
         return 0;
     if (batch < 1)
@@ -171,7 +202,7 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
     if (m->sp_seen != sp) {
         if (build_sampler(m, sp, err))
             return -1;
-        tt_model_cold_ids(m, sp);   /* cold split: held-out ids start at zero */
+        tt_model_cold_ids(m, d, sp);   /* cold split: held-out ids get the OOV rows */
         m->sp_seen = sp;
     }
     return 0;
@@ -342,14 +373,19 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         c.tgt[b] = ex->item[idx[b]];
 
     /* The towers' inputs: the batch's users, the items the loss scores. */
-    if (op->items)
+    if (op->items) {
         op->items(m, &c);
+    } else {   /* the whole training corpus; targets become its columns */
+        c.nv = m->n_corpus;
+        for (int b = 0; m->corpus_col && b < n; b++)
+            c.tgt[b] = m->corpus_col[c.tgt[b]];
+    }
     tower_inputs(m, tu, d, ex, idx, NULL, -1, n);
     if (op->items) {
         tower_inputs(m, ti, d, NULL, c.ir, NULL, -1, c.nv);
     } else if (!m->full_items_loaded) {
         for (int64_t j = 0; j < c.nv; j++)
-            c.ir[j] = j;
+            c.ir[j] = m->corpus ? m->corpus[j] : j;
         tower_inputs(m, ti, d, NULL, c.ir, NULL, -1, c.nv);
         m->full_items_loaded = 1;
     }

@@ -62,6 +62,20 @@ fi
 grep -Fxq "<command line>:1: error: model 'm' has no training history: it has not been trained yet (train m)" err ||
   { bad "history of an untrained model: message"; cat err; }
 
+# a fitted baseline: no loss column (it has no training loss, never a nan),
+# no best-epoch mark, in every output mode; plot loss refuses it by name
+"$TTLAB" -c "$P; model e = ease lambda=10; train e; set output csv; history e; set output json; history e; set output table; history e" > fit 2> err ||
+  { bad "history of a fitted model"; cat err; }
+grep -Fxq 'model,epoch,valid_recall@20,valid_ndcg@20,seconds' fit || { bad "history e: csv header"; cat fit; }
+grep -q '^{"event":"history","model":"e","epoch":1,"valid_recall@20":[0-9.]*,"valid_ndcg@20":[0-9.]*,"seconds":[0-9.e-]*}$' fit ||
+  { bad "history e: json line"; cat fit; }
+grep -q '^model  *epoch  *valid_recall@20  *valid_ndcg@20  *seconds$' fit || { bad "history e: table header"; cat fit; }
+grep -Fxq 'a fitted model: no training loss; seconds: fitting time, evaluation excluded' fit || { bad "history e: note"; cat fit; }
+grep -qi 'nan\|loss,' fit && { bad "history e shows a loss"; cat fit; }
+"$TTLAB" -c "$P; model e = ease; train e; plot loss e" > out 2> err && bad "plot loss of a fitted model must fail"
+grep -Fxq "<command line>:1: error: model 'e' (ease) has no training loss: it is fitted, not trained by steps (plot recall shows its valid Recall@20)" err ||
+  { bad "plot loss of a fitted model: message"; cat err; }
+
 # more than 256 epochs (the old fixed arrays)
 "$TTLAB" -c "$P; train m epochs=300 batch=4096 valid=off; set output csv; history m" > long 2> err ||
   { bad "epochs=300"; cat err; }

@@ -1,6 +1,7 @@
 /* test_data: every loader on its hand-written fixtures, every bad input with
  * its file:line message, and load atomicity. */
 #include "tt_dataset.h"
+#include "tt_split.h"
 #include "tt_check.h"
 
 #include <math.h>
@@ -642,6 +643,181 @@ static void test_synth(void)
     CHECK_ERR(err.msg, "clusters >= 1", "found");
 }
 
+/* The item's latent cluster, read back from its title "item 17 (cluster 3)". */
+static int item_cluster(const tt_dataset *d, int32_t i)
+{
+    const char *p = strstr(d->item_title[i], "(cluster ");
+    return p ? atoi(p + 9) : -1;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x < y) - (x > y);
+}
+
+/* Mean over users of the share of their interactions in their k-th most
+ * frequent item cluster (k = 1, 2, ...). */
+static double kth_cluster_share(const tt_dataset *d, int C, int k)
+{
+    int *cnt = calloc((size_t)C, sizeof *cnt);
+    double sum = 0;
+    int64_t r = 0;
+    for (int32_t u = 0; u < d->n_users; u++) {
+        int n = 0;
+        memset(cnt, 0, (size_t)C * sizeof *cnt);
+        for (; r < d->n_inter && d->iu[r] == u; r++, n++)
+            cnt[item_cluster(d, d->ii[r])]++;
+        qsort(cnt, (size_t)C, sizeof *cnt, cmp_desc);
+        sum += n ? (double)cnt[k - 1] / n : 0;
+    }
+    free(cnt);
+    return sum / d->n_users;
+}
+
+static int gen(const char *preset, tt_synth_opts *o, tt_dataset *d)
+{
+    tt_err err;
+    if (preset)
+        tt_synth_preset(preset, o);
+    if (tt_synth_generate(o, d, &err)) {
+        CHECK(0, "%s: %s", preset ? preset : "synthetic", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The structures planted for the models after SENet (datasets/README.md),
+ * each present in the data it is asked for, absent otherwise (fixed seeds). */
+static void test_synth_structures(void)
+{
+    tt_synth_opts o;
+    tt_dataset a, b;
+    tt_err err;
+    tt_split sp;
+
+    /* Off by default: no new feature, the source line and label of today. */
+    tt_synth_opts_init(&o);
+    CHECK(o.tastes == 1 && o.cross == 0 && o.tails == 0, "structures on by default");
+    if (gen(NULL, &o, &a))
+        return;
+    CHECK(a.n_feat == 12 && tt_dataset_find(&a, "mood") < 0 && tt_dataset_find(&a, "tail1") < 0,
+          "default has %d features", a.n_feat);
+    CHECK_STR(a.source, "synthetic users=2000 items=1000 clusters=8 per_user=40 seed=42");
+    tt_dataset_free(&a);
+
+    /* (a) tastes=4: the 4th most frequent cluster of a user holds a real share
+     * of their items (measured 0.146; 4 tastes drawn uniformly), where with one
+     * taste it holds only the spill of the 20% drawn from all items (0.051).
+     * The first holds less than 0.8 with one taste (0.585): 40 distinct items
+     * per user exhaust a cluster of about 31. */
+    if (gen("tastes", &o, &a))
+        return;
+    CHECK(o.tastes == 4 && o.clusters == 16, "tastes preset");
+    double s1 = kth_cluster_share(&a, 16, 1), s4 = kth_cluster_share(&a, 16, 4);
+    double top4 = s1 + kth_cluster_share(&a, 16, 2) + kth_cluster_share(&a, 16, 3) + s4;
+    o.tastes = 1;
+    if (gen(NULL, &o, &b))
+        return;
+    double one1 = kth_cluster_share(&b, 16, 1), one4 = kth_cluster_share(&b, 16, 4);
+    printf("tastes=4: cluster shares 1st %.3f 4th %.3f top-4 %.3f; tastes=1: 1st %.3f 4th %.3f\n",
+           s1, s4, top4, one1, one4);
+    CHECK(s4 > 0.12 && top4 > 0.8 && s1 < 0.45, "tastes=4: 4th %.3f top-4 %.3f 1st %.3f", s4, top4, s1);
+    CHECK(one1 > 0.5 && one4 < 0.06, "tastes=1: 1st %.3f 4th %.3f", one1, one4);
+    if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
+        CHECK_STR(sp.protocol, "synthetic-1000x500-c16-p40-s42-t4-l2o");
+        tt_split_free(&sp);
+    }
+    tt_dataset_free(&a);
+    tt_dataset_free(&b);
+
+    /* (b) cross=4: an interaction's item has style (mood + cluster) mod 4 far
+     * more often than 1/4 (measured 0.493: each user's distinct items exhaust
+     * the right style of their cluster, so less than 0.8 x 0.8), while mood alone says nothing about the style
+     * (every style about 1/4 of each mood's interactions). */
+    if (gen("cross", &o, &a))
+        return;
+    const tt_feature *mood = feat(&a, "mood"), *style = feat(&a, "style");
+    if (!mood || !style)
+        return;
+    CHECK_STR(a.planted[tt_dataset_find(&a, "mood")], "cross-user");
+    CHECK_STR(a.planted[tt_dataset_find(&a, "style")], "cross-item");
+    CHECK(mood->side == TT_USER && style->side == TT_ITEM && mood->card == 5, "mood/style");
+    int64_t match = 0, ms[4][4] = {{0}}, mn[4] = {0};
+    for (int64_t r = 0; r < a.n_inter; r++) {
+        int m = mood->ids[a.iu[r]] - 1, y = style->ids[a.ii[r]] - 1;
+        match += y == (m + item_cluster(&a, a.ii[r])) % 4;
+        ms[m][y]++;
+        mn[m]++;
+    }
+    double pm = (double)match / a.n_inter, dev = 0;
+    for (int m = 0; m < 4; m++)
+        for (int y = 0; y < 4; y++)
+            dev = fmax(dev, fabs((double)ms[m][y] / mn[m] - 0.25));
+    printf("cross=4: style = (mood + cluster) mod 4 in %.3f of interactions; "
+           "mood alone: largest deviation from 1/4 %.3f\n", pm, dev);
+    CHECK(pm > 0.4, "cross: match share %.3f", pm);
+    CHECK(dev < 0.06, "cross: mood alone informative (%.3f)", dev);
+    if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
+        CHECK_STR(sp.protocol, "synthetic-1000x500-c8-p30-s42-x4-l2o");
+        tt_split_free(&sp);
+    }
+    tt_dataset_free(&a);
+
+    /* (c) tails=4: context fields tail1..tail4, long-tailed (Zipf over 1000
+     * values: the head value about 18% of the rows, dozens of values seen
+     * at most 5 times), and independent of the item (the head value's share is the same
+     * in every item cluster). */
+    if (gen("tails", &o, &a))
+        return;
+    for (int k = 1; k <= 4; k++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "tail%d", k);
+        const tt_feature *t = feat(&a, nm);
+        if (!t)
+            return;
+        CHECK(t->side == TT_CTX && t->card == 1001 && t->n_rows == a.n_inter, "%s shape", nm);
+        CHECK_STR(a.planted[tt_dataset_find(&a, nm)], "noise-context-tail");
+        int64_t head = 0, rare = 0, hc[8] = {0}, nc[8] = {0};
+        for (int v = 1; v < t->card; v++)
+            rare += t->freq[v] <= 5;
+        for (int64_t r = 0; r < a.n_inter; r++) {
+            int c = item_cluster(&a, a.ii[r]);
+            head += t->ids[r] == 1;
+            hc[c] += t->ids[r] == 1;
+            nc[c]++;
+        }
+        double share = (double)head / a.n_inter, dev1 = 0;
+        for (int c = 0; c < 8; c++)
+            dev1 = fmax(dev1, fabs((double)hc[c] / nc[c] - share));
+        if (k == 1)
+            printf("tails=4: tail1 head value %.3f of rows, %lld values seen <= 5 times, "
+                   "largest deviation by item cluster %.3f\n", share, (long long)rare, dev1);
+        CHECK(share > 0.15 && share < 0.21 && rare > 20, "%s: head %.3f rare %lld", nm, share,
+              (long long)rare);
+        CHECK(dev1 < 0.02, "%s depends on the item cluster (%.3f)", nm, dev1);
+    }
+    if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
+        CHECK_STR(sp.protocol, "synthetic-2000x1000-c8-p40-s42-n4-l2o");
+        tt_split_free(&sp);
+    }
+    tt_dataset_free(&a);
+
+    /* Bad values, before anything is allocated. */
+    tt_synth_opts_init(&o);
+    o.tastes = 9;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "tastes > clusters");
+    CHECK_ERR(err.msg, "synthetic: expected 1 <= tastes <= clusters", "found tastes=9 clusters=8");
+    tt_synth_opts_init(&o);
+    o.cross = 1;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "cross=1");
+    CHECK_ERR(err.msg, "expected cross = 0 (off) or >= 2", "found cross=1 tails=0");
+    tt_synth_opts_init(&o);
+    o.tails = 17;
+    CHECK(tt_synth_generate(&o, &a, &err) == -1, "tails=17");
+    CHECK_ERR(err.msg, "0 <= tails <= 16", "found cross=0 tails=17");
+}
+
 int main(void)
 {
     test_ml100k_tiny();
@@ -651,5 +827,6 @@ int main(void)
     test_bad_inputs();
     test_atomic();
     test_synth();
+    test_synth_structures();
     return tt_check_done("test_data");
 }

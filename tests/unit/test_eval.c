@@ -499,6 +499,52 @@ static void test_topk(tt_rng *g, int32_t n_items, int d, int n_excl, int k)
     free(V), free(q), free(ex), free(oi), free(os), free(all);
 }
 
+/* tt_topk_batch against its naive reference and against tt_topk, rank for
+ * rank, on small-integer data (exact scores, many ties), with NaN rows and
+ * items, over several query blocks and item tiles, on 1 and 2 workers. */
+static void test_topk_batch(tt_rng *g, int64_t nq, int32_t n_items, int d, int k, int threads)
+{
+    float *V = malloc((size_t)n_items * d * sizeof *V), *Q = malloc((size_t)nq * d * sizeof *Q);
+    int32_t *oi = malloc((size_t)nq * k * sizeof *oi), *ri = malloc((size_t)nq * k * sizeof *ri);
+    float *os = malloc((size_t)nq * k * sizeof *os), *rs = malloc((size_t)nq * k * sizeof *rs);
+    int32_t *ti = malloc((size_t)k * sizeof *ti);
+    float *ts = malloc((size_t)k * sizeof *ts);
+    int *oc = malloc((size_t)nq * sizeof *oc), *rc = malloc((size_t)nq * sizeof *rc);
+    tt_err err;
+    for (int64_t i = 0; i < (int64_t)n_items * d; i++)
+        V[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    for (int64_t i = 0; i < nq * d; i++)
+        Q[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    if (n_items > 3)
+        V[(int64_t)(n_items / 2) * d] = NAN;   /* an item no query may return */
+    if (nq > 2)
+        Q[d] = NAN;                            /* a query that returns nothing */
+    CHECK(tt_topk_batch(Q, nq, V, n_items, d, k, threads, oi, os, oc, &err) == 0, "%s", err.msg);
+    CHECK(tt_topk_batch_ref(Q, nq, V, n_items, d, k, ri, rs, rc) == 0, "reference");
+    int64_t bad = 0, filled = 0;
+    for (int64_t q = 0; q < nq; q++) {
+        int n1 = tt_topk(Q + q * d, V, n_items, d, NULL, 0, k, ti, ts);
+        bad += oc[q] != rc[q] || n1 != rc[q];
+        filled += rc[q];
+        for (int j = 0; j < k; j++) {
+            int same = oi[q * k + j] == ri[q * k + j] &&
+                       (os[q * k + j] == rs[q * k + j] || (isnan(os[q * k + j]) && isnan(rs[q * k + j])));
+            if (j < n1)
+                same &= ti[j] == ri[q * k + j] && ts[j] == rs[q * k + j];
+            if (!same && bad < 3)
+                printf("topk_batch query %lld position %d: %d (%g), reference %d (%g)\n", (long long)q,
+                       j, oi[q * k + j], os[q * k + j], ri[q * k + j], rs[q * k + j]);
+            bad += !same;
+        }
+    }
+    CHECK(bad == 0, "topk_batch %lld queries x %d items d=%d k=%d threads=%d: %lld differences",
+          (long long)nq, n_items, d, k, threads, (long long)bad);
+    CHECK(filled > 0, "topk_batch: nothing returned, the test says little");
+    if (nq > 2)
+        CHECK(oc[1] == 0 && oi[k - 1 + k] == -1, "a NaN query returned %d items", oc[1]);
+    free(V), free(Q), free(oi), free(ri), free(os), free(rs), free(ti), free(ts), free(oc), free(rc);
+}
+
 int main(void)
 {
     tt_rng g;
@@ -541,6 +587,11 @@ int main(void)
     test_topk(&g, 10, 2, 10, 25);
     test_topk(&g, 5000, 3, 100, 50);  /* several tiles, many ties */
     test_topk(&g, 5000, 1, 4000, 5000);
+    test_topk_batch(&g, 1, 1, 1, 1, 1);
+    test_topk_batch(&g, 5, 7, 2, 10, 1);       /* k larger than the corpus */
+    test_topk_batch(&g, 300, 5000, 3, 20, 1);  /* 3 query blocks, 3 item tiles, ties */
+    test_topk_batch(&g, 300, 5000, 3, 20, 2);
+    test_topk_batch(&g, 257, 2049, 1, 7, 2);   /* a tile and a block of one */
     {
         /* Everything excluded: nothing returned. */
         float V[] = {1, 2, 3}, q[] = {1}, os[3];

@@ -55,7 +55,8 @@ int main(void)
     expect(&s, "load ", "", "movielens csv synthetic as=");
     expect(&s, "load ", "s", "synthetic");
     expect(&s, "load synthetic ", "u", "users=");
-    expect(&s, "load synthetic ", "t", "tiny");
+    expect(&s, "load synthetic ", "ti", "tiny");
+    expect(&s, "load synthetic ", "ta", "tastes tails tastes= tails=");
     expect(&s, "load csv ", "us", "<files> user_file= user=");
     expect(&s, "load movielens ", "", "<files> as=");
     expect(&s, "source ", "", "<files>");
