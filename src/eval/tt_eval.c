@@ -1061,6 +1061,27 @@ int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
     return tt_eval_rank_multi_ref(Q, 1, NULL, V, n_items, d, sp, p, ranks);
 }
 
+/* The references' rank of target t of user u from every item's score s:
+ * exclusion tested per item from a marked array (excl: n_items bytes). */
+static int64_t ref_rank(const float *s, char *excl, int32_t n_items, const tt_split *sp,
+                        enum tt_part p, int32_t u, int32_t t)
+{
+    int64_t c = 0;
+    memset(excl, 0, (size_t)n_items);
+    for (int q = 0; q <= (int)p; q++)
+        if (sp->off[q] && sp->items[q])
+            for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
+                if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
+                    excl[sp->items[q][i]] = 1;
+    for (int32_t j = 0; j < n_items; j++) {
+        if (j == t || excl[j])
+            continue;
+        if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
+            c++;
+    }
+    return c + 1;
+}
+
 int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
                            int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                            int64_t *ranks)
@@ -1079,7 +1100,6 @@ int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const floa
     }
     for (int64_t e = 0; e < ex->n; e++) {
         int32_t u = ex->user[e], t = ex->item[e];
-        int64_t c = 0;
         int act = qn ? qn[e] : nq;
         for (int32_t j = 0; j < n_items; j++) {
             for (int v = 0; v < act; v++) {
@@ -1091,19 +1111,7 @@ int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const floa
                 s[j] = v == 0 || sv > s[j] ? sv : s[j];
             }
         }
-        memset(excl, 0, (size_t)n_items);
-        for (int q = 0; q <= (int)p; q++)
-            if (sp->off[q] && sp->items[q])
-                for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
-                    if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
-                        excl[sp->items[q][i]] = 1;
-        for (int32_t j = 0; j < n_items; j++) {
-            if (j == t || excl[j])
-                continue;
-            if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
-                c++;
-        }
-        ranks[e] = c + 1;
+        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
     }
     free(s);
     free(excl);
@@ -1135,7 +1143,6 @@ int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int3
     }
     for (int64_t e = 0; e < ex->n; e++) {
         int32_t u = ex->user[e], t = ex->item[e];
-        int64_t c = 0;
         for (int32_t j = 0; j < n_items; j++) {
             float sum = 0;
             for (int k = 0; k < nq; k++) {
@@ -1152,19 +1159,7 @@ int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int3
             }
             s[j] = sum;
         }
-        memset(excl, 0, (size_t)n_items);
-        for (int q = 0; q <= (int)p; q++)
-            if (sp->off[q] && sp->items[q])
-                for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
-                    if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
-                        excl[sp->items[q][i]] = 1;
-        for (int32_t j = 0; j < n_items; j++) {
-            if (j == t || excl[j])
-                continue;
-            if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
-                c++;
-        }
-        ranks[e] = c + 1;
+        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
     }
     free(s);
     free(excl);
