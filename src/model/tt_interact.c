@@ -82,6 +82,9 @@ int interact_build(tt_model *m, const tt_dataset *d, tt_err *err)
     if (md->heads < 1 || m->D % md->heads)
         return tt_err_set(err, "model %s: interact=fe heads=%d: the heads split the towers' output width %d, so their number must divide it (%s)",
                           md->name, md->heads, m->D, divisors(m->D, buf, sizeof buf));
+    if (tt_model_query_vectors(m) > 1)
+        return tt_err_set(err, "model %s: interact=fe reads the user tower's one output as its heads; tower %s has several interests: drop one of the two",
+                          md->name, m->tw[0].def.name);
     if (md->loss != TT_LOSS_SOFTMAX && md->loss != TT_LOSS_INBATCH)
         return tt_err_set(err, "model %s: interact=fe scores every column by the FE-Block: loss=softmax or loss=inbatch, not loss=%s",
                           md->name, tt_loss_by_id(md->loss)->name);

@@ -17,6 +17,15 @@ void tt_tower_def_init(tt_tower_def *t)
     t->se_r = 2;
     t->se_squeeze = TT_SQ_MEAN;
     t->se_gate = TT_GATE_SIGMOID;
+    t->se_groups = 0;
+}
+
+void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = k;
+    if (k == TT_CH_CROSS)
+        c->out = 32;
 }
 
 void tt_model_def_init(tt_model_def *m)
@@ -232,6 +241,8 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         if (tt_model_add_tensor(m, name, desc, t->A, 1, 0, h, err) < 0)
             return -1;
     }
+    if (td->interests)   /* K interest vectors instead of channels */
+        return tower_mi_build(m, t, err);
     int nch = td->n_chan;
     if (nch < 0 || nch > TT_MAX_CHAN)
         return tt_err_set(err, "tower %s: %d channels (at most %d)", td->name, nch, TT_MAX_CHAN);
@@ -352,6 +363,8 @@ static void tower_bind(tt_model *m, tower *t)
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
     }
+    if (t->mi.via)
+        tower_mi_bind(m, t);
     if (t->aug) {
         t->Ta = PT(t->paug);
         t->dTa = GT(t->paug);

@@ -260,6 +260,20 @@ static void gradcheck(const char *label, tt_model *m, const tt_dataset *d,
     free(save);
 }
 
+/* Build md over towers u and i (seed; on threads threads when > 1),
+ * gradient-check its loss over n examples under label, free it. */
+static void check_def(const char *label, const tt_model_def *md, const tt_tower_def *u,
+                      const tt_tower_def *i, const tt_dataset *d, const tt_split *sp,
+                      uint64_t seed, int threads, int n)
+{
+    tt_err err;
+    tt_model *m = make_model(md, u, i, d, seed);
+    if (threads > 1 && tt_model_set_threads(m, threads, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck(label, m, d, sp, n);
+    tt_model_free(m);
+}
+
 static void test_gradients(const tt_dataset *d, const tt_split *sp)
 {
     tt_model_def md;
@@ -269,35 +283,25 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     tt_model_def_init(&md);
     snprintf(md.name, sizeof md.name, "dssm");
     md.temp = 0.2f;
-    m = make_model(&md, &u, &i, d, 1);
-    gradcheck("dssm full softmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("dssm full softmax", &md, &u, &i, d, sp, 1, 1, 12);
 
     tt_tower_def us = u, is = i;
     us.senet = is.senet = 1;
-    m = make_model(&md, &us, &is, d, 2);
-    gradcheck("senet sigmoid", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet sigmoid", &md, &us, &is, d, sp, 2, 1, 12);
     us.se_gate = is.se_gate = TT_GATE_RELU;
     us.se_squeeze = is.se_squeeze = TT_SQ_MEANMAX;
-    m = make_model(&md, &us, &is, d, 3);
-    gradcheck("senet relu meanmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet relu meanmax", &md, &us, &is, d, sp, 3, 1, 12);
     us.se_gate = is.se_gate = TT_GATE_SIGMOID;
     us.se_squeeze = is.se_squeeze = TT_SQ_MEAN;
     us.se_groups = is.se_groups = 2;
-    m = make_model(&md, &us, &is, d, 4);
-    gradcheck("senet bit-wise groups=2", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet bit-wise groups=2", &md, &us, &is, d, sp, 4, 1, 12);
 
     /* Light-SE (IntTower) on both sides, and on the user side of a
      * parallel tower below (single and two threads) */
     {
         tt_tower_def lu = u, li = i;
         lu.senet = li.senet = TT_RW_LIGHTSE;
-        m = make_model(&md, &lu, &li, d, 8);
-        gradcheck("lightse full softmax", m, d, sp, 12);
-        tt_model_free(m);
+        check_def("lightse full softmax", &md, &lu, &li, d, sp, 8, 1, 12);
         tt_err e3;
         m = make_model(&md, &lu, &li, d, 9);
         if (tt_model_set_threads(m, 2, &e3))
@@ -324,74 +328,47 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
 
     tt_tower_def pu = tower_par("pu", 4), pi = tower_par("pi", 4);
     pu.senet = 1;
-    m = make_model(&md, &pu, &pi, d, 5);
-    gradcheck("parallel fusion=sum", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel fusion=sum", &md, &pu, &pi, d, sp, 5, 1, 12);
     md.fusion = TT_FUSE_CONCAT;
-    m = make_model(&md, &pu, &pi, d, 6);
-    gradcheck("parallel fusion=concat", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel fusion=concat", &md, &pu, &pi, d, sp, 6, 1, 12);
     md.fusion = TT_FUSE_SUM;
     md.sim = TT_SIM_DOT;
     pu.l2norm = pi.l2norm = 0;
-    m = make_model(&md, &pu, &pi, d, 7);
-    gradcheck("parallel sim=dot", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel sim=dot", &md, &pu, &pi, d, sp, 7, 1, 12);
     md.sim = TT_SIM_COS;
 
     /* two threads: the step's row split and the private gradients, with an
      * odd batch so that the halves differ */
     {
-        tt_err e2;
         tt_model_def m2 = md;
         m2.fusion = TT_FUSE_SUM;
         m2.sim = TT_SIM_COS;
-        m = make_model(&m2, &us, &is, d, 21);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads senet full softmax", m, d, sp, 13);
-        tt_model_free(m);
+        check_def("2 threads senet full softmax", &m2, &us, &is, d, sp, 21, 2, 13);
         m2.loss = TT_LOSS_INBATCH;
         m2.logq = 1;
         pu.l2norm = pi.l2norm = 1;
-        m = make_model(&m2, &pu, &pi, d, 22);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads parallel in-batch", m, d, sp, 15);
-        tt_model_free(m);
+        check_def("2 threads parallel in-batch", &m2, &pu, &pi, d, sp, 22, 2, 15);
         m2.loss = TT_LOSS_SAMPLED;
         m2.neg = 5;
-        m = make_model(&m2, &u, &i, d, 23);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads sampled", m, d, sp, 11);
-        tt_model_free(m);
+        check_def("2 threads sampled", &m2, &u, &i, d, sp, 23, 2, 11);
     }
 
     /* every loss kind */
     md.loss = TT_LOSS_INBATCH;
     md.logq = 1;
     md.mask_hits = 1;
-    m = make_model(&md, &u, &i, d, 8);
-    gradcheck("in-batch logq mask", m, d, sp, 16);
-    tt_model_free(m);
+    check_def("in-batch logq mask", &md, &u, &i, d, sp, 8, 1, 16);
     md.loss = TT_LOSS_SAMPLED;
     md.neg = 6;
     md.sampler = TT_SAMPLE_POP;
-    m = make_model(&md, &us, &is, d, 9);
-    gradcheck("sampled pop logq mask", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("sampled pop logq mask", &md, &us, &is, d, sp, 9, 1, 12);
     md.sampler = TT_SAMPLE_UNIFORM;
     md.logq = 0;
     md.loss = TT_LOSS_BCE;
     md.neg = 3;
-    m = make_model(&md, &u, &i, d, 10);
-    gradcheck("bce", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("bce", &md, &u, &i, d, sp, 10, 1, 12);
     md.loss = TT_LOSS_BPR;
-    m = make_model(&md, &pu, &pi, d, 11);
-    gradcheck("bpr parallel", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("bpr parallel", &md, &pu, &pi, d, sp, 11, 1, 12);
 
     /* every row of the loss table, whatever it is: a new loss is checked here
      * with logQ and masking where they apply, and the lookups agree */
@@ -490,15 +467,9 @@ static void test_dat(const tt_dataset *d, const tt_split *sp)
     md.temp = 0.2f;
     md.augment = TT_AUG_DAT;
     md.dat_w = 0;
-    m = make_model(&md, &u, &i, d, 31);
-    gradcheck("dat (mimic weight 0) softmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("dat (mimic weight 0) softmax", &md, &u, &i, d, sp, 31, 1, 12);
     md.loss = TT_LOSS_INBATCH;
-    m = make_model(&md, &u, &i, d, 32);
-    if (tt_model_set_threads(m, 2, &err))
-        DIE("threads: %s", err.msg);
-    gradcheck("2 threads dat in-batch", m, d, sp, 13);
-    tt_model_free(m);
+    check_def("2 threads dat in-batch", &md, &u, &i, d, sp, 32, 2, 13);
 
     for (int loss = 0; loss < 2; loss++) {
         const int n = 12;
@@ -698,6 +669,133 @@ static void test_interact(const tt_dataset *d, const tt_split *sp)
     CHECK(tt_model_create(&md, &u, &i, d, 1, &m, &err) != 0 &&
               strstr(err.msg, "dat_cat=genres is a set of values per item"),
           "dat_cat on a set: %s", err.msg);
+}
+
+/* ---- multi-interest user towers (interests stage) ---- */
+
+static tt_tower_def tower_mi(const char *name, int dim, int via, int K, int out)
+{
+    tt_tower_def t;
+    tt_tower_def_init(&t);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.dim = dim;
+    t.interests = via;
+    t.mi_k = K;
+    t.mi_out = out;
+    t.l2norm = 1;
+    return t;
+}
+
+/* Whole-model finite differences through both extractors and the three
+ * losses (the pick is a hard argmax: a step never crosses a tie here, and
+ * gradcheck retries a direction that does); MIND's K'u on the encoded
+ * examples against the count of each one's history; inactive interests
+ * encoded as zeros; the evaluator's multi-vector path on the encodings
+ * equal to its naive reference; and the refusals. */
+static void test_interests(const tt_dataset *d, const tt_split *sp)
+{
+    tt_model_def md;
+    tt_tower_def i = tower_mlp("i", 4, 8, 6);
+    tt_err err;
+    tt_model *m;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "mi");
+    md.temp = 0.2f;
+    tt_tower_def ua = tower_mi("ua", 4, TT_MI_ATTENTION, 3, 6);
+    tt_tower_def ur = tower_mi("ur", 4, TT_MI_ROUTING, 3, 6);
+    m = make_model(&md, &ua, &i, d, 41);
+    gradcheck("interests attention softmax", m, d, sp, 12);
+    tt_model_free(m);
+    m = make_model(&md, &ur, &i, d, 42);
+    gradcheck("interests routing softmax", m, d, sp, 12);
+    tt_model_free(m);
+    md.loss = TT_LOSS_INBATCH;
+    m = make_model(&md, &ua, &i, d, 43);
+    if (tt_model_set_threads(m, 2, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck("2 threads interests attn in-batch", m, d, sp, 13);
+    tt_model_free(m);
+    md.loss = TT_LOSS_SAMPLED;
+    md.neg = 5;
+    m = make_model(&md, &ur, &i, d, 44);
+    gradcheck("interests routing sampled", m, d, sp, 12);
+    tt_model_free(m);
+    md.loss = TT_LOSS_SOFTMAX;
+    md.neg = 0;
+
+    /* encodings: K'u per example, zeros for the inactive, exact evaluation */
+    for (int via = TT_MI_ATTENTION; via <= TT_MI_ROUTING; via++) {
+        tt_tower_def u = tower_mi("u", 4, via, 4, 6);
+        m = make_model(&md, &u, &i, d, 45);
+        CHECK(tt_model_query_vectors(m) == 4, "interests: %d vectors per query",
+              tt_model_query_vectors(m));
+        const tt_examples *ex = &sp->part[TT_TRAIN];
+        int D = tt_model_dim(m), nq = 4;
+        float *Q = malloc((size_t)ex->n * nq * D * sizeof(float));
+        float *Q1 = malloc((size_t)ex->n * D * sizeof(float));
+        float *V = malloc((size_t)d->n_items * D * sizeof(float));
+        int32_t *qn = malloc((size_t)ex->n * sizeof(int32_t));
+        if (tt_model_encode_queries_multi(m, d, ex, Q, qn, &err) ||
+            tt_model_encode_items(m, d, V, &err))
+            DIE("encode: %s", err.msg);
+        CHECK(tt_model_encode_queries(m, d, ex, Q1, &err) != 0 &&
+                  strstr(err.msg, "encodes 4 interest vectors per user, not one"),
+              "single-vector encoding of an interests model: %s", err.msg);
+        int bad_count = 0, bad_zero = 0, seen[5] = {0};
+        for (int64_t e = 0; e < ex->n; e++) {
+            int n = 0;
+            for (int j = 0; j < ex->H; j++)
+                n += ex->hist[e * ex->H + j] >= 0;
+            int want = via == TT_MI_ROUTING ? tt_interest_count(n, 4) : n > 0 ? 4 : 1;
+            bad_count += qn[e] != want;
+            seen[qn[e]] = 1;
+            for (int k = qn[e]; k < nq; k++)
+                for (int j = 0; j < D; j++)
+                    bad_zero += Q[(e * nq + k) * D + j] != 0.0f;
+        }
+        CHECK(!bad_count, "%s: %d examples with the wrong active count",
+              via == TT_MI_ROUTING ? "routing" : "attention", bad_count);
+        CHECK(!bad_zero, "inactive interests not zero: %d values", bad_zero);
+        if (via == TT_MI_ROUTING)   /* histories of 0..5 items: K'u 1 and 2 both occur */
+            CHECK(seen[1] && seen[2], "routing K'u values seen: 1 %d, 2 %d", seen[1], seen[2]);
+        for (int p = TT_VALID; p <= TT_TEST; p++) {
+            const tt_examples *pe = &sp->part[p];
+            float *Qp = malloc((size_t)pe->n * nq * D * sizeof(float));
+            int32_t *qp = malloc((size_t)pe->n * sizeof(int32_t));
+            int64_t *r1 = malloc((size_t)pe->n * sizeof(int64_t));
+            int64_t *r2 = malloc((size_t)pe->n * sizeof(int64_t));
+            if (tt_model_encode_queries_multi(m, d, pe, Qp, qp, &err) ||
+                tt_eval_rank_multi(Qp, nq, qp, V, d->n_items, D, sp, (enum tt_part)p, r1, &err) ||
+                tt_eval_rank_multi_ref(Qp, nq, qp, V, d->n_items, D, sp, (enum tt_part)p, r2))
+                DIE("rank: %s", err.msg);
+            int diff = 0;
+            for (int64_t e = 0; e < pe->n; e++)
+                diff += r1[e] != r2[e];
+            CHECK(!diff, "interests part %d: %d ranks differ from the naive reference", p, diff);
+            free(Qp); free(qp); free(r1); free(r2);
+        }
+        free(Q); free(Q1); free(V); free(qn);
+        tt_model_free(m);
+    }
+
+    /* refused: no history field; a stage before or after the interests */
+    tt_tower_def nh = ua;
+    nh.n_fields = 2;
+    snprintf(nh.fields[0], TT_NAME_MAX, "%s", "user_id");
+    snprintf(nh.fields[1], TT_NAME_MAX, "%s", "age");
+    CHECK(tt_model_create(&md, &nh, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower ua: interests reads the user's history, but the tower has no history field (its fields: user_id, age)"),
+          "interests without hist: %s", err.msg);
+    tt_tower_def ws = ua;
+    ws.senet = TT_RW_LIGHTSE;
+    CHECK(tt_model_create(&md, &ws, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "interests does not take a lightse stage before it"),
+          "interests after lightse: %s", err.msg);
+    tt_tower_def wo = ua;
+    wo.mi_out = 5;
+    CHECK(tt_model_create(&md, &wo, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower ua outputs 5 values but tower i outputs 6"),
+          "interests out= against the item width: %s", err.msg);
 }
 
 static void test_fields(const tt_dataset *d)
@@ -1139,6 +1237,7 @@ int main(void)
     test_gradients(&d, &sp);
     test_dat(&d, &sp);
     test_interact(&d, &sp);
+    test_interests(&d, &sp);
     test_optim(&d, &sp);
     test_popularity(&d, &sp);
     test_train(&d, &sp);
