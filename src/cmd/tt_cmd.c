@@ -121,6 +121,12 @@ static const tt_optspec weights_opts[] = {
     {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+static const tt_optspec interests_cmd_opts[] = {
+    {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "one user's interests and their top items (the id in the data)"},
+    {"top", TT_O_INT, "5", NULL, 1, 1000, NULL, "items shown per interest"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "the part whose examples (histories, held-out items) are read"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
 static const tt_optspec ablate_opts[] = {
     {"mode", TT_O_ENUM, "zero", "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows"},
     {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
@@ -207,6 +213,12 @@ static const tt_optspec senet_opts[] = {
     {"gate", TT_O_ENUM, "sigmoid", "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)"},
     {"groups", TT_O_INT, "0", NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec interests_opts[] = {
+    {"k", TT_O_INT, "4", NULL, 1, TT_MI_MAXK, NULL, "interest vectors per user (MIND: at most; K'u by history length)"},
+    {"via", TT_O_ENUM, "attention", "attention|routing", 0, 0, NULL, "ComiRec-SA self-attention or MIND dynamic routing"},
+    {"out", TT_O_INT, NULL, NULL, 1, 4096, NULL, "width of each interest vector (default: dim); the item tower's output width"},
+    {"hidden", TT_O_INT, NULL, NULL, 1, 4096, NULL, "attention: hidden width of W1 (default: 4 dim, as ComiRec)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 static const tt_optspec cross_opts[] = {
     {"out", TT_O_INT, "32", NULL, 1, 65536, NULL, "size of the projection after the cross layers"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
@@ -230,6 +242,16 @@ const tt_stagespec tt_stages[] = {
      3, tt_stage_mlp, tt_chan_mlp, tt_fmt_mlp},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, tt_stage_channels, NULL, tt_fmt_channels},
+    {"interests", "interests [k=4] [via=attention|routing] [out=D] [hidden=H]", interests_opts,
+     "K interest vectors per user from the history (ComiRec-SA, MIND), instead of mlp",
+     "The user tower's output becomes K vectors; an item scores by its best interest.\n"
+     "attention (ComiRec-SA): A = softmax over the history of W2 tanh(W1 H^T), V = A H.\n"
+     "routing (MIND): 3 iterations of dynamic routing through a shared map S, with\n"
+     "K'u = max(1, min(K, floor(log2 |history|))) active interests per user.\n"
+     "Each interest is concatenated with the other fields' embeddings and projected to\n"
+     "out= (the item tower's width). Training uses, per target, the interest that\n"
+     "scores it best. `interests MODEL` shows the active interests and their top items.",
+     3, tt_stage_interests, NULL, tt_fmt_interests},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
      "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
      "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"
@@ -370,6 +392,13 @@ const tt_cmd tt_cmds[] = {
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
      "is below half the median of its tower's features (a tower of one feature never\n"
      "suppresses it)."},
+    {"interests", tt_cmd_interests, 1, 1, "interests MODEL [user=ID] [top=5] [split=test]",
+     "a multi-interest model's interests: active counts and wins, or one user's top items per interest",
+     interests_cmd_opts, "@model", 0,
+     "Without user=: one row per interest: how many users have it active (MIND's K'u\n"
+     "or all K for attention) and how many held-out items it scores best. With user=:\n"
+     "each active interest's top items (titles where the dataset has them), the user's\n"
+     "earlier items left out, and which interest scores the held-out item best."},
     {"ablate", tt_cmd_ablate, 1, -1, "ablate MODEL [FEATURE ...] [mode=zero|shuffle] [split=test]",
      "metrics with a feature zeroed or shuffled, against the intact model", ablate_opts,
      "@model @feature...", 0, "Without FEATURE every feature of the model is ablated in turn."},

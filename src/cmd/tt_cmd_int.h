@@ -43,6 +43,9 @@ int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn,
                       tt_tower_def *d, enum tt_stage_how how);
 int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
                     tt_tower_def *d, enum tt_stage_how how);
+int tt_stage_interests(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                       tt_tower_def *d, enum tt_stage_how how);
+int tt_fmt_interests(const tt_tower_def *t, char *buf, int n);
 /* ... and how each prints itself back (tt_stagespec.format). */
 int tt_fmt_embed(const tt_tower_def *t, char *buf, int n);
 int tt_fmt_senet(const tt_tower_def *t, char *buf, int n);
@@ -121,6 +124,7 @@ double tt_metric_value(const tt_metrics *x, int which, int k);
 int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
+int tt_cmd_interests(tt_session *s, tt_args *a); /* tt_cmd_interests.c */
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
 int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */

@@ -236,6 +236,7 @@ int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int 
     c.out = c.widths[c.n_widths - 1];
     d->n_chan = 1;
     d->chan[0] = c;
+    d->interests = 0;   /* mlp and interests are alternatives */
     return 0;
 }
 
@@ -273,7 +274,35 @@ int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn,
     if (nc == 0)
         return tt_fail(s, col, "channels needs at least one channel: channels (mlp 64 32) (fm)");
     d->n_chan = nc;
+    d->interests = 0;
     memcpy(d->chan, ch, sizeof ch[0] * (size_t)nc);
+    return 0;
+}
+
+/* interests k=K via=attention|routing out=D [hidden=H]: the user tower's
+ * output is K vectors (tt_tower_mi.c); it takes mlp's place. */
+int tt_stage_interests(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                       tt_tower_def *d, enum tt_stage_how how)
+{
+    tt_optval v[4];
+    if (how == TT_STAGE_DROP) {
+        d->interests = 0;
+        return 0;
+    }
+    if (stage_kv_only(s, st, sn, col, "k=4 via=attention out=32") ||
+        stage_opts(s, sp, st + 1, sn - 1, v, col))
+        return -1;
+    int with = how == TT_STAGE_WITH && d->interests;
+    if (!with || v[0].set)
+        d->mi_k = (int)v[0].i;
+    if (!with || v[1].set)
+        d->mi_via = v[1].i == 0 ? TT_MI_ATTENTION : TT_MI_ROUTING;
+    if (!with || v[2].set)
+        d->mi_out = v[2].set ? (int)v[2].i : 0;
+    if (!with || v[3].set)
+        d->mi_hidden = v[3].set ? (int)v[3].i : 0;
+    d->interests = 1;
+    d->n_chan = 0;   /* the interests are the tower's output */
     return 0;
 }
 
@@ -443,6 +472,20 @@ int tt_fmt_channels(const tt_tower_def *t, char *buf, int n)
             PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
         }
     }
+    return j;
+}
+
+int tt_fmt_interests(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (!t->interests)
+        return 0;
+    PUT(" | interests k=%d via=%s", t->mi_k,
+        t->mi_via == TT_MI_ROUTING ? "routing" : "attention");
+    if (t->mi_out)
+        PUT(" out=%d", t->mi_out);
+    if (t->mi_hidden)
+        PUT(" hidden=%d", t->mi_hidden);
     return j;
 }
 

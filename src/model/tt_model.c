@@ -17,6 +17,7 @@ void tt_tower_def_init(tt_tower_def *t)
     t->se_r = 2;
     t->se_squeeze = TT_SQ_MEAN;
     t->se_gate = TT_GATE_SIGMOID;
+    t->mi_k = 4;
 }
 
 void tt_model_def_init(tt_model_def *m)
@@ -352,7 +353,7 @@ static void tower_bind(tt_model *m, tower *t)
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
     }
-    if (t->mi.via)
+    if (t->mi.on)
         tower_mi_bind(m, t);
     if (t->aug) {
         t->Ta = PT(t->paug);
