@@ -31,8 +31,6 @@ static void summary_rows(tt_session *s, const tt_modelent *me, enum tt_part part
              me->u.mi_via == TT_MI_ROUTING
                  ? "MIND: K'u = max(1, min(K, floor(log2 |history|)))"
                  : "attention: all K, one for an empty history");
-    if (s->out.mode == TT_OUT_TABLE)
-        tt_wrap_words(foot, 79);
     tt_out_rows(&s->out, "interests", rows, r->K, s->out.mode == TT_OUT_JSON ? NULL : foot);
     for (int k = 0; k < r->K; k++)
         tt_rec_free(&rows[k]);
@@ -72,8 +70,6 @@ static void user_rows(tt_session *s, const tt_dataset *ds, const tt_examples *ex
              tt_part_name(part), ds->item_key[t], ds->item_title ? " (" : "",
              ds->item_title && ds->item_title[t] ? ds->item_title[t] : "",
              ds->item_title ? ")" : "");
-    if (s->out.mode == TT_OUT_TABLE)
-        tt_wrap_words(foot, 79);
     tt_out_rows(&s->out, "interests", rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
     for (int j = 0; j < n; j++)
         tt_rec_free(&rows[j]);
