@@ -48,6 +48,11 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
  * "truncated", "checksum mismatch", "version N", "schema mismatch: ...". */
 int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out,
                       tt_err *err);
+/* The dataset the model in path was trained on, without a dataset at hand
+ * (for the message that asks for it): its name and, in files that record it,
+ * source, split and protocol ("" otherwise). 0, or -1 with err set as
+ * tt_modelfile_open would (not a model file, truncated, ...). */
+int tt_modelfile_dataset(const char *path, tt_dataref *out, tt_err *err);
 /* The same on the n bytes of buf (a file's contents; name is used in the
  * messages). buf is not kept. For fuzzing and tests. */
 int tt_modelfile_read(const unsigned char *buf, size_t n, const char *name,

@@ -4,17 +4,14 @@
 # the loss, eval and compare run on K vectors per user, a model file
 # round-trips both extractors (same metrics after open), export users writes
 # K rows per user, and the `interests` read-out in table, CSV and JSON.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
 set seed 1
 load synthetic tiny
 split l2o
 tower m = embed dim=8 | interests k=3 via=attention out=16 | l2norm
-tower r = m with interests via=routing k=4
+tower r = m with interests via=routing k=4 out=16
 tower i = embed dim=8 | mlp 32 16 | l2norm
 model a = twotower m i
 model b = twotower r i loss=inbatch
