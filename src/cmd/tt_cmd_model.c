@@ -434,7 +434,7 @@ const tt_stagespec tt_stages[] = {
      3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, stage_channels, NULL, fmt_channels},
-    {"interests", "interests [k=4] [via=attention] [out=D] [hidden=H]", interests_opts,
+    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0]", interests_opts,
      "K interest vectors per user from the history (ComiRec-SA, MIND), instead of mlp",
      "The user tower's output becomes K vectors; an item scores by its best interest.\n"
      "attention (ComiRec-SA): A = softmax over the history of W2 tanh(W1 H^T), V = A H.\n"
