@@ -270,11 +270,14 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     int ks[TT_MAX_K], n_k;
     tt_metrics m;
+    tt_eval_args o;
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
-    if (tt_arg(a, "index")->set)
-        return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
+    if (o.index)
+        return tt_eval_index(s, me, o.index, p, ks, n_k);
     if (tt_arg(a, "by")->set)
         return eval_slices(s, me, p, ks, n_k, (enum tt_slice_by)tt_arg(a, "by")->i);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
@@ -295,7 +298,7 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
     }
-    if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, &r)) {
+    if (o.beyond && beyond_rec(s, me, p, ks, n_k, &r)) {
         tt_rec_free(&r);
         return -1;
     }
@@ -369,9 +372,12 @@ static int cold_refused(tt_session *s, const tt_modelent *me)
 int tt_cmd_compare(tt_session *s, tt_args *a)
 {
     int ks[TT_MAX_K], n_k, rc = 0;
+    tt_eval_args o;
     if (tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
     for (int i = 0; i < a->npos; i++) {
         if (!tt_need_model(s, a->pos[i]))
             return -1;
@@ -381,7 +387,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     }
     /* Metrics of different datasets or splits do not compare: refuse, naming
      * both, unless asked to show them with their dataset. */
-    int show_ds = (int)tt_arg(a, "datasets")->i;
+    int show_ds = o.datasets;
     /* (models that cannot score the current cold split get an empty row,
      * whatever they were fitted on: they take no part in this check) */
     int first = 0;
@@ -437,7 +443,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         if (cold_refused(s, me)) {
             /* A kind that scores from interactions cannot rank what has none:
              * a row saying so, never zeros. */
-            cold_row(s, me, r, ks, n_k, dd->sp.method, (int)tt_arg(a, "beyond")->i);
+            cold_row(s, me, r, ks, n_k, dd->sp.method, o.beyond);
             j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
                                j_cold ? ", " : "", me->def.name);
             continue;
@@ -520,7 +526,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         tt_rec_prio(r, "params", TT_COL_OPTIONAL);
         tt_rec_prio(r, "train_s", TT_COL_OPTIONAL);
         /* beyond=on: the last run's model (the one the session keeps) */
-        if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
+        if (o.beyond && beyond_rec(s, me, p, ks, n_k, r)) {
             rc = -1;
             break;
         }

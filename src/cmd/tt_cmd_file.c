@@ -214,8 +214,11 @@ int tt_cmd_export(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "option 'split' applies to 'export MODEL users' only");
     if (!strcmp(what, "metrics"))
         return export_metrics(s, me, path);
+    tt_export_args o;
+    tt_bind_export.init(&o);
+    tt_args_apply(a, &tt_bind_export, &o);
     if (!strcmp(what, "index"))
-        return tt_export_index(s, me, path, tt_arg(a, "index")->set ? tt_arg(a, "index")->s : NULL);
+        return tt_export_index(s, me, path, o.index);
     const char *ext = tt_export_ext(path);
     int npy = !strcmp(ext, "npy");
     if (!npy && strcmp(ext, "tsv"))
@@ -223,7 +226,7 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     if (tt_model_ready(s, me, &d))
         return -1;
     int items = !strcmp(what, "items");
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    enum tt_part p = tt_args_part(o.split);
     const tt_examples *ex = &d->sp.part[p];
     int64_t rows = items ? d->d.n_items : ex->n;
     int D = tt_model_dim(me->m);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tt_blas.h"
 #include "tt_plot.h"
 #include "tt_tui.h"
 
@@ -358,8 +357,6 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     int n_seeds = 0;
     if (train_options(s, a, d, &o, seeds, &n_seeds))
         return -1;
-    if (o.threads > 0)
-        tt_blas_set_threads(o.threads);
 
     progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};
     if (me->m && !tt_mkind_get(me->def.kind)->auto_fit)

@@ -111,7 +111,12 @@ typedef struct tt_model_def {
     double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 
-void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
+/* The defaults of a tower's stages (embed dim 16; senet r=2, squeeze mean,
+ * gate sigmoid, groups 0), the one place they are written: `tower` takes
+ * them from here through its option table. */
+void tt_tower_def_init(tt_tower_def *t);
+/* A channel of kind k with its defaults (cross: projection out=32). */
+void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k);
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
 /* Negatives the loss uses: neg, or by default its row's (sampled 128, bce 4,
  * bpr 4, others 0). */

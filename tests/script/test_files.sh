@@ -6,12 +6,10 @@
 # by SIGXFSZ mid-write) leaves the old file byte for byte, and the error path
 # leaves no temporary file. Skipped without the engine.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 P='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; model m = twotower u u'
 "$TTLAB" -c "$P; train m epochs=1; save m a.ttm" > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 # expect_open FILE MESSAGE: open FILE must fail (exit 1) with exactly MESSAGE.
 expect_open() {

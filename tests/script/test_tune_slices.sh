@@ -7,10 +7,8 @@
 # Slices: the counts sum to the part's examples, and the slices' recall@20
 # weighted by their users gives the whole part's recall@20.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 num() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p"; }
 
 grid="10 20 50 100"

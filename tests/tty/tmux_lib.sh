@@ -3,14 +3,20 @@
 # that server), cap (the pane's screen into $tmp/screen), wait_for PATTERN
 # SECONDS (poll the screen for an extended regex), capall (the whole
 # scrollback, wrapped lines joined, into $tmp/screen), wait_line PATTERN
-# SECONDS (poll the scrollback), fail MESSAGE (a test may define its own after
-# sourcing), and removes everything on exit.
+# SECONDS (poll the scrollback), fail MESSAGE (the message, the last screen, then
+# the files named in $FAIL_SHOW, which a test may set), and removes everything on
+# exit.
 tmp=$(mktemp -d)
 sock=ttlab-$TMUX_NAME-$$
 T() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { T kill-server >/dev/null 2>&1; sleep 0.2; rm -rf "$tmp" 2>/dev/null; }
 trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; echo "--- last screen:"; cat "$tmp/screen" 2>/dev/null; exit 1; }
+FAIL_SHOW=
+fail() {
+  echo "FAIL: $*"; echo "--- last screen:"; cat "$tmp/screen" 2>/dev/null
+  for f in $FAIL_SHOW; do cat "$f" 2>/dev/null; done
+  exit 1
+}
 cap() { T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null; }
 wait_for() {
   i=0

@@ -89,6 +89,18 @@ static tt_model *fitted(const tt_dataset *d, const tt_split *sp, enum tt_model_k
     return m;
 }
 
+/* Fitted on two threads with opts, kind k gives the parameters of m (fitted
+ * on one) bit for bit. */
+static void check_two_threads(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                              enum tt_model_kind k, const char *opts)
+{
+    tt_model *m2 = fitted(d, sp, k, opts, 2);
+    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
+                        (size_t)tt_model_param_count(m) * sizeof(float)),
+          "%s with two threads differs", tt_mkind_get(k)->name);
+    tt_model_free(m2);
+}
+
 /* Scores of part p's examples for every item, from the model (tiles or
  * vectors): S (n_ex, n_items). */
 static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p)
@@ -227,10 +239,7 @@ static void test_ease(const tt_dataset *d, const tt_split *sp)
     /* scores: x_u B from the history before the part */
     check_item_item(m, d, sp, NULL, B, "ease");
     /* two threads: the same bits */
-    tt_model *m2 = fitted(d, sp, TT_MODEL_EASE, "lambda=3", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), B, (size_t)n * n * sizeof(float)),
-          "EASE with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_EASE, "lambda=3");
     free(X);
     free(G);
     free(A);
@@ -274,11 +283,7 @@ static void test_itemknn(const tt_dataset *d, const tt_split *sp)
         }
     }
     check_item_item(m, d, sp, W, NULL, "itemknn");
-    tt_model *m2 = fitted(d, sp, TT_MODEL_ITEMKNN, "k=5 shrink=2", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
-                        (size_t)tt_model_param_count(m) * sizeof(float)),
-          "ItemKNN with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_ITEMKNN, "k=5 shrink=2");
     free(X);
     free(W);
     free(sim);
@@ -347,11 +352,7 @@ static void test_ials(const tt_dataset *d, const tt_split *sp)
         free(S);
         free(Xp);
     }
-    tt_model *m2 = fitted(d, sp, TT_MODEL_IALS, "dim=6 iters=3 lambda=0.5 w0=0.2 nu=1", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
-                        (size_t)tt_model_param_count(m) * sizeof(float)),
-          "iALS with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_IALS, "dim=6 iters=3 lambda=0.5 w0=0.2 nu=1");
     free(X);
     free(x);
     free(mask);
