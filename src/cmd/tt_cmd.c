@@ -367,7 +367,8 @@ const tt_cmd tt_cmds[] = {
      "(metric: recall@K, ndcg@K, hitrate@K or mrr); one line per setting; Ctrl-C stops\n"
      "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
      "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
-     "epochs, batch, wd, dim (both towers) and r (SENet)."},
+     "epochs, batch, wd, dim (both towers) and r (SENet), and any model option, words\n"
+     "too: loss=softmax,inbatch sim=cos,dot user=u,us (as `with` takes them)."},
     {"rank", tt_cmd_rank, 2, -1, "rank MODEL MODEL ... [metric=recall@20] [split=test] [by=...]",
      "models ordered by one metric, and who leads by how much, computed from the numbers",
      rank_opts, "@model...", 0,

@@ -57,7 +57,7 @@ typedef struct tt_optspec {
 const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n);
 
 /* The value of bound option o in the struct at p (o->bind's) as it would be
- * typed, into buf: what `tower` and `model` print back. */
+ * typed, into buf: how `tower` prints a stage back and `show` a setting. */
 const char *tt_opt_text(const tt_optspec *o, const void *p, char *buf, size_t n);
 
 /* The value list of an ENUM option: values, or for "@loss" the names of the

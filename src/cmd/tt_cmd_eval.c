@@ -185,25 +185,35 @@ void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
     metrics_fields(r, m, 1);
 }
 
-/* Beyond-accuracy figures of a model into r (coverage@k for every k, Gini
- * and mean popularity at the largest k). */
+/* The beyond-accuracy fields of r, for every k of ks[0..n_k): coverage@k,
+ * then gini@k, then pop@k, from b, or null when b is NULL (a model that
+ * cannot score the split). */
+static void beyond_fields(tt_rec *r, const tt_beyond *b, const int *ks, int n_k)
+{
+    static const char *what[3] = {"coverage", "gini", "pop"};
+    char k[32];
+    for (int w = 0; w < 3; w++)
+        for (int i = 0; i < n_k; i++) {
+            snprintf(k, sizeof k, "%s@%d", what[w], ks[i]);
+            if (!b)
+                tt_rec_null(r, k);
+            else
+                tt_rec_num(r, k, w == 0 ? b->coverage[i] : w == 1 ? b->gini[i] : b->pop[i],
+                           w == 2 ? 1 : 4);
+        }
+}
+
+/* Beyond-accuracy figures of a model into r: coverage, Gini and mean
+ * popularity at every k. */
 static int beyond_rec(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
                       tt_rec *r)
 {
     tt_dsent *d;
     tt_beyond b;
-    char k[32];
     if (tt_model_ready(s, me, &d) ||
         tt_score_beyond(me->m, &d->d, &d->sp, p, ks, n_k, &b, &s->err))
         return -1;
-    for (int i = 0; i < b.n_k; i++) {
-        snprintf(k, sizeof k, "coverage@%d", b.k[i]);
-        tt_rec_num(r, k, b.coverage[i], 4);
-    }
-    snprintf(k, sizeof k, "gini@%d", b.k[b.n_k - 1]);
-    tt_rec_num(r, k, b.gini[b.n_k - 1], 4);
-    snprintf(k, sizeof k, "pop@%d", b.k[b.n_k - 1]);
-    tt_rec_num(r, k, b.pop[b.n_k - 1], 1);
+    beyond_fields(r, &b, b.k, b.n_k);
     return 0;
 }
 
@@ -348,16 +358,8 @@ static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, i
                 tt_rec_null(r, sk);
             }
         }
-    if (tt_arg_beyond) {
-        for (int k = 0; k < n_k; k++) {
-            snprintf(key, sizeof key, "coverage@%d", ks[k]);
-            tt_rec_null(r, key);
-        }
-        snprintf(key, sizeof key, "gini@%d", ks[n_k - 1]);
-        tt_rec_null(r, key);
-        snprintf(key, sizeof key, "pop@%d", ks[n_k - 1]);
-        tt_rec_null(r, key);
-    }
+    if (tt_arg_beyond)
+        beyond_fields(r, NULL, ks, n_k);
     if (s->out.mode == TT_OUT_JSON)
         tt_rec_str(r, "cannot_score", method);
 }

@@ -55,6 +55,9 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
 /* A baseline kind's key=value options t[0..n) into d (tt_mkind.h's table). */
 int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n);
+/* The key=value options of `MODEL with ...` (t[0..n)) applied to two-tower
+ * entry e: model options (tt_model_opts), and user=/item= towers by name. */
+int tt_model_with_opts(tt_session *s, tt_modelent *e, tt_tok *t, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
 /* Names of the tower stages (channels = 0) or of the channels (1) from the

@@ -675,6 +675,26 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
     return 0;
 }
 
+int tt_model_with_opts(tt_session *s, tt_modelent *e, tt_tok *t, int n)
+{
+    tt_optval v[TT_OPT_MAX];
+    if (tt_opts_parse(s, "model", tt_model_opts, t, n, NULL, v) ||
+        apply_model_opts(s, &e->def, v, 1))
+        return -1;
+    for (int side = 0; side < 2; side++) {
+        const tt_optval *tv = &v[model_opt(side ? "item" : "user")];
+        if (!tv->set)
+            continue;
+        tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
+        tt_tower_def *tw = tt_need_tower(s, &tk);
+        if (!tw)
+            return -1;
+        *(side ? &e->i : &e->u) = *tw;
+        snprintf(side ? e->def.item_tower : e->def.user_tower, TT_NAME_MAX, "%s", tw->name);
+    }
+    return 0;
+}
+
 /* A baseline's key=value options into d, checked against its row of the
  * kind table (unknown names get a suggestion). */
 int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n)
@@ -772,31 +792,17 @@ int tt_cmd_model(tt_session *s, tt_args *a)
                                opt_tok[k].s);
         if (n_opt == 0)
             return tt_fail(s, 0, "nothing after 'with': model NAME = MODEL with temp=0.1");
+        e.def = base->def;
+        e.u = base->u;
+        e.i = base->i;
         if (base->def.kind != TT_MODEL_TWOTOWER) {
             if (!tt_mkind_get(base->def.kind)->opts[0].name)
                 return tt_fail(s, 0, "'%s' is a %s model: it has no options to change",
                                base->def.name, tt_mkind_get(base->def.kind)->name);
-            e.def = base->def;
             if (tt_mkind_opts_parse(s, &e.def, opt_tok, n_opt))
                 return -1;
-        } else if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
+        } else if (tt_model_with_opts(s, &e, opt_tok, n_opt)) {
             return -1;
-        e.u = base->u;
-        e.i = base->i;
-        if (base->def.kind == TT_MODEL_TWOTOWER)
-            e.def = base->def;
-        if (base->def.kind == TT_MODEL_TWOTOWER && apply_model_opts(s, &e.def, v, 1))
-            return -1;
-        for (int side = 0; side < 2 && base->def.kind == TT_MODEL_TWOTOWER; side++) {
-            const tt_optval *tv = &v[model_opt(side ? "item" : "user")];
-            if (!tv->set)
-                continue;
-            tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
-            tt_tower_def *t = tt_need_tower(s, &tk);
-            if (!t)
-                return -1;
-            *(side ? &e.i : &e.u) = *t;
-            snprintf(side ? e.def.item_tower : e.def.user_tower, TT_NAME_MAX, "%s", t->name);
         }
     } else {
         const char *kinds[TT_MODEL_NKINDS];

@@ -69,8 +69,8 @@ typedef struct tt_tower_def {
 enum tt_interests { TT_MI_NONE = 0, TT_MI_ATTENTION = 1, TT_MI_ROUTING = 2 };
 #define TT_MI_MAXK 16
 
-/* The kinds of model, in the order of the kind table (tt_mkind.h); the number
- * is what model files store. */
+/* The kinds of model, in the order of the kind table (tt_mkind.h). Model
+ * files store a kind's code (tt_mkind.code), not this number. */
 enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1, TT_MODEL_EASE = 2,
                      TT_MODEL_ITEMKNN = 3, TT_MODEL_IALS = 4, TT_MODEL_NKINDS = 5 };
 #define TT_KOPT_MAX 8             /* options of a baseline kind (tt_mkind.h) */

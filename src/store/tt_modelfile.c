@@ -307,7 +307,7 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
 
     const tt_model_def *md = &me->def;
     put_str(&s, md->name);
-    put_i32(&s, (int32_t)md->kind);
+    put_i32(&s, (int32_t)tt_mkind_get(md->kind)->code);   /* stable, not the table's place */
     put_str(&s, md->user_tower);
     put_str(&s, md->item_tower);
     put_i32(&s, (int32_t)md->sim);
@@ -528,7 +528,12 @@ static int read_defs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     tt_model_def *md = &out->def;
     tt_model_def_init(md);
     get_str(sr, md->name, sizeof md->name);
-    md->kind = (enum tt_model_kind)get_i32(sr);
+    int32_t code = get_i32(sr);   /* the kind's code, not its place in the table */
+    int kind = tt_mkind_by_code(code);
+    if (!sr->bad && kind < 0)
+        return tt_err_set(err, "'%s' holds a model of kind code %d, which this ttlab does not know (a newer ttlab wrote it?)",
+                          path, (int)code);
+    md->kind = (enum tt_model_kind)(kind < 0 ? 0 : kind);
     get_str(sr, md->user_tower, sizeof md->user_tower);
     get_str(sr, md->item_tower, sizeof md->item_tower);
     md->sim = (enum tt_sim)get_i32(sr);

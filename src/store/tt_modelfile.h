@@ -6,7 +6,8 @@
  *   12  u32 0                      reserved
  *   16  u64 P                      payload length (truncation check)
  *   24  payload: sections, each u32 tag, u64 length, bytes
- *         DEFS  model and tower definitions
+ *         DEFS  model and tower definitions; the kind as its code
+ *               (tt_mkind.code, fixed per kind), not its place in the table
  *         SCHM  dataset name, sizes, every feature's name, kind, side,
  *               cardinality, vocabulary and bucket edges, user and item keys
  *         PARM  u64 count, then count float32 parameters
