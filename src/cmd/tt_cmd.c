@@ -120,6 +120,11 @@ const tt_optspec tt_model_opts[] = {
     {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "item tower (with `with`)"},
     {"augment", TT_O_ENUM, NULL, "none|dat", 0, 0, NULL, "dat: DAT's augmented vector per user_id and item_id (Yu et al. 2021)", MODEL(augment)},
     {"dat_w", TT_O_NUM, NULL, NULL, 0, 100, NULL, "augment=dat: weight of the adaptive-mimic loss", MODEL(dat_w)},
+    {"interact", TT_O_ENUM, NULL, "none|fe", 0, 0, NULL, "fe: IntTower's FE-Block, user heads against per-item field vectors (Li et al. 2022)", MODEL(interact)},
+    {"heads", TT_O_INT, NULL, NULL, 1, 64, NULL, "interact=fe: user heads (must divide the towers' width)", MODEL(heads)},
+    {"cir", TT_O_NUM, NULL, NULL, 0, 100, NULL, "weight of IntTower's contrastive interaction regulariser (0 off)", MODEL(cir)},
+    {"dat_ca", TT_O_NUM, NULL, NULL, 0, 100, NULL, "weight of DAT's category alignment loss (0 off; needs an item category field)", MODEL(dat_ca)},
+    {"dat_cat", TT_O_STR, NULL, NULL, 0, 0, NULL, "dat_ca: the item field of the categories (default: category)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {
@@ -902,14 +907,9 @@ tt_dsent *tt_use_data(tt_session *s, tt_dsent *d)
  * not name, the message starts with "dataset 'NAME': ". */
 static void name_dataset(tt_session *s)
 {
-    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
-    if (!s->err_ds[0] || s->n_ds < 2 || !s->err.msg[0])
-        return;
-    snprintf(q, sizeof q, "'%s'", s->err_ds);
-    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
-    if (strstr(s->err.msg, q) || strstr(s->err.msg, w))
-        return;
-    tt_err_prefix(&s->err, "dataset '%s'", s->err_ds);
+    const char *ds = tt_session_unnamed_ds(s, s->err.msg);
+    if (ds)
+        tt_err_prefix(&s->err, "dataset '%s'", ds);
 }
 
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)

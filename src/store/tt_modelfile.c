@@ -23,6 +23,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_MINT TAG('M', 'I', 'N', 'T')
 #define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define TAG_DSID TAG('D', 'S', 'I', 'D')
+#define TAG_INTR TAG('I', 'N', 'T', 'R')
 #define HEADER 24
 
 uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
@@ -352,6 +353,14 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     }
 
     s.n = 0;
+    put_i32(&s, (int32_t)md->interact);
+    put_i32(&s, md->heads);
+    put_f32(&s, md->cir);
+    put_f32(&s, md->dat_ca);
+    put_str(&s, md->dat_cat);
+    section(&all, TAG_INTR, &s);
+
+    s.n = 0;
     put_str(&s, d->name);
     put_i32(&s, d->n_users);
     put_i32(&s, d->n_items);
@@ -601,6 +610,23 @@ static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     return 0;
 }
 
+/* INTR: IntTower's FE-Block and CIR, DAT's category alignment (interact,
+ * heads, cir, dat_ca, dat_cat), after DEFS; files without it keep the
+ * defaults (none of them). */
+static int read_intr(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_model_def *md = &out->def;
+    md->interact = (enum tt_interact)get_i32(sr);
+    md->heads = get_i32(sr);
+    md->cir = get_f32(sr);
+    md->dat_ca = get_f32(sr);
+    get_str(sr, md->dat_cat, sizeof md->dat_cat);
+    if (sr->bad || (unsigned)md->interact > TT_INTERACT_FE || md->heads < 1 || md->heads > 64 ||
+        !(md->cir >= 0) || !(md->dat_ca >= 0))
+        return tt_err_set(err, "'%s' is corrupted: bad model options (INTR)", path);
+    return 0;
+}
+
 /* KOPT: a baseline's options (after DEFS). */
 static int read_kopt(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 {
@@ -837,6 +863,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             bad = read_evol(&sr, path, out, err);
         } else if (tag == TAG_MINT && have_defs) {
             bad = read_mint(&sr, path, out, err);
+        } else if (tag == TAG_INTR && have_defs) {
+            bad = read_intr(&sr, path, out, err);
         } else if (tag == TAG_DSID) {
             bad = read_dsid(&sr, path, out, err);
         }
