@@ -1,7 +1,9 @@
-/* tt_term: the saved terminal settings and their async-signal-safe restore. */
+/* tt_term: the saved terminal settings and their async-signal-safe restore,
+ * and the terminal's size. */
 #include "tt_term.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -36,4 +38,15 @@ void tt_term_leave_screen(void)
     if (write(STDOUT_FILENO, seq, sizeof seq - 1) < 0) {
         /* nothing more can be done from a handler */
     }
+}
+
+int tt_term_size(int fd, int *rows, int *cols)
+{
+    struct winsize ws;
+    if (fd < 0 || !isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+        ws.ws_col == 0)
+        return 0;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 1;
 }

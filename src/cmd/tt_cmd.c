@@ -191,6 +191,7 @@ const tt_optspec tt_settings[] = {
     {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
     {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
     {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
+    {"width", TT_O_INT, "0", NULL, 0, 1000, NULL, "columns tables and lines fit (0: the terminal's, else 80)"},
     {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
@@ -825,6 +826,28 @@ const tt_optval *tt_arg(const tt_args *a, const char *key)
     return &a->opt[o - a->cmd->opts];
 }
 
+tt_dsent *tt_use_data(tt_session *s, tt_dsent *d)
+{
+    if (d)
+        snprintf(s->err_ds, sizeof s->err_ds, "%s", d->name);
+    return d;
+}
+
+/* Every error names the dataset it means: when several datasets are loaded
+ * and the failed command worked on one (tt_use_data) that its message does
+ * not name, the message starts with "dataset 'NAME': ". */
+static void name_dataset(tt_session *s)
+{
+    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
+    if (!s->err_ds[0] || s->n_ds < 2 || !s->err.msg[0])
+        return;
+    snprintf(q, sizeof q, "'%s'", s->err_ds);
+    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
+    if (strstr(s->err.msg, q) || strstr(s->err.msg, w))
+        return;
+    tt_err_prefix(&s->err, "dataset '%s'", s->err_ds);
+}
+
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
 {
     tt_args *a;
@@ -833,6 +856,7 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         return 0;
     s->err_col = 0;
     s->err.msg[0] = 0;
+    s->err_ds[0] = 0;
     if (toks[0].kind != TT_TOK_WORD)
         return tt_fail(s, toks[0].col, "expected a command, got '%s'", toks[0].s);
     const tt_cmd *c = tt_cmd_find(toks[0].s);
@@ -891,6 +915,8 @@ int tt_cmd_run(tt_session *s, tt_tok *toks, int n)
         goto out;
     }
     rc = c->fn(s, a);
+    if (rc)
+        name_dataset(s);
 out:
     free(a);
     return rc;
@@ -943,7 +969,7 @@ tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t)
 
 int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split)
 {
-    tt_dsent *d = tt_session_dataset(s, me->dataset);
+    tt_dsent *d = tt_use_data(s, tt_session_dataset(s, me->dataset));
     if (!d)
         return tt_fail(s, 0, "model '%s' was built for dataset '%s', which is no longer loaded",
                        me->def.name, me->dataset);

@@ -198,7 +198,7 @@ int tt_cmd_load(tt_session *s, tt_args *a)
 
 int tt_cmd_split(tt_session *s, tt_args *a)
 {
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     const char *how = a->pos[0]->s;
     tt_split sp;
     int hist = tt_arg(a, "hist")->set ? (int)tt_arg(a, "hist")->i : s->hist;
@@ -260,7 +260,7 @@ static int cmp_desc(const void *a, const void *b)
 int tt_cmd_features(tt_session *s, tt_args *a)
 {
     (void)a;
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     if (!e)
         return tt_fail(s, 0, "no dataset loaded: use 'load' first");
     /* A label-like context column (allowed with allow_label=) is flagged:
@@ -312,6 +312,11 @@ int tt_cmd_features(tt_session *s, tt_args *a)
             tt_rec_str(r, "planted", e->d.planted[f] ? e->d.planted[f] : "-");
         if (any_label)
             tt_rec_str(r, "leak", ft->label_like ? "label-like" : "-");
+        tt_rec_prio(r, "feature", TT_COL_KEY);
+        tt_rec_prio(r, "planted", TT_COL_WANT);
+        tt_rec_prio(r, "leak", TT_COL_WANT);
+        tt_rec_prio(r, "top10pct", TT_COL_OPTIONAL);
+        tt_rec_prio(r, "once", TT_COL_OPTIONAL);
     }
     char foot[256];
     snprintf(foot, sizeof foot, "dataset: %s (top1/top10pct: share of rows of the most frequent value / top 10%% of values; once: values seen once)", e->name);

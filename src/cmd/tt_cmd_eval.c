@@ -142,6 +142,23 @@ void tt_rec_at_k(tt_rec *r, const char *name, const int *ks, int n_k, const doub
     }
 }
 
+void tt_rec_headline(tt_rec *r)
+{
+    const char *head = NULL;
+    for (int i = 0; i < r->n && !head; i++)
+        if (!strcmp(r->f[i].key, "recall@20"))
+            head = r->f[i].key;
+    for (int i = 0; i < r->n && !head; i++)
+        if (!strncmp(r->f[i].key, "recall@", 7))
+            head = r->f[i].key;
+    for (int i = 0; i < r->n && !head; i++)
+        if (strstr(r->f[i].key, "recall@"))
+            head = r->f[i].key;
+    if (head)
+        tt_rec_prio(r, head, TT_COL_KEY);
+    tt_rec_prio(r, "ndcg@20", TT_COL_WANT);
+}
+
 /* Recall and NDCG at every k, HitRate when all or when it differs from
  * Recall anywhere, then MRR. */
 static void metrics_fields(tt_rec *r, const tt_metrics *m, int all)
@@ -226,6 +243,10 @@ static int eval_slices(tt_session *s, tt_modelent *me, enum tt_part p, const int
             tt_metrics_rec(r, &m);
             tt_rec_int(r, "users", m.n_users);
         }
+        tt_rec_prio(r, "model", TT_COL_KEY);
+        tt_rec_prio(r, "slice", TT_COL_KEY);
+        tt_rec_prio(r, "count", TT_COL_WANT);
+        tt_rec_headline(r);
     }
     char foot[256];
     snprintf(foot, sizeof foot, "protocol: %s; %s", tt_model_protocol(s, me),
@@ -279,6 +300,8 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
         return -1;
     }
     snprintf(foot, sizeof foot, "protocol: %s", tt_model_protocol(s, me));
+    tt_rec_prio(&r, "model", TT_COL_KEY);
+    tt_rec_headline(&r);
     tt_out_rows(&s->out, "eval", &r, 1, s->out.mode == TT_OUT_JSON ? NULL : foot);
     tt_rec_free(&r);
     return 0;
@@ -489,6 +512,13 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
                 }
             }
         }
+        /* narrow tables keep the model and its headline figure */
+        tt_rec_prio(r, "model", TT_COL_KEY);
+        tt_rec_headline(r);
+        tt_rec_prio(r, "dataset", TT_COL_WANT);
+        tt_rec_prio(r, "seeds", TT_COL_WANT);
+        tt_rec_prio(r, "params", TT_COL_OPTIONAL);
+        tt_rec_prio(r, "train_s", TT_COL_OPTIONAL);
         /* beyond=on: the last run's model (the one the session keeps) */
         if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
             rc = -1;

@@ -58,7 +58,7 @@ int tt_cmd_open(tt_session *s, tt_args *a)
             return -1;
         s->err_col = 0;
     }
-    tt_dsent *d = tt_session_current(s);
+    tt_dsent *d = tt_session_current(s);   /* its messages name it (view) */
     if (!d)
         return tt_fail(s, 0, "open needs the dataset the model was trained on: load it first");
     tt_modelent e;

@@ -103,6 +103,12 @@ int tt_history_print(tt_session *s, const char *model, const tt_run *runs, int n
             tt_rec_num(r, "seconds", h->seconds[e], 1);
             if (!fitted)
                 tt_rec_str(r, "best", e + 1 == ru->best_epoch ? "*" : "");
+            tt_rec_prio(r, "epoch", TT_COL_KEY);
+            tt_rec_prio(r, "loss", TT_COL_KEY);
+            tt_rec_prio(r, "valid_recall@20", TT_COL_KEY);
+            tt_rec_prio(r, "seed", TT_COL_WANT);
+            tt_rec_prio(r, "best", TT_COL_WANT);
+            tt_rec_prio(r, "model", TT_COL_OPTIONAL);   /* the command named it */
         }
     }
     /* Under the table: a sparkline of loss and recall per run, when it fits. */

@@ -14,6 +14,9 @@ tt_modelent *tt_need_model(tt_session *s, const tt_tok *t);
 tt_tower_def *tt_need_tower(tt_session *s, const tt_tok *t);
 /* The model's dataset, with its split; -1 and an error when missing. */
 int tt_need_data(tt_session *s, tt_modelent *me, tt_dsent **out, int need_split);
+/* Note d (may be NULL) as the dataset the running command works on, so that
+ * its error names it when several are loaded; returns d. */
+tt_dsent *tt_use_data(tt_session *s, tt_dsent *d);
 /* A valid object name: letters, digits, '_', '-', '.', starting with a letter. */
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 
@@ -69,6 +72,10 @@ void tt_metrics_rec(tt_rec *r, const tt_metrics *m);
 void tt_metrics_people(tt_rec *r, const tt_metrics *m);
 /* One field per cut-off: "NAME@k" = v[i] for the n_k cut-offs ks (4 decimals). */
 void tt_rec_at_k(tt_rec *r, const char *name, const int *ks, int n_k, const double *v);
+/* Mark r's headline figure for narrow tables: recall@20 (else the first
+ * recall@ column, else the first *recall@ one) is a key column, ndcg@20 a
+ * wanted one. */
+void tt_rec_headline(tt_rec *r);
 /* The cut-offs of a k= option, sorted and without repeats, into ks (room for
  * TT_MAX_K); the session's default cut-offs when v is unset. */
 int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k);

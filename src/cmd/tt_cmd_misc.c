@@ -47,6 +47,8 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
         s->hist = (int)v.i;
     else if (!strcmp(key, "quiet"))
         s->out.quiet = (int)v.i;
+    else if (!strcmp(key, "width"))
+        s->out.width = (int)v.i;
     else if (!strcmp(key, "keep_going"))
         s->keep_going = (int)v.i;
     else if (!strcmp(key, "k")) {
@@ -107,6 +109,8 @@ static const char *setting_text(tt_session *s, const char *key, char *buf, int n
         snprintf(buf, (size_t)n, "%d", s->hist);
     else if (!strcmp(key, "quiet"))
         snprintf(buf, (size_t)n, "%s", s->out.quiet ? "on" : "off");
+    else if (!strcmp(key, "width"))
+        snprintf(buf, (size_t)n, "%d", s->out.width);
     else if (!strcmp(key, "keep_going"))
         snprintf(buf, (size_t)n, "%s", s->keep_going ? "on" : "off");
     else if (!strcmp(key, "k")) {
@@ -194,6 +198,8 @@ static int show_settings(tt_session *s, const char *only)
         tt_rec_str(&rows[k], "setting", tt_settings[i].key);
         tt_rec_str(&rows[k], "value", setting_text(s, tt_settings[i].key, v, sizeof v));
         tt_rec_str(&rows[k], "about", tt_settings[i].help);
+        tt_rec_prio(&rows[k], "value", TT_COL_KEY);
+        tt_rec_prio(&rows[k], "setting", TT_COL_KEY);
         k++;
     }
     tt_out_rows(&s->out, "setting", rows, k, NULL);
@@ -204,7 +210,7 @@ static int show_settings(tt_session *s, const char *only)
 
 static int show_dataset(tt_session *s, int split)
 {
-    tt_dsent *e = tt_session_current(s);
+    tt_dsent *e = tt_use_data(s, tt_session_current(s));
     char line[512];
     if (!e)
         return tt_fail(s, 0, "no dataset loaded");
@@ -317,6 +323,7 @@ int tt_cmd_source(tt_session *s, tt_args *a)
     s->progress = saved.progress;
     s->out.mode = saved.out.mode;
     s->out.quiet = saved.out.quiet;
+    s->out.width = saved.out.width;
     s->keep_going = saved.keep_going;
     if (s->threads != saved.threads) {
         char v[16];
@@ -471,6 +478,9 @@ int tt_cmd_list(tt_session *s, tt_args *a)
         tt_rec_init(&r);
         tt_out_info(&s->out, "list", &r, what ? "(none)" : "(empty session: try 'load synthetic')");
     } else {
+        tt_rec_prio(&rows[0], "kind", TT_COL_KEY);
+        tt_rec_prio(&rows[0], "name", TT_COL_KEY);
+        tt_rec_prio(&rows[0], "about", TT_COL_WANT);
         tt_out_rows(&s->out, "list", rows, k, NULL);
     }
     for (int i = 0; i < k; i++)

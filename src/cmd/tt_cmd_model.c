@@ -494,7 +494,7 @@ static void defined_info(tt_session *s, const char *event, const char *name, con
      * default spelt out), for people and for JSON consumers alike. */
     char human[TT_DEF_MAX + 300];
     snprintf(human, sizeof human, "%s", line);
-    tt_out_info(&s->out, event, &r, human);
+    tt_out_line(&s->out, event, &r, human);   /* runnable: never broken */
     tt_rec_free(&r);
 }
 
@@ -743,7 +743,7 @@ int tt_cmd_model(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "unknown model kind '%s' (expected %sor MODEL with ...)", kind, list);
     }
     snprintf(e.def.name, TT_NAME_MAX, "%s", a->pos[0]->s);
-    tt_dsent *ds = tt_session_current(s);
+    tt_dsent *ds = tt_use_data(s, tt_session_current(s));
     if (ds) {
         /* Check fields and channel sizes now, against the current dataset,
          * rather than at train time. */

@@ -132,6 +132,11 @@ static void rank_rows(tt_session *s, const char *mname, const ranked *r, int n, 
             tt_rec_null(&rows[i], sd);
         tt_rec_int(&rows[i], "runs", r[i].n);
         tt_rec_num(&rows[i], "behind", r[0].mean - r[i].mean, 4);
+        tt_rec_prio(&rows[i], "rank", TT_COL_KEY);
+        tt_rec_prio(&rows[i], "model", TT_COL_KEY);
+        tt_rec_prio(&rows[i], mname, TT_COL_KEY);
+        tt_rec_prio(&rows[i], "slice", TT_COL_WANT);
+        tt_rec_prio(&rows[i], "split", TT_COL_OPTIONAL);
     }
     tt_out_rows(&s->out, "rank", rows, n, NULL);
     for (int i = 0; i < n; i++)

@@ -83,16 +83,24 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
             if (p->tty_err)
                 fputs("\r\033[K", stderr);
             double loss = sn->n_done > 0 ? sn->epoch_loss[sn->n_done - 1] : sn->loss_smooth;
+            char line[512];
+            int j;
             if (isnan(loss))
-                fprintf(stderr, "%s fitted", sn->model);
+                j = snprintf(line, sizeof line, "%s fitted", sn->model);
             else
-                fprintf(stderr, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch, sn->epochs, loss);
-            if (r20 >= 0)
-                fprintf(stderr, ", valid recall@20 %.4f", r20);
-            if (isnan(loss))
-                fprintf(stderr, " (%.2f s)\n", sn->elapsed);
-            else
-                fprintf(stderr, " (%.1f s, %.0f ex/s)\n", sn->elapsed, sn->ex_per_s);
+                j = snprintf(line, sizeof line, "%s epoch %d/%d: loss %.4f", sn->model, sn->epoch,
+                             sn->epochs, loss);
+            if (r20 >= 0 && j > 0 && (size_t)j < sizeof line)
+                j += snprintf(line + j, sizeof line - (size_t)j, ", valid recall@20 %.4f", r20);
+            if (j > 0 && (size_t)j < sizeof line) {
+                if (isnan(loss))
+                    snprintf(line + j, sizeof line - (size_t)j, " (%.2f s)", sn->elapsed);
+                else
+                    snprintf(line + j, sizeof line - (size_t)j, " (%.1f s, %.0f ex/s)", sn->elapsed,
+                             sn->ex_per_s);
+            }
+            /* a line that fits (80 columns off a terminal), as results do */
+            tt_put_words(stderr, line, tt_cols_of(stderr, s->out.width), "  ");
         }
     } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
         p->last = sn->elapsed;

@@ -18,11 +18,13 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
-    if (!me || tt_model_ready(s, me, &d))
+    if (!me)
         return -1;
     if (me->def.kind != TT_MODEL_TWOTOWER || (!me->u.senet && !me->i.senet))
         return tt_fail(s, 0, "model '%s' has no SENet or Light-SE stage: no field weights to show",
                        me->def.name);
+    if (tt_model_ready(s, me, &d))
+        return -1;
     int side = tt_tower_side(tt_arg(a, "tower")->s);
     enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
     const char *by = tt_arg(a, "by")->s;
@@ -46,14 +48,14 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
             int n = tt_inspect_weights(me->m, sd, &d->d, &d->sp, part, st, TT_MAX_FIELDS, &s->err);
             if (n < 0 || tt_inspect_excitation(me->m, sd, &d->d, &d->sp, part, st, n, &x, &s->err))
                 return -1;
-            if (x.constant) {   /* said in place: on the rows and under them */
-                char why[640];
-                tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+            /* said in place: on the rows and under them (in JSON, on each
+             * row, in the same words) */
+            char why[640];
+            tt_inspect_constant_why(&x, sd ? "item" : "example", why, sizeof why);
+            if (x.constant) {
                 snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s: %s",
                          stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                          sd ? "over all items" : tt_part_name(part), why);
-                if (s->out.mode == TT_OUT_TABLE)
-                    tt_wrap_words(foot, 79);
             }
             tt_rec rows[TT_MAX_FIELDS];
             for (int i = 0; i < n; i++) {
@@ -67,6 +69,20 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_num(&rows[i], "max", st[i].max, 3);
                 tt_rec_bool(&rows[i], "suppressed", st[i].suppressed);
                 tt_rec_str(&rows[i], "excitation", x.constant ? "constant" : "varies");
+                /* narrow: the feature and its weight stay; the footer names
+                 * the model and tower */
+                tt_rec_prio(&rows[i], "feature", TT_COL_KEY);
+                tt_rec_prio(&rows[i], "mean", TT_COL_KEY);
+                tt_rec_prio(&rows[i], "excitation", TT_COL_WANT);
+                tt_rec_prio(&rows[i], "suppressed", TT_COL_WANT);
+                tt_rec_prio(&rows[i], "model", TT_COL_OPTIONAL);
+                tt_rec_prio(&rows[i], "side", TT_COL_OPTIONAL);
+                if (s->out.mode == TT_OUT_JSON) {
+                    if (x.constant)
+                        tt_rec_str(&rows[i], "excitation_why", why);
+                    else
+                        tt_rec_null(&rows[i], "excitation_why");
+                }
             }
             tt_out_rows(&s->out, "weights", rows, n, s->out.mode == TT_OUT_JSON ? NULL : foot);
             for (int i = 0; i < n; i++)
@@ -124,10 +140,13 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     tt_dsent *d;
     int ks[TT_MAX_K], n_k;
-    if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k) || tt_model_ready(s, me, &d))
+    if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
     if (me->def.kind != TT_MODEL_TWOTOWER)
-        return tt_fail(s, 0, "a %s model reads no features", tt_mkind_get(me->def.kind)->name);
+        return tt_fail(s, 0, "model '%s' (%s) reads no features: nothing to ablate", me->def.name,
+                       tt_mkind_get(me->def.kind)->name);
+    if (tt_model_ready(s, me, &d))
+        return -1;
     int feats[2 * TT_MAX_FIELDS + TT_POS_MAX], nf = 0;
     if (a->npos > 1) {
         for (int i = 1; i < a->npos; i++) {
@@ -139,9 +158,9 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
                     c[n++] = d->d.feat[q].name;
                 const char *sug = tt_suggest(a->pos[i]->s, c, n);
                 if (sug)
-                    return tt_fail(s, 0, "no feature '%s' in '%s': did you mean '%s'?", a->pos[i]->s,
+                    return tt_fail(s, 0, "no feature '%s' in dataset '%s': did you mean '%s'?", a->pos[i]->s,
                                    d->name, sug);
-                return tt_fail(s, 0, "no feature '%s' in '%s' (see 'features')", a->pos[i]->s, d->name);
+                return tt_fail(s, 0, "no feature '%s' in dataset '%s' (see 'features')", a->pos[i]->s, d->name);
             }
             feats[nf++] = f;
         }
@@ -172,6 +191,10 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
             tt_rec_str(&rows[nr], "side", "-");
             (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &base);
             tt_rec_num(&rows[nr], dk, 0, 4);
+            tt_rec_prio(&rows[nr], "feature", TT_COL_KEY);
+            tt_rec_prio(&rows[nr], dk, TT_COL_KEY);
+            tt_rec_prio(&rows[nr], "model", TT_COL_WANT);
+            tt_rec_headline(&rows[nr]);
             nr++;
         }
         tt_rec_init(&rows[nr]);
@@ -180,6 +203,10 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
         tt_rec_str(&rows[nr], "side", tt_side_name(d->d.feat[feats[i]].side));
         (s->out.mode == TT_OUT_TABLE ? tt_metrics_people : tt_metrics_rec)(&rows[nr], &abl);
         tt_rec_num(&rows[nr], dk, abl.recall[kk] - base.recall[kk], 4);
+        tt_rec_prio(&rows[nr], "feature", TT_COL_KEY);
+        tt_rec_prio(&rows[nr], dk, TT_COL_KEY);
+        tt_rec_prio(&rows[nr], "model", TT_COL_WANT);
+        tt_rec_headline(&rows[nr]);
         nr++;
     }
     if (rc == 0) {

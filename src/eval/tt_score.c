@@ -20,20 +20,27 @@ static void tile_fn(const void *ctx, const int64_t *idx, int n, int64_t base, in
     tt_model_score_tile(c->m, c->sp, c->p, idx, n, base, w, tile);
 }
 
-/* Vectors: V (n_items, D) and Q (n, D); the caller frees both. */
+/* Vectors: V (n_items, D) and Q (n, nq, D), nq the model's vectors per
+ * query (a multi-interest user tower: its K, with qn (n) the active ones;
+ * else 1 and qn NULL); the caller frees all three. */
 static int vectors(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p,
-                   float **Vp, float **Qp, tt_err *err)
+                   float **Vp, float **Qp, int32_t **qnp, tt_err *err)
 {
-    int D = tt_model_dim(m);
+    int D = tt_model_dim(m), nq = tt_model_query_vectors(m);
     int64_t n = sp->part[p].n;
     float *V = tt_alloc_aligned((size_t)d->n_items * (size_t)D, sizeof(float), "item vectors", err);
-    float *Q = V ? tt_alloc_aligned((size_t)TT_MAX(n, 1) * (size_t)D, sizeof(float),
+    float *Q = V ? tt_alloc_aligned((size_t)TT_MAX(n, 1) * (size_t)nq * (size_t)D, sizeof(float),
                                     "query vectors", err) : NULL;
+    int32_t *qn = Q && nq > 1 ? tt_alloc((size_t)TT_MAX(n, 1), sizeof(int32_t), "active interests", err)
+                              : NULL;
     *Vp = V;
     *Qp = Q;
-    if (!Q || tt_model_encode_items(m, d, V, err) || tt_model_encode_part(m, d, sp, p, Q, err))
+    *qnp = qn;
+    if (!Q || (nq > 1 && !qn) || tt_model_encode_items(m, d, V, err))
         return -1;
-    return 0;
+    if (nq > 1)
+        return tt_model_encode_queries_multi(m, d, &sp->part[p], Q, qn, err);
+    return tt_model_encode_part(m, d, sp, p, Q, err);
 }
 
 /* A kind that scores from training interactions cannot rank items (users)
@@ -60,10 +67,14 @@ int tt_score_ranks(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt
         return tt_eval_rank_fn(tile_fn, &c, d->n_items, sp, p, ranks, err);
     }
     float *V = NULL, *Q = NULL;
-    int rc = vectors(m, d, sp, p, &V, &Q, err) ||
-             tt_eval_rank(Q, V, d->n_items, tt_model_dim(m), sp, p, ranks, err) ? -1 : 0;
+    int32_t *qn = NULL;
+    int nq = tt_model_query_vectors(m);
+    int rc = vectors(m, d, sp, p, &V, &Q, &qn, err) ||
+             tt_eval_rank_multi(Q, nq, qn, V, d->n_items, tt_model_dim(m), sp, p, ranks, err)
+                 ? -1 : 0;
     free(V);
     free(Q);
+    free(qn);
     return rc;
 }
 
@@ -77,10 +88,14 @@ int tt_score_eval(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_
         return tt_eval_fn(tile_fn, &c, d->n_items, sp, p, ks, n_k, out, err);
     }
     float *V = NULL, *Q = NULL;
-    int rc = vectors(m, d, sp, p, &V, &Q, err) ||
-             tt_eval(Q, V, d->n_items, tt_model_dim(m), sp, p, ks, n_k, out, err) ? -1 : 0;
+    int32_t *qn = NULL;
+    int nq = tt_model_query_vectors(m);
+    int rc = vectors(m, d, sp, p, &V, &Q, &qn, err) ||
+             tt_eval_multi(Q, nq, qn, V, d->n_items, tt_model_dim(m), sp, p, ks, n_k, out, err)
+                 ? -1 : 0;
     free(V);
     free(Q);
+    free(qn);
     return rc;
 }
 
@@ -225,8 +240,9 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     for (int i = 0; i < n_k; i++)
         K = TT_MAX(K, ks[i]);
     K = TT_MIN(K, n);
-    float *V = NULL, *Q = NULL, *row = NULL, *tsc = NULL, one = 1.0f;
-    int32_t *top = NULL, *excl = NULL;
+    float *V = NULL, *Q = NULL, *row = NULL, *tsc = NULL, *kr = NULL, one = 1.0f;
+    int32_t *top = NULL, *excl = NULL, *qn = NULL;
+    const int nq = tiles ? 1 : tt_model_query_vectors(m);
     int64_t *cnt = NULL, *sorted = NULL;
     uint8_t *seen = NULL;
     row = tt_alloc((size_t)n, sizeof *row, "scores", err);
@@ -236,9 +252,10 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     cnt = tt_alloc((size_t)n_k * n, sizeof *cnt, "recommendation counts", err);
     sorted = tt_alloc((size_t)n, sizeof *sorted, "recommendation counts", err);
     seen = tt_alloc((size_t)TT_MAX(d->n_users, 1), 1, "users", err);
-    if (!row || !top || !tsc || !excl || !cnt || !sorted || !seen)
+    kr = nq > 1 ? tt_alloc((size_t)n, sizeof *kr, "scores", err) : row;
+    if (!row || !top || !tsc || !excl || !cnt || !sorted || !seen || !kr)
         goto out;
-    if (!tiles && vectors(m, d, sp, p, &V, &Q, err))
+    if (!tiles && vectors(m, d, sp, p, &V, &Q, &qn, err))
         goto out;
     double popsum[TT_MAX_K] = {0};
     int64_t slots[TT_MAX_K] = {0};
@@ -250,8 +267,14 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
         out->n_users++;
         if (tiles)
             tt_model_score_tile(m, sp, p, &e, 1, 0, n, row);
-        else   /* row (1, n) = Q[e] (1, D) . V (n, D)^T */
-            tt_gemm(0, 1, 1, n, D, 1.0f, Q + e * D, D, V, D, 0.0f, row, n);
+        else   /* row (1, n) = Q[e] (1, D) . V (n, D)^T; several interests:
+                * the largest, k in order (the evaluator's max rule) */
+            for (int k = 0; k < (qn ? qn[e] : 1); k++) {
+                tt_gemm(0, 1, 1, n, D, 1.0f, Q + (e * nq + k) * D, D, V, D, 0.0f,
+                        k ? kr : row, n);
+                for (int32_t j = 0; k && j < n; j++)
+                    row[j] = kr[j] > row[j] ? kr[j] : row[j];
+            }
         tt_hist h;
         tt_hist_init(&h, sp, p, u);
         int64_t ne = 0;
@@ -287,5 +310,8 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     rc = 0;
 out:
     free(V), free(Q), free(row), free(top), free(tsc), free(excl), free(cnt), free(sorted), free(seen);
+    if (kr != row)
+        free(kr);
+    free(qn);
     return rc;
 }

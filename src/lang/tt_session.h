@@ -74,6 +74,9 @@ typedef struct tt_session {
     int prompt_width;
     tt_err err;
     int err_col;                /* column of the error in the line, 0 none */
+    char err_ds[TT_NAME_MAX];   /* the dataset the running command works on:
+                                   its error names it when several are loaded
+                                   (tt_cmd_run; set by tt_use_data) */
     int n_errors;
     int quit;
     volatile sig_atomic_t stop; /* training stop flag (Ctrl-C, dashboard) */

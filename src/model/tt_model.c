@@ -230,6 +230,8 @@ static int tower_build(tt_model *m, tower *t, tt_err *err)
         if (tt_model_add_tensor(m, name, desc, t->A, 1, 0, h, err) < 0)
             return -1;
     }
+    if (td->interests)   /* K interest vectors instead of channels */
+        return tower_mi_build(m, t, err);
     int nch = td->n_chan;
     if (nch < 0 || nch > TT_MAX_CHAN)
         return tt_err_set(err, "tower %s: %d channels (at most %d)", td->name, nch, TT_MAX_CHAN);
@@ -350,6 +352,8 @@ static void tower_bind(tt_model *m, tower *t)
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
     }
+    if (t->mi.via)
+        tower_mi_bind(m, t);
     if (t->aug) {
         t->Ta = PT(t->paug);
         t->dTa = GT(t->paug);

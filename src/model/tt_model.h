@@ -58,7 +58,16 @@ typedef struct tt_tower_def {
     int n_chan;
     tt_chan_def chan[TT_MAX_CHAN];
     int l2norm;                               /* explicit l2norm stage */
+    /* The interests stage (user tower, instead of mlp/channels): K vectors
+     * per user from the history field, by ComiRec-SA attention or MIND
+     * routing, each projected to mi_out (tt_tower_mi.c). */
+    int interests;                            /* TT_MI_NONE, _ATTENTION, _ROUTING */
+    int mi_k;                                 /* K (default 4) */
+    int mi_out;                               /* width of each interest vector */
+    int mi_hidden;                            /* attention's hidden width (0: 4 * dim) */
 } tt_tower_def;
+enum tt_interests { TT_MI_NONE = 0, TT_MI_ATTENTION = 1, TT_MI_ROUTING = 2 };
+#define TT_MI_MAXK 16
 
 /* The kinds of model, in the order of the kind table (tt_mkind.h); the number
  * is what model files store. */
@@ -150,6 +159,16 @@ int tt_model_prepare(tt_model *m, tt_err *err);
 int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err);
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
                             const tt_examples *ex, float *Q, tt_err *err);
+
+/* Multi-interest user towers: vectors per query (the interests stage's K,
+ * else 1). With nq > 1, tt_model_encode_queries refuses; encode with
+ * tt_model_encode_queries_multi: Q (ex->n, nq, dim), qn (ex->n) the active
+ * interests of each example (MIND's K'u; every interest for attention, one
+ * for an empty history), inactive ones written as zeros. qn may be NULL. */
+int tt_model_query_vectors(const tt_model *m);
+int tt_model_encode_queries_multi(tt_model *m, const tt_dataset *d,
+                                  const tt_examples *ex, float *Q, int32_t *qn,
+                                  tt_err *err);
 
 /* Query vectors of part p's examples, Q (sp->part[p].n, dim), from what is
  * known before the targets: for the baselines, the user's items in the parts

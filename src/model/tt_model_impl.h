@@ -55,6 +55,30 @@ typedef struct tw_chan {
     float *dy;           /* (cap, out) its gradient */
 } tw_chan;
 
+/* The interests stage of a user tower (tt_tower_mi.c): the history field's
+ * items H (cap, L, d) -> K interests V (cap, K, d) by attention or routing ->
+ * X = [V_k | the other fields' embeddings] (cap*K, d + Fo) -> projection
+ * Y (cap*K, out) -> [L2 norm] -> I (cap, K, out). The tower's out holds one
+ * interest per row: interest 0 after forward, the training target's pick
+ * after tower_mi_pick. Buffers in one block of their own (buf). */
+typedef struct tw_mi {
+    int via;             /* TT_MI_ATTENTION, TT_MI_ROUTING (0: no stage) */
+    int K, L, d, h, out; /* interests, history capacity, dim, hidden, width */
+    int hist_fi;         /* the history field */
+    int Fo, Dx;          /* other fields' width, d + Fo */
+    int pa;              /* tensor index: W1 (h, d), W2 (K, h) | S (d, d) */
+    int pW;              /* projection W (out, Dx); b is pW + 1 */
+    float *W1, *W2, *S, *dW1, *dW2, *dS, *W, *b, *dW, *db;
+    float *b0;           /* (L, K) routing's fixed initial logits */
+    float *H, *dH, *V, *dV, *X, *dX, *Y, *dY, *nrm, *I, *dI;
+    float *P, *A, *aS, *aP;                  /* attention keep / scratch */
+    float *C, *Wr, *Z, *U, *fs, *dC, *rs;    /* routing keep / scratch */
+    int32_t *len, *kk, *sel;
+    int64_t *trow;
+    void *buf;
+    int64_t cap;
+} tw_mi;
+
 typedef struct tower {
     int side;                         /* 0 user, 1 item */
     tt_tower_def def;
@@ -91,6 +115,7 @@ typedef struct tower {
     float *dcat;                      /* (cap, D) */
     float *fbuf;
     void *ibuf;
+    tw_mi mi;                         /* interests stage (mi.via 0: none) */
 } tower;
 
 struct tt_model {
@@ -219,6 +244,26 @@ void tower_view_grads(tower *v, float *gw, const int64_t *poff);
 void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
 /* Mark the table rows the loaded inputs use (lazy updates). */
 void tower_mark_rows(tt_model *m, tower *t, int64_t R);
+
+/* tt_tower_mi.c: the interests stage. build: its checks and tensors (the
+ * tower's fields resolved); bind: pointers into the parameter block;
+ * reserve/free: its buffers for cap rows (the history field's maxlen known);
+ * forward/backward_dense: after the field embeddings / before the
+ * re-weighting, as tower_forward and tower_backward_dense call them; scatter:
+ * dH into the item_id table (with the embedding scatter); view/view_grads as
+ * tower_view. pick: each training row's interest by its target's vector in
+ * the item tower's out (rows_first: target b is item row b, else row
+ * tgt[b]), into the user tower's out. */
+int tower_mi_build(tt_model *m, tower *t, tt_err *err);
+void tower_mi_bind(tt_model *m, tower *t);
+int tower_mi_reserve(tower *t, int64_t cap, tt_err *err);
+void tower_mi_free(tower *t);
+void tower_mi_forward(tower *t, int64_t R, int zero_hist);
+void tower_mi_backward_dense(tower *t, int64_t R);
+void tower_mi_scatter(tower *t, int64_t R);
+void tower_mi_view(const tower *t, tower *v, int64_t r0);
+void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff);
+void tower_mi_pick(tower *tu, const tower *ti, const int32_t *tgt, int rows_first, int64_t B);
 
 /* Declare a parameter tensor of rows x cols (table: an embedding table;
  * fan_in: for the dense initialisation). Returns its index or -1. Kinds call

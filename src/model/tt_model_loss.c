@@ -255,6 +255,8 @@ static void ph_embed(void *ctx, int tid, int nt)
             tw_field *f = &t->fld[fi];
             if (f->table % nt != tid)
                 continue;
+            if (t->mi.via && fi == t->mi.hist_fi)
+                tower_mi_scatter(t, R);   /* the interests' history items */
             const float *de = t->dE + (size_t)fi * t->k;
             if (f->bag)
                 tt_embed_bag_backward(f->dT, de, t->F, t->k, f->off, f->vals, (int)R);
@@ -370,6 +372,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
 
     tt_pool_run(m->pool, ph_forward, &c);
+    if (tu->mi.via)   /* each target's interest (ComiRec / MIND: hard, by the target) */
+        tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);
     if (backward) {
         if (tu->senet)
             tower_senet_accumulate(m, tu, n);

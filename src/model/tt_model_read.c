@@ -108,7 +108,43 @@ int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
     if (m->K->fitted)
         return tt_err_set(err, "model %s (%s) encodes the queries of a part of the split",
                           m->def.name, m->K->name);
+    if (m->tw[0].mi.via)
+        return tt_err_set(err, "model %s encodes %d interest vectors per user, not one; this reads one vector per user",
+                          m->def.name, m->tw[0].mi.K);
     return encode_pass(m, 0, d, ex, ex->n, 1, sink_out, Q, err);
+}
+
+int tt_model_query_vectors(const tt_model *m)
+{
+    return !m->K->fitted && m->tw[0].mi.via ? m->tw[0].mi.K : 1;
+}
+
+typedef struct multi_sink {
+    float *Q;
+    int32_t *qn;
+} multi_sink;
+
+static void sink_multi(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    (void)m;
+    multi_sink *u = ud;
+    const size_t w = (size_t)t->mi.K * t->mi.out;
+    memcpy(u->Q + s * w, t->mi.I, (size_t)R * w * sizeof(float));
+    if (u->qn)
+        memcpy(u->qn + s, t->mi.kk, (size_t)R * sizeof(int32_t));
+}
+
+int tt_model_encode_queries_multi(tt_model *m, const tt_dataset *d,
+                                  const tt_examples *ex, float *Q, int32_t *qn,
+                                  tt_err *err)
+{
+    if (tt_model_query_vectors(m) == 1) {
+        for (int64_t e = 0; qn && e < ex->n; e++)
+            qn[e] = 1;
+        return tt_model_encode_queries(m, d, ex, Q, err);
+    }
+    multi_sink u = {Q, qn};
+    return encode_pass(m, 0, d, ex, ex->n, 1, sink_multi, &u, err);
 }
 
 int tt_model_encode_part(tt_model *m, const tt_dataset *d, const tt_split *sp,

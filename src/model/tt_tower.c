@@ -101,6 +101,7 @@ static void tower_layout(tower *t, int64_t cap, carve *c, icarve *ic)
 
 void tower_free_bufs(tower *t)
 {
+    tower_mi_free(t);
     free(t->fbuf);
     free(t->ibuf);
     t->fbuf = NULL;
@@ -133,7 +134,7 @@ int tower_reserve(tt_model *m, tower *t, int64_t cap, tt_err *err)
     ic.used = 0;
     tower_layout(t, cap, &c, &ic);
     t->cap = cap;
-    return 0;
+    return t->mi.via ? tower_mi_reserve(t, cap, err) : 0;
 }
 
 /* One field's inputs for one row. */
@@ -272,6 +273,10 @@ void tower_forward(tower *t, int64_t R, int zero_feat)
             for (int64_t b = 0; b < R; b++)
                 memset(e + b * F, 0, (size_t)k * sizeof(float));
     }
+    if (t->mi.via) {   /* the interests stage makes the output (tt_tower_mi.c) */
+        tower_mi_forward(t, R, zero_feat >= 0 && zero_feat == t->fld[t->mi.hist_fi].feat);
+        return;
+    }
     if (t->senet == TT_RW_LIGHTSE)
         tt_lightse_forward(t->Es, t->z, t->a, t->E, t->W1, (int)R, t->nf, k);
     else if (t->senet)
@@ -354,6 +359,10 @@ void tower_backward_dense(tower *t, int64_t R)
 {
     const int F = t->F, k = t->k, D = t->D;
     zero(t->dE, (size_t)R * F);
+    if (t->mi.via) {
+        tower_mi_backward_dense(t, R);
+        return;
+    }
     if (t->senet)
         zero(t->dEs, (size_t)R * F);
     for (int ci = 0; ci < t->nch; ci++) {
@@ -480,6 +489,8 @@ void tower_backward_embed(tower *t, int64_t R)
     const int F = t->F, k = t->k;
     if (t->aug)
         tower_aug_scatter(t, R);
+    if (t->mi.via)
+        tower_mi_scatter(t, R);
     for (int fi = 0; fi < t->nf; fi++) {
         tw_field *f = &t->fld[fi];
         const float *de = t->dE + (size_t)fi * k;
@@ -553,6 +564,8 @@ void tower_view(const tower *t, tower *v, int64_t r0)
             d->dy = c->dy + r * c->out;
         }
     }
+    if (t->mi.via)
+        tower_mi_view(t, v, r0);
     v->cat = t->cat + r * t->D;
     v->nrm = t->nrm + r * t->nch;
     v->out = t->out + r * t->D;
@@ -571,6 +584,8 @@ void tower_view(const tower *t, tower *v, int64_t r0)
 void tower_view_grads(tower *v, float *gw, const int64_t *poff)
 {
 #define GW(i) (gw + poff[i])
+    if (v->mi.via)
+        tower_mi_view_grads(v, gw, poff);
     if (v->senet == TT_RW_LIGHTSE) {
         v->dW1 = GW(v->pse);
     } else if (v->senet) {

@@ -102,4 +102,63 @@ void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
                        const float *xs, const float *pre, const float *W,
                        int B, int D, int L, float *scratch);
 
+/* ---- Multi-interest user representations from a history ----
+ * H (B, L, d): each row's history item embeddings, padded to L positions;
+ * len (B): its real length, 0 <= len <= L. Padding positions take no part
+ * (no attention, no routing weight) and get no gradient; a row with an
+ * empty history gets zero interest vectors. V (B, K, d): the interests. */
+
+/* MIND's per-user interest count K'u = max(1, min(K, floor(log2 n))) for a
+ * history of n items (n = 0 or 1 gives 1). */
+int tt_interest_count(int n, int K);
+
+/* ComiRec-SA self-attention (no biases, as the paper's formula):
+ *   P = tanh(H W1^T)          W1: (h, d)   P: (B, L, h)
+ *   A = softmax over the len positions of (P W2^T)   W2: (K, h)   A: (B, L, K)
+ *   V[k] = sum_i A[i, k] H[i]
+ * P and A are kept for backward (A is 0 at padding). */
+void tt_iattn_forward(float *V, float *P, float *A, const float *H,
+                      const int32_t *len, const float *W1, const float *W2,
+                      int B, int L, int d, int h, int K);
+/* dS (B, L, K) and dP (B, L, h): scratch, overwritten. */
+void tt_iattn_backward(float *dH, float *dW1, float *dW2, const float *dV,
+                       const float *H, const int32_t *len, const float *P,
+                       const float *A, const float *W1, const float *W2,
+                       int B, int L, int d, int h, int K, float *dS, float *dP);
+
+/* MIND behaviour-to-interest dynamic routing, kk[b] active interests:
+ *   c_i = S h_i (S: (d, d) shared bilinear map)        C: (B, L, d)
+ *   b_ik = b0[i, k] (fixed draws, tt_iroute_logits), then TT_ROUTE_ITERS times:
+ *     w_i = softmax over the active k of b_i;  z_k = sum_i w_ik c_i;
+ *     u_k = squash(z_k) = |z_k|^2 / (1 + |z_k|^2) z_k / |z_k|;
+ *     b_ik += u_k . c_i  (not after the last iteration)
+ *   V[k] = u_k of the last iteration for k < kk[b], 0 for the inactive.
+ * The gradient flows through every iteration (the routing logits included).
+ * Kept for backward: C, Wr (B, T, L, K), Z and U (B, T, K, d).
+ * scratch: B * L * K floats. kk[b] <= TT_IROUTE_MAXK. */
+#define TT_ROUTE_ITERS 3
+#define TT_IROUTE_MAXK 64
+void tt_iroute_logits(float *b0, int L, int K);   /* b0 (L, K) ~ N(0, 1) */
+void tt_iroute_forward(float *V, float *C, float *Wr, float *Z, float *U,
+                       const float *H, const int32_t *len, const int32_t *kk,
+                       const float *S, const float *b0, int B, int L, int d,
+                       int K, float *scratch);
+/* dC (B, L, d) and scratch (B * (L * K + 2 * K * d)): overwritten. */
+void tt_iroute_backward(float *dH, float *dS, const float *dV, const float *H,
+                        const float *C, const float *Wr, const float *Z,
+                        const float *U, const int32_t *len, const int32_t *kk,
+                        const float *S, int B, int L, int d, int K, float *dC,
+                        float *scratch);
+
+/* Hard selection of the interest per training target (ComiRec's and MIND's
+ * training): sel[b] = the first k < kk[b] (kk NULL: K) with the largest
+ * I[b, k] . T[trow[b]], out[b] = I[b, sel[b]].
+ * I: (B, K, D); T: rows of stride ldt (the target items' vectors). */
+void tt_interest_pick_forward(float *out, int32_t *sel, const float *I,
+                              const int32_t *kk, const float *T, int ldt,
+                              const int64_t *trow, int B, int K, int D);
+/* dI[b, sel[b]] += dout[b] */
+void tt_interest_pick_backward(float *dI, const float *dout, const int32_t *sel,
+                               int B, int K, int D);
+
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "tt_plot.h"
 #include "tt_file.h"
+#include "tt_term.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -332,13 +332,12 @@ static int run_popen(const char *cmd, const char *script, size_t len, tt_err *er
 
 static void dumb_size(FILE *out, int *w, int *h)
 {
-    struct winsize ws;
+    int rows, cols;
     *w = 79;
     *h = 24;
-    if (out && fileno(out) >= 0 && isatty(fileno(out)) &&
-        ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 && ws.ws_row >= 8) {
-        *w = TT_MIN((int)ws.ws_col - 1, 200);
-        *h = TT_MIN((int)ws.ws_row - 2, 60);
+    if (out && tt_term_size(fileno(out), &rows, &cols) && cols >= 20 && rows >= 8) {
+        *w = TT_MIN(cols - 1, 200);
+        *h = TT_MIN(rows - 2, 60);
     }
 }
 

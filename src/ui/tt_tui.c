@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* The open dashboard and what is needed to put the terminal back from the
@@ -371,10 +370,9 @@ static int apply(tt_tui *t, int fl)
  * already has one, so KEY_RESIZE alone is not enough. */
 static void check_size(tt_tui *t)
 {
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
-        (ws.ws_row != LINES || ws.ws_col != COLS)) {
-        resize_term(ws.ws_row, ws.ws_col);
+    int rows, cols;
+    if (tt_term_size(STDOUT_FILENO, &rows, &cols) && (rows != LINES || cols != COLS)) {
+        resize_term(rows, cols);
         t->resized = 1;
         t->dirty = 1;
     }

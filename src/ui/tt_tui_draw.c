@@ -12,6 +12,7 @@
 #endif
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,73 @@ static int cuts_word(const char *s, int w)
     return 0;
 }
 
+/* TT_TUI_WORDLOG=FILE (tests): each frame, FILE is replaced by what that
+ * frame meant to draw, for a test that compares it with the captured screen
+ * (tests/tty/screen_words.c), in drawing order: "T y x N TEXT" for each
+ * text put() was asked to draw (whole, before clipping; N columns of it
+ * drawn), "G y x N" for each drawing of N columns (curves, bars, sparklines:
+ * no words), "F TEXT" for each field a fitter considered, kept or dropped.
+ * Built in memory, written once per frame. */
+static char *s_wlog;
+static size_t s_wlen, s_wcap;
+static int s_wlog_on = -1, s_graphic;
+
+static void wlog(const char *fmt, ...)
+{
+    if (s_wlog_on < 0) {
+        const char *path = getenv("TT_TUI_WORDLOG");
+        s_wlog_on = path && *path;
+    }
+    if (!s_wlog_on)
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line)
+        n = (int)sizeof line - 1;
+    if (s_wlen + (size_t)n + 2 > s_wcap) {
+        size_t cap = s_wcap ? s_wcap * 2 : 65536;
+        while (cap < s_wlen + (size_t)n + 2)
+            cap *= 2;
+        char *p = realloc(s_wlog, cap);
+        if (!p)
+            return;
+        s_wlog = p;
+        s_wcap = cap;
+    }
+    memcpy(s_wlog + s_wlen, line, (size_t)n);
+    s_wlen += (size_t)n;
+    s_wlog[s_wlen++] = '\n';
+}
+
+/* The frame's log into TT_TUI_WORDLOG, by rename (a reader never sees half). */
+static void wlog_flush(void)
+{
+    if (s_wlog_on <= 0)
+        return;
+    const char *path = getenv("TT_TUI_WORDLOG");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        if (s_wlen)
+            fwrite(s_wlog, 1, s_wlen, f);
+        if (fclose(f) == 0)
+            rename(tmp, path);
+    }
+    s_wlen = 0;
+}
+
 static int put(int y, int x, int w, const char *s)
 {
     char buf[1024];
     if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
         return 0;
+
     if (w > COLS - x)
         w = COLS - x;
     if (y == LINES - 1 && x + w >= COLS)
@@ -84,7 +147,20 @@ static int put(int y, int x, int w, const char *s)
     }
     if (b > 0)
         mvaddnstr(y, x, buf, (int)b);
+    if (s_graphic)
+        wlog("G %d %d %d", y, x, cols);
+    else
+        wlog("T %d %d %d %s", y, x, cols, s);
     return cols;
+}
+
+/* put() for a drawing (a curve, a bar, a sparkline): no words in it. */
+static int put_g(int y, int x, int w, const char *s)
+{
+    s_graphic = 1;
+    int n = put(y, x, w, s);
+    s_graphic = 0;
+    return n;
 }
 
 /* Display columns of s (UTF-8: one per character). */
@@ -108,6 +184,7 @@ static const char *fit_fields(char *out, size_t cap, int w, const char *const *f
     for (int i = 0; i < n; i++) {
         if (!fields[i] || !fields[i][0])
             continue;
+        wlog("F %s", fields[i]);
         int add = text_cols(fields[i]) + (b ? text_cols(sep) : 0);
         if (cols + add > w || b + strlen(fields[i]) + strlen(sep) + 1 > cap)
             continue;
@@ -149,6 +226,7 @@ static const char *fit_prio(char *out, size_t cap, int w, const char *const *fie
  * "" when not even the first word fits. */
 static const char *fit_words(char *out, size_t cap, int w, const char *text)
 {
+    wlog("F %s", text);
     snprintf(out, cap, "%s", text);
     if (text_cols(out) <= w)
         return out;
@@ -395,7 +473,7 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
             fmt_axis(logy ? exp(g) : g, lab, sizeof lab);
         }
         put(y + 1 + r, x, 8, lab);
-        put(y + 1 + r, x + 7, 1, "|");
+        put_g(y + 1 + r, x + 7, 1, "|");
         size_t b = 0;
         for (int c = 0; c < pw; c++) {
             unsigned char m = g_cell[r][c];
@@ -412,7 +490,7 @@ static void draw_loss(const tt_tui *t, int y, int x, int h, int w)
         line[b] = 0;
         if (s_color)
             attron(COLOR_PAIR(TT_C_CURVE));
-        put(y + 1 + r, x + 8, pw, line);
+        put_g(y + 1 + r, x + 8, pw, line);
         if (s_color)
             attroff(COLOR_PAIR(TT_C_CURVE));
     }
@@ -522,14 +600,14 @@ static void draw_recall(const tt_tui *t, int y, int x, int h, int w)
         else if (r == ph - 1)
             fmt_axis(0, lab, sizeof lab);
         put(y + 2 + r, x, 8, lab);
-        put(y + 2 + r, x + 7, 1, "|");
+        put_g(y + 2 + r, x + 7, 1, "|");
         for (int c = 0; c < pw; c++) {
             if (!g_cell[r][c])
                 continue;
             char ch[2] = { (char)g_cell[r][c], 0 };
             if (s_color)
                 attron(COLOR_PAIR(g_pair[r][c]));
-            put(y + 2 + r, x + 8 + c, 1, ch);
+            put_g(y + 2 + r, x + 8 + c, 1, ch);
             if (s_color)
                 attroff(COLOR_PAIR(g_pair[r][c]));
         }
@@ -714,7 +792,7 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
                 }
                 buf[b] = 0;
                 attron(s_color ? COLOR_PAIR(supp[f] ? TT_C_SUPP : TT_C_BAR) : 0);
-                put(row, cx, bw, buf);
+                put_g(row, cx, bw, buf);
                 attroff(s_color ? COLOR_PAIR(supp[f] ? TT_C_SUPP : TT_C_BAR) : 0);
                 cx += bw + 1;
             }
@@ -723,7 +801,7 @@ static void draw_senet(const tt_tui *t, int y, int x, int h, int w)
             cx += 5;
             if (sw > 0) {
                 sparkline(&t->se_hist[side][f], sw, buf, sizeof buf);
-                put(row, cx, sw, buf);
+                put_g(row, cx, sw, buf);
                 cx += sw + 1;
             }
             if (supp[f] || constant) {
@@ -765,8 +843,10 @@ void tui_draw(const tt_tui *t, int sigint)
     s_utf8 = t->utf8;
     s_color = t->color;
     erase();
+    s_wlen = 0;
     int H = LINES, W = COLS;
     if (H < 1 || W < 1) {
+        wlog_flush();
         refresh();
         return;
     }
@@ -775,11 +855,13 @@ void tui_draw(const tt_tui *t, int sigint)
         draw_status(t, H - 1, W, sigint);
     int top = 1, bh = H - 2;
     if (bh < 1) {
+        wlog_flush();
         refresh();
         return;
     }
     if (t->show_help) {
         draw_help(top, bh, W);
+        wlog_flush();
         refresh();
         return;
     }
@@ -817,5 +899,6 @@ void tui_draw(const tt_tui *t, int sigint)
             draw_loss(t, cy, cx, ch, cw);
         }
     }
+    wlog_flush();
     refresh();
 }

@@ -26,6 +26,12 @@ awk '/^model +side/ { on = 1 } /^\{/ { on = 0 } on && length($0) > 80 { bad = 1 
 grep -q '"suppressed":false' "$tmp/out" || fail "JSON suppressed is not a boolean"
 grep -q '"suppressed":"' "$tmp/out" && fail "JSON suppressed still a string"
 grep -q '"excitation":"constant"' "$tmp/out" || fail "JSON has no excitation verdict"
+# JSON's reason: the sentence under the table, word for word, on every item row
+why=$(sed -n 's/.*item tower of s, over all items: //p' "$tmp/out" | head -n 1)
+tbl=$(awk '/item tower of s, over all items: / { on = 1 } on && /^\{/ { exit } on' "$tmp/out" | tr '\n' ' ' |
+  sed 's/.*over all items: //; s/ *$//')
+[ "$(grep -c '"side":"item".*"excitation":"constant","excitation_why":"'"$tbl"'"' "$tmp/out")" = 4 ] ||
+  fail "JSON item rows lack the reason in the table's words ($tbl)"
 echo "ok: generated data, constant item tower named with its reason"
 
 data="${TTLAB_SHARED:-$top_srcdir/../shared}/data/ml-100k"
@@ -37,4 +43,8 @@ for f in item_id genres decade; do
   grep -Eq "^s1 +item +$f .* varies$" "$tmp/out" || fail "ML-100K r=1: item feature $f does not vary"
 done
 grep -q 'max(1, 3 fields / r=2) = 1' "$tmp/out" || fail "ML-100K: hidden width 1 not named"
+"$TTLAB" --json -c "set seed 1; load movielens $data; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | senet r=1 | mlp 64 32 | l2norm; model s1 = twotower u i temp=0.05; train s1 epochs=2; weights s1" \
+  > "$tmp/out" 2>&1 || fail "ttlab --json on ML-100K: status $?"
+grep '"event":"weights"' "$tmp/out" | grep -q '"excitation":"varies","excitation_why":null' ||
+  fail "ML-100K r=1: JSON rows that vary lack excitation_why null"
 echo "ok: ML-100K, the protocol's senet r=2 item tower is constant, r=1 varies"

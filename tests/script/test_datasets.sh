@@ -19,8 +19,10 @@ T='tower u = embed dim=4 | mlp 8'
 
 # protocol labels name the generator's parameters
 "$TTLAB" -c "load synthetic tiny; split l2o; load synthetic small; split l2o" > out 2>&1
-grep -q 'protocol: synthetic-300x200-c4-p20-s42-l2o)' out || { bad "tiny label"; cat out; }
-grep -q 'protocol: synthetic-1000x500-c8-p30-s42-l2o)' out || { bad "small label"; cat out; }
+# (lines fit 80 columns: read them with their breaks as blanks)
+joined() { tr -s ' \n' '  ' < "$1"; }
+joined out | grep -q 'protocol: synthetic-300x200-c4-p20-s42-l2o)' || { bad "tiny label"; cat out; }
+joined out | grep -q 'protocol: synthetic-1000x500-c8-p30-s42-l2o)' || { bad "small label"; cat out; }
 
 # compare across datasets: refused, both named; datasets=on shows them
 S="$P; load synthetic tiny; split l2o; $T; model a = twotower u u; train a epochs=1; load synthetic small as big; split l2o; model c = twotower u u; train c epochs=1"
@@ -49,7 +51,7 @@ grep -Fq "'a' belongs to dataset 'one' (i.csv item_file=f.csv; split l2o hist=20
 "$TTLAB" -c "$P; load synthetic tiny; split l2o; $T; model a = twotower u u; train a epochs=1 threads=1; save a a.ttm" > /dev/null 2>&1 || bad "save"
 "$TTLAB" -c "$P; load synthetic tiny as t; split l2o; open a.ttm as a2; list models; show a2; set output json; compare a2" > out 2> err ||
   { bad "open and show"; cat err; }
-grep -q 'a2 .*opened from a.ttm, on t (synthetic-300x200-c4-p20-s42-l2o)' out || { bad "list names the dataset"; cat out; }
+joined out | grep -q 'a2 .*opened from a.ttm, on t (synthetic-300x200-c4-p20-s42-l2o)' || { bad "list names the dataset"; cat out; }
 grep -q '^# opened, trained on t (synthetic users=300 items=200 clusters=4 per_user=20 seed=42; split l2o hist=20): 1 seed, 1 epochs, best 1, 1 threads$' out ||
   { bad "show names the dataset and threads"; cat out; }
 grep -q '"threads":1,' out || { bad "compare --json carries threads"; cat out; }

@@ -1122,6 +1122,228 @@ static void selftest(void)
     free(s.S); free(s.dS); free(s.tmp); free(s.target);
 }
 
+/* ---- multi-interest: ComiRec-SA attention, MIND routing, the pick ---- */
+
+typedef struct {
+    int B, L, d, h, K, via;   /* via 0 attention, 1 routing */
+    int32_t *len, *kk;
+    float *H, *W1, *W2, *S, *b0, *V, *P, *A, *C, *Wr, *Z, *U, *R;
+    float *dH, *dW1, *dW2, *dS, *s1, *s2, *fs;
+} mi_ctx;
+
+static double mi_obj(void *v)
+{
+    mi_ctx *c = v;
+    if (c->via == 0)
+        tt_iattn_forward(c->V, c->P, c->A, c->H, c->len, c->W1, c->W2, c->B, c->L,
+                         c->d, c->h, c->K);
+    else
+        tt_iroute_forward(c->V, c->C, c->Wr, c->Z, c->U, c->H, c->len, c->kk, c->S,
+                          c->b0, c->B, c->L, c->d, c->K, c->fs);
+    return dot(c->V, c->R, (long)c->B * c->K * c->d);
+}
+static void mi_grad(void *v)
+{
+    mi_ctx *c = v;
+    if (c->via == 0)
+        tt_iattn_backward(c->dH, c->dW1, c->dW2, c->R, c->H, c->len, c->P, c->A, c->W1,
+                          c->W2, c->B, c->L, c->d, c->h, c->K, c->s1, c->s2);
+    else
+        tt_iroute_backward(c->dH, c->dS, c->R, c->H, c->C, c->Wr, c->Z, c->U, c->len,
+                           c->kk, c->S, c->B, c->L, c->d, c->K, c->s1, c->s2);
+}
+
+/* Smooth (tanh, softmax, squash away from 0): no kinks. Lengths include an
+ * empty history, a full one and partial ones; routing's active counts are
+ * K'u of those lengths (so inactive interests are exercised too). Padding
+ * positions are filled with values (not zeros): the check then also shows
+ * they neither change the output nor receive a gradient. */
+static void test_interests_via(int via, int B, int L, int d, int h, int K)
+{
+    mi_ctx c = {B, L, d, h, K, via, calloc(B, 4), calloc(B, 4),
+                fa(B * L * d), fa(h * d), fa(K * h), fa(d * d), fa(L * K), fa(B * K * d),
+                fa(B * L * h), fa(B * L * K), fa(B * L * d), fa(B * TT_ROUTE_ITERS * L * K),
+                fa(B * TT_ROUTE_ITERS * K * d), fa(B * TT_ROUTE_ITERS * K * d), fa(B * K * d),
+                fa(B * L * d), fa(h * d), fa(K * h), fa(d * d),
+                fa(B * L * (K > d ? K : d) + B * (L * K + 2 * K * d)),
+                fa(B * L * (h > K ? h : K) + B * (L * K + 2 * K * d)), fa(B * L * K)};
+    for (int b = 0; b < B; b++) {
+        c.len[b] = b == 0 ? L : b == 1 ? 0 : 1 + (b * 5) % L;
+        c.kk[b] = tt_interest_count(c.len[b], K);
+    }
+    fill(c.H, B * L * d, -1, 1);
+    fill(c.W1, h * d, -1, 1);
+    fill(c.W2, K * h, -1.5f, 1.5f);
+    fill(c.S, d * d, -0.8f, 0.8f);
+    fill(c.R, B * K * d, -1, 1);
+    tt_iroute_logits(c.b0, L, K);
+    char name[64];
+    snprintf(name, sizeof name, "%s B=%d L=%d d=%d K=%d", via ? "routing" : "attention", B, L,
+             d, K);
+    problem p = via == 0
+        ? (problem){name, mi_obj, mi_grad, &c,
+                    {{"H", c.H, c.dH, B * L * d}, {"W1", c.W1, c.dW1, h * d},
+                     {"W2", c.W2, c.dW2, K * h}}, 3, 1e-2, 0}
+        : (problem){name, mi_obj, mi_grad, &c,
+                    {{"H", c.H, c.dH, B * L * d}, {"S", c.S, c.dS, d * d}}, 2, 1e-2, 0};
+    check(&p);
+    /* forward values against a double reference of the papers' formulas */
+    mi_obj(&c);
+    double worst = 0;
+    for (int b = 0; b < B; b++) {
+        const int n = c.len[b];
+        const float *hb = c.H + (long)b * L * d;
+        double V[8][16] = {{0}};
+        if (via == 0) {
+            for (int k = 0; k < K; k++) {
+                double lg[32], mx = -INFINITY, s = 0;
+                for (int i = 0; i < n; i++) {
+                    lg[i] = 0;
+                    for (int q = 0; q < h; q++) {
+                        double pq = 0;
+                        for (int j = 0; j < d; j++)
+                            pq += (double)c.W1[q * d + j] * hb[i * d + j];
+                        lg[i] += (double)c.W2[k * h + q] * tanh(pq);
+                    }
+                    mx = fmax(mx, lg[i]);
+                }
+                for (int i = 0; i < n; i++)
+                    s += exp(lg[i] - mx);
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < d; j++)
+                        V[k][j] += exp(lg[i] - mx) / s * hb[i * d + j];
+            }
+        } else {
+            double cc[32][16], lg[32][8], u[8][16] = {{0}};
+            const int kb = c.kk[b];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    cc[i][j] = 0;
+                    for (int q = 0; q < d; q++)
+                        cc[i][j] += (double)c.S[j * d + q] * hb[i * d + q];
+                }
+                for (int k = 0; k < K; k++)
+                    lg[i][k] = c.b0[i * K + k];
+            }
+            for (int t = 0; t < TT_ROUTE_ITERS; t++) {
+                double z[8][16] = {{0}};
+                for (int i = 0; i < n; i++) {
+                    double mx = -INFINITY, s = 0;
+                    for (int k = 0; k < kb; k++)
+                        mx = fmax(mx, lg[i][k]);
+                    for (int k = 0; k < kb; k++)
+                        s += exp(lg[i][k] - mx);
+                    for (int k = 0; k < kb; k++)
+                        for (int j = 0; j < d; j++)
+                            z[k][j] += exp(lg[i][k] - mx) / s * cc[i][j];
+                }
+                for (int k = 0; k < kb; k++) {
+                    double n2 = 0;
+                    for (int j = 0; j < d; j++)
+                        n2 += z[k][j] * z[k][j];
+                    for (int j = 0; j < d; j++)
+                        u[k][j] = n2 / (1 + n2) / sqrt(n2 > 0 ? n2 : 1) * z[k][j];
+                }
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < kb; k++)
+                        for (int j = 0; j < d; j++)
+                            lg[i][k] += u[k][j] * cc[i][j];
+            }
+            for (int k = 0; k < kb; k++)
+                for (int j = 0; j < d; j++)
+                    V[k][j] = u[k][j];
+        }
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < d; j++)
+                worst = fmax(worst, fabs(V[k][j] - c.V[((long)b * K + k) * d + j]));
+    }
+    report(worst < 1e-5, "value %s forward = double reference (max |diff| %.2g)", name, worst);
+    float *all[] = {c.H, c.W1, c.W2, c.S, c.b0, c.V, c.P, c.A, c.C, c.Wr, c.Z, c.U, c.R,
+                    c.dH, c.dW1, c.dW2, c.dS, c.s1, c.s2, c.fs};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(all[i]);
+    free(c.len);
+    free(c.kk);
+}
+
+typedef struct {
+    int B, K, D;
+    int32_t *kk, *sel;
+    int64_t *trow;
+    float *I, *T, *out, *R, *dI;
+} pick_ctx;
+
+static double pick_obj(void *v)
+{
+    pick_ctx *c = v;
+    tt_interest_pick_forward(c->out, c->sel, c->I, c->kk, c->T, c->D, c->trow, c->B, c->K,
+                             c->D);
+    return dot(c->out, c->R, (long)c->B * c->D);
+}
+static void pick_grad(void *v)
+{
+    pick_ctx *c = v;
+    tt_interest_pick_backward(c->dI, c->R, c->sel, c->B, c->K, c->D);
+}
+
+static void test_interests(void)
+{
+    /* MIND's K'u = max(1, min(K, floor(log2 n))), by hand for K = 4 */
+    static const int n[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 100};
+    static const int want[] = {1, 1, 1, 1, 2, 2, 3, 3, 4, 4};
+    int ok = 1;
+    char got[128];
+    int o = 0;
+    for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
+        int k = tt_interest_count(n[i], 4);
+        ok &= k == want[i];
+        o += snprintf(got + o, sizeof got - (size_t)o, "%s%d->%d", i ? " " : "", n[i], k);
+    }
+    report(ok, "value MIND K'u (K=4): %s", got);
+    report(tt_interest_count(100, 2) == 2 && tt_interest_count(1 << 20, 64) == 20 &&
+           tt_interest_count(5, 1) == 1,
+           "value MIND K'u is capped by K and grows as floor(log2 n)");
+    test_interests_via(0, 4, 6, 5, 7, 3);
+    test_interests_via(0, 3, 9, 4, 16, 4);
+    test_interests_via(1, 4, 6, 5, 0, 3);
+    test_interests_via(1, 5, 9, 4, 0, 4);
+    /* the pick: a hard argmax (gaps kept wide so no step crosses a tie) */
+    int B = 5, K = 4, D = 6, NT = 7;
+    pick_ctx c = {B, K, D, calloc(B, 4), calloc(B, 4), calloc(B, 8), fa(B * K * D),
+                  fa(NT * D), fa(B * D), fa(B * D), fa(B * K * D)};
+    fill(c.I, B * K * D, -1, 1);
+    fill(c.T, NT * D, -1, 1);
+    fill(c.R, B * D, -1, 1);
+    for (int b = 0; b < B; b++) {
+        c.kk[b] = 1 + b % K;
+        c.trow[b] = (b * 3) % NT;
+        /* make interest (b % kk) the clear winner */
+        int w = b % c.kk[b];
+        for (int j = 0; j < D; j++)
+            c.I[(b * K + w) * D + j] = 3.0f * c.T[c.trow[b] * D + j];
+    }
+    problem p = {"interest pick", pick_obj, pick_grad, &c,
+                 {{"I", c.I, c.dI, B * K * D}}, 1, 1e-2, 0};
+    check(&p);
+    pick_obj(&c);
+    int sel_ok = 1;
+    for (int b = 0; b < B; b++)
+        sel_ok &= c.sel[b] == b % c.kk[b];
+    /* ties go to the first interest; inactive interests never win */
+    float I2[2 * 4] = {1, 0, 1, 0, 5, 5, 0, 0}, T2[2] = {1, 0}, o2[2];
+    int32_t kk2 = 2, s2 = -1;
+    int64_t r2 = 0;
+    tt_interest_pick_forward(o2, &s2, I2, &kk2, T2, 2, &r2, 1, 4, 2);
+    int tie_ok = s2 == 0;
+    kk2 = 1;
+    float I3[2 * 2] = {0, 1, 9, 9};
+    tt_interest_pick_forward(o2, &s2, I3, &kk2, T2, 2, &r2, 1, 2, 2);
+    tie_ok &= s2 == 0;
+    report(sel_ok && tie_ok, "value interest pick: argmax with the target, ties to the first, inactive never");
+    free(c.kk); free(c.sel); free(c.trow); free(c.I); free(c.T); free(c.out); free(c.R);
+    free(c.dI);
+}
+
 int main(void)
 {
     tt_blas_set_threads(1);
@@ -1131,6 +1353,7 @@ int main(void)
     test_relu_l2();
     test_senet();
     test_lightse();
+    test_interests();
     test_fm();
     test_cross();
     test_softmax_case(4, 7, 1.0f, 0, 0);

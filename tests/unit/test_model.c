@@ -566,6 +566,133 @@ static void test_dat(const tt_dataset *d, const tt_split *sp)
               strstr(err.msg, "tower i has no mlp stage"), "dat without mlp: %s", err.msg);
 }
 
+/* ---- multi-interest user towers (interests stage) ---- */
+
+static tt_tower_def tower_mi(const char *name, int dim, int via, int K, int out)
+{
+    tt_tower_def t;
+    tt_tower_def_init(&t);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.dim = dim;
+    t.interests = via;
+    t.mi_k = K;
+    t.mi_out = out;
+    t.l2norm = 1;
+    return t;
+}
+
+/* Whole-model finite differences through both extractors and the three
+ * losses (the pick is a hard argmax: a step never crosses a tie here, and
+ * gradcheck retries a direction that does); MIND's K'u on the encoded
+ * examples against the count of each one's history; inactive interests
+ * encoded as zeros; the evaluator's multi-vector path on the encodings
+ * equal to its naive reference; and the refusals. */
+static void test_interests(const tt_dataset *d, const tt_split *sp)
+{
+    tt_model_def md;
+    tt_tower_def i = tower_mlp("i", 4, 8, 6);
+    tt_err err;
+    tt_model *m;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "mi");
+    md.temp = 0.2f;
+    tt_tower_def ua = tower_mi("ua", 4, TT_MI_ATTENTION, 3, 6);
+    tt_tower_def ur = tower_mi("ur", 4, TT_MI_ROUTING, 3, 6);
+    m = make_model(&md, &ua, &i, d, 41);
+    gradcheck("interests attention softmax", m, d, sp, 12);
+    tt_model_free(m);
+    m = make_model(&md, &ur, &i, d, 42);
+    gradcheck("interests routing softmax", m, d, sp, 12);
+    tt_model_free(m);
+    md.loss = TT_LOSS_INBATCH;
+    m = make_model(&md, &ua, &i, d, 43);
+    if (tt_model_set_threads(m, 2, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck("2 threads interests attn in-batch", m, d, sp, 13);
+    tt_model_free(m);
+    md.loss = TT_LOSS_SAMPLED;
+    md.neg = 5;
+    m = make_model(&md, &ur, &i, d, 44);
+    gradcheck("interests routing sampled", m, d, sp, 12);
+    tt_model_free(m);
+    md.loss = TT_LOSS_SOFTMAX;
+    md.neg = 0;
+
+    /* encodings: K'u per example, zeros for the inactive, exact evaluation */
+    for (int via = TT_MI_ATTENTION; via <= TT_MI_ROUTING; via++) {
+        tt_tower_def u = tower_mi("u", 4, via, 4, 6);
+        m = make_model(&md, &u, &i, d, 45);
+        CHECK(tt_model_query_vectors(m) == 4, "interests: %d vectors per query",
+              tt_model_query_vectors(m));
+        const tt_examples *ex = &sp->part[TT_TRAIN];
+        int D = tt_model_dim(m), nq = 4;
+        float *Q = malloc((size_t)ex->n * nq * D * sizeof(float));
+        float *Q1 = malloc((size_t)ex->n * D * sizeof(float));
+        float *V = malloc((size_t)d->n_items * D * sizeof(float));
+        int32_t *qn = malloc((size_t)ex->n * sizeof(int32_t));
+        if (tt_model_encode_queries_multi(m, d, ex, Q, qn, &err) ||
+            tt_model_encode_items(m, d, V, &err))
+            DIE("encode: %s", err.msg);
+        CHECK(tt_model_encode_queries(m, d, ex, Q1, &err) != 0 &&
+                  strstr(err.msg, "encodes 4 interest vectors per user, not one"),
+              "single-vector encoding of an interests model: %s", err.msg);
+        int bad_count = 0, bad_zero = 0, seen[5] = {0};
+        for (int64_t e = 0; e < ex->n; e++) {
+            int n = 0;
+            for (int j = 0; j < ex->H; j++)
+                n += ex->hist[e * ex->H + j] >= 0;
+            int want = via == TT_MI_ROUTING ? tt_interest_count(n, 4) : n > 0 ? 4 : 1;
+            bad_count += qn[e] != want;
+            seen[qn[e]] = 1;
+            for (int k = qn[e]; k < nq; k++)
+                for (int j = 0; j < D; j++)
+                    bad_zero += Q[(e * nq + k) * D + j] != 0.0f;
+        }
+        CHECK(!bad_count, "%s: %d examples with the wrong active count",
+              via == TT_MI_ROUTING ? "routing" : "attention", bad_count);
+        CHECK(!bad_zero, "inactive interests not zero: %d values", bad_zero);
+        if (via == TT_MI_ROUTING)   /* histories of 0..5 items: K'u 1 and 2 both occur */
+            CHECK(seen[1] && seen[2], "routing K'u values seen: 1 %d, 2 %d", seen[1], seen[2]);
+        for (int p = TT_VALID; p <= TT_TEST; p++) {
+            const tt_examples *pe = &sp->part[p];
+            float *Qp = malloc((size_t)pe->n * nq * D * sizeof(float));
+            int32_t *qp = malloc((size_t)pe->n * sizeof(int32_t));
+            int64_t *r1 = malloc((size_t)pe->n * sizeof(int64_t));
+            int64_t *r2 = malloc((size_t)pe->n * sizeof(int64_t));
+            if (tt_model_encode_queries_multi(m, d, pe, Qp, qp, &err) ||
+                tt_eval_rank_multi(Qp, nq, qp, V, d->n_items, D, sp, (enum tt_part)p, r1, &err) ||
+                tt_eval_rank_multi_ref(Qp, nq, qp, V, d->n_items, D, sp, (enum tt_part)p, r2))
+                DIE("rank: %s", err.msg);
+            int diff = 0;
+            for (int64_t e = 0; e < pe->n; e++)
+                diff += r1[e] != r2[e];
+            CHECK(!diff, "interests part %d: %d ranks differ from the naive reference", p, diff);
+            free(Qp); free(qp); free(r1); free(r2);
+        }
+        free(Q); free(Q1); free(V); free(qn);
+        tt_model_free(m);
+    }
+
+    /* refused: no history field; a stage before or after the interests */
+    tt_tower_def nh = ua;
+    nh.n_fields = 2;
+    snprintf(nh.fields[0], TT_NAME_MAX, "%s", "user_id");
+    snprintf(nh.fields[1], TT_NAME_MAX, "%s", "age");
+    CHECK(tt_model_create(&md, &nh, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower ua: interests reads the user's history, but the tower has no history field (its fields: user_id, age)"),
+          "interests without hist: %s", err.msg);
+    tt_tower_def ws = ua;
+    ws.senet = TT_RW_LIGHTSE;
+    CHECK(tt_model_create(&md, &ws, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "interests does not take a lightse stage before it"),
+          "interests after lightse: %s", err.msg);
+    tt_tower_def wo = ua;
+    wo.mi_out = 5;
+    CHECK(tt_model_create(&md, &wo, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower ua outputs 5 values but tower i outputs 6"),
+          "interests out= against the item width: %s", err.msg);
+}
+
 static void test_fields(const tt_dataset *d)
 {
     tt_model_def md;
@@ -1004,6 +1131,7 @@ int main(void)
     test_fields(&d);
     test_gradients(&d, &sp);
     test_dat(&d, &sp);
+    test_interests(&d, &sp);
     test_optim(&d, &sp);
     test_popularity(&d, &sp);
     test_train(&d, &sp);

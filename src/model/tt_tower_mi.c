@@ -1,0 +1,347 @@
+/* tt_tower_mi: the interests stage of a user tower: K interest vectors per
+ * user from the history field's items (ComiRec-SA attention or MIND routing,
+ * tt_interest.c), each concatenated with the user's other field embeddings
+ * and projected to the item tower's width, then L2-normalised per interest;
+ * and the pick of one interest per training target. */
+#include "tt_model_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tower_mi_build(tt_model *m, tower *t, tt_err *err)
+{
+    const tt_tower_def *td = &t->def;
+    tw_mi *mi = &t->mi;
+    char avail[512];
+    size_t o = 0;
+    avail[0] = 0;
+    mi->hist_fi = -1;
+    for (int fi = 0; fi < t->nf; fi++) {
+        if (t->fld[fi].src == SRC_HIST && mi->hist_fi < 0)
+            mi->hist_fi = fi;
+        int w = snprintf(avail + o, sizeof avail - o, "%s%s", fi ? ", " : "", t->fname[fi]);
+        if (w > 0 && (size_t)w < sizeof avail - o)
+            o += (size_t)w;
+    }
+    if (mi->hist_fi < 0)
+        return tt_err_set(err, "tower %s: interests reads the user's history, but the tower has no history field (its fields: %s); keep a sequence field such as hist in embed fields=",
+                          td->name, avail);
+    if (td->n_chan > 0)
+        return tt_err_set(err, "tower %s: interests gives the tower's output; it cannot follow mlp or channels",
+                          td->name);
+    if (td->senet)
+        return tt_err_set(err, "tower %s: interests does not take a %s stage before it",
+                          td->name, tt_reweight_name(td->senet));
+    if (td->mi_k < 1 || td->mi_k > TT_MI_MAXK)
+        return tt_err_set(err, "tower %s: interests k=%d out of range (1..%d)", td->name,
+                          td->mi_k, TT_MI_MAXK);
+    if (td->mi_out < 0 || td->mi_out > 4096 || td->mi_hidden < 0 || td->mi_hidden > 4096)
+        return tt_err_set(err, "tower %s: interests out= and hidden= must be 1..4096", td->name);
+    mi->via = td->interests;
+    mi->K = td->mi_k;
+    mi->d = t->k;
+    mi->out = td->mi_out > 0 ? td->mi_out : t->k;
+    mi->h = td->mi_hidden > 0 ? td->mi_hidden : 4 * t->k;   /* ComiRec's 4 d */
+    mi->Fo = (t->nf - 1) * t->k;
+    mi->Dx = mi->d + mi->Fo;
+    const int d = mi->d;
+    if (mi->via == TT_MI_ATTENTION) {
+        mi->pa = tt_model_add_tensor(m, "user.interests.W1", "user tower interests attention W1",
+                                     mi->h, d, 0, d, err);
+        if (mi->pa < 0 || tt_model_add_tensor(m, "user.interests.W2",
+                                              "user tower interests attention W2", mi->K,
+                                              mi->h, 0, mi->h, err) < 0)
+            return -1;
+    } else {
+        mi->pa = tt_model_add_tensor(m, "user.interests.S", "user tower interests routing map S",
+                                     d, d, 0, d, err);
+        if (mi->pa < 0)
+            return -1;
+    }
+    mi->pW = tt_model_add_tensor(m, "user.interests.proj.W", "user tower interests projection weights",
+                                 mi->out, mi->Dx, 0, mi->Dx, err);
+    if (mi->pW < 0 || tt_model_add_tensor(m, "user.interests.proj.b",
+                                          "user tower interests projection bias", mi->out, 1, 0,
+                                          mi->Dx, err) < 0)
+        return -1;
+    t->nch = 0;
+    t->D = mi->out;
+    return 0;
+}
+
+void tower_mi_bind(tt_model *m, tower *t)
+{
+    tw_mi *mi = &t->mi;
+#define PT(i) (m->param + m->par[i].off)
+#define GT(i) (m->grad + m->par[i].off)
+    if (mi->via == TT_MI_ATTENTION) {
+        mi->W1 = PT(mi->pa);
+        mi->W2 = PT(mi->pa + 1);
+        mi->dW1 = GT(mi->pa);
+        mi->dW2 = GT(mi->pa + 1);
+    } else {
+        mi->S = PT(mi->pa);
+        mi->dS = GT(mi->pa);
+    }
+    mi->W = PT(mi->pW);
+    mi->b = PT(mi->pW + 1);
+    mi->dW = GT(mi->pW);
+    mi->db = GT(mi->pW + 1);
+#undef PT
+#undef GT
+}
+
+void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff)
+{
+    tw_mi *mi = &v->mi;
+    if (mi->via == TT_MI_ATTENTION) {
+        mi->dW1 = gw + poff[mi->pa];
+        mi->dW2 = gw + poff[mi->pa + 1];
+    } else {
+        mi->dS = gw + poff[mi->pa];
+    }
+    mi->dW = gw + poff[mi->pW];
+    mi->db = gw + poff[mi->pW + 1];
+}
+
+/* ---- buffers: per row widths, one block, carved twice (count, then place) ---- */
+
+typedef struct mcarve {
+    char *base;
+    size_t used;
+} mcarve;
+
+static void *mtake(mcarve *c, size_t bytes)
+{
+    void *p = c->base ? c->base + c->used : NULL;
+    c->used += (bytes + 63) & ~(size_t)63;
+    return p;
+}
+
+#define TF(n) mtake(c, (size_t)(n) * sizeof(float))
+
+static void mi_layout(tw_mi *mi, int64_t cap, mcarve *c)
+{
+    const size_t R = (size_t)cap, L = (size_t)mi->L, K = (size_t)mi->K, d = (size_t)mi->d;
+    const size_t T = TT_ROUTE_ITERS;
+    mi->b0 = TF(L * K);
+    mi->H = TF(R * L * d);
+    mi->dH = TF(R * L * d);
+    mi->V = TF(R * K * d);
+    mi->dV = TF(R * K * d);
+    mi->X = TF(R * K * mi->Dx);
+    mi->dX = TF(R * K * mi->Dx);
+    mi->Y = TF(R * K * mi->out);
+    mi->dY = TF(R * K * mi->out);
+    mi->nrm = TF(R * K);
+    mi->I = TF(R * K * mi->out);
+    mi->dI = TF(R * K * mi->out);
+    if (mi->via == TT_MI_ATTENTION) {
+        mi->P = TF(R * L * mi->h);
+        mi->aP = TF(R * L * mi->h);
+        mi->A = TF(R * L * K);
+        mi->aS = TF(R * L * K);
+    } else {
+        mi->C = TF(R * L * d);
+        mi->dC = TF(R * L * d);
+        mi->Wr = TF(R * T * L * K);
+        mi->Z = TF(R * T * K * d);
+        mi->U = TF(R * T * K * d);
+        mi->fs = TF(R * L * K);
+        mi->rs = TF(R * (L * K + 2 * K * d));
+    }
+    mi->len = mtake(c, R * sizeof(int32_t));
+    mi->kk = mtake(c, R * sizeof(int32_t));
+    mi->sel = mtake(c, R * sizeof(int32_t));
+    mi->trow = mtake(c, R * sizeof(int64_t));
+}
+
+void tower_mi_free(tower *t)
+{
+    free(t->mi.buf);
+    t->mi.buf = NULL;
+    t->mi.cap = 0;
+}
+
+int tower_mi_reserve(tower *t, int64_t cap, tt_err *err)
+{
+    tw_mi *mi = &t->mi;
+    int L = t->fld[mi->hist_fi].maxlen;
+    if (L < 1)
+        L = 1;
+    if (mi->buf && cap <= mi->cap && L == mi->L)
+        return 0;
+    mi->L = L;
+    mcarve c = {NULL, 0};
+    mi_layout(mi, cap, &c);
+    char *buf = tt_alloc_aligned(c.used, 1, "interest buffers", err);
+    if (!buf)
+        return -1;
+    tower_mi_free(t);
+    mi->buf = buf;
+    c.base = buf;
+    c.used = 0;
+    mi_layout(mi, cap, &c);
+    mi->cap = cap;
+    if (mi->via == TT_MI_ROUTING)
+        tt_iroute_logits(mi->b0, mi->L, mi->K);
+    return 0;
+}
+
+void tower_mi_view(const tower *t, tower *v, int64_t r0)
+{
+    const tw_mi *s = &t->mi;
+    tw_mi *mi = &v->mi;
+    const size_t r = (size_t)r0, L = (size_t)s->L, K = (size_t)s->K, d = (size_t)s->d;
+    const size_t T = TT_ROUTE_ITERS;
+    mi->H = s->H + r * L * d;
+    mi->dH = s->dH + r * L * d;
+    mi->V = s->V + r * K * d;
+    mi->dV = s->dV + r * K * d;
+    mi->X = s->X + r * K * s->Dx;
+    mi->dX = s->dX + r * K * s->Dx;
+    mi->Y = s->Y + r * K * s->out;
+    mi->dY = s->dY + r * K * s->out;
+    mi->nrm = s->nrm + r * K;
+    mi->I = s->I + r * K * s->out;
+    mi->dI = s->dI + r * K * s->out;
+    if (s->via == TT_MI_ATTENTION) {
+        mi->P = s->P + r * L * s->h;
+        mi->aP = s->aP + r * L * s->h;
+        mi->A = s->A + r * L * K;
+        mi->aS = s->aS + r * L * K;
+    } else {
+        mi->C = s->C + r * L * d;
+        mi->dC = s->dC + r * L * d;
+        mi->Wr = s->Wr + r * T * L * K;
+        mi->Z = s->Z + r * T * K * d;
+        mi->U = s->U + r * T * K * d;
+        mi->fs = s->fs + r * L * K;
+        mi->rs = s->rs + r * (L * K + 2 * K * d);
+    }
+    mi->len = s->len + r;
+    mi->kk = s->kk + r;
+    mi->sel = s->sel + r;
+    mi->trow = s->trow + r;
+}
+
+/* ---- forward and backward ---- */
+
+void tower_mi_forward(tower *t, int64_t R, int zero_hist)
+{
+    tw_mi *mi = &t->mi;
+    const tw_field *f = &t->fld[mi->hist_fi];
+    const int L = mi->L, K = mi->K, d = mi->d, F = t->F, Dx = mi->Dx, Do = mi->out;
+    /* H (R, L, d): the history's item embeddings, zero padding */
+    for (int64_t b = 0; b < R; b++) {
+        int64_t s = f->off[b], n = f->off[b + 1] - s;
+        if (n > L)
+            n = L;
+        if (zero_hist)
+            n = 0;
+        float *h = mi->H + b * L * d;
+        for (int64_t i = 0; i < n; i++)
+            memcpy(h + i * d, f->T + (size_t)f->vals[s + i] * d, (size_t)d * sizeof(float));
+        memset(h + n * d, 0, (size_t)(L - n) * d * sizeof(float));
+        mi->len[b] = (int32_t)n;
+        mi->kk[b] = mi->via == TT_MI_ROUTING ? tt_interest_count((int)n, K) : n > 0 ? K : 1;
+    }
+    if (mi->via == TT_MI_ATTENTION)
+        tt_iattn_forward(mi->V, mi->P, mi->A, mi->H, mi->len, mi->W1, mi->W2, (int)R, L, d,
+                         mi->h, K);
+    else
+        tt_iroute_forward(mi->V, mi->C, mi->Wr, mi->Z, mi->U, mi->H, mi->len, mi->kk, mi->S,
+                          mi->b0, (int)R, L, d, K, mi->fs);
+    /* X (R*K, Dx) = [V[b, k] | E[b] without the history field] */
+    for (int64_t b = 0; b < R; b++)
+        for (int k = 0; k < K; k++) {
+            float *x = mi->X + (b * K + k) * Dx;
+            memcpy(x, mi->V + (b * K + k) * d, (size_t)d * sizeof(float));
+            x += d;
+            for (int fi = 0; fi < t->nf; fi++) {
+                if (fi == mi->hist_fi)
+                    continue;
+                memcpy(x, t->E + b * F + fi * d, (size_t)d * sizeof(float));
+                x += d;
+            }
+        }
+    /* Y (R*K, Do) = X W^T + b; I = Y per-interest normalised (cos) */
+    tt_dense_forward(mi->Y, mi->X, mi->W, mi->b, (int)(R * K), Dx, Do);
+    if (t->norm)
+        tt_l2norm_forward(mi->I, mi->nrm, mi->Y, (int)(R * K), Do);
+    else
+        memcpy(mi->I, mi->Y, (size_t)R * K * Do * sizeof(float));
+    for (int64_t b = 0; b < R; b++) {
+        for (int k = mi->kk[b]; k < K; k++)   /* inactive interests read as zeros */
+            memset(mi->I + (b * K + k) * Do, 0, (size_t)Do * sizeof(float));
+        mi->sel[b] = 0;
+        memcpy(t->out + b * Do, mi->I + b * K * Do, (size_t)Do * sizeof(float));
+    }
+}
+
+void tower_mi_pick(tower *tu, const tower *ti, const int32_t *tgt, int rows_first, int64_t B)
+{
+    tw_mi *mi = &tu->mi;
+    for (int64_t b = 0; b < B; b++)
+        mi->trow[b] = rows_first ? b : tgt[b];
+    tt_interest_pick_forward(tu->out, mi->sel, mi->I, mi->kk, ti->out, ti->D, mi->trow, (int)B,
+                             mi->K, mi->out);
+}
+
+void tower_mi_backward_dense(tower *t, int64_t R)
+{
+    tw_mi *mi = &t->mi;
+    const int L = mi->L, K = mi->K, d = mi->d, F = t->F, Dx = mi->Dx, Do = mi->out;
+    const size_t RK = (size_t)R * K;
+    /* dout (R, Do) -> the picked interest's dI; through the norm to dY */
+    memset(mi->dI, 0, RK * Do * sizeof(float));
+    tt_interest_pick_backward(mi->dI, t->dout, mi->sel, (int)R, K, Do);
+    if (t->norm) {
+        memset(mi->dY, 0, RK * Do * sizeof(float));
+        tt_l2norm_backward(mi->dY, mi->dI, mi->I, mi->nrm, (int)RK, Do);
+    } else {
+        memcpy(mi->dY, mi->dI, RK * Do * sizeof(float));
+    }
+    /* projection: dX = dY W, dW += dY^T X, db += sum dY */
+    memset(mi->dX, 0, RK * Dx * sizeof(float));
+    tt_dense_backward(mi->dX, mi->dW, mi->db, mi->dY, mi->X, mi->W, (int)RK, Dx, Do);
+    /* split dX: dV, and the other fields' dE summed over the interests */
+    for (int64_t b = 0; b < R; b++)
+        for (int k = 0; k < K; k++) {
+            const float *x = mi->dX + (b * K + k) * Dx;
+            memcpy(mi->dV + (b * K + k) * d, x, (size_t)d * sizeof(float));
+            x += d;
+            for (int fi = 0; fi < t->nf; fi++) {
+                if (fi == mi->hist_fi)
+                    continue;
+                float *de = t->dE + b * F + fi * d;
+                for (int j = 0; j < d; j++)
+                    de[j] += x[j];
+                x += d;
+            }
+        }
+    memset(mi->dH, 0, (size_t)R * L * d * sizeof(float));
+    if (mi->via == TT_MI_ATTENTION)
+        tt_iattn_backward(mi->dH, mi->dW1, mi->dW2, mi->dV, mi->H, mi->len, mi->P, mi->A,
+                          mi->W1, mi->W2, (int)R, L, d, mi->h, K, mi->aS, mi->aP);
+    else
+        tt_iroute_backward(mi->dH, mi->dS, mi->dV, mi->H, mi->C, mi->Wr, mi->Z, mi->U,
+                           mi->len, mi->kk, mi->S, (int)R, L, d, K, mi->dC, mi->rs);
+}
+
+void tower_mi_scatter(tower *t, int64_t R)
+{
+    tw_mi *mi = &t->mi;
+    const tw_field *f = &t->fld[mi->hist_fi];
+    const int L = mi->L, d = mi->d;
+    for (int64_t b = 0; b < R; b++) {
+        const float *g = mi->dH + b * L * d;
+        const int32_t *v = f->vals + f->off[b];
+        for (int i = 0; i < mi->len[b]; i++) {
+            float *restrict dst = f->dT + (size_t)v[i] * d;
+            for (int j = 0; j < d; j++)
+                dst[j] += g[i * d + j];
+        }
+    }
+}
