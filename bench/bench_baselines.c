@@ -101,13 +101,7 @@ int main(void)
     tt_tower_def u = tower("u", 0), i = tower("i", 0);
     tt_model *m;
     if (tt_model_create(&md, &u, &i, &d, 1, &m, &err) == 0) {
-        tt_train_opts o;
-        tt_train_opts_init(&o);
-        o.epochs = 1;
-        o.batch = 1024;
-        o.lr = 0.001f;
-        o.lazy = 1;
-        o.eval_every = 1;
+        tt_train_opts o = one_epoch_opts();
         o.threads = threads;
         tt_train_result r;
         memset(&r, 0, sizeof r);

@@ -255,13 +255,7 @@ static void scale_run(void)
             fprintf(stderr, "bench_train: %s\n", err.msg);
             break;
         }
-        tt_train_opts o;
-        tt_train_opts_init(&o);
-        o.epochs = 1;
-        o.batch = 1024;
-        o.lr = 0.001f;
-        o.lazy = 1;
-        o.eval_every = 1;
+        tt_train_opts o = one_epoch_opts();
         tt_train_result r;
         if (tt_train(m, &d, &sp, &o, NULL, NULL, &r, &err)) {
             fprintf(stderr, "bench_train: %s\n", err.msg);

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "tt_model.h"
+#include "tt_train.h"
 
 /* The environment variable k, or dflt when unset or empty. */
 static inline const char *envs(const char *k, const char *dflt)
@@ -52,6 +53,20 @@ static inline tt_tower_def tower(const char *name, int senet)
     t.senet = senet;
     t.se_r = 2;
     return t;
+}
+
+/* The protocol's training options for one timed epoch: batch 1024, lr 0.001,
+ * lazy embedding updates, valid evaluated after it. */
+static inline tt_train_opts one_epoch_opts(void)
+{
+    tt_train_opts o;
+    tt_train_opts_init(&o);
+    o.epochs = 1;
+    o.batch = 1024;
+    o.lr = 0.001f;
+    o.lazy = 1;
+    o.eval_every = 1;
+    return o;
 }
 
 #endif

@@ -20,14 +20,50 @@ static void init_train(void *p) { tt_train_opts_init(p); }
 static void init_model(void *p) { tt_model_def_init(p); }
 static void init_synth(void *p) { tt_synth_opts_init(p); }
 static void init_csv(void *p) { tt_csv_opts_init(p); }
+static void init_tower(void *p) { tt_tower_def_init(p); }
+static void init_cross(void *p) { tt_chan_def_init(p, TT_CH_CROSS); }
+static void init_session(void *p) { tt_session_init(p); }
+static void init_index(void *p) { tt_indexent_init(p); }
+/* The commands' own option structs (tt_cmd_int.h): their defaults. */
+static void init_split(void *p) { *(tt_split_args *)p = (tt_split_args){.valid = 0.1, .test = 0.1}; }
+static void init_eval(void *p) { *(tt_eval_args *)p = (tt_eval_args){.split = 1}; }
+static void init_weights(void *p)
+{
+    *(tt_weights_args *)p = (tt_weights_args){.side = 2, .part = TT_VALID};
+}
+static void init_ablate(void *p)
+{
+    *(tt_ablate_args *)p = (tt_ablate_args){.mode = TT_ABLATE_ZERO, .split = 1};
+}
+static void init_plot(void *p) { *(tt_plot_args *)p = (tt_plot_args){.side = 0}; }
+static void init_export(void *p) { *(tt_export_args *)p = (tt_export_args){.split = 1}; }
 const tt_optbind tt_bind_train = {"tt_train_opts", sizeof(tt_train_opts), init_train};
 const tt_optbind tt_bind_model = {"tt_model_def", sizeof(tt_model_def), init_model};
 const tt_optbind tt_bind_synth = {"tt_synth_opts", sizeof(tt_synth_opts), init_synth};
 const tt_optbind tt_bind_csv = {"tt_csv_opts", sizeof(tt_csv_opts), init_csv};
+const tt_optbind tt_bind_tower = {"tt_tower_def", sizeof(tt_tower_def), init_tower};
+const tt_optbind tt_bind_cross = {"tt_chan_def (cross)", sizeof(tt_chan_def), init_cross};
+const tt_optbind tt_bind_session = {"tt_session", sizeof(tt_session), init_session};
+const tt_optbind tt_bind_index = {"tt_indexent", sizeof(tt_indexent), init_index};
+#define ARGS_BIND(N, T) const tt_optbind tt_bind_##N = {#T, sizeof(T), init_##N}
+ARGS_BIND(split, tt_split_args);
+ARGS_BIND(eval, tt_eval_args);
+ARGS_BIND(weights, tt_weights_args);
+ARGS_BIND(ablate, tt_ablate_args);
+ARGS_BIND(plot, tt_plot_args);
+ARGS_BIND(export, tt_export_args);
+#undef ARGS_BIND
+const tt_optbind *const tt_optbinds[] = {&tt_bind_train, &tt_bind_model, &tt_bind_synth,
+                                         &tt_bind_csv, &tt_bind_tower, &tt_bind_cross,
+                                         &tt_bind_session, &tt_bind_index, &tt_bind_split,
+                                         &tt_bind_eval, &tt_bind_weights, &tt_bind_ablate,
+                                         &tt_bind_plot, &tt_bind_export};
+const int tt_n_optbinds = (int)TT_ARRAY_LEN(tt_optbinds);
 #define TRAIN(F) TT_BIND(tt_bind_train, tt_train_opts, F)
 #define MODEL(F) TT_BIND(tt_bind_model, tt_model_def, F)
 #define SYNTH(F) TT_BIND(tt_bind_synth, tt_synth_opts, F)
 #define CSV(F) TT_BIND(tt_bind_csv, tt_csv_opts, F)
+#define SESSION(F) TT_BIND(tt_bind_session, tt_session, F)
 
 /* ---- option specs (data read by help, completion, checks, the man page) ---- */
 
@@ -59,10 +95,12 @@ static const tt_optspec load_opts[] = {
     {"buckets", TT_O_INT, NULL, NULL, 1, 1000, "csv", "quantile buckets of numeric columns", CSV(num_buckets)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+/* split's hist= shows the hist setting's default (tt_session_init); when it
+ * is not given, split uses the setting's current value. */
 static const tt_optspec split_opts[] = {
-    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length (items before each interaction)"},
-    {"valid", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "validation fraction"},
-    {"test", TT_O_NUM, "0.1", NULL, 0, 0.9, "random", "test fraction"},
+    {"hist", TT_O_INT, NULL, NULL, 0, 1000, NULL, "history length (items before each interaction)", SESSION(hist)},
+    {"valid", TT_O_NUM, NULL, NULL, 0, 0.9, "random", "validation fraction", TT_BIND(tt_bind_split, tt_split_args, valid)},
+    {"test", TT_O_NUM, NULL, NULL, 0, 0.9, "random", "test fraction", TT_BIND(tt_bind_split, tt_split_args, test)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, "random", "split seed (default: the session seed)"},
     {"items", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold items: those first seen in the last P of the interactions (by time), held out"},
     {"users", TT_O_NUM, NULL, NULL, 0, 0.9, "cold", "cold users: those first seen in the last P of the interactions (by time), held out"},
@@ -101,12 +139,13 @@ static const tt_optspec train_opts[] = {
     {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+#define EVAL(F) TT_BIND(tt_bind_eval, tt_eval_args, F)
 static const tt_optspec eval_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", EVAL(split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k, 10,20,50)"},
-    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed"},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "also through this index: its metrics, recall against exact top-K, speed", EVAL(index)},
     {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one row per slice: targets by item popularity, or users by activity (thirds)"},
-    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items"},
+    {"beyond", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity of the recommended items", EVAL(beyond)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec rank_opts[] = {
@@ -115,35 +154,37 @@ static const tt_optspec rank_opts[] = {
     {"by", TT_O_ENUM, NULL, "item_pop|user_activity", 0, 0, NULL, "one ranking per slice (see eval)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+#define WEIGHTS(F) TT_BIND(tt_bind_weights, tt_weights_args, F)
 static const tt_optspec weights_opts[] = {
-    {"tower", TT_O_ENUM, "both", "user|item|both", 0, 0, NULL, "which tower"},
-    {"split", TT_O_ENUM, "valid", "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)"},
-    {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity"},
+    {"tower", TT_O_ENUM, NULL, "user|item|both", 0, 0, NULL, "which tower", WEIGHTS(side)},
+    {"split", TT_O_ENUM, NULL, "train|valid|test", 0, 0, NULL, "examples whose weights are read (user tower)", WEIGHTS(part)},
+    {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity", WEIGHTS(by)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec ablate_opts[] = {
-    {"mode", TT_O_ENUM, "zero", "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows"},
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"mode", TT_O_ENUM, NULL, "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows",
+     TT_BIND(tt_bind_ablate, tt_ablate_args, mode)},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", TT_BIND(tt_bind_ablate, tt_ablate_args, split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "shuffle seed (default: the session seed)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec plot_opts[] = {
-    {"tower", TT_O_ENUM, "user", "user|item", 0, 0, NULL, "tower (weights, weights-history)"},
+    {"tower", TT_O_ENUM, NULL, "user|item", 0, 0, NULL, "tower (weights, weights-history)", TT_BIND(tt_bind_plot, tt_plot_args, side)},
     {"term", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "where to draw (default: the plot setting)"},
-    {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file"},
+    {"file", TT_O_STR, NULL, NULL, 0, 0, NULL, "output file (.png, .svg, .pdf); implies term=file", TT_BIND(tt_bind_plot, tt_plot_args, file)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec export_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, "users", "examples whose user vectors are written"},
-    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, "users", "examples whose user vectors are written", TT_BIND(tt_bind_export, tt_export_args, split)},
+    {"index", TT_O_STR, NULL, NULL, 0, 0, "index", "the index to write (default: an exact one in the model's metric)", TT_BIND(tt_bind_export, tt_export_args, index)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec compare_opts[] = {
-    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "part to evaluate"},
+    {"split", TT_O_ENUM, NULL, "valid|test", 0, 0, NULL, "part to evaluate", EVAL(split)},
     {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "cut-offs (default: the session's k)"},
-    {"datasets", TT_O_BOOL, "off", NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column"},
-    {"beyond", TT_O_BOOL, "off", NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)"},
+    {"datasets", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "allow models of different datasets or splits, with a dataset column", EVAL(datasets)},
+    {"beyond", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "also coverage@k, Gini and mean popularity (of each model as kept)", EVAL(beyond)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec sweep_opts[] = {
@@ -166,94 +207,37 @@ static const tt_optspec similar_opts[] = {
     {"index", TT_O_STR, NULL, NULL, 0, 0, NULL, "search through this index (default: exact)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+/* nlist= and m= have no fixed default (from the item count, the vector width). */
+#define INDEX(F) TT_BIND(tt_bind_index, tt_indexent, F)
 static const tt_optspec index_opts[] = {
-    {"kind", TT_O_ENUM, "flat", "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes"},
-    {"metric", TT_O_ENUM, "auto", "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)"},
+    {"kind", TT_O_ENUM, NULL, "flat|ivf|hnsw|ivfpq", 0, 0, NULL, "exact (flat), inverted lists, graph, or inverted lists of product codes", INDEX(p.kind)},
+    {"metric", TT_O_ENUM, NULL, "ip|l2|ip2l2|auto", 0, 0, NULL, "search metric (auto: the model's; ip2l2: inner product as L2 for graphs)", INDEX(metric)},
     {"nlist", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: inverted lists (default: the square root of the item count)"},
-    {"nprobe", TT_O_INT, "8", NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query"},
-    {"M", TT_O_INT, "16", NULL, 2, 1024, NULL, "hnsw: neighbours per node"},
-    {"efSearch", TT_O_INT, "64", NULL, 1, 1000000, NULL, "hnsw: candidates kept while searching"},
-    {"efConstruction", TT_O_INT, "40", NULL, 1, 1000000, NULL, "hnsw: candidates kept while building"},
+    {"nprobe", TT_O_INT, NULL, NULL, 1, 10000000, NULL, "ivf, ivfpq: lists visited per query", INDEX(p.nprobe)},
+    {"M", TT_O_INT, NULL, NULL, 2, 1024, NULL, "hnsw: neighbours per node", INDEX(p.M)},
+    {"efSearch", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "hnsw: candidates kept while searching", INDEX(p.efSearch)},
+    {"efConstruction", TT_O_INT, NULL, NULL, 1, 1000000, NULL, "hnsw: candidates kept while building", INDEX(p.efConstruction)},
     {"m", TT_O_INT, NULL, NULL, 1, 4096, NULL, "ivfpq: sub-quantizers (default: half the vector width)"},
-    {"nbits", TT_O_INT, "8", NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code"},
-    {"refine", TT_O_INT, "4", NULL, 0, 1000, NULL, "ivfpq: re-rank refine x K candidates by the exact score (0: codes only)"},
+    {"nbits", TT_O_INT, NULL, NULL, 1, 16, NULL, "ivfpq: bits per sub-quantizer code", INDEX(p.nbits)},
+    {"refine", TT_O_INT, NULL, NULL, 0, 1000, NULL, "ivfpq: re-rank refine x K candidates by the exact score (0: codes only)", INDEX(p.refine)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 
 const tt_optspec tt_settings[] = {
-    {"seed", TT_O_INT, "1", NULL, 0, BIG, NULL, "default seed of train, split random and ablate"},
-    {"threads", TT_O_INT, "0", NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)"},
-    {"output", TT_O_ENUM, "table", "table|csv|json", 0, 0, NULL, "result format"},
-    {"plot", TT_O_ENUM, "auto", "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)"},
-    {"plotfile", TT_O_STR, "plot.png", NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)"},
-    {"dashboard", TT_O_BOOL, "on", NULL, 0, 0, NULL, "live dashboard while training (terminals only)"},
-    {"progress", TT_O_BOOL, "on", NULL, 0, 0, NULL, "progress lines on stderr when there is no dashboard"},
-    {"hist", TT_O_INT, "20", NULL, 0, 1000, NULL, "history length used by split"},
-    {"k", TT_O_INTS, "10,20,50", NULL, 1, 1000000, NULL, "default cut-offs of eval and compare"},
-    {"quiet", TT_O_BOOL, "off", NULL, 0, 0, NULL, "suppress informational lines"},
-    {"width", TT_O_INT, "0", NULL, 0, 1000, NULL, "columns tables and lines fit (0: the terminal's, else 80)"},
-    {"keep_going", TT_O_BOOL, "off", NULL, 0, 0, NULL, "continue a script after an error"},
+    {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "default seed of train, split random and ablate", SESSION(seed)},
+    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads for training and BLAS (0: every core, or OPENBLAS_NUM_THREADS)", SESSION(threads)},
+    {"output", TT_O_ENUM, NULL, "table|csv|json", 0, 0, NULL, "result format", SESSION(out.mode)},
+    {"plot", TT_O_ENUM, NULL, "auto|window|dumb|file", 0, 0, NULL, "gnuplot terminal (auto: a window with a display, else text)", SESSION(plot_term)},
+    {"plotfile", TT_O_STR, NULL, NULL, 0, 0, NULL, "file of plot=file (.png, .svg, .pdf)", SESSION(plot_file)},
+    {"dashboard", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "live dashboard while training (terminals only)", SESSION(dashboard)},
+    {"progress", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "progress lines on stderr when there is no dashboard", SESSION(progress)},
+    {"hist", TT_O_INT, NULL, NULL, 0, 1000, NULL, "history length used by split", SESSION(hist)},
+    {"k", TT_O_INTS, NULL, NULL, 1, 1000000, NULL, "default cut-offs of eval and compare",
+     TT_BIND_INTS(tt_bind_session, tt_session, n_k, ks)},
+    {"quiet", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "suppress informational lines", SESSION(out.quiet)},
+    {"width", TT_O_INT, NULL, NULL, 0, 1000, NULL, "columns tables and lines fit (0: the terminal's, else 80)", SESSION(out.width)},
+    {"keep_going", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "continue a script after an error", SESSION(keep_going)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-
-/* ---- tower stages ---- */
-
-static const tt_optspec embed_opts[] = {
-    {"dim", TT_O_INT, "16", NULL, 1, 4096, NULL, "embedding dimension of every field"},
-    {"fields", TT_O_STR, NULL, NULL, 0, 0, NULL, "comma list of features (default: all of the side)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-static const tt_optspec senet_opts[] = {
-    {"r", TT_O_INT, "2", NULL, 1, 1024, NULL, "reduction ratio: hidden size max(1, fields/r)"},
-    {"squeeze", TT_O_ENUM, "mean", "mean|max|meanmax", 0, 0, NULL, "how each field is squeezed"},
-    {"gate", TT_O_ENUM, "sigmoid", "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)"},
-    {"groups", TT_O_INT, "0", NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-static const tt_optspec cross_opts[] = {
-    {"out", TT_O_INT, "32", NULL, 1, 65536, NULL, "size of the projection after the cross layers"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
-
-const tt_stagespec tt_stages[] = {
-    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)", NULL,
-     1, tt_stage_embed, NULL, tt_fmt_embed},
-    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
-     "The hidden width rule: the excitation MLP squeezes each of the tower's F fields to\n"
-     "one number, then z -> W1 -> ReLU -> W2 -> gate, with hidden width max(1, F / r),\n"
-     "rounded down. With few fields it is tiny: the ML-100K item tower has F = 3, so\n"
-     "r=2 gives ONE hidden unit, which must carry every difference between items.\n"
-     "When the hidden units are 0 (inactive ReLU) for nearly every row, the weights\n"
-     "stop varying and the block is a fixed per-field scale, not a gate: `weights`,\n"
-     "the dashboard and `plot weights` then say `constant` on that tower's rows, with\n"
-     "the reason. For a tower of few fields use r=1 (hidden width F).",
-     2, tt_stage_senet, NULL, tt_fmt_senet},
-    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet", NULL,
-     2, tt_stage_lightse, NULL, tt_fmt_lightse},
-    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL,
-     3, tt_stage_mlp, tt_chan_mlp, tt_fmt_mlp},
-    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
-     3, tt_stage_channels, NULL, tt_fmt_channels},
-    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
-     "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
-     "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"
-     "turning its embeddings (normal(0, 1) at the start), and Adam moves each number\n"
-     "by about lr per step, so at lr 0.001-0.003 it is slow: measured in 03-parallel.tt\n"
-     "(users=1000 items=500, threads=1), training loss 6.55 > log 500 after 5 epochs at\n"
-     "lr 0.003, 4.91 at lr 0.03. An FM-only tower wants lr about 0.03.",
-     0, NULL, tt_chan_fm, NULL},
-    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL,
-     0, NULL, tt_chan_cross, NULL},
-    {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL,
-     4, tt_stage_l2norm, NULL, tt_fmt_l2norm},
-};
-const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
-
-const char *tt_stage_names(int channels, char *buf, int n)
-{
-    int j = 0;
-    buf[0] = 0;
-    for (int i = 0; i < tt_n_stages && j < n; i++)
-        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].parse != NULL)
-            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
-    return buf;
-}
 
 /* ---- the command table ---- */
 
@@ -383,7 +367,8 @@ const tt_cmd tt_cmds[] = {
      "(metric: recall@K, ndcg@K, hitrate@K or mrr); one line per setting; Ctrl-C stops\n"
      "the grid and keeps the best so far. Baselines take their options (ease: lambda;\n"
      "itemknn: k, shrink; ials: dim, iters, lambda, w0, nu, std), two-towers temp, lr,\n"
-     "epochs, batch, wd, dim (both towers) and r (SENet)."},
+     "epochs, batch, wd, dim (both towers) and r (SENet), and any model option, words\n"
+     "too: loss=softmax,inbatch sim=cos,dot user=u,us (as `with` takes them)."},
     {"rank", tt_cmd_rank, 2, -1, "rank MODEL MODEL ... [metric=recall@20] [split=test] [by=...]",
      "models ordered by one metric, and who leads by how much, computed from the numbers",
      rank_opts, "@model...", 0,
@@ -546,25 +531,64 @@ static void bound_io(const tt_optspec *o, unsigned char *p, tt_optval *v, int to
         break;
     case TT_O_STR:
     case TT_O_NAMES:
+        if (o->size > sizeof(const char *)) {          /* a char array */
+            if (!to)
+                v->s = (const char *)f;
+            else if (v->s)
+                snprintf((char *)f, o->size, "%s", v->s);
+            break;
+        }
         if (o->size != sizeof(const char *))
             bound_bug(o);
         IO(str, v->s = str, v->s);
         break;
+    case TT_O_INTS: {                                  /* int count, then the array */
+        int cap = (int)(o->size / sizeof(int32_t)) - 1;
+        if (o->size % sizeof(int32_t) || cap < 1 || cap > TT_LIST_MAX)
+            bound_bug(o);
+        if (to) {
+            i32 = v->n < cap ? v->n : cap;
+            memcpy(f, &i32, sizeof i32);
+            for (int k = 0; k < i32; k++) {
+                int32_t x = (int32_t)v->list[k];
+                memcpy(f + sizeof(int32_t) * (size_t)(k + 1), &x, sizeof x);
+            }
+        } else {
+            memcpy(&i32, f, sizeof i32);
+            v->n = i32 < 0 ? 0 : i32 < cap ? i32 : cap;
+            for (int k = 0; k < v->n; k++) {
+                int32_t x;
+                memcpy(&x, f + sizeof(int32_t) * (size_t)(k + 1), sizeof x);
+                v->list[k] = x;
+            }
+        }
+        break;
+    }
     default:
         bound_bug(o);
     }
 #undef IO
 }
 
-/* The default value of a bound option: its field after the struct's init. */
-static void bound_default(const tt_optspec *o, tt_optval *v)
+/* The default value of a bound option: its field after the struct's init
+ * (buf, BIND_ROOM bytes). */
+static void bound_init_read(const tt_optspec *o, tt_optval *v, unsigned char *buf)
 {
-    _Alignas(16) unsigned char buf[BIND_ROOM];
     if (o->bind->size > BIND_ROOM)
         bound_bug(o);
     o->bind->init(buf);
     memset(v, 0, sizeof *v);
     bound_io(o, buf, v, 0);
+}
+
+/* ... as a value to keep: a char array's text would point into the gone
+ * struct, so it reads as NULL (applying NULL leaves init's text). */
+static void bound_default(const tt_optspec *o, tt_optval *v)
+{
+    _Alignas(16) unsigned char buf[BIND_ROOM];
+    bound_init_read(o, v, buf);
+    if ((o->type == TT_O_STR || o->type == TT_O_NAMES) && o->size > sizeof(const char *))
+        v->s = NULL;
 }
 
 void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
@@ -573,6 +597,11 @@ void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optb
     for (int i = 0; specs && specs[i].key; i++)
         if (specs[i].bind == b && (all || vals[i].set))
             bound_io(&specs[i], dst, (tt_optval *)&vals[i], 1);
+}
+
+void tt_opt_store(const tt_optspec *o, const tt_optval *v, void *dst)
+{
+    bound_io(o, dst, (tt_optval *)(uintptr_t)v, 1);
 }
 
 void tt_args_apply(const tt_args *a, const tt_optbind *b, void *dst)
@@ -595,35 +624,57 @@ const char *tt_enum_word(const char *values, int64_t k, char *buf, size_t n)
     return buf;
 }
 
-const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
+/* A bound option's value v as it would be typed, into buf; NULL for none. */
+static const char *bound_text(const tt_optspec *o, const tt_optval *v, char *buf, size_t n)
 {
-    tt_optval v;
-    if (!o->bind)
-        return o->def;
-    bound_default(o, &v);
     switch (o->type) {
     case TT_O_INT:
-        snprintf(buf, n, "%lld", (long long)v.i);
+        snprintf(buf, n, "%lld", (long long)v->i);
         break;
     case TT_O_NUM:
-        snprintf(buf, n, "%g", v.d);
+        snprintf(buf, n, "%g", v->d);
         break;
     case TT_O_ENUM:
-        tt_enum_word(tt_opt_values(o), v.i, buf, n);
+        tt_enum_word(tt_opt_values(o), v->i, buf, n);
         break;
     case TT_O_BOOL:
-        snprintf(buf, n, "%s", v.i ? "on" : "off");
+        snprintf(buf, n, "%s", v->i ? "on" : "off");
         break;
     case TT_O_STR:
     case TT_O_NAMES:
-        if (!v.s)
+        if (!v->s)
             return NULL;
-        snprintf(buf, n, "%s", v.s);
+        snprintf(buf, n, "%s", v->s);
         break;
+    case TT_O_INTS: {
+        size_t j = 0;
+        buf[0] = 0;
+        for (int i = 0; i < v->n && j < n; i++)
+            j += (size_t)snprintf(buf + j, n - j, i ? ",%lld" : "%lld", (long long)v->list[i]);
+        break;
+    }
     default:
         return NULL;
     }
     return buf;
+}
+
+const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n)
+{
+    _Alignas(16) unsigned char st[BIND_ROOM];
+    tt_optval v;
+    if (!o->bind)
+        return o->def;
+    bound_init_read(o, &v, st);
+    return bound_text(o, &v, buf, n);
+}
+
+const char *tt_opt_text(const tt_optspec *o, const void *p, char *buf, size_t n)
+{
+    tt_optval v;
+    memset(&v, 0, sizeof v);
+    bound_io(o, (unsigned char *)(uintptr_t)p, &v, 0);
+    return bound_text(o, &v, buf, n);
 }
 
 /* "a|b|c" -> "a, b or c" */

@@ -20,14 +20,21 @@ typedef struct tt_optbind {
     size_t size;
     void (*init)(void *);
 } tt_optbind;
-extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv;
+extern const tt_optbind tt_bind_train, tt_bind_model, tt_bind_synth, tt_bind_csv,
+    tt_bind_tower, tt_bind_cross, tt_bind_session;
+/* Every struct options fill, for the tests (a new bind is a row here). */
+extern const tt_optbind *const tt_optbinds[];
+extern const int tt_n_optbinds;
 
 /* One key=value option. A bound option (bind set) is a field of bind's struct
  * at off, of size bytes: its default is the field's value after bind->init
  * (one source: the engine's *_init, used by tests and bench too), and
  * tt_opts_apply writes it there. INT fields are int32/int64/uint64 by size,
  * NUM fields float/double, ENUM and BOOL fields int-sized enums or ints, STR
- * fields const char *. */
+ * fields const char * or a char array longer than a pointer (the value is
+ * copied in; its default, which lives in init's struct, reads as NULL, and
+ * applying NULL leaves the field as init made it), INTS fields an int count
+ * followed by its int array (TT_BIND_INTS). */
 typedef struct tt_optspec {
     const char *key;
     enum tt_opt_type type;
@@ -41,10 +48,17 @@ typedef struct tt_optspec {
 } tt_optspec;
 /* The row fields of an option bound to field F of struct T through B. */
 #define TT_BIND(B, T, F) &(B), offsetof(T, F), sizeof(((T *)0)->F)
+/* An INTS option bound to count N and the array A right after it. */
+#define TT_BIND_INTS(B, T, N, A) &(B), offsetof(T, N), \
+    (offsetof(T, A) + sizeof(((T *)0)->A) - offsetof(T, N))
 
 /* The default of o as it would be typed ("0.001", "adam", "on"), into buf;
  * NULL when o has none. */
 const char *tt_opt_default(const tt_optspec *o, char *buf, size_t n);
+
+/* The value of bound option o in the struct at p (o->bind's) as it would be
+ * typed, into buf: how `tower` prints a stage back and `show` a setting. */
+const char *tt_opt_text(const tt_optspec *o, const void *p, char *buf, size_t n);
 
 /* The value list of an ENUM option: values, or for "@loss" the names of the
  * loss table's rows (tt_loss_names): lists that grow come from their table. */
@@ -66,6 +80,8 @@ typedef struct tt_optval {
  * every one when all, else only those given on the command line. */
 void tt_opts_apply(const tt_optspec *specs, const tt_optval *vals, const tt_optbind *b,
                    void *dst, int all);
+/* Write v into bound option o's field of the struct at dst. */
+void tt_opt_store(const tt_optspec *o, const tt_optval *v, void *dst);
 
 #define TT_POS_MAX 64
 #define TT_OPT_MAX 40
@@ -104,10 +120,14 @@ enum { TT_CMD_SAFE = 1u << 0 };
 
 extern const tt_cmd tt_cmds[];
 extern const int tt_n_cmds;
-/* The settings of `set`/`show`, as options. */
+/* The settings of `set`/`show`, as options bound to tt_session's fields
+ * (their defaults: tt_session_init). */
 extern const tt_optspec tt_settings[];
-/* Tower stages and their options (for help, completion and the parser): a
- * new stage is its row and its parse function (tt_cmd_model.c). */
+/* Tower stages and their options (for help, completion and the parser): the
+ * table is in tt_cmd_model.c, beside the stages' functions. A stage of
+ * key=value options only is one row (its options bound to tt_tower_def, and
+ * has naming the field that says the tower has it); a stage that parses or
+ * prints more adds its function(s). */
 typedef struct tt_stagespec tt_stagespec;
 enum tt_stage_how { TT_STAGE_NEW = 0,   /* a stage of a definition */
                     TT_STAGE_WITH,      /* in a `with` list: given options only */
@@ -121,17 +141,31 @@ typedef int (*tt_chan_fn)(tt_session *s, const tt_stagespec *sp, tt_tok *t, int 
 /* Write the stage as typed (" | senet r=2") into buf (n bytes) when tower t
  * has it; return what snprintf returns (0: t does not have it). */
 typedef int (*tt_stage_fmt)(const tt_tower_def *t, char *buf, int n);
+/* The has fields of a stage row: the tower has the stage when its int field F
+ * holds V (V != 0). */
+#define TT_HAS(F, V) offsetof(tt_tower_def, F), (V)
 struct tt_stagespec {
     const char *name;
     const char *usage;
-    const tt_optspec *opts;
+    const tt_optspec *opts;   /* bound to tt_tower_def (tt_bind_tower); a
+                                 channel's to tt_chan_def */
     const char *summary;
-    const char *help;        /* more lines for `help STAGE`, or NULL */
+    const char *help;         /* more lines for `help STAGE`, or NULL */
     int order;                /* place in a tower, stages of one order are
                                  alternatives; 0: only a channel */
-    tt_stage_fn parse;        /* as a stage of a tower; NULL: only a channel */
+    tt_stage_fn parse;        /* as a stage of a tower; NULL: the generic one
+                                 (key=value options, then has set) */
     tt_chan_fn channel;       /* as a channel; NULL: not a channel */
-    tt_stage_fmt format;      /* printed back (tt_tower_format); NULL: only a channel */
+    tt_stage_fmt format;      /* printed back (tt_tower_format); NULL: the
+                                 generic one (name, then options that differ
+                                 from their default or are named in shown) */
+    size_t has_off;           /* TT_HAS: see above (generic parse and format) */
+    int has_val;
+    const char *shown;        /* options printed even at their default: "r" */
+    /* A channel row: the kind its channel function makes, and what follows
+     * its name inside channels ( ... ) when printed back (NULL: nothing). */
+    enum tt_chan_kind chan_kind;
+    int (*chan_args)(const tt_chan_def *c, char *buf, int n);
 };
 extern const tt_stagespec tt_stages[];
 extern const int tt_n_stages;

@@ -222,7 +222,10 @@ int tt_cmd_split(tt_session *s, tt_args *a)
         if (tt_split_cold(&e->d, us->set, us->set ? us->d : it->d, hist, &sp, &s->err))
             return -1;
     } else {
-        double v = tt_arg(a, "valid")->d, t = tt_arg(a, "test")->d;
+        tt_split_args o;
+        tt_bind_split.init(&o);
+        tt_args_apply(a, &tt_bind_split, &o);
+        double v = o.valid, t = o.test;
         if (v + t >= 0.95)
             return tt_fail(s, 0, "valid + test must leave some training data (got %g + %g)", v, t);
         uint64_t seed = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;

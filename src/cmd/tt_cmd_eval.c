@@ -185,25 +185,35 @@ void tt_metrics_rec(tt_rec *r, const tt_metrics *m)
     metrics_fields(r, m, 1);
 }
 
-/* Beyond-accuracy figures of a model into r (coverage@k for every k, Gini
- * and mean popularity at the largest k). */
+/* The beyond-accuracy fields of r, for every k of ks[0..n_k): coverage@k,
+ * then gini@k, then pop@k, from b, or null when b is NULL (a model that
+ * cannot score the split). */
+static void beyond_fields(tt_rec *r, const tt_beyond *b, const int *ks, int n_k)
+{
+    static const char *what[3] = {"coverage", "gini", "pop"};
+    char k[32];
+    for (int w = 0; w < 3; w++)
+        for (int i = 0; i < n_k; i++) {
+            snprintf(k, sizeof k, "%s@%d", what[w], ks[i]);
+            if (!b)
+                tt_rec_null(r, k);
+            else
+                tt_rec_num(r, k, w == 0 ? b->coverage[i] : w == 1 ? b->gini[i] : b->pop[i],
+                           w == 2 ? 1 : 4);
+        }
+}
+
+/* Beyond-accuracy figures of a model into r: coverage, Gini and mean
+ * popularity at every k. */
 static int beyond_rec(tt_session *s, tt_modelent *me, enum tt_part p, const int *ks, int n_k,
                       tt_rec *r)
 {
     tt_dsent *d;
     tt_beyond b;
-    char k[32];
     if (tt_model_ready(s, me, &d) ||
         tt_score_beyond(me->m, &d->d, &d->sp, p, ks, n_k, &b, &s->err))
         return -1;
-    for (int i = 0; i < b.n_k; i++) {
-        snprintf(k, sizeof k, "coverage@%d", b.k[i]);
-        tt_rec_num(r, k, b.coverage[i], 4);
-    }
-    snprintf(k, sizeof k, "gini@%d", b.k[b.n_k - 1]);
-    tt_rec_num(r, k, b.gini[b.n_k - 1], 4);
-    snprintf(k, sizeof k, "pop@%d", b.k[b.n_k - 1]);
-    tt_rec_num(r, k, b.pop[b.n_k - 1], 1);
+    beyond_fields(r, &b, b.k, b.n_k);
     return 0;
 }
 
@@ -270,11 +280,14 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
     tt_modelent *me = tt_need_model(s, a->pos[0]);
     int ks[TT_MAX_K], n_k;
     tt_metrics m;
+    tt_eval_args o;
     if (!me || tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
-    if (tt_arg(a, "index")->set)
-        return tt_eval_index(s, me, tt_arg(a, "index")->s, p, ks, n_k);
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
+    if (o.index)
+        return tt_eval_index(s, me, o.index, p, ks, n_k);
     if (tt_arg(a, "by")->set)
         return eval_slices(s, me, p, ks, n_k, (enum tt_slice_by)tt_arg(a, "by")->i);
     if (tt_eval_model(s, me, p, ks, n_k, &m))
@@ -295,7 +308,7 @@ int tt_cmd_eval(tt_session *s, tt_args *a)
         tt_metrics_rec(&r, &m);
         tt_rec_int(&r, "users", m.n_users);
     }
-    if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, &r)) {
+    if (o.beyond && beyond_rec(s, me, p, ks, n_k, &r)) {
         tt_rec_free(&r);
         return -1;
     }
@@ -345,16 +358,8 @@ static void cold_row(tt_session *s, tt_modelent *me, tt_rec *r, const int *ks, i
                 tt_rec_null(r, sk);
             }
         }
-    if (tt_arg_beyond) {
-        for (int k = 0; k < n_k; k++) {
-            snprintf(key, sizeof key, "coverage@%d", ks[k]);
-            tt_rec_null(r, key);
-        }
-        snprintf(key, sizeof key, "gini@%d", ks[n_k - 1]);
-        tt_rec_null(r, key);
-        snprintf(key, sizeof key, "pop@%d", ks[n_k - 1]);
-        tt_rec_null(r, key);
-    }
+    if (tt_arg_beyond)
+        beyond_fields(r, NULL, ks, n_k);
     if (s->out.mode == TT_OUT_JSON)
         tt_rec_str(r, "cannot_score", method);
 }
@@ -369,9 +374,12 @@ static int cold_refused(tt_session *s, const tt_modelent *me)
 int tt_cmd_compare(tt_session *s, tt_args *a)
 {
     int ks[TT_MAX_K], n_k, rc = 0;
+    tt_eval_args o;
     if (tt_ks_arg(s, tt_arg(a, "k"), ks, &n_k))
         return -1;
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    tt_bind_eval.init(&o);
+    tt_args_apply(a, &tt_bind_eval, &o);
+    enum tt_part p = tt_args_part(o.split);
     for (int i = 0; i < a->npos; i++) {
         if (!tt_need_model(s, a->pos[i]))
             return -1;
@@ -381,7 +389,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
     }
     /* Metrics of different datasets or splits do not compare: refuse, naming
      * both, unless asked to show them with their dataset. */
-    int show_ds = (int)tt_arg(a, "datasets")->i;
+    int show_ds = o.datasets;
     /* (models that cannot score the current cold split get an empty row,
      * whatever they were fitted on: they take no part in this check) */
     int first = 0;
@@ -437,7 +445,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         if (cold_refused(s, me)) {
             /* A kind that scores from interactions cannot rank what has none:
              * a row saying so, never zeros. */
-            cold_row(s, me, r, ks, n_k, dd->sp.method, (int)tt_arg(a, "beyond")->i);
+            cold_row(s, me, r, ks, n_k, dd->sp.method, o.beyond);
             j_cold += snprintf(cold + j_cold, sizeof cold - (size_t)j_cold, "%s%s",
                                j_cold ? ", " : "", me->def.name);
             continue;
@@ -520,7 +528,7 @@ int tt_cmd_compare(tt_session *s, tt_args *a)
         tt_rec_prio(r, "params", TT_COL_OPTIONAL);
         tt_rec_prio(r, "train_s", TT_COL_OPTIONAL);
         /* beyond=on: the last run's model (the one the session keeps) */
-        if (tt_arg(a, "beyond")->i && beyond_rec(s, me, p, ks, n_k, r)) {
+        if (o.beyond && beyond_rec(s, me, p, ks, n_k, r)) {
             rc = -1;
             break;
         }

@@ -59,8 +59,16 @@ int tt_cmd_open(tt_session *s, tt_args *a)
         s->err_col = 0;
     }
     tt_dsent *d = tt_session_current(s);   /* its messages name it (view) */
-    if (!d)
-        return tt_fail(s, 0, "open needs the dataset the model was trained on: load it first");
+    if (!d) {   /* name the dataset the file was trained on */
+        tt_dataref dr;
+        if (tt_modelfile_dataset(path, &dr, &s->err))
+            return -1;
+        if (dr.source[0])
+            return tt_fail(s, 0, "open needs the dataset '%s' the model was trained on (%s; split %s): load it first",
+                           dr.name, dr.source, dr.split[0] ? dr.split : "none");
+        return tt_fail(s, 0, "open needs the dataset '%s' the model was trained on: load it first",
+                       dr.name);
+    }
     tt_modelent e;
     /* Messages name the dataset as the session does ('synthetic-2', not the
      * generator's 'synthetic'). */
@@ -206,8 +214,11 @@ int tt_cmd_export(tt_session *s, tt_args *a)
         return tt_fail(s, 0, "option 'split' applies to 'export MODEL users' only");
     if (!strcmp(what, "metrics"))
         return export_metrics(s, me, path);
+    tt_export_args o;
+    tt_bind_export.init(&o);
+    tt_args_apply(a, &tt_bind_export, &o);
     if (!strcmp(what, "index"))
-        return tt_export_index(s, me, path, tt_arg(a, "index")->set ? tt_arg(a, "index")->s : NULL);
+        return tt_export_index(s, me, path, o.index);
     const char *ext = tt_export_ext(path);
     int npy = !strcmp(ext, "npy");
     if (!npy && strcmp(ext, "tsv"))
@@ -215,7 +226,7 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     if (tt_model_ready(s, me, &d))
         return -1;
     int items = !strcmp(what, "items");
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
+    enum tt_part p = tt_args_part(o.split);
     const tt_examples *ex = &d->sp.part[p];
     int64_t rows = items ? d->d.n_items : ex->n;
     int D = tt_model_dim(me->m);

@@ -75,7 +75,11 @@ int tt_help(tt_session *s, FILE *f, const char *topic)
         for (int i = 0; i < tt_n_cmds; i++)
             fprintf(f, "  %-9s %s\n", tt_cmds[i].name, tt_cmds[i].summary);
         fprintf(f, "Options are key=value; commands on one line are separated by ';'.\n");
-        fprintf(f, "Tower stages: embed, senet, lightse, mlp, channels, l2norm (help tower).\n");
+        fprintf(f, "Tower stages:");
+        for (int i = 0, k = 0; i < tt_n_stages; i++)
+            if (tt_stages[i].order > 0)
+                fprintf(f, "%s %s", k++ ? "," : "", tt_stages[i].name);
+        fprintf(f, " (help tower).\n");
         return 0;
     }
     const tt_cmd *c = tt_cmd_find(topic);

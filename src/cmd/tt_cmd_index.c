@@ -161,20 +161,18 @@ int tt_cmd_index(tt_session *s, tt_args *a)
         return -1;
     int32_t n = d->d.n_items;
     tt_indexent ie;
-    memset(&ie, 0, sizeof ie);
+    tt_indexent_init(&ie);
+    tt_args_apply(a, &tt_bind_index, &ie);
     snprintf(ie.name, sizeof ie.name, "%s", a->pos[0]->s);
     snprintf(ie.model, sizeof ie.model, "%s", me->def.name);
     snprintf(ie.dataset, sizeof ie.dataset, "%s", d->name);
-    ie.p.kind = (enum tt_ann_kind)tt_arg(a, "kind")->i;
+    /* nlist and m: from the item count and the vector width unless given */
     int nlist = tt_arg(a, "nlist")->set ? (int)tt_arg(a, "nlist")->i
                                         : (int)TT_MAX(1.0, floor(sqrt((double)n) + 0.5));
     ie.p.nlist = nlist;
-    ie.p.nprobe = TT_MIN((int)tt_arg(a, "nprobe")->i, nlist);
-    ie.p.M = (int)tt_arg(a, "M")->i;
-    ie.p.efSearch = (int)tt_arg(a, "efSearch")->i;
-    ie.p.efConstruction = (int)tt_arg(a, "efConstruction")->i;
-    ie.p.nbits = (int)tt_arg(a, "nbits")->i;
-    ie.p.refine = ie.p.kind == TT_ANN_IVFPQ ? (int)tt_arg(a, "refine")->i : 0;
+    ie.p.nprobe = TT_MIN(ie.p.nprobe, nlist);
+    if (ie.p.kind != TT_ANN_IVFPQ)
+        ie.p.refine = 0;
     ie.p.m = tt_arg(a, "m")->set ? (int)tt_arg(a, "m")->i : (v.d % 2 ? v.d : v.d / 2);
     int rc = -1;
     if ((ie.p.kind == TT_ANN_IVF || ie.p.kind == TT_ANN_IVFPQ) && nlist > n) {
@@ -192,7 +190,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
                 ie.p.nbits, 1 << ie.p.nbits, d->name, n);
         goto out;
     }
-    ie.metric = choose_metric(s, ie.name, me, ie.p.kind, (int)tt_arg(a, "metric")->i, &v, n);
+    ie.metric = choose_metric(s, ie.name, me, ie.p.kind, (int)ie.metric, &v, n);
     if (tt_index_build(&ie, v.V, n, v.d, s->seed, &s->err))
         goto out;
     ie.fingerprint = tt_index_fingerprint(me->m);

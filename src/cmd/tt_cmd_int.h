@@ -20,6 +20,33 @@ tt_dsent *tt_use_data(tt_session *s, tt_dsent *d);
 /* A valid object name: letters, digits, '_', '-', '.', starting with a letter. */
 int tt_check_name(tt_session *s, const tt_tok *t, const char *what);
 
+/* What the options of split, eval (and compare), weights, ablate, plot and
+ * export fill:
+ * their rows bind to these (TT_BIND) and the *_init functions (tt_cmd.c) hold
+ * each default once. Options whose default is a session setting (seed=, k=,
+ * hist=, term=) or that have none (by=, items=, users=) are read with tt_arg,
+ * as train's seed= and threads= are. split= of eval, ablate and export is
+ * valid|test: 0 valid, 1 test (tt_args_part). */
+typedef struct tt_split_args { double valid, test; } tt_split_args;
+typedef struct tt_eval_args {
+    int split;                /* valid|test */
+    const char *index;        /* index=NAME, or NULL */
+    int beyond;
+    int datasets;             /* compare: models of other data allowed */
+} tt_eval_args;
+typedef struct tt_weights_args {
+    int side;                 /* tower=user|item|both: 0, 1, 2 */
+    int part;                 /* split=train|valid|test: enum tt_part */
+    const char *by;
+} tt_weights_args;
+typedef struct tt_ablate_args { int mode; int split; } tt_ablate_args;
+typedef struct tt_plot_args { int side; const char *file; } tt_plot_args;
+typedef struct tt_export_args { int split; const char *index; } tt_export_args;
+extern const tt_optbind tt_bind_split, tt_bind_eval, tt_bind_weights, tt_bind_ablate,
+    tt_bind_plot, tt_bind_export, tt_bind_index;
+/* The part named by a valid|test split= option's place (0 or 1). */
+static inline enum tt_part tt_args_part(int split) { return split == 0 ? TT_VALID : TT_TEST; }
+
 /* Tower and model definitions printed back as the line that recreates them. */
 /* Room for a definition printed back: every field named (TT_MAX_FIELDS names
  * of up to TT_NAME_MAX bytes, quoted) plus the stages. */
@@ -28,31 +55,11 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n);
 const char *tt_model_format(const tt_model_def *m, char *buf, int n);
 /* A baseline kind's key=value options t[0..n) into d (tt_mkind.h's table). */
 int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n);
+/* The key=value options of `MODEL with ...` (t[0..n)) applied to two-tower
+ * entry e: model options (tt_model_opts), and user=/item= towers by name. */
+int tt_model_with_opts(tt_session *s, tt_modelent *e, tt_tok *t, int n);
 /* Parse a tower definition from toks (after "tower NAME ="); col errors. */
 int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out);
-/* The tower stages' parse functions (tt_stages' rows; tt_cmd_model.c). */
-int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                     tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                 tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                      tt_tower_def *d, enum tt_stage_how how);
-int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                    tt_tower_def *d, enum tt_stage_how how);
-/* ... and how each prints itself back (tt_stagespec.format). */
-int tt_fmt_embed(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_senet(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_channels(const tt_tower_def *t, char *buf, int n);
-int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n);
-int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
-int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
-int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c);
 /* Names of the tower stages (channels = 0) or of the channels (1) from the
  * stage table, as "a|b|c"; into buf, returned. */
 const char *tt_stage_names(int channels, char *buf, int n);
@@ -79,8 +86,6 @@ void tt_rec_headline(tt_rec *r);
 /* The cut-offs of a k= option, sorted and without repeats, into ks (room for
  * TT_MAX_K); the session's default cut-offs when v is unset. */
 int tt_ks_arg(tt_session *s, const tt_optval *v, int *ks, int *n_k);
-/* The side named by a tower= option: 0 user, 1 item, 2 both. */
-int tt_tower_side(const char *w);
 /* Record in r the dataset d (its session name, source) and its current
  * split: what a model was trained or fitted on. */
 void tt_dataref_fill(tt_dataref *r, const tt_dsent *d);

@@ -27,31 +27,7 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
     memset(&v, 0, sizeof v);
     if (tt_opt_parse_value(s, o, val, &v))
         return -1;
-    if (!strcmp(key, "seed"))
-        s->seed = (uint64_t)v.i;
-    else if (!strcmp(key, "threads")) {
-        s->threads = (int)v.i;
-        /* 0: the default, every core (as `make bench` runs) */
-        tt_blas_set_threads(v.i > 0 ? (int)v.i : tt_blas_default_threads());
-    } else if (!strcmp(key, "output"))
-        s->out.mode = (enum tt_outmode)v.i;
-    else if (!strcmp(key, "plot"))
-        s->plot_term = (int)v.i;
-    else if (!strcmp(key, "plotfile"))
-        snprintf(s->plot_file, sizeof s->plot_file, "%s", v.s);
-    else if (!strcmp(key, "dashboard"))
-        s->dashboard = (int)v.i;
-    else if (!strcmp(key, "progress"))
-        s->progress = (int)v.i;
-    else if (!strcmp(key, "hist"))
-        s->hist = (int)v.i;
-    else if (!strcmp(key, "quiet"))
-        s->out.quiet = (int)v.i;
-    else if (!strcmp(key, "width"))
-        s->out.width = (int)v.i;
-    else if (!strcmp(key, "keep_going"))
-        s->keep_going = (int)v.i;
-    else if (!strcmp(key, "k")) {
+    if (!strcmp(key, "k")) {
         int n = 0;
         int64_t *l = v.list;
         for (int i = 0; i < v.n; i++) {          /* ascending, no repeats */
@@ -66,10 +42,13 @@ int tt_setting_apply(tt_session *s, const char *key, const char *val, int col)
             if (i == 0 || l[i] != l[i - 1]) {
                 if (n == TT_MAX_K)
                     return tt_fail(s, col, "k takes at most %d cut-offs", TT_MAX_K);
-                s->ks[n++] = (int)l[i];
+                l[n++] = l[i];
             }
-        s->n_k = n;
+        v.n = n;
     }
+    tt_opt_store(o, &v, s);
+    if (!strcmp(key, "threads"))       /* 0: the default, every core (as `make bench` runs) */
+        tt_blas_set_threads(v.i > 0 ? (int)v.i : tt_blas_default_threads());
     return 0;
 }
 
@@ -85,42 +64,6 @@ int tt_cmd_set(tt_session *s, tt_args *a)
     if (tt_tok_is_kv(t) || a->pos[1]->kind != TT_TOK_WORD)
         return tt_fail(s, 0, "usage: %s", a->cmd->usage);
     return tt_setting_apply(s, t->s, a->pos[1]->s, 0);
-}
-
-/* The current value of a setting as it would be typed. */
-static const char *setting_text(tt_session *s, const char *key, char *buf, int n)
-{
-    static const char *pt[] = {"auto", "window", "dumb", "file"};
-    if (!strcmp(key, "seed"))
-        snprintf(buf, (size_t)n, "%llu", (unsigned long long)s->seed);
-    else if (!strcmp(key, "threads"))
-        snprintf(buf, (size_t)n, "%d", s->threads);
-    else if (!strcmp(key, "output"))
-        snprintf(buf, (size_t)n, "%s", tt_outmode_name(s->out.mode));
-    else if (!strcmp(key, "plot"))
-        snprintf(buf, (size_t)n, "%s", pt[s->plot_term]);
-    else if (!strcmp(key, "plotfile"))
-        snprintf(buf, (size_t)n, "%s", s->plot_file);
-    else if (!strcmp(key, "dashboard"))
-        snprintf(buf, (size_t)n, "%s", s->dashboard ? "on" : "off");
-    else if (!strcmp(key, "progress"))
-        snprintf(buf, (size_t)n, "%s", s->progress ? "on" : "off");
-    else if (!strcmp(key, "hist"))
-        snprintf(buf, (size_t)n, "%d", s->hist);
-    else if (!strcmp(key, "quiet"))
-        snprintf(buf, (size_t)n, "%s", s->out.quiet ? "on" : "off");
-    else if (!strcmp(key, "width"))
-        snprintf(buf, (size_t)n, "%d", s->out.width);
-    else if (!strcmp(key, "keep_going"))
-        snprintf(buf, (size_t)n, "%s", s->keep_going ? "on" : "off");
-    else if (!strcmp(key, "k")) {
-        int j = 0;
-        buf[0] = 0;
-        for (int i = 0; i < s->n_k && j < n; i++)
-            j += snprintf(buf + j, (size_t)(n - j), i ? ",%d" : "%d", s->ks[i]);
-    } else
-        snprintf(buf, (size_t)n, "?");
-    return buf;
 }
 
 static void show_line(tt_session *s, const char *event, const char *name, const char *line)
@@ -196,7 +139,7 @@ static int show_settings(tt_session *s, const char *only)
             continue;
         tt_rec_init(&rows[k]);
         tt_rec_str(&rows[k], "setting", tt_settings[i].key);
-        tt_rec_str(&rows[k], "value", setting_text(s, tt_settings[i].key, v, sizeof v));
+        tt_rec_str(&rows[k], "value", tt_opt_text(&tt_settings[i], s, v, sizeof v));
         tt_rec_str(&rows[k], "about", tt_settings[i].help);
         tt_rec_prio(&rows[k], "value", TT_COL_KEY);
         tt_rec_prio(&rows[k], "setting", TT_COL_KEY);
@@ -313,18 +256,9 @@ int tt_cmd_source(tt_session *s, tt_args *a)
      * datasets, towers, models and variables it defines stay. */
     tt_session saved = *s;
     int rc = s->run_file(s, a->pos[0]->s);
-    s->seed = saved.seed;
-    s->dashboard = saved.dashboard;
-    s->plot_term = saved.plot_term;
-    memcpy(s->plot_file, saved.plot_file, sizeof s->plot_file);
-    s->hist = saved.hist;
-    s->n_k = saved.n_k;
-    memcpy(s->ks, saved.ks, sizeof s->ks);
-    s->progress = saved.progress;
-    s->out.mode = saved.out.mode;
-    s->out.quiet = saved.out.quiet;
-    s->out.width = saved.out.width;
-    s->keep_going = saved.keep_going;
+    for (const tt_optspec *o = tt_settings; o->key; o++)
+        if (strcmp(o->key, "threads"))
+            memcpy((char *)s + o->off, (const char *)&saved + o->off, o->size);
     if (s->threads != saved.threads) {
         char v[16];
         snprintf(v, sizeof v, "%d", saved.threads);

@@ -5,6 +5,7 @@
 #include "tt_losses.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ static const char *stage_order_text(char *buf, int n)
     buf[0] = 0;
     for (int o = 1; o < 100; o++)
         for (int i = 0; i < tt_n_stages && j < n; i++) {
-            if (tt_stages[i].order != o || !tt_stages[i].parse)
+            if (tt_stages[i].order != o)
                 continue;
             j += snprintf(buf + j, (size_t)(n - j), "%s%s", !j ? "" : o == last ? " or " : " | ",
                           tt_stages[i].name);
@@ -46,25 +47,96 @@ static const char *stage_order_text(char *buf, int n)
     return buf;
 }
 
-/* Options of one stage: errors point at the stage. */
-static int stage_opts(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n,
-                      tt_optval *v, int col)
+/* The options of stage sp (tokens t[0..n), positional words skipped) into
+ * the struct at dst (tt_tower_def, or a channel's tt_chan_def): every option
+ * when all (given ones only otherwise). Errors point at the stage (col). */
+static int stage_opts(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, int col,
+                      void *dst, int all, tt_optval *v)
 {
     if (tt_opts_parse(s, sp->name, sp->opts, t, n, NULL, v)) {
         s->err_col = col;
         return -1;
     }
+    if (sp->opts)
+        tt_opts_apply(sp->opts, v, sp->opts[0].bind, dst, all);
     return 0;
 }
 
-/* A stage that takes key=value options only. */
-static int stage_kv_only(tt_session *s, tt_tok *st, int sn, int col, const char *example)
+/* A stage that takes key=value options only ("r=2 squeeze=mean ..." from
+ * the defaults when example is NULL), or no arguments when it has none. */
+static int stage_kv_only(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                         const char *example)
 {
+    char ex[256], def[64];
+    if (!sp->opts && sn > 1)
+        return tt_fail(s, col, "%s takes no arguments, got '%s'", sp->name, st[1].s);
+    if (!example) {
+        int j = 0;
+        ex[0] = 0;
+        for (const tt_optspec *o = sp->opts; o && o->key && j < (int)sizeof ex; o++)
+            j += snprintf(ex + j, sizeof ex - (size_t)j, "%s%s=%s", j ? " " : "", o->key,
+                          tt_opt_default(o, def, sizeof def));
+        example = ex;
+    }
     for (int k = 1; k < sn; k++)
         if (!tt_tok_is_kv(&st[k]))
             return tt_fail(s, col, "%s takes key=value options (%s), got '%s'", st[0].s,
                            example, st[k].s);
     return 0;
+}
+
+static int *stage_has(const tt_stagespec *sp, tt_tower_def *d)
+{
+    return (int *)(void *)((unsigned char *)d + sp->has_off);
+}
+
+/* The stage of a row without a parse function: key=value options (all of
+ * them, so a stage given again starts from its defaults), then has set. */
+static int stage_generic(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                         tt_tower_def *d, enum tt_stage_how how)
+{
+    tt_optval v[TT_OPT_MAX];
+    int *has = stage_has(sp, d);
+    if (how == TT_STAGE_DROP) {
+        if (*has == sp->has_val)
+            *has = 0;
+        return 0;
+    }
+    if (stage_kv_only(s, sp, st, sn, col, NULL) ||
+        stage_opts(s, sp, st + 1, sn - 1, col, d, 1, v))
+        return -1;
+    *has = sp->has_val;
+    return 0;
+}
+
+/* Word w is one of list "a|b|c". */
+static int in_list(const char *list, const char *w)
+{
+    size_t l = strlen(w);
+    for (const char *p = list; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+        if (!strncmp(p, w, l) && (p[l] == '|' || !p[l]))
+            return 1;
+    return 0;
+}
+
+#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
+
+/* The stage of a row without a format function: " | name", then each option
+ * that differs from its default or is named in the row's shown list. */
+static int stage_generic_fmt(const tt_stagespec *sp, const tt_tower_def *t, char *buf, int n)
+{
+    char val[64], def[64];
+    int j = 0;
+    if (*stage_has(sp, (tt_tower_def *)(uintptr_t)t) != sp->has_val)
+        return 0;
+    PUT(" | %s", sp->name);
+    for (const tt_optspec *o = sp->opts; o && o->key; o++) {
+        const char *v = tt_opt_text(o, t, val, sizeof val), *dv = tt_opt_default(o, def, sizeof def);
+        int shown = sp->shown && in_list(sp->shown, o->key);
+        if (v && (shown || !dv || strcmp(v, dv)))
+            PUT(" %s=%s", o->key, v);
+    }
+    return j;
 }
 
 static int parse_widths(tt_session *s, tt_tok *t, int n, int col, const char *what,
@@ -90,29 +162,27 @@ static int parse_widths(tt_session *s, tt_tok *t, int n, int col, const char *wh
 
 /* ---- channels: (mlp W ...) (fm) (cross L [out=32]) ---- */
 
-int tt_chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
+static int chan_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    (void)sp;
-    c->kind = TT_CH_MLP;
+    tt_chan_def_init(c, sp->chan_kind);
     if (parse_widths(s, t + 1, n - 1, t[0].col, "mlp", c->widths, &c->n_widths))
         return -1;
     c->out = c->widths[c->n_widths - 1];
     return 0;
 }
 
-int tt_chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
+static int chan_fm(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    (void)sp;
-    c->kind = TT_CH_FM;
+    tt_chan_def_init(c, sp->chan_kind);
     if (n > 1)
         return tt_fail(s, t[1].col, "fm takes no arguments, got '%s'", t[1].s);
     return 0;
 }
 
-int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
+static int chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_chan_def *c)
 {
-    tt_optval v[2];
-    c->kind = TT_CH_CROSS;
+    tt_optval v[TT_OPT_MAX];
+    tt_chan_def_init(c, sp->chan_kind);
     int npos = 0;
     for (int i = 1; i < n; i++) {
         if (tt_tok_is_kv(&t[i]))
@@ -128,10 +198,7 @@ int tt_chan_cross(tt_session *s, const tt_stagespec *sp, tt_tok *t, int n, tt_ch
     }
     if (!npos)
         return tt_fail(s, t[0].col, "cross needs its number of layers: (cross 2 out=32)");
-    if (stage_opts(s, sp, t + 1, n - 1, v, t[0].col))
-        return -1;
-    c->out = (int)v[0].i;
-    return 0;
+    return stage_opts(s, sp, t + 1, n - 1, t[0].col, c, 1, v);
 }
 
 /* One channel inside parentheses: t[0] is its name. */
@@ -144,24 +211,24 @@ static int parse_channel(tt_session *s, tt_tok *t, int n, tt_chan_def *c)
     return sp->channel(s, sp, t, n, c);
 }
 
-/* ---- the stages of a tower ---- */
+/* ---- the stages of a tower that parse or print more than options ---- */
 
-int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how)
+static int stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                       tt_tower_def *d, enum tt_stage_how how)
 {
-    tt_optval v[2];
+    tt_optval v[TT_OPT_MAX];
     int with = how == TT_STAGE_WITH;
     if (how == TT_STAGE_DROP)
         return tt_fail(s, col, "a tower always has its embed stage");
-    if (stage_kv_only(s, st, sn, col, "dim=16 fields=a,b") ||
-        stage_opts(s, sp, st + 1, sn - 1, v, col))
+    if (stage_kv_only(s, sp, st, sn, col, "dim=16 fields=a,b") ||
+        stage_opts(s, sp, st + 1, sn - 1, col, d, !with, v))
         return -1;
-    if (!with || v[0].set)
-        d->dim = (int)v[0].i;
-    if (v[1].set) {
+    /* fields= is a list: not a field the option table can fill. */
+    const tt_optval *fv = &v[tt_optspec_find(sp->opts, "fields") - sp->opts];
+    if (fv->set) {
         char tmp[TT_MAX_FIELDS * TT_NAME_MAX];
         char *save = NULL;
-        snprintf(tmp, sizeof tmp, "%s", v[1].s);
+        snprintf(tmp, sizeof tmp, "%s", fv->s);
         d->n_fields = 0;
         for (char *f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
             if (d->n_fields == TT_MAX_FIELDS)
@@ -181,44 +248,8 @@ int tt_stage_embed(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, in
     return 0;
 }
 
-int tt_stage_senet(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                   tt_tower_def *d, enum tt_stage_how how)
-{
-    tt_optval v[4];
-    if (how == TT_STAGE_DROP) {
-        if (d->senet == TT_RW_SENET)
-            d->senet = TT_RW_NONE;
-        return 0;
-    }
-    if (stage_kv_only(s, st, sn, col, "r=2 squeeze=mean gate=sigmoid groups=0") ||
-        stage_opts(s, sp, st + 1, sn - 1, v, col))
-        return -1;
-    d->senet = TT_RW_SENET;
-    d->se_r = (int)v[0].i;
-    d->se_squeeze = (enum tt_squeeze)v[1].i;
-    d->se_gate = (enum tt_gate)v[2].i;
-    d->se_groups = (int)v[3].i;
-    return 0;
-}
-
-/* Light-SE: no options; it takes senet's place (one re-weighting stage). */
-int tt_stage_lightse(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+static int stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
                      tt_tower_def *d, enum tt_stage_how how)
-{
-    (void)sp;
-    if (how == TT_STAGE_DROP) {
-        if (d->senet == TT_RW_LIGHTSE)
-            d->senet = TT_RW_NONE;
-        return 0;
-    }
-    if (sn > 1)
-        return tt_fail(s, col, "lightse takes no arguments, got '%s'", st[1].s);
-    d->senet = TT_RW_LIGHTSE;
-    return 0;
-}
-
-int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                 tt_tower_def *d, enum tt_stage_how how)
 {
     tt_chan_def c;
     (void)sp;
@@ -226,8 +257,7 @@ int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int 
         d->n_chan = 0;
         return 0;
     }
-    memset(&c, 0, sizeof c);
-    c.kind = TT_CH_MLP;
+    tt_chan_def_init(&c, TT_CH_MLP);
     if (parse_widths(s, st + 1, sn - 1, col, "mlp", c.widths, &c.n_widths)) {
         if (!s->err_col)
             s->err_col = col;
@@ -240,8 +270,8 @@ int tt_stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int 
 }
 
 /* channels (..) (..) */
-int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                      tt_tower_def *d, enum tt_stage_how how)
+static int stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                          tt_tower_def *d, enum tt_stage_how how)
 {
     int k = 1, nc = 0;
     tt_chan_def ch[TT_MAX_CHAN];
@@ -277,18 +307,138 @@ int tt_stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn,
     return 0;
 }
 
-int tt_stage_l2norm(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
-                    tt_tower_def *d, enum tt_stage_how how)
+/* ---- printed back, so that the printout recreates the tower ---- */
+
+static int fmt_embed(const tt_tower_def *t, char *buf, int n)
 {
-    (void)sp, (void)col;
-    if (how == TT_STAGE_DROP) {
-        d->l2norm = 0;
-        return 0;
+    int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
+    if (t->n_fields) {
+        /* Quoted when a name needs it (a CSV column "favourite genres"), so
+         * the printout recreates the tower. */
+        char list[TT_MAX_FIELDS * (TT_NAME_MAX + 1)], q[2 * sizeof list + 3];
+        int l = 0;
+        list[0] = 0;
+        for (int i = 0; i < t->n_fields && l < (int)sizeof list; i++)
+            l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
+        PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
     }
-    if (sn > 1)
-        return tt_fail(s, col, "l2norm takes no arguments, got '%s'", st[1].s);
-    d->l2norm = 1;
-    return 0;
+    return j;
+}
+
+static int fmt_widths(const tt_chan_def *c, char *buf, int n)
+{
+    int j = 0;
+    for (int i = 0; i < c->n_widths; i++)
+        PUT(" %d", c->widths[i]);
+    return j;
+}
+
+static int fmt_mlp(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan != 1 || t->chan[0].kind != TT_CH_MLP)
+        return 0;
+    PUT(" | mlp");
+    if (j < n)
+        j += fmt_widths(&t->chan[0], buf + j, n - j);
+    return j;
+}
+
+static int fmt_cross(const tt_chan_def *c, char *buf, int n)
+{
+    return snprintf(buf, (size_t)n, " %d out=%d", c->n_layers, c->out);
+}
+
+/* Each channel as "(NAME ARGS)", from the row of its kind in the stage
+ * table (the rows with a channel function: a new kind is a row). */
+static int fmt_channels(const tt_tower_def *t, char *buf, int n)
+{
+    int j = 0;
+    if (t->n_chan == 0 || (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP))
+        return 0;   /* none, or the plain mlp stage */
+    PUT(" | channels");
+    for (int c = 0; c < t->n_chan; c++)
+        for (int k = 0; k < tt_n_stages; k++) {
+            const tt_stagespec *sp = &tt_stages[k];
+            if (!sp->channel || sp->chan_kind != t->chan[c].kind)
+                continue;
+            PUT(" (%s", sp->name);
+            if (sp->chan_args && j < n)
+                j += sp->chan_args(&t->chan[c], buf + j, n - j);
+            PUT(")");
+        }
+    return j;
+}
+
+#undef PUT
+
+/* ---- the stage table ---- */
+
+/* Rows leave out the fields they do not use. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define TOWER(F) TT_BIND(tt_bind_tower, tt_tower_def, F)
+static const tt_optspec embed_opts[] = {
+    {"dim", TT_O_INT, NULL, NULL, 1, 4096, NULL, "embedding dimension of every field", TOWER(dim)},
+    {"fields", TT_O_STR, NULL, NULL, 0, 0, NULL, "comma list of features (default: all of the side)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec senet_opts[] = {
+    {"r", TT_O_INT, NULL, NULL, 1, 1024, NULL, "reduction ratio: hidden size max(1, fields/r)", TOWER(se_r)},
+    {"squeeze", TT_O_ENUM, NULL, "mean|max|meanmax", 0, 0, NULL, "how each field is squeezed", TOWER(se_squeeze)},
+    {"gate", TT_O_ENUM, NULL, "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)", TOWER(se_gate)},
+    {"groups", TT_O_INT, NULL, NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)", TOWER(se_groups)},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec cross_opts[] = {
+    {"out", TT_O_INT, NULL, NULL, 1, 65536, NULL, "size of the projection after the cross layers",
+     TT_BIND(tt_bind_cross, tt_chan_def, out)},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+#undef TOWER
+
+const tt_stagespec tt_stages[] = {
+    {"embed", "embed [dim=16] [fields=a,b,...]", embed_opts, "field embeddings (first stage)", NULL,
+     1, stage_embed, NULL, fmt_embed},
+    {"senet", "senet [r=2] [squeeze=mean] [gate=sigmoid] [groups=0]", senet_opts, "SENet re-weighting of the field embeddings",
+     "The hidden width rule: the excitation MLP squeezes each of the tower's F fields to\n"
+     "one number, then z -> W1 -> ReLU -> W2 -> gate, with hidden width max(1, F / r),\n"
+     "rounded down. With few fields it is tiny: the ML-100K item tower has F = 3, so\n"
+     "r=2 gives ONE hidden unit, which must carry every difference between items.\n"
+     "When the hidden units are 0 (inactive ReLU) for nearly every row, the weights\n"
+     "stop varying and the block is a fixed per-field scale, not a gate: `weights`,\n"
+     "the dashboard and `plot weights` then say `constant` on that tower's rows, with\n"
+     "the reason. For a tower of few fields use r=1 (hidden width F).",
+     2, NULL, NULL, NULL, TT_HAS(senet, TT_RW_SENET), "r"},
+    {"lightse", "lightse", NULL, "Light-SE (IntTower): e_i (1 + softmax(W mean(e))_i), instead of senet", NULL,
+     2, NULL, NULL, NULL, TT_HAS(senet, TT_RW_LIGHTSE)},
+    {"mlp", "mlp W1 W2 ...", NULL, "dense layers with ReLU between them; the last is linear", NULL,
+     3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
+    {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
+     3, stage_channels, NULL, fmt_channels},
+    {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
+     "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
+     "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"
+     "turning its embeddings (normal(0, 1) at the start), and Adam moves each number\n"
+     "by about lr per step, so at lr 0.001-0.003 it is slow: measured in 03-parallel.tt\n"
+     "(users=1000 items=500, threads=1), training loss 6.55 > log 500 after 5 epochs at\n"
+     "lr 0.003, 4.91 at lr 0.03. An FM-only tower wants lr about 0.03.",
+     0, NULL, chan_fm, .chan_kind = TT_CH_FM},
+    {"cross", "(cross L [out=32])", cross_opts, "channel: L DCN cross layers, then a projection to out", NULL,
+     0, NULL, chan_cross, .chan_kind = TT_CH_CROSS, .chan_args = fmt_cross},
+    {"l2norm", "l2norm", NULL, "L2 normalisation of the output", NULL,
+     4, NULL, NULL, NULL, TT_HAS(l2norm, 1)},
+};
+const int tt_n_stages = (int)TT_ARRAY_LEN(tt_stages);
+
+#pragma GCC diagnostic pop
+
+const char *tt_stage_names(int channels, char *buf, int n)
+{
+    int j = 0;
+    buf[0] = 0;
+    for (int i = 0; i < tt_n_stages && j < n; i++)
+        if (channels ? tt_stages[i].channel != NULL : tt_stages[i].order > 0)
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", j ? "|" : "", tt_stages[i].name);
+    return buf;
 }
 
 /* Stages of one definition (or of a `with` list when with = 1): split at
@@ -318,7 +468,7 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
             sn--;
         }
         const tt_stagespec *sp = stage_find(st->s);
-        if (!sp || !sp->parse) {
+        if (!sp || sp->order == 0) {
             if (sp)
                 return tt_fail(s, col, "'%s' is a channel: use channels (%s ...)", st->s, st->s);
             return stage_unknown(s, st, 0);
@@ -328,7 +478,7 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
             if (order == 0 && sp->order != 1) {
                 const char *first = "?";
                 for (int k = 0; k < tt_n_stages; k++)
-                    if (tt_stages[k].order == 1 && tt_stages[k].parse) {
+                    if (tt_stages[k].order == 1) {
                         first = tt_stages[k].name;
                         break;
                     }
@@ -342,7 +492,7 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
         }
         if (how != TT_STAGE_DROP)
             order = sp->order;
-        if (sp->parse(s, sp, st, sn, col, d, how))
+        if ((sp->parse ? sp->parse : stage_generic)(s, sp, st, sn, col, d, how))
             return -1;
         i = j + 1;
         if (how != TT_STAGE_DROP && j < n && i >= n)
@@ -363,95 +513,12 @@ int tt_tower_parse(tt_session *s, tt_tok *t, int n, tt_tower_def *out)
 {
     tt_tower_def d;
     tt_tower_def_init(&d);
-    d.dim = 16;
-    d.se_r = 2;
     if (parse_stages(s, t, n, &d, 0))
         return -1;
     memcpy(d.name, out->name, sizeof d.name);
     *out = d;
     return 0;
 }
-
-/* ---- the stages printed back, so that the printout recreates the tower ---- */
-
-#define PUT(...) do { if (j < n) j += snprintf(buf + j, (size_t)(n - j), __VA_ARGS__); } while (0)
-
-int tt_fmt_embed(const tt_tower_def *t, char *buf, int n)
-{
-    int j = snprintf(buf, (size_t)n, "embed dim=%d", t->dim);
-    if (t->n_fields) {
-        /* Quoted when a name needs it (a CSV column "favourite genres"), so
-         * the printout recreates the tower. */
-        char list[TT_MAX_FIELDS * (TT_NAME_MAX + 1)], q[2 * sizeof list + 3];
-        int l = 0;
-        list[0] = 0;
-        for (int i = 0; i < t->n_fields && l < (int)sizeof list; i++)
-            l += snprintf(list + l, sizeof list - (size_t)l, "%s%s", i ? "," : "", t->fields[i]);
-        PUT(" fields=%s", tt_lex_quote(list, q, (int)sizeof q));
-    }
-    return j;
-}
-
-int tt_fmt_senet(const tt_tower_def *t, char *buf, int n)
-{
-    static const char *sq[] = {"mean", "max", "meanmax"}, *g[] = {"sigmoid", "relu"};
-    int j = 0;
-    if (t->senet != TT_RW_SENET)
-        return 0;
-    PUT(" | senet r=%d", t->se_r);
-    if (t->se_squeeze != TT_SQ_MEAN)
-        PUT(" squeeze=%s", sq[t->se_squeeze]);
-    if (t->se_gate != TT_GATE_SIGMOID)
-        PUT(" gate=%s", g[t->se_gate]);
-    if (t->se_groups)
-        PUT(" groups=%d", t->se_groups);
-    return j;
-}
-
-int tt_fmt_lightse(const tt_tower_def *t, char *buf, int n)
-{
-    return t->senet == TT_RW_LIGHTSE ? snprintf(buf, (size_t)n, " | lightse") : 0;
-}
-
-int tt_fmt_mlp(const tt_tower_def *t, char *buf, int n)
-{
-    int j = 0;
-    if (t->n_chan != 1 || t->chan[0].kind != TT_CH_MLP)
-        return 0;
-    PUT(" | mlp");
-    for (int i = 0; i < t->chan[0].n_widths; i++)
-        PUT(" %d", t->chan[0].widths[i]);
-    return j;
-}
-
-int tt_fmt_channels(const tt_tower_def *t, char *buf, int n)
-{
-    int j = 0;
-    if (t->n_chan == 0 || (t->n_chan == 1 && t->chan[0].kind == TT_CH_MLP))
-        return 0;   /* none, or the plain mlp stage */
-    PUT(" | channels");
-    for (int c = 0; c < t->n_chan; c++) {
-        const tt_chan_def *ch = &t->chan[c];
-        if (ch->kind == TT_CH_MLP) {
-            PUT(" (mlp");
-            for (int i = 0; i < ch->n_widths; i++)
-                PUT(" %d", ch->widths[i]);
-            PUT(")");
-        } else if (ch->kind == TT_CH_FM) {
-            PUT(" (fm)");
-        } else {
-            PUT(" (cross %d out=%d)", ch->n_layers, ch->out);
-        }
-    }
-    return j;
-}
-
-int tt_fmt_l2norm(const tt_tower_def *t, char *buf, int n)
-{
-    return t->l2norm ? snprintf(buf, (size_t)n, " | l2norm") : 0;
-}
-
-#undef PUT
 
 /* The stages by their order, each printing itself when the tower has it. */
 const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
@@ -461,9 +528,12 @@ const char *tt_tower_format(const tt_tower_def *t, char *buf, int n)
     for (int i = 0; i < tt_n_stages; i++)
         top = TT_MAX(top, tt_stages[i].order);
     for (int o = 1; o <= top; o++)
-        for (int i = 0; i < tt_n_stages && j < n; i++)
-            if (tt_stages[i].order == o && tt_stages[i].format)
-                j += tt_stages[i].format(t, buf + j, n - j);
+        for (int i = 0; i < tt_n_stages && j < n; i++) {
+            const tt_stagespec *sp = &tt_stages[i];
+            if (sp->order == o)
+                j += sp->format ? sp->format(t, buf + j, n - j)
+                                : stage_generic_fmt(sp, t, buf + j, n - j);
+        }
     return buf;
 }
 
@@ -605,6 +675,26 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
     return 0;
 }
 
+int tt_model_with_opts(tt_session *s, tt_modelent *e, tt_tok *t, int n)
+{
+    tt_optval v[TT_OPT_MAX];
+    if (tt_opts_parse(s, "model", tt_model_opts, t, n, NULL, v) ||
+        apply_model_opts(s, &e->def, v, 1))
+        return -1;
+    for (int side = 0; side < 2; side++) {
+        const tt_optval *tv = &v[model_opt(side ? "item" : "user")];
+        if (!tv->set)
+            continue;
+        tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
+        tt_tower_def *tw = tt_need_tower(s, &tk);
+        if (!tw)
+            return -1;
+        *(side ? &e->i : &e->u) = *tw;
+        snprintf(side ? e->def.item_tower : e->def.user_tower, TT_NAME_MAX, "%s", tw->name);
+    }
+    return 0;
+}
+
 /* A baseline's key=value options into d, checked against its row of the
  * kind table (unknown names get a suggestion). */
 int tt_mkind_opts_parse(tt_session *s, tt_model_def *d, const tt_tok *t, int n)
@@ -702,31 +792,17 @@ int tt_cmd_model(tt_session *s, tt_args *a)
                                opt_tok[k].s);
         if (n_opt == 0)
             return tt_fail(s, 0, "nothing after 'with': model NAME = MODEL with temp=0.1");
+        e.def = base->def;
+        e.u = base->u;
+        e.i = base->i;
         if (base->def.kind != TT_MODEL_TWOTOWER) {
             if (!tt_mkind_get(base->def.kind)->opts[0].name)
                 return tt_fail(s, 0, "'%s' is a %s model: it has no options to change",
                                base->def.name, tt_mkind_get(base->def.kind)->name);
-            e.def = base->def;
             if (tt_mkind_opts_parse(s, &e.def, opt_tok, n_opt))
                 return -1;
-        } else if (tt_opts_parse(s, "model", tt_model_opts, opt_tok, n_opt, NULL, v))
+        } else if (tt_model_with_opts(s, &e, opt_tok, n_opt)) {
             return -1;
-        e.u = base->u;
-        e.i = base->i;
-        if (base->def.kind == TT_MODEL_TWOTOWER)
-            e.def = base->def;
-        if (base->def.kind == TT_MODEL_TWOTOWER && apply_model_opts(s, &e.def, v, 1))
-            return -1;
-        for (int side = 0; side < 2 && base->def.kind == TT_MODEL_TWOTOWER; side++) {
-            const tt_optval *tv = &v[model_opt(side ? "item" : "user")];
-            if (!tv->set)
-                continue;
-            tt_tok tk = {TT_TOK_WORD, (char *)tv->s, 0, 0, -1};
-            tt_tower_def *t = tt_need_tower(s, &tk);
-            if (!t)
-                return -1;
-            *(side ? &e.i : &e.u) = *t;
-            snprintf(side ? e.def.item_tower : e.def.user_tower, TT_NAME_MAX, "%s", t->name);
         }
     } else {
         const char *kinds[TT_MODEL_NKINDS];

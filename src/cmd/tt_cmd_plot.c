@@ -159,15 +159,18 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
     } else if (npos >= 1 && !strcmp(a->pos[npos - 1]->s, "to")) {
         return tt_fail(s, 0, "'to' needs a file: plot %s ... to FILE.png", w);
     }
+    tt_plot_args o;
+    tt_bind_plot.init(&o);
+    tt_args_apply(a, &tt_bind_plot, &o);
     tt_plot_req r;
     memset(&r, 0, sizeof r);
     r.term = (enum tt_plot_term)s->plot_term;
     if (tt_arg(a, "term")->set)
         r.term = (enum tt_plot_term)tt_arg(a, "term")->i;
     r.file = r.term == TT_PLOT_FILE ? s->plot_file : NULL;
-    if (tt_arg(a, "file")->set || to) {
+    if (o.file || to) {
         r.term = TT_PLOT_FILE;
-        r.file = to ? to : tt_arg(a, "file")->s;
+        r.file = to ? to : o.file;
     }
     tt_modelent *ms[TT_POS_MAX];
     int nm = 0;
@@ -204,7 +207,7 @@ int tt_cmd_plot(tt_session *s, tt_args *a)
         rc = (b->ns = tt_plot_sweep(s, a->pos + 1, npos - 1, &r, b->ser, NSER)) < 0 ? -1 : 0;
     } else {
         tt_dsent *d;
-        int side = tt_tower_side(tt_arg(a, "tower")->s);
+        int side = o.side;
         rc = tt_model_ready(s, ms[0], &d);
         /* the title names the side's stage: SENet or Light-SE */
         const char *stage = rc == 0 ? tt_reweight_title(tt_model_reweight(ms[0]->m, side)) : NULL;

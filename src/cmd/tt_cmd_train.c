@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tt_blas.h"
 #include "tt_plot.h"
 #include "tt_tui.h"
 
@@ -104,8 +103,20 @@ static int on_snapshot(const tt_snapshot *sn, void *ud)
         }
     } else if (p->tty_err && s->progress && !s->out.quiet && sn->elapsed - p->last > 0.5) {
         p->last = sn->elapsed;
-        fprintf(stderr, "\r\033[K%s epoch %d/%d batch %lld/%lld loss %.4f", sn->model, sn->epoch,
-                sn->epochs, (long long)sn->batch, (long long)sn->batches, sn->loss_smooth);
+        /* one line the terminal does not wrap (\r returns to its start):
+         * whole words up to the width */
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s epoch %d/%d batch %lld/%lld loss %.4f", sn->model,
+                         sn->epoch, sn->epochs, (long long)sn->batch, (long long)sn->batches,
+                         sn->loss_smooth);
+        int cols = tt_cols_of(stderr, 0) - 1;
+        if (n > cols && cols > 0 && n < (int)sizeof line) {
+            line[cols] = 0;
+            char *sp = strrchr(line, ' ');
+            if (sp)
+                *sp = 0;
+        }
+        fprintf(stderr, "\r\033[K%s", line);
     }
     return s->stop != 0;
 }
@@ -346,8 +357,6 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     int n_seeds = 0;
     if (train_options(s, a, d, &o, seeds, &n_seeds))
         return -1;
-    if (o.threads > 0)
-        tt_blas_set_threads(o.threads);
 
     progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};
     if (me->m && !tt_mkind_get(me->def.kind)->auto_fit)

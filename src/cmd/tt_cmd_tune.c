@@ -1,7 +1,8 @@
 /* tt_cmd_tune: tune MODEL PARAM=v1,v2,... [PARAM2=...] [metric=recall@20]:
- * a grid over a baseline's options or a two-tower's knobs, each setting
- * fitted or trained on the training part and scored on valid only; the best
- * by valid becomes the model, and its test metrics are reported once. */
+ * a grid over a baseline's options or a two-tower's knobs and model options
+ * (numbers, or words: loss=softmax,inbatch, user=u,us), each setting fitted
+ * or trained on the training part and scored on valid only; the best by
+ * valid becomes the model, and its test metrics are reported once. */
 #include "tt_cmd_int.h"
 
 #include <math.h>
@@ -20,20 +21,47 @@
 static const char *const tower_knobs[] = {"temp", "lr", "epochs", "batch", "wd", "dim", "r"};
 #define N_TOWER_KNOBS ((int)(sizeof tower_knobs / sizeof *tower_knobs))
 
+/* A parameter and its values. A two-tower's model option (anything `with`
+ * takes: loss, sim, user, item, sampler, neg ...) keeps its values as words
+ * and is applied as `with` would (word = 1); the numeric knobs (temp, lr,
+ * epochs, batch, wd, dim, r) and a baseline's options are numbers. */
 typedef struct tune_param {
     char key[32];
-    int n;
+    int n, word;
     double v[TUNE_VALUES];
+    char w[TUNE_VALUES][TT_NAME_MAX];
 } tune_param;
+
+/* 1 when key is one of the two-tower's numeric knobs. */
+static int is_knob(const char *key)
+{
+    for (int i = 0; i < N_TOWER_KNOBS; i++)
+        if (!strcmp(tower_knobs[i], key))
+            return 1;
+    return 0;
+}
+
+/* Apply value q of word parameter tp to two-tower entry e, as `with`. */
+static int apply_word(tt_session *s, const tune_param *tp, int q, tt_modelent *e)
+{
+    char kv[sizeof tp->key + TT_NAME_MAX + 2];
+    int eq = snprintf(kv, sizeof kv, "%s=", tp->key) - 1;
+    snprintf(kv + eq + 1, sizeof kv - (size_t)eq - 1, "%s", tp->w[q]);
+    tt_tok tk = {TT_TOK_WORD, kv, 0, 0, eq};
+    return tt_model_with_opts(s, e, &tk, 1);
+}
 
 /* The parameter's name for model me, or an error that lists what it takes. */
 static int check_param(tt_session *s, const tt_modelent *me, const char *key)
 {
-    const char *names[TT_KOPT_MAX + N_TOWER_KNOBS];
+    const char *names[TT_KOPT_MAX + N_TOWER_KNOBS + TT_OPT_MAX];
     int n = 0;
     if (me->def.kind == TT_MODEL_TWOTOWER) {
         for (int i = 0; i < N_TOWER_KNOBS; i++)
             names[n++] = tower_knobs[i];
+        for (const tt_optspec *o = tt_model_opts; o->key && n < (int)(sizeof names / sizeof *names); o++)
+            if (!is_knob(o->key))
+                names[n++] = o->key;
     } else {
         const tt_mkind *K = tt_mkind_get(me->def.kind);
         for (; n < TT_KOPT_MAX && K->opts[n].name; n++)
@@ -47,10 +75,10 @@ static int check_param(tt_session *s, const tt_modelent *me, const char *key)
     if (sug)
         return tt_fail(s, 0, "tune: unknown parameter '%s' for %s: did you mean '%s'?", key, kind,
                        sug);
-    char list[256];
+    char list[512];
     int j = 0;
     list[0] = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && j < (int)sizeof list; i++)
         j += snprintf(list + j, sizeof list - (size_t)j, "%s%s", i ? ", " : "", names[i]);
     return tt_fail(s, 0, "tune: unknown parameter '%s' for %s (it takes %s)", key, kind,
                    n ? list : "nothing to tune");
@@ -65,7 +93,10 @@ static int apply(tt_session *s, const tt_modelent *me, const tune_param *tp, int
     for (int q = 0; q < np; q++) {
         const char *k = tp[q].key;
         double v = tp[q].v[at[q]];
-        if (me->def.kind != TT_MODEL_TWOTOWER) {
+        if (tp[q].word) {
+            if (apply_word(s, &tp[q], at[q], e))
+                return -1;
+        } else if (me->def.kind != TT_MODEL_TWOTOWER) {
             int i = tt_mkind_opt(me->def.kind, k);
             if (tt_mkind_check_opt(&e->def, i, v, &err))
                 return tt_fail(s, 0, "tune: %s", err.msg);
@@ -132,8 +163,24 @@ fail:
 
 static void setting_rec(tt_rec *r, const tune_param *tp, int np, const int *at)
 {
-    for (int q = 0; q < np; q++)
-        tt_rec_num(r, tp[q].key, tp[q].v[at[q]], 6);
+    for (int q = 0; q < np; q++) {
+        if (tp[q].word)
+            tt_rec_str(r, tp[q].key, tp[q].w[at[q]]);
+        else
+            tt_rec_num(r, tp[q].key, tp[q].v[at[q]], 6);
+    }
+}
+
+/* " key=value" of each parameter at setting at into buf (j written). */
+static int setting_text(char *buf, int j, int size, const tune_param *tp, int np, const int *at)
+{
+    for (int q = 0; q < np && j < size; q++) {
+        if (tp[q].word)
+            j += snprintf(buf + j, (size_t)(size - j), " %s=%s", tp[q].key, tp[q].w[at[q]]);
+        else
+            j += snprintf(buf + j, (size_t)(size - j), " %s=%g", tp[q].key, tp[q].v[at[q]]);
+    }
+    return j;
 }
 
 int tt_cmd_tune(tt_session *s, tt_args *a)
@@ -170,7 +217,24 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
         tune_param *p = &tp[np++];
         snprintf(p->key, sizeof p->key, "%s", key);
         p->n = 0;
-        for (const char *c = v; *c;) {
+        p->word = me->def.kind == TT_MODEL_TWOTOWER && !is_knob(key);
+        for (const char *c = v; p->word && *c;) {
+            /* words, each checked now as `with` would take it */
+            const char *end = strchr(c, ',');
+            size_t len = end ? (size_t)(end - c) : strlen(c);
+            if (p->n == TUNE_VALUES)
+                return tt_fail(s, t->col, "tune: at most %d values for %s", TUNE_VALUES, key);
+            if (len == 0 || len >= TT_NAME_MAX)
+                return tt_fail(s, t->col, "tune: %s=%s: expected values separated by commas", key, v);
+            memcpy(p->w[p->n], c, len);
+            p->w[p->n][len] = 0;
+            tt_modelent scratch = *me;
+            if (apply_word(s, p, p->n, &scratch))
+                return tt_err_prefix(&s->err, "tune");
+            p->n++;
+            c = end ? end + 1 : c + len;
+        }
+        for (const char *c = v; !p->word && *c;) {
             char *end;
             double x = strtod(c, &end);
             if (end == c || (*end && *end != ',') || !isfinite(x))
@@ -234,8 +298,7 @@ int tt_cmd_tune(tt_session *s, tt_args *a)
         tt_rec_int(&r, "setting", g + 1);
         tt_rec_int(&r, "settings", total);
         setting_rec(&r, tp, np, at);
-        for (int q = 0; q < np; q++)
-            j += snprintf(human + j, sizeof human - (size_t)j, " %s=%g", tp[q].key, tp[q].v[at[q]]);
+        j = setting_text(human, j, (int)sizeof human, tp, np, at);
         char key[48];
         snprintf(key, sizeof key, "valid_%s", mname);
         tt_rec_num(&r, key, v, 4);

@@ -9,11 +9,6 @@
 
 #include "tt_inspect.h"
 
-int tt_tower_side(const char *w)
-{
-    return !strcmp(w, "user") ? 0 : !strcmp(w, "item") ? 1 : 2;
-}
-
 int tt_cmd_weights(tt_session *s, tt_args *a)
 {
     tt_modelent *me = tt_need_model(s, a->pos[0]);
@@ -25,9 +20,12 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                        me->def.name);
     if (tt_model_ready(s, me, &d))
         return -1;
-    int side = tt_tower_side(tt_arg(a, "tower")->s);
-    enum tt_part part = (enum tt_part)tt_arg(a, "split")->i;    /* train|valid|test */
-    const char *by = tt_arg(a, "by")->s;
+    tt_weights_args o;
+    tt_bind_weights.init(&o);
+    tt_args_apply(a, &tt_bind_weights, &o);
+    int side = o.side;
+    enum tt_part part = (enum tt_part)o.part;
+    const char *by = o.by;
     for (int sd = 0; sd < 2; sd++) {
         if (side != 2 && side != sd)
             continue;
@@ -168,8 +166,11 @@ int tt_cmd_ablate(tt_session *s, tt_args *a)
         nf = tower_features(&d->d, &me->u, 0, feats, TT_MAX_FIELDS);
         nf += tower_features(&d->d, &me->i, 1, feats + nf, TT_MAX_FIELDS);
     }
-    enum tt_part p = tt_arg(a, "split")->i == 0 ? TT_VALID : TT_TEST;
-    enum tt_ablate_mode mode = (enum tt_ablate_mode)tt_arg(a, "mode")->i;
+    tt_ablate_args o;
+    tt_bind_ablate.init(&o);
+    tt_args_apply(a, &tt_bind_ablate, &o);
+    enum tt_part p = tt_args_part(o.split);
+    enum tt_ablate_mode mode = (enum tt_ablate_mode)o.mode;
     uint64_t seed = tt_arg(a, "seed")->set ? (uint64_t)tt_arg(a, "seed")->i : s->seed;
     tt_rec *rows = calloc((size_t)nf + 1, sizeof *rows);
     if (!rows)

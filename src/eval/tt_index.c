@@ -8,6 +8,19 @@
 
 #include "tt_eval.h"
 
+void tt_indexent_init(tt_indexent *ie)
+{
+    memset(ie, 0, sizeof *ie);
+    ie->p.kind = TT_ANN_FLAT;
+    ie->metric = TT_IM_AUTO;
+    ie->p.nprobe = 8;
+    ie->p.M = 16;
+    ie->p.efSearch = 64;
+    ie->p.efConstruction = 40;
+    ie->p.nbits = 8;
+    ie->p.refine = 4;
+}
+
 uint64_t tt_index_fingerprint(tt_model *m)
 {
     /* FNV-1a over the parameter block's bytes and the vector width. */

@@ -54,6 +54,12 @@ typedef struct tt_indexent {
         sweep_qps[TT_INDEX_SWEEP_MAX];
 } tt_indexent;
 
+/* An entry with the defaults of `index`'s options (kind flat, metric auto,
+ * nprobe 8, M 16, efSearch 64, efConstruction 40, nbits 8, refine 4 (ivfpq
+ * only); nlist and m 0:
+ * from the item count and the vector width). */
+void tt_indexent_init(tt_indexent *ie);
+
 /* A hash of the model's parameters (and vector width): equal hashes mean
  * the item vectors an index was built from are still the model's. */
 uint64_t tt_index_fingerprint(tt_model *m);

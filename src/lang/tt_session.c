@@ -79,6 +79,23 @@ static void where(tt_session *s, char *buf, size_t n)
         buf[0] = 0;
 }
 
+/* An error or warning as a JSON event: where (file, line, column when col >
+ * 0) and the message. */
+static void json_event(tt_session *s, const char *event, int col, const char *msg)
+{
+    tt_rec r;
+    tt_rec_init(&r);
+    if (s->file)
+        tt_rec_str(&r, "file", s->file);
+    if (s->line > 0)
+        tt_rec_int(&r, "line", s->line);
+    if (col > 0)
+        tt_rec_int(&r, "column", col);
+    tt_rec_str(&r, "message", msg);
+    tt_json_rec(s->out.f, event, &r);
+    tt_rec_free(&r);
+}
+
 void tt_session_report(tt_session *s)
 {
     char pos[600], one[sizeof s->err.msg];
@@ -102,18 +119,8 @@ void tt_session_report(tt_session *s)
     }
     fflush(stderr);
     if (s->out.mode == TT_OUT_JSON) {
-        tt_rec r;
-        tt_rec_init(&r);
-        if (s->file)
-            tt_rec_str(&r, "file", s->file);
-        if (s->line > 0)
-            tt_rec_int(&r, "line", s->line);
-        if (s->err_col > 0)
-            tt_rec_int(&r, "column", s->err_col);
-        tt_rec_str(&r, "message", msg);
-        tt_json_rec(s->out.f, "error", &r);
+        json_event(s, "error", s->err_col, msg);
         fflush(s->out.f);
-        tt_rec_free(&r);
     }
 }
 
@@ -158,17 +165,8 @@ void tt_session_warn(tt_session *s, const char *fmt, ...)
     s->err_col = col;
     fflush(s->out.f);
     fprintf(stderr, "%swarning: %s\n", pos, msg);
-    if (s->out.mode == TT_OUT_JSON) {
-        tt_rec r;
-        tt_rec_init(&r);
-        if (s->file)
-            tt_rec_str(&r, "file", s->file);
-        if (s->line > 0)
-            tt_rec_int(&r, "line", s->line);
-        tt_rec_str(&r, "message", msg);
-        tt_json_rec(s->out.f, "warning", &r);
-        tt_rec_free(&r);
-    }
+    if (s->out.mode == TT_OUT_JSON)
+        json_event(s, "warning", 0, msg);
 }
 
 tt_dsent *tt_session_dataset(tt_session *s, const char *name)

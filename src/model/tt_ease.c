@@ -129,6 +129,7 @@ static void ease_tile(const tt_model *m, const tt_split *sp, enum tt_part p,
 
 const tt_mkind tt_mkind_ease = {
     .name = "ease",
+    .code = 2,
     .summary = "EASE (Steck 2019): closed-form item x item weights with a zero diagonal",
     .opts = {
         {"lambda", 100.0, 0.0, 1e12, 0, 1, "L2 penalty (X^T X + lambda I)"},

@@ -234,6 +234,7 @@ static int ials_part(tt_model *m, const tt_dataset *d, const tt_split *sp, enum 
 
 const tt_mkind tt_mkind_ials = {
     .name = "ials",
+    .code = 4,
     .summary = "implicit ALS (Hu et al. 2008; Rendle et al. 2022's form): user and item factors",
     .opts = {
         {"dim", 64, 1, 1024, 1, 0, "factors per user and item"},

@@ -255,6 +255,7 @@ static void knn_tile(const tt_model *m, const tt_split *sp, enum tt_part p, cons
 
 const tt_mkind tt_mkind_itemknn = {
     .name = "itemknn",
+    .code = 3,
     .summary = "item k-nearest neighbours: cosine with shrinkage, k per item, sparse",
     .opts = {
         {"k", 100, 1, 512, 1, 0, "neighbours kept per item"},

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* In the order of enum tt_model_kind (the number model files store). */
+/* In the order of enum tt_model_kind (model files store each row's code, not
+ * its place here). */
 static const tt_mkind *const kinds[TT_MODEL_NKINDS] = {
     &tt_mkind_pop, &tt_mkind_twotower, &tt_mkind_ease, &tt_mkind_itemknn, &tt_mkind_ials,
 };
@@ -23,6 +24,14 @@ int tt_mkind_find(const char *name)
 {
     for (int k = 0; k < TT_MODEL_NKINDS; k++)
         if (!strcmp(kinds[k]->name, name))
+            return k;
+    return -1;
+}
+
+int tt_mkind_by_code(int code)
+{
+    for (int k = 0; k < TT_MODEL_NKINDS; k++)
+        if (kinds[k]->code == code)
             return k;
     return -1;
 }
@@ -108,6 +117,7 @@ int64_t tt_hist_count(const tt_hist *h)
  * gradient steps (tt_train), scored by query and item vectors. */
 const tt_mkind tt_mkind_twotower = {
     .name = "twotower",
+    .code = 1,
     .summary = "two towers (user and item) trained by gradient steps",
     .fitted = 0,
     .cold = 1,

@@ -19,6 +19,11 @@ typedef struct tt_kopt {
 
 typedef struct tt_mkind {
     const char *name;        /* the word after '=' in `model NAME = KIND` */
+    int code;                /* what model files store for the kind: fixed for
+                                good and never reused, so the table's order is
+                                free (0 popularity, 1 twotower, 2 ease,
+                                3 itemknn, 4 ials: their places in the table
+                                when files stored the place) */
     const char *summary;     /* one line for help and `list` */
     tt_kopt opts[TT_KOPT_MAX];   /* options (name NULL ends the list) */
     int fitted;              /* 1: fitted in one call (tt_model_fit), 0: trained by tt_train */
@@ -52,6 +57,8 @@ typedef struct tt_mkind {
 const tt_mkind *tt_mkind_get(int k);
 /* The kind named name, or -1. */
 int tt_mkind_find(const char *name);
+/* The kind whose row has code (tt_mkind.code, what model files store), or -1. */
+int tt_mkind_by_code(int code);
 int tt_mkind_count(void);
 /* The names of all kinds, for suggestions and completion (n written). */
 int tt_mkind_names(const char **names, int max);

@@ -17,6 +17,15 @@ void tt_tower_def_init(tt_tower_def *t)
     t->se_r = 2;
     t->se_squeeze = TT_SQ_MEAN;
     t->se_gate = TT_GATE_SIGMOID;
+    t->se_groups = 0;
+}
+
+void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = k;
+    if (k == TT_CH_CROSS)
+        c->out = 32;
 }
 
 void tt_model_def_init(tt_model_def *m)

@@ -69,8 +69,8 @@ typedef struct tt_tower_def {
 enum tt_interests { TT_MI_NONE = 0, TT_MI_ATTENTION = 1, TT_MI_ROUTING = 2 };
 #define TT_MI_MAXK 16
 
-/* The kinds of model, in the order of the kind table (tt_mkind.h); the number
- * is what model files store. */
+/* The kinds of model, in the order of the kind table (tt_mkind.h). Model
+ * files store a kind's code (tt_mkind.code), not this number. */
 enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1, TT_MODEL_EASE = 2,
                      TT_MODEL_ITEMKNN = 3, TT_MODEL_IALS = 4, TT_MODEL_NKINDS = 5 };
 #define TT_KOPT_MAX 8             /* options of a baseline kind (tt_mkind.h) */
@@ -111,7 +111,12 @@ typedef struct tt_model_def {
     double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 
-void tt_tower_def_init(tt_tower_def *t);   /* defaults: dim 16, senet r=2 mean sigmoid */
+/* The defaults of a tower's stages (embed dim 16; senet r=2, squeeze mean,
+ * gate sigmoid, groups 0), the one place they are written: `tower` takes
+ * them from here through its option table. */
+void tt_tower_def_init(tt_tower_def *t);
+/* A channel of kind k with its defaults (cross: projection out=32). */
+void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k);
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
 /* Negatives the loss uses: neg, or by default its row's (sampled 128, bce 4,
  * bpr 4, others 0). */

@@ -47,6 +47,7 @@ static int pop_queries(tt_model *m, const tt_dataset *d, const tt_split *sp, enu
 
 const tt_mkind tt_mkind_pop = {
     .name = "popularity",
+    .code = 0,
     .summary = "every user gets the items by training popularity (ties to the lower id)",
     .fitted = 1,
     .auto_fit = 1,

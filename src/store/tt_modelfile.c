@@ -307,7 +307,7 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
 
     const tt_model_def *md = &me->def;
     put_str(&s, md->name);
-    put_i32(&s, (int32_t)md->kind);
+    put_i32(&s, (int32_t)tt_mkind_get(md->kind)->code);   /* stable, not the table's place */
     put_str(&s, md->user_tower);
     put_str(&s, md->item_tower);
     put_i32(&s, (int32_t)md->sim);
@@ -416,10 +416,12 @@ out:
     return rc;
 }
 
-/* Compare the SCHM section with dataset d. */
+/* Compare the SCHM section with dataset d. Every mismatch names both
+ * datasets: the model's (name, from the file) and d. */
 static int check_schema(rbuf *r, const tt_dataset *d, tt_err *err)
 {
     char name[256], buf[1024];
+    const char *dn = d->name ? d->name : "?";
     get_str(r, name, sizeof name);
     int32_t nu = get_i32(r), ni = get_i32(r), nf = get_i32(r);
     if (r->bad)
@@ -427,52 +429,54 @@ static int check_schema(rbuf *r, const tt_dataset *d, tt_err *err)
     if (nu != d->n_users || ni != d->n_items)
         return tt_err_set(err, "schema mismatch: the model was saved from dataset '%s' (%d users, %d items); "
                           "the current dataset '%s' has %d users and %d items",
-                          name, nu, ni, d->name ? d->name : "?", d->n_users, d->n_items);
+                          name, nu, ni, dn, d->n_users, d->n_items);
     if (nf != d->n_feat)
-        return tt_err_set(err, "schema mismatch: the model's dataset '%s' had %d features, the current dataset has %d",
-                          name, nf, d->n_feat);
+        return tt_err_set(err, "schema mismatch: the model's dataset '%s' had %d features, the current dataset '%s' has %d",
+                          name, nf, dn, d->n_feat);
     for (int f = 0; f < nf; f++) {
         const tt_feature *ft = &d->feat[f];
         if (get_str(r, buf, sizeof buf) < 0)
             return tt_err_set(err, "corrupt model file: bad schema section");
         if (strcmp(buf, ft->name))
-            return tt_err_set(err, "schema mismatch: feature %d is '%s' in the file and '%s' in dataset '%s'",
-                              f + 1, buf, ft->name, d->name);
+            return tt_err_set(err, "schema mismatch: feature %d is '%s' in the model's dataset '%s' and '%s' in dataset '%s'",
+                              f + 1, buf, name, ft->name, dn);
         int32_t kind = get_i32(r), side = get_i32(r), card = get_i32(r), hv = get_i32(r);
         if (r->bad)
             return tt_err_set(err, "corrupt model file: bad schema section");
         if (kind != (int32_t)ft->kind || side != (int32_t)ft->side)
-            return tt_err_set(err, "schema mismatch: feature '%s' is a %s %s feature in the file and a %s %s one here",
+            return tt_err_set(err, "schema mismatch: feature '%s' is a %s %s feature in the model's dataset '%s' and a %s %s one in dataset '%s'",
                               ft->name, tt_side_name((enum tt_side)(side & 3)), tt_kind_name((enum tt_kind)(kind & 3)),
-                              tt_side_name(ft->side), tt_kind_name(ft->kind));
+                              name, tt_side_name(ft->side), tt_kind_name(ft->kind), dn);
         if (card != ft->card)
-            return tt_err_set(err, "schema mismatch: feature '%s' has %d values in the file and %d in dataset '%s'",
-                              ft->name, card, ft->card, d->name);
+            return tt_err_set(err, "schema mismatch: feature '%s' has %d values in the model's dataset '%s' and %d in dataset '%s'",
+                              ft->name, card, name, ft->card, dn);
         if (hv != (ft->vocab != NULL))
-            return tt_err_set(err, "schema mismatch: feature '%s' has a vocabulary in only one of the file and the dataset",
-                              ft->name);
+            return tt_err_set(err, "schema mismatch: feature '%s' has a vocabulary in only one of the model's dataset '%s' and dataset '%s'",
+                              ft->name, name, dn);
         for (int32_t v = 0; hv && v < card; v++)
             if (!str_eq(r, ft->vocab[v]))
                 return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
-                              : tt_err_set(err, "schema mismatch: feature '%s' value %d is not '%s' in the file (vocabularies differ)",
-                                           ft->name, v, ft->vocab[v]);
+                              : tt_err_set(err, "schema mismatch: feature '%s' value %d is '%s' in dataset '%s' but not in the model's dataset '%s' (vocabularies differ)",
+                                           ft->name, v, ft->vocab[v], dn, name);
         int32_t ne = get_i32(r);
         if (ne != ft->n_edges)
-            return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges", ft->name);
+            return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges in the model's dataset '%s' than in dataset '%s'",
+                              ft->name, name, dn);
         for (int e = 0; e < ne; e++)
             if (get_f64(r) != ft->edges[e])
-                return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges", ft->name);
+                return tt_err_set(err, "schema mismatch: feature '%s' has other bucket edges in the model's dataset '%s' than in dataset '%s'",
+                                  ft->name, name, dn);
     }
     for (int32_t u = 0; u < nu; u++)
         if (!str_eq(r, d->user_key ? d->user_key[u] : ""))
             return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
-                          : tt_err_set(err, "schema mismatch: user %d is not '%s' in the file (user ids differ)",
-                                       u + 1, d->user_key[u]);
+                          : tt_err_set(err, "schema mismatch: user %d is '%s' in dataset '%s' but not in the model's dataset '%s' (user ids differ)",
+                                       u + 1, d->user_key ? d->user_key[u] : "", dn, name);
     for (int32_t i = 0; i < ni; i++)
         if (!str_eq(r, d->item_key ? d->item_key[i] : ""))
             return r->bad ? tt_err_set(err, "corrupt model file: bad schema section")
-                          : tt_err_set(err, "schema mismatch: item %d is not '%s' in the file (item ids differ)",
-                                       i + 1, d->item_key[i]);
+                          : tt_err_set(err, "schema mismatch: item %d is '%s' in dataset '%s' but not in the model's dataset '%s' (item ids differ)",
+                                       i + 1, d->item_key ? d->item_key[i] : "", dn, name);
     return 0;
 }
 
@@ -524,7 +528,12 @@ static int read_defs(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     tt_model_def *md = &out->def;
     tt_model_def_init(md);
     get_str(sr, md->name, sizeof md->name);
-    md->kind = (enum tt_model_kind)get_i32(sr);
+    int32_t code = get_i32(sr);   /* the kind's code, not its place in the table */
+    int kind = tt_mkind_by_code(code);
+    if (!sr->bad && kind < 0)
+        return tt_err_set(err, "'%s' holds a model of kind code %d, which this ttlab does not know (a newer ttlab wrote it?)",
+                          path, (int)code);
+    md->kind = (enum tt_model_kind)(kind < 0 ? 0 : kind);
     get_str(sr, md->user_tower, sizeof md->user_tower);
     get_str(sr, md->item_tower, sizeof md->item_tower);
     md->sim = (enum tt_sim)get_i32(sr);
@@ -699,6 +708,56 @@ static int read_params(const unsigned char *params, uint64_t n_params, const cha
     }
     out->m = m;
     return 0;
+}
+
+int tt_modelfile_dataset(const char *path, tt_dataref *out, tt_err *err)
+{
+    char *buf;
+    size_t size;
+    uint64_t P = 0;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    if (tt_file_read_all(path, &buf, &size, err))
+        return -1;
+    const unsigned char *b = (const unsigned char *)buf;
+    if (read_header(b, size, path, &P, err))
+        goto out;
+    rbuf r = {b + HEADER, b + HEADER + P, 0};
+    while (r.p < r.end) {
+        uint32_t tag = get_u32(&r);
+        uint64_t len = get_u64(&r);
+        const unsigned char *body = take(&r, (size_t)len);
+        if (!body || r.bad) {
+            tt_err_set(err, "'%s' is corrupted: a section runs past the end", path);
+            goto out;
+        }
+        rbuf sr = {body, body + len, 0};
+        if (tag == TAG_SCHM && !out->name[0]) {   /* older files: the name alone */
+            get_str(&sr, out->name, sizeof out->name);
+            if (sr.bad)
+                out->name[0] = 0;
+        } else if (tag == TAG_DSID) {
+            tt_modelent e;
+            memset(&e, 0, sizeof e);
+            if (read_dsid(&sr, path, &e, err))
+                goto out;
+            *out = e.data;
+        }
+    }
+    if (!out->name[0]) {
+        tt_err_set(err, "'%s' is incomplete: missing the schema section", path);
+        goto out;
+    }
+    for (char *q = out->name; *q; q++)   /* names from a damaged file */
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
+    for (char *q = out->source; *q; q++)
+        if ((unsigned char)*q < 0x20)
+            *q = '?';
+    rc = 0;
+out:
+    free(buf);
+    return rc;
 }
 
 int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,

@@ -6,7 +6,8 @@
  *   12  u32 0                      reserved
  *   16  u64 P                      payload length (truncation check)
  *   24  payload: sections, each u32 tag, u64 length, bytes
- *         DEFS  model and tower definitions
+ *         DEFS  model and tower definitions; the kind as its code
+ *               (tt_mkind.code, fixed per kind), not its place in the table
  *         SCHM  dataset name, sizes, every feature's name, kind, side,
  *               cardinality, vocabulary and bucket edges, user and item keys
  *         PARM  u64 count, then count float32 parameters
@@ -45,6 +46,11 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
  * "truncated", "checksum mismatch", "version N", "schema mismatch: ...". */
 int tt_modelfile_open(const char *path, const tt_dataset *d, tt_modelent *out,
                       tt_err *err);
+/* The dataset the model in path was trained on, without a dataset at hand
+ * (for the message that asks for it): its name and, in files that record it,
+ * source, split and protocol ("" otherwise). 0, or -1 with err set as
+ * tt_modelfile_open would (not a model file, truncated, ...). */
+int tt_modelfile_dataset(const char *path, tt_dataref *out, tt_err *err);
 /* The same on the n bytes of buf (a file's contents; name is used in the
  * messages). buf is not kept. For fuzzing and tests. */
 int tt_modelfile_read(const unsigned char *buf, size_t n, const char *name,

@@ -23,6 +23,14 @@ const char *tt_fuzz_dir(void);
  * harness error is not a finding. */
 const char *tt_fuzz_file(int k, const char *name, const uint8_t *data, size_t size);
 
+/* A NUL-terminated malloc'd copy of data (the caller frees it). */
+char *tt_fuzz_text(const uint8_t *data, size_t size);
+
+struct tt_session;
+/* The session the tower and model-file targets share: output to /dev/null,
+ * a small generated dataset loaded and split (made on first use). */
+struct tt_session *tt_fuzz_session(void);
+
 struct tt_dataset;
 /* Abort unless a loaded dataset keeps the invariants of tt_dataset.h (ids in
  * range, interactions sorted, offsets monotone, vocabularies complete): a

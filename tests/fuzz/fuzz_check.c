@@ -1,7 +1,10 @@
 /* fuzz_check: invariants a loaded dataset must keep, checked after every
- * accepted fuzz input (a loader that says yes must mean it). */
+ * accepted fuzz input (a loader that says yes must mean it), and the session
+ * the targets over definitions and model files share. */
 #include "fuzz.h"
 #include "tt_dataset.h"
+#include "tt_repl.h"
+#include "tt_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,24 @@
 
 #define REQUIRE(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz: invariant: " __VA_ARGS__); \
     fputc('\n', stderr); abort(); } } while (0)
+
+tt_session *tt_fuzz_session(void)
+{
+    static tt_session s;
+    static int ready;
+    if (!ready) {
+        FILE *null = fopen("/dev/null", "w");
+        if (!null)
+            abort();
+        tt_session_init(&s);
+        s.out.f = null;
+        s.file = "fuzz";
+        if (tt_repl_line(&s, "load synthetic users=60 items=40 clusters=4 per_user=12; split l2o", 1))
+            abort();
+        ready = 1;
+    }
+    return &s;
+}
 
 void tt_fuzz_check_message(const char *msg)
 {

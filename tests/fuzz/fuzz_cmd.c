@@ -62,11 +62,7 @@ int tt_fuzz_cmd(const uint8_t *data, size_t size)
 {
     if (size > 4096)  /* long inputs only slow the search down */
         return 0;
-    char *text = malloc(size + 1);
-    if (!text)
-        abort();
-    memcpy(text, data, size);
-    text[size] = 0;
+    char *text = tt_fuzz_text(data, size);
     tt_alloc_limit = (size_t)1 << 30;
     tt_session s;
     tt_session_init(&s);

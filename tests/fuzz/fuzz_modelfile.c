@@ -7,30 +7,11 @@
  * every item); a refused one a one-line message. */
 #include "fuzz.h"
 #include "tt_modelfile.h"
-#include "tt_repl.h"
 #include "tt_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static tt_session *sess(void)
-{
-    static tt_session s;
-    static int ready;
-    if (!ready) {
-        FILE *null = fopen("/dev/null", "w");
-        if (!null)
-            abort();
-        tt_session_init(&s);
-        s.out.f = null;
-        s.file = "fuzz";
-        if (tt_repl_line(&s, "load synthetic users=60 items=40 clusters=4 per_user=12; split l2o", 1))
-            abort();
-        ready = 1;
-    }
-    return &s;
-}
 
 int tt_fuzz_modelfile(const uint8_t *data, size_t size)
 {
@@ -52,7 +33,7 @@ int tt_fuzz_modelfile(const uint8_t *data, size_t size)
         for (int k = 0; k < 4; k++)
             b[n - 4 + k] = (uint8_t)(crc >> (8 * k));
     }
-    tt_session *s = sess();
+    tt_session *s = tt_fuzz_session();
     const tt_dataset *d = &tt_session_current(s)->d;
     tt_modelent me;
     tt_err err;

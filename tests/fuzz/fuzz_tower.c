@@ -6,30 +6,11 @@
  * refused with a message, never a crash or an allocation past the limit. */
 #include "fuzz.h"
 #include "tt_cmd_int.h"
-#include "tt_repl.h"
 #include "tt_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static tt_session *sess(void)
-{
-    static tt_session s;
-    static int ready;
-    if (!ready) {
-        FILE *null = fopen("/dev/null", "w");
-        if (!null)
-            abort();
-        tt_session_init(&s);
-        s.out.f = null;
-        s.file = "fuzz";
-        if (tt_repl_line(&s, "load synthetic users=60 items=40 clusters=4 per_user=12; split l2o", 1))
-            abort();
-        ready = 1;
-    }
-    return &s;
-}
 
 /* Parse text as a tower definition into d; 0 or -1 (message checked). */
 static int parse(tt_session *s, const char *text, tt_tower_def *d)
@@ -60,15 +41,11 @@ int tt_fuzz_tower(const uint8_t *data, size_t size)
 {
     if (size > 2048)
         return 0;
-    char *text = malloc(size + 1);
-    if (!text)
-        abort();
-    memcpy(text, data, size);
-    text[size] = 0;
+    char *text = tt_fuzz_text(data, size);
     char *nl = strchr(text, '\n');   /* one line, as the REPL hands it over */
     if (nl)
         *nl = 0;
-    tt_session *s = sess();
+    tt_session *s = tt_fuzz_session();
     tt_tower_def d, d2;
     static char f1[16384], f2[16384];
     if (parse(s, text, &d) == 0) {

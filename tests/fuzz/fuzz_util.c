@@ -28,6 +28,16 @@ int tt_fuzz_split(const uint8_t *data, size_t size, const uint8_t **p, size_t *l
     return n;
 }
 
+char *tt_fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        abort();
+    memcpy(text, data, size);
+    text[size] = 0;
+    return text;
+}
+
 static char dir[64];
 
 /* Remove folder d and the files in it. */

@@ -5,10 +5,8 @@
 # log N, the loss of a uniform guess, and its test Recall@20 is above
 # popularity's. (At lr 0.003 the same
 # tower starts near 16 and needs many more epochs: see 03's narration.)
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; cat "$tmp/out" 2>/dev/null; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
+FAIL_SHOW=$tmp/out
 "$TTLAB" -c 'set seed 1; set dashboard off; load synthetic; split l2o; tower ufm = embed dim=16 | channels (fm) | l2norm; tower ifm = embed dim=16 | channels (fm) | l2norm; model fm = twotower ufm ifm sim=cos temp=0.05 loss=softmax; model pop = popularity; train fm epochs=5 batch=256 lr=0.03 opt=adam; compare pop fm' \
   > "$tmp/out" 2> "$tmp/err" || fail "ttlab: status $?"
 loss=$(sed -n 's/^fm epoch 5\/5: loss \([0-9.]*\),.*/\1/p' "$tmp/err")

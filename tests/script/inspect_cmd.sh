@@ -3,13 +3,10 @@
 # through the real ttlab on the generated default data with a fixed seed: the
 # output names every feature of each tower exactly once, groups add up,
 # every feature is ablated, the plots are real files.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 if ! printf 'help weights\n' | "$TTLAB" 2>&1 | grep -q 'usage: weights'; then
   echo "SKIP: this ttlab has no weights command yet"; exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
 load synthetic seed=42

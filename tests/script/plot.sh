@@ -6,9 +6,8 @@
 : "${top_builddir:=.}"
 drv=$(cd "$top_builddir" && pwd)/tests/script/plot_driver
 [ -x "$drv" ] || { echo "FAIL: $drv not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+NEED_TTLAB=0
+. "${top_srcdir:-.}/tests/script/lib.sh"
 mkdir "$tmp/out" "$tmp/tmpdir" "$tmp/nogp"
 cd "$tmp/out" || exit 1
 

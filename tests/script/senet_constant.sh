@@ -7,10 +7,8 @@
 # "suppressed" as a boolean. With ../shared/data/ml-100k: the issue's
 # acceptance command (the protocol's `senet r=2`, hidden width 1 on the item
 # side) says constant on the item rows, and r=1 (hidden width 3) varies.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; cat "$tmp/out" 2>/dev/null; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
+FAIL_SHOW=$tmp/out
 "$TTLAB" -c 'set seed 1; load synthetic small; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | senet r=2 | mlp 64 32 | l2norm; model s = twotower u i temp=0.05; train s epochs=5; weights s; set output json; weights s' \
   > "$tmp/out" 2>&1 || fail "ttlab: status $?"
 for f in item_id category color tags; do

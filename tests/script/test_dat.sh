@@ -2,10 +2,7 @@
 # test_dat: augment=dat through the real ttlab: the definition prints back
 # with its options, training lowers the loss, a model file round-trips it
 # (same metrics after open, the options restored), `with` keeps it.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
 set seed 1

@@ -8,12 +8,10 @@
 # FILE as NAME`; compare after seeds= with other cut-offs says which seed it
 # measured. Skipped without the engine.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 "$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 ||
   { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 P='set dashboard off; set progress off; set quiet on'
 T='tower u = embed dim=4 | mlp 8'
 

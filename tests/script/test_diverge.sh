@@ -5,12 +5,10 @@
 # (eval gives numbers, the exported embeddings hold no NaN or Inf), and a
 # model trained before keeps working. Skipped without the engine.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 "$TTLAB" -c 'load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 4; model m = twotower u u; train m epochs=1' \
   > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 cat > div.tt <<'T'
 set dashboard off

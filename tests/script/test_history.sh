@@ -5,12 +5,10 @@
 # HIST section removed) still opens and `history` says, by name, why there is
 # none; epochs are not capped at 256. Skipped without the engine.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 P='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; model m = twotower u u'
 "$TTLAB" -c "$P; train m epochs=3; save m a.ttm" > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 # history after open: three epoch rows, the same numbers as before saving
 "$TTLAB" -c "$P; train m epochs=3; set output csv; history m" > before 2> err || { bad "history m"; cat err; }

@@ -3,10 +3,7 @@
 # sum to 1 per example (softmax over the fields, so the means sum to 1 too),
 # the plots carry its name, a model file round-trips it (same metrics after
 # open), `show tower` recreates it, and `no lightse` removes it.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
 set seed 1

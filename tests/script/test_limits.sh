@@ -7,11 +7,9 @@
 # the sanitizers (ASan reserves terabytes of address space).
 set -u
 [ -n "${TTLAB_SANITIZED:-}" ] && { echo "SKIP: ulimit -v and ASan do not mix"; exit 77; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 "$TTLAB" -c 'load synthetic tiny' > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 (ulimit -v 400000; exec "$TTLAB" --keep-going -c 'load synthetic users=5000000 items=1000 per_user=40; echo still-here') > out 2> err
 st=$?
 [ $st = 1 ] || bad "exit $st, want 1"

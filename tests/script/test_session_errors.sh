@@ -201,7 +201,7 @@ expect 1 "<command line>:1: error: 'flip.ttm' is corrupted: checksum mismatch (t
 expect 1 "<command line>:1: error: 'ver.ttm' is a version 2 model file; this ttlab reads version 1" - -- -c 'load synthetic tiny; open ver.ttm'
 expect 1 "<command line>:1: error: 'text.ttm' is not a ttlab model file (no TTLABMOD magic)" - -- -c 'load synthetic tiny; open text.ttm'
 expect 1 "<command line>:1: error: cannot open 'm.ttm': schema mismatch: the model was saved from dataset 'synthetic' (300 users, 200 items); the current dataset 'synthetic' has 1000 users and 500 items" - -- -c 'load synthetic small; open m.ttm'
-expect 1 "<command line>:1: error: open needs the dataset the model was trained on: load it first" - -- -c 'open m.ttm'
+expect 1 "<command line>:1: error: open needs the dataset 'synthetic' the model was trained on (synthetic users=300 items=200 clusters=4 per_user=20 seed=42; split l2o hist=20): load it first" - -- -c 'open m.ttm'
 expect 1 "<command line>:1: error: export items writes .npy or .tsv, not 'x.txt'" - -- -c 'load synthetic tiny; split l2o; open m.ttm; export m items x.txt'
 expect 1 "<command line>:1: error: model 'm' is not trained yet: run 'train m'" - -- -c 'load synthetic tiny; split l2o; tower u = embed | mlp 8; model m = twotower u u; eval m'
 # a failed save leaves the old file intact

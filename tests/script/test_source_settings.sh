@@ -5,10 +5,8 @@
 # while the datasets, towers, models and variables it defines stay; a script
 # given on the command line is the session itself and keeps its settings.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 cat > inner.tt <<'TT'
 set dashboard off
 set output csv

@@ -8,13 +8,11 @@
 # 1, a closed pipe ends quietly. Every node is made in a temporary folder:
 # no real system device is ever written.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
 export TTLAB_NO_HISTORY=1
 P='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; model m = twotower u u; train m epochs=1'
 "$TTLAB" -c "$P; save m a.ttm" > /dev/null 2>&1 || { echo "engine not available"; exit 77; }
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 mkfifo fifo fifo.npy m.csv
 mkdir dir dir.npy

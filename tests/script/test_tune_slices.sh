@@ -7,10 +7,8 @@
 # Slices: the counts sum to the part's examples, and the slices' recall@20
 # weighted by their users gives the whole part's recall@20.
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 99
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 num() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p"; }
 
 grid="10 20 50 100"
@@ -85,4 +83,45 @@ leadn=$(grep '"event":"verdict"' rk | tail -n 1 | sed -n 's/.*"leader":"\([a-z]*
 [ "$leadn" = "$bestn" ] || bad "rank metric=ndcg@20 leader '$leadn', the evals' best ndcg@20 is '$bestn'"
 [ "$(grep '"event":"rank"' rk | head -n 3 | sed -n 's/.*"rank":\([0-9]*\).*/\1/p' | tr -d '\n')" = 123 ] ||
   bad "rank rows are not numbered 1, 2, 3"
+# Beyond accuracy at every cut-off, in every output mode: coverage, Gini and
+# mean popularity for each k of the eval (the values themselves are checked
+# against a naive reference in test_baselines); compare's empty row of a
+# model that cannot score a cold split has the same keys, null.
+B='set dashboard off; set progress off; load synthetic tiny; split l2o; model e = ease; train e'
+"$TTLAB" -c "$B; set output csv; eval e k=5,10 beyond=on; set output json; eval e k=5,10 beyond=on; set output table; set width 1000; eval e k=5,10 beyond=on" > by 2> err ||
+  { bad "eval beyond=on"; cat err; }
+grep -q '^model,split,.*,coverage@5,coverage@10,gini@5,gini@10,pop@5,pop@10$' by || { bad "beyond: csv header"; cat by; }
+for key in coverage@5 coverage@10 gini@5 gini@10 pop@5 pop@10; do
+  [ -n "$(grep '"event":"eval"' by | num "$key")" ] || bad "beyond: no $key in the json line"
+done
+grep -Eq '^model +split .* coverage@5 +coverage@10 +gini@5 +gini@10 +pop@5 +pop@10$' by || { bad "beyond: table header"; cat by; }
+g5=$(grep '"event":"eval"' by | num 'gini@5'); g10=$(grep '"event":"eval"' by | num 'gini@10')
+[ "$g5" != "$g10" ] || bad "beyond: gini@5 = gini@10 = $g5 (one value for both cut-offs?)"
+"$TTLAB" --json -c "set dashboard off; set progress off; load synthetic tiny; split cold users=0.5; tower u = embed dim=4 | mlp 8; model t = twotower u u; train t epochs=1; model e = ease; compare t e k=5,10 beyond=on" > cb 2> err ||
+  { bad "compare beyond=on on a cold split"; cat err; }
+grep '"model":"e"' cb | grep -q '"coverage@5":null,"coverage@10":null,"gini@5":null,"gini@10":null,"pop@5":null,"pop@10":null' ||
+  { bad "compare: the cold row's beyond keys"; cat cb; }
+grep '"model":"t"' cb | grep -q '"gini@5":[0-9.]*,"gini@10":[0-9.]*,"pop@5":[0-9.]*,"pop@10":[0-9.]*' ||
+  { bad "compare: the tower's beyond keys"; cat cb; }
+# Tune over a two-tower's word options (a loss, a tower): each setting's
+# values are words in the records, the kept model is the best setting by
+# valid (defined with that loss and that user tower), and a bad word is
+# refused before anything trains.
+W='set dashboard off; set progress off; load synthetic tiny; split l2o; tower u = embed dim=4 | mlp 8; tower us = u with senet r=2; model m = twotower us u loss=inbatch'
+"$TTLAB" --json -c "$W; tune m loss=softmax,inbatch user=u,us epochs=1; show m" > tw 2> err || { bad "tune over words"; cat err; }
+[ "$(grep -c '"event":"tune",' tw)" = 4 ] || { bad "tune over words: want 4 settings"; cat tw; }
+for c in '"loss":"softmax","user":"u"' '"loss":"softmax","user":"us"' '"loss":"inbatch","user":"u"' '"loss":"inbatch","user":"us"'; do
+  grep '"event":"tune",' tw | grep -q "$c" || bad "tune over words: no setting $c"
+done
+bestline=$(grep '"event":"tune",' tw | awk '{ v = $0; sub(/.*"valid_recall@20":/, "", v); sub(/,.*/, "", v); if (NR == 1 || v + 0 > bv) { bv = v + 0; b = $0 } } END { print b }')
+bl=$(echo "$bestline" | sed -n 's/.*"loss":"\([a-z]*\)".*/\1/p'); bu=$(echo "$bestline" | sed -n 's/.*"user":"\([a-z]*\)".*/\1/p')
+grep '"event":"tune_best"' tw | grep -q "\"loss\":\"$bl\",\"user\":\"$bu\"" || { bad "tune_best is not the best setting by valid ($bl, $bu)"; cat tw; }
+grep '"event":"model","name":"m"' tw | tail -n 1 | grep -q "twotower $bu u .*loss=$bl" ||
+  { bad "the kept model is not defined with loss=$bl and user tower $bu"; cat tw; }
+"$TTLAB" -c "$W; tune m loss=softmax,full epochs=1" > out 2> err && bad "tune loss=full must fail"
+grep -Fxq "<command line>:1: error: tune: unknown loss 'full' (expected softmax, inbatch, sampled, bce or bpr)" err ||
+  { bad "tune loss=full: message"; cat err; }
+grep -q '^tune m' out && bad "tune loss=full trained a setting before refusing"
+"$TTLAB" -c "$W; tune m user=u,nope epochs=1" > out 2> err && bad "tune user=nope must fail"
+grep -Fxq "<command line>:1: error: tune: no tower 'nope' (see 'list towers')" err || { bad "tune user=nope: message"; cat err; }
 exit $fail

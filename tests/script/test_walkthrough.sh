@@ -246,6 +246,13 @@ for tag in A B; do
         has $o '^test recall@20: [a-z]+ leads with '
         has $o '^test, tail recall@20: [a-z]+ leads with '
         has $o '^test, heavy recall@20: [a-z]+ leads with '
+        # cold start: users, then items; the baselines' rows empty, saying why
+        has $o '^split cold-users of '
+        has $o '^split cold-items of '
+        [ "$(grep -c '^pop, knn, ease, ials: cannot score cold items or users' "$tmp/$o.out")" = 2 ] ||
+            bad "07: the cold compares do not both say why the baselines are empty"
+        has $o '^test recall@20: (dssm_cold|idonly) leads with '
+        has $o '^test recall@20: (dssm_coldi|iidonly) leads with '
         best=$(sed 's/ ± /±/g' "$tmp/$o.out" | awk '
             $1 == "model" && $0 ~ /seeds/ && $0 ~ /recall@20/ && !seen { seen = 1; n = NF; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
             n && NF != n { n = 0 }

@@ -11,16 +11,6 @@ TMUX_NAME=lfit . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
 cd "$tmp" || exit 1
 "$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 ||
   { echo "SKIP: no engine"; exit 77; }
-capall() { T capture-pane -p -J -S -1000 -t tt > "$tmp/screen" 2>/dev/null; }
-wait_line() {
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    capall
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  return 1
-}
 # widest line ttlab printed, in characters (a UTF-8 sequence counts one; the
 # typed command lines, which the terminal wraps, are not ttlab's)
 widest() { grep -v '^ttlab>' "$1" | LC_ALL=C sed 's/[\xc2-\xf4][\x80-\xbf]*/./g' | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'; }

@@ -6,7 +6,7 @@
 # terminal sane.
 command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed: skipped"; exit 77; }
 TMUX_NAME=prompt . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
-fail() { echo "FAIL: $*"; echo "--- screen:"; cat "$tmp/screen"; cat "$tmp/rc" "$tmp/history" 2>/dev/null; exit 1; }
+FAIL_SHOW="$tmp/rc $tmp/history"
 # The shell ignores Ctrl-C (a trap, so ttlab gets the default back and
 # installs its own handler); otherwise it would die with the C-c sent below.
 cat > "$tmp/run.sh" <<EOF2

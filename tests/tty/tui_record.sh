@@ -12,17 +12,6 @@ TMUX_NAME=tuir . "${top_srcdir:-.}/tests/tty/tmux_lib.sh"
 cd "$tmp" || exit 1
 "$TTLAB" -c 'load synthetic tiny; split l2o; model p = popularity; eval p' > /dev/null 2>&1 ||
   { echo "SKIP: no engine"; exit 77; }
-capall() { T capture-pane -p -J -S -1000 -t tt > "$tmp/screen" 2>/dev/null; }
-# wait_line REGEX SECONDS: poll the whole scrollback for a line
-wait_line() {
-  i=0
-  while [ $i -lt $(($2 * 10)) ]; do
-    capall
-    grep -Eq -- "$1" "$tmp/screen" && return 0
-    sleep 0.1; i=$((i + 1))
-  done
-  return 1
-}
 now() { date +%s.%N; }
 
 cat > setup.tt <<'TT'

@@ -89,6 +89,18 @@ static tt_model *fitted(const tt_dataset *d, const tt_split *sp, enum tt_model_k
     return m;
 }
 
+/* Fitted on two threads with opts, kind k gives the parameters of m (fitted
+ * on one) bit for bit. */
+static void check_two_threads(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                              enum tt_model_kind k, const char *opts)
+{
+    tt_model *m2 = fitted(d, sp, k, opts, 2);
+    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
+                        (size_t)tt_model_param_count(m) * sizeof(float)),
+          "%s with two threads differs", tt_mkind_get(k)->name);
+    tt_model_free(m2);
+}
+
 /* Scores of part p's examples for every item, from the model (tiles or
  * vectors): S (n_ex, n_items). */
 static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p)
@@ -227,10 +239,7 @@ static void test_ease(const tt_dataset *d, const tt_split *sp)
     /* scores: x_u B from the history before the part */
     check_item_item(m, d, sp, NULL, B, "ease");
     /* two threads: the same bits */
-    tt_model *m2 = fitted(d, sp, TT_MODEL_EASE, "lambda=3", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), B, (size_t)n * n * sizeof(float)),
-          "EASE with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_EASE, "lambda=3");
     free(X);
     free(G);
     free(A);
@@ -274,11 +283,7 @@ static void test_itemknn(const tt_dataset *d, const tt_split *sp)
         }
     }
     check_item_item(m, d, sp, W, NULL, "itemknn");
-    tt_model *m2 = fitted(d, sp, TT_MODEL_ITEMKNN, "k=5 shrink=2", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
-                        (size_t)tt_model_param_count(m) * sizeof(float)),
-          "ItemKNN with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_ITEMKNN, "k=5 shrink=2");
     free(X);
     free(W);
     free(sim);
@@ -347,11 +352,7 @@ static void test_ials(const tt_dataset *d, const tt_split *sp)
         free(S);
         free(Xp);
     }
-    tt_model *m2 = fitted(d, sp, TT_MODEL_IALS, "dim=6 iters=3 lambda=0.5 w0=0.2 nu=1", 2);
-    CHECK(m2 && !memcmp(tt_model_params(m2), tt_model_params(m),
-                        (size_t)tt_model_param_count(m) * sizeof(float)),
-          "iALS with two threads differs");
-    tt_model_free(m2);
+    check_two_threads(m, d, sp, TT_MODEL_IALS, "dim=6 iters=3 lambda=0.5 w0=0.2 nu=1");
     free(X);
     free(x);
     free(mask);
@@ -379,6 +380,86 @@ static void test_options(const tt_dataset *d)
     CHECK(tt_model_create(&md, NULL, NULL, d, 1, &m, &err) < 0, "create with k=0");
     tt_model_free(m);
     CHECK(tt_mkind_find("ease") == TT_MODEL_EASE && tt_mkind_find("nope") < 0, "find");
+}
+
+/* Beyond accuracy at every k against a naive reference: each user's first
+ * example of the part, all items scored (model_scores), earlier items
+ * excluded, sorted by (score desc, id asc); counts per item per k; Gini as
+ * the mean absolute difference sum_ij |c_i - c_j| / (2 n sum c), a formula
+ * other than the evaluator's sorted one; pop the mean training count of the
+ * recommended slots. */
+static const float *cmp_row;   /* qsort's context: the row being sorted */
+static int by_score(const void *a, const void *b)
+{
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (cmp_row[i] != cmp_row[j])
+        return cmp_row[i] > cmp_row[j] ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+static void check_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, const char *what)
+{
+    enum tt_part p = TT_TEST;
+    const int ks[3] = {1, 5, 12};
+    const int nk = 3;
+    int32_t n = d->n_items;
+    const tt_examples *ex = &sp->part[p];
+    float *S = model_scores(m, d, sp, p);
+    int64_t *cnt = calloc((size_t)nk * n, sizeof *cnt);
+    double popsum[3] = {0}, slots[3] = {0};
+    uint8_t *seen = calloc((size_t)d->n_users, 1), *hist = malloc((size_t)n);
+    int32_t *order = malloc((size_t)n * sizeof *order);
+    for (int64_t e = 0; e < ex->n; e++) {
+        int32_t u = ex->user[e];
+        if (seen[u])
+            continue;
+        seen[u] = 1;
+        memset(hist, 0, (size_t)n);
+        tt_hist h;
+        tt_hist_init(&h, sp, p, u);
+        for (int32_t j; (j = tt_hist_next(&h)) >= 0;)
+            hist[j] = 1;
+        int32_t m_ok = 0;
+        for (int32_t j = 0; j < n; j++)
+            if (!hist[j])
+                order[m_ok++] = j;
+        cmp_row = S + e * n;
+        qsort(order, (size_t)m_ok, sizeof *order, by_score);
+        for (int q = 0; q < nk; q++)
+            for (int r = 0; r < ks[q] && r < m_ok; r++) {
+                cnt[(int64_t)q * n + order[r]]++;
+                popsum[q] += (double)sp->item_freq[order[r]];
+                slots[q]++;
+            }
+    }
+    tt_beyond b;
+    tt_err err;
+    if (tt_score_beyond(m, d, sp, p, ks, nk, &b, &err)) {
+        FAIL("%s beyond: %s", what, err.msg);
+    } else {
+        for (int q = 0; q < nk; q++) {
+            const int64_t *c = cnt + (int64_t)q * n;
+            double tot = 0, mad = 0, cov = 0;
+            for (int32_t i = 0; i < n; i++) {
+                tot += (double)c[i];
+                cov += c[i] > 0;
+                for (int32_t j = 0; j < n; j++)
+                    mad += fabs((double)c[i] - (double)c[j]);
+            }
+            double gini = tot > 0 ? mad / (2.0 * n * tot) : 0, pop = slots[q] > 0 ? popsum[q] / slots[q] : 0;
+            CHECK(b.k[q] == ks[q] && fabs(b.coverage[q] - cov / n) < 1e-12 &&
+                      fabs(b.gini[q] - gini) < 1e-9 && fabs(b.pop[q] - pop) < 1e-9,
+                  "%s beyond@%d: coverage %g gini %g pop %g, naive %g %g %g", what, ks[q],
+                  b.coverage[q], b.gini[q], b.pop[q], cov / n, gini, pop);
+        }
+        /* the figures move with k (a cut-off reported with another's value fails) */
+        CHECK(b.gini[0] != b.gini[2] && b.pop[0] != b.pop[2], "%s: gini/pop the same at k=1 and 12", what);
+    }
+    free(S);
+    free(cnt);
+    free(seen);
+    free(hist);
+    free(order);
 }
 
 /* split cold: no cold item (user) in training, every held-out example's
@@ -454,6 +535,14 @@ int main(void)
     if (tt_synth_generate(&o, &d, &err) || tt_split_l2o(&d, 5, &sp, &err)) {
         fprintf(stderr, "data: %s\n", err.msg);
         return 1;
+    }
+    for (enum tt_model_kind k = TT_MODEL_POP; k < TT_MODEL_NKINDS; k++) {
+        if (k == TT_MODEL_TWOTOWER)
+            continue;
+        tt_model *m = fitted(&d, &sp, k, k == TT_MODEL_IALS ? "dim=4 iters=2" : "", 1);
+        if (m)
+            check_beyond(m, &d, &sp, tt_mkind_get(k)->name);
+        tt_model_free(m);
     }
     test_ease(&d, &sp);
     test_itemknn(&d, &sp);

@@ -39,15 +39,23 @@ static const char *set_str(const tt_dataset *d, const char *name, int64_t r)
     return buf;
 }
 
+/* Load the MovieLens fixture name into d; 0, or -1 with a failed check. */
+static int load_fixture(const char *name, tt_dataset *d)
+{
+    tt_err err;
+    memset(d, 0, sizeof *d);
+    if (tt_load_movielens(fixture(name), d, &err)) {
+        CHECK(0, "load %s: %s", name, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void test_ml100k_tiny(void)
 {
     tt_dataset d;
-    tt_err err;
-    memset(&d, 0, sizeof d);
-    if (tt_load_movielens(fixture("ml100k-tiny"), &d, &err)) {
-        CHECK(0, "load: %s", err.msg);
+    if (load_fixture("ml100k-tiny", &d))
         return;
-    }
     CHECK_STR(d.name, "ml-100k");
     CHECK(d.n_users == 5 && d.n_items == 6 && d.n_inter == 19, "%d %d %lld", d.n_users,
           d.n_items, (long long)d.n_inter);
@@ -118,11 +126,8 @@ static void test_ml100k_line_ends(void)
     static const char *ends[] = {"\r\n", "\r"};
     tt_dataset ref, d;
     tt_err err;
-    memset(&ref, 0, sizeof ref);
-    if (tt_load_movielens(fixture("ml100k-tiny"), &ref, &err)) {
-        CHECK(0, "load: %s", err.msg);
+    if (load_fixture("ml100k-tiny", &ref))
         return;
-    }
     for (int e = 0; e < 2; e++) {
         char dir[] = "/tmp/tt_mlends.XXXXXX", path[4200];
         if (!mkdtemp(dir)) {
@@ -169,12 +174,8 @@ static void test_ml100k_line_ends(void)
 static void test_ml1m_tiny(void)
 {
     tt_dataset d;
-    tt_err err;
-    memset(&d, 0, sizeof d);
-    if (tt_load_movielens(fixture("ml1m-tiny"), &d, &err)) {
-        CHECK(0, "load: %s", err.msg);
+    if (load_fixture("ml1m-tiny", &d))
         return;
-    }
     CHECK_STR(d.name, "ml-1m");
     CHECK(d.n_users == 4 && d.n_items == 4 && d.n_inter == 11, "%d %d %lld", d.n_users,
           d.n_items, (long long)d.n_inter);

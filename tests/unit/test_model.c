@@ -260,6 +260,20 @@ static void gradcheck(const char *label, tt_model *m, const tt_dataset *d,
     free(save);
 }
 
+/* Build md over towers u and i (seed; on threads threads when > 1),
+ * gradient-check its loss over n examples under label, free it. */
+static void check_def(const char *label, const tt_model_def *md, const tt_tower_def *u,
+                      const tt_tower_def *i, const tt_dataset *d, const tt_split *sp,
+                      uint64_t seed, int threads, int n)
+{
+    tt_err err;
+    tt_model *m = make_model(md, u, i, d, seed);
+    if (threads > 1 && tt_model_set_threads(m, threads, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck(label, m, d, sp, n);
+    tt_model_free(m);
+}
+
 static void test_gradients(const tt_dataset *d, const tt_split *sp)
 {
     tt_model_def md;
@@ -269,35 +283,25 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
     tt_model_def_init(&md);
     snprintf(md.name, sizeof md.name, "dssm");
     md.temp = 0.2f;
-    m = make_model(&md, &u, &i, d, 1);
-    gradcheck("dssm full softmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("dssm full softmax", &md, &u, &i, d, sp, 1, 1, 12);
 
     tt_tower_def us = u, is = i;
     us.senet = is.senet = 1;
-    m = make_model(&md, &us, &is, d, 2);
-    gradcheck("senet sigmoid", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet sigmoid", &md, &us, &is, d, sp, 2, 1, 12);
     us.se_gate = is.se_gate = TT_GATE_RELU;
     us.se_squeeze = is.se_squeeze = TT_SQ_MEANMAX;
-    m = make_model(&md, &us, &is, d, 3);
-    gradcheck("senet relu meanmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet relu meanmax", &md, &us, &is, d, sp, 3, 1, 12);
     us.se_gate = is.se_gate = TT_GATE_SIGMOID;
     us.se_squeeze = is.se_squeeze = TT_SQ_MEAN;
     us.se_groups = is.se_groups = 2;
-    m = make_model(&md, &us, &is, d, 4);
-    gradcheck("senet bit-wise groups=2", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("senet bit-wise groups=2", &md, &us, &is, d, sp, 4, 1, 12);
 
     /* Light-SE (IntTower) on both sides, and on the user side of a
      * parallel tower below (single and two threads) */
     {
         tt_tower_def lu = u, li = i;
         lu.senet = li.senet = TT_RW_LIGHTSE;
-        m = make_model(&md, &lu, &li, d, 8);
-        gradcheck("lightse full softmax", m, d, sp, 12);
-        tt_model_free(m);
+        check_def("lightse full softmax", &md, &lu, &li, d, sp, 8, 1, 12);
         tt_err e3;
         m = make_model(&md, &lu, &li, d, 9);
         if (tt_model_set_threads(m, 2, &e3))
@@ -324,74 +328,47 @@ static void test_gradients(const tt_dataset *d, const tt_split *sp)
 
     tt_tower_def pu = tower_par("pu", 4), pi = tower_par("pi", 4);
     pu.senet = 1;
-    m = make_model(&md, &pu, &pi, d, 5);
-    gradcheck("parallel fusion=sum", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel fusion=sum", &md, &pu, &pi, d, sp, 5, 1, 12);
     md.fusion = TT_FUSE_CONCAT;
-    m = make_model(&md, &pu, &pi, d, 6);
-    gradcheck("parallel fusion=concat", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel fusion=concat", &md, &pu, &pi, d, sp, 6, 1, 12);
     md.fusion = TT_FUSE_SUM;
     md.sim = TT_SIM_DOT;
     pu.l2norm = pi.l2norm = 0;
-    m = make_model(&md, &pu, &pi, d, 7);
-    gradcheck("parallel sim=dot", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("parallel sim=dot", &md, &pu, &pi, d, sp, 7, 1, 12);
     md.sim = TT_SIM_COS;
 
     /* two threads: the step's row split and the private gradients, with an
      * odd batch so that the halves differ */
     {
-        tt_err e2;
         tt_model_def m2 = md;
         m2.fusion = TT_FUSE_SUM;
         m2.sim = TT_SIM_COS;
-        m = make_model(&m2, &us, &is, d, 21);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads senet full softmax", m, d, sp, 13);
-        tt_model_free(m);
+        check_def("2 threads senet full softmax", &m2, &us, &is, d, sp, 21, 2, 13);
         m2.loss = TT_LOSS_INBATCH;
         m2.logq = 1;
         pu.l2norm = pi.l2norm = 1;
-        m = make_model(&m2, &pu, &pi, d, 22);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads parallel in-batch", m, d, sp, 15);
-        tt_model_free(m);
+        check_def("2 threads parallel in-batch", &m2, &pu, &pi, d, sp, 22, 2, 15);
         m2.loss = TT_LOSS_SAMPLED;
         m2.neg = 5;
-        m = make_model(&m2, &u, &i, d, 23);
-        if (tt_model_set_threads(m, 2, &e2))
-            DIE("threads: %s", e2.msg);
-        gradcheck("2 threads sampled", m, d, sp, 11);
-        tt_model_free(m);
+        check_def("2 threads sampled", &m2, &u, &i, d, sp, 23, 2, 11);
     }
 
     /* every loss kind */
     md.loss = TT_LOSS_INBATCH;
     md.logq = 1;
     md.mask_hits = 1;
-    m = make_model(&md, &u, &i, d, 8);
-    gradcheck("in-batch logq mask", m, d, sp, 16);
-    tt_model_free(m);
+    check_def("in-batch logq mask", &md, &u, &i, d, sp, 8, 1, 16);
     md.loss = TT_LOSS_SAMPLED;
     md.neg = 6;
     md.sampler = TT_SAMPLE_POP;
-    m = make_model(&md, &us, &is, d, 9);
-    gradcheck("sampled pop logq mask", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("sampled pop logq mask", &md, &us, &is, d, sp, 9, 1, 12);
     md.sampler = TT_SAMPLE_UNIFORM;
     md.logq = 0;
     md.loss = TT_LOSS_BCE;
     md.neg = 3;
-    m = make_model(&md, &u, &i, d, 10);
-    gradcheck("bce", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("bce", &md, &u, &i, d, sp, 10, 1, 12);
     md.loss = TT_LOSS_BPR;
-    m = make_model(&md, &pu, &pi, d, 11);
-    gradcheck("bpr parallel", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("bpr parallel", &md, &pu, &pi, d, sp, 11, 1, 12);
 
     /* every row of the loss table, whatever it is: a new loss is checked here
      * with logQ and masking where they apply, and the lookups agree */
@@ -490,15 +467,9 @@ static void test_dat(const tt_dataset *d, const tt_split *sp)
     md.temp = 0.2f;
     md.augment = TT_AUG_DAT;
     md.dat_w = 0;
-    m = make_model(&md, &u, &i, d, 31);
-    gradcheck("dat (mimic weight 0) softmax", m, d, sp, 12);
-    tt_model_free(m);
+    check_def("dat (mimic weight 0) softmax", &md, &u, &i, d, sp, 31, 1, 12);
     md.loss = TT_LOSS_INBATCH;
-    m = make_model(&md, &u, &i, d, 32);
-    if (tt_model_set_threads(m, 2, &err))
-        DIE("threads: %s", err.msg);
-    gradcheck("2 threads dat in-batch", m, d, sp, 13);
-    tt_model_free(m);
+    check_def("2 threads dat in-batch", &md, &u, &i, d, sp, 32, 2, 13);
 
     for (int loss = 0; loss < 2; loss++) {
         const int n = 12;
@@ -1036,6 +1007,23 @@ static void test_popularity(const tt_dataset *d, const tt_split *sp)
 
 /* ---- optimizers and lazy updates ---- */
 
+/* One parameter at 1 after two steps of optimizer k (lr 0.1, momentum mom)
+ * with gradient 0.5. */
+static double two_steps(enum tt_opt_kind k, float mom)
+{
+    tt_err err;
+    tt_optim o;
+    float p = 1.0f, g = 0.5f;
+    if (tt_optim_init(&o, k, 1, 0.1f, mom, 0, 0, 0, 0, &err))
+        DIE("optim: %s", err.msg);
+    for (int t = 0; t < 2; t++) {
+        tt_optim_begin(&o);
+        tt_optim_update(&o, &p, &g, NULL, 0, 1, 1.0f);
+    }
+    tt_optim_free(&o);
+    return p;
+}
+
 static void test_optim(const tt_dataset *d, const tt_split *sp)
 {
     tt_err err;
@@ -1059,23 +1047,11 @@ static void test_optim(const tt_dataset *d, const tt_split *sp)
           p[0], p[1], P[0], P[1]);
     tt_optim_free(&o);
     /* SGD with momentum */
-    p[0] = 1;
-    tt_optim_init(&o, TT_OPT_SGD, 1, 0.1f, 0.9f, 0, 0, 0, 0, &err);
-    tt_optim_begin(&o);
-    tt_optim_update(&o, p, g, NULL, 0, 1, 1.0f);
-    tt_optim_begin(&o);
-    tt_optim_update(&o, p, g, NULL, 0, 1, 1.0f);
-    CHECK(fabs(p[0] - (1 - 0.1 * 0.5 - 0.1 * (0.9 * 0.5 + 0.5))) < 1e-6, "sgd %g", p[0]);
-    tt_optim_free(&o);
+    double x = two_steps(TT_OPT_SGD, 0.9f);
+    CHECK(fabs(x - (1 - 0.1 * 0.5 - 0.1 * (0.9 * 0.5 + 0.5))) < 1e-6, "sgd %g", x);
     /* Adagrad */
-    p[0] = 1;
-    tt_optim_init(&o, TT_OPT_ADAGRAD, 1, 0.1f, 0, 0, 0, 0, 0, &err);
-    tt_optim_begin(&o);
-    tt_optim_update(&o, p, g, NULL, 0, 1, 1.0f);
-    tt_optim_begin(&o);
-    tt_optim_update(&o, p, g, NULL, 0, 1, 1.0f);
-    CHECK(fabs(p[0] - (1 - 0.1 - 0.1 * 0.5 / sqrt(0.5))) < 1e-6, "adagrad %g", p[0]);
-    tt_optim_free(&o);
+    x = two_steps(TT_OPT_ADAGRAD, 0);
+    CHECK(fabs(x - (1 - 0.1 - 0.1 * 0.5 / sqrt(0.5))) < 1e-6, "adagrad %g", x);
 
     /* lazy: rows a batch never touches stay exactly as they were */
     tt_model_def md;

@@ -43,7 +43,7 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"split", "valid", -1}, {"split", "test", -1}, {"split", "train", -1},
     /* by=item_pop|user_activity (eval, rank): enum tt_slice_by */
     {"by", "item_pop", TT_SLICE_ITEM_POP}, {"by", "user_activity", TT_SLICE_USER_ACTIVITY},
-    /* tower=user|item|both: the side (tt_tower_side: 0, 1, 2) */
+    /* tower=user|item|both: the side (tt_weights_args.side: 0, 1, 2) */
     {"tower", "user", 0}, {"tower", "item", 1}, {"tower", "both", 2},
     {"kind", "flat", TT_ANN_FLAT}, {"kind", "ivf", TT_ANN_IVF}, {"kind", "hnsw", TT_ANN_HNSW},
     {"kind", "ivfpq", TT_ANN_IVFPQ},
@@ -96,8 +96,8 @@ static void check_binds(const char *where, const tt_optspec *specs, tt_session *
         FAIL("%s: defaults do not parse: %s", where, s->err.msg);
         return;
     }
-    const tt_optbind *binds[] = {&tt_bind_train, &tt_bind_model, &tt_bind_synth, &tt_bind_csv};
-    for (size_t b = 0; b < TT_ARRAY_LEN(binds); b++) {
+    const tt_optbind *const *binds = tt_optbinds;
+    for (int b = 0; b < tt_n_optbinds; b++) {
         unsigned char *x = calloc(1, binds[b]->size), *y = calloc(1, binds[b]->size);
         binds[b]->init(x);
         binds[b]->init(y);
@@ -126,6 +126,22 @@ static const tt_optspec *opts_of(const char *cmd)
 {
     const tt_cmd *c = tt_cmd_find(cmd);
     return c ? c->opts : NULL;
+}
+
+/* A stage's usage line ("senet [r=2] ...") names each option's default as
+ * the table gives it. */
+static void check_stage_usage(void)
+{
+    for (int i = 0; i < tt_n_stages; i++)
+        for (const tt_optspec *o = tt_stages[i].opts; o && o->key; o++) {
+            char want[96], def[64];
+            const char *d = tt_opt_default(o, def, sizeof def);
+            if (!d)
+                continue;
+            snprintf(want, sizeof want, "[%s=%s]", o->key, d);
+            CHECK(strstr(tt_stages[i].usage, want) != NULL, "stage %s: usage '%s' lacks %s",
+                  tt_stages[i].name, tt_stages[i].usage, want);
+        }
 }
 
 /* Given values reach their fields. */
@@ -202,6 +218,7 @@ int main(void)
         check_enums(tt_stages[i].name, tt_stages[i].opts, &s);
         check_binds(tt_stages[i].name, tt_stages[i].opts, &s);
     }
+    check_stage_usage();
     CHECK(tt_loss_count() >= 5, "%d losses", tt_loss_count());
     check_apply(&s);
     check_flags();

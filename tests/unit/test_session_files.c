@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tt_export.h"
+#include "tt_mkind.h"
 #include "tt_modelfile.h"
 #include "tt_repl.h"
 #include "tt_check.h"
@@ -121,6 +122,26 @@ static void expect_refused(const char *path, const unsigned char *b, long n, con
     }
 }
 
+/* Model files store a kind's code, never its place in the kind table: each
+ * kind keeps the code it was first saved with (the places of the table when
+ * files stored places, so those files read the same), and no two share one. */
+static void test_kind_codes(void)
+{
+    static const struct { const char *name; int code; } fixed[] = {
+        {"popularity", 0}, {"twotower", 1}, {"ease", 2}, {"itemknn", 3}, {"ials", 4},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        int k = tt_mkind_find(fixed[i].name);
+        CHECK(k >= 0 && tt_mkind_get(k)->code == fixed[i].code && tt_mkind_by_code(fixed[i].code) == k,
+              "kind %s: code %d", fixed[i].name, k >= 0 ? tt_mkind_get(k)->code : -1);
+    }
+    for (int a = 0; a < tt_mkind_count(); a++)
+        for (int b = a + 1; b < tt_mkind_count(); b++)
+            CHECK(tt_mkind_get(a)->code != tt_mkind_get(b)->code, "kinds %s and %s share code %d",
+                  tt_mkind_get(a)->name, tt_mkind_get(b)->name, tt_mkind_get(a)->code);
+    CHECK(tt_mkind_by_code(99) == -1 && tt_mkind_by_code(-1) == -1);
+}
+
 static void test_modelfile(const char *dir)
 {
     char path[512];
@@ -170,6 +191,15 @@ static void test_modelfile(const char *dir)
     CHECK(strstr(err.msg, "not a ttlab model file") != NULL);
     CHECK(tt_modelfile_open("/nonexistent/file.ttm", &d, &e, &err) == -1);
     CHECK(strstr(err.msg, "cannot open") != NULL);
+    /* a kind code no ttlab row has (DEFS: name "m", then the code 99) */
+    memset(p, 0, sizeof p);
+    memcpy(p, "DEFS", 4);
+    p[4] = 9;                                    /* section length */
+    p[12] = 1;                                   /* name: length 1, "m" */
+    p[16] = 'm';
+    p[17] = 99;                                  /* i32 kind code */
+    n = make_file(b, 1, p, 21);
+    expect_refused(path, b, n, "holds a model of kind code 99, which this ttlab does not know");
 }
 
 /* A sandboxed session (fuzzing) checks commands but runs none that touch
@@ -209,6 +239,7 @@ int main(void)
     test_npy(dir);
     test_atomic(dir);
     test_modelfile(dir);
+    test_kind_codes();
     test_sandbox(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
