@@ -11,6 +11,7 @@
 
 #include "tt_blas.h"
 #include "tt_cmd.h"
+#include "tt_dist.h"
 #include "tt_file.h"
 #include "tt_lex.h"
 #include "tt_repl.h"
@@ -168,21 +169,46 @@ static int run(tt_session *s, const invocation *inv)
     return rc;
 }
 
+/* In an MPI job (mpirun -np N ttlab SCRIPT) every rank runs the same
+ * commands; only rank 0 prints (the others' standard output and error go to
+ * /dev/null; an error on one of them reaches rank 0's output through the
+ * input loop, naming the rank) and only rank 0 writes files (tt_file). */
+static int dist_start(int *argc, char ***argv)
+{
+    tt_err err;
+    if (tt_dist_init(argc, argv, &err)) {
+        fprintf(stderr, "ttlab: %s\n", err.msg);
+        return 1;
+    }
+    if (tt_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     tt_session s;
     invocation inv;
+    if (dist_start(&argc, &argv))
+        return 1;
+    atexit(tt_dist_finalize);
     memset(&inv, 0, sizeof inv);
     inv.files = calloc((size_t)argc + 1, sizeof *inv.files);
     inv.defs = calloc((size_t)argc + 1, sizeof *inv.defs);
     int rc = inv.files && inv.defs ? parse_args(argc, argv, &inv) : 2;
+    if (rc < 0 && tt_dist_size() > 1 && !inv.cmd && inv.nfiles == 0) {
+        /* mpirun gives standard input to rank 0 only */
+        fprintf(stderr, "ttlab: under mpirun give the commands as a FILE or with -c "
+                        "(standard input reaches rank 0 only)\n");
+        rc = 2;
+    }
     if (rc < 0) {
         tt_session_init(&s);
         s.keep_going = inv.keep;
         s.out.quiet = inv.quiet;
         if (inv.json)
             s.out.mode = TT_OUT_JSON;
-        s.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+        s.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tt_dist_size() == 1;
         atexit(restore_terminal);
         tt_repl_signals(&s);
         rc = run(&s, &inv);

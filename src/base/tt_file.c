@@ -1,5 +1,6 @@
 /* tt_file: atomic writes that respect the target, reads that never block. */
 #include "tt_file.h"
+#include "tt_dist.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +136,12 @@ int tt_file_begin(tt_wfile *w, const char *path, tt_err *err)
 int tt_file_commit(tt_wfile *w, tt_err *err)
 {
     int bad = 0, e = 0;
+    if (tt_dist_rank() > 0) {
+        /* In an MPI job only rank 0 writes files; the others ran the same
+         * code into their own temporary, which goes. */
+        tt_file_abort(w);
+        return 0;
+    }
     if (w->f) {
         /* After a failed fwrite, errno still names its cause. */
         bad = ferror(w->f) || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0;

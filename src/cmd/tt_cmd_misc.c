@@ -244,8 +244,12 @@ int tt_cmd_source(tt_session *s, tt_args *a)
                        TT_SOURCE_DEPTH);
     /* Checked here too, so that the message carries this command's place. */
     FILE *f = tt_file_open_read(a->pos[0]->s, &s->err);
-    if (!f) {
+    if (!f)
         s->err_col = 0;
+    /* in an MPI job: every rank runs the file, or none */
+    if (tt_session_dist_failure(s, !f) >= 0) {
+        if (f)
+            fclose(f);
         return -1;
     }
     fclose(f);

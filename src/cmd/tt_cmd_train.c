@@ -153,6 +153,15 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
     tt_rec_num(&r, "seconds", res->seconds, 3);
     tt_rec_num(&r, "examples_per_s", res->ex_per_s, 0);
     tt_rec_int(&r, "threads", res->threads);
+    if (res->ranks > 1) {   /* across MPI ranks: what the exchanges cost */
+        tt_rec_int(&r, "ranks", res->ranks);
+        tt_rec_str(&r, "exchange", res->exchange);
+        tt_rec_int(&r, "steps", res->steps);
+        tt_rec_num(&r, "comm_mib", res->comm_bytes / 1048576.0, 3);
+        tt_rec_num(&r, "comm_grad_mib", res->comm_bytes_grad / 1048576.0, 3);
+        tt_rec_num(&r, "comm_seconds", res->comm_seconds, 3);
+        tt_rec_int(&r, "comm_calls", res->comm_calls);
+    }
     int be = res->best_epoch - 1;
     double r20 = -1;
     if (be >= 0 && be < res->h.n && res->h.r20[be] >= 0) {

@@ -2,6 +2,7 @@
  * non-excluded items, then Recall/HitRate/NDCG@K and MRR), tiled over
  * examples and items so that memory stays bounded whatever the corpus. */
 #include "tt_eval.h"
+#include "tt_dist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -469,6 +470,31 @@ static int rank_blocks(rank_job *jb, const tt_examples *ex, tt_err *err)
     return 0;
 }
 
+/* Across MPI ranks: every rank has ranked blocks [b0, b1) (their examples
+ * are order[blk[b0] .. blk[b1]), contiguous in order); gather them so that
+ * every rank holds every example's rank. rc: this rank's status so far; a
+ * failure on any rank fails all (they agree before exchanging). */
+static int shard_gather(rank_job *jb, int64_t n, int64_t b0, int64_t b1, int rc, tt_err *err)
+{
+    int64_t *tmp = rc ? NULL : tt_alloc((size_t)n, sizeof *tmp, "evaluation ranks", err);
+    int bad = tt_dist_first_rank(rc || !tmp);
+    if (bad >= 0) {
+        free(tmp);
+        if (!rc && !tmp)
+            return -1;
+        return rc ? rc : tt_err_set(err, "eval: rank %d failed", bad);
+    }
+    int64_t lo = jb->blk[b0], hi = jb->blk[b1];
+    for (int64_t i = lo; i < hi; i++)
+        tmp[i] = jb->ranks[jb->order[i]];
+    if (tt_dist_gather_parts(tmp, lo, hi, sizeof *tmp, err))
+        tt_dist_die(err->msg);
+    for (int64_t i = 0; i < n; i++)
+        jb->ranks[jb->order[i]] = tmp[i];
+    free(tmp);
+    return 0;
+}
+
 static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
                     tt_tile_fn fn, const void *fn_ctx, int32_t n_items, int d,
                     const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err)
@@ -525,12 +551,22 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
         free(jb.blk);
         return -1;
     }
+    /* In an MPI job each rank ranks a contiguous share of the blocks (the
+     * same blocks as one process, so the same GEMM calls and the same bits)
+     * and the ranks are gathered: exact, whatever the number of ranks. */
+    int64_t b0 = 0, b1 = jb.n_blocks;
+    const int shard = tt_dist_size() > 1 && ranks;
+    if (shard) {
+        tt_dist_range(jb.n_blocks, tt_dist_rank(), tt_dist_size(), &b0, &b1);
+        jb.next = b0;
+        jb.n_blocks = b1;
+    }
     /* Two workers when the user allowed two threads and there is work for
      * both: each runs a one-thread GEMM on its own tile and scans it from the
      * cache of the core that wrote it (measured: about 1.7x the speed of one
      * worker over a two-thread GEMM). They run on the shared pool, under the
      * BLAS thread policy (tt_blas.h). */
-    nw = jb.n_blocks >= 2 ? TT_MIN(tt_blas_par_threads(0), 2) : 1;
+    nw = b1 - b0 >= 2 ? TT_MIN(tt_blas_par_threads(0), 2) : 1;
     memset(wk, 0, sizeof wk);
     for (int i = 0; i < nw && !rc; i++) {
         int bu = jb.bu;
@@ -564,6 +600,8 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
         free(wk[i].c);
         free(wk[i].x);
     }
+    if (shard)
+        rc = shard_gather(&jb, ex->n, b0, b1, rc, err);
     free(jb.order);
     free(jb.blk);
     return rc;

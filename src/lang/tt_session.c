@@ -1,6 +1,7 @@
 /* tt_session: session state, lookups, and the one place errors are
  * formatted with their position (after Lua's luaG_addinfo). */
 #include "tt_session.h"
+#include "tt_dist.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -122,6 +123,22 @@ void tt_session_report(tt_session *s)
         json_event(s, "error", s->err_col, msg);
         fflush(s->out.f);
     }
+}
+
+int tt_session_dist_failure(tt_session *s, int failed)
+{
+    int first = tt_dist_first_rank(failed);
+    if (first < 0 || tt_dist_size() == 1)
+        return first;
+    tt_err e;
+    memcpy(&e, &s->err, sizeof e);
+    if (tt_dist_bcast(e.msg, sizeof e.msg, first, &s->err))
+        tt_dist_die(s->err.msg);
+    if (!failed) {
+        tt_err_set(&s->err, "rank %d: %s", first, e.msg);
+        s->err_col = 0;
+    }
+    return first;
 }
 
 int tt_fail(tt_session *s, int col, const char *fmt, ...)

@@ -98,6 +98,12 @@ void tt_session_free(tt_session *s);
  * "error: msg" under a caret, and in JSON mode an "error" event on stdout.
  * Counts the error. */
 void tt_session_report(tt_session *s);
+/* In an MPI job (a collective; every rank calls it at the same point):
+ * failed says whether this rank failed the step at hand. Returns the lowest
+ * failing rank, or -1 when none failed; when one did, a rank that did not
+ * fail gets that rank's message as its error, "rank R: MESSAGE", so that
+ * rank 0 reports it. One process: failed ? 0 : -1, the error untouched. */
+int tt_session_dist_failure(tt_session *s, int failed);
 /* Set s->err (and the column, 0: none) and return -1: how the input loop and
  * the command handlers fail. */
 int tt_fail(tt_session *s, int col, const char *fmt, ...)

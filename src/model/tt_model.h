@@ -246,6 +246,12 @@ int tt_model_get_threads(const tt_model *m);
 /* The model's step threads, for running fn(ctx, part, nt) parts on them
  * (tt_par.h); NULL when single-threaded. */
 struct tt_pool *tt_model_pool(tt_model *m);
+/* on != 0: batch_loss splits each batch's tower rows over the ranks of the
+ * MPI job (tt_dist.h) and gathers the outputs, so every rank holds the same
+ * loss and the gradient of its own rows; the caller sums the gradients
+ * across ranks (tt_train does). A collective: every rank calls batch_loss
+ * with the same batch. No effect with one rank. */
+void tt_model_set_dist(tt_model *m, int on);
 /* Seed of the negative sampler (sampled softmax, BCE, BPR). */
 void tt_model_seed(tt_model *m, uint64_t seed);
 /* Loss of the training examples idx[0..n) (indices into sp->part[TT_TRAIN]),
@@ -273,5 +279,10 @@ int tt_model_senet_running(const tt_model *m, int side, float *mean);
 int tt_model_senet_running_spread(const tt_model *m, int side, float *std,
                                   float *inactive);
 void tt_model_senet_reset(tt_model *m);
+/* Across the ranks of an MPI job (a collective): the running sums above
+ * become the sums over every rank's rows (each rank accumulates the rows it
+ * ran), so the means are the whole batches'; the spread stays pooled within
+ * each rank's share of a batch. No effect with one rank. */
+void tt_model_senet_dist_sum(tt_model *m);
 
 #endif

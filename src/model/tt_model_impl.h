@@ -178,6 +178,7 @@ struct tt_model {
     double se_cnt[2];
     double se_dev[2][TT_MAX_FIELDS];  /* within-batch squared deviations */
     double se_dead[2];                /* rows with every hidden unit at 0 */
+    int dist;                         /* steps split over the MPI ranks */
     /* ablation */
     int abl_feat, abl_mode;
     uint64_t abl_seed;
@@ -199,6 +200,8 @@ struct tt_loss_step {
     const uint8_t *mk;          /* (B, nc) masked scores, or NULL */
     int inbatch;                /* ph_softmax fills lq / mk rows from ir */
     double part_loss[TT_MAX_THREADS];
+    int64_t lo[2], hi[2];       /* the rows of each tower (0 user, 1 item) this
+                                   process runs: all, or its rank's share */
     tt_model *m;
 };
 

@@ -6,6 +6,7 @@
 #include "tt_model_impl.h"
 #include "tt_mkind.h"
 #include "tt_par.h"
+#include "tt_dist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -140,6 +141,11 @@ void tt_model_seed(tt_model *m, uint64_t seed)
     tt_rng_seed(&m->rng, seed ^ 0x5eed5a3b1e5ULL);
 }
 
+void tt_model_set_dist(tt_model *m, int on)
+{
+    m->dist = on;
+}
+
 int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
                      int batch, tt_err *err)
 {
@@ -214,10 +220,10 @@ static void ph_forward(void *ctx, int tid, int nt)
     for (int s = 0; s < 2; s++) {
         tower *t = &c->m->tw[s], v;
         long r0, r1;
-        tt_par_range(s ? c->nv : c->B, tid, nt, &r0, &r1);
+        tt_par_range(c->hi[s] - c->lo[s], tid, nt, &r0, &r1);
         if (r1 <= r0)
             continue;
-        tower_view(t, &v, r0);
+        tower_view(t, &v, c->lo[s] + r0);
         tower_forward(&v, r1 - r0, -1);
     }
 }
@@ -229,10 +235,10 @@ static void ph_backward(void *ctx, int tid, int nt)
     for (int s = 0; s < 2; s++) {
         tower *t = &m->tw[s], v;
         long r0, r1;
-        tt_par_range(s ? c->nv : c->B, tid, nt, &r0, &r1);
+        tt_par_range(c->hi[s] - c->lo[s], tid, nt, &r0, &r1);
         if (r1 <= r0)
             continue;
-        tower_view(t, &v, r0);
+        tower_view(t, &v, c->lo[s] + r0);
         if (tid > 0)
             tower_view_grads(&v, m->gw[tid], m->poff);
         tower_backward_dense(&v, r1 - r0);
@@ -247,21 +253,22 @@ static void ph_embed(void *ctx, int tid, int nt)
     tt_loss_step *c = ctx;
     tt_model *m = c->m;
     for (int s = 0; s < 2; s++) {
-        tower *t = &m->tw[s];
-        int64_t R = s ? c->nv : c->B;
-        if (t->aug && t->paug % nt == tid)
-            tower_aug_scatter(t, R);
-        for (int fi = 0; fi < t->nf; fi++) {
-            tw_field *f = &t->fld[fi];
+        tower v;   /* this rank's rows (all of them in one process) */
+        tower_view(&m->tw[s], &v, c->lo[s]);
+        int64_t R = c->hi[s] - c->lo[s];
+        if (v.aug && v.paug % nt == tid)
+            tower_aug_scatter(&v, R);
+        for (int fi = 0; fi < v.nf; fi++) {
+            tw_field *f = &v.fld[fi];
             if (f->table % nt != tid)
                 continue;
-            if (t->mi.via && fi == t->mi.hist_fi)
-                tower_mi_scatter(t, R);   /* the interests' history items */
-            const float *de = t->dE + (size_t)fi * t->k;
+            if (v.mi.via && fi == v.mi.hist_fi)
+                tower_mi_scatter(&v, R);   /* the interests' history items */
+            const float *de = v.dE + (size_t)fi * v.k;
             if (f->bag)
-                tt_embed_bag_backward(f->dT, de, t->F, t->k, f->off, f->vals, (int)R);
+                tt_embed_bag_backward(f->dT, de, v.F, v.k, f->off, f->vals, (int)R);
             else
-                tt_embed_backward(f->dT, de, t->F, t->k, f->ids, (int)R);
+                tt_embed_backward(f->dT, de, v.F, v.k, f->ids, (int)R);
         }
     }
 }
@@ -302,6 +309,8 @@ static double dat_mimic(tt_model *m, const tt_loss_step *c, int rows_first, int 
     const float g = (float)(2.0 * w / c->B);
     double sum = 0;
     for (int b = 0; b < c->B; b++) {
+        /* across ranks each rank adds the gradient of its own rows only */
+        int mine = b >= c->lo[0] && b < c->hi[0];
         int64_t r = rows_first ? b : c->tgt[b];
         const float *pu = tu->out + (size_t)b * D, *pv = ti->out + (size_t)r * D;
         const float *au = tu->Ta + (size_t)uid[b] * D, *av = ti->Ta + (size_t)iid[r] * D;
@@ -309,7 +318,7 @@ static double dat_mimic(tt_model *m, const tt_loss_step *c, int rows_first, int 
         for (int j = 0; j < D; j++) {
             float eu = au[j] - pv[j], ev = av[j] - pu[j];
             sum += (double)eu * eu + (double)ev * ev;
-            if (backward) {
+            if (backward && mine) {
                 dau[j] += g * eu;
                 dav[j] += g * ev;
             }
@@ -371,14 +380,31 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tower_mark_rows(m, ti, c.nv);
     }
 
+    /* Across the ranks of an MPI job (tt_model_set_dist), each rank runs
+     * the towers over its share of the rows, forward and backward; the
+     * outputs are gathered so that every rank computes the whole batch's
+     * loss and its gradient with respect to every output (the same numbers
+     * on every rank); the parameter gradients of each rank's rows are then
+     * summed by the trainer (tt_train_dist). One process: all rows. */
+    c.lo[0] = 0, c.hi[0] = n, c.lo[1] = 0, c.hi[1] = c.nv;
+    const int nr = m->dist ? tt_dist_size() : 1;
+    if (nr > 1)
+        for (int s = 0; s < 2; s++)
+            tt_dist_range(s ? c.nv : n, tt_dist_rank(), nr, &c.lo[s], &c.hi[s]);
     tt_pool_run(m->pool, ph_forward, &c);
     if (tu->mi.via)   /* each target's interest (ComiRec / MIND: hard, by the target) */
-        tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);
+        tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
+    if (nr > 1 && (tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err) ||
+                   tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err)))
+        tt_dist_die(err->msg);   /* the other ranks are inside the exchange */
     if (backward) {
-        if (tu->senet)
-            tower_senet_accumulate(m, tu, n);
-        if (ti->senet)
-            tower_senet_accumulate(m, ti, c.nv);
+        for (int s = 0; s < 2; s++) {
+            tower v;
+            if (!m->tw[s].senet)
+                continue;
+            tower_view(&m->tw[s], &v, c.lo[s]);
+            tower_senet_accumulate(m, &v, c.hi[s] - c.lo[s]);
+        }
     }
     double loss = op->forward(m, &c);
     if (m->def.augment == TT_AUG_DAT)

@@ -3,6 +3,7 @@
  * (zeroed or shuffled), and the SENet statistics (per-row weights, running
  * means over the training batches). Building is tt_model.c. */
 #include "tt_model_impl.h"
+#include "tt_dist.h"
 #include "tt_mkind.h"
 
 #include <math.h>
@@ -303,6 +304,33 @@ int tt_model_senet_running(const tt_model *m, int side, float *mean)
     for (int i = 0; i < t->nf; i++)
         mean[i] = m->se_cnt[side] > 0 ? (float)(m->se_sum[side][i] / m->se_cnt[side]) : 0.0f;
     return t->nf;
+}
+
+void tt_model_senet_dist_sum(tt_model *m)
+{
+    /* sums and counts, one block: (2 sides) x (sum, dev per field) + cnt, dead */
+    double buf[2 * (2 * TT_MAX_FIELDS + 2)];
+    double *p = buf;
+    tt_err err;
+    if (tt_dist_size() == 1)
+        return;
+    for (int s = 0; s < 2; s++) {
+        memcpy(p, m->se_sum[s], sizeof m->se_sum[s]);
+        memcpy(p + TT_MAX_FIELDS, m->se_dev[s], sizeof m->se_dev[s]);
+        p[2 * TT_MAX_FIELDS] = m->se_cnt[s];
+        p[2 * TT_MAX_FIELDS + 1] = m->se_dead[s];
+        p += 2 * TT_MAX_FIELDS + 2;
+    }
+    if (tt_dist_sum_f64(buf, (int)TT_ARRAY_LEN(buf), &err))
+        tt_dist_die(err.msg);
+    p = buf;
+    for (int s = 0; s < 2; s++) {
+        memcpy(m->se_sum[s], p, sizeof m->se_sum[s]);
+        memcpy(m->se_dev[s], p + TT_MAX_FIELDS, sizeof m->se_dev[s]);
+        m->se_cnt[s] = p[2 * TT_MAX_FIELDS];
+        m->se_dead[s] = p[2 * TT_MAX_FIELDS + 1];
+        p += 2 * TT_MAX_FIELDS + 2;
+    }
 }
 
 void tt_model_senet_reset(tt_model *m)

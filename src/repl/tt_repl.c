@@ -18,6 +18,7 @@
 #include "tt_file.h"
 #include "tt_lex.h"
 #include "tt_term.h"
+#include "tt_dist.h"
 
 static tt_session *g_s;
 static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
@@ -25,6 +26,26 @@ static volatile sig_atomic_t g_int, g_at_prompt, g_busy_int;
 static const char *lookup(void *ud, const char *name)
 {
     return tt_session_var(ud, name);
+}
+
+/* In an MPI job the ranks run the same commands and must stay together:
+ * after each command they agree whether any of them failed and whether
+ * any was interrupted. When some rank failed, every rank fails with the
+ * lowest failing rank's message ("rank 1: cannot open ..."; rank 0 prints
+ * it), and when not every rank failed the script stops even under
+ * --keep-going (the ranks no longer hold the same state). A rank's own
+ * status (1: failed and already reported) is kept. */
+static int dist_agree(tt_session *s, int r)
+{
+    int failed = r != 0;
+    int all = tt_dist_max_int(!failed) == 0;
+    if (tt_dist_max_int(g_int))
+        g_int = 1;
+    if (tt_session_dist_failure(s, failed) < 0)
+        return r;
+    if (!all)
+        s->quit = 1;
+    return failed ? r : -1;
 }
 
 static int run_tokens(tt_session *s, const char *seg, size_t n, int col)
@@ -94,6 +115,8 @@ int tt_repl_line(tt_session *s, const char *line, int col0)
         }
         if (r == 0 && tt_session_check_output(s))
             r = -1;
+        if (tt_dist_size() > 1)
+            r = dist_agree(s, r);
         if (r == -1)
             tt_session_report(s);
         if (r != 0) {
@@ -303,6 +326,12 @@ int tt_repl_stream(tt_session *s, FILE *f, const char *name)
 int tt_repl_file(tt_session *s, const char *path)
 {
     FILE *f = strcmp(path, "-") ? tt_file_open_read(path, &s->err) : stdin;
+    if (tt_dist_size() > 1 && tt_session_dist_failure(s, !f) >= 0 && f) {
+        /* another rank cannot read it: nobody runs it */
+        if (f != stdin)
+            fclose(f);
+        f = NULL;
+    }
     if (!f) {
         s->err_col = 0;
         tt_session_report(s);
@@ -569,6 +598,11 @@ void tt_repl_signals(tt_session *s)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    /* In an MPI job mpirun ends the job on Ctrl-C itself (Open MPI cannot
+     * forward SIGINT) but forwards SIGUSR1 to every rank: there it is the
+     * same request as Ctrl-C (kill -USR1 MPIRUN_PID). */
+    if (tt_dist_size() > 1)
+        sigaction(SIGUSR1, &sa, NULL);
     sa.sa_handler = on_term;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

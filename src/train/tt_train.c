@@ -6,6 +6,8 @@
 #include "tt_blas.h"
 #include "tt_rng.h"
 #include "tt_par.h"
+#include "tt_dist.h"
+#include "tt_train_dist.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +29,7 @@ void tt_train_opts_init(tt_train_opts *o)
     o->keep_best = 1;
     o->eval_every = 1;
     o->seed = 1;
+    o->dist = 1;
 }
 
 /* Sum of squares with partial sums (NaN/Inf propagate into the result). */
@@ -149,6 +152,8 @@ typedef struct train_run {
     double best_r20;          /* the selection metric at the best epoch */
     int best_epoch, since_best;
     int stop;                 /* early stopping asked for */
+    tt_train_dist *dx;        /* across MPI ranks: the gradient exchange */
+    int want_stop;            /* across ranks: this rank's callback asked to stop */
 } train_run;
 
 /* After a step whose loss or gradient norm is not finite: name the first
@@ -204,8 +209,11 @@ static int train_step(train_run *r, const int64_t *idx, int n, int e, int64_t bi
     double loss = tt_model_batch_loss(m, r->d, r->sp, idx, n, 1, &lerr);
     if (isnan(loss) && lerr.msg[0]) {   /* an error, not a divergence */
         tt_err_set(err, "%s", lerr.msg);
+        if (r->dx->on)   /* the other ranks are waiting in the exchange */
+            tt_dist_die(err->msg);
         return -1;
     }
+    tt_train_dist_reduce(r->dx);   /* across ranks: the sum of every rank's rows */
     /* Gradient norm over what this step updates (NaN/Inf propagate). */
     double g2 = 0;
     tt_pool *pool = tt_model_pool(m);
@@ -317,6 +325,8 @@ static int end_epoch(train_run *r, int e, double eloss, double train_s, tt_err *
     res->n_epochs = e;
     res->epochs = e;
     s->n_done = e;
+    if (r->dx->on)   /* the epoch's SENet read-out over every rank's rows */
+        tt_model_senet_dist_sum(m);
     for (int side = 0; side < 2; side++)
         h->n_se[side] = tt_model_senet_running(m, side, h->se[side] + (size_t)ei * TT_MAX_FIELDS);
     if (res->diverged)
@@ -350,7 +360,17 @@ static int end_epoch(train_run *r, int e, double eloss, double train_s, tt_err *
         if (r->cb(s, r->ud))
             res->stopped = 1;
     }
+    if (r->dx->on)   /* one rank asked (Ctrl-C, the dashboard): all stop here */
+        res->stopped = tt_dist_max_int(res->stopped || (o->stop && *o->stop) || r->want_stop);
     return 0;
+}
+
+/* Stop before the next batch? Across ranks the ranks agree (any rank's
+ * request stops all at the same batch boundary). */
+static int stop_asked(train_run *r)
+{
+    int local = (r->o->stop && *r->o->stop) || r->want_stop;
+    return r->dx->on ? tt_dist_max_int(local) : local;
 }
 
 int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -367,6 +387,9 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     tt_optim opt;
     tt_snapshot *s = NULL;
     int rc = -1, have_opt = 0;
+    tt_train_dist dx;
+
+    memset(&dx, 0, sizeof dx);
 
     memset(res, 0, sizeof *res);
     /* threads=N: N threads for the step's own split (fixed row ranges,
@@ -450,9 +473,21 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     tt_rng_seed(&rng, o->seed);
     tt_model_seed(m, o->seed);
     tt_model_track_rows(m, o->lazy);
+    /* dist: each batch split over the MPI ranks (tt_train_dist.h) */
+    if (o->dist && tt_dist_size() > 1 && tt_model_get_tower(m, 0)->interests) {
+        /* the interest picked per target needs the item vectors of the
+         * whole batch before the user rows are gathered: not done yet */
+        tt_err_set(err, "model %s: a multi-interest tower (interests stage) cannot train across "
+                        "%d MPI ranks yet; run it as one process", md->name, tt_dist_size());
+        goto out;
+    }
+    tt_model_set_dist(m, o->dist && tt_dist_size() > 1);
+    if (o->dist && tt_train_dist_init(&dx, m, o->lazy, err))
+        goto out;
     tt_model_zero_grad(m);
+    tt_dist_stats_reset();
     train_run run = {m, d, sp, o, res, &opt, P, G, prev, np, {m, o->lazy},
-                     s, cb, ud, V, Qv, best, par, -1, 0, 0, 0};
+                     s, cb, ud, V, Qv, best, par, -1, 0, 0, 0, &dx, 0};
 
     const int64_t nb = (ex->n + B - 1) / B;
     const int64_t total_batches = nb * o->epochs;
@@ -469,7 +504,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         s->epoch = e;
         s->epoch_end = 0;
         for (int64_t bi = 0; bi < nb; bi++) {
-            if ((o->stop && *o->stop)) {
+            if (stop_asked(&run)) {
                 res->stopped = 1;
                 stop = 1;
                 break;
@@ -501,6 +536,10 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             if (cb) {
                 fill_se(m, s);
                 if (cb(s, ud)) {
+                    if (run.dx->on) {
+                        run.want_stop = 1;   /* said to all at the next boundary */
+                        continue;
+                    }
                     res->stopped = 1;
                     stop = 1;
                     break;
@@ -525,12 +564,25 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
     res->seconds = train_s;
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
+    res->steps = step;
+    res->ranks = dx.on ? tt_dist_size() : 1;
+    if (dx.on) {
+        tt_dist_stats st;
+        tt_dist_stats_get(&st);
+        res->comm_bytes = st.bytes;
+        res->comm_seconds = st.seconds;
+        res->comm_calls = st.calls;
+        res->comm_bytes_grad = dx.bytes_grad;
+        res->exchange = tt_train_dist_mode(&dx);
+    }
     rc = 0;
 out:
     if (rc)
         tt_history_free(&res->h);
     tt_blas_par_end(par);
     tt_model_track_rows(m, 0);
+    tt_model_set_dist(m, 0);
+    tt_train_dist_free(&dx);
     if (have_opt)
         tt_optim_free(&opt);
     free(prev);

@@ -28,6 +28,10 @@ typedef struct tt_train_opts {
                               split, deterministic for a given N) with BLAS
                               single-threaded inside, and BLAS gets N threads for
                               evaluation and afterwards; 0 = tt_blas_get_threads() */
+    int dist;              /* 1: in an MPI job of N ranks, each batch is split
+                              over the ranks (same results as one process up
+                              to the order of float sums); 0: this process
+                              trains alone. 1 by default; no effect with one rank */
     volatile sig_atomic_t *stop;   /* set to 1 to stop at the next batch boundary */
     const double *paused;  /* seconds the front end has held training paused
                               inside the callback so far (it updates the value
@@ -79,6 +83,13 @@ typedef struct tt_train_result {
     char diverged_what[128];   /* "loss", "gradient of user.mlp.0.W", ... */
     int n_epochs;          /* epochs in h */
     int threads;           /* threads the run used (results depend on it) */
+    int ranks;             /* MPI ranks the batches were split over (1: alone) */
+    int64_t steps;         /* steps run */
+    double comm_bytes;     /* across ranks: bytes this rank sent, all steps */
+    double comm_bytes_grad;    /* of which the gradient sums */
+    double comm_seconds;   /* seconds inside the exchanges (waits included) */
+    int64_t comm_calls;    /* collective calls, all steps */
+    const char *exchange;  /* the embedding gradients' sum: "dense", "sparse" */
     tt_history h;          /* per-epoch record (owned; tt_train_result_free) */
 } tt_train_result;
 
