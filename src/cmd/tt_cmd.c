@@ -120,6 +120,11 @@ const tt_optspec tt_model_opts[] = {
     {"item", TT_O_STR, NULL, NULL, 0, 0, NULL, "item tower (with `with`)"},
     {"augment", TT_O_ENUM, NULL, "none|dat", 0, 0, NULL, "dat: DAT's augmented vector per user_id and item_id (Yu et al. 2021)", MODEL(augment)},
     {"dat_w", TT_O_NUM, NULL, NULL, 0, 100, NULL, "augment=dat: weight of the adaptive-mimic loss", MODEL(dat_w)},
+    {"interact", TT_O_ENUM, NULL, "none|fe", 0, 0, NULL, "fe: IntTower's FE-Block, user heads against per-item field vectors (Li et al. 2022)", MODEL(interact)},
+    {"heads", TT_O_INT, NULL, NULL, 1, 64, NULL, "interact=fe: user heads (must divide the towers' width)", MODEL(heads)},
+    {"cir", TT_O_NUM, NULL, NULL, 0, 100, NULL, "weight of IntTower's contrastive interaction regulariser (0 off)", MODEL(cir)},
+    {"dat_ca", TT_O_NUM, NULL, NULL, 0, 100, NULL, "weight of DAT's category alignment loss (0 off; needs an item category field)", MODEL(dat_ca)},
+    {"dat_cat", TT_O_STR, NULL, NULL, 0, 0, NULL, "dat_ca: the item field of the categories (default: category)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 static const tt_optspec train_opts[] = {

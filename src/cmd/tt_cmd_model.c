@@ -637,6 +637,14 @@ const char *tt_model_format(const tt_model_def *m, char *buf, int n)
         PUT(" fusion=concat");
     if (m->augment == TT_AUG_DAT)
         PUT(" augment=dat dat_w=%g", (double)m->dat_w);
+    if (m->interact == TT_INTERACT_FE)
+        PUT(" interact=fe heads=%d", m->heads);
+    if (m->cir > 0)
+        PUT(" cir=%g", (double)m->cir);
+    if (m->dat_ca > 0)
+        PUT(" dat_ca=%g", (double)m->dat_ca);
+    if (m->dat_ca > 0 && m->dat_cat[0])
+        PUT(" dat_cat=%s", m->dat_cat);
 #undef PUT
     return buf;
 }
@@ -670,6 +678,13 @@ static int apply_model_opts(tt_session *s, tt_model_def *d, tt_optval *v, int on
 {
     char buf[256];
     tt_opts_apply(tt_model_opts, v, &tt_bind_model, d, !only_set);
+    const tt_optval *cat = &v[model_opt("dat_cat")];
+    if (cat->set) {
+        if (strlen(cat->s) >= sizeof d->dat_cat)
+            return tt_fail(s, 0, "dat_cat=%s: a field name is at most %d characters", cat->s,
+                           (int)sizeof d->dat_cat - 1);
+        snprintf(d->dat_cat, sizeof d->dat_cat, "%s", cat->s);
+    }
     if (d->logq && !tt_loss_by_id(d->loss)->logq)
         return tt_fail(s, 0, "logq applies to %s only", logq_losses(buf, sizeof buf));
     return 0;

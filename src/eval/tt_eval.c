@@ -204,6 +204,10 @@ typedef struct rank_job {
     const float *Q, *V;
     int nq;              /* vectors per query: Q is (n, nq, d) */
     const int32_t *qn;   /* (n) active vectors of each example, NULL: nq */
+    int nv;              /* 0: one vector per item, the max over the query's
+                            vectors; >= 1: V is (n_items, nv, d) and the
+                            score is the sum over the query's vectors of
+                            the max over the item's (FE-Block) */
     tt_tile_fn fn;       /* scores from fn(fn_ctx, ...) instead of Q V^T when set */
     const void *fn_ctx;
     int32_t n_items;
@@ -224,7 +228,8 @@ typedef struct rank_worker {
     float *tile;         /* (bu, W) scores */
     float *qb;           /* (nq, bu, d) the block's queries, vector k of
                             every example together */
-    float *tile2;        /* (bu, W) one vector's scores (nq > 1) */
+    float *tile2;        /* (bu, W) one vector's scores (nq > 1 or nv > 1) */
+    float *tile3;        /* (bu, W) one query vector's maxima (nv >= 1, nq > 1) */
     int *qn;             /* (bu) active vectors of the block's examples */
     float *s;            /* (bu) target scores */
     int64_t *c;          /* (bu) items beating the target so far */
@@ -232,6 +237,40 @@ typedef struct rank_worker {
 } rank_worker;
 
 static void rank_finish(rank_worker *w, const int64_t *ord, int m);
+
+/* acc (m, n) = max(acc, x) element-wise, keeping acc on ties and NaN. */
+static void tile_max(float *restrict acc, const float *restrict x, long mn)
+{
+    for (long j = 0; j < mn; j++)
+        acc[j] = x[j] > acc[j] ? x[j] : acc[j];
+}
+
+/* The FE-Block rule: tile (m, n) = sum over query vectors k (in order) of the
+ * max over item vectors g (in order, the first kept on ties) of
+ * qb[k] (m, d) . V[base:end, g] (n, d)^T, each product one GEMM over the
+ * item rows of vector g (row stride nv d). */
+static void score_tile_summax(rank_worker *w, int m, int64_t base, int n)
+{
+    rank_job *jb = w->job;
+    const int d = jb->d, G = jb->nv;
+    const float *Vb = jb->V + base * G * d;
+    for (int k = 0; k < jb->nq; k++) {
+        const float *qk = w->qb + (size_t)k * jb->bu * d;
+        float *acc = k ? w->tile3 : w->tile;
+        for (int g = 0; g < G; g++) {
+            float *dst = g ? w->tile2 : acc;
+            tt_gemm(0, 1, m, n, d, 1.0f, qk, d, Vb + (size_t)g * d, G * d, 0.0f, dst, n);
+            if (g)
+                tile_max(acc, dst, (long)m * n);
+        }
+        if (k) {
+            float *restrict t = w->tile;
+            const float *restrict a = w->tile3;
+            for (long j = 0; j < (long)m * n; j++)
+                t[j] += a[j];
+        }
+    }
+}
 
 /* tile (m, n) = scores of items [base, base + n) for the block's examples
  * ord[0..m): qb (m, d) . V[base:end] (n, d)^T, or the job's function. */
@@ -243,6 +282,10 @@ static void score_tile(rank_worker *w, const int64_t *ord, int m, int64_t base, 
         return;
     }
     int d = jb->d;
+    if (jb->nv) {
+        score_tile_summax(w, m, base, n);
+        return;
+    }
     const float *Vb = jb->V + base * d;
     tt_gemm(0, 1, m, n, d, 1.0f, w->qb, d, Vb, d, 0.0f, w->tile, n);
     /* With nq vectors per query, each example's score of an item is the
@@ -495,7 +538,7 @@ static int shard_gather(rank_job *jb, int64_t n, int64_t b0, int64_t b1, int rc,
     return 0;
 }
 
-static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
+static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V, int nv,
                     tt_tile_fn fn, const void *fn_ctx, int32_t n_items, int d,
                     const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err)
 {
@@ -537,6 +580,7 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
     jb.Q = Q;
     jb.nq = nq;
     jb.qn = qn;
+    jb.nv = nv;
     jb.V = V;
     jb.fn = fn;
     jb.fn_ctx = fn_ctx;
@@ -572,9 +616,10 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
         int bu = jb.bu;
         wk[i].job = &jb;
         wk[i].tile = scratch((size_t)bu * jb.W, err);
-        wk[i].tile2 = nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
+        wk[i].tile2 = nq > 1 || nv > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
+        wk[i].tile3 = nv && nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
         wk[i].qn = tt_alloc((size_t)bu, sizeof(int), "evaluation", err);
-        if (nq > 1 && !wk[i].tile2)
+        if (((nq > 1 || nv > 1) && !wk[i].tile2) || (nv && nq > 1 && !wk[i].tile3))
             rc = -1;
         wk[i].qb = tt_alloc_aligned((size_t)nq * bu * d, sizeof(float),
                                     "evaluation queries", err);
@@ -595,6 +640,7 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V,
         free(wk[i].tile);
         free(wk[i].qb);
         free(wk[i].tile2);
+        free(wk[i].tile3);
         free(wk[i].qn);
         free(wk[i].s);
         free(wk[i].c);
@@ -611,7 +657,7 @@ int tt_eval_rank(const float *Q, const float *V, int32_t n_items, int d,
                  const tt_split *sp, enum tt_part p, int64_t *ranks,
                  tt_err *err)
 {
-    return rank_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+    return rank_run(Q, 1, NULL, V, 0, NULL, NULL, n_items, d, sp, p, ranks, err);
 }
 
 /* The multi-vector arguments: 1 <= nq <= TT_EVAL_MAX_VECTORS, every
@@ -635,13 +681,13 @@ int tt_eval_rank_multi(const float *Q, int nq, const int32_t *qn, const float *V
 {
     if (check_vectors(nq, qn, sp, p, err))
         return -1;
-    return rank_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ranks, err);
+    return rank_run(Q, nq, qn, V, 0, NULL, NULL, n_items, d, sp, p, ranks, err);
 }
 
 int tt_eval_rank_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
                     enum tt_part p, int64_t *ranks, tt_err *err)
 {
-    return rank_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ranks, err);
+    return rank_run(NULL, 1, NULL, NULL, 0, fn, ctx, n_items, 1, sp, p, ranks, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -741,7 +787,7 @@ void tt_eval_metrics(const int64_t *ranks, const tt_split *sp, enum tt_part p,
     }
 }
 
-static int eval_run(const float *Q, int nq, const int32_t *qn, const float *V,
+static int eval_run(const float *Q, int nq, const int32_t *qn, const float *V, int nv,
                     tt_tile_fn fn, const void *ctx,
                     int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                     const int *ks, int n_k, tt_metrics *out, tt_err *err)
@@ -760,7 +806,7 @@ static int eval_run(const float *Q, int nq, const int32_t *qn, const float *V,
                      "evaluation ranks", err);
     if (!ranks)
         return -1;
-    if (rank_run(Q, nq, qn, V, fn, ctx, n_items, d, sp, p, ranks, err)) {
+    if (rank_run(Q, nq, qn, V, nv, fn, ctx, n_items, d, sp, p, ranks, err)) {
         free(ranks);
         return -1;
     }
@@ -774,7 +820,7 @@ int tt_eval(const float *Q, const float *V, int32_t n_items, int d,
             const tt_split *sp, enum tt_part p, const int *ks, int n_k,
             tt_metrics *out, tt_err *err)
 {
-    return eval_run(Q, 1, NULL, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+    return eval_run(Q, 1, NULL, V, 0, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
 }
 
 int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
@@ -783,13 +829,39 @@ int tt_eval_multi(const float *Q, int nq, const int32_t *qn, const float *V,
 {
     if (check_vectors(nq, qn, sp, p, err))
         return -1;
-    return eval_run(Q, nq, qn, V, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+    return eval_run(Q, nq, qn, V, 0, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
+}
+
+/* The FE-Block arguments: 1 <= nq, nv <= TT_EVAL_MAX_VECTORS. */
+static int check_summax(int nq, int nv, tt_err *err)
+{
+    if (nq < 1 || nq > TT_EVAL_MAX_VECTORS || nv < 1 || nv > TT_EVAL_MAX_VECTORS)
+        return tt_err_set(err, "eval: %d query and %d item vectors (1 to %d each)", nq, nv,
+                          TT_EVAL_MAX_VECTORS);
+    return 0;
+}
+
+int tt_eval_rank_summax(const float *Q, int nq, const float *V, int nv, int32_t n_items,
+                        int d, const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err)
+{
+    if (check_summax(nq, nv, err))
+        return -1;
+    return rank_run(Q, nq, NULL, V, nv, NULL, NULL, n_items, d, sp, p, ranks, err);
+}
+
+int tt_eval_summax(const float *Q, int nq, const float *V, int nv, int32_t n_items, int d,
+                   const tt_split *sp, enum tt_part p, const int *ks, int n_k,
+                   tt_metrics *out, tt_err *err)
+{
+    if (check_summax(nq, nv, err))
+        return -1;
+    return eval_run(Q, nq, NULL, V, nv, NULL, NULL, n_items, d, sp, p, ks, n_k, out, err);
 }
 
 int tt_eval_fn(tt_tile_fn fn, const void *ctx, int32_t n_items, const tt_split *sp,
                enum tt_part p, const int *ks, int n_k, tt_metrics *out, tt_err *err)
 {
-    return eval_run(NULL, 1, NULL, NULL, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
+    return eval_run(NULL, 1, NULL, NULL, 0, fn, ctx, n_items, 1, sp, p, ks, n_k, out, err);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1027,6 +1099,27 @@ int tt_eval_rank_ref(const float *Q, const float *V, int32_t n_items, int d,
     return tt_eval_rank_multi_ref(Q, 1, NULL, V, n_items, d, sp, p, ranks);
 }
 
+/* The references' rank of target t of user u from every item's score s:
+ * exclusion tested per item from a marked array (excl: n_items bytes). */
+static int64_t ref_rank(const float *s, char *excl, int32_t n_items, const tt_split *sp,
+                        enum tt_part p, int32_t u, int32_t t)
+{
+    int64_t c = 0;
+    memset(excl, 0, (size_t)n_items);
+    for (int q = 0; q <= (int)p; q++)
+        if (sp->off[q] && sp->items[q])
+            for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
+                if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
+                    excl[sp->items[q][i]] = 1;
+    for (int32_t j = 0; j < n_items; j++) {
+        if (j == t || excl[j])
+            continue;
+        if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
+            c++;
+    }
+    return c + 1;
+}
+
 int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
                            int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                            int64_t *ranks)
@@ -1045,7 +1138,6 @@ int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const floa
     }
     for (int64_t e = 0; e < ex->n; e++) {
         int32_t u = ex->user[e], t = ex->item[e];
-        int64_t c = 0;
         int act = qn ? qn[e] : nq;
         for (int32_t j = 0; j < n_items; j++) {
             for (int v = 0; v < act; v++) {
@@ -1057,19 +1149,7 @@ int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const floa
                 s[j] = v == 0 || sv > s[j] ? sv : s[j];
             }
         }
-        memset(excl, 0, (size_t)n_items);
-        for (int q = 0; q <= (int)p; q++)
-            if (sp->off[q] && sp->items[q])
-                for (int64_t i = sp->off[q][u]; i < sp->off[q][u + 1]; i++)
-                    if (sp->items[q][i] >= 0 && sp->items[q][i] < n_items)
-                        excl[sp->items[q][i]] = 1;
-        for (int32_t j = 0; j < n_items; j++) {
-            if (j == t || excl[j])
-                continue;
-            if (isnan(s[t]) || s[j] > s[t] || (s[j] == s[t] && j < t))
-                c++;
-        }
-        ranks[e] = c + 1;
+        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
     }
     free(s);
     free(excl);
@@ -1082,4 +1162,44 @@ double tt_metrics_select(const tt_metrics *m)
         if (m->k[i] == TT_SELECT_K)
             return m->recall[i];
     return NAN;
+}
+
+int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int32_t n_items,
+                            int d, const tt_split *sp, enum tt_part p, int64_t *ranks)
+{
+    const tt_examples *ex = &sp->part[p];
+    float *s;
+    char *excl;
+    if (n_items <= 0 || d <= 0 || nq < 1 || nv < 1)
+        return -1;
+    s = malloc((size_t)n_items * sizeof *s);
+    excl = malloc((size_t)n_items);
+    if (!s || !excl) {
+        free(s);
+        free(excl);
+        return -1;
+    }
+    for (int64_t e = 0; e < ex->n; e++) {
+        int32_t u = ex->user[e], t = ex->item[e];
+        for (int32_t j = 0; j < n_items; j++) {
+            float sum = 0;
+            for (int k = 0; k < nq; k++) {
+                float best = 0;
+                for (int g = 0; g < nv; g++) {
+                    const float *q = Q + (e * nq + k) * d, *v = V + ((int64_t)j * nv + g) * d;
+                    double acc = 0;
+                    for (int i = 0; i < d; i++)
+                        acc += (double)q[i] * v[i];
+                    float sv = (float)acc;
+                    best = g == 0 || sv > best ? sv : best;
+                }
+                sum = k == 0 ? best : sum + best;
+            }
+            s[j] = sum;
+        }
+        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
+    }
+    free(s);
+    free(excl);
+    return 0;
 }

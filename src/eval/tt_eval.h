@@ -116,6 +116,23 @@ int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const floa
                            int32_t n_items, int d, const tt_split *sp, enum tt_part p,
                            int64_t *ranks);
 
+/* FE-Block scoring (IntTower, interact=fe): Q (ex->n, nq, d) the query's
+ * nq heads, V (n_items, nv, d) each item's nv vectors; example e scores item
+ * j by sum over k = 0, 1, ... (in float, in that order) of the max over
+ * g = 0, 1, ... of Q[e, k] . V[j, g] (s = v_g > s ? v_g : s: the first vector
+ * kept on ties and when NaN). Ranks, exclusions, the tie rule and memory as
+ * tt_eval_rank (plus two more tiles per worker). 1 <= nq, nv <=
+ * TT_EVAL_MAX_VECTORS (else -1 with *err set). */
+int tt_eval_rank_summax(const float *Q, int nq, const float *V, int nv, int32_t n_items,
+                        int d, const tt_split *sp, enum tt_part p, int64_t *ranks, tt_err *err);
+int tt_eval_summax(const float *Q, int nq, const float *V, int nv, int32_t n_items, int d,
+                   const tt_split *sp, enum tt_part p, const int *ks, int n_k,
+                   tt_metrics *out, tt_err *err);
+/* Its naive reference (every product a double sum rounded to float, the
+ * same max and sum rules). */
+int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int32_t n_items,
+                            int d, const tt_split *sp, enum tt_part p, int64_t *ranks);
+
 /* Naive reference (full scoring with plain loops, exclusion tested per item):
  * the tests' oracle. Scores are double sums rounded to float, so they equal
  * tt_gemm's exactly on small-integer data. Returns 0, or -1 without memory. */

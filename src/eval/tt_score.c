@@ -22,13 +22,16 @@ static void tile_fn(const void *ctx, const int64_t *idx, int n, int64_t base, in
 
 /* Vectors: V (n_items, D) and Q (n, nq, D), nq the model's vectors per
  * query (a multi-interest user tower: its K, with qn (n) the active ones;
- * else 1 and qn NULL); the caller frees all three. */
+ * else 1 and qn NULL); the caller frees all three. An FE-Block model's V is
+ * (n_items, G, dh) (tt_model_fe_shape). */
 static int vectors(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p,
                    float **Vp, float **Qp, int32_t **qnp, tt_err *err)
 {
-    int D = tt_model_dim(m), nq = tt_model_query_vectors(m);
+    int D = tt_model_dim(m), nq = tt_model_query_vectors(m), H, G, dh;
+    int fe = tt_model_fe_shape(m, &H, &G, &dh);
     int64_t n = sp->part[p].n;
-    float *V = tt_alloc_aligned((size_t)d->n_items * (size_t)D, sizeof(float), "item vectors", err);
+    float *V = tt_alloc_aligned((size_t)d->n_items * (size_t)(fe ? G * dh : D), sizeof(float),
+                                "item vectors", err);
     float *Q = V ? tt_alloc_aligned((size_t)TT_MAX(n, 1) * (size_t)nq * (size_t)D, sizeof(float),
                                     "query vectors", err) : NULL;
     int32_t *qn = Q && nq > 1 ? tt_alloc((size_t)TT_MAX(n, 1), sizeof(int32_t), "active interests", err)
@@ -36,11 +39,27 @@ static int vectors(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt
     *Vp = V;
     *Qp = Q;
     *qnp = qn;
-    if (!Q || (nq > 1 && !qn) || tt_model_encode_items(m, d, V, err))
+    if (!Q || (nq > 1 && !qn) ||
+        (fe ? tt_model_encode_item_vectors(m, d, V, err) : tt_model_encode_items(m, d, V, err)))
         return -1;
     if (nq > 1)
         return tt_model_encode_queries_multi(m, d, &sp->part[p], Q, qn, err);
     return tt_model_encode_part(m, d, sp, p, Q, err);
+}
+
+/* Ranks (ranks != NULL) or metrics from the vectors, by the model's rule:
+ * the best of the query's vectors (one, or a multi-interest tower's), or the
+ * FE-Block's sum over heads of the max over item vectors. */
+static int vector_eval(const tt_model *m, const float *Q, const int32_t *qn, const float *V,
+                       const tt_dataset *d, const tt_split *sp, enum tt_part p, int64_t *ranks,
+                       const int *ks, int n_k, tt_metrics *out, tt_err *err)
+{
+    int H, G, dh, nq = tt_model_query_vectors(m), D = tt_model_dim(m);
+    if (tt_model_fe_shape(m, &H, &G, &dh))
+        return ranks ? tt_eval_rank_summax(Q, H, V, G, d->n_items, dh, sp, p, ranks, err)
+                     : tt_eval_summax(Q, H, V, G, d->n_items, dh, sp, p, ks, n_k, out, err);
+    return ranks ? tt_eval_rank_multi(Q, nq, qn, V, d->n_items, D, sp, p, ranks, err)
+                 : tt_eval_multi(Q, nq, qn, V, d->n_items, D, sp, p, ks, n_k, out, err);
 }
 
 /* A kind that scores from training interactions cannot rank items (users)
@@ -68,10 +87,8 @@ int tt_score_ranks(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt
     }
     float *V = NULL, *Q = NULL;
     int32_t *qn = NULL;
-    int nq = tt_model_query_vectors(m);
     int rc = vectors(m, d, sp, p, &V, &Q, &qn, err) ||
-             tt_eval_rank_multi(Q, nq, qn, V, d->n_items, tt_model_dim(m), sp, p, ranks, err)
-                 ? -1 : 0;
+             vector_eval(m, Q, qn, V, d, sp, p, ranks, NULL, 0, NULL, err) ? -1 : 0;
     free(V);
     free(Q);
     free(qn);
@@ -89,10 +106,8 @@ int tt_score_eval(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_
     }
     float *V = NULL, *Q = NULL;
     int32_t *qn = NULL;
-    int nq = tt_model_query_vectors(m);
     int rc = vectors(m, d, sp, p, &V, &Q, &qn, err) ||
-             tt_eval_multi(Q, nq, qn, V, d->n_items, tt_model_dim(m), sp, p, ks, n_k, out, err)
-                 ? -1 : 0;
+             vector_eval(m, Q, qn, V, d, sp, p, NULL, ks, n_k, out, err) ? -1 : 0;
     free(V);
     free(Q);
     free(qn);
@@ -235,6 +250,9 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     memset(out, 0, sizeof *out);
     if (cold_check(m, sp, err))
         return -1;
+    int fH, fG, fdh;
+    if (tt_model_fe_shape(m, &fH, &fG, &fdh))
+        return tt_err_set(err, "beyond=on does not score FE-Block models (interact=fe) yet: eval without it scores them exactly");
     if (n_k < 1 || n_k > TT_MAX_K)
         return tt_err_set(err, "between 1 and %d cut-offs K, not %d", TT_MAX_K, n_k);
     for (int i = 0; i < n_k; i++)

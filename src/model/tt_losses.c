@@ -37,6 +37,10 @@ static void ph_scores(void *ctx, int tid, int nt)
     const int D = m->D, B = c->B, N = (int)c->nv;
     long j0, j1;
     tt_par_range(N, tid, nt, &j0, &j1);
+    if (m->fe.on) {
+        interact_scores(m, c, j0, j1);
+        return;
+    }
     /* S[:, j0:j1] (B, Nj) = Q (B, D) V[j0:j1]^T */
     if (j1 > j0)
         tt_gemm(0, 1, B, (int)(j1 - j0), D, 1.0f, m->tw[0].out, D,
@@ -90,8 +94,11 @@ static void ph_dq(void *ctx, int tid, int nt)
     /* Each thread's loss is the mean over its Bt rows: alpha turns its 1/Bt
      * into the batch's 1/B. dQ rows (Bt, D) = alpha dS rows (Bt, N) V (N, D). */
     float alpha = (float)Bt / (float)B;
-    tt_gemm(0, 0, Bt, D, N, alpha, m->dS + o, N, m->tw[1].out, D, 0.0f,
-            m->tw[0].dout + (size_t)r0 * D, D);
+    if (m->fe.on)
+        interact_dq(m, c, r0, r1, alpha);
+    else
+        tt_gemm(0, 0, Bt, D, N, alpha, m->dS + o, N, m->tw[1].out, D, 0.0f,
+                m->tw[0].dout + (size_t)r0 * D, D);
     /* Q rows scaled by alpha for dV = dS^T Qs. */
     const float *q = m->tw[0].out + (size_t)r0 * D;
     float *qs = m->Qs + (size_t)r0 * D;
@@ -106,6 +113,10 @@ static void ph_dv(void *ctx, int tid, int nt)
     const int D = m->D, B = c->B, N = (int)c->nv;
     long j0, j1;
     tt_par_range(N, tid, nt, &j0, &j1);
+    if (m->fe.on && j1 > j0) {
+        interact_dv(m, c, j0, j1);   /* into the FE item vectors' gradient */
+        return;
+    }
     /* dV[j0:j1] (Nj, D) = dS[:, j0:j1]^T (Nj, B) Qs (B, D) */
     if (j1 > j0)
         tt_gemm(1, 0, (int)(j1 - j0), D, B, 1.0f, m->dS + j0, N, m->Qs, D, 0.0f,

@@ -42,6 +42,8 @@ void tt_model_def_init(tt_model_def *m)
     m->alpha = 0.75f;
     m->augment = TT_AUG_NONE;
     m->dat_w = 0.5f;
+    m->interact = TT_INTERACT_NONE;
+    m->heads = 4;
     tt_mkind_defaults(m);
 }
 
@@ -496,6 +498,8 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
                 }
         }
         m->D = tu->D;
+        if (interact_build(m, d, err))
+            goto fail;
     }
     m->param = tt_alloc_aligned((size_t)TT_MAX(m->n_param, 1), sizeof(float), "parameters", err);
     /* Fitted kinds take no gradient steps: no gradient block. */
@@ -522,6 +526,7 @@ int tt_model_create(const tt_model_def *md, const tt_tower_def *u,
     if (!m->K->fitted) {
         tower_bind(m, &m->tw[0]);
         tower_bind(m, &m->tw[1]);
+        interact_bind(m);
         init_params(m, seed);
         /* DAT's augmented vectors start N(0, 1/Da): about unit length, the
          * length of the (normalised) tower outputs they are pulled to */
@@ -555,6 +560,7 @@ void tt_model_free(tt_model *m)
         free(m->gw[t]);
     tower_free_bufs(&m->tw[0]);
     tower_free_bufs(&m->tw[1]);
+    interact_free(m);
     free(m->param);
     free(m->grad);
     free(m->mark);

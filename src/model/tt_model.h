@@ -89,6 +89,13 @@ enum tt_sampler { TT_SAMPLE_UNIFORM = 0, TT_SAMPLE_POP = 1 };
  * user's positive and a_v towards the user tower's output p_u (p held
  * constant), so each side carries information from the other. */
 enum tt_augment { TT_AUG_NONE = 0, TT_AUG_DAT = 1 };
+/* IntTower's FE-Block (Li et al., CIKM 2022), interact=fe heads=H: the user
+ * tower's output q (D) is read as H heads q_h of width dh = D / H; the item
+ * tower's output p (D) is projected into G vectors v_g = W_g p + b_g (G = the
+ * item tower's fields, one vector per field; L2-normalised under sim=cos),
+ * and s(u, i) = sum_h max_g <q_h, v_g>. The item vectors depend on the item
+ * alone: they are precomputed per item, and retrieval stays two-tower. */
+enum tt_interact { TT_INTERACT_NONE = 0, TT_INTERACT_FE = 1 };
 
 /* model NAME = twotower U I sim=cos temp=0.05 loss=softmax ... */
 typedef struct tt_model_def {
@@ -108,6 +115,13 @@ typedef struct tt_model_def {
     enum tt_augment augment;  /* none, or dat (needs user_id / item_id fields
                                  and one mlp stage per tower) */
     float dat_w;              /* weight of the adaptive-mimic loss (default 0.5) */
+    enum tt_interact interact; /* none, or fe (loss=softmax or inbatch) */
+    int heads;                /* interact=fe: user heads H, dividing the width (default 4) */
+    float cir;                /* weight of IntTower's contrastive interaction
+                                 regulariser (0 off): in-batch softmax of the
+                                 user output against the positives' item outputs */
+    float dat_ca;             /* weight of DAT's category alignment loss (0 off) */
+    char dat_cat[TT_NAME_MAX];/* its item category field ("" = a field named category) */
     double kopt[TT_KOPT_MAX]; /* a baseline kind's options, in its table's order */
 } tt_model_def;
 
@@ -139,6 +153,10 @@ int64_t tt_model_param_count(const tt_model *m);
 /* All parameters are one contiguous block (for save/open and NaN checks). */
 float *tt_model_params(tt_model *m);
 int tt_model_dim(const tt_model *m);       /* width of query and item vectors */
+/* FE-Block models (interact=fe) score a query (H heads of width dh, the
+ * query vector of tt_model_dim = H dh) against G vectors per item: returns 1
+ * and sets *H, *G, *dh; 0 for every other model (one vector each side). */
+int tt_model_fe_shape(const tt_model *m, int *H, int *G, int *dh);
 
 /* Fit a model whose kind is fitted rather than trained by gradient steps
  * (popularity, EASE, ItemKNN, iALS: tt_kind_fitted) on sp's training part,
@@ -162,6 +180,9 @@ int tt_model_prepare(tt_model *m, tt_err *err);
  * (for cos models, per-channel normalised and summed or concatenated, scaled
  * or not by temperature: ranking is the same). */
 int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *err);
+/* The item vectors of an FE-Block model, V (n_items, G, dh) (tt_model_fe_shape);
+ * tt_model_encode_items refuses such a model (it has no single item vector). */
+int tt_model_encode_item_vectors(tt_model *m, const tt_dataset *d, float *V, tt_err *err);
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
                             const tt_examples *ex, float *Q, tt_err *err);
 

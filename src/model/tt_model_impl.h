@@ -118,6 +118,27 @@ typedef struct tower {
     tw_mi mi;                         /* interests stage (mi.via 0: none) */
 } tower;
 
+/* IntTower's FE-Block, CIR and DAT's category alignment (tt_interact.c). */
+typedef struct fe_state {
+    int on;                           /* interact=fe */
+    int H, G, dh;                     /* heads, item vectors, their width */
+    int norm;                         /* item vectors L2-normalised (sim=cos) */
+    int pW;                           /* tensor index of W (G dh, D); b follows */
+    float *W, *b, *dW, *db;
+    int ca_fi;                        /* item tower field of dat_ca's categories, -1 */
+    int64_t cap_v, cap_b, cap_c;      /* item rows, batch rows, score columns held */
+    float *Vr, *V, *nrm;              /* (cap_v, G dh) projections, normalised (alias
+                                         Vr without), (cap_v, G) norms */
+    float *dV, *dVr;                  /* (cap_v, G dh) gradients */
+    float *P;                         /* (16 H G cap_v) score GEMM blocks, by columns */
+    uint8_t *arg;                     /* (cap_b, cap_c, H) winners */
+    float *Pg, *dPg, *Sc, *dSc;       /* CIR: (cap_b, D) positives, (cap_b, cap_b) scores */
+    uint8_t *mk;                      /* (cap_b, cap_b) CIR hit mask */
+    int32_t *tg, *cat, *ord;          /* (cap_b) targets, categories; (2 cap_b) order */
+    int64_t *rows;                    /* (cap_b) positives' item rows */
+    float *scr;                       /* (3 D D + 2 D) category alignment scratch */
+} fe_state;
+
 struct tt_model {
     tt_model_def def;
     const struct tt_mkind *K;          /* the model's row of the kind table */
@@ -182,6 +203,7 @@ struct tt_model {
     /* ablation */
     int abl_feat, abl_mode;
     uint64_t abl_seed;
+    fe_state fe;                      /* FE-Block, CIR, category alignment */
 };
 
 /* "user" for side 0, "item" for side 1. */
@@ -248,6 +270,37 @@ void tower_senet_accumulate(tt_model *m, tower *t, int64_t R);
 /* Mark the table rows the loaded inputs use (lazy updates). */
 void tower_mark_rows(tt_model *m, tower *t, int64_t R);
 
+/* tt_interact.c: IntTower's FE-Block between the towers and the loss, and
+ * the auxiliary losses CIR and DAT's category alignment.
+ * build: checks the options (heads divide the width, a loss that scores
+ * every column by the FE score, the category field) and declares fe's
+ * tensors; after the towers, before the parameter block. bind: its pointers
+ * into the blocks. reserve: buffers for B examples, nv item rows, nc score
+ * columns (grown, never shrunk). */
+int interact_build(tt_model *m, const tt_dataset *d, tt_err *err);
+void interact_bind(tt_model *m);
+int interact_reserve(tt_model *m, int64_t B, int64_t nv, int64_t nc, tt_err *err);
+void interact_free(tt_model *m);
+/* out (R, G dh) = the FE item vectors of item tower outputs X (R, D);
+ * nrm (R, G) their norms before normalising. */
+void interact_project(const tt_model *m, const float *X, int64_t R, float *Vr, float *out,
+                      float *nrm);
+/* fe.V from the item tower's outputs (nv rows); backward: fe.dV into the
+ * item tower's dout (written). */
+void interact_items_forward(tt_model *m, int64_t nv);
+void interact_items_backward(tt_model *m, int64_t nv);
+/* The softmax phases' FE parts (tt_losses.c): scores of columns [j0, j1),
+ * dQ of rows [r0, r1) (scaled by alpha), fe.dV of columns [j0, j1) from the
+ * scaled queries m->Qs. */
+void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1);
+void interact_dq(tt_model *m, const tt_loss_step *c, long r0, long r1, float alpha);
+void interact_dv(tt_model *m, const tt_loss_step *c, long j0, long j1);
+/* Auxiliary losses (tt_model_loss.c runs them after the main loss's
+ * backward): the weighted value; with backward, the gradient ACCUMULATED
+ * into the towers' output gradients. rows_first: the loss put the
+ * positives first in the item tower (else row = the positive's item id). */
+double interact_cir(tt_model *m, const tt_loss_step *c, int rows_first, int backward);
+double interact_catalign(tt_model *m, const tt_loss_step *c, int rows_first, int backward);
 /* tt_tower_mi.c: the interests stage. build: its checks and tensors (the
  * tower's fields resolved); bind: pointers into the parameter block;
  * reserve/free: its buffers for cap rows (the history field's maxlen known);

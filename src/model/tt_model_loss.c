@@ -203,6 +203,8 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
         m->cap_b = B;
         m->irows_cap = nv;
     }
+    if (interact_reserve(m, B, nv, nc, err))
+        return -1;
     if (m->sp_seen != sp) {
         if (build_sampler(m, sp, err))
             return -1;
@@ -327,6 +329,29 @@ static double dat_mimic(tt_model *m, const tt_loss_step *c, int rows_first, int 
     return w * sum / c->B;
 }
 
+/* Auxiliary losses, added to the main loss after its backward has written
+ * the towers' output gradients: each returns its weighted value and, with
+ * backward, accumulates its gradient (tt_model_impl.h). A new one is a row. */
+typedef struct aux_loss {
+    const char *name;
+    int (*on)(const tt_model *m);
+    double (*run)(tt_model *m, const tt_loss_step *c, int rows_first, int backward);
+} aux_loss;
+
+static int dat_on(const tt_model *m) { return m->def.augment == TT_AUG_DAT; }
+static int cir_on(const tt_model *m) { return m->def.cir > 0; }
+static int ca_on(const tt_model *m) { return m->fe.ca_fi >= 0; }
+static double dat_run(tt_model *m, const tt_loss_step *c, int rows_first, int backward)
+{
+    return dat_mimic(m, c, rows_first, backward);
+}
+
+static const aux_loss aux_losses[] = {
+    {"dat mimic", dat_on, dat_run},
+    {"cir", cir_on, interact_cir},
+    {"dat_ca", ca_on, interact_catalign},
+};
+
 double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
                            const int64_t *idx, int n, int backward, tt_err *err)
 {
@@ -392,6 +417,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         for (int s = 0; s < 2; s++)
             tt_dist_range(s ? c.nv : n, tt_dist_rank(), nr, &c.lo[s], &c.hi[s]);
     tt_pool_run(m->pool, ph_forward, &c);
+    if (m->fe.on)
+        interact_items_forward(m, c.nv);
     if (tu->mi.via)   /* each target's interest (ComiRec / MIND: hard, by the target) */
         tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
     if (nr > 1 && (tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err) ||
@@ -407,10 +434,15 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         }
     }
     double loss = op->forward(m, &c);
-    if (m->def.augment == TT_AUG_DAT)
-        loss += dat_mimic(m, &c, op->items != NULL, backward);
     if (backward) {
         op->backward(m, &c);
+        if (m->fe.on)
+            interact_items_backward(m, c.nv);
+    }
+    for (size_t a = 0; a < sizeof aux_losses / sizeof *aux_losses; a++)
+        if (aux_losses[a].on(m))
+            loss += aux_losses[a].run(m, &c, op->items != NULL, backward);
+    if (backward) {
         tt_pool_run(m->pool, ph_backward, &c);
         fold_worker_grads(m);
         tt_pool_run(m->pool, ph_embed, &c);

@@ -98,7 +98,39 @@ int tt_model_encode_items(tt_model *m, const tt_dataset *d, float *V, tt_err *er
                               m->def.name, m->K->name);
         return m->K->encode_items(m, d, V, err);
     }
+    if (m->fe.on)
+        return tt_err_set(err, "model %s scores items by the FE-Block (several vectors per item, interact=fe): it has no single item vector for this command",
+                          m->def.name);
     return encode_pass(m, 1, d, NULL, m->n_items, 1, sink_out, V, err);
+}
+
+/* FE item vectors of a chunk: the projection of the item tower's outputs. */
+typedef struct fe_sink {
+    float *V, *tmp, *nrm;
+} fe_sink;
+
+static void sink_fe(tt_model *m, tower *t, int64_t s, int64_t R, void *ud)
+{
+    fe_sink *k = ud;
+    int64_t GD = (int64_t)m->fe.G * m->fe.dh;
+    float *dst = k->V + s * GD;
+    interact_project(m, t->out, R, m->fe.norm ? k->tmp : dst, dst, k->nrm);
+}
+
+int tt_model_encode_item_vectors(tt_model *m, const tt_dataset *d, float *V, tt_err *err)
+{
+    if (!m->fe.on)
+        return tt_err_set(err, "model %s has one vector per item (no interact=fe)", m->def.name);
+    tower *t = &m->tw[1];
+    if (t->cap < 256 && tower_reserve(m, t, 1024, err))
+        return -1;
+    int64_t GD = (int64_t)m->fe.G * m->fe.dh;
+    fe_sink k = {V, tt_alloc((size_t)(t->cap * GD), sizeof(float), "FE item vectors", err),
+                 tt_alloc((size_t)(t->cap * m->fe.G), sizeof(float), "FE norms", err)};
+    int rc = !k.tmp || !k.nrm ? -1 : encode_pass(m, 1, d, NULL, m->n_items, 1, sink_fe, &k, err);
+    free(k.tmp);
+    free(k.nrm);
+    return rc;
 }
 
 int tt_model_encode_queries(tt_model *m, const tt_dataset *d,

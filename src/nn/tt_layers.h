@@ -102,6 +102,22 @@ void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
                        const float *xs, const float *pre, const float *W,
                        int B, int D, int L, float *scratch);
 
+/* ---- FE-Block score (IntTower): H user heads against G item vectors ----
+ * S[b, n] = sum_h max_g <Q[b, h, :], V[n, g, :]>   Q: (B, H, d), V: (N, G, d)
+ * S has row stride lds; arg (B, H, lds) keeps the winning g of every
+ * (b, n, h) for backward (the first g on ties; a NaN first product stays).
+ * The heads are summed in order h = 0, 1, ... in float. G <= 255.
+ * P: scratch of tt_fe_scratch(B, N, H, G) floats (one GEMM block). */
+long tt_fe_scratch(int B, int N, int H, int G);
+void tt_fe_forward(float *S, int lds, uint8_t *arg, float *P, const float *Q,
+                   const float *V, int B, int N, int H, int G, int d);
+/* dQ (B, H, d) += alpha sum_n dS[b, n] V[n, arg] and
+ * dV (N, G, d) += alpha sum_b dS[b, n] Q[b, h] at the winners: the two halves
+ * of backward, so that threads can split dQ by users and dV by items. */
+void tt_fe_backward_q(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
+                      const float *V, int B, int N, int H, int G, int d);
+void tt_fe_backward_v(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
+                      const float *Q, int B, int N, int H, int G, int d);
 /* ---- Multi-interest user representations from a history ----
  * H (B, L, d): each row's history item embeddings, padded to L positions;
  * len (B): its real length, 0 <= len <= L. Padding positions take no part

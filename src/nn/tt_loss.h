@@ -40,4 +40,15 @@ double tt_bpr(float *dpos, float *dneg, const float *pos, const float *neg,
  * outside, so never inf or NaN for finite x). */
 void tt_vexpf(float *y, const float *x, long n);
 
+/* DAT's category alignment loss (Yu et al. 2021) over n item vectors
+ * x_r = X[rows[r]] (D) with categories cat[r]:
+ *   L = w sum_{c != major, n_c >= 2} || C_major - C_c ||_F^2
+ *   C_c = 1/(n_c - 1) sum_{r in c} (x_r - mean_c)(x_r - mean_c)^T   (D, D)
+ * major: the category with the most rows (the lower id on ties); a category
+ * of one row has no covariance and is left out; L = 0 when the major has
+ * fewer than 2 rows. dX (may be NULL) ACCUMULATES dL/dx_r at X's rows.
+ * scratch: 3 D D + 2 D floats; order: 2 n ints. Returns L. No allocation. */
+double tt_catalign(float *dX, const float *X, const int64_t *rows, const int32_t *cat,
+                   int n, int D, float w, float *scratch, int32_t *order);
+
 #endif

@@ -22,6 +22,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_EVOL TAG('E', 'V', 'O', 'L')
 #define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define TAG_DSID TAG('D', 'S', 'I', 'D')
+#define TAG_INTR TAG('I', 'N', 'T', 'R')
 #define HEADER 24
 
 uint32_t tt_crc32(uint32_t crc, const void *buf, size_t n)
@@ -338,6 +339,14 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     section(&all, TAG_EVOL, &s);
 
     s.n = 0;
+    put_i32(&s, (int32_t)md->interact);
+    put_i32(&s, md->heads);
+    put_f32(&s, md->cir);
+    put_f32(&s, md->dat_ca);
+    put_str(&s, md->dat_cat);
+    section(&all, TAG_INTR, &s);
+
+    s.n = 0;
     put_str(&s, d->name);
     put_i32(&s, d->n_users);
     put_i32(&s, d->n_items);
@@ -565,6 +574,23 @@ static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     md->dat_w = get_f32(sr);
     if (sr->bad || (unsigned)md->augment > TT_AUG_DAT || !(md->dat_w >= 0))
         return tt_err_set(err, "'%s' is corrupted: bad model options (EVOL)", path);
+    return 0;
+}
+
+/* INTR: IntTower's FE-Block and CIR, DAT's category alignment (interact,
+ * heads, cir, dat_ca, dat_cat), after DEFS; files without it keep the
+ * defaults (none of them). */
+static int read_intr(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    tt_model_def *md = &out->def;
+    md->interact = (enum tt_interact)get_i32(sr);
+    md->heads = get_i32(sr);
+    md->cir = get_f32(sr);
+    md->dat_ca = get_f32(sr);
+    get_str(sr, md->dat_cat, sizeof md->dat_cat);
+    if (sr->bad || (unsigned)md->interact > TT_INTERACT_FE || md->heads < 1 || md->heads > 64 ||
+        !(md->cir >= 0) || !(md->dat_ca >= 0))
+        return tt_err_set(err, "'%s' is corrupted: bad model options (INTR)", path);
     return 0;
 }
 
@@ -802,6 +828,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             have_hist = 1;
         } else if (tag == TAG_EVOL && have_defs) {
             bad = read_evol(&sr, path, out, err);
+        } else if (tag == TAG_INTR && have_defs) {
+            bad = read_intr(&sr, path, out, err);
         } else if (tag == TAG_DSID) {
             bad = read_dsid(&sr, path, out, err);
         }

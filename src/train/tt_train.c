@@ -300,7 +300,9 @@ static int valid_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
 {
     static const int ks[3] = {10, TT_SELECT_K, 50};
     const tt_examples *ex = &sp->part[TT_VALID];
-    if (tt_model_query_vectors(m) > 1)   /* several vectors per user: buffers of their own */
+    int H, G, dh;
+    /* several vectors per user or per item: buffers of their own */
+    if (tt_model_query_vectors(m) > 1 || tt_model_fe_shape(m, &H, &G, &dh))
         return tt_score_eval(m, d, sp, TT_VALID, ks, 3, out, err);
     if (tt_model_encode_items(m, d, V, err) ||
         tt_model_encode_queries(m, d, ex, Q, err))

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_walkthrough: runs the walkthrough scripts experiments/01-07 in script
+# test_walkthrough: runs the walkthrough scripts experiments/01-08 in script
 # mode (some as `ttlab < FILE`, some as `ttlab FILE`) at two knob settings
 # each, and checks at each that the script runs to the end, prints its
 # sections and tables, that the verdicts of `rank` agree with the numbers
@@ -12,6 +12,8 @@
 # SEEDS=1) and at EPOCHS=1 SIZE=tiny SEEDS=1,2. Under the sanitizers
 # (TTLAB_SANITIZED=1) or with TTLAB_WALK_QUICK=1 both settings are scaled
 # down: EPOCHS=1 SIZE=tiny SEEDS=1,2 and EPOCHS=2 SIZE=tiny SEEDS=1.
+# 08 runs at two scaled-down settings of its own (its full run is long), and
+# without MovieLens-100K must stop at its third part saying how to get it.
 # 05 needs MovieLens-100K at ${TTLAB_SHARED:-$top_srcdir/../shared}/data/ml-100k
 # and is skipped (the rest still runs) when it is absent.
 set -u
@@ -260,6 +262,75 @@ for tag in A B; do
             END { print bm }')
         lead=$(sed -n 's/^test recall@20: \([a-z_]*\) leads with .*/\1/p' "$tmp/$o.out" | head -n 1)
         [ -n "$best" ] && [ "$lead" = "$best" ] || bad "the verdict names '$lead', the compare table's best recall@20 is '$best'"
+    fi
+done
+
+# ---- 08: the evolution after SENet ----
+# Parts 1 and 2 run on generated data; part 3 needs MovieLens-100K (without it
+# the script must stop there with the message saying how to get it). Two
+# settings, both scaled down (the full lesson trains about 630 epochs): A
+# with MovieLens-100K when present, B always without it (the message).
+# verdicts OUT: every "test recall@20: M leads" line must name the best
+# recall@20 of the compare table printed before it.
+verdicts() {
+    sed 's/ ± /±/g' "$tmp/$1.out" | awk '
+        $1 == "model" && $0 ~ /seeds/ && $0 ~ /recall@20/ { n = NF; bv = -1; for (i = 1; i <= NF; i++) if ($i == "recall@20") c = i; next }
+        n && NF != n { n = 0 }
+        n && NF == n { v = $c; sub(/±.*/, "", v); if (v + 0 > bv) { bv = v + 0; bm = $1 } next }
+        /^test recall@20: [a-z_0-9]+ leads with / { nv++; if ($3 != bm) print "the verdict names " $3 ", the table before it " bm }
+        END { if (!nv) print "no verdict line" }'
+}
+if [ -f "$tmp/shared/data/ml-100k/u.data" ]; then ml08=1; else ml08=0; fi
+for tag in A B; do
+    if [ $tag = A ]; then
+        set -- -D EPOCHS=1 -D SIZE=tiny -D SEEDS=1,2 -D MLEPOCHS=1; nseeds=2
+    elif [ $quick = 1 ]; then
+        set -- -D EPOCHS=2 -D SIZE=tiny -D SEEDS=1 -D MLEPOCHS=1; nseeds=1
+    else
+        set -- -D EPOCHS=2 -D SIZE=small -D SEEDS=1; nseeds=1
+    fi
+    ml=$ml08
+    [ $tag = B ] && ml=0
+    [ $ml = 1 ] || set -- "$@" -D ML100K="$tmp/nowhere"
+    cur="08-evolution ($tag)"
+    o=08-evolution.$tag
+    (cd "$tmp/run" && "$TTLAB" "$@" "$exp/08-evolution.tt" < /dev/null > "$tmp/$o.out" 2> "$tmp/$o.err")
+    rc=$?
+    echo "08-evolution (file $*): exit $rc"
+    if [ $ml = 1 ]; then
+        [ $rc = 0 ] || { bad "exit status $rc"; tail -n 5 "$tmp/$o.err"; }
+    else
+        [ $rc = 1 ] || bad "without MovieLens-100K: exit $rc, expected 1"
+        grep -q "MovieLens-100K not found in $tmp/nowhere: get it with datasets/fetch-movielens.sh 100k" "$tmp/$o.err" ||
+            bad "without MovieLens-100K: no message saying how to get it"
+    fi
+    has $o '^== 08 '
+    has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-n4-l2o'
+    has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-x4-l2o'
+    has $o '^model lightse_t = twotower ul il sim=cos temp=0.05 loss=softmax$'
+    has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
+    models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x"
+    [ $ml = 1 ] && models="$models dssm senet lightse parallel dat"
+    for m in $models; do
+        check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"
+    done
+    for f in tail1 tail2 tail3 tail4 hist slot; do
+        [ -n "$(tv $o feature $f mean)" ] || bad "the weights tables have no row for $f"
+    done
+    for f in tail1 tail4 hist mood style; do
+        [ -n "$(tv $o feature $f delta_recall@20)" ] || bad "the ablate tables have no row for $f"
+    done
+    v=$(verdicts $o)
+    [ -z "$v" ] || bad "$v"
+    n=$(grep -c '^test recall@20: [a-z_0-9]* leads with ' "$tmp/$o.out")
+    check "one recall@20 verdict per part" "$n == 2 + $ml"
+    if [ $ml = 1 ]; then
+        has $o '^split l2o of ml: 98114 train, 943 valid, 943 test examples \(protocol:'
+        has $o 'ml100k-l2o'
+        has $o '^test ndcg@10: [a-z_]+ leads with '
+        for f in user_id age gender occupation zip3 hist; do
+            [ -n "$(tv $o feature $f mean)" ] || bad "the ML-100K weights have no row for $f"
+        done
     fi
 done
 

@@ -349,6 +349,72 @@ static void test_multi_hand(void)
     unbuild(&sp);
 }
 
+/* The FE-Block rule (sum over nq query vectors of the max over nv item
+ * vectors) against its naive reference: small integers, so that products
+ * are exact and ties frequent (both in the max and between items); one NaN
+ * query. Then a hand case. */
+static void test_summax(tt_rng *g, int n_users, int32_t n_items, int d, int nq, int nv,
+                        int threads)
+{
+    hand *h = calloc(1, sizeof *h);
+    tt_split sp;
+    tt_err err = {{0}};
+    h->n_users = n_users;
+    for (int u = 0; u < n_users; u++)
+        for (int p = 0; p < 3; p++) {
+            int n = p == 0 ? (int)tt_rng_below(g, 30) : 1;
+            h->n[p][u] = n;
+            for (int i = 0; i < n; i++)
+                h->it[p][u][i] = (int32_t)tt_rng_below(g, (uint32_t)n_items);
+        }
+    build(h, &sp);
+    float *V = malloc((size_t)n_items * nv * d * sizeof *V);
+    for (int64_t i = 0; i < (int64_t)n_items * nv * d; i++)
+        V[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    tt_blas_set_threads(threads);
+    int64_t n = sp.part[TT_TEST].n;
+    float *Q = malloc((size_t)(n + 1) * nq * d * sizeof *Q);
+    int64_t *r = malloc((n + 1) * sizeof *r), *rr = malloc((n + 1) * sizeof *rr);
+    for (int64_t i = 0; i < n * nq * d; i++)
+        Q[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    if (n > 3)
+        Q[(int64_t)2 * nq * d] = NAN;
+    CHECK(tt_eval_rank_summax(Q, nq, V, nv, n_items, d, &sp, TT_TEST, r, &err) == 0, "%s",
+          err.msg);
+    CHECK(tt_eval_rank_summax_ref(Q, nq, V, nv, n_items, d, &sp, TT_TEST, rr) == 0, "ref");
+    int64_t bad = 0;
+    for (int64_t e = 0; e < n; e++)
+        bad += r[e] != rr[e];
+    CHECK(bad == 0, "summax %d users x %d items d=%d nq=%d nv=%d threads=%d: %lld of %lld ranks differ",
+          n_users, n_items, d, nq, nv, threads, (long long)bad, (long long)n);
+    tt_blas_set_threads(1);
+    free(Q), free(r), free(rr), free(V);
+    unbuild(&sp);
+    free(h);
+}
+
+static void test_summax_hand(void)
+{
+    static hand h;
+    memset(&h, 0, sizeof h);
+    tt_split sp;
+    tt_err err = {{0}};
+    int64_t r[1];
+    /* d = 1, two heads +1 and -1, two vectors per item: item j scores
+     * max(a, b) + max(-a, -b) = max - min = |a - b|. Items (a, b): (0, 3) 3,
+     * (1, 1) 0, (2, -1) 3, (5, 4) 1, (-3, 0) 3. Target item 2 (3): item 0
+     * ties and is lower, beats it; item 4 ties and is higher: rank 2. */
+    float V[] = {0, 3, 1, 1, 2, -1, 5, 4, -3, 0}, Q[] = {1, -1};
+    h.n_users = 1;
+    h.n[1][0] = 1, h.it[1][0][0] = 2;
+    build(&h, &sp);
+    CHECK(tt_eval_rank_summax(Q, 2, V, 2, 5, 1, &sp, TT_VALID, r, &err) == 0 && r[0] == 2,
+          "summax hand: rank %lld, want 2", (long long)r[0]);
+    CHECK(tt_eval_rank_summax(Q, 2, V, 0, 5, 1, &sp, TT_VALID, r, &err) != 0 &&
+              strstr(err.msg, "0 item vectors"), "summax: 0 item vectors refused (%s)", err.msg);
+    unbuild(&sp);
+}
+
 /* A corpus too large for one score row in the block: the tiled path. */
 static void test_tiled(tt_rng *g)
 {
@@ -509,6 +575,12 @@ int main(void)
     test_multi(&g, 200, 3001, 3, 4, 1);
     test_multi(&g, 600, 3001, 2, 4, 2);   /* several tiles and blocks, two workers */
     test_multi(&g, 150, 20000, 2, 3, 1);  /* mixed blocks */
+    test_summax_hand();
+    test_summax(&g, 30, 17, 1, 2, 3, 1);
+    test_summax(&g, 200, 3001, 2, 4, 3, 1);
+    test_summax(&g, 600, 3001, 2, 4, 2, 2);   /* several tiles and blocks, two workers */
+    test_summax(&g, 150, 20000, 2, 3, 1, 1);  /* mixed blocks, one item vector */
+    test_summax(&g, 100, 900, 3, 1, 4, 1);    /* one head */
     test_topk(&g, 1, 1, 0, 1);
     test_topk(&g, 10, 2, 3, 4);
     test_topk(&g, 10, 2, 0, 25);      /* k larger than the corpus */

@@ -1092,6 +1092,225 @@ static void test_vexpf(void)
     free(y);
 }
 
+/* ---- FE-Block score ---- */
+
+typedef struct {
+    int B, N, H, G, d, lds;
+    float *Q, *V, *S, *R, *P, *dQ, *dV;
+    uint8_t *arg;
+} fe_ctx;
+
+static double fe_obj(void *v)
+{
+    fe_ctx *c = v;
+    tt_fe_forward(c->S, c->lds, c->arg, c->P, c->Q, c->V, c->B, c->N, c->H, c->G, c->d);
+    double L = 0;
+    for (int b = 0; b < c->B; b++)
+        L += dot(c->S + (long)b * c->lds, c->R + (long)b * c->lds, c->N);
+    return L;
+}
+static void fe_grad(void *v)
+{
+    fe_ctx *c = v;
+    tt_fe_backward_q(c->dQ, 1.0f, c->R, c->lds, c->arg, c->V, c->B, c->N, c->H, c->G, c->d);
+    tt_fe_backward_v(c->dV, 1.0f, c->R, c->lds, c->arg, c->Q, c->B, c->N, c->H, c->G, c->d);
+}
+
+/* The smallest gap between the best and second-best product of any
+ * (user, item, head): a step must not cross it (the max has a kink there). */
+static double fe_gap(const fe_ctx *c)
+{
+    double gap = INFINITY;
+    for (int b = 0; b < c->B; b++)
+        for (int n = 0; n < c->N; n++)
+            for (int h = 0; h < c->H; h++) {
+                double p1 = -INFINITY, p2 = -INFINITY;
+                for (int g = 0; g < c->G; g++) {
+                    double p = dot(c->Q + ((long)b * c->H + h) * c->d,
+                                   c->V + ((long)n * c->G + g) * c->d, c->d);
+                    if (p > p1) {
+                        p2 = p1;
+                        p1 = p;
+                    } else if (p > p2) {
+                        p2 = p;
+                    }
+                }
+                gap = fmin(gap, p1 - p2);
+            }
+    return gap;
+}
+
+/* Reference: the double sum of the heads' maxima over plain loops, the first
+ * vector winning ties. Returns the worst difference from S. */
+static double fe_reference(const fe_ctx *c)
+{
+    double worst = 0;
+    for (int b = 0; b < c->B; b++)
+        for (int n = 0; n < c->N; n++) {
+            double s = 0;
+            for (int h = 0; h < c->H; h++) {
+                double best = -INFINITY;
+                for (int g = 0; g < c->G; g++)
+                    best = fmax(best, dot(c->Q + ((long)b * c->H + h) * c->d,
+                                          c->V + ((long)n * c->G + g) * c->d, c->d));
+                s += best;
+            }
+            worst = fmax(worst, fabs(s - c->S[(long)b * c->lds + n]));
+        }
+    return worst;
+}
+
+static void fe_setup(fe_ctx *c, int B, int N, int H, int G, int d)
+{
+    c->B = B, c->N = N, c->H = H, c->G = G, c->d = d, c->lds = N + 2;
+    c->Q = fa(B * H * d), c->V = fa(N * G * d), c->S = fa(B * c->lds);
+    c->R = fa(B * c->lds), c->P = fa(tt_fe_scratch(B, N, H, G));
+    c->dQ = fa(B * H * d), c->dV = fa(N * G * d);
+    c->arg = calloc((size_t)B * c->lds * H, 1);
+}
+
+static void fe_free(fe_ctx *c)
+{
+    float *ps[] = {c->Q, c->V, c->S, c->R, c->P, c->dQ, c->dV};
+    for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
+        free(ps[i]);
+    free(c->arg);
+}
+
+static void test_fe(void)
+{
+    /* gradients: sizes small enough that a draw whose every max is 0.15
+     * clear of the runner-up is found (a step moves a product by at most
+     * h d (|q| + |v|) <= 0.06) */
+    int dims[][5] = {{2, 3, 2, 3, 3}, {3, 2, 1, 2, 4}, {1, 4, 3, 1, 2}};   /* B N H G d */
+    for (size_t t = 0; t < sizeof dims / sizeof *dims; t++) {
+        fe_ctx c;
+        fe_setup(&c, dims[t][0], dims[t][1], dims[t][2], dims[t][3], dims[t][4]);
+        int tries = 0;
+        do {
+            fill(c.Q, (long)c.B * c.H * c.d, -1, 1);
+            fill(c.V, (long)c.N * c.G * c.d, -1, 1);
+        } while (fe_gap(&c) < 0.15 && ++tries < 100000);
+        fill(c.R, (long)c.B * c.lds, -1, 1);
+        char name[64];
+        snprintf(name, sizeof name, "fe B=%d N=%d H=%d G=%d d=%d", c.B, c.N, c.H, c.G, c.d);
+        problem p = {name, fe_obj, fe_grad, &c,
+                     {{"Q", c.Q, c.dQ, (long)c.B * c.H * c.d},
+                      {"V", c.V, c.dV, (long)c.N * c.G * c.d}}, 2, 1e-2, 0};
+        report(tries < 100000, "value %-28s a draw with every max 0.15 clear (%d tries)", name,
+               tries);
+        check(&p);
+        fe_obj(&c);
+        double w = fe_reference(&c);
+        report(w < 1e-5, "value %-28s = sum of heads' max (%.2g)", name, w);
+        fe_free(&c);
+    }
+    /* values on a block larger than the GEMM's (17 users), and exact ties:
+     * small integers, so every product is exact; the first vector wins a tie */
+    fe_ctx c;
+    fe_setup(&c, 19, 7, 4, 3, 2);
+    for (long i = 0; i < 19L * 4 * 2; i++)
+        c.Q[i] = (float)((int)(urand() * 5) - 2);
+    for (long i = 0; i < 7L * 3 * 2; i++)
+        c.V[i] = (float)((int)(urand() * 3) - 1);
+    fe_obj(&c);
+    double w = fe_reference(&c);
+    int first = 1;
+    for (int b = 0; b < 19; b++)
+        for (int n = 0; n < 7; n++)
+            for (int h = 0; h < 4; h++) {
+                int a = c.arg[((long)b * 4 + h) * c.lds + n], want = 0;
+                const float *q = c.Q + ((long)b * 4 + h) * 2;
+                double best = dot(q, c.V + (long)n * 3 * 2, 2);
+                for (int g = 1; g < 3; g++) {
+                    double p = dot(q, c.V + ((long)n * 3 + g) * 2, 2);
+                    if (p > best)
+                        best = p, want = g;
+                }
+                first &= a == want;
+            }
+    report(w == 0 && first, "value fe 19 users, integer ties: exact (%.2g), first vector wins ties",
+           w);
+    fe_free(&c);
+}
+
+/* ---- DAT category alignment ---- */
+
+typedef struct {
+    int n, D, nx;
+    float *X, *dX, *scr, w;
+    int64_t *rows;
+    int32_t *cat, *ord;
+} ca_ctx;
+
+static double ca_obj(void *v)
+{
+    ca_ctx *c = v;
+    return tt_catalign(NULL, c->X, c->rows, c->cat, c->n, c->D, c->w, c->scr, c->ord);
+}
+static void ca_grad(void *v)
+{
+    ca_ctx *c = v;
+    tt_catalign(c->dX, c->X, c->rows, c->cat, c->n, c->D, c->w, c->scr, c->ord);
+}
+
+/* Reference in double: covariances by their definition, Frobenius norms. */
+static double ca_reference(const ca_ctx *c, const int32_t *cats, int ncat, int major)
+{
+    double Cm[64], Cc[64], L = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < ncat; k++) {
+            if ((pass == 0) != (cats[k] == major))
+                continue;
+            double mu[8] = {0}, *C = pass ? Cc : Cm;
+            int m = 0;
+            for (int r = 0; r < c->n; r++)
+                if (c->cat[r] == cats[k]) {
+                    m++;
+                    for (int a = 0; a < c->D; a++)
+                        mu[a] += c->X[c->rows[r] * c->D + a];
+                }
+            if (m < 2)
+                continue;
+            for (int a = 0; a < c->D; a++)
+                mu[a] /= m;
+            memset(C, 0, sizeof Cm);
+            for (int r = 0; r < c->n; r++)
+                if (c->cat[r] == cats[k])
+                    for (int a = 0; a < c->D; a++)
+                        for (int b = 0; b < c->D; b++)
+                            C[a * c->D + b] += (c->X[c->rows[r] * c->D + a] - mu[a]) *
+                                               (c->X[c->rows[r] * c->D + b] - mu[b]) / (m - 1);
+            if (pass)
+                for (int q = 0; q < c->D * c->D; q++)
+                    L += (Cm[q] - Cc[q]) * (Cm[q] - Cc[q]);
+        }
+    return c->w * L;
+}
+
+static void test_catalign(void)
+{
+    /* 9 rows of 12 vectors (rows scattered, repeated row 4); categories: 2
+     * the major (4 rows), 0 and 5 (2 each), 7 alone (left out) */
+    enum { n = 9, D = 3, nx = 12 };
+    int64_t rows[n] = {3, 0, 7, 4, 4, 11, 9, 1, 5};
+    int32_t cat[n] = {2, 0, 5, 2, 7, 2, 0, 5, 2}, cats[4] = {2, 0, 5, 7};
+    ca_ctx c = {n, D, nx, fa(nx * D), fa(nx * D), fa(3 * D * D + 2 * D), 0.7f, rows, cat,
+                calloc(2 * n, sizeof(int32_t))};
+    fill(c.X, nx * D, -1, 1);
+    problem p = {"catalign n=9 D=3 4 categories", ca_obj, ca_grad, &c,
+                 {{"X", c.X, c.dX, nx * D}}, 1, 1e-2, 0};
+    check(&p);
+    double L = ca_obj(&c), want = ca_reference(&c, cats, 4, 2);
+    report(fabs(L - want) < 1e-5 * fmax(1, want) && want > 0,
+           "value catalign = w sum ||C_major - C_c||_F^2 (%.6g, want %.6g)", L, want);
+    int64_t r2[3] = {0, 1, 2};
+    int32_t c2[3] = {1, 2, 3};
+    report(tt_catalign(c.dX, c.X, r2, c2, 3, D, 1, c.scr, c.ord) == 0,
+           "value catalign: no category with 2 rows gives 0");
+    free(c.X), free(c.dX), free(c.scr), free(c.ord);
+}
+
 /* ---- the checker can fail ---- */
 
 static void selftest(void)
@@ -1353,6 +1572,8 @@ int main(void)
     test_relu_l2();
     test_senet();
     test_lightse();
+    test_fe();
+    test_catalign();
     test_interests();
     test_fm();
     test_cross();

@@ -537,6 +537,140 @@ static void test_dat(const tt_dataset *d, const tt_split *sp)
               strstr(err.msg, "tower i has no mlp stage"), "dat without mlp: %s", err.msg);
 }
 
+/* ---- IntTower FE-Block, CIR, DAT category alignment ---- */
+
+/* The full-softmax loss of one example recomputed from the evaluation
+ * encodings (query heads and item vectors, the evaluator's rule): training
+ * and evaluation score the same function. */
+static double fe_loss_from_encodings(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                                     int64_t e)
+{
+    tt_err err;
+    int H, G, dh;
+    CHECK(tt_model_fe_shape(m, &H, &G, &dh) == 1, "fe shape");
+    const tt_examples *ex = &sp->part[TT_TRAIN];
+    float *V = malloc((size_t)d->n_items * G * dh * sizeof(float));
+    float *Q = malloc((size_t)ex->n * H * dh * sizeof(float));
+    if (tt_model_encode_item_vectors(m, d, V, &err) || tt_model_encode_queries(m, d, ex, Q, &err))
+        DIE("encode: %s", err.msg);
+    double mx = -INFINITY, *s = malloc((size_t)d->n_items * sizeof(double));
+    for (int32_t j = 0; j < d->n_items; j++) {
+        s[j] = 0;
+        for (int h = 0; h < H; h++) {
+            double best = -INFINITY;
+            for (int g = 0; g < G; g++) {
+                double p = 0;
+                for (int k = 0; k < dh; k++)
+                    p += (double)Q[(e * H + h) * dh + k] * V[((int64_t)j * G + g) * dh + k];
+                best = fmax(best, p);
+            }
+            s[j] += best;
+        }
+        s[j] /= tt_model_get_def(m)->temp;
+        mx = fmax(mx, s[j]);
+    }
+    double z = 0;
+    for (int32_t j = 0; j < d->n_items; j++)
+        z += exp(s[j] - mx);
+    double l = mx + log(z) - s[ex->item[e]];
+    free(s), free(V), free(Q);
+    return l;
+}
+
+static void test_interact(const tt_dataset *d, const tt_split *sp)
+{
+    tt_model_def md;
+    tt_tower_def u = tower_mlp("u", 4, 8, 6), i = tower_mlp("i", 4, 8, 6);
+    tt_err err;
+    tt_model *m;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "fe");
+    md.temp = 0.2f;
+    md.interact = TT_INTERACT_FE;
+    md.heads = 2;
+    m = make_model(&md, &u, &i, d, 41);
+    gradcheck("fe heads=2 softmax", m, d, sp, 12);
+    int64_t one = 5;
+    tt_model_seed(m, 7);
+    double l1 = tt_model_batch_loss(m, d, sp, &one, 1, 0, &err);
+    double le = fe_loss_from_encodings(m, d, sp, one);
+    CHECK(fabs(l1 - le) < 1e-4 * fmax(1, fabs(le)),
+          "fe: training's loss %.6f equals the one from the evaluation encodings %.6f", l1, le);
+    tt_model_free(m);
+    md.heads = 3;
+    md.sim = TT_SIM_DOT;
+    m = make_model(&md, &u, &i, d, 42);
+    gradcheck("fe heads=3 sim=dot", m, d, sp, 12);
+    tt_model_free(m);
+    md.sim = TT_SIM_COS;
+    md.heads = 3;
+    md.loss = TT_LOSS_INBATCH;
+    md.cir = 0.3f;
+    m = make_model(&md, &u, &i, d, 43);
+    if (tt_model_set_threads(m, 2, &err))
+        DIE("threads: %s", err.msg);
+    gradcheck("2 threads fe heads=3 in-batch cir", m, d, sp, 13);
+    tt_model_free(m);
+    /* CIR and the category alignment on their own, and with the FE-Block */
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "aux");
+    md.temp = 0.2f;
+    md.cir = 0.5f;
+    md.dat_ca = 2.0f;
+    snprintf(md.dat_cat, sizeof md.dat_cat, "decade");
+    m = make_model(&md, &u, &i, d, 44);
+    gradcheck("cir + dat_ca softmax", m, d, sp, 16);
+    tt_model_free(m);
+    md.interact = TT_INTERACT_FE;
+    md.heads = 2;
+    md.loss = TT_LOSS_INBATCH;
+    md.augment = TT_AUG_DAT;
+    md.dat_w = 0;
+    m = make_model(&md, &u, &i, d, 45);
+    gradcheck("fe + cir + dat_ca + dat in-batch", m, d, sp, 16);
+    tt_model_free(m);
+    /* each auxiliary loss adds to the loss: off vs on */
+    {
+        int64_t idx[16];
+        for (int b = 0; b < 16; b++)
+            idx[b] = ((int64_t)b * 5 + 2) % sp->part[TT_TRAIN].n;
+        tt_model_def_init(&md);
+        md.temp = 0.2f;
+        tt_model *m0 = make_model(&md, &u, &i, d, 46);
+        md.dat_ca = 2.0f;
+        snprintf(md.dat_cat, sizeof md.dat_cat, "decade");
+        tt_model *m1 = make_model(&md, &u, &i, d, 46);
+        double a = loss_at(m0, d, sp, idx, 16), b = loss_at(m1, d, sp, idx, 16);
+        CHECK(b > a, "dat_ca adds to the loss (%.6f -> %.6f)", a, b);
+        tt_model_free(m0);
+        tt_model_free(m1);
+    }
+
+    /* refused */
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "b");
+    md.interact = TT_INTERACT_FE;
+    md.heads = 4;
+    CHECK(tt_model_create(&md, &u, &i, d, 1, &m, &err) != 0 &&
+              !strcmp(err.msg, "model b: interact=fe heads=4: the heads split the towers' output width 6, so their number must divide it (1, 2, 3, 6)"),
+          "fe heads=4 on width 6: %s", err.msg);
+    md.heads = 2;
+    md.loss = TT_LOSS_SAMPLED;
+    CHECK(tt_model_create(&md, &u, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "interact=fe scores every column by the FE-Block: loss=softmax or loss=inbatch, not loss=sampled"),
+          "fe with sampled: %s", err.msg);
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "b");
+    md.dat_ca = 1;
+    CHECK(tt_model_create(&md, &u, &i, d, 1, &m, &err) != 0 &&
+              !strcmp(err.msg, "model b: dat_ca needs an item category field: tower i has no field 'category' (its fields: item_id, genres, decade); name one with dat_cat=FIELD"),
+          "dat_ca without a category: %s", err.msg);
+    snprintf(md.dat_cat, sizeof md.dat_cat, "genres");
+    CHECK(tt_model_create(&md, &u, &i, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "dat_cat=genres is a set of values per item"),
+          "dat_cat on a set: %s", err.msg);
+}
+
 /* ---- multi-interest user towers (interests stage) ---- */
 
 static tt_tower_def tower_mi(const char *name, int dim, int via, int K, int out)
@@ -1107,6 +1241,7 @@ int main(void)
     test_fields(&d);
     test_gradients(&d, &sp);
     test_dat(&d, &sp);
+    test_interact(&d, &sp);
     test_interests(&d, &sp);
     test_optim(&d, &sp);
     test_popularity(&d, &sp);

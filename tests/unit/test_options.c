@@ -28,6 +28,7 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"sampler", "uniform", TT_SAMPLE_UNIFORM}, {"sampler", "pop", TT_SAMPLE_POP},
     {"fusion", "sum", TT_FUSE_SUM}, {"fusion", "concat", TT_FUSE_CONCAT},
     {"augment", "none", TT_AUG_NONE}, {"augment", "dat", TT_AUG_DAT},
+    {"interact", "none", TT_INTERACT_NONE}, {"interact", "fe", TT_INTERACT_FE},
     {"opt", "sgd", TT_OPT_SGD}, {"opt", "adagrad", TT_OPT_ADAGRAD}, {"opt", "adam", TT_OPT_ADAM},
     {"squeeze", "mean", TT_SQ_MEAN}, {"squeeze", "max", TT_SQ_MAX},
     {"squeeze", "meanmax", TT_SQ_MEANMAX},
