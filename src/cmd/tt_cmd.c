@@ -894,14 +894,9 @@ tt_dsent *tt_use_data(tt_session *s, tt_dsent *d)
  * not name, the message starts with "dataset 'NAME': ". */
 static void name_dataset(tt_session *s)
 {
-    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
-    if (!s->err_ds[0] || s->n_ds < 2 || !s->err.msg[0])
-        return;
-    snprintf(q, sizeof q, "'%s'", s->err_ds);
-    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
-    if (strstr(s->err.msg, q) || strstr(s->err.msg, w))
-        return;
-    tt_err_prefix(&s->err, "dataset '%s'", s->err_ds);
+    const char *ds = tt_session_unnamed_ds(s, s->err.msg);
+    if (ds)
+        tt_err_prefix(&s->err, "dataset '%s'", ds);
 }
 
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)

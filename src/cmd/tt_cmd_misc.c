@@ -124,8 +124,8 @@ static void show_model(tt_session *s, tt_modelent *m)
                  last->threads > 0 ? (snprintf(def, sizeof def, "%d", last->threads), def) : "unrecorded");
     if (s->out.mode == TT_OUT_JSON)
         tt_json_rec(s->out.f, "model_record", &r);
-    else
-        fprintf(s->out.f, "%s\n", line);
+    else   /* broken at words, each line still a comment */
+        tt_put_words(s->out.f, line, tt_out_cols(&s->out), "#   ");
     tt_rec_free(&r);
 }
 
