@@ -94,7 +94,8 @@ int main(void)
     expect(&s, "model m = dssm with ", "user=", "user=u user=us");
     expect(&s, "echo hi; ", "tr", "train");
     expect(&s, "echo hi; ", "qu", "quit");
-    expect(&s, "drop ", "", "dataset tower model");
+    expect(&s, "drop ", "", "dataset tower model index");
+    expect(&s, "list ", "i", "indexes");
     expect(&s, "compare dssm ", "", "dssm split= k= datasets= beyond=");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
     expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
