@@ -25,8 +25,10 @@ static void die(const char *what, const tt_err *err)
     exit(1);
 }
 
-/* Eval time for part p (ranks + metrics), best of REPS. */
-static double time_eval(const float *Q, const float *V, int32_t n_items, int d,
+/* Eval time for part p (ranks + metrics), best of REPS: tt_eval, or with nq
+ * > 1 vectors per user (Q (n, nq, d), every vector active, as a
+ * multi-interest user tower's queries) tt_eval_multi. */
+static double time_eval(const float *Q, int nq, const float *V, int32_t n_items, int d,
                         const tt_split *sp, enum tt_part p, tt_metrics *m)
 {
     int ks[] = {10, 20, 50};
@@ -35,13 +37,26 @@ static double time_eval(const float *Q, const float *V, int32_t n_items, int d,
     double spent = 0;
     for (int r = 0; r < MAX_REPS && (r < REPS || spent < MIN_SPENT); r++) {
         double t0 = tt_now();
-        if (tt_eval(Q, V, n_items, d, sp, p, ks, 3, m, &err))
+        if (nq > 1 ? tt_eval_multi(Q, nq, NULL, V, n_items, d, sp, p, ks, 3, m, &err)
+                   : tt_eval(Q, V, n_items, d, sp, p, ks, 3, m, &err))
             die("tt_eval", &err);
         double t = tt_now() - t0;
         best = t < best ? t : best;
         spent += t;
     }
     return best;
+}
+
+/* A multi-vector row: nq vectors per user, the per-vector cost against the
+ * single-vector evaluation te1 of the same users (issue 13 asks <= 2x). */
+static void row_multi(const char *name, int threads, int64_t users, int32_t items, int d,
+                      int nq, double te, double tg, double te1, const tt_metrics *m)
+{
+    char nm[96];
+    snprintf(nm, sizeof nm, "%.60s K=%d", name, nq);
+    printf("%-28s %2d %7lld %7d %3d %9.4f %9.4f %6.2fx   per vector %.2fx single  R@10 %.4f\n",
+           nm, threads, (long long)users, items, d, te, tg, tg > 0 ? te / tg : 0,
+           te1 > 0 ? te / (nq * te1) : 0, m->recall[0]);
 }
 
 /* The bare product C (M, N) = Q (M, d) . V (N, d)^T in one call, output
@@ -125,7 +140,7 @@ static void bench_ml100k(int threads)
         Q[e] = 1;
     for (int32_t j = 0; j < ni; j++)
         V[j] = (float)sp.item_freq[j];
-    double te = time_eval(Q, V, ni, 1, &sp, TT_TEST, &m);
+    double te = time_eval(Q, 1, V, ni, 1, &sp, TT_TEST, &m);
     row("ml-100k popularity test", threads, n, ni, 1, te, time_gemm(Q, V, (int)n, ni, 1), &m);
     /* A random d = 32 model (the shape of a trained dssm). */
     tt_rng_seed(&g, 1);
@@ -133,9 +148,17 @@ static void bench_ml100k(int threads)
         Q[k] = (float)tt_rng_normal(&g);
     for (int64_t k = 0; k < (int64_t)ni * 32; k++)
         V[k] = (float)tt_rng_normal(&g);
-    te = time_eval(Q, V, ni, 32, &sp, TT_TEST, &m);
+    te = time_eval(Q, 1, V, ni, 32, &sp, TT_TEST, &m);
     row("ml-100k random d=32 test", threads, n, ni, 32, te,
         time_gemm(Q, V, (int)n, ni, 32), &m);
+    /* four interest vectors per user */
+    float *Q4 = malloc((size_t)n * 4 * 32 * sizeof *Q4);
+    for (int64_t k = 0; k < n * 4 * 32; k++)
+        Q4[k] = (float)tt_rng_normal(&g);
+    double t4 = time_eval(Q4, 4, V, ni, 32, &sp, TT_TEST, &m);
+    row_multi("ml-100k random d=32 test", threads, n, ni, 32, 4, t4,
+              time_gemm(Q4, V, (int)n * 4, ni, 32), te, &m);
+    free(Q4);
     free(Q), free(V);
     tt_split_free(&sp);
     tt_dataset_free(&ds);
@@ -176,10 +199,16 @@ static void bench_generated(int threads, int32_t n_users, int32_t n_items, int d
         Q[k] = (float)tt_rng_normal(&g);
     for (int64_t k = 0; k < (int64_t)n_items * d; k++)
         V[k] = (float)tt_rng_normal(&g);
-    double te = time_eval(Q, V, n_items, d, &sp, TT_TEST, &m);
+    double te = time_eval(Q, 1, V, n_items, d, &sp, TT_TEST, &m);
     double tg = time_gemm(Q, V, n_users, n_items, d);
     snprintf(name, sizeof name, "generated d=%d", d);
     row(name, threads, n_users, n_items, d, te, tg, &m);
+    float *Q4 = malloc((size_t)n_users * 4 * d * sizeof *Q4);
+    for (int64_t k = 0; k < (int64_t)n_users * 4 * d; k++)
+        Q4[k] = (float)tt_rng_normal(&g);
+    double t4 = time_eval(Q4, 4, V, n_items, d, &sp, TT_TEST, &m);
+    row_multi(name, threads, n_users, n_items, d, 4, t4, 0, te, &m);
+    free(Q4);
     free(Q), free(V);
     free_split(&sp);
 }

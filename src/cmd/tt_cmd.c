@@ -166,6 +166,12 @@ static const tt_optspec weights_opts[] = {
     {"by", TT_O_STR, NULL, NULL, 0, 0, NULL, "break down by a categorical feature, or by activity", WEIGHTS(by)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
+static const tt_optspec interests_cmd_opts[] = {
+    {"user", TT_O_STR, NULL, NULL, 0, 0, NULL, "one user's interests and their top items (the id in the data)"},
+    {"top", TT_O_INT, "5", NULL, 1, 1000, NULL, "items shown per interest"},
+    {"split", TT_O_ENUM, "test", "valid|test", 0, 0, NULL, "the part whose examples (histories, held-out items) are read"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+
 static const tt_optspec ablate_opts[] = {
     {"mode", TT_O_ENUM, NULL, "zero|shuffle", 0, 0, NULL, "replace the feature by zeros, or shuffle it across rows",
      TT_BIND(tt_bind_ablate, tt_ablate_args, mode)},
@@ -272,7 +278,7 @@ const tt_cmd tt_cmds[] = {
      NULL, "", 0, NULL},
     {"tower", tt_cmd_tower, 2, -1,
      "tower NAME = STAGE | STAGE ...  |  tower NAME = TOWER with STAGE ...",
-     "define a tower (embed | senet or lightse | mlp | channels | l2norm)", NULL, "", 1,
+     "define a tower (embed | senet or lightse | mlp, channels or interests | l2norm)", NULL, "", 1,
      "Examples:\n"
      "  tower u = embed dim=16 | mlp 64 32 | l2norm\n"
      "  tower us = embed dim=16 | senet r=2 | mlp 64 32 | l2norm\n"
@@ -359,6 +365,13 @@ const tt_cmd tt_cmds[] = {
      "Features are ranked by mean weight. A feature is marked suppressed when its mean\n"
      "is below half the median of its tower's features (a tower of one feature never\n"
      "suppresses it)."},
+    {"interests", tt_cmd_interests, 1, 1, "interests MODEL [user=ID] [top=5] [split=test]",
+     "a multi-interest model's interests: active counts and wins, or one user's top items per interest",
+     interests_cmd_opts, "@model", 0,
+     "Without user=: one row per interest: how many users have it active (MIND's K'u\n"
+     "or all K for attention) and how many held-out items it scores best. With user=:\n"
+     "each active interest's top items (titles where the dataset has them), the user's\n"
+     "earlier items left out, and which interest scores the held-out item best."},
     {"ablate", tt_cmd_ablate, 1, -1, "ablate MODEL [FEATURE ...] [mode=zero|shuffle] [split=test]",
      "metrics with a feature zeroed or shuffled, against the intact model", ablate_opts,
      "@model @feature...", 0, "Without FEATURE every feature of the model is ablated in turn."},
@@ -433,10 +446,10 @@ const tt_cmd tt_cmds[] = {
     {"pause", tt_cmd_pause, 0, -1, "pause [TEXT]", "wait for Enter on a terminal; nothing in scripts",
      NULL, "", 1, "Ctrl-D at the pause leaves ttlab, as at the prompt (the script stops there)."},
     {"echo", tt_cmd_echo, 0, -1, "echo TEXT", "print text", NULL, "", 1, NULL, TT_CMD_SAFE},
-    {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models]", "list what the session holds",
-     NULL, "datasets|towers|models", 0, NULL, TT_CMD_SAFE},
-    {"drop", tt_cmd_drop, 1, 2, "drop dataset|tower|model NAME", "remove something from the session",
-     NULL, "dataset|tower|model @any", 0, NULL, TT_CMD_SAFE},
+    {"list", tt_cmd_list, 0, 1, "list [datasets|towers|models|indexes]", "list what the session holds",
+     NULL, "datasets|towers|models|indexes", 0, NULL, TT_CMD_SAFE},
+    {"drop", tt_cmd_drop, 1, 2, "drop dataset|tower|model|index NAME", "remove something from the session",
+     NULL, "dataset|tower|model|index @any", 0, NULL, TT_CMD_SAFE},
     {"help", tt_cmd_help, 0, 1, "help [COMMAND|PREFIX|STAGE|SETTING]",
      "list commands, or show one command's usage and options", NULL, "@command", 0, NULL, TT_CMD_SAFE},
     {"quit", tt_cmd_quit, 0, 0, "quit", "leave ttlab (Ctrl-D too)", NULL, "", 0, NULL, TT_CMD_SAFE},
@@ -894,14 +907,9 @@ tt_dsent *tt_use_data(tt_session *s, tt_dsent *d)
  * not name, the message starts with "dataset 'NAME': ". */
 static void name_dataset(tt_session *s)
 {
-    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
-    if (!s->err_ds[0] || s->n_ds < 2 || !s->err.msg[0])
-        return;
-    snprintf(q, sizeof q, "'%s'", s->err_ds);
-    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
-    if (strstr(s->err.msg, q) || strstr(s->err.msg, w))
-        return;
-    tt_err_prefix(&s->err, "dataset '%s'", s->err_ds);
+    const char *ds = tt_session_unnamed_ds(s, s->err.msg);
+    if (ds)
+        tt_err_prefix(&s->err, "dataset '%s'", ds);
 }
 
 int tt_cmd_run(tt_session *s, tt_tok *toks, int n)

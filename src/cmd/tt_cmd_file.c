@@ -228,20 +228,29 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     int items = !strcmp(what, "items");
     enum tt_part p = tt_args_part(o.split);
     const tt_examples *ex = &d->sp.part[p];
-    int64_t rows = items ? d->d.n_items : ex->n;
+    /* A multi-interest user tower: nq rows per user, row e nq + k its
+     * interest k (an inactive one all zeros; the .tsv metadata says which) */
+    int nq = items ? 1 : tt_model_query_vectors(me->m);
+    int64_t rows = items ? d->d.n_items : ex->n * nq;
     int D = tt_model_dim(me->m);
     float *X = tt_alloc_aligned((size_t)rows * (size_t)D, sizeof(float), "embeddings", &s->err);
-    if (!X)
+    int32_t *qn = X && nq > 1 ? tt_alloc((size_t)ex->n + 1, sizeof *qn, "active interests", &s->err)
+                              : NULL;
+    if (!X || (nq > 1 && !qn)) {
+        free(X);
         return -1;
+    }
     int rc = items ? tt_model_encode_items(me->m, &d->d, X, &s->err)
-                   : tt_model_encode_part(me->m, &d->d, &d->sp, p, X, &s->err);
+             : nq > 1 ? tt_model_encode_queries_multi(me->m, &d->d, ex, X, qn, &s->err)
+                      : tt_model_encode_part(me->m, &d->d, &d->sp, p, X, &s->err);
     if (rc == 0 && npy) {
         rc = tt_export_npy(path, X, rows, D, &s->err);
     } else if (rc == 0) {
         char meta[4096];
         tt_export_meta_path(path, meta, sizeof meta);
-        const char **labels = calloc((size_t)rows * 2 + 1, sizeof *labels);
-        char *nums = items ? NULL : calloc((size_t)rows + 1, 12);
+        const int nl = nq > 1 ? 4 : 2;
+        const char **labels = calloc((size_t)rows * nl + 1, sizeof *labels);
+        char *nums = items ? NULL : calloc((size_t)rows * 2 + 1, 12);
         if (!labels || (!items && !nums)) {
             rc = tt_fail(s, 0, "out of memory");
         } else {
@@ -250,18 +259,29 @@ int tt_cmd_export(tt_session *s, tt_args *a)
                     labels[2 * r] = d->d.item_key ? d->d.item_key[r] : "";
                     labels[2 * r + 1] = d->d.item_title && d->d.item_title[r] ? d->d.item_title[r] : "";
                 } else {
-                    labels[2 * r] = d->d.user_key ? d->d.user_key[ex->user[r]] : "";
-                    snprintf(nums + 12 * r, 12, "%d", ex->hist_n ? ex->hist_n[r] : 0);
-                    labels[2 * r + 1] = nums + 12 * r;
+                    int64_t e = r / nq;
+                    int k = (int)(r % nq);
+                    const char **l = labels + nl * r;
+                    *l++ = d->d.user_key ? d->d.user_key[ex->user[e]] : "";
+                    if (nq > 1) {
+                        snprintf(nums + 24 * r + 12, 12, "%d", k + 1);
+                        *l++ = nums + 24 * r + 12;
+                        *l++ = k < qn[e] ? "yes" : "no";
+                    }
+                    snprintf(nums + 24 * r, 12, "%d", ex->hist_n ? ex->hist_n[e] : 0);
+                    *l = nums + 24 * r;
                 }
             }
-            const char *hdr[2] = {items ? "item" : "user", items ? "title" : "history"};
-            rc = tt_export_tsv(path, X, rows, D, meta, hdr, 2, labels, &s->err);
+            const char *hdr2[2] = {items ? "item" : "user", items ? "title" : "history"};
+            const char *hdr4[4] = {"user", "interest", "active", "history"};
+            rc = tt_export_tsv(path, X, rows, D, meta, nq > 1 ? hdr4 : hdr2, nl, labels,
+                               &s->err);
         }
         free(labels);
         free(nums);
     }
     free(X);
+    free(qn);
     if (rc)
         return -1;
     tt_rec r;
@@ -272,8 +292,13 @@ int tt_cmd_export(tt_session *s, tt_args *a)
     tt_rec_str(&r, "file", path);
     tt_rec_int(&r, "rows", rows);
     tt_rec_int(&r, "dim", D);
-    snprintf(human, sizeof human, "exported %lld %s vectors of dim %d to %s", (long long)rows,
-             items ? "item" : "user", D, path);
+    if (nq > 1)
+        snprintf(human, sizeof human,
+                 "exported %lld user vectors of dim %d to %s (%d interests per user, in order; "
+                 "inactive ones are zeros)", (long long)rows, D, path, nq);
+    else
+        snprintf(human, sizeof human, "exported %lld %s vectors of dim %d to %s", (long long)rows,
+                 items ? "item" : "user", D, path);
     tt_out_info(&s->out, "export", &r, human);
     tt_rec_free(&r);
     return 0;

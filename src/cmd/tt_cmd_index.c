@@ -131,6 +131,18 @@ static enum tt_index_metric choose_metric(tt_session *s, const char *iname, tt_m
     return m;
 }
 
+/* The parameters an index was built with, as typed ("" for flat). */
+static void index_params(const tt_indexent *ie, char *buf, size_t n)
+{
+    const tt_ann_params *p = &ie->p;
+    switch (p->kind) {
+    case TT_ANN_IVF: snprintf(buf, n, "nlist=%d nprobe=%d", p->nlist, p->nprobe); break;
+    case TT_ANN_HNSW: snprintf(buf, n, "M=%d efConstruction=%d efSearch=%d", p->M, p->efConstruction, p->efSearch); break;
+    case TT_ANN_IVFPQ: snprintf(buf, n, "nlist=%d nprobe=%d m=%d nbits=%d refine=%d", p->nlist, p->nprobe, p->m, p->nbits, p->refine); break;
+    default: buf[0] = 0;
+    }
+}
+
 int tt_cmd_index(tt_session *s, tt_args *a)
 {
     if (strcmp(a->pos[1]->s, "="))
@@ -200,12 +212,7 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     }
     tt_rec r;
     char human[512], mem[32], params[96];
-    switch (ie.p.kind) {
-    case TT_ANN_IVF: snprintf(params, sizeof params, "nlist=%d nprobe=%d", ie.p.nlist, ie.p.nprobe); break;
-    case TT_ANN_HNSW: snprintf(params, sizeof params, "M=%d efConstruction=%d efSearch=%d", ie.p.M, ie.p.efConstruction, ie.p.efSearch); break;
-    case TT_ANN_IVFPQ: snprintf(params, sizeof params, "nlist=%d nprobe=%d m=%d nbits=%d refine=%d", ie.p.nlist, ie.p.nprobe, ie.p.m, ie.p.nbits, ie.p.refine); break;
-    default: params[0] = 0;
-    }
+    index_params(&ie, params, sizeof params);
     tt_rec_init(&r);
     tt_rec_str(&r, "index", ie.name);
     tt_rec_str(&r, "model", ie.model);
@@ -259,6 +266,49 @@ static tt_indexent *need_index(tt_session *s, const char *name, tt_modelent **me
     }
     *mep = me;
     return ie;
+}
+
+/* ---- list indexes, drop index NAME ---- */
+
+/* Why index ie cannot be used now ("" when it can): its model is gone, no
+ * longer trained as a two-tower model, or changed since the build. */
+static const char *index_state(tt_session *s, const tt_indexent *ie)
+{
+    tt_modelent *me = tt_session_model(s, ie->model);
+    if (!me)
+        return "model gone";
+    if (me->def.kind != TT_MODEL_TWOTOWER || !me->m)
+        return "model not trained";
+    if (strcmp(me->dataset, ie->dataset) || tt_index_fingerprint(me->m) != ie->fingerprint)
+        return "stale";
+    return "";
+}
+
+void tt_index_about(tt_session *s, const tt_indexent *ie, char *buf, size_t n)
+{
+    char params[96], mem[32];
+    const char *st = index_state(s, ie);
+    index_params(ie, params, sizeof params);
+    snprintf(buf, n, "%s (%s%s%s) over %d items of model %s, %.3f s to build, %s%s%s",
+             kind_names[ie->p.kind], metric_names[ie->metric], params[0] ? ", " : "", params,
+             ie->n_items, ie->model, ie->build_s,
+             ie->bytes >= 0 ? tt_fmt_bytes((double)ie->bytes, mem, sizeof mem) : "size unknown",
+             *st ? "; " : "", st);
+}
+
+int tt_index_drop(tt_session *s, const char *name)
+{
+    tt_indexent *ie = tt_session_index(s, name);
+    if (!ie) {
+        if (s->n_indexes == 0)
+            return tt_fail(s, 0, "no index '%s' (no indexes built yet)", name);
+        return tt_fail(s, 0, "no index '%s' (see 'list indexes')", name);
+    }
+    int i = (int)(ie - s->indexes);
+    tt_index_free(ie);
+    memmove(&s->indexes[i], &s->indexes[i + 1], (size_t)(s->n_indexes - i - 1) * sizeof *ie);
+    s->n_indexes--;
+    return 0;
 }
 
 /* ---- eval MODEL index=NAME ---- */

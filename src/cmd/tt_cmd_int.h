@@ -126,6 +126,7 @@ double tt_metric_value(const tt_metrics *x, int which, int k);
 int tt_train_data(tt_session *s, tt_modelent *me, tt_dsent **d);
 int tt_cmd_weights(tt_session *s, tt_args *a);    /* tt_cmd_weights.c */
 int tt_cmd_ablate(tt_session *s, tt_args *a);
+int tt_cmd_interests(tt_session *s, tt_args *a); /* tt_cmd_interests.c */
 int tt_cmd_plot(tt_session *s, tt_args *a);       /* tt_cmd_plot.c */
 int tt_cmd_history(tt_session *s, tt_args *a);    /* tt_cmd_history.c */
 int tt_cmd_index(tt_session *s, tt_args *a);      /* tt_cmd_index.c */
@@ -137,6 +138,11 @@ int tt_cmd_recommend(tt_session *s, tt_args *a);
 int tt_cmd_similar(tt_session *s, tt_args *a);
 /* export MODEL index FILE [index=NAME]: the Faiss file and FILE.ids.tsv. */
 int tt_export_index(tt_session *s, tt_modelent *me, const char *path, const char *iname);
+/* list indexes: one line of what index ie is (kind, metric, parameters,
+ * model, build time, size, and why it cannot be used now, if so). */
+void tt_index_about(tt_session *s, const tt_indexent *ie, char *buf, size_t n);
+/* drop index NAME: frees the index and removes it from the session. */
+int tt_index_drop(tt_session *s, const char *name);
 /* plot sweep [INDEX ...]: fills req's titles and ser (qps against index
  * recall of each swept index); returns the series count or -1. */
 int tt_plot_sweep(tt_session *s, tt_tok **names, int n, tt_plot_req *req, tt_series *ser,

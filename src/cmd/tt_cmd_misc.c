@@ -124,8 +124,8 @@ static void show_model(tt_session *s, tt_modelent *m)
                  last->threads > 0 ? (snprintf(def, sizeof def, "%d", last->threads), def) : "unrecorded");
     if (s->out.mode == TT_OUT_JSON)
         tt_json_rec(s->out.f, "model_record", &r);
-    else
-        fprintf(s->out.f, "%s\n", line);
+    else   /* broken at words, each line still a comment */
+        tt_put_words(s->out.f, line, tt_out_cols(&s->out), "#   ");
     tt_rec_free(&r);
 }
 
@@ -344,14 +344,15 @@ int tt_cmd_pause(tt_session *s, tt_args *a)
 int tt_cmd_list(tt_session *s, tt_args *a)
 {
     const char *what = a->npos ? a->pos[0]->s : NULL;
-    static const char *kinds[] = {"datasets", "towers", "models"};
-    if (what && strcmp(what, "datasets") && strcmp(what, "towers") && strcmp(what, "models")) {
-        const char *sug = tt_suggest(what, kinds, 3);
+    static const char *kinds[] = {"datasets", "towers", "models", "indexes"};
+    if (what && strcmp(what, "datasets") && strcmp(what, "towers") && strcmp(what, "models") &&
+        strcmp(what, "indexes")) {
+        const char *sug = tt_suggest(what, kinds, 4);
         if (sug)
             return tt_fail(s, 0, "cannot list '%s': did you mean '%s'?", what, sug);
-        return tt_fail(s, 0, "cannot list '%s' (expected datasets, towers or models)", what);
+        return tt_fail(s, 0, "cannot list '%s' (expected datasets, towers, models or indexes)", what);
     }
-    int n = s->n_ds + s->n_towers + s->n_models, k = 0;
+    int n = s->n_ds + s->n_towers + s->n_models + s->n_indexes, k = 0;
     tt_rec *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
     char buf[TT_DEF_MAX + 200], def[TT_DEF_MAX];
     if (!rows)
@@ -402,6 +403,14 @@ int tt_cmd_list(tt_session *s, tt_args *a)
             }
             tt_rec_str(&rows[k], "about", buf);
         }
+    if (!what || !strcmp(what, "indexes"))
+        for (int i = 0; i < s->n_indexes; i++, k++) {
+            tt_rec_init(&rows[k]);
+            tt_rec_str(&rows[k], "kind", "index");
+            tt_rec_str(&rows[k], "name", s->indexes[i].name);
+            tt_index_about(s, &s->indexes[i], buf, sizeof buf);
+            tt_rec_str(&rows[k], "about", buf);
+        }
     if (k == 0) {
         tt_rec r;
         tt_rec_init(&r);
@@ -431,10 +440,12 @@ int tt_cmd_drop(tt_session *s, tt_args *a)
                 is = "model";
         if (!is && tt_session_dataset(s, w))
             is = "dataset";
+        if (!is && tt_session_index(s, w))
+            is = "index";
         if (is)
             return tt_fail(s, 0, "drop needs the kind of thing before its name: did you mean 'drop %s %s'?",
                            is, w);
-        return tt_fail(s, 0, "drop needs the kind of thing and its name: drop dataset|tower|model NAME");
+        return tt_fail(s, 0, "drop needs the kind of thing and its name: drop dataset|tower|model|index NAME");
     }
     const char *kind = a->pos[0]->s, *name = a->pos[1]->s;
     if (!strcmp(kind, "model")) {
@@ -468,9 +479,11 @@ int tt_cmd_drop(tt_session *s, tt_args *a)
             s->cur_ds = s->n_ds - 1;
         else if (s->cur_ds > i)
             s->cur_ds--;
+    } else if (!strcmp(kind, "index")) {
+        return tt_index_drop(s, name);
     } else {
-        const char *k3[] = {"dataset", "tower", "model"};
-        const char *sug = tt_suggest(kind, k3, 3);
+        const char *k3[] = {"dataset", "tower", "model", "index"};
+        const char *sug = tt_suggest(kind, k3, 4);
         if (sug)
             return tt_fail(s, 0, "cannot drop a '%s': did you mean '%s'?", kind, sug);
         return tt_fail(s, 0, "drop what? usage: %s", a->cmd->usage);

@@ -266,6 +266,7 @@ static int stage_mlp(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, 
     c.out = c.widths[c.n_widths - 1];
     d->n_chan = 1;
     d->chan[0] = c;
+    d->interests = 0;   /* mlp and interests are alternatives */
     return 0;
 }
 
@@ -303,7 +304,20 @@ static int stage_channels(tt_session *s, const tt_stagespec *sp, tt_tok *st, int
     if (nc == 0)
         return tt_fail(s, col, "channels needs at least one channel: channels (mlp 64 32) (fm)");
     d->n_chan = nc;
+    d->interests = 0;
     memcpy(d->chan, ch, sizeof ch[0] * (size_t)nc);
+    return 0;
+}
+
+/* interests: its key=value options as any generic stage; it takes the
+ * place of mlp or channels (the interests are the tower's output). */
+static int stage_interests(tt_session *s, const tt_stagespec *sp, tt_tok *st, int sn, int col,
+                           tt_tower_def *d, enum tt_stage_how how)
+{
+    if (stage_generic(s, sp, st, sn, col, d, how))
+        return -1;
+    if (how != TT_STAGE_DROP)
+        d->n_chan = 0;
     return 0;
 }
 
@@ -389,6 +403,12 @@ static const tt_optspec senet_opts[] = {
     {"gate", TT_O_ENUM, NULL, "sigmoid|relu", 0, 0, NULL, "excitation gate (relu: FiBiNET)", TOWER(se_gate)},
     {"groups", TT_O_INT, NULL, NULL, 0, 4096, NULL, "bit-wise variant with G groups per field (0: field-wise)", TOWER(se_groups)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
+static const tt_optspec interests_opts[] = {
+    {"k", TT_O_INT, NULL, NULL, 1, TT_MI_MAXK, NULL, "interest vectors per user (MIND: at most; K'u by history length)", TOWER(mi_k)},
+    {"via", TT_O_ENUM, NULL, "attention|routing", 0, 0, NULL, "ComiRec-SA self-attention or MIND dynamic routing", TOWER(mi_via)},
+    {"out", TT_O_INT, NULL, NULL, 0, 4096, NULL, "width of each interest vector, the item tower's output width (0: dim)", TOWER(mi_out)},
+    {"hidden", TT_O_INT, NULL, NULL, 0, 4096, NULL, "attention: hidden width of W1 (0: 4 dim, as ComiRec)", TOWER(mi_hidden)},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 static const tt_optspec cross_opts[] = {
     {"out", TT_O_INT, NULL, NULL, 1, 65536, NULL, "size of the projection after the cross layers",
      TT_BIND(tt_bind_cross, tt_chan_def, out)},
@@ -414,6 +434,16 @@ const tt_stagespec tt_stages[] = {
      3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, stage_channels, NULL, fmt_channels},
+    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0]", interests_opts,
+     "K interest vectors per user from the history (ComiRec-SA, MIND), instead of mlp",
+     "The user tower's output becomes K vectors; an item scores by its best interest.\n"
+     "attention (ComiRec-SA): A = softmax over the history of W2 tanh(W1 H^T), V = A H.\n"
+     "routing (MIND): 3 iterations of dynamic routing through a shared map S, with\n"
+     "K'u = max(1, min(K, floor(log2 |history|))) active interests per user.\n"
+     "Each interest is concatenated with the other fields' embeddings and projected to\n"
+     "out= (the item tower's width). Training uses, per target, the interest that\n"
+     "scores it best. `interests MODEL` shows the active interests and their top items.",
+     3, stage_interests, NULL, NULL, TT_HAS(interests, 1), "k|via"},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
      "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"
      "of the fields. It has no parameters of its own: an FM-only tower learns only by\n"

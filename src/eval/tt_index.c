@@ -192,44 +192,40 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
     return rc;
 }
 
-int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq,
-                    const float *V, const int *ks, int n_k, double *rec, tt_err *err)
+int tt_index_recall_of(tt_indexent *ie, const float *Qx, int64_t nq, const int32_t *exact,
+                       int K, const int *ks, int n_k, double *rec, tt_err *err)
 {
-    int K = ks[n_k - 1];
-    if (K > ie->n_items)
-        K = ie->n_items;
     enum { B = 256 };
-    int64_t *ids = tt_alloc((size_t)B * (size_t)K, sizeof(int64_t), "index results", err);
-    float *dist = ids ? tt_alloc((size_t)B * (size_t)K, sizeof(float), "index results", err) : NULL;
-    int32_t *top = dist ? tt_alloc((size_t)B * (size_t)K, sizeof(int32_t), "exact top k", err) : NULL;
-    float *sc = top ? tt_alloc((size_t)B * (size_t)K, sizeof(float), "exact top k", err) : NULL;
-    int *got = sc ? tt_alloc(B, sizeof(int), "exact top k", err) : NULL;
-    char *in = got ? tt_alloc((size_t)ie->n_items, 1, "exact top k", err) : NULL;
+    int kq = TT_MIN(ks[n_k - 1], K);
+    int64_t *ids = tt_alloc((size_t)B * (size_t)(kq ? kq : 1), sizeof(int64_t), "index results", err);
+    float *dist = ids ? tt_alloc((size_t)B * (size_t)(kq ? kq : 1), sizeof(float), "index results", err) : NULL;
+    char *in = dist ? tt_alloc((size_t)ie->n_items, 1, "exact top k", err) : NULL;
     int rc = in ? 0 : -1;
     for (int i = 0; i < n_k; i++)
         rec[i] = 0;
     tt_ann_set_threads(0);
-    for (int64_t b = 0; rc == 0 && b < nq; b += B) {
+    for (int64_t b = 0; rc == 0 && b < nq && kq > 0; b += B) {
         int64_t m = TT_MIN((int64_t)B, nq - b);
-        if (tt_ann_search(ie->ann, Qx + b * dx_of(ie), m, K, dist, ids, err) ||
-            tt_topk_batch(Q + b * ie->d, m, V, ie->n_items, ie->d, K, 0, top, sc, got, err)) {
+        if (tt_ann_search(ie->ann, Qx + b * dx_of(ie), m, kq, dist, ids, err)) {
             rc = -1;
             break;
         }
         for (int64_t q = 0; q < m; q++) {
-            const int32_t *tq = top + q * K;
+            const int32_t *tq = exact + (b + q) * K;
             for (int c = 0; c < n_k; c++) {
-                int k = TT_MIN(ks[c], got[q]);
-                for (int j = 0; j < k; j++)
+                int k = TT_MIN(ks[c], kq), got = 0;
+                while (got < k && tq[got] >= 0)
+                    got++;
+                for (int j = 0; j < got; j++)
                     in[tq[j]] = 1;
                 int hit = 0;
-                for (int j = 0; j < k; j++) {
-                    int64_t id = ids[q * K + j];
+                for (int j = 0; j < got; j++) {
+                    int64_t id = ids[q * kq + j];
                     hit += id >= 0 && id < ie->n_items && in[id];
                 }
-                for (int j = 0; j < k; j++)
+                for (int j = 0; j < got; j++)
                     in[tq[j]] = 0;
-                rec[c] += k ? (double)hit / k : 1.0;
+                rec[c] += got ? (double)hit / got : 1.0;
             }
         }
     }
@@ -237,10 +233,23 @@ int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq
         rec[i] /= (double)nq;
     free(ids);
     free(dist);
+    free(in);
+    return rc;
+}
+
+int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq,
+                    const float *V, const int *ks, int n_k, double *rec, tt_err *err)
+{
+    int K = TT_MIN(ks[n_k - 1], ie->n_items);
+    int32_t *top = tt_alloc((size_t)(nq > 0 ? nq : 1) * (size_t)K, sizeof(int32_t), "exact top k", err);
+    float *sc = top ? tt_alloc((size_t)(nq > 0 ? nq : 1) * (size_t)K, sizeof(float), "exact top k", err) : NULL;
+    int rc = sc ? 0 : -1;
+    if (rc == 0)
+        rc = tt_topk_batch(Q, nq, V, ie->n_items, ie->d, K, 0, top, sc, NULL, err);
+    if (rc == 0)
+        rc = tt_index_recall_of(ie, Qx, nq, top, K, ks, n_k, rec, err);
     free(top);
     free(sc);
-    free(got);
-    free(in);
     return rc;
 }
 

@@ -104,6 +104,12 @@ int tt_index_recall(tt_indexent *ie, const float *Q, const float *Qx, int64_t nq
                     const float *V, const int *ks, int n_k, double *rec,
                     tt_err *err);
 
+/* The same against a given exact top K: exact (nq, K) item rows, best
+ * first, -1 padded (tt_topk_batch's output), for callers that measure one
+ * index at several settings against one reference (K >= the largest k). */
+int tt_index_recall_of(tt_indexent *ie, const float *Qx, int64_t nq, const int32_t *exact,
+                       int K, const int *ks, int n_k, double *rec, tt_err *err);
+
 /* Speed of top-k search over the nq queries Qx: queries per second of
  * batched searches on `threads` threads (0 = all; the batch is repeated
  * until 0.25 s have passed, at most 100 times), and, when lat is not NULL,

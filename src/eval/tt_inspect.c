@@ -3,6 +3,7 @@
  * (metrics with one feature zeroed or shuffled). Engine code: no I/O. The
  * "suppressed" rule lives in tt_inspect_rule.c. */
 #include "tt_inspect.h"
+#include "tt_score.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -489,6 +490,8 @@ static int encode_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
                        float *V, tt_metrics *out, tt_err *err)
 {
     int D = tt_model_dim(m);
+    if (tt_model_query_vectors(m) > 1)   /* interests: K vectors per user */
+        return tt_score_eval(m, d, sp, part, ks, n_k, out, err);
     if (tt_model_encode_items(m, d, V, err) != 0)
         return -1;
     if (tt_model_encode_queries(m, d, &sp->part[part], Q, err) != 0)

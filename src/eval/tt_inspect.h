@@ -98,4 +98,26 @@ int tt_inspect_ablate(tt_model *m, const tt_dataset *d, const tt_split *sp,
                       uint64_t seed, const int *ks, int n_k,
                       tt_metrics *base, tt_metrics *ablated, tt_err *err);
 
+/* ---- multi-interest user towers (the interests stage) ----
+ * Over part p's examples (one per user under l2o): for each interest index k,
+ * active[k] = examples whose user has interest k active (MIND's K'u >= k + 1;
+ * attention: all K, one for an empty history), wins[k] = examples whose
+ * target item is scored best by interest k (the evaluator's max rule: first
+ * k on ties). For example e (-1: none): e_active its active interests, and
+ * for each k < e_active its top `top` items (the user's earlier items left
+ * out as the evaluator leaves them out, ties to the lower id) into
+ * items/scores (K, top) rows, e_got[k] how many; e_win the interest that
+ * scores e's target best. Errors: a model without an interests stage.
+ * Returns K or -1. */
+typedef struct tt_interest_report {
+    int K;
+    int64_t n;                        /* examples in the part */
+    int64_t active[TT_MI_MAXK], wins[TT_MI_MAXK];
+    int e_active, e_win;
+    int e_got[TT_MI_MAXK];
+} tt_interest_report;
+int tt_inspect_interests(tt_model *m, const tt_dataset *d, const tt_split *sp,
+                         enum tt_part p, int64_t e, int top, int32_t *items,
+                         float *scores, tt_interest_report *out, tt_err *err);
+
 #endif

@@ -169,6 +169,18 @@ int tt_session_check_output(tt_session *s)
     return tt_err_set(&s->err, "cannot write results to standard output: %s", strerror(e));
 }
 
+const char *tt_session_unnamed_ds(const tt_session *s, const char *msg)
+{
+    char q[TT_NAME_MAX + 4], w[TT_NAME_MAX + 12];
+    if (!s->err_ds[0] || s->n_ds < 2 || !msg[0])
+        return NULL;
+    snprintf(q, sizeof q, "'%s'", s->err_ds);
+    snprintf(w, sizeof w, "dataset %s ", s->err_ds);
+    if (strstr(msg, q) || strstr(msg, w))
+        return NULL;
+    return s->err_ds;
+}
+
 void tt_session_warn(tt_session *s, const char *fmt, ...)
 {
     char msg[1024], pos[600];
@@ -176,6 +188,12 @@ void tt_session_warn(tt_session *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    const char *ds = tt_session_unnamed_ds(s, msg);   /* as errors do */
+    if (ds) {
+        char named[sizeof msg + TT_NAME_MAX + 16];
+        snprintf(named, sizeof named, "dataset '%s': %s", ds, msg);
+        snprintf(msg, sizeof msg, "%.1000s", named);
+    }
     int col = s->err_col;
     s->err_col = 0;
     where(s, pos, sizeof pos);

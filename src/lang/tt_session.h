@@ -114,7 +114,12 @@ int tt_fail(tt_session *s, int col, const char *fmt, ...)
  * the caller reports like a failed command; EPIPE (`| head -1`) sets quit
  * and out_failed = 2 and returns 0: no message, the host exits 141. */
 int tt_session_check_output(tt_session *s);
-/* A warning at the current position (stderr; JSON: "warning" event). */
+/* The dataset a message about the running command should name and does not
+ * (s->err_ds, when several datasets are loaded and msg lacks 'NAME'), or
+ * NULL: errors and warnings then start with "dataset 'NAME': ". */
+const char *tt_session_unnamed_ds(const tt_session *s, const char *msg);
+/* A warning at the current position (stderr; JSON: "warning" event); named
+ * by dataset as tt_session_unnamed_ds says. */
 void tt_session_warn(tt_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

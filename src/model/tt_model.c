@@ -18,6 +18,7 @@ void tt_tower_def_init(tt_tower_def *t)
     t->se_squeeze = TT_SQ_MEAN;
     t->se_gate = TT_GATE_SIGMOID;
     t->se_groups = 0;
+    t->mi_k = 4;
 }
 
 void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k)
@@ -363,7 +364,7 @@ static void tower_bind(tt_model *m, tower *t)
         t->fld[fi].T = PT(t->fld[fi].table);
         t->fld[fi].dT = GT(t->fld[fi].table);
     }
-    if (t->mi.via)
+    if (t->mi.on)
         tower_mi_bind(m, t);
     if (t->aug) {
         t->Ta = PT(t->paug);

@@ -61,12 +61,13 @@ typedef struct tt_tower_def {
     /* The interests stage (user tower, instead of mlp/channels): K vectors
      * per user from the history field, by ComiRec-SA attention or MIND
      * routing, each projected to mi_out (tt_tower_mi.c). */
-    int interests;                            /* TT_MI_NONE, _ATTENTION, _ROUTING */
+    int interests;                            /* 1: the tower has the stage */
+    int mi_via;                               /* TT_MI_ATTENTION or TT_MI_ROUTING */
     int mi_k;                                 /* K (default 4) */
     int mi_out;                               /* width of each interest vector */
     int mi_hidden;                            /* attention's hidden width (0: 4 * dim) */
 } tt_tower_def;
-enum tt_interests { TT_MI_NONE = 0, TT_MI_ATTENTION = 1, TT_MI_ROUTING = 2 };
+enum tt_mi_via { TT_MI_ATTENTION = 0, TT_MI_ROUTING = 1 };
 #define TT_MI_MAXK 16
 
 /* The kinds of model, in the order of the kind table (tt_mkind.h). Model

@@ -55,6 +55,19 @@ typedef struct tw_chan {
     float *dy;           /* (cap, out) its gradient */
 } tw_chan;
 
+/* Buffers carved from one block in two passes: count (base NULL), then
+ * place; every piece starts on a 64-byte boundary. */
+typedef struct tw_carve {
+    char *base;
+    size_t used;
+} tw_carve;
+static inline void *tw_take(tw_carve *c, size_t bytes)
+{
+    void *p = c->base ? c->base + c->used : NULL;
+    c->used += (bytes + 63) & ~(size_t)63;
+    return p;
+}
+
 /* The interests stage of a user tower (tt_tower_mi.c): the history field's
  * items H (cap, L, d) -> K interests V (cap, K, d) by attention or routing ->
  * X = [V_k | the other fields' embeddings] (cap*K, d + Fo) -> projection
@@ -62,7 +75,8 @@ typedef struct tw_chan {
  * interest per row: interest 0 after forward, the training target's pick
  * after tower_mi_pick. Buffers in one block of their own (buf). */
 typedef struct tw_mi {
-    int via;             /* TT_MI_ATTENTION, TT_MI_ROUTING (0: no stage) */
+    int on;              /* the tower has the stage */
+    int via;             /* TT_MI_ATTENTION, TT_MI_ROUTING */
     int K, L, d, h, out; /* interests, history capacity, dim, hidden, width */
     int hist_fi;         /* the history field */
     int Fo, Dx;          /* other fields' width, d + Fo */
@@ -70,7 +84,9 @@ typedef struct tw_mi {
     int pW;              /* projection W (out, Dx); b is pW + 1 */
     float *W1, *W2, *S, *dW1, *dW2, *dS, *W, *b, *dW, *db;
     float *b0;           /* (L, K) routing's fixed initial logits */
-    float *H, *dH, *V, *dV, *X, *dX, *Y, *dY, *nrm, *I, *dI;
+    float *H, *dH, *V, *dV, *X, *Y, *nrm, *I;
+    float *Xs, *dXs, *dYs, *ns;       /* (cap, Dx), (cap, Dx), (cap, out), (cap):
+                                         the picked interests' rows for backward */
     float *P, *A, *aS, *aP;                  /* attention keep / scratch */
     float *C, *Wr, *Z, *U, *fs, *dC, *rs;    /* routing keep / scratch */
     int32_t *len, *kk, *sel;
@@ -115,7 +131,7 @@ typedef struct tower {
     float *dcat;                      /* (cap, D) */
     float *fbuf;
     void *ibuf;
-    tw_mi mi;                         /* interests stage (mi.via 0: none) */
+    tw_mi mi;                         /* interests stage (mi.on 0: none) */
 } tower;
 
 /* IntTower's FE-Block, CIR and DAT's category alignment (tt_interact.c). */

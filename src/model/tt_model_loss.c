@@ -264,7 +264,7 @@ static void ph_embed(void *ctx, int tid, int nt)
             tw_field *f = &v.fld[fi];
             if (f->table % nt != tid)
                 continue;
-            if (v.mi.via && fi == v.mi.hist_fi)
+            if (v.mi.on && fi == v.mi.hist_fi)
                 tower_mi_scatter(&v, R);   /* the interests' history items */
             const float *de = v.dE + (size_t)fi * v.k;
             if (f->bag)
@@ -419,7 +419,7 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     tt_pool_run(m->pool, ph_forward, &c);
     if (m->fe.on)
         interact_items_forward(m, c.nv);
-    if (tu->mi.via)   /* each target's interest (ComiRec / MIND: hard, by the target) */
+    if (tu->mi.on)   /* each target's interest (ComiRec / MIND: hard, by the target) */
         tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
     if (nr > 1 && (tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err) ||
                    tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err)))

@@ -20,19 +20,7 @@ static float *take(carve *c, size_t n)
     return p;
 }
 
-typedef struct icarve {
-    char *base;
-    size_t used;
-} icarve;
-
-static void *itake(icarve *c, size_t bytes)
-{
-    void *p = c->base ? c->base + c->used : NULL;
-    c->used += (bytes + 63) & ~(size_t)63;
-    return p;
-}
-
-static void tower_layout(tower *t, int64_t cap, carve *c, icarve *ic)
+static void tower_layout(tower *t, int64_t cap, carve *c, tw_carve *ic)
 {
     size_t R = (size_t)cap, F = (size_t)t->F;
     t->E = take(c, R * F);
@@ -91,10 +79,10 @@ static void tower_layout(tower *t, int64_t cap, carve *c, icarve *ic)
     t->dcat = take(c, R * (size_t)t->D);
     for (int fi = 0; fi < t->nf; fi++) {
         tw_field *f = &t->fld[fi];
-        f->ids = itake(ic, R * sizeof(int32_t));
+        f->ids = tw_take(ic, R * sizeof(int32_t));
         if (f->bag) {
-            f->off = itake(ic, (R + 1) * sizeof(int64_t));
-            f->vals = itake(ic, R * (size_t)(f->maxlen > 0 ? f->maxlen : 1) * sizeof(int32_t));
+            f->off = tw_take(ic, (R + 1) * sizeof(int64_t));
+            f->vals = tw_take(ic, R * (size_t)(f->maxlen > 0 ? f->maxlen : 1) * sizeof(int32_t));
         }
     }
 }
@@ -115,7 +103,7 @@ int tower_reserve(tt_model *m, tower *t, int64_t cap, tt_err *err)
     if (cap <= t->cap && t->fbuf)
         return 0;
     carve c = {NULL, 0};
-    icarve ic = {NULL, 0};
+    tw_carve ic = {NULL, 0};
     tower_layout(t, cap, &c, &ic);
     float *fb = tt_alloc_aligned(c.used, sizeof(float), "tower activations", err);
     if (!fb)
@@ -134,7 +122,7 @@ int tower_reserve(tt_model *m, tower *t, int64_t cap, tt_err *err)
     ic.used = 0;
     tower_layout(t, cap, &c, &ic);
     t->cap = cap;
-    return t->mi.via ? tower_mi_reserve(t, cap, err) : 0;
+    return t->mi.on ? tower_mi_reserve(t, cap, err) : 0;
 }
 
 /* One field's inputs for one row. */
@@ -273,7 +261,7 @@ void tower_forward(tower *t, int64_t R, int zero_feat)
             for (int64_t b = 0; b < R; b++)
                 memset(e + b * F, 0, (size_t)k * sizeof(float));
     }
-    if (t->mi.via) {   /* the interests stage makes the output (tt_tower_mi.c) */
+    if (t->mi.on) {   /* the interests stage makes the output (tt_tower_mi.c) */
         tower_mi_forward(t, R, zero_feat >= 0 && zero_feat == t->fld[t->mi.hist_fi].feat);
         return;
     }
@@ -359,7 +347,7 @@ void tower_backward_dense(tower *t, int64_t R)
 {
     const int F = t->F, k = t->k, D = t->D;
     zero(t->dE, (size_t)R * F);
-    if (t->mi.via) {
+    if (t->mi.on) {
         tower_mi_backward_dense(t, R);
         return;
     }
@@ -489,7 +477,7 @@ void tower_backward_embed(tower *t, int64_t R)
     const int F = t->F, k = t->k;
     if (t->aug)
         tower_aug_scatter(t, R);
-    if (t->mi.via)
+    if (t->mi.on)
         tower_mi_scatter(t, R);
     for (int fi = 0; fi < t->nf; fi++) {
         tw_field *f = &t->fld[fi];
@@ -564,7 +552,7 @@ void tower_view(const tower *t, tower *v, int64_t r0)
             d->dy = c->dy + r * c->out;
         }
     }
-    if (t->mi.via)
+    if (t->mi.on)
         tower_mi_view(t, v, r0);
     v->cat = t->cat + r * t->D;
     v->nrm = t->nrm + r * t->nch;
@@ -584,7 +572,7 @@ void tower_view(const tower *t, tower *v, int64_t r0)
 void tower_view_grads(tower *v, float *gw, const int64_t *poff)
 {
 #define GW(i) (gw + poff[i])
-    if (v->mi.via)
+    if (v->mi.on)
         tower_mi_view_grads(v, gw, poff);
     if (v->senet == TT_RW_LIGHTSE) {
         v->dW1 = GW(v->pse);

@@ -16,6 +16,9 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
     char avail[512];
     size_t o = 0;
     avail[0] = 0;
+    if (t->side)
+        return tt_err_set(err, "tower %s: interests is a user-tower stage (it reads the user's history), but %s is the item tower here",
+                          td->name, td->name);
     mi->hist_fi = -1;
     for (int fi = 0; fi < t->nf; fi++) {
         if (t->fld[fi].src == SRC_HIST && mi->hist_fi < 0)
@@ -38,7 +41,10 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
                           td->mi_k, TT_MI_MAXK);
     if (td->mi_out < 0 || td->mi_out > 4096 || td->mi_hidden < 0 || td->mi_hidden > 4096)
         return tt_err_set(err, "tower %s: interests out= and hidden= must be 1..4096", td->name);
-    mi->via = td->interests;
+    if ((unsigned)td->mi_via > TT_MI_ROUTING)
+        return tt_err_set(err, "tower %s: interests via=%d unknown", td->name, td->mi_via);
+    mi->on = 1;
+    mi->via = td->mi_via;
     mi->K = td->mi_k;
     mi->d = t->k;
     mi->out = td->mi_out > 0 ? td->mi_out : t->k;
@@ -107,21 +113,9 @@ void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff)
 
 /* ---- buffers: per row widths, one block, carved twice (count, then place) ---- */
 
-typedef struct mcarve {
-    char *base;
-    size_t used;
-} mcarve;
+#define TF(n) tw_take(c, (size_t)(n) * sizeof(float))
 
-static void *mtake(mcarve *c, size_t bytes)
-{
-    void *p = c->base ? c->base + c->used : NULL;
-    c->used += (bytes + 63) & ~(size_t)63;
-    return p;
-}
-
-#define TF(n) mtake(c, (size_t)(n) * sizeof(float))
-
-static void mi_layout(tw_mi *mi, int64_t cap, mcarve *c)
+static void mi_layout(tw_mi *mi, int64_t cap, tw_carve *c)
 {
     const size_t R = (size_t)cap, L = (size_t)mi->L, K = (size_t)mi->K, d = (size_t)mi->d;
     const size_t T = TT_ROUTE_ITERS;
@@ -131,12 +125,13 @@ static void mi_layout(tw_mi *mi, int64_t cap, mcarve *c)
     mi->V = TF(R * K * d);
     mi->dV = TF(R * K * d);
     mi->X = TF(R * K * mi->Dx);
-    mi->dX = TF(R * K * mi->Dx);
     mi->Y = TF(R * K * mi->out);
-    mi->dY = TF(R * K * mi->out);
     mi->nrm = TF(R * K);
     mi->I = TF(R * K * mi->out);
-    mi->dI = TF(R * K * mi->out);
+    mi->Xs = TF(R * mi->Dx);
+    mi->dXs = TF(R * mi->Dx);
+    mi->dYs = TF(R * mi->out);
+    mi->ns = TF(R);
     if (mi->via == TT_MI_ATTENTION) {
         mi->P = TF(R * L * mi->h);
         mi->aP = TF(R * L * mi->h);
@@ -151,10 +146,10 @@ static void mi_layout(tw_mi *mi, int64_t cap, mcarve *c)
         mi->fs = TF(R * L * K);
         mi->rs = TF(R * (L * K + 2 * K * d));
     }
-    mi->len = mtake(c, R * sizeof(int32_t));
-    mi->kk = mtake(c, R * sizeof(int32_t));
-    mi->sel = mtake(c, R * sizeof(int32_t));
-    mi->trow = mtake(c, R * sizeof(int64_t));
+    mi->len = tw_take(c, R * sizeof(int32_t));
+    mi->kk = tw_take(c, R * sizeof(int32_t));
+    mi->sel = tw_take(c, R * sizeof(int32_t));
+    mi->trow = tw_take(c, R * sizeof(int64_t));
 }
 
 void tower_mi_free(tower *t)
@@ -173,7 +168,7 @@ int tower_mi_reserve(tower *t, int64_t cap, tt_err *err)
     if (mi->buf && cap <= mi->cap && L == mi->L)
         return 0;
     mi->L = L;
-    mcarve c = {NULL, 0};
+    tw_carve c = {NULL, 0};
     mi_layout(mi, cap, &c);
     char *buf = tt_alloc_aligned(c.used, 1, "interest buffers", err);
     if (!buf)
@@ -200,12 +195,13 @@ void tower_mi_view(const tower *t, tower *v, int64_t r0)
     mi->V = s->V + r * K * d;
     mi->dV = s->dV + r * K * d;
     mi->X = s->X + r * K * s->Dx;
-    mi->dX = s->dX + r * K * s->Dx;
     mi->Y = s->Y + r * K * s->out;
-    mi->dY = s->dY + r * K * s->out;
     mi->nrm = s->nrm + r * K;
     mi->I = s->I + r * K * s->out;
-    mi->dI = s->dI + r * K * s->out;
+    mi->Xs = s->Xs + r * s->Dx;
+    mi->dXs = s->dXs + r * s->Dx;
+    mi->dYs = s->dYs + r * s->out;
+    mi->ns = s->ns + r;
     if (s->via == TT_MI_ATTENTION) {
         mi->P = s->P + r * L * s->h;
         mi->aP = s->aP + r * L * s->h;
@@ -293,34 +289,39 @@ void tower_mi_backward_dense(tower *t, int64_t R)
 {
     tw_mi *mi = &t->mi;
     const int L = mi->L, K = mi->K, d = mi->d, F = t->F, Dx = mi->Dx, Do = mi->out;
-    const size_t RK = (size_t)R * K;
-    /* dout (R, Do) -> the picked interest's dI; through the norm to dY */
-    memset(mi->dI, 0, RK * Do * sizeof(float));
-    tt_interest_pick_backward(mi->dI, t->dout, mi->sel, (int)R, K, Do);
-    if (t->norm) {
-        memset(mi->dY, 0, RK * Do * sizeof(float));
-        tt_l2norm_backward(mi->dY, mi->dI, mi->I, mi->nrm, (int)RK, Do);
-    } else {
-        memcpy(mi->dY, mi->dI, RK * Do * sizeof(float));
+    /* Only each row's picked interest has a gradient (tt_interest_pick_backward
+     * puts dout there and nothing elsewhere), so the norm and the projection
+     * run backward over the R picked rows, not all R K: their inputs
+     * gathered into Xs, their norms into ns; t->out holds their outputs. */
+    for (int64_t b = 0; b < R; b++) {
+        const int64_t r = b * K + mi->sel[b];
+        memcpy(mi->Xs + b * Dx, mi->X + r * Dx, (size_t)Dx * sizeof(float));
+        mi->ns[b] = mi->nrm[r];
     }
-    /* projection: dX = dY W, dW += dY^T X, db += sum dY */
-    memset(mi->dX, 0, RK * Dx * sizeof(float));
-    tt_dense_backward(mi->dX, mi->dW, mi->db, mi->dY, mi->X, mi->W, (int)RK, Dx, Do);
-    /* split dX: dV, and the other fields' dE summed over the interests */
-    for (int64_t b = 0; b < R; b++)
-        for (int k = 0; k < K; k++) {
-            const float *x = mi->dX + (b * K + k) * Dx;
-            memcpy(mi->dV + (b * K + k) * d, x, (size_t)d * sizeof(float));
+    if (t->norm) {
+        memset(mi->dYs, 0, (size_t)R * Do * sizeof(float));
+        tt_l2norm_backward(mi->dYs, t->dout, t->out, mi->ns, (int)R, Do);
+    } else {
+        memcpy(mi->dYs, t->dout, (size_t)R * Do * sizeof(float));
+    }
+    /* projection: dXs = dYs W, dW += dYs^T Xs, db += sum dYs */
+    memset(mi->dXs, 0, (size_t)R * Dx * sizeof(float));
+    tt_dense_backward(mi->dXs, mi->dW, mi->db, mi->dYs, mi->Xs, mi->W, (int)R, Dx, Do);
+    /* split dXs: the picked interest's dV, and the other fields' dE */
+    memset(mi->dV, 0, (size_t)R * K * d * sizeof(float));
+    for (int64_t b = 0; b < R; b++) {
+        const float *x = mi->dXs + b * Dx;
+        memcpy(mi->dV + (b * K + mi->sel[b]) * d, x, (size_t)d * sizeof(float));
+        x += d;
+        for (int fi = 0; fi < t->nf; fi++) {
+            if (fi == mi->hist_fi)
+                continue;
+            float *de = t->dE + b * F + fi * d;
+            for (int j = 0; j < d; j++)
+                de[j] += x[j];
             x += d;
-            for (int fi = 0; fi < t->nf; fi++) {
-                if (fi == mi->hist_fi)
-                    continue;
-                float *de = t->dE + b * F + fi * d;
-                for (int j = 0; j < d; j++)
-                    de[j] += x[j];
-                x += d;
-            }
         }
+    }
     memset(mi->dH, 0, (size_t)R * L * d * sizeof(float));
     if (mi->via == TT_MI_ATTENTION)
         tt_iattn_backward(mi->dH, mi->dW1, mi->dW2, mi->dV, mi->H, mi->len, mi->P, mi->A,

@@ -3,6 +3,11 @@
  * src/model.py, Model_ComiRec_SA), MIND's behaviour-to-interest dynamic
  * routing with the per-user interest count (Li et al., CIKM 2019), and the
  * hard selection of one interest per training target. */
+/* The per-row loops run over d (or K) of any size: -O2's vectoriser needs
+ * its usual cost model here, as in tt_layers.c. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
 #include "tt_layers.h"
 #include "tt_reduce.h"
 #include "tt_loss.h"

@@ -20,6 +20,7 @@ static const char MAGIC[8] = {'T', 'T', 'L', 'A', 'B', 'M', 'O', 'D'};
 #define TAG_RUNS TAG('R', 'U', 'N', 'S')
 #define TAG_HIST TAG('H', 'I', 'S', 'T')
 #define TAG_EVOL TAG('E', 'V', 'O', 'L')
+#define TAG_MINT TAG('M', 'I', 'N', 'T')
 #define TAG_KOPT TAG('K', 'O', 'P', 'T')
 #define TAG_DSID TAG('D', 'S', 'I', 'D')
 #define TAG_INTR TAG('I', 'N', 'T', 'R')
@@ -338,6 +339,19 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
     put_f32(&s, md->dat_w);
     section(&all, TAG_EVOL, &s);
 
+    if (me->u.interests || me->i.interests) {   /* the interests stage of each tower */
+        s.n = 0;
+        for (int t = 0; t < 2; t++) {
+            const tt_tower_def *td = t ? &me->i : &me->u;
+            put_i32(&s, td->interests);
+            put_i32(&s, td->mi_via);
+            put_i32(&s, td->mi_k);
+            put_i32(&s, td->mi_out);
+            put_i32(&s, td->mi_hidden);
+        }
+        section(&all, TAG_MINT, &s);
+    }
+
     s.n = 0;
     put_i32(&s, (int32_t)md->interact);
     put_i32(&s, md->heads);
@@ -574,6 +588,25 @@ static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
     md->dat_w = get_f32(sr);
     if (sr->bad || (unsigned)md->augment > TT_AUG_DAT || !(md->dat_w >= 0))
         return tt_err_set(err, "'%s' is corrupted: bad model options (EVOL)", path);
+    return 0;
+}
+
+/* MINT: each tower's interests stage (after DEFS); files without it have
+ * none. */
+static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
+{
+    for (int t = 0; t < 2; t++) {
+        tt_tower_def *td = t ? &out->i : &out->u;
+        td->interests = get_i32(sr);
+        td->mi_via = get_i32(sr);
+        td->mi_k = get_i32(sr);
+        td->mi_out = get_i32(sr);
+        td->mi_hidden = get_i32(sr);
+        if (sr->bad || (unsigned)td->interests > 1 || (unsigned)td->mi_via > TT_MI_ROUTING ||
+            (td->interests && (td->mi_k < 1 || td->mi_k > TT_MI_MAXK)) || td->mi_out < 0 ||
+            td->mi_out > 4096 || td->mi_hidden < 0 || td->mi_hidden > 4096)
+            return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
+    }
     return 0;
 }
 
@@ -828,6 +861,8 @@ int tt_modelfile_read(const unsigned char *buf, size_t n, const char *path,
             have_hist = 1;
         } else if (tag == TAG_EVOL && have_defs) {
             bad = read_evol(&sr, path, out, err);
+        } else if (tag == TAG_MINT && have_defs) {
+            bad = read_mint(&sr, path, out, err);
         } else if (tag == TAG_INTR && have_defs) {
             bad = read_intr(&sr, path, out, err);
         } else if (tag == TAG_DSID) {

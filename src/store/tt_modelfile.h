@@ -17,6 +17,9 @@
  *               samples (files from before HIST open with no history)
  *         EVOL  model options added by issue 13: i32 augment, f32 dat_w
  *               (after DEFS; files without it keep the defaults)
+ *         MINT  the interests stage of the user, then the item tower: i32
+ *               interests, via, k, out, hidden each (after DEFS; written only
+ *               when a tower has the stage)
  *         DSID  the dataset and split the model was trained on: its name
  *               in the session, source, split, protocol label
  *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)

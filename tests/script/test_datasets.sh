@@ -50,7 +50,9 @@ grep -Fq "'a' belongs to dataset 'one' (i.csv item_file=f.csv; split l2o hist=20
 "$TTLAB" -c "$P; load synthetic tiny as t; split l2o; open a.ttm as a2; list models; show a2; set output json; compare a2" > out 2> err ||
   { bad "open and show"; cat err; }
 joined out | grep -q 'a2 .*opened from a.ttm, on t (synthetic-300x200-c4-p20-s42-l2o)' || { bad "list names the dataset"; cat out; }
-grep -q '^# opened, trained on t (synthetic users=300 items=200 clusters=4 per_user=20 seed=42; split l2o hist=20): 1 seed, 1 epochs, best 1, 1 threads$' out ||
+# (the record line breaks at words into comment lines "#   ...": joined here)
+sed -e ':a' -e 'N' -e '$!ba' -e 's/\n#   / /g' out |
+  grep -q '^# opened, trained on t (synthetic users=300 items=200 clusters=4 per_user=20 seed=42; split l2o hist=20): 1 seed, 1 epochs, best 1, 1 threads$' ||
   { bad "show names the dataset and threads"; cat out; }
 grep -q '"threads":1,' out || { bad "compare --json carries threads"; cat out; }
 

@@ -54,6 +54,19 @@ grep -qF "<command line>:1: error: index 'h' is stale: model 'm' changed (traine
   { echo "stale message:"; cat err.txt; fail=1; }
 "$TTLAB" -c "$setup; index h = m kind=hnsw; train m epochs=1 seed=5; index h = m kind=hnsw; eval m index=h" > out.txt 2> err.txt || { echo "rebuilt index refused"; cat err.txt; fail=1; }
 
+# list indexes: each index with its kind and parameters, then why it cannot
+# be used; drop index frees it, and later uses say it is gone.
+"$TTLAB" --json --keep-going -c "$setup; index f = m; index q = m kind=ivfpq nlist=8 m=4; list indexes; train m epochs=1 seed=5; list; drop index f; list indexes; eval m index=f; drop model m; list indexes; drop index q; list indexes" > list.json 2> err.txt
+grep '"event":"list"' list.json > list.txt
+[ "$(grep -c '"kind":"index","name":"f","about":"flat (ip) over 500 items of model m, [0-9.]* s to build, [0-9.]* KiB"' list.txt)" = 1 ] || { echo "list indexes: no fresh row for f:"; cat list.txt; fail=1; }
+grep -q '"name":"q","about":"ivfpq (ip, nlist=8 nprobe=8 m=4 nbits=8 refine=4) over 500 items' list.txt || { echo "list indexes: no ivfpq row with its parameters:"; cat list.txt; fail=1; }
+grep -q '"name":"f","about":"flat .*; stale"' list.txt || { echo "list: a retrained model's index is not marked stale:"; cat list.txt; fail=1; }
+grep -q '"kind":"model","name":"m"' list.txt || { echo "plain list lacks the model"; fail=1; }
+grep -q '"name":"q","about":".*; model gone"' list.txt || { echo "list indexes: no 'model gone' after drop model:"; cat list.txt; fail=1; }
+grep -qF "<command line>:1: error: no index 'f' (see 'list indexes')" err.txt || { echo "eval through a dropped index:"; cat err.txt; fail=1; }
+[ "$(grep -c '"name":"f"' list.txt)" = 2 ] || { echo "drop index f did not remove f:"; cat list.txt; fail=1; }
+[ "$(grep -c '"name":"q"' list.txt)" = 4 ] || { echo "drop index q did not remove q (or a list missed it):"; cat list.txt; fail=1; }
+
 # The wrong metric: a dot model searched by L2 is warned about, with why.
 dot='set seed 1; load synthetic small; split l2o; tower u = embed dim=8 | mlp 32 16; model d = twotower u u sim=dot; train d epochs=2'
 "$TTLAB" -c "$dot; index w = d kind=flat metric=l2" > out.txt 2> err.txt || { echo "metric=l2 failed"; cat err.txt; fail=1; }

@@ -679,7 +679,8 @@ static tt_tower_def tower_mi(const char *name, int dim, int via, int K, int out)
     tt_tower_def_init(&t);
     snprintf(t.name, sizeof t.name, "%s", name);
     t.dim = dim;
-    t.interests = via;
+    t.interests = 1;
+    t.mi_via = via;
     t.mi_k = K;
     t.mi_out = out;
     t.l2norm = 1;

@@ -33,6 +33,7 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"squeeze", "mean", TT_SQ_MEAN}, {"squeeze", "max", TT_SQ_MAX},
     {"squeeze", "meanmax", TT_SQ_MEANMAX},
     {"gate", "sigmoid", TT_GATE_SIGMOID}, {"gate", "relu", TT_GATE_RELU},
+    {"via", "attention", TT_MI_ATTENTION}, {"via", "routing", TT_MI_ROUTING},
     {"mode", "zero", TT_ABLATE_ZERO}, {"mode", "shuffle", TT_ABLATE_SHUFFLE},
     {"term", "auto", TT_PLOT_AUTO}, {"term", "window", TT_PLOT_WINDOW},
     {"term", "dumb", TT_PLOT_DUMB}, {"term", "file", TT_PLOT_FILE},

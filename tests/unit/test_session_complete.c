@@ -71,11 +71,11 @@ int main(void)
     expect(&s, "show model ", "", "dssm");
     expect(&s, "help ", "se", "set senet");
     expect(&s, "tower x ", "", "=");
-    expect(&s, "tower x = ", "", "embed senet lightse mlp channels l2norm u us");
+    expect(&s, "tower x = ", "", "embed senet lightse mlp channels interests l2norm u us");
     expect(&s, "tower x = ", "u", "u us");
-    expect(&s, "tower x = embed dim=16 | ", "", "embed senet lightse mlp channels l2norm");
+    expect(&s, "tower x = embed dim=16 | ", "", "embed senet lightse mlp channels interests l2norm");
     /* `no STAGE` only where it means something: in a derivation */
-    expect(&s, "tower y = u with senet | ", "", "embed senet lightse mlp channels l2norm no");
+    expect(&s, "tower y = u with senet | ", "", "embed senet lightse mlp channels interests l2norm no");
     /* show: settings by name, never the table's @setting placeholder */
     expect(&s, "show ", "ou", "output");
     expect(&s, "show ", "@", "");
@@ -83,7 +83,7 @@ int main(void)
     expect(&s, "tower x = embed | senet ", "ga", "gate=");
     expect(&s, "tower x = embed | senet ", "squeeze=m", "squeeze=mean squeeze=max squeeze=meanmax");
     expect(&s, "tower x = embed | channels (", "", "mlp fm cross");
-    expect(&s, "tower x = u with ", "", "embed senet lightse mlp channels l2norm no");
+    expect(&s, "tower x = u with ", "", "embed senet lightse mlp channels interests l2norm no");
     expect(&s, "model m = ", "", "popularity twotower ease itemknn ials dssm");
     expect(&s, "model m = ease ", "", "lambda=");
     expect(&s, "model m = itemknn ", "", "k= shrink=");
@@ -94,7 +94,8 @@ int main(void)
     expect(&s, "model m = dssm with ", "user=", "user=u user=us");
     expect(&s, "echo hi; ", "tr", "train");
     expect(&s, "echo hi; ", "qu", "quit");
-    expect(&s, "drop ", "", "dataset tower model");
+    expect(&s, "drop ", "", "dataset tower model index");
+    expect(&s, "list ", "i", "indexes");
     expect(&s, "compare dssm ", "", "dssm split= k= datasets= beyond=");
     tt_repl_line(&s, "let EPOCHS = 3; let EXTRA = x", 1);
     expect(&s, "train dssm ", "epochs=$E", "epochs=$EPOCHS epochs=$EXTRA");
