@@ -8,10 +8,8 @@
 # and the verdict of `rank` break at words into lines of at most 80 columns
 # that read, joined, as the one sentence. `set width N` chooses another
 # width; CSV keeps every column.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; cat "$tmp/out" 2>/dev/null; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
+FAIL_SHOW="$tmp/out"
 # widest line of a file in characters (UTF-8 sequences count one)
 widest() { LC_ALL=C sed 's/[\xc2-\xf4][\x80-\xbf]*/./g' "$1" | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'; }
 joined() { tr -s ' \n' '  ' < "$1"; }

@@ -4,10 +4,7 @@
 # training lowers the loss, a model file round-trips them (same metrics
 # after open, the options restored), `with` keeps them, `weights` reads the
 # Light-SE stage of an FE-Block model, commands without an FE scorer refuse.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
 set seed 1
