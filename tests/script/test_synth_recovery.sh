@@ -6,11 +6,7 @@
 #         below every informative user field (hist, mode, age, taste).
 # Measured (seed 1, 5 epochs, lr 0.002): SENet tails 0.20-0.27 against
 # 0.44-0.93; Light-SE 0.059-0.063 against 0.087-0.205.
-[ -x "$TTLAB" ] || { echo "FAIL: TTLAB=$TTLAB is not built"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+. "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 
 # ---- tails: SE blocks turn the noise down ----
@@ -30,23 +26,23 @@ set output csv
 weights senet tower=user
 weights lightse tower=user
 TT
-"$TTLAB" tails.tt > tails.out 2> tails.err || { cat tails.out tails.err; fail "ttlab tails.tt: status $?"; exit 1; }
+"$TTLAB" tails.tt > tails.out 2> tails.err || { cat tails.out tails.err; fail "ttlab tails.tt: status $?"; }
 for m in senet lightse; do
     # mean weight of feature F in model M (csv: model,side,feature,mean,...)
     w() { awk -F, -v m="$m" -v f="$1" '$1 == m && $3 == f { print $4 }' tails.out; }
     low=1
     for f in hist mode age taste; do
         v=$(w $f)
-        [ -n "$v" ] || { fail "$m: no weight for $f"; continue; }
+        [ -n "$v" ] || { bad "$m: no weight for $f"; continue; }
         low=$(awk -v a="$low" -v b="$v" 'BEGIN { print (b < a ? b : a) }')
     done
     for t in tail1 tail2 tail3 tail4; do
         v=$(w $t)
-        [ -n "$v" ] || { fail "$m: no weight for $t"; continue; }
+        [ -n "$v" ] || { bad "$m: no weight for $t"; continue; }
         awk -v a="$v" -v b="$low" 'BEGIN { exit !(a < b) }' ||
-            fail "$m: $t weighs $v, not below the lowest informative field ($low)"
+            bad "$m: $t weighs $v, not below the lowest informative field ($low)"
     done
     echo "$m: informative fields >= $low; tails: $(w tail1) $(w tail2) $(w tail3) $(w tail4)"
 done
-[ $status = 0 ] && echo "ok: the planted structures are recovered"
-exit $status
+[ $fail = 0 ] && echo "ok: the planted structures are recovered"
+exit $fail
