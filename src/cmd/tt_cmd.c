@@ -320,7 +320,10 @@ const tt_cmd tt_cmds[] = {
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
      "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
-     "latency p50/p99 of one query on one thread. The exact row's speed is ttlab's\n"
+     "latency p50/p99 of one query on one thread: wall clock, which on a shared machine\n"
+     "also counts others' time. Beside them the CPU cost, which it does not: cpu_us_1\n"
+     "and cpu_us, CPU microseconds per query on one thread and on all (summed over the\n"
+     "threads), and cpu_p50_ms, one query's CPU alone. The exact row's speed is ttlab's\n"
      "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
      "through the index asks it for every item (a target it never returns ranks\n"
      "last); above 2^27 examples x items it is not computed (null)."},
@@ -350,7 +353,8 @@ const tt_cmd tt_cmds[] = {
      "@index", 0,
      "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
      "recall@K through the index, queries per second on one thread and on all, latency\n"
-     "p50/p99. 'plot sweep' then draws queries per second against index recall."},
+     "p50/p99 (wall clock), and cpu_us_1, cpu_us: CPU microseconds per query on one\n"
+     "thread and on all. 'plot sweep' then draws queries per second against index recall."},
     {"recommend", tt_cmd_recommend, 1, 1, "recommend MODEL user=ID [k=10] [index=NAME]",
      "a user's top items now (titles and scores), leaving out the items the user has seen",
      recommend_opts, "@model", 0,

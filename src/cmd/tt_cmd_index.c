@@ -344,14 +344,15 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
      * The best of three passes: one pass is at the mercy of the load. */
     if (item_vectors(s, me, d, &v))
         goto out;
-    double t_items = HUGE_VAL;
+    double t_items = HUGE_VAL, c_items = HUGE_VAL;   /* wall, CPU (every thread) */
     for (int rep = 0; rep < 3; rep++) {
-        double t0 = tt_now();
+        double t0 = tt_now(), c0 = tt_cpu_now();
         if (tt_model_encode_items(me->m, &d->d, v.V, &s->err)) {
             s->err_col = 0;
             goto out;
         }
         t_items = TT_MIN(t_items, tt_now() - t0);
+        c_items = TT_MIN(c_items, tt_cpu_now() - c0);
     }
     if (query_vectors(s, me, d, ex, &v))
         goto out;
@@ -400,10 +401,16 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         tt_rec_num(&r[row], "qps", row ? iall.qps : eall.qps, 0);
         tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
         tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
+        tt_rec_num(&r[row], "cpu_us_1", sp1->cpu_us, 1);
+        tt_rec_num(&r[row], "cpu_us", row ? iall.cpu_us : eall.cpu_us, 1);
+        tt_rec_num(&r[row], "cpu_p50_ms", sp1->cpu_p50_ms, 3);
+        tt_rec_prio(&r[row], "p99_ms", TT_COL_OPTIONAL);
+        tt_rec_prio(&r[row], "cpu_us", TT_COL_OPTIONAL);
+        tt_rec_prio(&r[row], "cpu_p50_ms", TT_COL_OPTIONAL);
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_int(&r[row], "users", m->n_users);
     }
-    char foot[1024], mrr_note[200];
+    char foot[2048], mrr_note[200];
     if (with_mrr)
         snprintf(mrr_note, sizeof mrr_note, "its MRR from the index asked for all %d items (one "
                  "never returned ranks last)", d->d.n_items);
@@ -414,11 +421,13 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
              "among the index's top %d after exclusion, %s; index recall and speed over the "
              "first %lld queries (exact: ttlab's top-K in GEMM tiles of queries x items), qps_1 "
-             "on one thread, qps on %d.\nScoring every item with a network per request (a model "
-             "whose sides interact early) costs at least the item tower over all %d items: %.2f "
-             "ms here, against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name,
-             kmax, mrr_note, (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items,
-             i1.p50_ms, ie->name);
+             "on one thread, qps on %d (wall clock); cpu_us_1 and cpu_us: CPU microseconds per "
+             "query (all threads' CPU summed), cpu_p50_ms: CPU of one query alone.\nScoring "
+             "every item with a network per request (a model whose sides interact early) costs "
+             "at least the item tower over all %d items: %.2f ms CPU (%.2f wall) here, against "
+             "%.3f ms CPU (%.3f wall, p50) through '%s'", tt_model_protocol(s, me), ie->name,
+             kmax, mrr_note, (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * c_items,
+             1e3 * t_items, i1.cpu_p50_ms, i1.p50_ms, ie->name);
     set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
     set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
     set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
@@ -431,8 +440,15 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     set_result(s, ie->name, "speedup_all", "%.1f", eall.qps > 0 ? iall.qps / eall.qps : 0);
     set_result(s, ie->name, "p50_ms", "%.3f", i1.p50_ms);
     set_result(s, ie->name, "p99_ms", "%.3f", i1.p99_ms);
+    set_result(s, ie->name, "cpu_us_1", "%.1f", i1.cpu_us);
+    set_result(s, ie->name, "exact_cpu_us_1", "%.1f", e1.cpu_us);
+    set_result(s, ie->name, "speedup_cpu", "%.1f", i1.cpu_us > 0 ? e1.cpu_us / i1.cpu_us : 0);
+    set_result(s, ie->name, "cpu_p50_ms", "%.3f", i1.cpu_p50_ms);
     set_result(s, ie->name, "rescore_ms", "%.2f", 1e3 * t_items);
     set_result(s, ie->name, "rescore_x", "%.0f", i1.p50_ms > 0 ? 1e3 * t_items / i1.p50_ms : 0);
+    set_result(s, ie->name, "rescore_cpu_ms", "%.2f", 1e3 * c_items);
+    set_result(s, ie->name, "rescore_x_cpu", "%.0f",
+               i1.cpu_p50_ms > 0 ? 1e3 * c_items / i1.cpu_p50_ms : 0);
     set_result(s, "k", "first", "%.0f", ks[0]);
     tt_out_rows(&s->out, "eval", r, 2, s->out.mode == TT_OUT_JSON ? NULL : foot);
     tt_rec_free(&r[0]);
@@ -524,6 +540,10 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         tt_rec_num(r, "qps", all.qps, 0);
         tt_rec_num(r, "p50_ms", one.p50_ms, 3);
         tt_rec_num(r, "p99_ms", one.p99_ms, 3);
+        tt_rec_num(r, "cpu_us_1", one.cpu_us, 1);
+        tt_rec_num(r, "cpu_us", all.cpu_us, 1);
+        tt_rec_prio(r, "p99_ms", TT_COL_OPTIONAL);
+        tt_rec_prio(r, "cpu_us", TT_COL_OPTIONAL);
         if (ie->n_sweep < TT_INDEX_SWEEP_MAX) {
             ie->sweep_val[ie->n_sweep] = val;
             ie->sweep_recall[ie->n_sweep] = rec;
@@ -532,7 +552,8 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     }
     char foot[512];
     snprintf(foot, sizeof foot, "%s queries of %s (%lld; index recall and speed over the first "
-             "%lld); recall@%d through the index on the protocol %s; 'plot sweep %s' draws "
+             "%lld); recall@%d through the index on the protocol %s; qps wall clock, cpu_us "
+             "CPU microseconds per query (all threads summed); 'plot sweep %s' draws "
              "recall against qps", tt_part_name(p), d->name, (long long)ex->n,
              (long long)TT_MIN(ex->n, (int64_t)TT_INDEX_SAMPLE), k, tt_model_protocol(s, me),
              ie->name);

@@ -112,19 +112,33 @@ int tt_index_recall_of(tt_indexent *ie, const float *Qx, int64_t nq, const int32
 
 /* Speed of top-k search over the nq queries Qx: queries per second of
  * batched searches on `threads` threads (0 = all; the batch is repeated
- * until 0.25 s have passed, at most 100 times), and, when lat is not NULL,
- * the per-query latency percentiles p50 and p99 (milliseconds, one query at
- * a time on one thread) of at most 2,000 queries. */
+ * until it has used 0.25 s of CPU or 2 s of wall clock, at most 100 times),
+ * and, when latency is set, the per-query latency percentiles p50 and p99
+ * (milliseconds, one query at a time on one thread) of at most 2,000
+ * queries.
+ * Wall-clock figures (qps, p50_ms, p99_ms) are what a user waits for, and
+ * on a shared machine they also count the time others held the cores. The
+ * CPU figures are what the search cost, whatever else ran: cpu_us is the
+ * CPU time over the same batches divided by the queries answered: on one
+ * thread the calling thread's clock (the whole search runs there; other
+ * threads' idle spinning is left out), so that on one idle core 1e6 /
+ * cpu_us is qps; on several the process's clock (every thread, user and
+ * system), the CPU per query summed across the threads, their idle
+ * spinning included. cpu_p50_ms is the median of the calling thread's CPU
+ * time per single query (the latency loop). */
 typedef struct tt_index_speed {
     double qps;
     double p50_ms, p99_ms;
+    double cpu_us;
+    double cpu_p50_ms;
 } tt_index_speed;
 int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int threads,
                       tt_index_speed *out, int latency, tt_err *err);
 /* The same measures for ttlab's exact top-k: qps of tt_topk_batch (GEMM
  * tiles of queries x items) on `threads` threads (0 = as many as the index
- * searches on, tt_ann_max_threads), and with latency the percentiles of
- * tt_topk one query at a time on one thread. Q: (nq, d) raw queries. */
+ * searches on, tt_ann_max_threads; with 1, BLAS too runs on one thread
+ * meanwhile), and with latency the percentiles of tt_topk one query at a
+ * time on one thread. Q: (nq, d) raw queries. */
 int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items, int d,
                          int k, int threads, tt_index_speed *out, int latency, tt_err *err);
 

@@ -40,6 +40,18 @@ grep '"index":"exact"' eval.json | grep -q '"qps":[1-9]' || { echo "exact row ha
 for key in '"index_recall@10":1' '"qps":' '"qps_1":' '"p50_ms":' '"p99_ms":' '"protocol":' '"kind":"flat"'; do
   grep '"index":"f"' eval.json | grep -qF "$key" || { echo "eval line lacks $key"; cat eval.json; fail=1; }
 done
+# The CPU figures beside the wall ones, in both rows: positive, and on one
+# thread no more CPU per query than wall time per query (1.5x and 1 us of
+# slack), nor 200 times less.
+for row in exact f; do
+  line=$(grep "\"index\":\"$row\"" eval.json)
+  field() { printf '%s\n' "$line" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
+  q1=$(field qps_1); c1=$(field cpu_us_1); ca=$(field cpu_us); cp=$(field cpu_p50_ms); p50=$(field p50_ms)
+  awk -v q="$q1" -v c="$c1" -v a="$ca" -v cp="$cp" -v p="$p50" 'BEGIN {
+    w = q > 0 ? 1e6 / q : 0
+    exit !(c > 0 && a > 0 && cp > 0 && c <= 1.5 * w + 1 && c >= w / 200 && cp <= 1.5 * p + 0.001) }' ||
+    { echo "row $row: cpu_us_1 '$c1' cpu_us '$ca' cpu_p50_ms '$cp' against qps_1 '$q1' p50_ms '$p50'"; fail=1; }
+done
 grep '"event":"index"' out.json | grep -q '"build_s":' || { echo "index line lacks build_s"; fail=1; }
 grep '"event":"index"' out.json | grep -q '"bytes":[1-9]' || { echo "index line lacks bytes"; fail=1; }
 

@@ -188,6 +188,22 @@ static void test_flat_equals_exact(void)
     tt_dataset_free(&d);
 }
 
+/* The CPU figures of a one-thread measurement beside its wall figures: on
+ * one thread the CPU a query took cannot exceed the wall time it took (1.5x
+ * and a microsecond of slack for the clocks' granularity), and on a
+ * machine shared by others it is at most some hundred times less. */
+static void cpu_sane(const char *what, const tt_index_speed *sp)
+{
+    double wall_us = sp->qps > 0 ? 1e6 / sp->qps : 0;
+    printf("%s: one thread %.2f us/query wall, %.2f CPU; p50 %.4f ms wall, %.4f CPU\n", what,
+           wall_us, sp->cpu_us, sp->p50_ms, sp->cpu_p50_ms);
+    CHECK(sp->cpu_us > 0 && sp->cpu_us <= 1.5 * wall_us + 1.0 && sp->cpu_us >= wall_us / 200,
+          "%s: %.3f us CPU per query against %.3f wall", what, sp->cpu_us, wall_us);
+    CHECK(sp->cpu_p50_ms > 0 && sp->cpu_p50_ms <= 1.5 * sp->p50_ms + 1e-3 &&
+              sp->cpu_p50_ms >= sp->p50_ms / 200,
+          "%s: p50 %.4f ms CPU against %.4f wall", what, sp->cpu_p50_ms, sp->p50_ms);
+}
+
 static void recall_floor(enum tt_ann_kind kind, int nprobe, double floor_)
 {
     enum { N = 20000, D = 32, C = 64, NQ = 500 };
@@ -214,6 +230,16 @@ static void recall_floor(enum tt_ann_kind kind, int nprobe, double floor_)
     CHECK(tt_index_speed_of(&ie, Q, NQ, 10, 1, &sp, 1, &err) == 0, "%s", err.msg);
     CHECK(sp.qps > 0 && sp.p50_ms > 0 && sp.p99_ms >= sp.p50_ms, "qps %g p50 %g p99 %g", sp.qps,
           sp.p50_ms, sp.p99_ms);
+    cpu_sane("index", &sp);
+    tt_index_speed ex, all;
+    CHECK(tt_index_exact_speed(Q, NQ, V, N, D, 10, 1, &ex, 1, &err) == 0, "%s", err.msg);
+    cpu_sane("exact", &ex);
+    /* On all threads: CPU summed over them, so per query at least the wall
+     * time spread over the threads' count (a thread's CPU <= wall). */
+    CHECK(tt_index_speed_of(&ie, Q, NQ, 10, 0, &all, 0, &err) == 0, "%s", err.msg);
+    CHECK(all.qps > 0 && all.cpu_us > 0 && all.cpu_us <= 1.5 * tt_ann_max_threads() * 1e6 / all.qps + 1.0,
+          "all threads: %.3f us CPU per query, %.0f qps on %d", all.cpu_us, all.qps,
+          tt_ann_max_threads());
     tt_index_free(&ie);
     free(cent), free(V), free(Q);
 }
