@@ -116,9 +116,17 @@ static int dx_of(const tt_indexent *ie)
     return ie->metric == TT_IM_IP2L2 ? ie->d + 1 : ie->d;
 }
 
-/* Mark (v = 1) or unmark (v = 0) the exclusions of example e in mark. */
-static int64_t mark_excl(const tt_split *sp, enum tt_part p, int32_t u, int32_t t, char *mark,
-                         char v)
+int64_t tt_index_excl_count(const tt_split *sp, enum tt_part p, int32_t u)
+{
+    int64_t c = 0;
+    for (int q = 0; q <= (int)p; q++)
+        if (sp->off[q])
+            c += sp->off[q][u + 1] - sp->off[q][u];
+    return c;
+}
+
+int64_t tt_index_mark_excl(const tt_split *sp, enum tt_part p, int32_t u, int32_t t, char *mark,
+                           char v)
 {
     int64_t c = 0;
     for (int q = 0; q <= (int)p; q++) {
@@ -150,12 +158,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
         /* A batch whose widest over-fetch still fits the buffers. */
         int64_t e = b, kq = 0;
         while (e < ex->n) {
-            int32_t u = ex->user[e];
-            int64_t c = 0;
-            for (int q = 0; q <= (int)p; q++)
-                if (sp->off[q])
-                    c += sp->off[q][u + 1] - sp->off[q][u];
-            int64_t k = TT_MIN((int64_t)n, kmax + c);
+            int64_t k = TT_MIN((int64_t)n, kmax + tt_index_excl_count(sp, p, ex->user[e]));
             int64_t kk = TT_MAX(kq, k);
             if (e > b && (e - b + 1) * kk > CELLS)
                 break;
@@ -170,7 +173,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
         }
         for (int64_t i = b; i < e; i++) {
             int32_t u = ex->user[i], t = ex->item[i];
-            mark_excl(sp, p, u, t, mark, 1);
+            tt_index_mark_excl(sp, p, u, t, mark, 1);
             int64_t r = 0, rank = (int64_t)n + 1;
             const int64_t *row = ids + (i - b) * kq;
             for (int64_t j = 0; j < kq && r < kmax; j++) {
@@ -183,7 +186,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
                 }
             }
             ranks[i] = rank;
-            mark_excl(sp, p, u, t, mark, 0);
+            tt_index_mark_excl(sp, p, u, t, mark, 0);
         }
         b = e;
     }
