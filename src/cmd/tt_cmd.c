@@ -141,7 +141,7 @@ static const tt_optspec train_opts[] = {
     {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
     {"seeds", TT_O_INTS, NULL, NULL, 0, BIG, NULL, "train once per seed (1,2,3): compare shows mean ± std"},
-    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
+    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads for this run only (default: the session setting)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 #define EVAL(F) TT_BIND(tt_bind_eval, tt_eval_args, F)
