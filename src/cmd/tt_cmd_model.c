@@ -102,8 +102,11 @@ static int stage_generic(tt_session *s, const tt_stagespec *sp, tt_tok *st, int 
             *has = 0;
         return 0;
     }
+    /* In a `with` list a stage the tower already has keeps the options not
+     * given; a stage it gets anew starts from the defaults. */
+    int all = !(how == TT_STAGE_WITH && *has == sp->has_val);
     if (stage_kv_only(s, sp, st, sn, col, NULL) ||
-        stage_opts(s, sp, st + 1, sn - 1, col, d, 1, v))
+        stage_opts(s, sp, st + 1, sn - 1, col, d, all, v))
         return -1;
     *has = sp->has_val;
     return 0;
