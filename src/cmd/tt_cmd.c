@@ -327,7 +327,12 @@ const tt_cmd tt_cmds[] = {
      "threads), and cpu_p50_ms, one query's CPU alone. The exact row's speed is ttlab's\n"
      "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
      "through the index asks it for every item (a target it never returns ranks\n"
-     "last); above 2^27 examples x items it is not computed (null)."},
+     "last); above 2^27 examples x items it is not computed (null).\n"
+     "A multi-interest model: each interest vector asks the index and the items are\n"
+     "rescored by the best interest (a flat index gives the exact ranks). An FE-Block\n"
+     "model: each user head asks the index of all items' field vectors, the union is\n"
+     "rescored by the sum of maxima (index_recall says what it misses). For both\n"
+     "p50/p99 and cpu_p50_ms are null."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
@@ -348,7 +353,9 @@ const tt_cmd tt_cmds[] = {
      "sqrt(M^2 - |x|^2), queries a 0, and L2 then ranks as the inner product). Asking\n"
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
-     "again, commands refuse it as stale until it is rebuilt."},
+     "again, commands refuse it as stale until it is rebuilt.\n"
+     "An FE-Block model's index holds all G vectors of every item (nlist, m and the\n"
+     "metric then apply to those vectors); a multi-interest model's, the item vectors."},
     {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... | sweep INDEX refine=1,2,4,... [k=10] [split=test]",
      "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
      "@index", 0,

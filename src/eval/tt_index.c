@@ -284,13 +284,10 @@ enum { LAT_MAX = 2000 };
 #define BATCH_WALL_S 2.0
 #define BATCH_REPS 100
 
-typedef int (*batch_fn)(void *ctx, tt_err *err);
-
-/* Runs fn over and over in the window above; out->qps from wall clock and
- * out->cpu_us from the CPU clock cpu, nq queries a call. */
-static int time_batches(batch_fn fn, void *ctx, int64_t nq, double (*cpu)(void),
-                        tt_index_speed *out, tt_err *err)
+int tt_index_time_batches(tt_index_batch_fn fn, void *ctx, int64_t nq, int one_thread,
+                          tt_index_speed *out, tt_err *err)
 {
+    double (*cpu)(void) = one_thread ? tt_thread_cpu_now : tt_cpu_now;
     double w0 = tt_now(), c0 = cpu(), dw = 0, dc = 0;
     int64_t done = 0;
     int rc = 0;
@@ -349,11 +346,10 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     int rc = lat ? 0 : -1;
     if (rc == 0) {
         /* One pass over a few hundred queries is too short to time on a
-         * busy machine: the batch again (time_batches). */
+         * busy machine: the batch again (tt_index_time_batches). */
         ann_batch b = {ie, Qx, nq, k, dist, ids};
         tt_ann_set_threads(threads);
-        rc = time_batches(ann_batch_run, &b, nq, threads == 1 ? tt_thread_cpu_now : tt_cpu_now,
-                          out, err);
+        rc = tt_index_time_batches(ann_batch_run, &b, nq, threads == 1, out, err);
     }
     if (rc == 0 && latency) {
         /* One OpenMP thread: Faiss searches on the calling thread, whose
@@ -394,10 +390,9 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
     if (rc == 0 && nt == 1)
         tt_blas_set_threads(1);
     if (rc == 0) {
-        /* As tt_index_speed_of: the batch again (time_batches). */
+        /* As tt_index_speed_of: the batch again (tt_index_time_batches). */
         exact_batch b = {Q, V, nq, n_items, d, k, nt, top, sc};
-        rc = time_batches(exact_batch_run, &b, nq, nt == 1 ? tt_thread_cpu_now : tt_cpu_now,
-                          out, err);
+        rc = tt_index_time_batches(exact_batch_run, &b, nq, nt == 1, out, err);
     }
     if (rc == 0 && latency) {
         /* One request at a time on one thread: one query's scores (a GEMV

@@ -41,6 +41,8 @@ typedef struct tt_indexent {
     enum tt_index_metric metric;
     int d;                      /* the model's vector width (index: d + 1 for IP2L2) */
     int32_t n_items;
+    int nv;                     /* vectors per item (an FE model's G: the index holds
+                                   n_items x nv rows, tt_index_mv); 0 or 1: one */
     float max_norm;             /* IP2L2: the largest item norm (the M of the transform) */
     uint64_t fingerprint;       /* tt_index_fingerprint of the model when built */
     double build_s;
@@ -148,6 +150,13 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
  * time on one thread. Q: (nq, d) raw queries. */
 int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_items, int d,
                          int k, int threads, tt_index_speed *out, int latency, tt_err *err);
+/* The timing window both use, for other searches: fn(ctx) answers nq
+ * queries a call and is called until it has used 0.25 s of CPU or 2 s of
+ * wall clock (at most 100 times); out->qps and out->cpu_us from it, the CPU
+ * from the calling thread's clock when one_thread, else the process's. */
+typedef int (*tt_index_batch_fn)(void *ctx, tt_err *err);
+int tt_index_time_batches(tt_index_batch_fn fn, void *ctx, int64_t nq, int one_thread,
+                          tt_index_speed *out, tt_err *err);
 
 /* ---- Models with several vectors on a side (tt_index_mv.c) ----
  * A multi-interest user tower (K vectors u_k per query; an item scores
@@ -187,7 +196,8 @@ int tt_index_mv_rank(tt_indexent *ie, const tt_index_mv *mv, const float *Q, con
 /* Top k items of each of n queries Q (n, nq, d) through the index, the
  * items of excl (n_excl, any order; may be NULL) left out for every query:
  * items/scores (n, k) best first, padded with -1 / NaN; count (n, may be
- * NULL) the number found. Scores by the model's rule as above. */
+ * NULL) the number found. Scores by the model's rule as above. The index
+ * searches on the threads tt_ann_set_threads last set. */
 int tt_index_mv_topk(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n, int k,
                      const int32_t *excl, int64_t n_excl, int32_t *items, float *scores,
                      int *count, tt_err *err);
@@ -200,5 +210,11 @@ int tt_index_mv_exact_topk(const tt_index_mv *mv, const float *Q, int64_t n, int
  * top k| / k averaged, no exclusions (tt_index_recall's measure). */
 int tt_index_mv_recall(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n,
                        const int *ks, int n_k, double *rec, tt_err *err);
+/* Queries per second and CPU per query of top-k for the n queries Q on
+ * `threads` threads (1 or 0 = all): through ie, or with ie NULL the exact
+ * top-k above (BLAS on one thread when threads is 1). No latency figures
+ * (out's p50/p99 stay 0). */
+int tt_index_mv_speed(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n, int k,
+                      int threads, tt_index_speed *out, tt_err *err);
 
 #endif

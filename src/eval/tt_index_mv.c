@@ -218,7 +218,6 @@ int tt_index_mv_topk(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int
     int64_t kq = TT_MIN(rows_for(mv, k + n_excl), w.cells / mv->nq);
     int64_t B = TT_MAX((int64_t)1, w.cells / (mv->nq * kq));
     int rc = 0;
-    tt_ann_set_threads(0);
     for (int64_t b = 0; rc == 0 && b < n; b += B) {
         int64_t e = TT_MIN(n, b + B);
         if (mv_search(ie, mv, Q, b, e, kq, &w, err)) {
@@ -330,5 +329,50 @@ int tt_index_mv_recall(tt_indexent *ie, const tt_index_mv *mv, const float *Q, i
     for (int i = 0; rc == 0 && i < n_k && n > 0; i++)
         rec[i] /= (double)n;
     free(ex), free(ix), free(sc), free(in);
+    return rc;
+}
+
+typedef struct mv_batch {
+    tt_indexent *ie;
+    const tt_index_mv *mv;
+    const float *Q;
+    int64_t n;
+    int k;
+    int32_t *items;
+    float *scores;
+} mv_batch;
+
+static int mv_batch_run(void *ctx, tt_err *err)
+{
+    mv_batch *b = ctx;
+    if (b->ie)
+        return tt_index_mv_topk(b->ie, b->mv, b->Q, b->n, b->k, NULL, 0, b->items, b->scores,
+                                NULL, err);
+    return tt_index_mv_exact_topk(b->mv, b->Q, b->n, b->k, b->items, b->scores, err);
+}
+
+int tt_index_mv_speed(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n, int k,
+                      int threads, tt_index_speed *out, tt_err *err)
+{
+    memset(out, 0, sizeof *out);
+    k = (int)TT_MIN((int64_t)k, (int64_t)mv->n_items);
+    if (n <= 0 || k <= 0)
+        return 0;
+    size_t cells = (size_t)n * (size_t)k;
+    int32_t *items = tt_alloc(cells, sizeof(int32_t), "top k", err);
+    float *scores = items ? tt_alloc(cells, sizeof(float), "top k", err) : NULL;
+    int rc = scores ? 0 : -1, keep = tt_blas_get_threads();
+    if (rc == 0) {
+        mv_batch b = {ie, mv, Q, n, k, items, scores};
+        if (ie)
+            tt_ann_set_threads(threads);
+        else if (threads == 1)
+            tt_blas_set_threads(1);
+        rc = tt_index_time_batches(mv_batch_run, &b, n, threads == 1, out, err);
+    }
+    tt_blas_set_threads(keep);
+    tt_ann_set_threads(0);
+    free(items);
+    free(scores);
     return rc;
 }
