@@ -217,9 +217,9 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     ie.p.m = tt_arg(a, "m")->set ? (int)tt_arg(a, "m")->i : (v.d % 2 ? v.d : v.d / 2);
     int rc = -1;
     if ((ie.p.kind == TT_ANN_IVF || ie.p.kind == TT_ANN_IVFPQ) && nlist > n) {
-        tt_fail(s, 0, "nlist=%d is larger than the %d %s of '%s': each inverted list needs "
-                "at least one (at most nlist=%d)", nlist, n, v.nv > 1 ? "item vectors" : "items",
-                d->name, n);
+        tt_fail(s, 0, "nlist=%d is larger than the %d %ss of '%s': each inverted list needs "
+                "at least one %s (at most nlist=%d)", nlist, n, v.nv > 1 ? "item vector" : "item",
+                d->name, v.nv > 1 ? "item vector" : "item", n);
         goto out;
     }
     if (ie.p.kind == TT_ANN_IVFPQ && v.d % ie.p.m) {
