@@ -83,8 +83,9 @@ FE_INLINE void products(fe_w *x, const float *qh, const float *vt, long ldv, con
 /* Items [n, n + W NB) of user row q (H, d): s = sum_h max_g <q_h, v_g>, the
  * winners into arg (H rows lds apart). The first g is kept on ties and NaN
  * (x > best is false). */
-FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, const float *VT,
-                         long ldv, int n, int H, int G, const int d, const int NB)
+FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, long hs,
+                         const float *VT, long ldv, int n, int H, int G, const int d,
+                         const int NB)
 {
     fe_w sum[8], best[8], x[8];
     fe_wi ag[8];
@@ -92,7 +93,7 @@ FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, const
     for (int k = 0; k < NB; k++)
         sum[k] = WSPLAT(0.0f);   /* 0 + the first head's best: that best (but -0 -> +0) */
     for (int h = 0; h < H; h++) {
-        const float *qh = q + (long)h * d;
+        const float *qh = q + h * hs;
         products(best, qh, VT + n, ldv, d, NB);
         FE_UNROLL
         for (int k = 0; k < NB; k++)
@@ -106,12 +107,12 @@ FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, const
                 ag[k] = (m & g) | (~m & ag[k]);
             }
         }
-        uint8_t *a = arg + (long)h * lds + n;
         FE_UNROLL
         for (int k = 0; k < NB; k++) {
             sum[k] += best[k];
             fe_w8 a8 = __builtin_convertvector(ag[k], fe_w8);   /* g <= 255 */
-            memcpy(a + W * k, &a8, sizeof a8);
+            if (arg)
+                memcpy(arg + h * lds + n + W * k, &a8, sizeof a8);
         }
     }
     FE_UNROLL
@@ -120,15 +121,15 @@ FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, const
 }
 
 /* Item n alone, from V itself (same sums, same tie rule). */
-static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, const float *V, int n,
-                    int H, int G, int d)
+static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, long hs, const float *V,
+                    int n, int H, int G, int d)
 {
     float sum = 0;
     for (int h = 0; h < H; h++) {
         float best = 0;
         int bg = 0;
         for (int g = 0; g < G; g++) {
-            const float *v = V + ((long)n * G + g) * d, *qh = q + (long)h * d;
+            const float *v = V + ((long)n * G + g) * d, *qh = q + h * hs;
             float x = 0;
             for (int j = 0; j < d; j++)
                 x += qh[j] * v[j];
@@ -137,36 +138,38 @@ static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, const floa
                 bg = g;
             }
         }
-        arg[(long)h * lds + n] = (uint8_t)bg;
+        if (arg)
+            arg[h * lds + n] = (uint8_t)bg;
         sum += best;
     }
     s[n] = sum;
 }
 
-/* Blocks of 64 items, then of 8, then one by one; users inside a block, so
- * that the block's item vectors (G d 64 floats) are read from the
- * first-level cache by every user. */
+/* Blocks of 4 W items, then of W, then one by one; users inside a block, so
+ * that the block's item vectors (G d 4 W floats) are read from the
+ * first-level cache by every user. User b's head h at Q + b bs + h hs. */
 FE_INLINE void fwd_all(float *S, int lds, uint8_t *arg, const float *VT, const float *Q,
-                       const float *V, int B, int N, int H, int G, const int d)
+                       long bs, long hs, const float *V, int B, int N, int H, int G,
+                       const int d)
 {
+#define FE_ROW(b) S + (long)(b) * lds, arg ? arg + (long)(b) * H * lds : NULL, lds, \
+                  Q + (long)(b) * bs, hs
     int n = 0;
     for (; n + 4 * W <= N; n += 4 * W)
         for (int b = 0; b < B; b++)
-            fwd_block(S + (long)b * lds, arg + (long)b * H * lds, lds, Q + (long)b * H * d, VT,
-                      N, n, H, G, d, 4);
+            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 4);
     for (; n + W <= N; n += W)
         for (int b = 0; b < B; b++)
-            fwd_block(S + (long)b * lds, arg + (long)b * H * lds, lds, Q + (long)b * H * d, VT,
-                      N, n, H, G, d, 1);
+            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 1);
     for (; n < N; n++)
         for (int b = 0; b < B; b++)
-            fwd_one(S + (long)b * lds, arg + (long)b * H * lds, lds, Q + (long)b * H * d, V, n,
-                    H, G, d);
+            fwd_one(FE_ROW(b), V, n, H, G, d);
+#undef FE_ROW
 }
 
 FE_CLONES
-void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
-                   const float *V, int B, int N, int H, int G, int d)
+void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
+                  const float *V, int B, int N, int H, int G, int d)
 {
     /* VT (G, d, N) = V (N, G, d) by coordinate */
     for (int n = 0; n < N; n++)
@@ -174,11 +177,17 @@ void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
             for (int j = 0; j < d; j++)
                 VT[((long)g * d + j) * N + n] = V[((long)n * G + g) * d + j];
     switch (d) {
-    case 8: fwd_all(S, lds, arg, VT, Q, V, B, N, H, G, 8); break;
-    case 16: fwd_all(S, lds, arg, VT, Q, V, B, N, H, G, 16); break;
-    case 32: fwd_all(S, lds, arg, VT, Q, V, B, N, H, G, 32); break;
-    default: fwd_all(S, lds, arg, VT, Q, V, B, N, H, G, d); break;
+    case 8: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 8); break;
+    case 16: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 16); break;
+    case 32: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 32); break;
+    default: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, d); break;
     }
+}
+
+void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
+                   const float *V, int B, int N, int H, int G, int d)
+{
+    tt_fe_scores(S, lds, arg, VT, Q, (long)H * d, d, V, B, N, H, G, d);
 }
 
 /* The backward loops: d-vectors of 8 floats (the head width d a multiple of

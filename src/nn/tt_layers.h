@@ -112,6 +112,14 @@ void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
 long tt_fe_scratch(int N, int G, int d);
 void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
                    const float *V, int B, int N, int H, int G, int d);
+/* The same scores for queries at any strides (user b's head h at
+ * Q + b bs + h hs), the winners kept only when arg is not NULL: the
+ * evaluator's tiles. Every score is the same function of its query and item
+ * rows as in tt_fe_forward (an item's place in the block of N decides only
+ * which loop computes it: a target's score and the scores it is ranked
+ * among come from the same call). */
+void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
+                  const float *V, int B, int N, int H, int G, int d);
 /* dQ (B, H, d) += alpha sum_n dS[b, n] V[n, arg] and
  * dV (N, G, d) += alpha sum_b dS[b, n] Q[b, h] at the winners: the two halves
  * of backward, so that threads can split dQ by users and dV by items. */
