@@ -132,6 +132,11 @@ typedef struct tt_model_def {
  * gate sigmoid, groups 0), the one place they are written: `tower` takes
  * them from here through its option table. */
 void tt_tower_def_init(tt_tower_def *t);
+/* A plain tower built in code (tests, benches): the defaults above, named
+ * name, embed dim, one mlp channel of widths w[0..n) (n <= TT_MAX_LAYERS),
+ * l2norm when l2norm is set: `embed dim=D | mlp W.. [| l2norm]`. */
+void tt_tower_def_mlp(tt_tower_def *t, const char *name, int dim, const int *w, int n,
+                      int l2norm);
 /* A channel of kind k with its defaults (cross: projection out=32). */
 void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k);
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */
