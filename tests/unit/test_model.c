@@ -123,15 +123,7 @@ static void make_data(tt_dataset *d, int U, int I, int C, int P, uint64_t seed)
 static tt_tower_def tower_mlp(const char *name, int dim, int w1, int w2)
 {
     tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = dim;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = w1;
-    t.chan[0].widths[1] = w2;
-    t.l2norm = 1;
+    tt_tower_def_mlp(&t, name, dim, (const int[]){w1, w2}, 2, 1);
     return t;
 }
 
