@@ -86,6 +86,9 @@ train m epochs=500 batch=64 threads=1
 echo not reached
 T
 for how in rank usr1; do
+  # the last run's output must not answer the wait below: mpirun would get
+  # SIGUSR1 before it handles it (exit 138), a race seen under load
+  rm -f "$tmp/int.out"
   "$MPIRUN" $root --oversubscribe -np 2 "$TTLAB" --json "$tmp/long.tt" > "$tmp/int.out" 2> "$tmp/int.err" &
   pid=$!
   i=0

@@ -1063,6 +1063,7 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         o2.threads = 2;
         tt_train_result q1, q2;
         tt_model *x = make_model(&md, &u, &i, d, 1), *y = make_model(&md, &u, &i, d, 1);
+        tt_blas_set_threads(3);   /* the session's count: threads=2 is this run's only */
         if (tt_train(x, d, sp, &o2, NULL, NULL, &q1, &err) ||
             tt_train(y, d, sp, &o2, NULL, NULL, &q2, &err))
             DIE("train: %s", err.msg);
@@ -1072,6 +1073,8 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         CHECK(fabs(q1.h.loss[3] - r1.h.loss[3]) < 1e-3 * fabs(r1.h.loss[3]),
               "threads=2 trains differently: loss %g vs %g", q1.h.loss[3], r1.h.loss[3]);
         CHECK(q1.threads == 2, "threads recorded: %d", q1.threads);
+        CHECK(tt_blas_get_threads() == 3, "train threads=2 left BLAS at %d threads, not the "
+              "session's 3", tt_blas_get_threads());
         tt_train_result_free(&q1);
         tt_train_result_free(&q2);
         tt_model_free(x);
