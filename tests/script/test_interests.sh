@@ -18,6 +18,9 @@ model a = twotower m i
 model b = twotower r i loss=inbatch
 tower p = embed dim=8 | interests k=3 out=16 pow=8 | l2norm
 model c = twotower p i
+tower one = embed dim=8 | interests k=1 out=16 | l2norm
+model d = twotower one i
+train d epochs=1
 train a epochs=3
 train b epochs=3
 train c epochs=3
@@ -25,6 +28,7 @@ set output csv
 eval a split=test
 eval b split=test
 eval c split=test
+eval d split=test
 save a a.ttm
 save b b.ttm
 save c c.ttm
@@ -62,6 +66,9 @@ for mdl in a b c; do
   [ -n "$x" ] && [ "$x" = "$y" ] || fail "$mdl: metrics differ after save/open: '$x' vs '$y'"
 done
 grep -q '^model,split' out.txt || fail "no eval header"
+# one interest (k=1) is one vector per user: training's valid evaluation and
+# eval read it as such (it was refused as a multi-vector model)
+grep -q '^d,test,' out.txt || { cat out.txt err.txt; fail "k=1: no eval row"; }
 # compare: a row per model
 [ "$(grep -c '^[ab],' out.txt)" -ge 4 ] || { cat out.txt; fail "compare printed no rows"; }
 # export: 300 test users x 4 interests; header user, interest, active, history
