@@ -161,6 +161,7 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
         tt_rec_num(&r, "comm_grad_mib", res->comm_bytes_grad / 1048576.0, 3);
         tt_rec_num(&r, "comm_seconds", res->comm_seconds, 3);
         tt_rec_int(&r, "comm_calls", res->comm_calls);
+        tt_rec_num(&r, "table_mib", res->table_bytes / 1048576.0, 3);
         for (int k = 0; k < TT_COLL_KINDS; k++) {   /* the cost model's inputs, by collective */
             char key[64];
             snprintf(key, sizeof key, "comm_%s_mib", tt_dist_kind_name(k));

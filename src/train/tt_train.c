@@ -580,6 +580,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tt_dist_stats_get(&st);
         memcpy(res->kind_bytes, st.kind_bytes, sizeof st.kind_bytes);
         memcpy(res->kind_calls, st.kind_calls, sizeof st.kind_calls);
+        res->table_bytes = (double)(np - dx.n_dense) * sizeof(float);
         res->comm_bytes = st.bytes;
         res->comm_seconds = st.seconds;
         res->comm_calls = st.calls;

@@ -92,6 +92,7 @@ typedef struct tt_train_result {
     int64_t comm_calls;    /* collective calls, all steps */
     const char *exchange;  /* the embedding gradients' sum: "dense", "sparse" */
     int in_job;            /* run inside an MPI job (mpirun, one rank included) */
+    double table_bytes;    /* the embedding tables' size (a dense exchange sums them) */
     double step_cpu;       /* CPU seconds of a step (mean) outside the collectives:
                               the towers, the loss, the optimiser */
     double kind_bytes[TT_COLL_KINDS];  /* by collective: bytes of the vectors combined */
