@@ -41,15 +41,7 @@ static inline double cpu_seconds(void)
 static inline tt_tower_def tower(const char *name, int senet)
 {
     tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = 16;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = 64;
-    t.chan[0].widths[1] = 32;
-    t.l2norm = 1;
+    tt_tower_def_mlp(&t, name, 16, (const int[]){64, 32}, 2, 1);
     t.senet = senet;
     t.se_r = 2;
     return t;

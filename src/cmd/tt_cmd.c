@@ -141,7 +141,7 @@ static const tt_optspec train_opts[] = {
     {"valid", TT_O_BOOL, NULL, NULL, 0, 0, NULL, "evaluate on valid after every epoch", TRAIN(eval_every)},
     {"seed", TT_O_INT, NULL, NULL, 0, BIG, NULL, "initialisation and shuffling seed (default: the session seed)"},
     {"seeds", TT_O_INTS, NULL, NULL, 0, BIG, NULL, "train once per seed (1,2,3): compare shows mean ± std"},
-    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads (default: the session setting)"},
+    {"threads", TT_O_INT, NULL, NULL, 0, 256, NULL, "threads for this run only (default: the session setting)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 
 #define EVAL(F) TT_BIND(tt_bind_eval, tt_eval_args, F)
@@ -286,7 +286,8 @@ const tt_cmd tt_cmds[] = {
      "  tower up = embed dim=16 fields=user_id,age | channels (mlp 64 32) (fm) (cross 2 out=16) | l2norm\n"
      "  tower us2 = u with senet r=2          (a copy of u with a SENet stage)\n"
      "  tower u3 = us with no senet | mlp 128 32\n"
-     "Stages of `with` replace the stage of the same kind, or are inserted.", TT_CMD_SAFE},
+     "Stages of `with` replace the stage of the same kind, or are inserted.\n"
+     "A stage the tower has keeps the options not given (us with senet groups=4).", TT_CMD_SAFE},
     {"model", tt_cmd_model, 2, -1,
      "model NAME = twotower USER ITEM [key=value ...] | model NAME = popularity|ease|itemknn|ials [key=value ...] | model NAME = MODEL with key=value ...",
      "define a model: a two-tower model over two towers, or a baseline",

@@ -102,8 +102,11 @@ static int stage_generic(tt_session *s, const tt_stagespec *sp, tt_tok *st, int 
             *has = 0;
         return 0;
     }
+    /* In a `with` list a stage the tower already has keeps the options not
+     * given; a stage it gets anew starts from the defaults. */
+    int all = !(how == TT_STAGE_WITH && *has == sp->has_val);
     if (stage_kv_only(s, sp, st, sn, col, NULL) ||
-        stage_opts(s, sp, st + 1, sn - 1, col, d, 1, v))
+        stage_opts(s, sp, st + 1, sn - 1, col, d, all, v))
         return -1;
     *has = sp->has_val;
     return 0;
@@ -476,6 +479,7 @@ const char *tt_stage_names(int channels, char *buf, int n)
 static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int with)
 {
     int i = 0, order = 0;
+    const char *prev = "";   /* the stage that set order */
     if (n == 0)
         return tt_fail(s, 0, with ? "nothing after 'with': tower NAME = TOWER with senet r=2"
                                   : "empty tower: tower NAME = embed dim=16 | mlp 64 32 | l2norm");
@@ -514,14 +518,29 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
                     }
                 return tt_fail(s, col, "a tower starts with %s (got '%s')", first, st->s);
             }
-            if (sp->order == order)
+            if (sp->order == order && !strcmp(prev, st->s))
                 return tt_fail(s, col, "a second '%s' stage", st->s);
+            if (sp->order == order) {
+                /* alternatives of one place: name both and the choice */
+                int l = 0, na = 0, a = 0;
+                for (int k = 0; k < tt_n_stages; k++)
+                    na += tt_stages[k].order == order;
+                text[0] = 0;
+                for (int k = 0; k < tt_n_stages && l < (int)sizeof text; k++)
+                    if (tt_stages[k].order == order)
+                        l += snprintf(text + l, sizeof text - (size_t)l, "%s%s",
+                                      a++ == 0 ? "" : a == na ? " or " : ", ", tt_stages[k].name);
+                return tt_fail(s, col, "'%s' after '%s': a tower takes one of %s", st->s, prev,
+                               text);
+            }
             if (sp->order < order)
                 return tt_fail(s, col, "'%s' comes too late: the order is %s", st->s,
                                stage_order_text(text, sizeof text));
         }
-        if (how != TT_STAGE_DROP)
+        if (how != TT_STAGE_DROP) {
             order = sp->order;
+            prev = sp->name;
+        }
         if ((sp->parse ? sp->parse : stage_generic)(s, sp, st, sn, col, d, how))
             return -1;
         i = j + 1;

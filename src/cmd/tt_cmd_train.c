@@ -228,15 +228,16 @@ static int train_target(tt_session *s, tt_args *a, tt_modelent **mep, tt_dsent *
 }
 
 /* The training options (bound to tt_train_opts) and the seeds: seed=, one
- * per seeds= value, or the session's seed. */
-static int train_options(tt_session *s, tt_args *a, const tt_dsent *d, tt_train_opts *o,
-                         uint64_t *seeds, int *n_seeds)
+ * per seeds= value, or the session's seed. A fitted kind (fitted = 1) takes
+ * no batches, so the batch size is not checked against the examples. */
+static int train_options(tt_session *s, tt_args *a, const tt_dsent *d, int fitted,
+                         tt_train_opts *o, uint64_t *seeds, int *n_seeds)
 {
     tt_train_opts_init(o);
     tt_args_apply(a, &tt_bind_train, o);
     o->threads = tt_arg(a, "threads")->set ? (int)tt_arg(a, "threads")->i : s->threads;
     o->stop = &s->stop;
-    if (o->batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)
+    if (!fitted && o->batch > d->sp.part[TT_TRAIN].n && d->sp.part[TT_TRAIN].n > 0)
         tt_session_warn(s, "batch %d is larger than the %lld training examples", o->batch,
                         (long long)d->sp.part[TT_TRAIN].n);
     if (tt_arg(a, "seed")->set && tt_arg(a, "seeds")->set)
@@ -377,7 +378,7 @@ int tt_cmd_train(tt_session *s, tt_args *a)
     tt_train_opts o;
     uint64_t seeds[TT_LIST_MAX];
     int n_seeds = 0;
-    if (train_options(s, a, d, &o, seeds, &n_seeds))
+    if (train_options(s, a, d, tt_mkind_get(me->def.kind)->fitted, &o, seeds, &n_seeds))
         return -1;
 
     progress p = {s, NULL, NULL, NULL, 0, 0, isatty(STDERR_FILENO) && !s->tty, 0, 0, n_seeds, 0};

@@ -53,6 +53,8 @@ static int cmp_i32(const void *a, const void *b)
 static int build(const tt_dataset *d, const uint8_t *part, int32_t H, tt_split *s,
                  tt_err *err)
 {
+    static uint64_t splits_made;   /* splits are made by the session's thread only */
+    s->gen = ++splits_made;
     int64_t n = d->n_inter, cnt[3] = {0, 0, 0}, at[3] = {0, 0, 0};
     int32_t nu = d->n_users, maxlen = 0;
     int32_t *tr = NULL, *tv = NULL; /* one user's visible items so far */

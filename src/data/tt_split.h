@@ -41,6 +41,9 @@ typedef struct tt_split {
     int64_t *off[3];     /* (n_users + 1) */
     int32_t *items[3];
     int64_t *item_freq;  /* (n_items) training interactions per item */
+    uint64_t gen;        /* unique per split made in this process (from 1): tells a
+                          * split made again at the same address from the one a
+                          * model built its tables from */
 } tt_split;
 
 /* Leave-last-two-out by time: per user, sorted by (time, item), the last

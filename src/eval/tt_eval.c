@@ -1120,40 +1120,65 @@ static int64_t ref_rank(const float *s, char *excl, int32_t n_items, const tt_sp
     return c + 1;
 }
 
-int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
-                           int32_t n_items, int d, const tt_split *sp, enum tt_part p,
-                           int64_t *ranks)
+/* What the references share: per example of part p, every item's score from
+ * score(ctx, e, s) (s: n_items floats), then ref_rank. */
+typedef void (*ref_scorer)(const void *ctx, int64_t e, int32_t n_items, float *s);
+
+static int ref_ranks(ref_scorer score, const void *ctx, int32_t n_items, const tt_split *sp,
+                     enum tt_part p, int64_t *ranks)
 {
     const tt_examples *ex = &sp->part[p];
-    float *s;
-    char *excl;
-    if (n_items <= 0 || d <= 0)
-        return -1;
-    s = malloc((size_t)n_items * sizeof *s);
-    excl = malloc((size_t)n_items);
+    float *s = malloc((size_t)n_items * sizeof *s);
+    char *excl = malloc((size_t)n_items);
     if (!s || !excl) {
         free(s);
         free(excl);
         return -1;
     }
     for (int64_t e = 0; e < ex->n; e++) {
-        int32_t u = ex->user[e], t = ex->item[e];
-        int act = qn ? qn[e] : nq;
-        for (int32_t j = 0; j < n_items; j++) {
-            for (int v = 0; v < act; v++) {
-                const float *q = Q + (e * nq + v) * d;
-                double acc = 0;
-                for (int k = 0; k < d; k++)
-                    acc += (double)q[k] * V[(int64_t)j * d + k];
-                float sv = (float)acc;
-                s[j] = v == 0 || sv > s[j] ? sv : s[j];
-            }
-        }
-        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
+        score(ctx, e, n_items, s);
+        ranks[e] = ref_rank(s, excl, n_items, sp, p, ex->user[e], ex->item[e]);
     }
     free(s);
     free(excl);
     return 0;
+}
+
+/* <q, v> by a plain double loop, rounded to float like tt_gemm_ref. */
+static float ref_dot(const float *q, const float *v, int d)
+{
+    double acc = 0;
+    for (int k = 0; k < d; k++)
+        acc += (double)q[k] * v[k];
+    return (float)acc;
+}
+
+typedef struct {
+    const float *Q, *V;
+    const int32_t *qn;
+    int nq, nv, d;
+} ref_ctx;
+
+/* Best of the example's active query vectors per item. */
+static void ref_score_multi(const void *ctx, int64_t e, int32_t n_items, float *s)
+{
+    const ref_ctx *c = ctx;
+    int act = c->qn ? c->qn[e] : c->nq;
+    for (int32_t j = 0; j < n_items; j++)
+        for (int v = 0; v < act; v++) {
+            float sv = ref_dot(c->Q + (e * c->nq + v) * c->d, c->V + (int64_t)j * c->d, c->d);
+            s[j] = v == 0 || sv > s[j] ? sv : s[j];
+        }
+}
+
+int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
+                           int32_t n_items, int d, const tt_split *sp, enum tt_part p,
+                           int64_t *ranks)
+{
+    if (n_items <= 0 || d <= 0)
+        return -1;
+    const ref_ctx c = {Q, V, qn, nq, 1, d};
+    return ref_ranks(ref_score_multi, &c, n_items, sp, p, ranks);
 }
 
 double tt_metrics_select(const tt_metrics *m)
@@ -1164,42 +1189,30 @@ double tt_metrics_select(const tt_metrics *m)
     return NAN;
 }
 
+/* Sum over query vectors of the best item vector per item. */
+static void ref_score_summax(const void *ctx, int64_t e, int32_t n_items, float *s)
+{
+    const ref_ctx *c = ctx;
+    for (int32_t j = 0; j < n_items; j++) {
+        float sum = 0;
+        for (int k = 0; k < c->nq; k++) {
+            float best = 0;
+            for (int g = 0; g < c->nv; g++) {
+                float sv = ref_dot(c->Q + (e * c->nq + k) * c->d,
+                                   c->V + ((int64_t)j * c->nv + g) * c->d, c->d);
+                best = g == 0 || sv > best ? sv : best;
+            }
+            sum = k == 0 ? best : sum + best;
+        }
+        s[j] = sum;
+    }
+}
+
 int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int32_t n_items,
                             int d, const tt_split *sp, enum tt_part p, int64_t *ranks)
 {
-    const tt_examples *ex = &sp->part[p];
-    float *s;
-    char *excl;
     if (n_items <= 0 || d <= 0 || nq < 1 || nv < 1)
         return -1;
-    s = malloc((size_t)n_items * sizeof *s);
-    excl = malloc((size_t)n_items);
-    if (!s || !excl) {
-        free(s);
-        free(excl);
-        return -1;
-    }
-    for (int64_t e = 0; e < ex->n; e++) {
-        int32_t u = ex->user[e], t = ex->item[e];
-        for (int32_t j = 0; j < n_items; j++) {
-            float sum = 0;
-            for (int k = 0; k < nq; k++) {
-                float best = 0;
-                for (int g = 0; g < nv; g++) {
-                    const float *q = Q + (e * nq + k) * d, *v = V + ((int64_t)j * nv + g) * d;
-                    double acc = 0;
-                    for (int i = 0; i < d; i++)
-                        acc += (double)q[i] * v[i];
-                    float sv = (float)acc;
-                    best = g == 0 || sv > best ? sv : best;
-                }
-                sum = k == 0 ? best : sum + best;
-            }
-            s[j] = sum;
-        }
-        ranks[e] = ref_rank(s, excl, n_items, sp, p, u, t);
-    }
-    free(s);
-    free(excl);
-    return 0;
+    const ref_ctx c = {Q, V, NULL, nq, nv, d};
+    return ref_ranks(ref_score_summax, &c, n_items, sp, p, ranks);
 }

@@ -25,7 +25,8 @@ typedef struct tt_mkind {
                                 3 itemknn, 4 ials: their places in the table
                                 when files stored the place) */
     const char *summary;     /* one line for help and `list` */
-    tt_kopt opts[TT_KOPT_MAX];   /* options (name NULL ends the list) */
+    tt_kopt opts[TT_KOPT_MAX];   /* options (name NULL ends the list); model files store
+                                  * md->kopt by this order: append, never reorder */
     int fitted;              /* 1: fitted in one call (tt_model_fit), 0: trained by tt_train */
     int iterative;           /* 1: the fit iterates (time per iteration is reported) */
     int cold;                /* 1: scores items never seen in training (from features) */

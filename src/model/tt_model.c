@@ -21,6 +21,20 @@ void tt_tower_def_init(tt_tower_def *t)
     t->mi_k = 4;
 }
 
+void tt_tower_def_mlp(tt_tower_def *t, const char *name, int dim, const int *w, int n,
+                      int l2norm)
+{
+    tt_tower_def_init(t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->dim = dim;
+    t->n_chan = 1;
+    tt_chan_def_init(&t->chan[0], TT_CH_MLP);
+    t->chan[0].n_widths = n < TT_MAX_LAYERS ? n : TT_MAX_LAYERS;
+    for (int k = 0; k < t->chan[0].n_widths; k++)
+        t->chan[0].widths[k] = w[k];
+    t->l2norm = l2norm;
+}
+
 void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k)
 {
     memset(c, 0, sizeof *c);

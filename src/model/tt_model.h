@@ -75,6 +75,8 @@ enum tt_mi_via { TT_MI_ATTENTION = 0, TT_MI_ROUTING = 1 };
 enum tt_model_kind { TT_MODEL_POP = 0, TT_MODEL_TWOTOWER = 1, TT_MODEL_EASE = 2,
                      TT_MODEL_ITEMKNN = 3, TT_MODEL_IALS = 4, TT_MODEL_NKINDS = 5 };
 #define TT_KOPT_MAX 8             /* options of a baseline kind (tt_mkind.h) */
+/* The values of these enums (and of tt_model_kind above) are stored in model
+ * files (tt_modelfile.c, DEFS): fixed codes, never renumbered, new ones appended. */
 enum tt_sim { TT_SIM_COS = 0, TT_SIM_DOT = 1 };
 enum tt_fusion { TT_FUSE_SUM = 0, TT_FUSE_CONCAT = 1 };
 /* A loss is a row of the loss table (tt_losses.h); its id is the row's
@@ -130,6 +132,11 @@ typedef struct tt_model_def {
  * gate sigmoid, groups 0), the one place they are written: `tower` takes
  * them from here through its option table. */
 void tt_tower_def_init(tt_tower_def *t);
+/* A plain tower built in code (tests, benches): the defaults above, named
+ * name, embed dim, one mlp channel of widths w[0..n) (n <= TT_MAX_LAYERS),
+ * l2norm when l2norm is set: `embed dim=D | mlp W.. [| l2norm]`. */
+void tt_tower_def_mlp(tt_tower_def *t, const char *name, int dim, const int *w, int n,
+                      int l2norm);
 /* A channel of kind k with its defaults (cross: projection out=32). */
 void tt_chan_def_init(tt_chan_def *c, enum tt_chan_kind k);
 void tt_model_def_init(tt_model_def *m);   /* defaults above, loss softmax, sim cos */

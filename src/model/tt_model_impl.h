@@ -198,7 +198,8 @@ struct tt_model {
     float *logq_samp;                 /* (n_items) log of the sampler's probability */
     float *alias_p;                   /* (n_corpus) alias table over corpus places */
     int32_t *alias_j;
-    const tt_split *sp_seen;          /* split the sampler tables were built from */
+    const tt_split *sp_seen;          /* split the sampler tables were built from, */
+    uint64_t sp_gen;                  /* and its generation (tt_split.gen) */
     int full_items_loaded;            /* item tower inputs hold the whole corpus */
     tt_rng rng;
     /* threads: the pool and each worker's private dense-gradient block */

@@ -209,11 +209,12 @@ int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
     if (interact_reserve(m, B, nv, nc, err))
         return -1;
-    if (m->sp_seen != sp) {
+    if (m->sp_seen != sp || m->sp_gen != sp->gen) {
         if (build_sampler(m, sp, err))
             return -1;
         tt_model_cold_ids(m, d, sp);   /* cold split: held-out ids get the OOV rows */
         m->sp_seen = sp;
+        m->sp_gen = sp->gen;
     }
     return 0;
 }
@@ -367,7 +368,7 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tt_err_set(err, "empty batch");
         return NAN;
     }
-    if (n > m->cap_b || m->sp_seen != sp) {
+    if (n > m->cap_b || m->sp_seen != sp || m->sp_gen != sp->gen) {
         if (tt_model_reserve(m, d, sp, TT_MAX(n, (int)m->cap_b), err))
             return NAN;
     }

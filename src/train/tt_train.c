@@ -394,19 +394,21 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     memset(&dx, 0, sizeof dx);
 
     memset(res, 0, sizeof *res);
-    /* threads=N: N threads for the step's own split (fixed row ranges,
-     * deterministic), a parallel section of the BLAS thread policy
-     * (tt_blas.h); BLAS gets the N threads back for evaluation and afterwards. */
-    int nthr = tt_blas_par_threads(o->threads), par = 0;
-    if (o->threads > 0)
-        tt_blas_set_threads(o->threads);
-    res->threads = nthr;
     if (o->epochs < 0)
         return tt_err_set(err, "epochs=%d out of range (0 or more)", o->epochs);
     if (o->batch < 1)
         return tt_err_set(err, "batch=%d must be >= 1", o->batch);
     if (!(o->lr > 0.0f))
         return tt_err_set(err, "lr=%g must be > 0", (double)o->lr);
+    /* threads=N: N threads for the step's own split (fixed row ranges,
+     * deterministic), a parallel section of the BLAS thread policy
+     * (tt_blas.h); BLAS gets the N threads for the evaluations inside this
+     * run, and the session's count back when it ends (out:). */
+    const int blas_before = tt_blas_get_threads();
+    int nthr = tt_blas_par_threads(o->threads), par = 0;
+    if (o->threads > 0)
+        tt_blas_set_threads(o->threads);
+    res->threads = nthr;
 
     int64_t nvalid = sp->part[TT_VALID].n;
     s = tt_alloc(1, sizeof *s, "training snapshot", err);
@@ -592,6 +594,8 @@ out:
     if (rc)
         tt_history_free(&res->h);
     tt_blas_par_end(par);
+    if (o->threads > 0)
+        tt_blas_set_threads(blas_before);
     tt_model_track_rows(m, 0);
     tt_model_set_dist(m, 0);
     tt_train_dist_free(&dx);

@@ -209,4 +209,8 @@ cp m.ttm keep.ttm
 expect 1 - - -- -c 'load synthetic tiny; split l2o; open m.ttm; save m /nonexistent/dir/x.ttm'
 cmp -s m.ttm keep.ttm || { echo "m.ttm changed"; fail=1; }
 ls | grep -q '\.tmp\.' && { echo "temporary files left behind"; ls; fail=1; }
+# a fitted model takes no batches: no batch warning for it, one for the two-tower model
+printf 'user,item\n1,a\n1,b\n2,a\n2,c\n3,b\n3,c\n3,a\n4,a\n4,b\n4,c\n' > small.csv
+expect 0 "<command line>:1: warning: batch 256 is larger than the 8 training examples" - -- -c 'load csv small.csv; split random; model p = popularity; train p; tower u = embed dim=4 | mlp 4; model m = twotower u u; train m epochs=1'
+[ "$(grep -c 'batch 256' err.txt)" = 1 ] || { echo "case $n: the batch warning should appear once (for m only)"; cat err.txt; fail=1; }
 exit $fail

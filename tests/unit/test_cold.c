@@ -90,16 +90,8 @@ static void test_cold_oov(tt_dataset *d)
                 tt_model_def md;
                 tt_tower_def u, i;
                 tt_model_def_init(&md);
-                tt_tower_def_init(&u);
-                u.dim = 8;
-                u.n_chan = 1;
-                u.chan[0].kind = TT_CH_MLP;
-                u.chan[0].n_widths = 2;
-                u.chan[0].widths[0] = 16;
-                u.chan[0].widths[1] = 8;
-                snprintf(u.name, sizeof u.name, "u");
-                i = u;
-                snprintf(i.name, sizeof i.name, "i");
+                tt_tower_def_mlp(&u, "u", 8, (const int[]){16, 8}, 2, 0);
+                tt_tower_def_mlp(&i, "i", 8, (const int[]){16, 8}, 2, 0);
                 md.loss = loss;
                 md.temp = 0.1f;
                 md.neg = loss == TT_LOSS_SAMPLED ? 16 : 0;

@@ -52,19 +52,13 @@ typedef struct outcome {
     float se[TT_MAX_FIELDS];   /* their mean excitation weight, last epoch */
 } outcome;
 
+/* embed dim=8 | [senet |] mlp 16 8 | l2norm */
 static tt_tower_def tower(const char *name, int senet)
 {
+    static const int w[2] = {16, 8};
     tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = 8;
+    tt_tower_def_mlp(&t, name, 8, w, 2, 1);
     t.senet = senet ? TT_RW_SENET : TT_RW_NONE;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = 16;
-    t.chan[0].widths[1] = 8;
-    t.l2norm = 1;
     return t;
 }
 

@@ -133,15 +133,9 @@ int main(int argc, char **argv)
     }
     tt_tower_def u, it;
     tt_model_def md;
-    tt_tower_def_init(&u);
-    tt_tower_def_init(&it);
-    snprintf(u.name, sizeof u.name, "U");
-    snprintf(it.name, sizeof it.name, "I");
+    tt_tower_def_mlp(&u, "U", 16, (const int[]){32}, 1, 0);
+    tt_tower_def_mlp(&it, "I", 16, (const int[]){32}, 1, 0);
     u.senet = it.senet = 1;
-    u.n_chan = it.n_chan = 1;
-    u.chan[0].kind = it.chan[0].kind = TT_CH_MLP;
-    u.chan[0].n_widths = it.chan[0].n_widths = 1;
-    u.chan[0].widths[0] = it.chan[0].widths[0] = 32;
     tt_model_def_init(&md);
     snprintf(md.name, sizeof md.name, "se");
     md.kind = TT_MODEL_TWOTOWER;

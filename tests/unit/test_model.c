@@ -123,15 +123,7 @@ static void make_data(tt_dataset *d, int U, int I, int C, int P, uint64_t seed)
 static tt_tower_def tower_mlp(const char *name, int dim, int w1, int w2)
 {
     tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = dim;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = w1;
-    t.chan[0].widths[1] = w2;
-    t.l2norm = 1;
+    tt_tower_def_mlp(&t, name, dim, (const int[]){w1, w2}, 2, 1);
     return t;
 }
 
@@ -1037,6 +1029,7 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         o2.threads = 2;
         tt_train_result q1, q2;
         tt_model *x = make_model(&md, &u, &i, d, 1), *y = make_model(&md, &u, &i, d, 1);
+        tt_blas_set_threads(3);   /* the session's count: threads=2 is this run's only */
         if (tt_train(x, d, sp, &o2, NULL, NULL, &q1, &err) ||
             tt_train(y, d, sp, &o2, NULL, NULL, &q2, &err))
             DIE("train: %s", err.msg);
@@ -1046,6 +1039,8 @@ static void test_train(const tt_dataset *d, const tt_split *sp)
         CHECK(fabs(q1.h.loss[3] - r1.h.loss[3]) < 1e-3 * fabs(r1.h.loss[3]),
               "threads=2 trains differently: loss %g vs %g", q1.h.loss[3], r1.h.loss[3]);
         CHECK(q1.threads == 2, "threads recorded: %d", q1.threads);
+        CHECK(tt_blas_get_threads() == 3, "train threads=2 left BLAS at %d threads, not the "
+              "session's 3", tt_blas_get_threads());
         tt_train_result_free(&q1);
         tt_train_result_free(&q2);
         tt_model_free(x);
@@ -1230,6 +1225,38 @@ static void test_optim(const tt_dataset *d, const tt_split *sp)
     tt_model_free(m);
 }
 
+/* A split made again at the same address under an existing model (a re-split
+ * in place): the model's logQ and sampler tables follow the new split, so its
+ * loss equals a fresh model's. The model once compared addresses only. */
+static void test_resplit(const tt_dataset *d)
+{
+    tt_model_def md;
+    tt_tower_def u = tower_mlp("u", 4, 8, 6), i = tower_mlp("i", 4, 8, 6);
+    tt_split sp;
+    tt_err err;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "resplit");
+    md.loss = TT_LOSS_SAMPLED;
+    md.neg = 5;
+    md.logq = 1;
+    md.sampler = TT_SAMPLE_POP;
+    if (tt_split_l2o(d, 5, &sp, &err))
+        DIE("split: %s", err.msg);
+    int64_t idx[8] = {0, 3, 5, 8, 13, 21, 34, 40};
+    tt_model *a = make_model(&md, &u, &i, d, 5);
+    loss_at(a, d, &sp, idx, 8);
+    tt_split_free(&sp);
+    if (tt_split_random(d, 0.3, 0.3, 9, 5, &sp, &err))
+        DIE("split: %s", err.msg);
+    tt_model *b = make_model(&md, &u, &i, d, 5);
+    double la = loss_at(a, d, &sp, idx, 8), lb = loss_at(b, d, &sp, idx, 8);
+    CHECK(la == lb, "after a re-split in place the model's loss %.9g differs from a fresh "
+          "model's %.9g: its sampler tables are the old split's", la, lb);
+    tt_model_free(a);
+    tt_model_free(b);
+    tt_split_free(&sp);
+}
+
 int main(void)
 {
     tt_dataset d;
@@ -1248,6 +1275,7 @@ int main(void)
     test_popularity(&d, &sp);
     test_train(&d, &sp);
     test_overfit();
+    test_resplit(&d);
     tt_split_free(&sp);
     tt_dataset_free(&d);
     return tt_check_done("test_model");
