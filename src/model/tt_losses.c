@@ -176,13 +176,20 @@ static inline int32_t part_col(const tt_loss_step *c, int b)
     return t >= c->lo[1] && t < c->hi[1] ? (int32_t)(t - c->lo[1]) : -1;
 }
 
+/* Thread tid's columns [*j0, *j1) of this rank's nl item rows; returns nl. */
+static int part_cols(const tt_loss_step *c, int tid, int nt, long *j0, long *j1)
+{
+    int nl = (int)(c->hi[1] - c->lo[1]);
+    tt_par_range(nl, tid, nt, j0, j1);
+    return nl;
+}
+
 static void ph_xscores(void *ctx, int tid, int nt)
 {
     tt_loss_step *c = ctx;
     tt_model *m = c->m;
-    const int D = m->D, nl = (int)(c->hi[1] - c->lo[1]);
     long j0, j1;
-    tt_par_range(nl, tid, nt, &j0, &j1);
+    const int nl = part_cols(c, tid, nt, &j0, &j1), D = m->D;
     /* S[:, j0:j1] (B, nj) = Q (B, D) V[lo + j0 : lo + j1]^T */
     if (j1 > j0)
         tt_gemm(0, 1, c->B, (int)(j1 - j0), D, 1.0f, m->tw[0].out, D,
@@ -269,10 +276,9 @@ static double xfull_forward(tt_model *m, tt_loss_step *c)
 static void ph_xdv(void *ctx, int tid, int nt)
 {
     tt_loss_step *c = ctx;
-    tt_model *m = c->m;
-    const int D = m->D, nl = (int)(c->hi[1] - c->lo[1]);
     long j0, j1;
-    tt_par_range(nl, tid, nt, &j0, &j1);
+    const int nl = part_cols(c, tid, nt, &j0, &j1), D = c->m->D;
+    tt_model *m = c->m;
     /* dV[lo + j0 : lo + j1] (nj, D) = dS[:, j0:j1]^T (nj, B) Q (B, D) */
     if (j1 > j0)
         tt_gemm(1, 0, (int)(j1 - j0), D, c->B, 1.0f, m->dS + j0, nl, m->tw[0].out, D, 0.0f,
