@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tt_blas.h"
+#include "tt_layers.h"
 #include "tt_par.h"
 
 /* Memory: each worker scores one tile of at most TT_EVAL_TILE_FLOATS floats
@@ -228,8 +229,8 @@ typedef struct rank_worker {
     float *tile;         /* (bu, W) scores */
     float *qb;           /* (nq, bu, d) the block's queries, vector k of
                             every example together */
-    float *tile2;        /* (bu, W) one vector's scores (nq > 1 or nv > 1) */
-    float *tile3;        /* (bu, W) one query vector's maxima (nv >= 1, nq > 1) */
+    float *tile2;        /* (bu, W) one vector's scores (nq > 1), or (nv, d, W)
+                            the tile's item vectors by coordinate (nv >= 1) */
     int *qn;             /* (bu) active vectors of the block's examples */
     float *s;            /* (bu) target scores */
     int64_t *c;          /* (bu) items beating the target so far */
@@ -238,38 +239,16 @@ typedef struct rank_worker {
 
 static void rank_finish(rank_worker *w, const int64_t *ord, int m);
 
-/* acc (m, n) = max(acc, x) element-wise, keeping acc on ties and NaN. */
-static void tile_max(float *restrict acc, const float *restrict x, long mn)
-{
-    for (long j = 0; j < mn; j++)
-        acc[j] = x[j] > acc[j] ? x[j] : acc[j];
-}
-
 /* The FE-Block rule: tile (m, n) = sum over query vectors k (in order) of the
  * max over item vectors g (in order, the first kept on ties) of
- * qb[k] (m, d) . V[base:end, g] (n, d)^T, each product one GEMM over the
- * item rows of vector g (row stride nv d). */
+ * <qb[k] row, V[item, g]>, by tt_fe_scores (one fused pass: no product
+ * tiles), tile2 holding the tile's item vectors by coordinate. */
 static void score_tile_summax(rank_worker *w, int m, int64_t base, int n)
 {
     rank_job *jb = w->job;
     const int d = jb->d, G = jb->nv;
-    const float *Vb = jb->V + base * G * d;
-    for (int k = 0; k < jb->nq; k++) {
-        const float *qk = w->qb + (size_t)k * jb->bu * d;
-        float *acc = k ? w->tile3 : w->tile;
-        for (int g = 0; g < G; g++) {
-            float *dst = g ? w->tile2 : acc;
-            tt_gemm(0, 1, m, n, d, 1.0f, qk, d, Vb + (size_t)g * d, G * d, 0.0f, dst, n);
-            if (g)
-                tile_max(acc, dst, (long)m * n);
-        }
-        if (k) {
-            float *restrict t = w->tile;
-            const float *restrict a = w->tile3;
-            for (long j = 0; j < (long)m * n; j++)
-                t[j] += a[j];
-        }
-    }
+    tt_fe_scores(w->tile, n, NULL, w->tile2, w->qb, d, (long)jb->bu * d,
+                 jb->V + base * G * d, m, n, jb->nq, G, d);
 }
 
 /* tile (m, n) = scores of items [base, base + n) for the block's examples
@@ -616,10 +595,11 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V, i
         int bu = jb.bu;
         wk[i].job = &jb;
         wk[i].tile = scratch((size_t)bu * jb.W, err);
-        wk[i].tile2 = nq > 1 || nv > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
-        wk[i].tile3 = nv && nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
+        /* FE-Block: tile2 holds a tile's item vectors by coordinate */
+        wk[i].tile2 = nv ? scratch((size_t)nv * d * jb.W, err)
+                         : nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
         wk[i].qn = tt_alloc((size_t)bu, sizeof(int), "evaluation", err);
-        if (((nq > 1 || nv > 1) && !wk[i].tile2) || (nv && nq > 1 && !wk[i].tile3))
+        if ((nq > 1 || nv) && !wk[i].tile2)
             rc = -1;
         wk[i].qb = tt_alloc_aligned((size_t)nq * bu * d, sizeof(float),
                                     "evaluation queries", err);
@@ -640,7 +620,6 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V, i
         free(wk[i].tile);
         free(wk[i].qb);
         free(wk[i].tile2);
-        free(wk[i].tile3);
         free(wk[i].qn);
         free(wk[i].s);
         free(wk[i].c);

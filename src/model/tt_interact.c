@@ -149,7 +149,8 @@ int interact_reserve(tt_model *m, int64_t B, int64_t nv, int64_t nc, tt_err *err
             grow(&f->nrm, (size_t)(nv * f->G), sizeof(float), "FE norms", err) ||
             grow(&f->dV, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
             grow(&f->dVr, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
-            grow(&f->P, (size_t)(16 * f->H * f->G * (nv + 1)), sizeof(float), "FE products", err) ||
+            grow(&f->P, (size_t)tt_fe_scratch((int)nv, f->G, f->dh), sizeof(float),
+                 "FE item vectors by coordinate", err) ||
             grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err))
             return -1;
         if (!f->norm)
@@ -215,9 +216,9 @@ void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1)
     const int N = (int)c->nv, GD = f->G * f->dh;
     if (j1 <= j0)
         return;
-    /* S[:, j0:j1] = sum_h max_g <q_h, v_g> of those items; P by columns */
-    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0,
-                  f->P + (size_t)16 * f->H * f->G * j0, m->tw[0].out,
+    /* S[:, j0:j1] = sum_h max_g <q_h, v_g> of those items; each thread
+     * lays its items out by coordinate in its own part of P */
+    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0, f->P + (size_t)j0 * GD, m->tw[0].out,
                   f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
 }
 

@@ -146,7 +146,8 @@ typedef struct fe_state {
     float *Vr, *V, *nrm;              /* (cap_v, G dh) projections, normalised (alias
                                          Vr without), (cap_v, G) norms */
     float *dV, *dVr;                  /* (cap_v, G dh) gradients */
-    float *P;                         /* (16 H G cap_v) score GEMM blocks, by columns */
+    float *P;                         /* (cap_v G dh) item vectors by coordinate,
+                                         each thread's items at G dh j0 */
     uint8_t *arg;                     /* (cap_b, cap_c, H) winners */
     float *Pg, *dPg, *Sc, *dSc;       /* CIR: (cap_b, D) positives, (cap_b, cap_b) scores */
     uint8_t *mk;                      /* (cap_b, cap_b) CIR hit mask */

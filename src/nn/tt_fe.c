@@ -1,21 +1,22 @@
 /* tt_fe: IntTower's FE-Block score (Li et al., CIKM 2022): H user heads
  * against G item vectors, each head taking its best item vector, the heads'
  * best summed (archersama/IntTower, preprocessing/utils.py, fe_score:
- * (user @ item^T).max(2).sum(1)). The products come from G GEMMs (one per
- * item vector) per block of users, the maxima from vector compares; the
- * winners are kept (the index of the item vector) for backward, which routes
- * each score's gradient through them. */
+ * (user @ item^T).max(2).sum(1)). Forward is one fused pass: the item
+ * vectors are first laid out by coordinate (VT (G, d, N), items along a row),
+ * so that 8 items fill one vector register; each head's products with 64
+ * items are summed in registers, compared, and only the sum over heads and
+ * the winners (the index of the item vector, for backward) are stored. (The
+ * products as a GEMM per item vector wrote and re-read 20 MB per ML-100K
+ * batch: that GEMM's zeroing, writes and the max pass were 3/4 of the
+ * FE-Block's time.) Backward routes each score's gradient through the
+ * winners. */
 #include "tt_layers.h"
-#include "tt_blas.h"
 
 #include <string.h>
 
-#define FE_ROWS 16   /* users per GEMM block: P stays within a core's cache */
-
-long tt_fe_scratch(int B, int N, int H, int G)
+long tt_fe_scratch(int N, int G, int d)
 {
-    int rb = B < FE_ROWS ? B : FE_ROWS;
-    return (long)rb * H * N * G;
+    return (long)N * G * d;
 }
 
 /* 8-float vectors (GCC/clang vector extensions): one AVX register in the
@@ -33,171 +34,283 @@ long tt_fe_scratch(int B, int N, int H, int G)
 #else
 #define FE_CLONES
 #endif
+#define FE_INLINE static inline __attribute__((always_inline))
+/* Loops over a block's registers unrolled whole, so that their arrays of
+ * vectors live in registers (-O2 would leave a loop of 8 rolled, and the
+ * arrays on the stack). */
+#if defined(__clang__)
+#define FE_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define FE_UNROLL _Pragma("GCC unroll 8")
+#else
+#define FE_UNROLL
+#endif
 typedef float fe_v4 __attribute__((vector_size(32)));
 typedef int32_t fe_i4 __attribute__((vector_size(32)));
+typedef uint8_t fe_u8 __attribute__((vector_size(8)));
 #define LD4(x, p) memcpy(&(x), (p), sizeof(x))
 #define ST4(p, x) memcpy((p), &(x), sizeof(x))
+#define SPLAT(s) ((fe_v4){(s), (s), (s), (s), (s), (s), (s), (s)})
 
-/* best (n) = max over g of P[g] (n) (rows N apart), the first g kept on ties
- * and NaN, its g into a; s = best (first head) or s += best. */
-FE_CLONES
-static void head_max(float *s, uint8_t *a, const float *P, long pstride, int N, int G, int first)
+/* The forward's vectors: 16 floats (one AVX-512 register in the v4 clone,
+ * two AVX ones in the v3 clone). */
+typedef float fe_w __attribute__((vector_size(64)));
+typedef int32_t fe_wi __attribute__((vector_size(64)));
+typedef uint8_t fe_w8 __attribute__((vector_size(16)));
+#define W 16
+#define WSPLAT(s) ((fe_w){(s), (s), (s), (s), (s), (s), (s), (s), \
+                          (s), (s), (s), (s), (s), (s), (s), (s)})
+
+/* x[k] = <qh, item vectors of items n + W k ... n + W k + W - 1> from VT's
+ * rows of one item vector (d rows ldv apart): NB independent FMA chains. */
+FE_INLINE void products(fe_w *x, const float *qh, const float *vt, long ldv, const int d,
+                        const int NB)
 {
-    int n = 0;
-    for (; n + 8 <= N; n += 8) {
-        fe_v4 best, x, o;
-        LD4(best, P + n);
-        fe_i4 ag = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (int g = 1; g < G; g++) {
-            LD4(x, P + g * pstride + n);
-            fe_i4 m = x > best;
-            best = (fe_v4)((m & (fe_i4)x) | (~m & (fe_i4)best));
-            ag = (m & g) | (~m & ag);
+    fe_w y;
+    FE_UNROLL
+    for (int k = 0; k < NB; k++)
+        x[k] = WSPLAT(0.0f);
+    for (int j = 0; j < d; j++) {
+        fe_w qj = WSPLAT(qh[j]);
+        FE_UNROLL
+        for (int k = 0; k < NB; k++) {
+            LD4(y, vt + (long)j * ldv + W * k);
+            x[k] += qj * y;
         }
-        if (!first) {
-            LD4(o, s + n);
-            best += o;
-        }
-        ST4(s + n, best);
-        for (int l = 0; l < 8; l++)
-            a[n + l] = (uint8_t)ag[l];
-    }
-    for (; n < N; n++) {
-        float best = P[n];
-        int bg = 0;
-        for (int g = 1; g < G; g++)
-            if (P[g * pstride + n] > best) {
-                best = P[g * pstride + n];
-                bg = g;
-            }
-        a[n] = (uint8_t)bg;
-        s[n] = first ? best : s[n] + best;
     }
 }
 
-void tt_fe_forward(float *S, int lds, uint8_t *arg, float *P, const float *Q,
+/* Items [n, n + W NB) of user row q (H, d): s = sum_h max_g <q_h, v_g>, the
+ * winners into arg (H rows lds apart). The first g is kept on ties and NaN
+ * (x > best is false). */
+FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, long hs,
+                         const float *VT, long ldv, int n, int H, int G, const int d,
+                         const int NB)
+{
+    fe_w sum[8], best[8], x[8];
+    fe_wi ag[8];
+    FE_UNROLL
+    for (int k = 0; k < NB; k++)
+        sum[k] = WSPLAT(0.0f);   /* 0 + the first head's best: that best (but -0 -> +0) */
+    for (int h = 0; h < H; h++) {
+        const float *qh = q + h * hs;
+        products(best, qh, VT + n, ldv, d, NB);
+        FE_UNROLL
+        for (int k = 0; k < NB; k++)
+            ag[k] = (fe_wi){0};
+        for (int g = 1; g < G; g++) {
+            products(x, qh, VT + (long)g * d * ldv + n, ldv, d, NB);
+            FE_UNROLL
+            for (int k = 0; k < NB; k++) {
+                fe_wi m = x[k] > best[k];
+                best[k] = (fe_w)((m & (fe_wi)x[k]) | (~m & (fe_wi)best[k]));
+                ag[k] = (m & g) | (~m & ag[k]);
+            }
+        }
+        FE_UNROLL
+        for (int k = 0; k < NB; k++) {
+            sum[k] += best[k];
+            fe_w8 a8 = __builtin_convertvector(ag[k], fe_w8);   /* g <= 255 */
+            if (arg)
+                memcpy(arg + h * lds + n + W * k, &a8, sizeof a8);
+        }
+    }
+    FE_UNROLL
+    for (int k = 0; k < NB; k++)
+        ST4(s + n + W * k, sum[k]);
+}
+
+/* Item n alone, from V itself (same sums, same tie rule). */
+static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, long hs, const float *V,
+                    int n, int H, int G, int d)
+{
+    float sum = 0;
+    for (int h = 0; h < H; h++) {
+        float best = 0;
+        int bg = 0;
+        for (int g = 0; g < G; g++) {
+            const float *v = V + ((long)n * G + g) * d, *qh = q + h * hs;
+            float x = 0;
+            for (int j = 0; j < d; j++)
+                x += qh[j] * v[j];
+            if (g == 0 || x > best) {
+                best = x;
+                bg = g;
+            }
+        }
+        if (arg)
+            arg[h * lds + n] = (uint8_t)bg;
+        sum += best;
+    }
+    s[n] = sum;
+}
+
+/* Blocks of 4 W items, then of W, then one by one; users inside a block, so
+ * that the block's item vectors (G d 4 W floats) are read from the
+ * first-level cache by every user. User b's head h at Q + b bs + h hs. */
+FE_INLINE void fwd_all(float *S, int lds, uint8_t *arg, const float *VT, const float *Q,
+                       long bs, long hs, const float *V, int B, int N, int H, int G,
+                       const int d)
+{
+#define FE_ROW(b) S + (long)(b) * lds, arg ? arg + (long)(b) * H * lds : NULL, lds, \
+                  Q + (long)(b) * bs, hs
+    int n = 0;
+    for (; n + 4 * W <= N; n += 4 * W)
+        for (int b = 0; b < B; b++)
+            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 4);
+    for (; n + W <= N; n += W)
+        for (int b = 0; b < B; b++)
+            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 1);
+    for (; n < N; n++)
+        for (int b = 0; b < B; b++)
+            fwd_one(FE_ROW(b), V, n, H, G, d);
+#undef FE_ROW
+}
+
+FE_CLONES
+void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
+                  const float *V, int B, int N, int H, int G, int d)
+{
+    /* VT (G, d, N) = V (N, G, d) by coordinate */
+    for (int n = 0; n < N; n++)
+        for (int g = 0; g < G; g++)
+            for (int j = 0; j < d; j++)
+                VT[((long)g * d + j) * N + n] = V[((long)n * G + g) * d + j];
+    switch (d) {
+    case 8: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 8); break;
+    case 16: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 16); break;
+    case 32: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 32); break;
+    default: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, d); break;
+    }
+}
+
+void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
                    const float *V, int B, int N, int H, int G, int d)
 {
-    for (int b0 = 0; b0 < B; b0 += FE_ROWS) {
-        int rb = B - b0 < FE_ROWS ? B - b0 : FE_ROWS;
-        long ps = (long)rb * H * N;   /* one item vector's block */
-        /* P[g] (rb H, N) = Q[b0:b0+rb] (rb H, d) . V[:, g] (N, d)^T */
-        for (int g = 0; g < G; g++)
-            tt_gemm(0, 1, rb * H, N, d, 1.0f, Q + (long)b0 * H * d, d, V + (long)g * d, G * d,
-                    0.0f, P + g * ps, N);
-        for (int r = 0; r < rb; r++)
-            for (int h = 0; h < H; h++)
-                head_max(S + (long)(b0 + r) * lds, arg + ((long)(b0 + r) * H + h) * lds,
-                         P + ((long)r * H + h) * N, ps, N, G, h == 0);
-    }
+    tt_fe_scores(S, lds, arg, VT, Q, (long)H * d, d, V, B, N, H, G, d);
 }
 
 /* The backward loops: d-vectors of 8 floats (the head width d a multiple of
- * 8 and a constant in the cases below, so that the loops unroll), since the
+ * 8, a constant in the common cases so that the loops unroll), since the
  * compiler's own vectoriser leaves these short loops scalar at -O2. Other
- * widths take the generic scalar instance. dQ keeps each head's sum in
- * registers over the items (an update through memory per item waits on the
- * store of the one before). */
-#define FE_INLINE static inline __attribute__((always_inline))
+ * widths take the scalar loop (back_any). */
 
+/* Items in blocks whose vectors (G d floats each) fill about half the
+ * first-level cache, so that every user reads them from there. */
+static int item_block(int G, int d)
+{
+    int blk = 4096 / (G * d);
+    return blk > 8 ? blk : 8;
+}
+
+/* dQ[b, h] += alpha sum_n dS[b, n] V[n, arg], by item blocks: four items in
+ * flight (four chains of sums in registers; an update through memory per
+ * item would wait on the store of the one before), each block's sum added
+ * to dQ. */
 FE_INLINE void bq_vec(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
                       const float *V, int B, int N, int H, int G, const int d)
 {
-    enum { MAXC = 4 };   /* d / 8 <= MAXC */
-    const int c8 = d / 8;
-    for (int b = 0; b < B; b++) {
-        const float *ds = dS + (long)b * lds;
-        for (int h = 0; h < H; h++) {
-            const uint8_t *a = arg + ((long)b * H + h) * lds;
-            /* two sums (even and odd items): two chains of adds */
-            fe_v4 acc[MAXC], ac2[MAXC], x, y;
-            for (int c = 0; c < c8; c++)
-                acc[c] = ac2[c] = (fe_v4){0, 0, 0, 0, 0, 0, 0, 0};
-            int n = 0;
-            for (; n + 2 <= N; n += 2) {
-                float gs = alpha * ds[n], gt = alpha * ds[n + 1];
-                const float *v = V + ((long)n * G + a[n]) * d;
-                const float *w = V + ((long)(n + 1) * G + a[n + 1]) * d;
-                fe_v4 g8 = {gs, gs, gs, gs, gs, gs, gs, gs};
-                fe_v4 t8 = {gt, gt, gt, gt, gt, gt, gt, gt};
-                for (int c = 0; c < c8; c++) {
-                    LD4(x, v + 8 * c);
-                    LD4(y, w + 8 * c);
-                    acc[c] += g8 * x;
-                    ac2[c] += t8 * y;
+    enum { MAXC = 4, U = 4 };   /* d / 8 <= MAXC */
+    const int c8 = d / 8, blk = item_block(G, d);
+    const fe_v4 al = SPLAT(alpha);
+    for (int n0 = 0; n0 < N; n0 += blk) {
+        int n1 = N - n0 < blk ? N : n0 + blk;
+        for (int b = 0; b < B; b++) {
+            const float *ds = dS + (long)b * lds;
+            for (int h = 0; h < H; h++) {
+                const uint8_t *a = arg + ((long)b * H + h) * lds;
+                fe_v4 acc[U][MAXC], x;
+                FE_UNROLL
+                for (int u = 0; u < U; u++)
+                    FE_UNROLL
+                    for (int c = 0; c < c8; c++)
+                        acc[u][c] = SPLAT(0.0f);
+                int n = n0;
+                for (; n + U <= n1; n += U)
+                    FE_UNROLL
+                    for (int u = 0; u < U; u++) {
+                        fe_v4 g8 = SPLAT(ds[n + u]);
+                        const float *v = V + ((long)(n + u) * G + a[n + u]) * d;
+                        FE_UNROLL
+                        for (int c = 0; c < c8; c++) {
+                            LD4(x, v + 8 * c);
+                            acc[u][c] += g8 * x;
+                        }
+                    }
+                for (; n < n1; n++) {
+                    fe_v4 g8 = SPLAT(ds[n]);
+                    const float *v = V + ((long)n * G + a[n]) * d;
+                    FE_UNROLL
+                    for (int c = 0; c < c8; c++) {
+                        LD4(x, v + 8 * c);
+                        acc[0][c] += g8 * x;
+                    }
                 }
-            }
-            for (; n < N; n++) {
-                float gs = alpha * ds[n];
-                const float *v = V + ((long)n * G + a[n]) * d;
-                fe_v4 g8 = {gs, gs, gs, gs, gs, gs, gs, gs};
+                float *q = dQ + ((long)b * H + h) * d;
+                FE_UNROLL
                 for (int c = 0; c < c8; c++) {
-                    LD4(x, v + 8 * c);
-                    acc[c] += g8 * x;
+                    LD4(x, q + 8 * c);
+                    x += al * ((acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
+                    ST4(q + 8 * c, x);
                 }
-            }
-            float *q = dQ + ((long)b * H + h) * d;
-            for (int c = 0; c < c8; c++) {
-                LD4(x, q + 8 * c);
-                x += acc[c] + ac2[c];
-                ST4(q + 8 * c, x);
             }
         }
     }
 }
 
+/* dV[n, arg] += alpha dS[b, n] Q[b, h]: item blocks (their gradient rows
+ * stay in the first-level cache), then users, heads, and items innermost, so
+ * that consecutive updates go to different items (two heads that pick the
+ * same item vector would otherwise chain store -> load). */
 FE_INLINE void bv_vec(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
                       const float *Q, int B, int N, int H, int G, const int d)
 {
+    enum { MAXC = 4 };
     const int c8 = d / 8;
-    for (int b = 0; b < B; b++) {
-        const float *ds = dS + (long)b * lds;
-        const uint8_t *a = arg + (long)b * H * lds;
-        const float *q = Q + (long)b * H * d;
-        for (int n = 0; n < N; n++) {
-            float gs = alpha * ds[n];
-            fe_v4 g8 = {gs, gs, gs, gs, gs, gs, gs, gs}, x, y;
-            float *vn = dV + (long)n * G * d;
+    const int blk = item_block(G, d);
+    for (int n0 = 0; n0 < N; n0 += blk) {
+        int n1 = N - n0 < blk ? N : n0 + blk;
+        for (int b = 0; b < B; b++) {
+            const float *ds = dS + (long)b * lds;
             for (int h = 0; h < H; h++) {
-                float *v = vn + a[(long)h * lds + n] * d;
-                const float *qh = q + (long)h * d;
+                const uint8_t *a = arg + ((long)b * H + h) * lds;
+                const float *qh = Q + ((long)b * H + h) * d;
+                fe_v4 qa[MAXC], x;
+                FE_UNROLL
                 for (int c = 0; c < c8; c++) {
-                    LD4(x, v + 8 * c);
-                    LD4(y, qh + 8 * c);
-                    x += g8 * y;
-                    ST4(v + 8 * c, x);
+                    LD4(x, qh + 8 * c);
+                    qa[c] = alpha * x;
+                }
+                for (int n = n0; n < n1; n++) {
+                    fe_v4 g8 = SPLAT(ds[n]);
+                    float *v = dV + ((long)n * G + a[n]) * d;
+                    FE_UNROLL
+                    for (int c = 0; c < c8; c++) {
+                        LD4(x, v + 8 * c);
+                        x += g8 * qa[c];
+                        ST4(v + 8 * c, x);
+                    }
                 }
             }
         }
     }
 }
 
-static void bq_any(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
-                   const float *V, int B, int N, int H, int G, int d)
+/* Any width, plain loops, both halves: to_v = 0 adds into dQ from V, 1 into
+ * dV from Q (dst and src are the two sides accordingly). */
+static void back_any(float *dst, int to_v, float alpha, const float *dS, int lds,
+                     const uint8_t *arg, const float *src, int B, int N, int H, int G, int d)
 {
     for (int b = 0; b < B; b++)
         for (int n = 0; n < N; n++) {
             float gs = alpha * dS[(long)b * lds + n];
             for (int h = 0; h < H; h++) {
-                const float *v = V + ((long)n * G + arg[((long)b * H + h) * lds + n]) * d;
-                float *q = dQ + ((long)b * H + h) * d;
+                long qr = ((long)b * H + h) * d;
+                long vr = ((long)n * G + arg[((long)b * H + h) * lds + n]) * d;
+                float *y = dst + (to_v ? vr : qr);
+                const float *x = src + (to_v ? qr : vr);
                 for (int j = 0; j < d; j++)
-                    q[j] += gs * v[j];
-            }
-        }
-}
-
-static void bv_any(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
-                   const float *Q, int B, int N, int H, int G, int d)
-{
-    for (int b = 0; b < B; b++)
-        for (int n = 0; n < N; n++) {
-            float gs = alpha * dS[(long)b * lds + n];
-            for (int h = 0; h < H; h++) {
-                float *v = dV + ((long)n * G + arg[((long)b * H + h) * lds + n]) * d;
-                const float *q = Q + ((long)b * H + h) * d;
-                for (int j = 0; j < d; j++)
-                    v[j] += gs * q[j];
+                    y[j] += gs * x[j];
             }
         }
 }
@@ -209,8 +322,9 @@ void tt_fe_backward_q(float *dQ, float alpha, const float *dS, int lds, const ui
     switch (d) {
     case 8: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 8); break;
     case 16: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 16); break;
+    case 24: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 24); break;
     case 32: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 32); break;
-    default: bq_any(dQ, alpha, dS, lds, arg, V, B, N, H, G, d); break;
+    default: back_any(dQ, 0, alpha, dS, lds, arg, V, B, N, H, G, d); break;
     }
 }
 
@@ -221,7 +335,8 @@ void tt_fe_backward_v(float *dV, float alpha, const float *dS, int lds, const ui
     switch (d) {
     case 8: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 8); break;
     case 16: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 16); break;
+    case 24: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 24); break;
     case 32: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 32); break;
-    default: bv_any(dV, alpha, dS, lds, arg, Q, B, N, H, G, d); break;
+    default: back_any(dV, 1, alpha, dS, lds, arg, Q, B, N, H, G, d); break;
     }
 }

@@ -107,10 +107,19 @@ void tt_cross_backward(float *dx0, float *dW, float *db, const float *dout,
  * S has row stride lds; arg (B, H, lds) keeps the winning g of every
  * (b, n, h) for backward (the first g on ties; a NaN first product stays).
  * The heads are summed in order h = 0, 1, ... in float. G <= 255.
- * P: scratch of tt_fe_scratch(B, N, H, G) floats (one GEMM block). */
-long tt_fe_scratch(int B, int N, int H, int G);
-void tt_fe_forward(float *S, int lds, uint8_t *arg, float *P, const float *Q,
+ * VT: scratch of tt_fe_scratch(N, G, d) floats (the item vectors by
+ * coordinate); nothing else is written, nothing allocated. */
+long tt_fe_scratch(int N, int G, int d);
+void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
                    const float *V, int B, int N, int H, int G, int d);
+/* The same scores for queries at any strides (user b's head h at
+ * Q + b bs + h hs), the winners kept only when arg is not NULL: the
+ * evaluator's tiles. Every score is the same function of its query and item
+ * rows as in tt_fe_forward (an item's place in the block of N decides only
+ * which loop computes it: a target's score and the scores it is ranked
+ * among come from the same call). */
+void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
+                  const float *V, int B, int N, int H, int G, int d);
 /* dQ (B, H, d) += alpha sum_n dS[b, n] V[n, arg] and
  * dV (N, G, d) += alpha sum_b dS[b, n] Q[b, h] at the winners: the two halves
  * of backward, so that threads can split dQ by users and dV by items. */

@@ -581,6 +581,8 @@ int main(void)
     test_summax(&g, 600, 3001, 2, 4, 2, 2);   /* several tiles and blocks, two workers */
     test_summax(&g, 150, 20000, 2, 3, 1, 1);  /* mixed blocks, one item vector */
     test_summax(&g, 100, 900, 3, 1, 4, 1);    /* one head */
+    test_summax(&g, 200, 1000, 8, 4, 3, 2);   /* the fused kernel's unrolled widths */
+    test_summax(&g, 100, 700, 16, 2, 2, 1);
     test_topk(&g, 1, 1, 0, 1);
     test_topk(&g, 10, 2, 3, 4);
     test_topk(&g, 10, 2, 0, 25);      /* k larger than the corpus */

@@ -1164,7 +1164,7 @@ static void fe_setup(fe_ctx *c, int B, int N, int H, int G, int d)
 {
     c->B = B, c->N = N, c->H = H, c->G = G, c->d = d, c->lds = N + 2;
     c->Q = fa(B * H * d), c->V = fa(N * G * d), c->S = fa(B * c->lds);
-    c->R = fa(B * c->lds), c->P = fa(tt_fe_scratch(B, N, H, G));
+    c->R = fa(B * c->lds), c->P = fa(tt_fe_scratch(N, G, d));
     c->dQ = fa(B * H * d), c->dV = fa(N * G * d);
     c->arg = calloc((size_t)B * c->lds * H, 1);
 }
@@ -1232,6 +1232,51 @@ static void test_fe(void)
     report(w == 0 && first, "value fe 19 users, integer ties: exact (%.2g), first vector wins ties",
            w);
     fe_free(&c);
+    /* the vector paths (head widths 8, 16, 24, 32; 75 items: one block of
+     * 64, one of 8, three one by one) against plain double loops through
+     * the winners the forward kept: values, winners, both backward halves */
+    int vd[][5] = {{3, 75, 2, 3, 8}, {2, 75, 4, 2, 16}, {2, 75, 1, 4, 24}, {2, 75, 2, 2, 32},
+                   {2, 75, 2, 3, 5}};
+    for (size_t t = 0; t < sizeof vd / sizeof *vd; t++) {
+        fe_setup(&c, vd[t][0], vd[t][1], vd[t][2], vd[t][3], vd[t][4]);
+        fill(c.Q, (long)c.B * c.H * c.d, -1, 1);
+        fill(c.V, (long)c.N * c.G * c.d, -1, 1);
+        fill(c.R, (long)c.B * c.lds, -1, 1);
+        fill(c.dQ, (long)c.B * c.H * c.d, -1, 1);   /* backward accumulates */
+        fill(c.dV, (long)c.N * c.G * c.d, -1, 1);
+        float *q0 = fa((long)c.B * c.H * c.d), *v0 = fa((long)c.N * c.G * c.d);
+        memcpy(q0, c.dQ, sizeof(float) * c.B * c.H * c.d);
+        memcpy(v0, c.dV, sizeof(float) * c.N * c.G * c.d);
+        fe_obj(&c);
+        double wv = fe_reference(&c), wa = 0;
+        int wrong = 0;
+        for (int b = 0; b < c.B; b++)
+            for (int n = 0; n < c.N; n++)
+                for (int h = 0; h < c.H; h++) {
+                    const float *q = c.Q + ((long)b * c.H + h) * c.d;
+                    int a = c.arg[((long)b * c.H + h) * c.lds + n];
+                    double pa = dot(q, c.V + ((long)n * c.G + a) * c.d, c.d);
+                    for (int g = 0; g < c.G; g++)   /* no product clearly above the winner's */
+                        wrong += dot(q, c.V + ((long)n * c.G + g) * c.d, c.d) > pa + 1e-5;
+                    double gs = 0.5 * c.R[(long)b * c.lds + n];
+                    for (int j = 0; j < c.d; j++) {
+                        q0[((long)b * c.H + h) * c.d + j] += (float)(gs * c.V[((long)n * c.G + a) * c.d + j]);
+                        v0[((long)n * c.G + a) * c.d + j] += (float)(gs * q[j]);
+                    }
+                }
+        tt_fe_backward_q(c.dQ, 0.5f, c.R, c.lds, c.arg, c.V, c.B, c.N, c.H, c.G, c.d);
+        tt_fe_backward_v(c.dV, 0.5f, c.R, c.lds, c.arg, c.Q, c.B, c.N, c.H, c.G, c.d);
+        for (long i = 0; i < (long)c.B * c.H * c.d; i++)
+            wa = fmax(wa, fabs(c.dQ[i] - q0[i]));
+        for (long i = 0; i < (long)c.N * c.G * c.d; i++)
+            wa = fmax(wa, fabs(c.dV[i] - v0[i]));
+        report(wv < 1e-4 && !wrong && wa < 1e-4,
+               "value fe B=%d N=%d H=%d G=%d d=%d: sums (%.2g), winners (%d wrong), "
+               "dQ and dV through them (%.2g)", c.B, c.N, c.H, c.G, c.d, wv, wrong, wa);
+        free(q0);
+        free(v0);
+        fe_free(&c);
+    }
 }
 
 /* ---- DAT category alignment ---- */
