@@ -459,6 +459,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tt_dist_die(err->msg);
     if (backward) {
         op->backward(m, &c);
+        if (tu->mi.on)
+            tower_mi_pick_backward(tu, ti, n);
         if (m->fe.on)
             interact_items_backward(m, c.nv);
         /* this rank's output rows: the sum of every rank's part */
