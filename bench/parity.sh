@@ -43,6 +43,7 @@ ttr20=$(awk -v m="$model" '$1 == m && $2 ~ /^[0-9]+$/ { print $5 }' "$tmp/ttlab.
 echo "parity $model, ML-100K, $epochs epochs, seeds $seeds, test recall@20 at the best valid epoch"
 echo "  PyTorch: $(echo "$tr20" | stats); per seed: $(echo $tr20)"
 echo "  ttlab:   $(echo "$ttr20" | stats); per seed: $(echo $ttr20)"
-echo "  CPU seconds (user+system, all seeds, evaluation included): PyTorch" \
+echo "  CPU seconds (user+system, all seeds, loading and evaluation included; ttlab" \
+  "also bench_train's one-second sgemm probe): PyTorch" \
   "$(awk '{ s += $1 + $2 } END { printf "%.1f", s }' "$tmp/torch.cpu")," \
   "ttlab $(awk '{ s += $1 + $2 } END { printf "%.1f", s }' "$tmp/ttlab.cpu")"
