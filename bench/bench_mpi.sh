@@ -16,7 +16,10 @@
 # Environment: MPIRUN (make bench passes configure's), TTLAB (src/ttlab),
 # TT_BENCH_MPI_SET ("large"; any `load synthetic` words, e.g. "users=5000
 # items=20000" for a quick try), TT_BENCH_MPI_BATCH (1024),
-# TT_BENCH_MPI_INPUTS (a file to keep the model's input lines in).
+# TT_BENCH_MPI_INPUTS (a file to keep the model's input lines in),
+# TT_BENCH_MPI_TRAIN (more train options, e.g. "lazy=on": Adam then updates
+# the touched rows only, where by default every rank updates every table
+# every step, part of what every rank repeats).
 set -u
 TTLAB=${TTLAB:-src/ttlab}
 here=$(dirname "$0")
@@ -34,10 +37,10 @@ field() { # field NAME FILE: the value of "NAME": in the train_end line
   grep '"event":"train_end"' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"
 }
 
-echo "bench_mpi: synthetic $set_, batch $B, 1 epoch, threads=1 per rank; $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg)"
+echo "bench_mpi: synthetic $set_, batch $B, 1 epoch, threads=1 per rank ${TT_BENCH_MPI_TRAIN:-}; $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-8s %9s %9s %8s %6s %8s %8s %10s %7s\n' loss "1 rank s" "2 ranks s" speedup eff "cpu1 ms" "cpu2 ms" "sent MiB" steps
 for loss in inbatch sampled; do
-  s="set seed 1; set dashboard off; load synthetic $set_; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | mlp 64 32 | l2norm; model m = twotower u i loss=$loss; train m epochs=1 batch=$B threads=1 valid=off"
+  s="set seed 1; set dashboard off; load synthetic $set_; split l2o; tower u = embed dim=16 | mlp 64 32 | l2norm; tower i = embed dim=16 | mlp 64 32 | l2norm; model m = twotower u i loss=$loss; train m epochs=1 batch=$B threads=1 valid=off ${TT_BENCH_MPI_TRAIN:-}"
   for n in 1 2; do
     TTLAB_DIST_EXCHANGE=sparse "$MPIRUN" $root --oversubscribe -np $n "$TTLAB" --json -c "$s" \
       > "$tmp/$n.json" 2> "$tmp/$n.err" || { echo "bench_mpi: $loss on $n ranks failed:"; cat "$tmp/$n.err"; exit 1; }

@@ -11,7 +11,8 @@
  * reference; final parameters close to the reference's; the same bits on
  * every rank; the same bits for dense, sparse and auto (deterministic
  * reruns); valid and test metrics close to the reference's; the softmax
- * losses split over the ranks (tt_losses.h: TT_SHARD_*), BCE not; and the
+ * losses split over the ranks (tt_losses.h: TT_SHARD_*), BCE not, and
+ * TTLAB_DIST_LOSS=whole (no split) follows the split loss's steps; and the
  * sharded evaluator's ranks equal to the one-process evaluator's exactly. */
 #include "config.h"
 #include "tt_check.h"
@@ -171,6 +172,22 @@ static void check_cfg(const cfg *c, const tt_dataset *d, const tt_split *sp)
     else
         au = spr, au.P = NULL, au.ranks_local = au.ranks_shard = NULL;
     int rank = tt_dist_rank();
+    /* TTLAB_DIST_LOSS=whole (every rank the whole batch's loss, as before
+     * the split) follows the same trajectory; it computes no reduce-scatter */
+    if (c->loss == TT_LOSS_INBATCH && !c->senet) {
+        outcome wh;
+        setenv("TTLAB_DIST_LOSS", "whole", 1);
+        train_one(c, d, sp, 0, "dense", &wh);
+        unsetenv("TTLAB_DIST_LOSS");
+        CHECK(wh.split_calls == 0, "%s: whole loss: %lld reduce-scatters", c->name,
+              (long long)wh.split_calls);
+        double w = 0;
+        for (int s = 0; s < TT_MIN(wh.st.n, dn.st.n) && s < 100; s++)
+            w = fmax(w, fabs(wh.st.loss[s] - dn.st.loss[s]) / fmax(fabs(dn.st.loss[s]), 1e-12));
+        CHECK(wh.st.n == dn.st.n && w <= 1e-4, "%s: whole loss: %d steps, worst step %.2e "
+              "relative from the split loss", c->name, wh.st.n, w);
+        outcome_free(&wh);
+    }
     /* the softmax losses split their scores over the ranks (one reduce-
      * scatter of the partial output gradients per step), BCE does not */
     int64_t want = c->loss == TT_LOSS_BCE ? 0 : dn.steps;
