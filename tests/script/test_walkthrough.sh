@@ -310,7 +310,7 @@ for tag in A B; do
     has $o '^model lightse_t = twotower ul il sim=cos temp=0.05 loss=softmax$'
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
     models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x"
-    [ $ml = 1 ] && models="$models dssm senet lightse parallel dat"
+    [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower"
     for m in $models; do
         check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"
     done
