@@ -37,6 +37,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
         }
         char foot[1024];
         const char *stage = tt_reweight_title(tt_model_reweight(me->m, sd));
+        const char *stage_key = tt_reweight_name(tt_model_reweight(me->m, sd));
         snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s (suppressed: mean below half the tower's median)",
                  stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                  sd ? "over all items" : tt_part_name(part));
@@ -76,6 +77,8 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_prio(&rows[i], "model", TT_COL_OPTIONAL);
                 tt_rec_prio(&rows[i], "side", TT_COL_OPTIONAL);
                 if (s->out.mode == TT_OUT_JSON) {
+                    /* the stage the weights come from, as the tower names it */
+                    tt_rec_str(&rows[i], "stage", stage_key ? stage_key : "senet");
                     if (x.constant)
                         tt_rec_str(&rows[i], "excitation_why", why);
                     else
