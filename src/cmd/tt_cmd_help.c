@@ -55,8 +55,12 @@ static void cmd_help(FILE *f, const tt_cmd *c)
         opts_help(f, tt_settings, "settings (name=default):");
     if (!strcmp(c->name, "tower")) {
         fprintf(f, "stages:\n");
+        int w = 0;   /* the widest usage sets the column of the summaries */
         for (int i = 0; i < tt_n_stages; i++)
-            fprintf(f, "  %-52s %s\n", tt_stages[i].usage, tt_stages[i].summary);
+            if ((int)strlen(tt_stages[i].usage) > w)
+                w = (int)strlen(tt_stages[i].usage);
+        for (int i = 0; i < tt_n_stages; i++)
+            fprintf(f, "  %-*s %s\n", w, tt_stages[i].usage, tt_stages[i].summary);
         for (int i = 0; i < tt_n_stages; i++)
             if (tt_stages[i].opts) {
                 char t[64];

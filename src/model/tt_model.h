@@ -66,6 +66,8 @@ typedef struct tt_tower_def {
     int mi_k;                                 /* K (default 4) */
     int mi_out;                               /* width of each interest vector */
     int mi_hidden;                            /* attention's hidden width (0: 4 * dim) */
+    float mi_pow;                             /* training's interest per target: 0 the hard
+                                                 pick, p > 0 label-aware attention */
 } tt_tower_def;
 enum tt_mi_via { TT_MI_ATTENTION = 0, TT_MI_ROUTING = 1 };
 #define TT_MI_MAXK 16

@@ -80,6 +80,7 @@ typedef struct tw_mi {
     int K, L, d, h, out; /* interests, history capacity, dim, hidden, width */
     int hist_fi;         /* the history field */
     int Fo, Dx;          /* other fields' width, d + Fo */
+    float pw;            /* label-aware attention's p (0: the hard pick) */
     int pa;              /* tensor index: W1 (h, d), W2 (K, h) | S (d, d) */
     int pW;              /* projection W (out, Dx); b is pW + 1 */
     float *W1, *W2, *S, *dW1, *dW2, *dS, *W, *b, *dW, *db;
@@ -87,6 +88,8 @@ typedef struct tw_mi {
     float *H, *dH, *V, *dV, *X, *Y, *nrm, *I;
     float *Xs, *dXs, *dYs, *ns;       /* (cap, Dx), (cap, Dx), (cap, out), (cap):
                                          the picked interests' rows for backward */
+    float *aw, *dI, *dY, *dX;         /* pw > 0: (cap, K) weights, (cap, K, out) twice,
+                                         (cap, K, Dx): every interest gets a gradient */
     float *P, *A, *aS, *aP;                  /* attention keep / scratch */
     float *C, *Wr, *Z, *U, *fs, *dC, *rs;    /* routing keep / scratch */
     int32_t *len, *kk, *sel;
@@ -338,6 +341,10 @@ void tower_mi_scatter(tower *t, int64_t R);
 void tower_mi_view(const tower *t, tower *v, int64_t r0);
 void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff);
 void tower_mi_pick(tower *tu, const tower *ti, const int32_t *tgt, int rows_first, int64_t B);
+/* After the loss's backward, before the towers': label-aware attention's
+ * gradient into the interests and the target rows of ti->dout (a no-op
+ * for the hard pick). */
+void tower_mi_pick_backward(tower *tu, tower *ti, int64_t B);
 
 /* Declare a parameter tensor of rows x cols (table: an embedding table;
  * fan_in: for the dense initialisation). Returns its index or -1. Kinds call

@@ -437,6 +437,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     double loss = op->forward(m, &c);
     if (backward) {
         op->backward(m, &c);
+        if (tu->mi.on)
+            tower_mi_pick_backward(tu, ti, n);
         if (m->fe.on)
             interact_items_backward(m, c.nv);
     }

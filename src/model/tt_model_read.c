@@ -141,7 +141,7 @@ int tt_model_encode_queries(tt_model *m, const tt_dataset *d,
     if (m->K->fitted)
         return tt_err_set(err, "model %s (%s) encodes the queries of a part of the split",
                           m->def.name, m->K->name);
-    if (m->tw[0].mi.on)
+    if (m->tw[0].mi.on && m->tw[0].mi.K > 1)   /* K = 1: out is interest 1 */
         return tt_err_set(err, "model %s encodes %d interest vectors per user, not one; this reads one vector per user",
                           m->def.name, m->tw[0].mi.K);
     return encode_pass(m, 0, d, ex, ex->n, 1, sink_out, Q, err);

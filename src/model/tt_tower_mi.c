@@ -43,8 +43,12 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
         return tt_err_set(err, "tower %s: interests out= and hidden= must be 1..4096", td->name);
     if ((unsigned)td->mi_via > TT_MI_ROUTING)
         return tt_err_set(err, "tower %s: interests via=%d unknown", td->name, td->mi_via);
+    if (!(td->mi_pow >= 0 && td->mi_pow <= 1000))
+        return tt_err_set(err, "tower %s: interests pow=%g out of range (0..1000)", td->name,
+                          (double)td->mi_pow);
     mi->on = 1;
     mi->via = td->mi_via;
+    mi->pw = td->mi_pow;
     mi->K = td->mi_k;
     mi->d = t->k;
     mi->out = td->mi_out > 0 ? td->mi_out : t->k;
@@ -132,6 +136,12 @@ static void mi_layout(tw_mi *mi, int64_t cap, tw_carve *c)
     mi->dXs = TF(R * mi->Dx);
     mi->dYs = TF(R * mi->out);
     mi->ns = TF(R);
+    if (mi->pw > 0) {
+        mi->aw = TF(R * K);
+        mi->dI = TF(R * K * mi->out);
+        mi->dY = TF(R * K * mi->out);
+        mi->dX = TF(R * K * mi->Dx);
+    }
     if (mi->via == TT_MI_ATTENTION) {
         mi->P = TF(R * L * mi->h);
         mi->aP = TF(R * L * mi->h);
@@ -202,6 +212,12 @@ void tower_mi_view(const tower *t, tower *v, int64_t r0)
     mi->dXs = s->dXs + r * s->Dx;
     mi->dYs = s->dYs + r * s->out;
     mi->ns = s->ns + r;
+    if (s->pw > 0) {
+        mi->aw = s->aw + r * K;
+        mi->dI = s->dI + r * K * s->out;
+        mi->dY = s->dY + r * K * s->out;
+        mi->dX = s->dX + r * K * s->Dx;
+    }
     if (s->via == TT_MI_ATTENTION) {
         mi->P = s->P + r * L * s->h;
         mi->aP = s->aP + r * L * s->h;
@@ -281,16 +297,76 @@ void tower_mi_pick(tower *tu, const tower *ti, const int32_t *tgt, int rows_firs
     tw_mi *mi = &tu->mi;
     for (int64_t b = 0; b < B; b++)
         mi->trow[b] = rows_first ? b : tgt[b];
-    tt_interest_pick_forward(tu->out, mi->sel, mi->I, mi->kk, ti->out, ti->D, mi->trow, (int)B,
-                             mi->K, mi->out);
+    if (mi->pw > 0)
+        tt_interest_attend_forward(tu->out, mi->aw, mi->I, mi->kk, ti->out, ti->D, mi->trow,
+                                   mi->pw, (int)B, mi->K, mi->out);
+    else
+        tt_interest_pick_forward(tu->out, mi->sel, mi->I, mi->kk, ti->out, ti->D, mi->trow,
+                                 (int)B, mi->K, mi->out);
 }
 
-void tower_mi_backward_dense(tower *t, int64_t R)
+void tower_mi_pick_backward(tower *tu, tower *ti, int64_t B)
+{
+    tw_mi *mi = &tu->mi;
+    if (mi->pw <= 0)
+        return;   /* the hard pick: tower_mi_backward_dense routes dout itself */
+    memset(mi->dI, 0, (size_t)B * mi->K * mi->out * sizeof(float));
+    tt_interest_attend_backward(mi->dI, ti->dout, tu->dout, mi->aw, mi->I, mi->kk, ti->out,
+                                ti->D, mi->trow, mi->pw, (int)B, mi->K, mi->out);
+}
+
+/* The projection and the norm backward over n interest rows: dY, the
+ * projection's output gradient (through the norm when the tower has one),
+ * dX = dY W, dW += dY^T X, db += sum dY. */
+static void mi_project_backward(tower *t, int64_t n, const float *dout, const float *out,
+                                const float *nrm, const float *X, float *dY, float *dX)
 {
     tw_mi *mi = &t->mi;
-    const int L = mi->L, K = mi->K, d = mi->d, F = t->F, Dx = mi->Dx, Do = mi->out;
-    /* Only each row's picked interest has a gradient (tt_interest_pick_backward
-     * puts dout there and nothing elsewhere), so the norm and the projection
+    const int Dx = mi->Dx, Do = mi->out;
+    if (t->norm) {
+        memset(dY, 0, (size_t)n * Do * sizeof(float));
+        tt_l2norm_backward(dY, dout, out, nrm, (int)n, Do);
+    } else {
+        memcpy(dY, dout, (size_t)n * Do * sizeof(float));
+    }
+    memset(dX, 0, (size_t)n * Dx * sizeof(float));
+    tt_dense_backward(dX, mi->dW, mi->db, dY, X, mi->W, (int)n, Dx, Do);
+}
+
+/* One row of dX split: its interest's part into dv, the other fields'
+ * parts added into de (the user's field gradients, (nf, d)). */
+static void mi_split(const tower *t, const float *dx, float *dv, float *de)
+{
+    const int d = t->mi.d;
+    memcpy(dv, dx, (size_t)d * sizeof(float));
+    dx += d;
+    for (int fi = 0; fi < t->nf; fi++) {
+        if (fi == t->mi.hist_fi)
+            continue;
+        for (int j = 0; j < d; j++)
+            de[fi * d + j] += dx[j];
+        dx += d;
+    }
+}
+
+/* Label-aware attention: every active interest has a gradient (dI, from
+ * tower_mi_pick_backward), so the norm and the projection run backward over
+ * all R K rows; dV gets each interest's share, dE the other fields' sum. */
+static void mi_backward_all(tower *t, int64_t R)
+{
+    tw_mi *mi = &t->mi;
+    const int K = mi->K, d = mi->d;
+    mi_project_backward(t, R * K, mi->dI, mi->I, mi->nrm, mi->X, mi->dY, mi->dX);
+    for (int64_t r = 0; r < R * K; r++)
+        mi_split(t, mi->dX + r * mi->Dx, mi->dV + r * d, t->dE + (r / K) * t->F);
+}
+
+static void mi_backward_picked(tower *t, int64_t R)
+{
+    tw_mi *mi = &t->mi;
+    const int K = mi->K, d = mi->d, Dx = mi->Dx;
+    /* Only each row's picked interest has a gradient (the hard pick puts
+     * dout there and nothing elsewhere), so the norm and the projection
      * run backward over the R picked rows, not all R K: their inputs
      * gathered into Xs, their norms into ns; t->out holds their outputs. */
     for (int64_t b = 0; b < R; b++) {
@@ -298,30 +374,21 @@ void tower_mi_backward_dense(tower *t, int64_t R)
         memcpy(mi->Xs + b * Dx, mi->X + r * Dx, (size_t)Dx * sizeof(float));
         mi->ns[b] = mi->nrm[r];
     }
-    if (t->norm) {
-        memset(mi->dYs, 0, (size_t)R * Do * sizeof(float));
-        tt_l2norm_backward(mi->dYs, t->dout, t->out, mi->ns, (int)R, Do);
-    } else {
-        memcpy(mi->dYs, t->dout, (size_t)R * Do * sizeof(float));
-    }
-    /* projection: dXs = dYs W, dW += dYs^T Xs, db += sum dYs */
-    memset(mi->dXs, 0, (size_t)R * Dx * sizeof(float));
-    tt_dense_backward(mi->dXs, mi->dW, mi->db, mi->dYs, mi->Xs, mi->W, (int)R, Dx, Do);
+    mi_project_backward(t, R, t->dout, t->out, mi->ns, mi->Xs, mi->dYs, mi->dXs);
     /* split dXs: the picked interest's dV, and the other fields' dE */
     memset(mi->dV, 0, (size_t)R * K * d * sizeof(float));
-    for (int64_t b = 0; b < R; b++) {
-        const float *x = mi->dXs + b * Dx;
-        memcpy(mi->dV + (b * K + mi->sel[b]) * d, x, (size_t)d * sizeof(float));
-        x += d;
-        for (int fi = 0; fi < t->nf; fi++) {
-            if (fi == mi->hist_fi)
-                continue;
-            float *de = t->dE + b * F + fi * d;
-            for (int j = 0; j < d; j++)
-                de[j] += x[j];
-            x += d;
-        }
-    }
+    for (int64_t b = 0; b < R; b++)
+        mi_split(t, mi->dXs + b * Dx, mi->dV + (b * K + mi->sel[b]) * d, t->dE + b * t->F);
+}
+
+void tower_mi_backward_dense(tower *t, int64_t R)
+{
+    tw_mi *mi = &t->mi;
+    const int L = mi->L, K = mi->K, d = mi->d;
+    if (mi->pw > 0)
+        mi_backward_all(t, R);
+    else
+        mi_backward_picked(t, R);
     memset(mi->dH, 0, (size_t)R * L * d * sizeof(float));
     if (mi->via == TT_MI_ATTENTION)
         tt_iattn_backward(mi->dH, mi->dW1, mi->dW2, mi->dV, mi->H, mi->len, mi->P, mi->A,

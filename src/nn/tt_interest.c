@@ -2,7 +2,8 @@
  * pairs: ComiRec-SA's self-attention (Cen et al., KDD 2020; THUDM/ComiRec,
  * src/model.py, Model_ComiRec_SA), MIND's behaviour-to-interest dynamic
  * routing with the per-user interest count (Li et al., CIKM 2019), and the
- * hard selection of one interest per training target. */
+ * interest of each training target: a hard selection (ComiRec) or MIND's
+ * label-aware attention. */
 /* The per-row loops run over d (or K) of any size: -O2's vectoriser needs
  * its usual cost model here, as in tt_layers.c. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -292,5 +293,60 @@ void tt_interest_pick_backward(float *dI, const float *dout, const int32_t *sel,
         const float *s = dout + (long)b * D;
         for (int j = 0; j < D; j++)
             g[j] += s[j];
+    }
+}
+
+void tt_interest_attend_forward(float *out, float *aw, const float *I, const int32_t *kk,
+                                const float *T, int ldt, const int64_t *trow, float p, int B,
+                                int K, int D)
+{
+    for (int b = 0; b < B; b++) {
+        const float *ib = I + (long)b * K * D, *t = T + trow[b] * (long)ldt;
+        float *a = aw + (long)b * K, *o = out + (long)b * D, mx = -INFINITY, s = 0;
+        const int kb = kk ? kk[b] : K;
+        for (int k = 0; k < kb; k++) {
+            a[k] = p * dot4(ib + k * D, t, D);
+            mx = a[k] > mx ? a[k] : mx;
+        }
+        for (int k = 0; k < kb; k++) {
+            a[k] = expf(a[k] - mx);
+            s += a[k];
+        }
+        memset(o, 0, (size_t)D * sizeof(float));
+        for (int k = 0; k < K; k++) {
+            if (k >= kb) {
+                a[k] = 0;
+                continue;
+            }
+            a[k] /= s;
+            for (int j = 0; j < D; j++)
+                o[j] += a[k] * ib[k * D + j];
+        }
+    }
+}
+
+void tt_interest_attend_backward(float *dI, float *dT, const float *dout, const float *aw,
+                                 const float *I, const int32_t *kk, const float *T, int ldt,
+                                 const int64_t *trow, float p, int B, int K, int D)
+{
+    for (int b = 0; b < B; b++) {
+        const float *ib = I + (long)b * K * D, *t = T + trow[b] * (long)ldt;
+        const float *a = aw + (long)b * K, *g = dout + (long)b * D;
+        float *di = dI + (long)b * K * D, *dt = dT + trow[b] * (long)ldt, gk[TT_MI_PICK_MAXK];
+        const int kb = kk ? kk[b] : K;
+        double gm = 0;
+        /* out = sum_k a_k I_k, a = softmax(p s), s_k = I_k . t:
+         * ds_k = p a_k (g . I_k - sum_k' a_k' g . I_k') */
+        for (int k = 0; k < kb; k++) {
+            gk[k] = dot4(g, ib + k * D, D);
+            gm += (double)a[k] * gk[k];
+        }
+        for (int k = 0; k < kb; k++) {
+            const float ds = p * a[k] * (gk[k] - (float)gm);
+            for (int j = 0; j < D; j++) {
+                di[k * D + j] += a[k] * g[j] + ds * t[j];
+                dt[j] += ds * ib[k * D + j];
+            }
+        }
     }
 }

@@ -186,4 +186,20 @@ void tt_interest_pick_forward(float *out, int32_t *sel, const float *I,
 void tt_interest_pick_backward(float *dI, const float *dout, const int32_t *sel,
                                int B, int K, int D);
 
+/* MIND's label-aware attention over the kk[b] active interests (kk NULL:
+ * all K), with sharpness p > 0:
+ *   s_k = I[b, k] . T[trow[b]];  a = softmax_k(p s);  out[b] = sum_k a_k I[b, k]
+ * aw (B, K) keeps a (0 for the inactive). The paper writes softmax(pow(s, p));
+ * with cosines in [-1, 1] a power flattens rather than sharpens, so p scales
+ * (both tend to the hard pick as p grows). K <= TT_MI_PICK_MAXK. */
+#define TT_MI_PICK_MAXK 64
+void tt_interest_attend_forward(float *out, float *aw, const float *I, const int32_t *kk,
+                                const float *T, int ldt, const int64_t *trow, float p, int B,
+                                int K, int D);
+/* dI (B, K, D) += the interests' gradient; dT (rows of stride ldt) +=
+ * the target rows' gradient through a (rows in trow may repeat: sequential). */
+void tt_interest_attend_backward(float *dI, float *dT, const float *dout, const float *aw,
+                                 const float *I, const int32_t *kk, const float *T, int ldt,
+                                 const int64_t *trow, float p, int B, int K, int D);
+
 #endif

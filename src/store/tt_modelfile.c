@@ -349,6 +349,8 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
             put_i32(&s, td->mi_out);
             put_i32(&s, td->mi_hidden);
         }
+        put_f32(&s, me->u.mi_pow);
+        put_f32(&s, me->i.mi_pow);
         section(&all, TAG_MINT, &s);
     }
 
@@ -592,7 +594,8 @@ static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 }
 
 /* MINT: each tower's interests stage (after DEFS); files without it have
- * none. */
+ * none. The two pow values at its end came later: without them, the hard
+ * pick (pow 0) that such files were trained with. */
 static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 {
     for (int t = 0; t < 2; t++) {
@@ -605,6 +608,12 @@ static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
         if (sr->bad || (unsigned)td->interests > 1 || (unsigned)td->mi_via > TT_MI_ROUTING ||
             (td->interests && (td->mi_k < 1 || td->mi_k > TT_MI_MAXK)) || td->mi_out < 0 ||
             td->mi_out > 4096 || td->mi_hidden < 0 || td->mi_hidden > 4096)
+            return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
+    }
+    for (int t = 0; t < 2; t++) {
+        tt_tower_def *td = t ? &out->i : &out->u;
+        td->mi_pow = sr->p < sr->end ? get_f32(sr) : 0.0f;
+        if (sr->bad || !(td->mi_pow >= 0 && td->mi_pow <= 1000))
             return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
     }
     return 0;

@@ -18,8 +18,9 @@
  *         EVOL  model options added by issue 13: i32 augment, f32 dat_w
  *               (after DEFS; files without it keep the defaults)
  *         MINT  the interests stage of the user, then the item tower: i32
- *               interests, via, k, out, hidden each (after DEFS; written only
- *               when a tower has the stage)
+ *               interests, via, k, out, hidden each, then f32 pow of each
+ *               (absent in older files: 0) (after DEFS; written only when a
+ *               tower has the stage)
  *         DSID  the dataset and split the model was trained on: its name
  *               in the session, source, split, protocol label
  *   24+P u32 CRC-32 (IEEE) of bytes [0, 24+P)

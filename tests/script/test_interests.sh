@@ -2,8 +2,9 @@
 # test_interests: the interests stage (multi-interest user towers) through the
 # real ttlab: definitions print back and `with` changes them, training lowers
 # the loss, eval and compare run on K vectors per user, a model file
-# round-trips both extractors (same metrics after open), export users writes
-# K rows per user, and the `interests` read-out in table, CSV and JSON.
+# round-trips both extractors and label-aware attention's pow (same metrics
+# after open, pow in the opened tower), export users writes K rows per user,
+# and the `interests` read-out in table, CSV and JSON.
 . "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 cat > run.tt <<'TT'
@@ -15,17 +16,28 @@ tower r = m with interests via=routing k=4 out=16
 tower i = embed dim=8 | mlp 32 16 | l2norm
 model a = twotower m i
 model b = twotower r i loss=inbatch
+tower p = embed dim=8 | interests k=3 out=16 pow=8 | l2norm
+model c = twotower p i
+tower one = embed dim=8 | interests k=1 out=16 | l2norm
+model d = twotower one i
+train d epochs=1
 train a epochs=3
 train b epochs=3
+train c epochs=3
 set output csv
 eval a split=test
 eval b split=test
+eval c split=test
+eval d split=test
 save a a.ttm
 save b b.ttm
+save c c.ttm
 open a.ttm as a2
 open b.ttm as b2
+open c.ttm as c2
 eval a2 split=test
 eval b2 split=test
+eval c2 split=test
 compare a b
 export b users b.tsv
 export a users a.npy
@@ -39,7 +51,14 @@ TT
 "$TTLAB" run.tt > out.txt 2> err.txt || { cat out.txt err.txt; fail "ttlab run.tt: status $?"; }
 grep -q '^tower r = embed dim=8 | interests k=4 via=routing out=16 | l2norm$' out.txt ||
   { cat out.txt; fail "with interests via=routing k=4 does not print back"; }
-for mdl in a b; do
+grep -q '^tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm$' out.txt ||
+  { cat out.txt; fail "interests pow=8 does not print back"; }
+# pow travels in the model file (MINT): a fresh session shows the opened tower
+"$TTLAB" -c 'load synthetic tiny; split l2o; open c.ttm as c2; show towers' > o.txt 2>&1 ||
+  { cat o.txt; fail "open c.ttm: status $?"; }
+grep -q '^tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm$' o.txt ||
+  { cat o.txt; fail "pow=8 lost through save/open"; }
+for mdl in a b c; do
   l1=$(sed -n "s/^$mdl epoch 1\/3: loss \([0-9.]*\).*/\1/p" out.txt err.txt)
   l3=$(sed -n "s/^$mdl epoch 3\/3: loss \([0-9.]*\).*/\1/p" out.txt err.txt)
   awk -v a="$l1" -v b="$l3" 'BEGIN { exit !(b < a) }' || fail "$mdl: loss did not go down ($l1 -> $l3)"
@@ -47,6 +66,9 @@ for mdl in a b; do
   [ -n "$x" ] && [ "$x" = "$y" ] || fail "$mdl: metrics differ after save/open: '$x' vs '$y'"
 done
 grep -q '^model,split' out.txt || fail "no eval header"
+# one interest (k=1) is one vector per user: training's valid evaluation and
+# eval read it as such (it was refused as a multi-vector model)
+grep -q '^d,test,' out.txt || { cat out.txt err.txt; fail "k=1: no eval row"; }
 # compare: a row per model
 [ "$(grep -c '^[ab],' out.txt)" -ge 4 ] || { cat out.txt; fail "compare printed no rows"; }
 # export: 300 test users x 4 interests; header user, interest, active, history

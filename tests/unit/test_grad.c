@@ -1550,6 +1550,71 @@ static void pick_grad(void *v)
     tt_interest_pick_backward(c->dI, c->R, c->sel, c->B, c->K, c->D);
 }
 
+/* label-aware attention: I and the target rows T (two users share row 1) */
+typedef struct {
+    int B, K, D;
+    float p;
+    int32_t *kk;
+    int64_t *trow;
+    float *I, *T, *out, *R, *aw, *dI, *dT;
+} attend_ctx;
+
+static double attend_obj(void *v)
+{
+    attend_ctx *c = v;
+    tt_interest_attend_forward(c->out, c->aw, c->I, c->kk, c->T, c->D, c->trow, c->p, c->B,
+                               c->K, c->D);
+    return dot(c->out, c->R, (long)c->B * c->D);
+}
+static void attend_grad(void *v)
+{
+    attend_ctx *c = v;
+    tt_interest_attend_backward(c->dI, c->dT, c->R, c->aw, c->I, c->kk, c->T, c->D, c->trow,
+                                c->p, c->B, c->K, c->D);
+}
+
+static void test_interest_attend(float p)
+{
+    int B = 5, K = 4, D = 6, NT = 4;
+    attend_ctx c = {B, K, D, p, calloc(B, 4), calloc(B, 8), fa(B * K * D), fa(NT * D),
+                    fa(B * D), fa(B * D), fa(B * K), fa(B * K * D), fa(NT * D)};
+    fill(c.I, B * K * D, -1, 1);
+    fill(c.T, NT * D, -1, 1);
+    fill(c.R, B * D, -1, 1);
+    for (int b = 0; b < B; b++) {
+        c.kk[b] = 1 + b % K;
+        c.trow[b] = b == 4 ? 1 : b;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "interest label-aware attention p=%g", (double)p);
+    problem pr = {name, attend_obj, attend_grad, &c,
+                  {{"I", c.I, c.dI, B * K * D}, {"T", c.T, c.dT, NT * D}}, 2, 1e-2, 0};
+    check(&pr);
+    /* inactive interests weigh 0; the weights of each row sum to 1; a large
+     * p approaches the hard pick */
+    attend_obj(&c);
+    int ok = 1;
+    for (int b = 0; b < B; b++) {
+        double s = 0;
+        for (int k = 0; k < K; k++) {
+            s += c.aw[b * K + k];
+            ok &= k < c.kk[b] || c.aw[b * K + k] == 0;
+        }
+        ok &= fabs(s - 1) < 1e-5;
+    }
+    float o2[6], a2[4], o3[6];
+    int32_t kk2 = 4, s3;
+    int64_t r0 = 0;
+    tt_interest_attend_forward(o2, a2, c.I, &kk2, c.T, D, &r0, 1000.0f, 1, K, D);
+    tt_interest_pick_forward(o3, &s3, c.I, &kk2, c.T, D, &r0, 1, K, D);
+    for (int j = 0; j < D; j++)
+        ok &= fabsf(o2[j] - o3[j]) < 1e-3f;
+    report(ok, "value label-aware attention p=%g: weights sum to 1, inactive 0, p=1000 is the hard pick",
+           (double)p);
+    free(c.kk); free(c.trow); free(c.I); free(c.T); free(c.out); free(c.R); free(c.aw);
+    free(c.dI); free(c.dT);
+}
+
 static void test_interests(void)
 {
     /* MIND's K'u = max(1, min(K, floor(log2 n))), by hand for K = 4 */
@@ -1606,6 +1671,8 @@ static void test_interests(void)
     report(sel_ok && tie_ok, "value interest pick: argmax with the target, ties to the first, inactive never");
     free(c.kk); free(c.sel); free(c.trow); free(c.I); free(c.T); free(c.out); free(c.R);
     free(c.dI);
+    test_interest_attend(1.0f);
+    test_interest_attend(8.0f);
 }
 
 int main(void)
