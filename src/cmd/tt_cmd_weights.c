@@ -61,6 +61,9 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_init(&rows[i]);
                 tt_rec_str(&rows[i], "model", me->def.name);
                 tt_rec_str(&rows[i], "side", sd ? "item" : "user");
+                if (s->out.mode == TT_OUT_JSON)   /* the stage, as the tower names it
+                                                     (tables: the footer says it) */
+                    tt_rec_str(&rows[i], "stage", stage_key ? stage_key : "senet");
                 tt_rec_str(&rows[i], "feature", st[i].feature);
                 tt_rec_num(&rows[i], "mean", st[i].mean, 3);
                 tt_rec_num(&rows[i], "std", st[i].std, 3);
@@ -77,8 +80,6 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_prio(&rows[i], "model", TT_COL_OPTIONAL);
                 tt_rec_prio(&rows[i], "side", TT_COL_OPTIONAL);
                 if (s->out.mode == TT_OUT_JSON) {
-                    /* the stage the weights come from, as the tower names it */
-                    tt_rec_str(&rows[i], "stage", stage_key ? stage_key : "senet");
                     if (x.constant)
                         tt_rec_str(&rows[i], "excitation_why", why);
                     else
