@@ -34,6 +34,13 @@ void tt_dist_set_local(int on) { g_local = on; }
 void tt_dist_stats_get(tt_dist_stats *st) { *st = g_st; }
 void tt_dist_stats_reset(void) { memset(&g_st, 0, sizeof g_st); }
 
+const char *tt_dist_kind_name(int kind)
+{
+    static const char *names[TT_COLL_KINDS] = {"allgather", "reduce_scatter", "allreduce",
+                                               "rows", "small"};
+    return kind >= 0 && kind < TT_COLL_KINDS ? names[kind] : "?";
+}
+
 #ifndef HAVE_MPI
 
 int tt_dist_init(int *argc, char ***argv, tt_err *err)
@@ -43,6 +50,7 @@ int tt_dist_init(int *argc, char ***argv, tt_err *err)
 }
 void tt_dist_finalize(void) {}
 int tt_dist_built(void) { return 0; }
+int tt_dist_in_job(void) { return 0; }
 const char *tt_dist_info(void) { return "no MPI (build with ./configure --with-mpi)"; }
 int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err)
 {
@@ -62,6 +70,11 @@ int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
 int tt_dist_sum_f64(double *x, int n, tt_err *err)
 {
     (void)x, (void)n, (void)err;
+    return 0;
+}
+int tt_dist_reduce_rows_f32(float *x, int64_t rows, int cols, tt_err *err)
+{
+    (void)x, (void)rows, (void)cols, (void)err;
     return 0;
 }
 int tt_dist_sum_rows(float *G, int cols, const int32_t *rows, int64_t nr, tt_err *err)
@@ -107,6 +120,27 @@ static void *scratch(size_t bytes, tt_err *err)
     return g_buf;
 }
 
+/* The accounting of one collective (tt_dist_stats): coll_begin before it,
+ * coll_end after it with its kind, the vector's bytes n, the bytes this
+ * rank sent and the MPI calls made. */
+static double g_t0, g_c0;
+
+static void coll_begin(void)
+{
+    g_t0 = tt_now();
+    g_c0 = tt_cpu_now();
+}
+
+static void coll_end(int kind, double n, double sent, int calls)
+{
+    g_st.seconds += tt_now() - g_t0;
+    g_st.cpu += tt_cpu_now() - g_c0;
+    g_st.bytes += sent;
+    g_st.calls += calls;
+    g_st.kind_bytes[kind] += n;
+    g_st.kind_calls[kind]++;
+}
+
 static int started_by_mpirun(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
@@ -144,6 +178,7 @@ void tt_dist_finalize(void)
 }
 
 int tt_dist_built(void) { return 1; }
+int tt_dist_in_job(void) { return g_mpi; }
 
 const char *tt_dist_info(void)
 {
@@ -178,11 +213,9 @@ int tt_dist_gather_ranges(void *x, int64_t n, size_t elem, tt_err *err)
         cnt[r] = (int)((hi - lo) * (int64_t)elem);
         dsp[r] = (int)(lo * (int64_t)elem);
     }
-    double t0 = tt_now();
+    coll_begin();
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
-    g_st.seconds += tt_now() - t0;
-    g_st.bytes += (double)cnt[g_rank] * (g_size - 1);
-    g_st.calls++;
+    coll_end(TT_COLL_ALLGATHER, (double)n * (double)elem, (double)cnt[g_rank] * (g_size - 1), 1);
     return 0;
 }
 
@@ -193,6 +226,7 @@ int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *e
     int64_t part[2] = {lo, hi}, *all = scratch((size_t)g_size * sizeof part, err);
     if (!all)
         return -1;
+    coll_begin();
     MPI_Allgather(part, 2, MPI_INT64_T, all, 2, MPI_INT64_T, MPI_COMM_WORLD);
     int *cnt = g_cnt, *dsp = g_cnt + g_size;
     for (int r = 0; r < g_size; r++) {
@@ -201,25 +235,25 @@ int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *e
         cnt[r] = (int)((all[2 * r + 1] - all[2 * r]) * (int64_t)elem);
         dsp[r] = (int)(all[2 * r] * (int64_t)elem);
     }
-    double t0 = tt_now();
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
-    g_st.seconds += tt_now() - t0;
-    g_st.bytes += (double)cnt[g_rank] * (g_size - 1);
-    g_st.calls += 2;
+    coll_end(TT_COLL_ALLGATHER, (double)all[2 * g_size - 1] * (double)elem,
+             (double)cnt[g_rank] * (g_size - 1), 2);
     return 0;
 }
 
-int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
+/* The reduce-scatter under tt_dist_sum_f32 and tt_dist_reduce_rows_f32: x
+ * holds rows rows of cols floats; rank r's rows (tt_dist_range) become the
+ * sum over the ranks, in rank order. Leaves the send counts and
+ * displacements (in floats) in g_cnt[0..2N) for an all-gather after it. */
+static int reduce_scatter(float *x, int64_t rows, int cols, tt_err *err)
 {
-    if (tt_dist_size() == 1 || n == 0)
-        return 0;
-    if (too_big(n, err))
+    if (too_big(rows * (int64_t)cols, err))
         return -1;
     const int N = g_size;
-    int *cnt = g_cnt, *dsp = g_cnt + N, *rdsp = g_cnt + 2 * N;
+    int *cnt = g_cnt, *dsp = g_cnt + N, *rcnt = g_cnt + 2 * N, *rdsp = g_cnt + 3 * N;
     int64_t lo, hi;
-    tt_dist_range(n, g_rank, N, &lo, &hi);
-    const int mine = (int)(hi - lo);
+    tt_dist_range(rows, g_rank, N, &lo, &hi);
+    const int mine = (int)((hi - lo) * cols);
     float *in = scratch((size_t)N * (size_t)(mine + 1) * sizeof(float), err);
     if (!in)
         return -1;
@@ -227,29 +261,51 @@ int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
      * receives N copies of its own segment, one per rank, in rank order. */
     for (int r = 0; r < N; r++) {
         int64_t a, b;
-        tt_dist_range(n, r, N, &a, &b);
-        cnt[r] = (int)(b - a);
-        dsp[r] = (int)a;
-    }
-    int *rcnt = g_cnt + 3 * N;
-    for (int r = 0; r < N; r++) {
+        tt_dist_range(rows, r, N, &a, &b);
+        cnt[r] = (int)((b - a) * cols);
+        dsp[r] = (int)(a * cols);
         rcnt[r] = mine;
         rdsp[r] = r * mine;
     }
-    double t0 = tt_now();
     MPI_Alltoallv(x, cnt, dsp, MPI_FLOAT, in, rcnt, rdsp, MPI_FLOAT, MPI_COMM_WORLD);
     /* The sum of the segment, rank 0 first. */
-    float *seg = x + lo;
+    float *seg = x + lo * cols;
     memcpy(seg, in, (size_t)mine * sizeof(float));
     for (int r = 1; r < N; r++) {
         const float *restrict p = in + (size_t)r * mine;
         for (int i = 0; i < mine; i++)
             seg[i] += p[i];
     }
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, cnt, dsp, MPI_FLOAT, MPI_COMM_WORLD);
-    g_st.seconds += tt_now() - t0;
-    g_st.bytes += (double)(n - mine) * sizeof(float) + (double)mine * sizeof(float) * (N - 1);
-    g_st.calls += 2;
+    return 0;
+}
+
+int tt_dist_reduce_rows_f32(float *x, int64_t rows, int cols, tt_err *err)
+{
+    if (tt_dist_size() == 1 || rows == 0)
+        return 0;
+    int64_t lo, hi;
+    tt_dist_range(rows, g_rank, g_size, &lo, &hi);
+    coll_begin();
+    if (reduce_scatter(x, rows, cols, err))
+        return -1;
+    coll_end(TT_COLL_REDUCE_SCATTER, (double)rows * cols * sizeof(float),
+             (double)(rows - (hi - lo)) * cols * sizeof(float), 1);
+    return 0;
+}
+
+int tt_dist_sum_f32(float *x, int64_t n, tt_err *err)
+{
+    if (tt_dist_size() == 1 || n == 0)
+        return 0;
+    int64_t lo, hi;
+    tt_dist_range(n, g_rank, g_size, &lo, &hi);
+    coll_begin();
+    if (reduce_scatter(x, n, 1, err))
+        return -1;
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g_cnt, g_cnt + g_size, MPI_FLOAT,
+                   MPI_COMM_WORLD);
+    coll_end(TT_COLL_ALLREDUCE, (double)n * sizeof(float),
+             (double)(n - (hi - lo)) * sizeof(float) + (double)(hi - lo) * sizeof(float) * (g_size - 1), 2);
     return 0;
 }
 
@@ -260,7 +316,7 @@ int tt_dist_sum_f64(double *x, int n, tt_err *err)
     double *all = scratch((size_t)g_size * (size_t)n * sizeof(double), err);
     if (!all)
         return -1;
-    double t0 = tt_now();
+    coll_begin();
     MPI_Allgather(x, n, MPI_DOUBLE, all, n, MPI_DOUBLE, MPI_COMM_WORLD);
     for (int i = 0; i < n; i++) {
         double s = all[i];
@@ -268,9 +324,7 @@ int tt_dist_sum_f64(double *x, int n, tt_err *err)
             s += all[(size_t)r * n + i];
         x[i] = s;
     }
-    g_st.seconds += tt_now() - t0;
-    g_st.bytes += (double)n * sizeof(double) * (g_size - 1);
-    g_st.calls++;
+    coll_end(TT_COLL_SMALL, (double)n * sizeof(double), (double)n * sizeof(double) * (g_size - 1), 1);
     return 0;
 }
 
@@ -308,7 +362,7 @@ int tt_dist_sum_rows(float *G, int cols, const int32_t *rows, int64_t nr, tt_err
         nown++;
     }
     int *cnt = g_cnt, *dsp = g_cnt + N;
-    double t0 = tt_now();
+    coll_begin();
     MPI_Allgather(&nown, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
     int64_t tot = 0;
     for (int r = 0; r < N; r++) {
@@ -318,9 +372,8 @@ int tt_dist_sum_rows(float *G, int cols, const int32_t *rows, int64_t nr, tt_err
     }
     MPI_Allgatherv(own, (int)((size_t)nown * rec), MPI_BYTE, all, cnt, dsp, MPI_BYTE,
                    MPI_COMM_WORLD);
-    g_st.seconds += tt_now() - t0;
-    g_st.bytes += (double)nown * (double)rec * (N - 1) + sizeof(int) * (N - 1);
-    g_st.calls += 2;
+    coll_end(TT_COLL_ROWS, (double)tot * (double)rec,
+             (double)nown * (double)rec * (N - 1) + sizeof(int) * (N - 1), 2);
     for (int64_t i = 0; i < nr; i++)
         memset(G + (size_t)rows[i] * cols, 0, (size_t)cols * sizeof(float));
     /* rank order: the gathered records are rank 0's, then rank 1's, ... */
@@ -344,8 +397,9 @@ int tt_dist_max_int(int v)
     if (tt_dist_size() == 1)
         return v;
     int out;
+    coll_begin();
     MPI_Allreduce(&v, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    g_st.calls++;
+    coll_end(TT_COLL_SMALL, sizeof(int), sizeof(int), 1);
     return out;
 }
 
@@ -354,8 +408,9 @@ int tt_dist_first_rank(int v)
     if (tt_dist_size() == 1)
         return v ? 0 : -1;
     int mine = v ? g_rank : INT_MAX, out;
+    coll_begin();
     MPI_Allreduce(&mine, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    g_st.calls++;
+    coll_end(TT_COLL_SMALL, sizeof(int), sizeof(int), 1);
     return out == INT_MAX ? -1 : out;
 }
 
@@ -365,8 +420,9 @@ int tt_dist_bcast(void *buf, size_t n, int root, tt_err *err)
         return 0;
     if (too_big((int64_t)n, err))
         return -1;
+    coll_begin();
     MPI_Bcast(buf, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
-    g_st.calls++;
+    coll_end(TT_COLL_SMALL, (double)n, g_rank == root ? (double)n : 0, 1);
     return 0;
 }
 

@@ -54,6 +54,12 @@ int tt_dist_gather_parts(void *x, int64_t lo, int64_t hi, size_t elem, tt_err *e
  * (a reduce-scatter by segments then an all-gather: 2 (N-1)/N of n floats
  * sent and received per rank). */
 int tt_dist_sum_f32(float *x, int64_t n, tt_err *err);
+/* Reduce-scatter by rows: x holds rows rows of cols floats on every rank;
+ * on return rank r's rows (tt_dist_range(rows, r, N)) hold the sum over
+ * the ranks of those rows, added in rank order (the same bits whatever the
+ * timing); the other rows are left as they were. (N-1)/N of the rows sent
+ * and received per rank. */
+int tt_dist_reduce_rows_f32(float *x, int64_t rows, int cols, tt_err *err);
 /* The same for a few doubles (losses, counts, metric sums). */
 int tt_dist_sum_f64(double *x, int n, tt_err *err);
 /* Sparse sum of a table's gradient G (rows of cols floats): rows[0..nr) are
@@ -77,13 +83,35 @@ int tt_dist_bcast(void *buf, size_t n, int root, tt_err *err);
  * the ranks can no longer meet in the same collective. */
 void tt_dist_die(const char *msg) __attribute__((noreturn));
 
+/* 1 when this process is one rank of an MPI job (started by mpirun, one
+ * rank included); 0 alone. */
+int tt_dist_in_job(void);
+
 /* Communication counted since the last reset: bytes this rank sent (what
  * the algorithms above move; the library's own headers not counted), calls,
- * and seconds spent inside collectives (waiting for slower ranks included). */
+ * and the seconds (wall, waiting for slower ranks included) and CPU seconds
+ * (this process; Open MPI polls while it waits) spent inside collectives.
+ * By kind, for the cost model (bench/mpi_model.awk): calls and the bytes of
+ * the whole vector each call combines (n, not what this rank sent; a
+ * gather's result, a sum's input), which for a fixed global batch does not
+ * depend on the number of ranks. */
+enum {
+    TT_COLL_ALLGATHER,       /* tt_dist_gather_*: tower outputs, eval ranks */
+    TT_COLL_REDUCE_SCATTER,  /* tt_dist_reduce_rows_f32: the loss's item-side gradients */
+    TT_COLL_ALLREDUCE,       /* tt_dist_sum_f32: dense gradients (reduce-scatter + all-gather) */
+    TT_COLL_ROWS,            /* tt_dist_sum_rows: (row, gradient) pairs, all-gatherv */
+    TT_COLL_SMALL,           /* a few numbers: losses, flags, counts (latency only) */
+    TT_COLL_KINDS
+};
+/* "allgather", "reduce_scatter", "allreduce", "rows", "small" */
+const char *tt_dist_kind_name(int kind);
 typedef struct tt_dist_stats {
     double bytes;
     double seconds;
+    double cpu;
     int64_t calls;
+    double kind_bytes[TT_COLL_KINDS];
+    int64_t kind_calls[TT_COLL_KINDS];
 } tt_dist_stats;
 void tt_dist_stats_get(tt_dist_stats *st);
 void tt_dist_stats_reset(void);

@@ -42,6 +42,8 @@ char *tt_strdup(const char *s);  /* NULL on OOM */
 int tt_levenshtein(const char *a, const char *b);
 /* Monotonic seconds. */
 double tt_now(void);
+/* CPU seconds of this process, all threads (CLOCK_PROCESS_CPUTIME_ID). */
+double tt_cpu_now(void);
 
 #define TT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TT_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -161,6 +161,19 @@ static void train_end(tt_session *s, tt_modelent *me, const tt_train_result *res
         tt_rec_num(&r, "comm_grad_mib", res->comm_bytes_grad / 1048576.0, 3);
         tt_rec_num(&r, "comm_seconds", res->comm_seconds, 3);
         tt_rec_int(&r, "comm_calls", res->comm_calls);
+        tt_rec_num(&r, "table_mib", res->table_bytes / 1048576.0, 3);
+        for (int k = 0; k < TT_COLL_KINDS; k++) {   /* the cost model's inputs, by collective */
+            char key[64];
+            snprintf(key, sizeof key, "comm_%s_mib", tt_dist_kind_name(k));
+            tt_rec_num(&r, key, res->kind_bytes[k] / 1048576.0, 4);
+            snprintf(key, sizeof key, "comm_%s_calls", tt_dist_kind_name(k));
+            tt_rec_int(&r, key, res->kind_calls[k]);
+        }
+    }
+    if (res->in_job) {   /* under mpirun, one rank too: the compute of a step */
+        if (res->ranks == 1)
+            tt_rec_int(&r, "steps", res->steps);
+        tt_rec_num(&r, "step_cpu_ms", res->step_cpu * 1e3, 3);
     }
     int be = res->best_epoch - 1;
     double r20 = -1;

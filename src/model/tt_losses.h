@@ -13,6 +13,22 @@
 typedef struct tt_model tt_model;
 typedef struct tt_loss_step tt_loss_step;  /* one batch's state (tt_model_impl.h) */
 
+/* How a loss splits over the ranks of an MPI job (tt_model_set_dist); the
+ * towers' rows are always split, each rank running its share.
+ *  NONE:  the towers' outputs are gathered and every rank computes the
+ *         whole batch's loss and output gradients (BCE, BPR: cheap).
+ *  ROWS:  each rank scores its own batch rows against every item row (the
+ *         item outputs gathered): its part of the loss (summed over the
+ *         ranks after forward), its rows' dQ exactly, and a partial dV over
+ *         every item row, reduce-scattered (rank order) after backward so
+ *         that each rank gets the dV of its own item rows.
+ *  ITEMS: each rank scores every batch row against its own item rows (the
+ *         user outputs gathered); forward combines the rows' softmax
+ *         statistics over the ranks (max, sum of exponentials, the
+ *         target's logit); its item rows' dV exactly, and a partial dQ over
+ *         every batch row, reduce-scattered after backward. */
+enum { TT_SHARD_NONE = 0, TT_SHARD_ROWS = 1, TT_SHARD_ITEMS = 2 };
+
 typedef struct tt_loss_op {
     const char *name;          /* as typed: loss=NAME */
     int default_neg;           /* negatives when neg=0; 0: the loss draws none
@@ -29,11 +45,16 @@ typedef struct tt_loss_op {
      * loaded once, and c->tgt holds the positives' columns in it. */
     void (*items)(tt_model *m, tt_loss_step *c);
     /* Scores from the tower outputs, the loss (returned, mean over the batch)
-     * and its gradient with respect to the scores. */
+     * and its gradient with respect to the scores. Sharded (c->shard): the
+     * scores of this rank's part, and its part of the loss (the sum over the
+     * ranks is the batch's mean). */
     double (*forward)(tt_model *m, tt_loss_step *c);
     /* Tower output gradients dQ (B, D) and dV (nv, D) from the scores'
-     * gradient; written, not accumulated. */
+     * gradient; written, not accumulated. Sharded: ROWS writes dQ of rows
+     * [lr0, lr1) and this rank's partial dV of every item row; ITEMS dV of
+     * its item rows [lo[1], hi[1]) and its partial dQ of every batch row. */
     void (*backward)(tt_model *m, tt_loss_step *c);
+    int shard;                 /* TT_SHARD_*: how it splits across ranks */
 } tt_loss_op;
 
 /* Number of losses; ids run 0..count-1 (TT_LOSS_* name the first ones). */

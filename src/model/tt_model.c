@@ -582,6 +582,7 @@ void tt_model_free(tt_model *m)
     free(m->trow);
     free(m->lbuf);
     free(m->libuf);
+    free(m->xstat);
     free(m->logq_item);
     free(m->logq_samp);
     free(m->alias_p);

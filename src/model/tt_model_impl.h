@@ -184,6 +184,9 @@ struct tt_model {
     int64_t *irow64;
     float *lbuf;
     void *libuf;
+    double *xstat;                    /* (3 ranks B) the item-sharded softmax's row
+                                         statistics, grown by its first step */
+    int64_t xstat_cap;
     int64_t irows_cap;
     /* The training corpus: the items a loss may score, as a positive, a
      * negative or a column of the full softmax. Every item, except on a cold
@@ -221,6 +224,7 @@ struct tt_model {
     double se_dev[2][TT_MAX_FIELDS];  /* within-batch squared deviations */
     double se_dead[2];                /* rows with every hidden unit at 0 */
     int dist;                         /* steps split over the MPI ranks */
+    int dist_whole;                   /* ... but the loss not split (TTLAB_DIST_LOSS=whole) */
     /* ablation */
     int abl_feat, abl_mode;
     uint64_t abl_seed;
@@ -245,6 +249,9 @@ struct tt_loss_step {
     double part_loss[TT_MAX_THREADS];
     int64_t lo[2], hi[2];       /* the rows of each tower (0 user, 1 item) this
                                    process runs: all, or its rank's share */
+    int shard;                  /* TT_SHARD_* the loss runs with this step */
+    int64_t lr0, lr1;           /* the score rows (batch rows) this process
+                                   computes: [0, B), or its share (rows, items) */
     tt_model *m;
 };
 

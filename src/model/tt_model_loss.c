@@ -144,6 +144,10 @@ void tt_model_seed(tt_model *m, uint64_t seed)
 void tt_model_set_dist(tt_model *m, int on)
 {
     m->dist = on;
+    /* TTLAB_DIST_LOSS=whole: every rank computes the whole batch's loss, as
+     * before the loss was split (for measuring what the split saves) */
+    const char *e = getenv("TTLAB_DIST_LOSS");
+    m->dist_whole = on && e && !strcmp(e, "whole");
 }
 
 int tt_model_reserve(tt_model *m, const tt_dataset *d, const tt_split *sp,
@@ -407,23 +411,39 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     }
 
     /* Across the ranks of an MPI job (tt_model_set_dist), each rank runs
-     * the towers over its share of the rows, forward and backward; the
-     * outputs are gathered so that every rank computes the whole batch's
-     * loss and its gradient with respect to every output (the same numbers
-     * on every rank); the parameter gradients of each rank's rows are then
-     * summed by the trainer (tt_train_dist). One process: all rows. */
+     * the towers over its share of the rows, forward and backward, and the
+     * loss over its share of the scores (op->shard, tt_losses.h): its batch
+     * rows against every item (ROWS: the item outputs gathered, the partial
+     * dV reduce-scattered), or every batch row against its items (ITEMS:
+     * the user outputs gathered, the partial dQ reduce-scattered); each sum
+     * in rank order, so the same bits on every rank whatever the timing.
+     * The parameter gradients of each rank's rows are then summed by the
+     * trainer (tt_train_dist). Losses that do not split (BCE, BPR) and the
+     * stages whose loss terms read every row (interaction, auxiliary losses)
+     * gather both towers' outputs and compute the whole batch's loss on
+     * every rank. One process: all rows. */
     c.lo[0] = 0, c.hi[0] = n, c.lo[1] = 0, c.hi[1] = c.nv;
     const int nr = m->dist ? tt_dist_size() : 1;
     if (nr > 1)
         for (int s = 0; s < 2; s++)
             tt_dist_range(s ? c.nv : n, tt_dist_rank(), nr, &c.lo[s], &c.hi[s]);
+    c.shard = nr > 1 ? op->shard : TT_SHARD_NONE;
+    for (size_t a = 0; a < sizeof aux_losses / sizeof *aux_losses; a++)
+        if (aux_losses[a].on(m))
+            c.shard = TT_SHARD_NONE;
+    if (m->fe.on || tu->mi.on || m->dist_whole)
+        c.shard = TT_SHARD_NONE;
+    c.lr0 = c.shard == TT_SHARD_NONE ? 0 : c.lo[0];
+    c.lr1 = c.shard == TT_SHARD_NONE ? n : c.hi[0];
     tt_pool_run(m->pool, ph_forward, &c);
     if (m->fe.on)
         interact_items_forward(m, c.nv);
     if (tu->mi.on)   /* each target's interest (ComiRec / MIND: hard, by the target) */
         tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
-    if (nr > 1 && (tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err) ||
-                   tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err)))
+    if (nr > 1 && ((c.shard != TT_SHARD_ROWS &&
+                    tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err)) ||
+                   (c.shard != TT_SHARD_ITEMS &&
+                    tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err))))
         tt_dist_die(err->msg);   /* the other ranks are inside the exchange */
     if (backward) {
         for (int s = 0; s < 2; s++) {
@@ -435,12 +455,18 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         }
     }
     double loss = op->forward(m, &c);
+    if (c.shard != TT_SHARD_NONE && tt_dist_sum_f64(&loss, 1, err))
+        tt_dist_die(err->msg);
     if (backward) {
         op->backward(m, &c);
         if (tu->mi.on)
             tower_mi_pick_backward(tu, ti, n);
         if (m->fe.on)
             interact_items_backward(m, c.nv);
+        /* this rank's output rows: the sum of every rank's part */
+        if ((c.shard == TT_SHARD_ROWS && tt_dist_reduce_rows_f32(ti->dout, c.nv, ti->D, err)) ||
+            (c.shard == TT_SHARD_ITEMS && tt_dist_reduce_rows_f32(tu->dout, n, tu->D, err)))
+            tt_dist_die(err->msg);
     }
     for (size_t a = 0; a < sizeof aux_losses / sizeof *aux_losses; a++)
         if (aux_losses[a].on(m))

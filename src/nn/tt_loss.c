@@ -231,6 +231,29 @@ double tt_softmax_xent_rows(float *dS, const float *S, int rows, int N,
     return loss;
 }
 
+void tt_softmax_part_rows(float *P, double *st, const float *S, int rows, int N,
+                          const int32_t *target, float temp)
+{
+    const float invT = 1.0f / temp;
+    for (int b = 0; b < rows; b++) {
+        const float *s = S + (long)b * N;
+        float *p = P + (long)b * N, mx = -INFINITY;
+        for (int j = 0; j < N; j++) {
+            p[j] = s[j] * invT;
+            mx = p[j] > mx ? p[j] : mx;
+        }
+        for (int j = 0; j < N; j++)
+            p[j] -= mx;
+        tt_vexpf(p, p, N);
+        double sum = 0;
+        for (int j = 0; j < N; j++)
+            sum += p[j];
+        st[3 * b] = mx;
+        st[3 * b + 1] = sum;
+        st[3 * b + 2] = target[b] >= 0 ? (double)(s[target[b]] * invT) : 0.0;
+    }
+}
+
 double tt_softmax_xent(float *dS, const float *S, int B, int N,
                        const int32_t *target, float temp, const float *logq,
                        const uint8_t *mask)

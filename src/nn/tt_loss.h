@@ -27,6 +27,16 @@ double tt_softmax_xent_rows(float *dS, const float *S, int rows, int N,
                             const int32_t *target, float temp,
                             const float *logq, const uint8_t *mask, int B);
 
+/* A part of each softmax row, for a softmax whose columns are split over
+ * processes (the item-sharded full softmax across MPI ranks): for `rows`
+ * rows of S (rows, N), logit = S / temp, P (rows, N) gets exp(logit - mx)
+ * and st (rows, 3) gets (mx, the sum of P's row, the target's logit or 0
+ * when target_b < 0: not in this part). N = 0 gives (-inf, 0, 0). The
+ * parts combine into the row's logsumexp as max_r mx_r + log sum_r
+ * sum_r exp(mx_r - max). */
+void tt_softmax_part_rows(float *P, double *st, const float *S, int rows, int N,
+                          const int32_t *target, float temp);
+
 /* Pointwise binary cross-entropy on n scores with labels in {0, 1}:
  *   loss = mean_i [ softplus(x_i) - y_i x_i ],  x_i = S_i / temp */
 double tt_bce(float *dS, const float *S, const float *label, long n, float temp);

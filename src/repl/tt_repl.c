@@ -554,6 +554,8 @@ static void restore_tty_async(void)
         tt_term_leave_screen();
 }
 
+static volatile sig_atomic_t g_mpi_job;   /* more than one rank */
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -582,9 +584,18 @@ static void on_sigint(int sig)
     _exit(130);
 }
 
-/* SIGTERM and SIGHUP: the terminal back as it was, then the usual status. */
+/* SIGTERM and SIGHUP: the terminal back as it was, then the usual status.
+ * In an MPI job SIGTERM during training is how mpirun passes on a Ctrl-C
+ * typed at it (SIGCONT, then SIGTERM odls_base_sigkill_timeout seconds
+ * later, then SIGKILL as long again): the same request as Ctrl-C, so that
+ * the ranks stop together at a batch boundary and end with 130 if they can
+ * within that time (mpirun itself still exits 1: man ttlab, MPI). */
 static void on_term(int sig)
 {
+    if (sig == SIGTERM && g_mpi_job && g_s && g_s->training && !g_s->stop) {
+        on_sigint(SIGINT);
+        return;
+    }
     restore_tty_async();
     _exit(128 + sig);
 }
@@ -601,7 +612,8 @@ void tt_repl_signals(tt_session *s)
     /* In an MPI job mpirun ends the job on Ctrl-C itself (Open MPI cannot
      * forward SIGINT) but forwards SIGUSR1 to every rank: there it is the
      * same request as Ctrl-C (kill -USR1 MPIRUN_PID). */
-    if (tt_dist_size() > 1)
+    g_mpi_job = tt_dist_size() > 1;
+    if (g_mpi_job)
         sigaction(SIGUSR1, &sa, NULL);
     sa.sa_handler = on_term;
     sigaction(SIGTERM, &sa, NULL);

@@ -495,7 +495,7 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
 
     const int64_t nb = (ex->n + B - 1) / B;
     const int64_t total_batches = nb * o->epochs;
-    double train_s = 0;
+    double train_s = 0, step_cpu = 0;
     int64_t step = 0, seen = 0;
     int stop = 0;
     s->batches = nb;
@@ -516,7 +516,12 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
             int64_t first = bi * B;
             int n = (int)TT_MIN((int64_t)B, ex->n - first);
             double loss = 0;
+            tt_dist_stats c0, c1;
+            tt_dist_stats_get(&c0);
+            double cpu0 = tt_cpu_now();
             int st = train_step(&run, order + first, n, e, bi, &loss, err);
+            tt_dist_stats_get(&c1);
+            step_cpu += tt_cpu_now() - cpu0 - (c1.cpu - c0.cpu);
             if (st < 0)
                 goto out;
             if (st > 0) {
@@ -570,9 +575,14 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     res->ex_per_s = train_s > 0 ? (double)seen / train_s : 0;
     res->steps = step;
     res->ranks = dx.on ? tt_dist_size() : 1;
+    res->in_job = tt_dist_in_job();
+    res->step_cpu = step > 0 ? step_cpu / (double)step : 0;
     if (dx.on) {
         tt_dist_stats st;
         tt_dist_stats_get(&st);
+        memcpy(res->kind_bytes, st.kind_bytes, sizeof st.kind_bytes);
+        memcpy(res->kind_calls, st.kind_calls, sizeof st.kind_calls);
+        res->table_bytes = (double)(np - dx.n_dense) * sizeof(float);
         res->comm_bytes = st.bytes;
         res->comm_seconds = st.seconds;
         res->comm_calls = st.calls;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "tt_model.h"
+#include "tt_dist.h"
 #include "tt_eval.h"
 #include "tt_optim.h"   /* enum tt_opt_kind */
 #include "tt_history.h"
@@ -90,6 +91,12 @@ typedef struct tt_train_result {
     double comm_seconds;   /* seconds inside the exchanges (waits included) */
     int64_t comm_calls;    /* collective calls, all steps */
     const char *exchange;  /* the embedding gradients' sum: "dense", "sparse" */
+    int in_job;            /* run inside an MPI job (mpirun, one rank included) */
+    double table_bytes;    /* the embedding tables' size (a dense exchange sums them) */
+    double step_cpu;       /* CPU seconds of a step (mean) outside the collectives:
+                              the towers, the loss, the optimiser */
+    double kind_bytes[TT_COLL_KINDS];  /* by collective: bytes of the vectors combined */
+    int64_t kind_calls[TT_COLL_KINDS]; /* and calls, all steps (tt_dist.h) */
     tt_history h;          /* per-epoch record (owned; tt_train_result_free) */
 } tt_train_result;
 

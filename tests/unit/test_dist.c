@@ -3,15 +3,17 @@
  * exits 77 (skip) in a build without MPI or on one rank.
  *
  * For each loss (full softmax, in-batch softmax with logQ, sampled softmax
- * with lazy Adam, in-batch with SENet towers), every rank trains
+ * with lazy Adam, in-batch with SENet towers, BCE), every rank trains
  *   - a reference as one process (tt_dist_set_local), and
  *   - the same model across the ranks, with the dense, the sparse and the
  *     measured ("auto") exchange of the embedding gradients;
  * and checks: each of the first 100 steps' loss within 1e-4 relative of the
  * reference; final parameters close to the reference's; the same bits on
  * every rank; the same bits for dense, sparse and auto (deterministic
- * reruns); valid and test metrics close to the reference's; and the sharded
- * evaluator's ranks equal to the one-process evaluator's exactly. */
+ * reruns); valid and test metrics close to the reference's; the softmax
+ * losses split over the ranks (tt_losses.h: TT_SHARD_*), BCE not, and
+ * TTLAB_DIST_LOSS=whole (no split) follows the split loss's steps; and the
+ * sharded evaluator's ranks equal to the one-process evaluator's exactly. */
 #include "config.h"
 #include "tt_check.h"
 #include "tt_dist.h"
@@ -47,22 +49,17 @@ typedef struct outcome {
     tt_metrics valid, test;
     int64_t *ranks_local, *ranks_shard;   /* test ranks of the final model */
     int n_se;             /* SENet fields of the user tower */
+    int64_t steps, split_calls;   /* steps; the loss's reduce-scatters (split loss) */
     float se[TT_MAX_FIELDS];   /* their mean excitation weight, last epoch */
 } outcome;
 
+/* embed dim=8 | [senet |] mlp 16 8 | l2norm */
 static tt_tower_def tower(const char *name, int senet)
 {
+    static const int w[2] = {16, 8};
     tt_tower_def t;
-    tt_tower_def_init(&t);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    t.dim = 8;
+    tt_tower_def_mlp(&t, name, 8, w, 2, 1);
     t.senet = senet ? TT_RW_SENET : TT_RW_NONE;
-    t.n_chan = 1;
-    t.chan[0].kind = TT_CH_MLP;
-    t.chan[0].n_widths = 2;
-    t.chan[0].widths[0] = 16;
-    t.chan[0].widths[1] = 8;
-    t.l2norm = 1;
     return t;
 }
 
@@ -102,6 +99,8 @@ static void train_one(const cfg *c, const tt_dataset *d, const tt_split *sp, int
         DIE("train %s: %s", c->name, err.msg);
     CHECK(!res.diverged, "%s diverged: %s", c->name, res.diverged_what);
     out->valid = res.h.valid[res.best_epoch - 1];
+    out->steps = res.steps;
+    out->split_calls = res.kind_calls[TT_COLL_REDUCE_SCATTER];
     out->n_se = res.h.n_se[0];
     if (out->n_se > 0)
         memcpy(out->se, res.h.se[0] + (size_t)(res.n_epochs - 1) * TT_MAX_FIELDS,
@@ -173,6 +172,27 @@ static void check_cfg(const cfg *c, const tt_dataset *d, const tt_split *sp)
     else
         au = spr, au.P = NULL, au.ranks_local = au.ranks_shard = NULL;
     int rank = tt_dist_rank();
+    /* TTLAB_DIST_LOSS=whole (every rank the whole batch's loss, as before
+     * the split) follows the same trajectory; it computes no reduce-scatter */
+    if (c->loss == TT_LOSS_INBATCH && !c->senet) {
+        outcome wh;
+        setenv("TTLAB_DIST_LOSS", "whole", 1);
+        train_one(c, d, sp, 0, "dense", &wh);
+        unsetenv("TTLAB_DIST_LOSS");
+        CHECK(wh.split_calls == 0, "%s: whole loss: %lld reduce-scatters", c->name,
+              (long long)wh.split_calls);
+        double w = 0;
+        for (int s = 0; s < TT_MIN(wh.st.n, dn.st.n) && s < 100; s++)
+            w = fmax(w, fabs(wh.st.loss[s] - dn.st.loss[s]) / fmax(fabs(dn.st.loss[s]), 1e-12));
+        CHECK(wh.st.n == dn.st.n && w <= 1e-4, "%s: whole loss: %d steps, worst step %.2e "
+              "relative from the split loss", c->name, wh.st.n, w);
+        outcome_free(&wh);
+    }
+    /* the softmax losses split their scores over the ranks (one reduce-
+     * scatter of the partial output gradients per step), BCE does not */
+    int64_t want = c->loss == TT_LOSS_BCE ? 0 : dn.steps;
+    CHECK(dn.split_calls == want, "%s: %lld reduce-scatters of the loss in %lld steps, want %lld",
+          c->name, (long long)dn.split_calls, (long long)dn.steps, (long long)want);
 
     /* the loss of each step, against one process */
     CHECK(dn.st.n == ref.st.n && dn.st.n >= 100, "%s: %d steps vs %d", c->name, dn.st.n, ref.st.n);
@@ -188,8 +208,9 @@ static void check_cfg(const cfg *c, const tt_dataset *d, const tt_split *sp)
     /* the final parameters, against one process. Training amplifies the
      * float-order differences over the steps, most under full softmax: every
      * item row gets a tiny gradient every step, which Adam scales to a full
-     * step (seen: 2.5e-4 relative after 114 steps; the other losses 1e-6 to
-     * 1e-5) */
+     * step (seen with the whole batch's loss on every rank: 2.5e-4 relative
+     * after 114 steps, the other losses 1e-6 to 1e-5; with the split loss
+     * about 1e-7 for all) */
     double pd = max_abs_diff(dn.P, ref.P, ref.np), prel = rel_l2(dn.P, ref.P, ref.np);
     double tol = c->loss == TT_LOSS_SOFTMAX ? 1e-3 : 1e-4;
     CHECK(prel <= tol && pd <= 100 * tol, "%s: final parameters differ from one process by %.3g "
@@ -260,6 +281,7 @@ int main(int argc, char **argv)
         {"inbatch", TT_LOSS_INBATCH, 0, 0, 0, 1},
         {"sampled_lazy", TT_LOSS_SAMPLED, 32, 1, 0, 1},
         {"senet", TT_LOSS_INBATCH, 0, 0, 1, 1},
+        {"bce", TT_LOSS_BCE, 4, 0, 0, 0},   /* not split: the whole batch on every rank */
     };
     for (size_t k = 0; k < TT_ARRAY_LEN(cfgs); k++)
         check_cfg(&cfgs[k], &d, &sp);
