@@ -157,9 +157,20 @@ double tt_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-double tt_cpu_now(void)
+static double clock_seconds(clockid_t c)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    if (clock_gettime(c, &ts))
+        return 0;
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double tt_cpu_now(void)
+{
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+double tt_thread_cpu_now(void)
+{
+    return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }

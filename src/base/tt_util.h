@@ -42,8 +42,12 @@ char *tt_strdup(const char *s);  /* NULL on OOM */
 int tt_levenshtein(const char *a, const char *b);
 /* Monotonic seconds. */
 double tt_now(void);
-/* CPU seconds of this process, all threads (CLOCK_PROCESS_CPUTIME_ID). */
+/* CPU seconds used so far by the whole process (every thread, user and
+ * system; CLOCK_PROCESS_CPUTIME_ID) and by the calling thread alone
+ * (CLOCK_THREAD_CPUTIME_ID). Differences of these are what a piece of work
+ * cost, whatever else the machine was running; 0 when the clock is missing. */
 double tt_cpu_now(void);
+double tt_thread_cpu_now(void);
 
 #define TT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TT_MAX(a, b) ((a) > (b) ? (a) : (b))

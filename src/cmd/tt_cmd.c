@@ -321,10 +321,18 @@ const tt_cmd tt_cmds[] = {
      "exclusions: the index is asked for more neighbours and the user's earlier items\n"
      "are dropped), with index_recall@K (overlap of the index's top K with the exact\n"
      "top K), queries per second on one thread (qps_1) and on all (qps), and the\n"
-     "latency p50/p99 of one query on one thread. The exact row's speed is ttlab's\n"
+     "latency p50/p99 of one query on one thread: wall clock, which on a shared machine\n"
+     "also counts others' time. Beside them the CPU cost, which it does not: cpu_us_1\n"
+     "and cpu_us, CPU microseconds per query on one thread and on all (summed over the\n"
+     "threads), and cpu_p50_ms, one query's CPU alone. The exact row's speed is ttlab's\n"
      "own top-K (queries x items in GEMM tiles, on the shared thread pool). MRR\n"
      "through the index asks it for every item (a target it never returns ranks\n"
-     "last); above 2^27 examples x items it is not computed (null)."},
+     "last); above 2^27 examples x items it is not computed (null).\n"
+     "A multi-interest model: each interest vector asks the index and the items are\n"
+     "rescored by the best interest (a flat index gives the exact ranks). An FE-Block\n"
+     "model: each user head asks the index of all items' field vectors, the union is\n"
+     "rescored by the sum of maxima (index_recall says what it misses). For both\n"
+     "p50/p99 and cpu_p50_ms are null."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",
@@ -345,13 +353,16 @@ const tt_cmd tt_cmds[] = {
      "sqrt(M^2 - |x|^2), queries a 0, and L2 then ranks as the inner product). Asking\n"
      "for a metric that ranks differently from the model is warned about, with why.\n"
      "An index remembers the model's parameters: after the model is trained or opened\n"
-     "again, commands refuse it as stale until it is rebuilt."},
+     "again, commands refuse it as stale until it is rebuilt.\n"
+     "An FE-Block model's index holds all G vectors of every item (nlist, m and the\n"
+     "metric then apply to those vectors); a multi-interest model's, the item vectors."},
     {"sweep", tt_cmd_sweep, 1, 1, "sweep INDEX nprobe=1,2,4,... | sweep INDEX efSearch=16,32,64,... | sweep INDEX refine=1,2,4,... [k=10] [split=test]",
      "index recall, recall and speed of an index at each value of its search knob", sweep_opts,
      "@index", 0,
      "One row per value: index_recall@K (overlap with the exact top K), the protocol's\n"
      "recall@K through the index, queries per second on one thread and on all, latency\n"
-     "p50/p99. 'plot sweep' then draws queries per second against index recall."},
+     "p50/p99 (wall clock), and cpu_us_1, cpu_us: CPU microseconds per query on one\n"
+     "thread and on all. 'plot sweep' then draws queries per second against index recall."},
     {"recommend", tt_cmd_recommend, 1, 1, "recommend MODEL user=ID [k=10] [index=NAME]",
      "a user's top items now (titles and scores), leaving out the items the user has seen",
      recommend_opts, "@model", 0,

@@ -15,13 +15,19 @@
 static const char *kind_names[] = {"flat", "ivf", "hnsw", "ivfpq"};
 static const char *metric_names[] = {"ip", "l2", "ip2l2"};
 
-/* The item and query vectors of a model, as eval computes them. */
+/* The item and query vectors of a model, as eval computes them. A
+ * multi-interest user tower has nqv vectors per query (qn active), an
+ * FE-Block model nqv heads per query and nv vectors per item: both are
+ * searched through tt_index_mv. */
 typedef struct vecs {
-    float *V;          /* (n_items, d) */
-    float *Q;          /* (nq, d) */
-    float *Qx;         /* (nq, d + 1) scratch for IP2L2 queries */
+    float *V;          /* (n_items, nv, d) */
+    float *Q;          /* (nq, nqv, d) */
+    float *Qx;         /* (nq, d + 1) scratch for IP2L2 queries (one vector each) */
+    int32_t *qn;       /* (nq) active interests, or NULL */
     int64_t nq;
-    int d;
+    int d;             /* width of each vector */
+    int nv, nqv;       /* vectors per item, per query: 1 and 1 for one each */
+    int summax;        /* FE's sum over heads of the max over item vectors */
 } vecs;
 
 static void vecs_free(vecs *v)
@@ -29,7 +35,19 @@ static void vecs_free(vecs *v)
     free(v->V);
     free(v->Q);
     free(v->Qx);
+    free(v->qn);
     memset(v, 0, sizeof *v);
+}
+
+/* Several vectors on a side: search through tt_index_mv. */
+static int multi(const vecs *v)
+{
+    return v->summax || v->nqv > 1;
+}
+
+static tt_index_mv mv_of(const vecs *v, int32_t n_items)
+{
+    return (tt_index_mv){v->summax, v->nqv, v->qn, v->nv, v->d, v->V, n_items};
 }
 
 /* A model an index can be built from: trained, two-tower. */
@@ -45,26 +63,48 @@ static int servable(tt_session *s, tt_modelent *me, tt_dsent **d)
     return tt_model_ready(s, me, d);
 }
 
+/* (Again) the item vectors into v->V, by the shape item_vectors found. */
+static int encode_items(tt_session *s, tt_modelent *me, tt_dsent *d, vecs *v)
+{
+    return v->summax ? tt_model_encode_item_vectors(me->m, &d->d, v->V, &s->err)
+                     : tt_model_encode_items(me->m, &d->d, v->V, &s->err);
+}
+
+/* The model's item vectors, and its shape: one vector per item and query,
+ * K interests per query, or FE's H heads and G vectors per item. */
 static int item_vectors(tt_session *s, tt_modelent *me, tt_dsent *d, vecs *v)
 {
-    v->d = tt_model_dim(me->m);
-    v->V = tt_alloc_aligned((size_t)d->d.n_items * (size_t)v->d, sizeof(float), "item vectors",
-                            &s->err);
-    if (!v->V || tt_model_encode_items(me->m, &d->d, v->V, &s->err)) {
+    int H, G, dh;
+    int fe = tt_model_fe_shape(me->m, &H, &G, &dh);
+    v->summax = fe;
+    v->d = fe ? dh : tt_model_dim(me->m);
+    v->nv = fe ? G : 1;
+    v->nqv = fe ? H : tt_model_query_vectors(me->m);
+    v->V = tt_alloc_aligned((size_t)d->d.n_items * (size_t)v->nv * (size_t)v->d, sizeof(float),
+                            "item vectors", &s->err);
+    if (!v->V || encode_items(s, me, d, v)) {
         s->err_col = 0;
         return -1;
     }
     return 0;
 }
 
+/* Query vectors of ex, after item_vectors: (n, nqv, d); an FE model's one
+ * query vector is its H heads side by side. */
 static int query_vectors(tt_session *s, tt_modelent *me, tt_dsent *d, const tt_examples *ex,
                          vecs *v)
 {
+    int many = v->nqv > 1 && !v->summax;
     v->nq = ex->n;
-    v->Q = tt_alloc_aligned((size_t)ex->n * (size_t)v->d, sizeof(float), "query vectors", &s->err);
-    v->Qx = v->Q ? tt_alloc((size_t)ex->n * (size_t)(v->d + 1), sizeof(float), "query vectors",
-                            &s->err) : NULL;
-    if (!v->Qx || tt_model_encode_queries(me->m, &d->d, ex, v->Q, &s->err)) {
+    v->Q = tt_alloc_aligned((size_t)TT_MAX(ex->n, 1) * (size_t)v->nqv * (size_t)v->d,
+                            sizeof(float), "query vectors", &s->err);
+    v->Qx = v->Q ? tt_alloc((size_t)TT_MAX(ex->n, 1) * (size_t)(v->d + 1), sizeof(float),
+                            "query vectors", &s->err) : NULL;
+    v->qn = v->Qx && many ? tt_alloc((size_t)TT_MAX(ex->n, 1), sizeof(int32_t),
+                                     "active interests", &s->err) : NULL;
+    if (!v->Qx || (many && !v->qn) ||
+        (many ? tt_model_encode_queries_multi(me->m, &d->d, ex, v->Q, v->qn, &s->err)
+              : tt_model_encode_queries(me->m, &d->d, ex, v->Q, &s->err))) {
         s->err_col = 0;
         return -1;
     }
@@ -159,7 +199,8 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     vecs v = {0};
     if (item_vectors(s, me, d, &v))
         return -1;
-    int32_t n = d->d.n_items;
+    /* n rows: the items, or every item's G vectors for an FE model */
+    int32_t n = d->d.n_items * v.nv;
     tt_indexent ie;
     tt_indexent_init(&ie);
     tt_args_apply(a, &tt_bind_index, &ie);
@@ -176,8 +217,9 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     ie.p.m = tt_arg(a, "m")->set ? (int)tt_arg(a, "m")->i : (v.d % 2 ? v.d : v.d / 2);
     int rc = -1;
     if ((ie.p.kind == TT_ANN_IVF || ie.p.kind == TT_ANN_IVFPQ) && nlist > n) {
-        tt_fail(s, 0, "nlist=%d is larger than the %d items of '%s': each inverted list needs "
-                "at least one item (at most nlist=%d)", nlist, n, d->name, n);
+        tt_fail(s, 0, "nlist=%d is larger than the %d %ss of '%s': each inverted list needs "
+                "at least one %s (at most nlist=%d)", nlist, n, v.nv > 1 ? "item vector" : "item",
+                d->name, v.nv > 1 ? "item vector" : "item", n);
         goto out;
     }
     if (ie.p.kind == TT_ANN_IVFPQ && v.d % ie.p.m) {
@@ -193,6 +235,8 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     ie.metric = choose_metric(s, ie.name, me, ie.p.kind, (int)ie.metric, &v, n);
     if (tt_index_build(&ie, v.V, n, v.d, s->seed, &s->err))
         goto out;
+    ie.n_items = d->d.n_items;
+    ie.nv = v.nv;
     ie.fingerprint = tt_index_fingerprint(me->m);
     set_result(s, ie.name, "build_s", "%.3f", ie.build_s);
     set_result(s, ie.name, "mib", "%.2f", ie.bytes / 1048576.0);
@@ -219,17 +263,22 @@ int tt_cmd_index(tt_session *s, tt_args *a)
     tt_rec_str(&r, "kind", kind_names[ie.p.kind]);
     tt_rec_str(&r, "metric", metric_names[ie.metric]);
     tt_rec_str(&r, "params", params);
-    tt_rec_int(&r, "items", n);
+    tt_rec_int(&r, "items", ie.n_items);
+    tt_rec_int(&r, "vectors", n);
     tt_rec_int(&r, "dim", ie.metric == TT_IM_IP2L2 ? v.d + 1 : v.d);
     tt_rec_num(&r, "build_s", ie.build_s, 3);
     if (ie.bytes >= 0)
         tt_rec_int(&r, "bytes", ie.bytes);
     else
         tt_rec_null(&r, "bytes");
-    snprintf(human, sizeof human, "index %s: %s (%s%s%s) over %d items of model %s, dim %d: built "
-             "in %.3f s, %s", ie.name, kind_names[ie.p.kind], metric_names[ie.metric],
-             params[0] ? ", " : "", params, n, ie.model, ie.metric == TT_IM_IP2L2 ? v.d + 1 : v.d,
-             ie.build_s, ie.bytes >= 0 ? tt_fmt_bytes((double)ie.bytes, mem, sizeof mem) : "size unknown");
+    char each[64] = "";
+    if (v.nv > 1)
+        snprintf(each, sizeof each, " (%d vectors each: FE-Block)", v.nv);
+    snprintf(human, sizeof human, "index %s: %s (%s%s%s) over %d items%s of model %s, dim %d: "
+             "built in %.3f s, %s", ie.name, kind_names[ie.p.kind], metric_names[ie.metric],
+             params[0] ? ", " : "", params, ie.n_items, each, ie.model,
+             ie.metric == TT_IM_IP2L2 ? v.d + 1 : v.d, ie.build_s,
+             ie.bytes >= 0 ? tt_fmt_bytes((double)ie.bytes, mem, sizeof mem) : "size unknown");
     tt_out_info(&s->out, "index", &r, human);
     tt_rec_free(&r);
     rc = 0;
@@ -344,34 +393,51 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
      * The best of three passes: one pass is at the mercy of the load. */
     if (item_vectors(s, me, d, &v))
         goto out;
-    double t_items = HUGE_VAL;
+    double t_items = HUGE_VAL, c_items = HUGE_VAL;   /* wall, CPU (every thread) */
     for (int rep = 0; rep < 3; rep++) {
-        double t0 = tt_now();
-        if (tt_model_encode_items(me->m, &d->d, v.V, &s->err)) {
+        double t0 = tt_now(), c0 = tt_cpu_now();
+        if (encode_items(s, me, d, &v)) {
             s->err_col = 0;
             goto out;
         }
         t_items = TT_MIN(t_items, tt_now() - t0);
+        c_items = TT_MIN(c_items, tt_cpu_now() - c0);
     }
     if (query_vectors(s, me, d, ex, &v))
         goto out;
     ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
     if (!ranks)
         goto out;
-    const float *Qx = tt_index_queries(ie, v.Q, v.nq, v.Qx);
     int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);  /* recall and speed */
-    if (tt_eval(v.Q, v.V, d->d.n_items, v.d, &d->sp, p, ks, n_k, &exact, &s->err) ||
-        tt_index_rank(ie, Qx, &d->sp, p, kmax, ranks, &s->err) ||
-        tt_index_recall(ie, v.Q, Qx, ns, v.V, ks, n_k, irec, &s->err) ||
-        tt_index_speed_of(ie, Qx, ns, kmax, 1, &i1, 1, &s->err) ||
-        tt_index_speed_of(ie, Qx, ns, kmax, 0, &iall, 0, &s->err))
-        goto out;
-    if (tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 1, &e1, 1, &s->err) ||
-        tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 0, &eall, 0, &s->err))
+    const int mv = multi(&v);
+    const tt_index_mv M = mv_of(&v, d->d.n_items);
+    const float *Qx = mv ? NULL : tt_index_queries(ie, v.Q, v.nq, v.Qx);
+    if (mv) {
+        /* Several vectors a side: exact by the model's rule, and through
+         * the index candidates rescored by it (tt_index_mv). */
+        if ((v.summax ? tt_eval_summax(v.Q, v.nqv, v.V, v.nv, d->d.n_items, v.d, &d->sp, p, ks,
+                                       n_k, &exact, &s->err)
+                      : tt_eval_multi(v.Q, v.nqv, v.qn, v.V, d->d.n_items, v.d, &d->sp, p, ks,
+                                      n_k, &exact, &s->err)) ||
+            tt_index_mv_rank(ie, &M, v.Q, &d->sp, p, kmax, ranks, &s->err) ||
+            tt_index_mv_recall(ie, &M, v.Q, ns, ks, n_k, irec, &s->err) ||
+            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 1, &i1, &s->err) ||
+            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 0, &iall, &s->err) ||
+            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 1, &e1, &s->err) ||
+            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 0, &eall, &s->err))
+            goto out;
+    } else if (tt_eval(v.Q, v.V, d->d.n_items, v.d, &d->sp, p, ks, n_k, &exact, &s->err) ||
+               tt_index_rank(ie, Qx, &d->sp, p, kmax, ranks, &s->err) ||
+               tt_index_recall(ie, v.Q, Qx, ns, v.V, ks, n_k, irec, &s->err) ||
+               tt_index_speed_of(ie, Qx, ns, kmax, 1, &i1, 1, &s->err) ||
+               tt_index_speed_of(ie, Qx, ns, kmax, 0, &iall, 0, &s->err) ||
+               tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 1, &e1, 1, &s->err) ||
+               tt_index_exact_speed(v.Q, ns, v.V, d->d.n_items, v.d, kmax, 0, &eall, 0, &s->err))
         goto out;
     tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &via);
     if (with_mrr) {
-        if (tt_index_rank(ie, Qx, &d->sp, p, d->d.n_items, ranks, &s->err))
+        if (mv ? tt_index_mv_rank(ie, &M, v.Q, &d->sp, p, d->d.n_items, ranks, &s->err)
+               : tt_index_rank(ie, Qx, &d->sp, p, d->d.n_items, ranks, &s->err))
             goto out;
         tt_eval_metrics(ranks, &d->sp, p, ks, n_k, &deep);
         via.mrr = deep.mrr;
@@ -398,12 +464,26 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         tt_rec_at_k(&r[row], "index_recall", ks, n_k, row ? irec : exact_irec);
         tt_rec_num(&r[row], "qps_1", sp1->qps, 0);
         tt_rec_num(&r[row], "qps", row ? iall.qps : eall.qps, 0);
-        tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
-        tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
+        if (mv) {   /* no one-query-at-a-time loop for these */
+            tt_rec_null(&r[row], "p50_ms");
+            tt_rec_null(&r[row], "p99_ms");
+        } else {
+            tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
+            tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
+        }
+        tt_rec_num(&r[row], "cpu_us_1", sp1->cpu_us, 1);
+        tt_rec_num(&r[row], "cpu_us", row ? iall.cpu_us : eall.cpu_us, 1);
+        if (mv)
+            tt_rec_null(&r[row], "cpu_p50_ms");
+        else
+            tt_rec_num(&r[row], "cpu_p50_ms", sp1->cpu_p50_ms, 3);
+        tt_rec_prio(&r[row], "p99_ms", TT_COL_OPTIONAL);
+        tt_rec_prio(&r[row], "cpu_us", TT_COL_OPTIONAL);
+        tt_rec_prio(&r[row], "cpu_p50_ms", TT_COL_OPTIONAL);
         if (s->out.mode != TT_OUT_TABLE)
             tt_rec_int(&r[row], "users", m->n_users);
     }
-    char foot[1024], mrr_note[200];
+    char foot[2048], mrr_note[200];
     if (with_mrr)
         snprintf(mrr_note, sizeof mrr_note, "its MRR from the index asked for all %d items (one "
                  "never returned ranks last)", d->d.n_items);
@@ -411,14 +491,29 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         snprintf(mrr_note, sizeof mrr_note, "no MRR through it: %lld queries x %d items is more "
                  "than asking the index for every item allows here",
                  (long long)ex->n, d->d.n_items);
+    char mv_note[300] = "";
+    if (mv)
+        snprintf(mv_note, sizeof mv_note, "; %s: each of the %d %s asks the index, the union of "
+                 "the items is rescored exactly (%s)", me->def.name, v.nqv,
+                 v.summax ? "user heads" : "interest vectors",
+                 v.summax ? "sum over heads of the max over each item's field vectors; the "
+                            "index holds every item's vectors"
+                          : "the best interest's inner product");
+    /* One request's CPU through the index: the median of single queries,
+     * or for several vectors a side the mean over the batch. */
+    double req_ms = mv ? i1.cpu_us / 1e3 : i1.cpu_p50_ms;
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
-             "among the index's top %d after exclusion, %s; index recall and speed over the "
-             "first %lld queries (exact: ttlab's top-K in GEMM tiles of queries x items), qps_1 "
-             "on one thread, qps on %d.\nScoring every item with a network per request (a model "
-             "whose sides interact early) costs at least the item tower over all %d items: %.2f "
-             "ms here, against %.3f ms (p50) through '%s'", tt_model_protocol(s, me), ie->name,
-             kmax, mrr_note, (long long)ns, tt_ann_max_threads(), d->d.n_items, 1e3 * t_items,
-             i1.p50_ms, ie->name);
+             "among the index's top %d after exclusion, %s%s; index recall and speed over the "
+             "first %lld queries (exact: ttlab's top-K in GEMM tiles of %s), qps_1 "
+             "on one thread, qps on %d (wall clock); cpu_us_1 and cpu_us: CPU microseconds per "
+             "query (all threads' CPU summed)%s.\nScoring "
+             "every item with a network per request (a model whose sides interact early) costs "
+             "at least the item tower over all %d items: %.2f ms CPU (%.2f wall) here, against "
+             "%.3f ms CPU (%s) through '%s'", tt_model_protocol(s, me), ie->name,
+             kmax, mrr_note, mv_note, (long long)ns, mv ? "one query's vectors x items" :
+             "queries x items", tt_ann_max_threads(),
+             mv ? "" : ", cpu_p50_ms: CPU of one query alone", d->d.n_items, 1e3 * c_items,
+             1e3 * t_items, req_ms, mv ? "mean per query, one thread" : "median query", ie->name);
     set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
     set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
     set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
@@ -431,8 +526,15 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
     set_result(s, ie->name, "speedup_all", "%.1f", eall.qps > 0 ? iall.qps / eall.qps : 0);
     set_result(s, ie->name, "p50_ms", "%.3f", i1.p50_ms);
     set_result(s, ie->name, "p99_ms", "%.3f", i1.p99_ms);
+    set_result(s, ie->name, "cpu_us_1", "%.1f", i1.cpu_us);
+    set_result(s, ie->name, "exact_cpu_us_1", "%.1f", e1.cpu_us);
+    set_result(s, ie->name, "speedup_cpu", "%.1f", i1.cpu_us > 0 ? e1.cpu_us / i1.cpu_us : 0);
+    set_result(s, ie->name, "cpu_p50_ms", "%.3f", i1.cpu_p50_ms);
     set_result(s, ie->name, "rescore_ms", "%.2f", 1e3 * t_items);
     set_result(s, ie->name, "rescore_x", "%.0f", i1.p50_ms > 0 ? 1e3 * t_items / i1.p50_ms : 0);
+    set_result(s, ie->name, "rescore_cpu_ms", "%.2f", 1e3 * c_items);
+    set_result(s, ie->name, "request_cpu_ms", "%.3f", req_ms);
+    set_result(s, ie->name, "rescore_x_cpu", "%.0f", req_ms > 0 ? 1e3 * c_items / req_ms : 0);
     set_result(s, "k", "first", "%.0f", ks[0]);
     tt_out_rows(&s->out, "eval", r, 2, s->out.mode == TT_OUT_JSON ? NULL : foot);
     tt_rec_free(&r[0]);
@@ -489,7 +591,9 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     ranks = tt_alloc((size_t)ex->n, sizeof *ranks, "ranks", &s->err);
     if (!ranks)
         goto out;
-    const float *Qx = tt_index_queries(ie, v.Q, v.nq, v.Qx);
+    const int mv = multi(&v);
+    const tt_index_mv M = mv_of(&v, d->d.n_items);
+    const float *Qx = mv ? NULL : tt_index_queries(ie, v.Q, v.nq, v.Qx);
     snprintf(ie->sweep_knob, sizeof ie->sweep_knob, "%s", knob);
     ie->sweep_k = k;
     ie->n_sweep = 0;
@@ -505,10 +609,14 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         tt_index_speed one, all;
         tt_metrics m;
         int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);
-        if (tt_index_recall(ie, v.Q, Qx, ns, v.V, &k, 1, &rec, &s->err) ||
-            tt_index_speed_of(ie, Qx, ns, k, 1, &one, 1, &s->err) ||
-            tt_index_speed_of(ie, Qx, ns, k, 0, &all, 0, &s->err) ||
-            tt_index_rank(ie, Qx, &d->sp, p, k, ranks, &s->err))
+        if (mv ? tt_index_mv_recall(ie, &M, v.Q, ns, &k, 1, &rec, &s->err) ||
+                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 1, &one, &s->err) ||
+                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 0, &all, &s->err) ||
+                     tt_index_mv_rank(ie, &M, v.Q, &d->sp, p, k, ranks, &s->err)
+               : tt_index_recall(ie, v.Q, Qx, ns, v.V, &k, 1, &rec, &s->err) ||
+                     tt_index_speed_of(ie, Qx, ns, k, 1, &one, 1, &s->err) ||
+                     tt_index_speed_of(ie, Qx, ns, k, 0, &all, 0, &s->err) ||
+                     tt_index_rank(ie, Qx, &d->sp, p, k, ranks, &s->err))
             goto out;
         tt_eval_metrics(ranks, &d->sp, p, &k, 1, &m);
         char key[48];
@@ -522,8 +630,17 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         tt_rec_num(r, key, m.recall[0], 4);
         tt_rec_num(r, "qps_1", one.qps, 0);
         tt_rec_num(r, "qps", all.qps, 0);
-        tt_rec_num(r, "p50_ms", one.p50_ms, 3);
-        tt_rec_num(r, "p99_ms", one.p99_ms, 3);
+        if (mv) {   /* no one-query-at-a-time loop for these */
+            tt_rec_null(r, "p50_ms");
+            tt_rec_null(r, "p99_ms");
+        } else {
+            tt_rec_num(r, "p50_ms", one.p50_ms, 3);
+            tt_rec_num(r, "p99_ms", one.p99_ms, 3);
+        }
+        tt_rec_num(r, "cpu_us_1", one.cpu_us, 1);
+        tt_rec_num(r, "cpu_us", all.cpu_us, 1);
+        tt_rec_prio(r, "p99_ms", TT_COL_OPTIONAL);
+        tt_rec_prio(r, "cpu_us", TT_COL_OPTIONAL);
         if (ie->n_sweep < TT_INDEX_SWEEP_MAX) {
             ie->sweep_val[ie->n_sweep] = val;
             ie->sweep_recall[ie->n_sweep] = rec;
@@ -532,7 +649,8 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
     }
     char foot[512];
     snprintf(foot, sizeof foot, "%s queries of %s (%lld; index recall and speed over the first "
-             "%lld); recall@%d through the index on the protocol %s; 'plot sweep %s' draws "
+             "%lld); recall@%d through the index on the protocol %s; qps wall clock, cpu_us "
+             "CPU microseconds per query (all threads summed); 'plot sweep %s' draws "
              "recall against qps", tt_part_name(p), d->name, (long long)ex->n,
              (long long)TT_MIN(ex->n, (int64_t)TT_INDEX_SAMPLE), k, tt_model_protocol(s, me),
              ie->name);
@@ -683,6 +801,42 @@ static int serve_top(tt_session *s, tt_indexent *ie, const char *event, const fl
     return got >= 0 ? 0 : -1;
 }
 
+/* serve_top for a model with several vectors a side (v: the query's, one
+ * query): exactly (the top k + n_excl by the model's rule, the excluded
+ * ones dropped) or through ie (tt_index_mv_topk). */
+static int serve_top_mv(tt_session *s, tt_indexent *ie, const vecs *v, const tt_dataset *ds,
+                        const int32_t *excl, int64_t n_excl, int k, const char *what)
+{
+    tt_index_mv M = mv_of(v, ds->n_items);
+    int kq = (int)TT_MIN((int64_t)ds->n_items, k + n_excl), got = 0;
+    int32_t *items = tt_alloc((size_t)(kq ? kq : 1), sizeof *items, "top items", &s->err);
+    float *scores = items ? tt_alloc((size_t)(kq ? kq : 1), sizeof *scores, "top items", &s->err)
+                          : NULL;
+    int rc = scores ? 0 : -1;
+    if (rc == 0 && ie) {
+        tt_ann_set_threads(0);
+        rc = tt_index_mv_topk(ie, &M, v->Q, 1, k, excl, n_excl, items, scores, &got, &s->err);
+    } else if (rc == 0) {
+        rc = tt_index_mv_exact_topk(&M, v->Q, 1, kq, items, scores, &s->err);
+        for (int i = 0; rc == 0 && i < kq && got < k; i++)
+            if (items[i] >= 0 && !bsearch(&items[i], excl, (size_t)n_excl, sizeof *excl, cmp_i32)) {
+                items[got] = items[i];
+                scores[got++] = scores[i];
+            }
+    }
+    if (rc == 0) {
+        char foot[600];
+        snprintf(foot, sizeof foot, "%s; %s%s%s; scored by %s", what,
+                 ie ? "through index '" : "exact search", ie ? ie->name : "", ie ? "'" : "",
+                 v->summax ? "the sum over the user's heads of the max over the item's vectors"
+                           : "the user's best interest");
+        item_rows(s, "recommend", ds, items, scores, got, foot);
+    }
+    free(items);
+    free(scores);
+    return rc;
+}
+
 /* The model and, with index=NAME, its index; the dataset. */
 static int serve_setup(tt_session *s, tt_args *a, tt_modelent **mep, tt_indexent **iep,
                        tt_dsent **dp)
@@ -748,25 +902,23 @@ int tt_cmd_recommend(tt_session *s, tt_args *a)
     tt_examples one = {1, &user, &item, &inter, H, hist, &hn};
     int64_t n_seen = hi - lo;
     int32_t *seen = tt_alloc((size_t)(n_seen ? n_seen : 1), sizeof *seen, "seen items", &s->err);
-    float *V = seen ? tt_alloc_aligned((size_t)ds->n_items * (size_t)D, sizeof(float), "item vectors", &s->err) : NULL;
-    float *Q = V ? tt_alloc_aligned((size_t)D, sizeof(float), "query vector", &s->err) : NULL;
+    vecs v = {0};
     int rc = -1;
     if (H > 1024)
         tt_fail(s, 0, "history longer than 1024 items");
-    else if (Q && !tt_model_encode_items(me->m, ds, V, &s->err) &&
-             !tt_model_encode_queries(me->m, ds, &one, Q, &s->err)) {
+    else if (seen && !item_vectors(s, me, d, &v) && !query_vectors(s, me, d, &one, &v)) {
         for (int64_t r = lo; r < hi; r++)
             seen[r - lo] = ds->ii[r];
         n_seen = uniq(seen, n_seen);
         char what[256];
         snprintf(what, sizeof what, "user %s of %s: %lld items seen, left out", key, d->name,
                  (long long)n_seen);
-        rc = serve_top(s, ie, "recommend", Q, V, ds, D, seen, n_seen, k, what);
+        rc = multi(&v) ? serve_top_mv(s, ie, &v, ds, seen, n_seen, k, what)
+                       : serve_top(s, ie, "recommend", v.Q, v.V, ds, D, seen, n_seen, k, what);
     }
     s->err_col = 0;
     free(seen);
-    free(V);
-    free(Q);
+    vecs_free(&v);
     return rc;
 }
 
@@ -821,6 +973,10 @@ int tt_export_index(tt_session *s, tt_modelent *me, const char *path, const char
         if (im != me)
             return tt_fail(s, 0, "index '%s' holds the items of model '%s', not '%s'", iname,
                            ie->model, me->def.name);
+        if (ie->nv > 1)
+            return tt_fail(s, 0, "index '%s' holds %d vectors per item (model '%s' scores by the "
+                           "FE-Block): export writes indexes of one vector per item", iname,
+                           ie->nv, me->def.name);
     } else {
         /* No index named: an exact (flat) one in the model's metric. */
         if (servable(s, me, &d))

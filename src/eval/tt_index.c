@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_blas.h"
 #include "tt_eval.h"
 
 void tt_indexent_init(tt_indexent *ie)
@@ -115,9 +116,17 @@ static int dx_of(const tt_indexent *ie)
     return ie->metric == TT_IM_IP2L2 ? ie->d + 1 : ie->d;
 }
 
-/* Mark (v = 1) or unmark (v = 0) the exclusions of example e in mark. */
-static int64_t mark_excl(const tt_split *sp, enum tt_part p, int32_t u, int32_t t, char *mark,
-                         char v)
+int64_t tt_index_excl_count(const tt_split *sp, enum tt_part p, int32_t u)
+{
+    int64_t c = 0;
+    for (int q = 0; q <= (int)p; q++)
+        if (sp->off[q])
+            c += sp->off[q][u + 1] - sp->off[q][u];
+    return c;
+}
+
+int64_t tt_index_mark_excl(const tt_split *sp, enum tt_part p, int32_t u, int32_t t, char *mark,
+                           char v)
 {
     int64_t c = 0;
     for (int q = 0; q <= (int)p; q++) {
@@ -149,12 +158,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
         /* A batch whose widest over-fetch still fits the buffers. */
         int64_t e = b, kq = 0;
         while (e < ex->n) {
-            int32_t u = ex->user[e];
-            int64_t c = 0;
-            for (int q = 0; q <= (int)p; q++)
-                if (sp->off[q])
-                    c += sp->off[q][u + 1] - sp->off[q][u];
-            int64_t k = TT_MIN((int64_t)n, kmax + c);
+            int64_t k = TT_MIN((int64_t)n, kmax + tt_index_excl_count(sp, p, ex->user[e]));
             int64_t kk = TT_MAX(kq, k);
             if (e > b && (e - b + 1) * kk > CELLS)
                 break;
@@ -169,7 +173,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
         }
         for (int64_t i = b; i < e; i++) {
             int32_t u = ex->user[i], t = ex->item[i];
-            mark_excl(sp, p, u, t, mark, 1);
+            tt_index_mark_excl(sp, p, u, t, mark, 1);
             int64_t r = 0, rank = (int64_t)n + 1;
             const int64_t *row = ids + (i - b) * kq;
             for (int64_t j = 0; j < kq && r < kmax; j++) {
@@ -182,7 +186,7 @@ int tt_index_rank(tt_indexent *ie, const float *Qx, const tt_split *sp, enum tt_
                 }
             }
             ranks[i] = rank;
-            mark_excl(sp, p, u, t, mark, 0);
+            tt_index_mark_excl(sp, p, u, t, mark, 0);
         }
         b = e;
     }
@@ -259,14 +263,76 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void percentiles(double *t, int n, tt_index_speed *out)
+/* Wall latencies t and CPU times c (seconds, n each) into the percentiles
+ * of out; both arrays are sorted in place. */
+static void percentiles(double *t, double *c, int n, tt_index_speed *out)
 {
     qsort(t, (size_t)n, sizeof *t, cmp_double);
+    qsort(c, (size_t)n, sizeof *c, cmp_double);
     out->p50_ms = 1e3 * t[(int)(0.50 * (n - 1) + 0.5)];
     out->p99_ms = 1e3 * t[(int)(0.99 * (n - 1) + 0.5)];
+    out->cpu_p50_ms = 1e3 * c[(int)(0.50 * (n - 1) + 0.5)];
 }
 
 enum { LAT_MAX = 2000 };
+
+/* The batched-speed window: repeat a batch until it has used this much CPU
+ * (enough to time on a loaded machine, where 0.25 s of wall clock may hold
+ * a few milliseconds of work) or this much wall clock, at most BATCH_REPS
+ * times. */
+#define BATCH_CPU_S 0.25
+#define BATCH_WALL_S 2.0
+#define BATCH_REPS 100
+
+int tt_index_time_batches(tt_index_batch_fn fn, void *ctx, int64_t nq, int one_thread,
+                          tt_index_speed *out, tt_err *err)
+{
+    double (*cpu)(void) = one_thread ? tt_thread_cpu_now : tt_cpu_now;
+    double w0 = tt_now(), c0 = cpu(), dw = 0, dc = 0;
+    int64_t done = 0;
+    int rc = 0;
+    for (int rep = 0; rc == 0 && rep < BATCH_REPS && dc < BATCH_CPU_S && dw < BATCH_WALL_S;
+         rep++) {
+        rc = fn(ctx, err);
+        done += nq;
+        dw = tt_now() - w0;
+        dc = cpu() - c0;
+    }
+    out->qps = dw > 0 ? (double)done / dw : 0;
+    out->cpu_us = done > 0 ? 1e6 * dc / (double)done : 0;
+    return rc;
+}
+
+typedef struct {
+    tt_indexent *ie;
+    const float *Qx;
+    int64_t nq;
+    int k;
+    float *dist;
+    int64_t *ids;
+} ann_batch;
+
+static int ann_batch_run(void *ctx, tt_err *err)
+{
+    ann_batch *b = ctx;
+    return tt_ann_search(b->ie->ann, b->Qx, b->nq, b->k, b->dist, b->ids, err);
+}
+
+typedef struct {
+    const float *Q, *V;
+    int64_t nq;
+    int32_t n_items;
+    int d, k, threads;
+    int32_t *top;
+    float *sc;
+} exact_batch;
+
+static int exact_batch_run(void *ctx, tt_err *err)
+{
+    exact_batch *b = ctx;
+    return tt_topk_batch(b->Q, b->nq, b->V, b->n_items, b->d, b->k, b->threads, b->top, b->sc,
+                         NULL, err);
+}
 
 int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int threads,
                       tt_index_speed *out, int latency, tt_err *err)
@@ -276,32 +342,28 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     memset(out, 0, sizeof *out);
     int64_t *ids = tt_alloc((size_t)nq * (size_t)k, sizeof(int64_t), "index results", err);
     float *dist = ids ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "index results", err) : NULL;
-    double *lat = dist ? tt_alloc(LAT_MAX, sizeof(double), "latencies", err) : NULL;
+    double *lat = dist ? tt_alloc(2 * LAT_MAX, sizeof(double), "latencies", err) : NULL;
     int rc = lat ? 0 : -1;
     if (rc == 0) {
-        /* The batch again until a quarter of a second has passed (at most
-         * 100 times): one pass over a few hundred queries is too short to
-         * time on a busy machine. */
+        /* One pass over a few hundred queries is too short to time on a
+         * busy machine: the batch again (tt_index_time_batches). */
+        ann_batch b = {ie, Qx, nq, k, dist, ids};
         tt_ann_set_threads(threads);
-        double t0 = tt_now(), dt = 0;
-        int64_t done = 0;
-        for (int rep = 0; rc == 0 && rep < 100 && dt < 0.25; rep++) {
-            rc = tt_ann_search(ie->ann, Qx, nq, k, dist, ids, err);
-            done += nq;
-            dt = tt_now() - t0;
-        }
-        out->qps = dt > 0 ? (double)done / dt : 0;
+        rc = tt_index_time_batches(ann_batch_run, &b, nq, threads == 1, out, err);
     }
     if (rc == 0 && latency) {
+        /* One OpenMP thread: Faiss searches on the calling thread, whose
+         * CPU clock then holds the query's whole cost. */
         int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
         tt_ann_set_threads(1);
         for (int i = 0; i < n && rc == 0; i++) {
-            double t0 = tt_now();
+            double t0 = tt_now(), c0 = tt_thread_cpu_now();
             rc = tt_ann_search(ie->ann, Qx + (int64_t)i * dx, 1, k, dist, ids, err);
             lat[i] = tt_now() - t0;
+            lat[LAT_MAX + i] = tt_thread_cpu_now() - c0;
         }
         if (rc == 0 && n > 0)
-            percentiles(lat, n, out);
+            percentiles(lat, lat + LAT_MAX, n, out);
     }
     tt_ann_set_threads(0);
     free(ids);
@@ -319,32 +381,35 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
         return 0;
     int32_t *top = tt_alloc((size_t)nq * (size_t)k, sizeof(int32_t), "exact top k", err);
     float *sc = top ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "exact top k", err) : NULL;
-    double *lat = sc ? tt_alloc(LAT_MAX, sizeof(double), "latencies", err) : NULL;
+    double *lat = sc ? tt_alloc(2 * LAT_MAX, sizeof(double), "latencies", err) : NULL;
     int rc = lat ? 0 : -1;
+    /* On one thread BLAS is pinned to one thread too: tt_topk_batch with one
+     * worker leaves BLAS its own count, and the "one thread" figure would
+     * then be BLAS's threads' (and so would the latency loop's). */
+    int nt = threads > 0 ? threads : tt_ann_max_threads(), keep = tt_blas_get_threads();
+    if (rc == 0 && nt == 1)
+        tt_blas_set_threads(1);
     if (rc == 0) {
-        /* As tt_index_speed_of: the batch again until 0.25 s have passed. */
-        int nt = threads > 0 ? threads : tt_ann_max_threads();
-        double t0 = tt_now(), dt = 0;
-        int64_t done = 0;
-        for (int rep = 0; rc == 0 && rep < 100 && dt < 0.25; rep++) {
-            rc = tt_topk_batch(Q, nq, V, n_items, d, k, nt, top, sc, NULL, err);
-            done += nq;
-            dt = tt_now() - t0;
-        }
-        out->qps = dt > 0 ? (double)done / dt : 0;
+        /* As tt_index_speed_of: the batch again (tt_index_time_batches). */
+        exact_batch b = {Q, V, nq, n_items, d, k, nt, top, sc};
+        rc = tt_index_time_batches(exact_batch_run, &b, nq, nt == 1, out, err);
     }
     if (rc == 0 && latency) {
         /* One request at a time on one thread: one query's scores (a GEMV
-         * in tiles), as a server answers a request that arrives alone. */
+         * in tiles), as a server answers a request that arrives alone; the
+         * calling thread's CPU clock holds it all. */
         int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
+        tt_blas_set_threads(1);
         for (int i = 0; i < n; i++) {
-            double s = tt_now();
+            double s = tt_now(), c = tt_thread_cpu_now();
             tt_topk(Q + (int64_t)i * d, V, n_items, d, NULL, 0, k, top, sc);
             lat[i] = tt_now() - s;
+            lat[LAT_MAX + i] = tt_thread_cpu_now() - c;
         }
         if (n > 0)
-            percentiles(lat, n, out);
+            percentiles(lat, lat + LAT_MAX, n, out);
     }
+    tt_blas_set_threads(keep);
     free(top);
     free(sc);
     free(lat);

@@ -188,6 +188,22 @@ static void test_flat_equals_exact(void)
     tt_dataset_free(&d);
 }
 
+/* The CPU figures of a one-thread measurement beside its wall figures: on
+ * one thread the CPU a query took cannot exceed the wall time it took (1.5x
+ * and a microsecond of slack for the clocks' granularity), and on a
+ * machine shared by others it is at most some hundred times less. */
+static void cpu_sane(const char *what, const tt_index_speed *sp)
+{
+    double wall_us = sp->qps > 0 ? 1e6 / sp->qps : 0;
+    printf("%s: one thread %.2f us/query wall, %.2f CPU; p50 %.4f ms wall, %.4f CPU\n", what,
+           wall_us, sp->cpu_us, sp->p50_ms, sp->cpu_p50_ms);
+    CHECK(sp->cpu_us > 0 && sp->cpu_us <= 1.5 * wall_us + 1.0 && sp->cpu_us >= wall_us / 200,
+          "%s: %.3f us CPU per query against %.3f wall", what, sp->cpu_us, wall_us);
+    CHECK(sp->cpu_p50_ms > 0 && sp->cpu_p50_ms <= 1.5 * sp->p50_ms + 1e-3 &&
+              sp->cpu_p50_ms >= sp->p50_ms / 200,
+          "%s: p50 %.4f ms CPU against %.4f wall", what, sp->cpu_p50_ms, sp->p50_ms);
+}
+
 static void recall_floor(enum tt_ann_kind kind, int nprobe, double floor_)
 {
     enum { N = 20000, D = 32, C = 64, NQ = 500 };
@@ -214,6 +230,16 @@ static void recall_floor(enum tt_ann_kind kind, int nprobe, double floor_)
     CHECK(tt_index_speed_of(&ie, Q, NQ, 10, 1, &sp, 1, &err) == 0, "%s", err.msg);
     CHECK(sp.qps > 0 && sp.p50_ms > 0 && sp.p99_ms >= sp.p50_ms, "qps %g p50 %g p99 %g", sp.qps,
           sp.p50_ms, sp.p99_ms);
+    cpu_sane("index", &sp);
+    tt_index_speed ex, all;
+    CHECK(tt_index_exact_speed(Q, NQ, V, N, D, 10, 1, &ex, 1, &err) == 0, "%s", err.msg);
+    cpu_sane("exact", &ex);
+    /* On all threads: CPU summed over them, so per query at least the wall
+     * time spread over the threads' count (a thread's CPU <= wall). */
+    CHECK(tt_index_speed_of(&ie, Q, NQ, 10, 0, &all, 0, &err) == 0, "%s", err.msg);
+    CHECK(all.qps > 0 && all.cpu_us > 0 && all.cpu_us <= 1.5 * tt_ann_max_threads() * 1e6 / all.qps + 1.0,
+          "all threads: %.3f us CPU per query, %.0f qps on %d", all.cpu_us, all.qps,
+          tt_ann_max_threads());
     tt_index_free(&ie);
     free(cent), free(V), free(Q);
 }
@@ -262,6 +288,110 @@ static void test_refine(void)
     free(cent), free(V), free(Q);
 }
 
+/* Multi-vector models through a flat index. The max rule (multi-interest:
+ * K vectors per query, some inactive) ranks every target within kmax as the
+ * naive reference and the exact evaluator do, by inner product and through
+ * the IP2L2 transform alike; the FE rule (H heads, G vectors per item) asked
+ * for every item ranks exactly, and at a shallow depth never ranks a target
+ * worse than exact (candidates it misses can only lift it); the top-k leaves
+ * out excluded items; index recall through a flat index is 1 for the max
+ * rule. */
+static void test_multi_vector(void)
+{
+    tt_synth_opts so;
+    tt_dataset d;
+    tt_split sp;
+    tt_err err;
+    tt_synth_opts_init(&so);
+    so.users = 300, so.items = 250;
+    CHECK(tt_synth_generate(&so, &d, &err) == 0, "%s", err.msg);
+    CHECK(tt_split_l2o(&d, 5, &sp, &err) == 0, "%s", err.msg);
+    enum { D = 12, KI = 3, KMAX = 20, H = 2, G = 3 };
+    tt_rng r;
+    tt_rng_seed(&r, 17);
+    const tt_examples *ex = &sp.part[TT_TEST];
+    const int32_t n = d.n_items;
+    float *V = gauss(&r, n, D, 1.0), *Q = gauss(&r, ex->n * KI, D, 0.0);
+    int32_t *qn = malloc(sizeof(int32_t) * (size_t)ex->n);
+    for (int64_t e = 0; e < ex->n; e++)
+        qn[e] = 1 + (int32_t)tt_rng_below(&r, KI);
+    int64_t *ref = malloc(sizeof(int64_t) * (size_t)ex->n), *ev = malloc(sizeof(int64_t) * (size_t)ex->n),
+            *ri = malloc(sizeof(int64_t) * (size_t)ex->n);
+    CHECK(tt_eval_rank_multi_ref(Q, KI, qn, V, n, D, &sp, TT_TEST, ref) == 0, "reference");
+    CHECK(tt_eval_rank_multi(Q, KI, qn, V, n, D, &sp, TT_TEST, ev, &err) == 0, "%s", err.msg);
+    tt_index_mv mv = {0, KI, qn, 1, D, V, n};
+    enum tt_index_metric metrics[2] = {TT_IM_IP, TT_IM_IP2L2};
+    for (int mi = 0; mi < 2; mi++) {
+        tt_indexent ie;
+        memset(&ie, 0, sizeof ie);
+        ie.p.kind = TT_ANN_FLAT;
+        ie.metric = metrics[mi];
+        CHECK(tt_index_build(&ie, V, n, D, 1, &err) == 0, "%s", err.msg);
+        CHECK(tt_index_mv_rank(&ie, &mv, Q, &sp, TT_TEST, KMAX, ri, &err) == 0, "%s", err.msg);
+        int64_t within = 0, bad = 0, bad_ev = 0;
+        for (int64_t i = 0; i < ex->n; i++) {
+            within += ref[i] <= KMAX;
+            bad += ri[i] != (ref[i] <= KMAX ? ref[i] : n + 1);
+            bad_ev += ri[i] != (ev[i] <= KMAX ? ev[i] : n + 1);
+        }
+        CHECK(bad == 0 && bad_ev == 0, "metric %d: %lld ranks differ from the reference, %lld "
+              "from tt_eval_rank_multi", mi, (long long)bad, (long long)bad_ev);
+        CHECK(within > 20, "only %lld targets within the top %d", (long long)within, KMAX);
+        int ks[2] = {1, 10};
+        double rec[2];
+        CHECK(tt_index_mv_recall(&ie, &mv, Q, 200, ks, 2, rec, &err) == 0, "%s", err.msg);
+        CHECK(rec[0] >= 0.995 && rec[1] >= 0.995, "max rule through flat: index recall %.4f %.4f",
+              rec[0], rec[1]);
+        /* Excluded items never come back; the rest is the exact top-k. */
+        int32_t excl[3] = {5, 0, 17}, top[10], top2[10];
+        float sc[10], sc2[10];
+        CHECK(tt_index_mv_topk(&ie, &mv, Q, 1, 10, excl, 3, top, sc, NULL, &err) == 0, "%s", err.msg);
+        CHECK(tt_index_mv_exact_topk(&mv, Q, 1, 10, top2, sc2, &err) == 0, "%s", err.msg);
+        int j2 = 0;
+        for (int j = 0; j < 10; j++) {
+            CHECK(top[j] != 5 && top[j] != 0 && top[j] != 17, "excluded item %d returned", top[j]);
+            while (j2 < 10 && (top2[j2] == 5 || top2[j2] == 0 || top2[j2] == 17))
+                j2++;
+            if (j2 < 10) {
+                CHECK(top[j] == top2[j2], "top %d: %d through the index, %d exact", j, top[j],
+                      top2[j2]);
+                j2++;
+            }
+        }
+        tt_index_free(&ie);
+    }
+    /* FE: H heads against G vectors per item. */
+    float *VG = gauss(&r, (int64_t)n * G, D, 1.0), *QH = gauss(&r, ex->n * H, D, 0.0);
+    CHECK(tt_eval_rank_summax_ref(QH, H, VG, G, n, D, &sp, TT_TEST, ref) == 0, "reference");
+    tt_index_mv fe = {1, H, NULL, G, D, VG, n};
+    tt_indexent ie;
+    memset(&ie, 0, sizeof ie);
+    ie.p.kind = TT_ANN_FLAT;
+    ie.metric = TT_IM_IP;
+    CHECK(tt_index_build(&ie, VG, n * G, D, 1, &err) == 0, "%s", err.msg);
+    CHECK(tt_index_mv_rank(&ie, &fe, QH, &sp, TT_TEST, n, ri, &err) == 0, "%s", err.msg);
+    int64_t bad = 0, found = 0, worse = 0;
+    for (int64_t i = 0; i < ex->n; i++)
+        bad += ri[i] != ref[i];
+    CHECK(bad == 0, "FE asked for every item: %lld of %lld ranks differ from the reference",
+          (long long)bad, (long long)ex->n);
+    CHECK(tt_index_mv_rank(&ie, &fe, QH, &sp, TT_TEST, 5, ri, &err) == 0, "%s", err.msg);
+    for (int64_t i = 0; i < ex->n; i++)
+        if (ri[i] <= 5)
+            found++, worse += ri[i] > ref[i];
+    CHECK(found > 5 && worse == 0, "FE at depth 5: %lld found, %lld ranked below exact",
+          (long long)found, (long long)worse);
+    int ks[1] = {10};
+    double rec;
+    CHECK(tt_index_mv_recall(&ie, &fe, QH, 200, ks, 1, &rec, &err) == 0, "%s", err.msg);
+    printf("FE through a flat index over %d x %d item vectors: index recall@10 %.4f\n", n, G, rec);
+    CHECK(rec > 0.5 && rec <= 1.0, "FE index recall@10 %.4f", rec);
+    tt_index_free(&ie);
+    free(V), free(Q), free(qn), free(ref), free(ev), free(ri), free(VG), free(QH);
+    tt_split_free(&sp);
+    tt_dataset_free(&d);
+}
+
 int main(void)
 {
     test_transform();
@@ -270,6 +400,7 @@ int main(void)
         recall_floor(TT_ANN_HNSW, 0, 0.90);
         recall_floor(TT_ANN_IVF, 4, 0.80);
         test_refine();
+        test_multi_vector();
     }
     return tt_check_done("test_index");
 }
