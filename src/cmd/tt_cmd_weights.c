@@ -37,6 +37,7 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
         }
         char foot[1024];
         const char *stage = tt_reweight_title(tt_model_reweight(me->m, sd));
+        const char *stage_key = tt_reweight_name(tt_model_reweight(me->m, sd));
         snprintf(foot, sizeof foot, "%s weights of the %s tower of %s, %s (suppressed: mean below half the tower's median)",
                  stage ? stage : "SENet", sd ? "item" : "user", me->def.name,
                  sd ? "over all items" : tt_part_name(part));
@@ -60,6 +61,9 @@ int tt_cmd_weights(tt_session *s, tt_args *a)
                 tt_rec_init(&rows[i]);
                 tt_rec_str(&rows[i], "model", me->def.name);
                 tt_rec_str(&rows[i], "side", sd ? "item" : "user");
+                if (s->out.mode == TT_OUT_JSON)   /* the stage, as the tower names it
+                                                     (tables: the footer says it) */
+                    tt_rec_str(&rows[i], "stage", stage_key ? stage_key : "senet");
                 tt_rec_str(&rows[i], "feature", st[i].feature);
                 tt_rec_num(&rows[i], "mean", st[i].mean, 3);
                 tt_rec_num(&rows[i], "std", st[i].std, 3);

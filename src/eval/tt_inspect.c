@@ -489,8 +489,10 @@ static int encode_eval(tt_model *m, const tt_dataset *d, const tt_split *sp,
                        enum tt_part part, const int *ks, int n_k, float *Q,
                        float *V, tt_metrics *out, tt_err *err)
 {
-    int D = tt_model_dim(m);
-    if (tt_model_query_vectors(m) > 1)   /* interests: K vectors per user */
+    int D = tt_model_dim(m), H, G, dh;
+    /* interests (K vectors per user), the FE-Block (G vectors per item):
+     * the evaluator's rule for the model */
+    if (tt_model_query_vectors(m) > 1 || tt_model_fe_shape(m, &H, &G, &dh))
         return tt_score_eval(m, d, sp, part, ks, n_k, out, err);
     if (tt_model_encode_items(m, d, V, err) != 0)
         return -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tt_blas.h"
+#include "tt_layers.h"
 #include "tt_mkind.h"
 
 typedef struct tile_ctx {
@@ -251,8 +252,7 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     if (cold_check(m, sp, err))
         return -1;
     int fH, fG, fdh;
-    if (tt_model_fe_shape(m, &fH, &fG, &fdh))
-        return tt_err_set(err, "beyond=on does not score FE-Block models (interact=fe) yet: eval without it scores them exactly");
+    const int fe = !tiles && tt_model_fe_shape(m, &fH, &fG, &fdh);
     if (n_k < 1 || n_k > TT_MAX_K)
         return tt_err_set(err, "between 1 and %d cut-offs K, not %d", TT_MAX_K, n_k);
     for (int i = 0; i < n_k; i++)
@@ -270,7 +270,9 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     cnt = tt_alloc((size_t)n_k * n, sizeof *cnt, "recommendation counts", err);
     sorted = tt_alloc((size_t)n, sizeof *sorted, "recommendation counts", err);
     seen = tt_alloc((size_t)TT_MAX(d->n_users, 1), 1, "users", err);
-    kr = nq > 1 ? tt_alloc((size_t)n, sizeof *kr, "scores", err) : row;
+    kr = nq > 1 ? tt_alloc((size_t)n, sizeof *kr, "scores", err)
+       : fe ? tt_alloc((size_t)n * fG * fdh, sizeof *kr, "item vectors by coordinate", err)
+            : row;
     if (!row || !top || !tsc || !excl || !cnt || !sorted || !seen || !kr)
         goto out;
     if (!tiles && vectors(m, d, sp, p, &V, &Q, &qn, err))
@@ -285,6 +287,8 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
         out->n_users++;
         if (tiles)
             tt_model_score_tile(m, sp, p, &e, 1, 0, n, row);
+        else if (fe)   /* row (1, n): the FE-Block rule, kr its scratch */
+            tt_fe_scores(row, n, NULL, kr, Q + e * D, D, fdh, V, 1, n, fH, fG, fdh);
         else   /* row (1, n) = Q[e] (1, D) . V (n, D)^T; several interests:
                 * the largest, k in order (the evaluator's max rule) */
             for (int k = 0; k < (qn ? qn[e] : 1); k++) {

@@ -317,7 +317,7 @@ for tag in A B; do
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
     models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x"
     models="$models dssm_m comirec_m mind_m comirec_p"
-    [ $ml = 1 ] && models="$models dssm senet lightse parallel dat comirec mind"
+    [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower comirec mind"
     for m in $models; do
         check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"
     done
