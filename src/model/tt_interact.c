@@ -194,20 +194,24 @@ void interact_items_forward(tt_model *m, int64_t nv)
     interact_project(m, m->tw[1].out, nv, f->Vr, f->V, f->nrm);
 }
 
-void interact_items_backward(tt_model *m, int64_t nv)
+void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
 {
     fe_state *f = &m->fe;
     tower *ti = &m->tw[1];
     const int GD = f->G * f->dh;
-    const float *dVr = f->dV;
+    const int64_t n = r1 - r0;
+    const size_t o = (size_t)r0 * GD;
+    const float *dVr = f->dV + o;
     if (f->norm) {
-        memset(f->dVr, 0, (size_t)nv * GD * sizeof(float));
-        tt_l2norm_backward(f->dVr, f->dV, f->V, f->nrm, (int)(nv * f->G), f->dh);
-        dVr = f->dVr;
+        memset(f->dVr + o, 0, (size_t)n * GD * sizeof(float));
+        tt_l2norm_backward(f->dVr + o, f->dV + o, f->V + o, f->nrm + (size_t)r0 * f->G,
+                           (int)(n * f->G), f->dh);
+        dVr = f->dVr + o;
     }
-    /* dout (nv, D) = dVr W;  dW += dVr^T out;  db += sum dVr */
-    memset(ti->dout, 0, (size_t)nv * m->D * sizeof(float));
-    tt_dense_backward(ti->dout, f->dW, f->db, dVr, ti->out, f->W, (int)nv, m->D, GD);
+    /* dout[r] (n, D) = dVr[r] W;  dW += dVr[r]^T out[r];  db += sum dVr[r] */
+    float *dout = ti->dout + (size_t)r0 * m->D;
+    memset(dout, 0, (size_t)n * m->D * sizeof(float));
+    tt_dense_backward(dout, f->dW, f->db, dVr, ti->out + (size_t)r0 * m->D, f->W, (int)n, m->D, GD);
 }
 
 void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1)

@@ -316,7 +316,9 @@ void interact_project(const tt_model *m, const float *X, int64_t R, float *Vr, f
 /* fe.V from the item tower's outputs (nv rows); backward: fe.dV into the
  * item tower's dout (written). */
 void interact_items_forward(tt_model *m, int64_t nv);
-void interact_items_backward(tt_model *m, int64_t nv);
+/* the item rows [r0, r1): this rank's across MPI ranks (its share of the
+ * projection's parameter gradients), all of them alone */
+void interact_items_backward(tt_model *m, int64_t r0, int64_t r1);
 /* The softmax phases' FE parts (tt_losses.c): scores of columns [j0, j1),
  * dQ of rows [r0, r1) (scaled by alpha), fe.dV of columns [j0, j1) from the
  * scaled queries m->Qs. */

@@ -436,15 +436,18 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
     c.lr0 = c.shard == TT_SHARD_NONE ? 0 : c.lo[0];
     c.lr1 = c.shard == TT_SHARD_NONE ? n : c.hi[0];
     tt_pool_run(m->pool, ph_forward, &c);
+    /* the item outputs first: the interaction stage projects every item
+     * row, the interests' pick reads the targets' rows */
+    if (nr > 1 && c.shard != TT_SHARD_ITEMS &&
+        tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err))
+        tt_dist_die(err->msg);   /* the other ranks are inside the exchange */
     if (m->fe.on)
         interact_items_forward(m, c.nv);
     if (tu->mi.on)   /* each target's interest (ComiRec / MIND: hard, by the target) */
         tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
-    if (nr > 1 && ((c.shard != TT_SHARD_ROWS &&
-                    tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err)) ||
-                   (c.shard != TT_SHARD_ITEMS &&
-                    tt_dist_gather_ranges(ti->out, c.nv, (size_t)ti->D * sizeof(float), err))))
-        tt_dist_die(err->msg);   /* the other ranks are inside the exchange */
+    if (nr > 1 && c.shard != TT_SHARD_ROWS &&
+        tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err))
+        tt_dist_die(err->msg);
     if (backward) {
         for (int s = 0; s < 2; s++) {
             tower v;
@@ -461,8 +464,8 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         op->backward(m, &c);
         if (tu->mi.on)
             tower_mi_pick_backward(tu, ti, n);
-        if (m->fe.on)
-            interact_items_backward(m, c.nv);
+        if (m->fe.on)   /* its projection's gradients: this rank's item rows */
+            interact_items_backward(m, c.lo[1], c.hi[1]);
         /* this rank's output rows: the sum of every rank's part */
         if ((c.shard == TT_SHARD_ROWS && tt_dist_reduce_rows_f32(ti->dout, c.nv, ti->D, err)) ||
             (c.shard == TT_SHARD_ITEMS && tt_dist_reduce_rows_f32(tu->dout, n, tu->D, err)))

@@ -203,96 +203,97 @@ static int item_block(int G, int d)
     return blk > 8 ? blk : 8;
 }
 
-/* dQ[b, h] += alpha sum_n dS[b, n] V[n, arg], by item blocks: four items in
- * flight (four chains of sums in registers; an update through memory per
- * item would wait on the store of the one before), each block's sum added
- * to dQ. */
-FE_INLINE void bq_vec(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *V, int B, int N, int H, int G, const int d)
+/* One head's row of dQ: dQ[b, h] += alpha sum_n dS[b, n] V[n, arg] over
+ * items [n0, n1) (a = the head's winners, ds its user's gradient row): four
+ * items in flight (four chains of sums in registers; an update through
+ * memory per item would wait on the store of the one before). */
+FE_INLINE void bq_row(float *q, fe_v4 al, const float *ds, const uint8_t *a, const float *V,
+                      int n0, int n1, int G, const int d)
 {
     enum { MAXC = 4, U = 4 };   /* d / 8 <= MAXC */
-    const int c8 = d / 8, blk = item_block(G, d);
-    const fe_v4 al = SPLAT(alpha);
-    for (int n0 = 0; n0 < N; n0 += blk) {
-        int n1 = N - n0 < blk ? N : n0 + blk;
-        for (int b = 0; b < B; b++) {
-            const float *ds = dS + (long)b * lds;
-            for (int h = 0; h < H; h++) {
-                const uint8_t *a = arg + ((long)b * H + h) * lds;
-                fe_v4 acc[U][MAXC], x;
-                FE_UNROLL
-                for (int u = 0; u < U; u++)
-                    FE_UNROLL
-                    for (int c = 0; c < c8; c++)
-                        acc[u][c] = SPLAT(0.0f);
-                int n = n0;
-                for (; n + U <= n1; n += U)
-                    FE_UNROLL
-                    for (int u = 0; u < U; u++) {
-                        fe_v4 g8 = SPLAT(ds[n + u]);
-                        const float *v = V + ((long)(n + u) * G + a[n + u]) * d;
-                        FE_UNROLL
-                        for (int c = 0; c < c8; c++) {
-                            LD4(x, v + 8 * c);
-                            acc[u][c] += g8 * x;
-                        }
-                    }
-                for (; n < n1; n++) {
-                    fe_v4 g8 = SPLAT(ds[n]);
-                    const float *v = V + ((long)n * G + a[n]) * d;
-                    FE_UNROLL
-                    for (int c = 0; c < c8; c++) {
-                        LD4(x, v + 8 * c);
-                        acc[0][c] += g8 * x;
-                    }
-                }
-                float *q = dQ + ((long)b * H + h) * d;
-                FE_UNROLL
-                for (int c = 0; c < c8; c++) {
-                    LD4(x, q + 8 * c);
-                    x += al * ((acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
-                    ST4(q + 8 * c, x);
-                }
+    const int c8 = d / 8;
+    fe_v4 acc[U][MAXC], x;
+    FE_UNROLL
+    for (int u = 0; u < U; u++)
+        FE_UNROLL
+        for (int c = 0; c < c8; c++)
+            acc[u][c] = SPLAT(0.0f);
+    int n = n0;
+    for (; n + U <= n1; n += U)
+        FE_UNROLL
+        for (int u = 0; u < U; u++) {
+            fe_v4 g8 = SPLAT(ds[n + u]);
+            const float *v = V + ((long)(n + u) * G + a[n + u]) * d;
+            FE_UNROLL
+            for (int c = 0; c < c8; c++) {
+                LD4(x, v + 8 * c);
+                acc[u][c] += g8 * x;
             }
+        }
+    for (; n < n1; n++) {
+        fe_v4 g8 = SPLAT(ds[n]);
+        const float *v = V + ((long)n * G + a[n]) * d;
+        FE_UNROLL
+        for (int c = 0; c < c8; c++) {
+            LD4(x, v + 8 * c);
+            acc[0][c] += g8 * x;
+        }
+    }
+    FE_UNROLL
+    for (int c = 0; c < c8; c++) {
+        LD4(x, q + 8 * c);
+        x += al * ((acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
+        ST4(q + 8 * c, x);
+    }
+}
+
+/* One head's scatter into dV: dV[n, arg] += alpha dS[b, n] Q[b, h] over
+ * items [n0, n1), items innermost, so that consecutive updates go to
+ * different items (two heads that pick the same item vector would otherwise
+ * chain store -> load). */
+FE_INLINE void bv_row(float *dV, float alpha, const float *ds, const uint8_t *a,
+                      const float *qh, int n0, int n1, int G, const int d)
+{
+    enum { MAXC = 4 };
+    const int c8 = d / 8;
+    fe_v4 qa[MAXC], x;
+    FE_UNROLL
+    for (int c = 0; c < c8; c++) {
+        LD4(x, qh + 8 * c);
+        qa[c] = alpha * x;
+    }
+    for (int n = n0; n < n1; n++) {
+        fe_v4 g8 = SPLAT(ds[n]);
+        float *v = dV + ((long)n * G + a[n]) * d;
+        FE_UNROLL
+        for (int c = 0; c < c8; c++) {
+            LD4(x, v + 8 * c);
+            x += g8 * qa[c];
+            ST4(v + 8 * c, x);
         }
     }
 }
 
-/* dV[n, arg] += alpha dS[b, n] Q[b, h]: item blocks (their gradient rows
- * stay in the first-level cache), then users, heads, and items innermost, so
- * that consecutive updates go to different items (two heads that pick the
- * same item vector would otherwise chain store -> load). */
-FE_INLINE void bv_vec(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *Q, int B, int N, int H, int G, const int d)
+/* Both backward halves, by item blocks whose vectors (and gradient rows)
+ * stay in the first-level cache, then users, then heads: to_v = 0 adds into
+ * dQ (dst) from V (src), 1 into dV (dst) from Q (src). */
+FE_INLINE void back_vec(float *dst, int to_v, float alpha, const float *dS, int lds,
+                        const uint8_t *arg, const float *src, int B, int N, int H, int G,
+                        const int d)
 {
-    enum { MAXC = 4 };
-    const int c8 = d / 8;
     const int blk = item_block(G, d);
     for (int n0 = 0; n0 < N; n0 += blk) {
         int n1 = N - n0 < blk ? N : n0 + blk;
-        for (int b = 0; b < B; b++) {
-            const float *ds = dS + (long)b * lds;
+        for (int b = 0; b < B; b++)
             for (int h = 0; h < H; h++) {
+                const float *ds = dS + (long)b * lds;
                 const uint8_t *a = arg + ((long)b * H + h) * lds;
-                const float *qh = Q + ((long)b * H + h) * d;
-                fe_v4 qa[MAXC], x;
-                FE_UNROLL
-                for (int c = 0; c < c8; c++) {
-                    LD4(x, qh + 8 * c);
-                    qa[c] = alpha * x;
-                }
-                for (int n = n0; n < n1; n++) {
-                    fe_v4 g8 = SPLAT(ds[n]);
-                    float *v = dV + ((long)n * G + a[n]) * d;
-                    FE_UNROLL
-                    for (int c = 0; c < c8; c++) {
-                        LD4(x, v + 8 * c);
-                        x += g8 * qa[c];
-                        ST4(v + 8 * c, x);
-                    }
-                }
+                long qr = ((long)b * H + h) * d;
+                if (to_v)
+                    bv_row(dst, alpha, ds, a, src + qr, n0, n1, G, d);
+                else
+                    bq_row(dst + qr, SPLAT(alpha), ds, a, src, n0, n1, G, d);
             }
-        }
     }
 }
 
@@ -315,28 +316,26 @@ static void back_any(float *dst, int to_v, float alpha, const float *dS, int lds
         }
 }
 
+/* The widths the vector loops take (a constant each, so that they unroll). */
+#define FE_BACK(dst, to_v, src)                                                          \
+    switch (d) {                                                                         \
+    case 8: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 8); break;         \
+    case 16: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 16); break;       \
+    case 24: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 24); break;       \
+    case 32: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 32); break;       \
+    default: back_any(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, d); break;        \
+    }
+
 FE_CLONES
 void tt_fe_backward_q(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
                       const float *V, int B, int N, int H, int G, int d)
 {
-    switch (d) {
-    case 8: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 8); break;
-    case 16: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 16); break;
-    case 24: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 24); break;
-    case 32: bq_vec(dQ, alpha, dS, lds, arg, V, B, N, H, G, 32); break;
-    default: back_any(dQ, 0, alpha, dS, lds, arg, V, B, N, H, G, d); break;
-    }
+    FE_BACK(dQ, 0, V)
 }
 
 FE_CLONES
 void tt_fe_backward_v(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
                       const float *Q, int B, int N, int H, int G, int d)
 {
-    switch (d) {
-    case 8: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 8); break;
-    case 16: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 16); break;
-    case 24: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 24); break;
-    case 32: bv_vec(dV, alpha, dS, lds, arg, Q, B, N, H, G, 32); break;
-    default: back_any(dV, 1, alpha, dS, lds, arg, Q, B, N, H, G, d); break;
-    }
+    FE_BACK(dV, 1, Q)
 }
