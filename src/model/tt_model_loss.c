@@ -443,9 +443,21 @@ double tt_model_batch_loss(tt_model *m, const tt_dataset *d, const tt_split *sp,
         tt_dist_die(err->msg);   /* the other ranks are inside the exchange */
     if (m->fe.on)
         interact_items_forward(m, c.nv);
-    if (tu->mi.on)   /* each target's interest (ComiRec / MIND: hard, by the target) */
-        tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);   /* one process only (tt_train) */
-    if (nr > 1 && c.shard != TT_SHARD_ROWS &&
+    if (tu->mi.on) {
+        /* each target's interest (ComiRec / MIND: hard, by the target). Across
+         * ranks every rank gathers the batch's interests and their active
+         * counts and picks for every row: the same picks, outputs and (for
+         * label-aware attention) item-side gradients on every rank, so the
+         * whole batch's loss needs nothing more; each rank's tower backward
+         * then reads its own rows. */
+        tw_mi *mi = &tu->mi;
+        if (nr > 1 &&
+            (tt_dist_gather_ranges(mi->I, n, (size_t)mi->K * mi->out * sizeof(float), err) ||
+             tt_dist_gather_ranges(mi->kk, n, sizeof *mi->kk, err)))
+            tt_dist_die(err->msg);
+        tower_mi_pick(tu, ti, c.tgt, op->items != NULL, n);
+    }
+    if (nr > 1 && c.shard != TT_SHARD_ROWS && !tu->mi.on &&
         tt_dist_gather_ranges(tu->out, n, (size_t)tu->D * sizeof(float), err))
         tt_dist_die(err->msg);
     if (backward) {

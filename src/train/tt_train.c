@@ -478,13 +478,6 @@ int tt_train(tt_model *m, const tt_dataset *d, const tt_split *sp,
     tt_model_seed(m, o->seed);
     tt_model_track_rows(m, o->lazy);
     /* dist: each batch split over the MPI ranks (tt_train_dist.h) */
-    if (o->dist && tt_dist_size() > 1 && tt_model_get_tower(m, 0)->interests) {
-        /* the interest picked per target needs the item vectors of the
-         * whole batch before the user rows are gathered: not done yet */
-        tt_err_set(err, "model %s: a multi-interest tower (interests stage) cannot train across "
-                        "%d MPI ranks yet; run it as one process", md->name, tt_dist_size());
-        goto out;
-    }
     tt_model_set_dist(m, o->dist && tt_dist_size() > 1);
     if (o->dist && tt_train_dist_init(&dx, m, o->lazy, err))
         goto out;

@@ -41,6 +41,7 @@ static int on_step(const tt_snapshot *s, void *ud)
 typedef struct cfg {
     const char *name;
     int loss, neg, lazy, senet, logq, fe;
+    int mi;               /* user tower: 1 ComiRec-SA, hard pick; 2 MIND, label-aware pow=20 */
 } cfg;
 
 typedef struct outcome {
@@ -82,6 +83,17 @@ static void train_one(const cfg *c, const tt_dataset *d, const tt_split *sp, int
         md.heads = 2;
     }
     tt_tower_def u = tower("u", c->senet), i = tower("i", c->senet);
+    if (c->mi) {   /* embed dim=8 | interests k=3 via=... out=8 [pow=20] | l2norm */
+        tt_tower_def_init(&u);
+        snprintf(u.name, sizeof u.name, "u");
+        u.dim = 8;
+        u.interests = 1;
+        u.mi_via = c->mi == 1 ? TT_MI_ATTENTION : TT_MI_ROUTING;
+        u.mi_k = 3;
+        u.mi_out = 8;
+        u.mi_pow = c->mi == 2 ? 20.0f : 0.0f;
+        u.l2norm = 1;
+    }
     tt_model *m;
     if (tt_model_create(&md, &u, &i, d, 7, &m, &err))
         DIE("model %s: %s", c->name, err.msg);
@@ -195,7 +207,7 @@ static void check_cfg(const cfg *c, const tt_dataset *d, const tt_split *sp)
     }
     /* the softmax losses split their scores over the ranks (one reduce-
      * scatter of the partial output gradients per step), BCE does not */
-    int64_t want = c->loss == TT_LOSS_BCE || c->fe ? 0 : dn.steps;
+    int64_t want = c->loss == TT_LOSS_BCE || c->fe || c->mi ? 0 : dn.steps;
     CHECK(dn.split_calls == want, "%s: %lld reduce-scatters of the loss in %lld steps, want %lld",
           c->name, (long long)dn.split_calls, (long long)dn.steps, (long long)want);
 
@@ -285,12 +297,15 @@ int main(int argc, char **argv)
     if (tt_synth_generate(&so, &d, &err) || tt_split_l2o(&d, 10, &sp, &err))
         DIE("data: %s", err.msg);
     static const cfg cfgs[] = {
-        {"full", TT_LOSS_SOFTMAX, 0, 0, 0, 0, 0},
-        {"inbatch", TT_LOSS_INBATCH, 0, 0, 0, 1, 0},
-        {"sampled_lazy", TT_LOSS_SAMPLED, 32, 1, 0, 1, 0},
-        {"senet", TT_LOSS_INBATCH, 0, 0, 1, 1, 0},
-        {"bce", TT_LOSS_BCE, 4, 0, 0, 0, 0},   /* not split: the whole batch on every rank */
-        {"fe", TT_LOSS_INBATCH, 0, 0, 0, 1, 1},   /* not split either */
+        {"full", TT_LOSS_SOFTMAX, 0, 0, 0, 0, 0, 0},
+        {"inbatch", TT_LOSS_INBATCH, 0, 0, 0, 1, 0, 0},
+        {"sampled_lazy", TT_LOSS_SAMPLED, 32, 1, 0, 1, 0, 0},
+        {"senet", TT_LOSS_INBATCH, 0, 0, 1, 1, 0, 0},
+        {"bce", TT_LOSS_BCE, 4, 0, 0, 0, 0, 0},   /* not split: the whole batch on every rank */
+        {"fe", TT_LOSS_INBATCH, 0, 0, 0, 1, 1, 0},   /* not split either */
+        /* multi-interest: every rank picks for the whole batch (nor split) */
+        {"comirec", TT_LOSS_INBATCH, 0, 0, 0, 1, 0, 1},
+        {"mind_pow", TT_LOSS_SOFTMAX, 0, 0, 0, 0, 0, 2},
     };
     for (size_t k = 0; k < TT_ARRAY_LEN(cfgs); k++)
         check_cfg(&cfgs[k], &d, &sp);
