@@ -25,7 +25,9 @@ wlog="$tmp/words.log"
 # Then compare them; NAME says which screen in a failure.
 same_frame() {
   n=0
-  while [ $n -lt 50 ]; do
+  # up to 20 s: on a loaded machine two agreeing copies can take many tries
+  # (it failed at 5 s under a load of 45); an idle one agrees at once
+  while [ $n -lt 200 ]; do
     cp "$wlog" "$tmp/l1" 2>/dev/null
     T capture-pane -p -t tt > "$tmp/screen" 2>/dev/null
     cp "$wlog" "$tmp/l2" 2>/dev/null
