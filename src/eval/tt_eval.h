@@ -85,7 +85,9 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
  * TT_EVAL_ROWS queries x W items (the evaluator's 1 MiB of scores per
  * worker, whatever the corpus); blocks of queries go to `threads` workers
  * of the shared pool (<= 0: the user's count; at most TT_TOPK_MAX_THREADS;
- * tt_blas_par_threads decides), each with one BLAS thread. Which worker
+ * tt_blas_par_threads decides), each with one BLAS thread when there are
+ * several; one worker (threads = 1, or a single block) keeps BLAS's own
+ * count, so a caller timing "one thread" pins BLAS itself. Which worker
  * takes a block does not change its rows. Returns 0, or -1 with *err set
  * (no memory, an empty model). From the main thread (the shared pool). */
 #define TT_TOPK_MAX_THREADS 64
