@@ -103,8 +103,21 @@ static void check_two_threads(tt_model *m, const tt_dataset *d, const tt_split *
 
 /* Scores of part p's examples for every item, from the model (tiles or
  * vectors): S (n_ex, n_items). */
+/* <a, b> in float, as the kernels' rounding differs only in order */
+static float dot_ref(const float *a, const float *b, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return (float)s;
+}
+
+/* Every test example's score of every item, by each model's rule in plain
+ * loops: tiles, the FE-Block's sum of maxima, or query . item vectors (the
+ * best of a multi-interest user's vectors). */
 static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p)
 {
+    int H, G, dh;
     int64_t ne = sp->part[p].n;
     int32_t n = d->n_items;
     float *S = calloc((size_t)ne * n, sizeof *S);
@@ -124,14 +137,44 @@ static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp,
             memcpy(S + e * n + w0, t + e * (n - w0), (size_t)(n - w0) * sizeof(float));
         free(t);
         free(idx);
-    } else {
-        int D = tt_model_dim(m);
-        float *V = malloc((size_t)n * D * sizeof *V), *Q = malloc((size_t)ne * D * sizeof *Q);
-        CHECK(!tt_model_encode_items(m, d, V, &err) && !tt_model_encode_part(m, d, sp, p, Q, &err),
-              "encode");
-        tt_gemm_ref(0, 1, (int)ne, n, D, 1.0f, Q, D, V, D, 0.0f, S, n);
+    } else if (tt_model_fe_shape(m, &H, &G, &dh)) {
+        /* the FE-Block's rule by plain loops: sum over heads of the max over
+         * the item's G vectors (first vector wins ties) */
+        float *V = malloc((size_t)n * G * dh * sizeof *V), *Q = malloc((size_t)ne * H * dh * sizeof *Q);
+        CHECK(!tt_model_encode_item_vectors(m, d, V, &err) &&
+              !tt_model_encode_queries(m, d, &sp->part[p], Q, &err), "encode fe: %s", err.msg);
+        for (int64_t e = 0; e < ne; e++)
+            for (int32_t j = 0; j < n; j++) {
+                float sum = 0;
+                for (int h = 0; h < H; h++) {
+                    float best = 0;
+                    for (int g = 0; g < G; g++) {
+                        float s = dot_ref(Q + (e * H + h) * dh, V + ((int64_t)j * G + g) * dh, dh);
+                        best = g == 0 || s > best ? s : best;
+                    }
+                    sum = h == 0 ? best : sum + best;
+                }
+                S[e * n + j] = sum;
+            }
         free(V);
         free(Q);
+    } else {
+        /* one query vector, or several (multi-interest): the best one */
+        int D = tt_model_dim(m), nq = tt_model_query_vectors(m);
+        float *V = malloc((size_t)n * D * sizeof *V), *Q = malloc((size_t)ne * nq * D * sizeof *Q);
+        int32_t *qn = malloc((size_t)ne * sizeof *qn);
+        CHECK(!tt_model_encode_items(m, d, V, &err) &&
+              !(nq > 1 ? tt_model_encode_queries_multi(m, d, &sp->part[p], Q, qn, &err)
+                       : tt_model_encode_part(m, d, sp, p, Q, &err)), "encode: %s", err.msg);
+        for (int64_t e = 0; e < ne; e++)
+            for (int32_t j = 0; j < n; j++)
+                for (int k = 0; k < (nq > 1 ? qn[e] : 1); k++) {
+                    float s = dot_ref(Q + (e * nq + k) * D, V + (int64_t)j * D, D);
+                    S[e * n + j] = k == 0 || s > S[e * n + j] ? s : S[e * n + j];
+                }
+        free(V);
+        free(Q);
+        free(qn);
     }
     return S;
 }
@@ -543,6 +586,34 @@ int main(void)
         if (m)
             check_beyond(m, &d, &sp, tt_mkind_get(k)->name);
         tt_model_free(m);
+    }
+    /* the two-tower's multi-vector rules (untrained: any scores will do) */
+    {
+        static const int w[1] = {8};
+        tt_tower_def u, i, mi;
+        tt_tower_def_mlp(&u, "u", 4, w, 1, 1);
+        tt_tower_def_mlp(&i, "i", 4, w, 1, 1);
+        tt_tower_def_init(&mi);
+        snprintf(mi.name, sizeof mi.name, "mi");
+        mi.dim = 4;
+        mi.interests = 1;
+        mi.mi_k = 3;
+        mi.mi_out = 8;
+        mi.l2norm = 1;
+        tt_model_def md;
+        tt_model_def_init(&md);
+        for (int kind = 0; kind < 2; kind++) {
+            snprintf(md.name, sizeof md.name, "%s", kind ? "interests" : "fe");
+            md.interact = kind ? TT_INTERACT_NONE : TT_INTERACT_FE;
+            md.heads = kind ? 0 : 2;
+            tt_model *m;
+            if (tt_model_create(&md, kind ? &mi : &u, &i, &d, 3, &m, &err)) {
+                FAIL("%s: %s", md.name, err.msg);
+                continue;
+            }
+            check_beyond(m, &d, &sp, md.name);
+            tt_model_free(m);
+        }
     }
     test_ease(&d, &sp);
     test_itemknn(&d, &sp);
