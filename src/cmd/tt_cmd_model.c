@@ -32,18 +32,37 @@ static int stage_unknown(tt_session *s, const tt_tok *t, int in_channels)
 }
 
 /* "embed | senet | mlp or channels | l2norm": the stages by their order. */
+/* The stages of place `order`, joined by mid with " or " before the last
+ * ("mlp, channels or interests"); appended at buf + j; returns the new j. */
+static int stage_alternatives(char *buf, int n, int j, int order, const char *mid)
+{
+    int na = 0, a = 0;
+    for (int i = 0; i < tt_n_stages; i++)
+        na += tt_stages[i].order == order;
+    for (int i = 0; i < tt_n_stages && j < n; i++)
+        if (tt_stages[i].order == order) {
+            a++;
+            j += snprintf(buf + j, (size_t)(n - j), "%s%s", a == 1 ? "" : a == na ? " or " : mid,
+                          tt_stages[i].name);
+        }
+    return j;
+}
+
+/* The stage order as "embed | senet or lightse | ...". */
 static const char *stage_order_text(char *buf, int n)
 {
-    int j = 0, last = 0;
+    int j = 0;
     buf[0] = 0;
-    for (int o = 1; o < 100; o++)
-        for (int i = 0; i < tt_n_stages && j < n; i++) {
-            if (tt_stages[i].order != o)
-                continue;
-            j += snprintf(buf + j, (size_t)(n - j), "%s%s", !j ? "" : o == last ? " or " : " | ",
-                          tt_stages[i].name);
-            last = o;
-        }
+    for (int o = 1; o < 100 && j < n; o++) {
+        int any = 0;
+        for (int i = 0; i < tt_n_stages; i++)
+            any |= tt_stages[i].order == o;
+        if (!any)
+            continue;
+        if (j)
+            j += snprintf(buf + j, (size_t)(n - j), " | ");
+        j = stage_alternatives(buf, n, j, o, " or ");
+    }
     return buf;
 }
 
@@ -526,14 +545,8 @@ static int parse_stages(tt_session *s, tt_tok *t, int n, tt_tower_def *d, int wi
                 return tt_fail(s, col, "a second '%s' stage", st->s);
             if (sp->order == order) {
                 /* alternatives of one place: name both and the choice */
-                int l = 0, na = 0, a = 0;
-                for (int k = 0; k < tt_n_stages; k++)
-                    na += tt_stages[k].order == order;
                 text[0] = 0;
-                for (int k = 0; k < tt_n_stages && l < (int)sizeof text; k++)
-                    if (tt_stages[k].order == order)
-                        l += snprintf(text + l, sizeof text - (size_t)l, "%s%s",
-                                      a++ == 0 ? "" : a == na ? " or " : ", ", tt_stages[k].name);
+                stage_alternatives(text, (int)sizeof text, 0, order, ", ");
                 return tt_fail(s, col, "'%s' after '%s': a tower takes one of %s", st->s, prev,
                                text);
             }
