@@ -1132,6 +1132,23 @@ static float ref_dot(const float *q, const float *v, int d)
     return (float)acc;
 }
 
+void tt_eval_scores_ref(const float *q, int nq, const float *V, int nv, int32_t n_items,
+                        int d, int summax, float *s)
+{
+    for (int32_t j = 0; j < n_items; j++) {
+        float acc = 0;
+        for (int k = 0; k < nq; k++) {
+            float best = 0;
+            for (int g = 0; g < nv; g++) {
+                float sv = ref_dot(q + (int64_t)k * d, V + ((int64_t)j * nv + g) * d, d);
+                best = g == 0 || sv > best ? sv : best;
+            }
+            acc = k == 0 ? best : summax ? acc + best : best > acc ? best : acc;
+        }
+        s[j] = acc;
+    }
+}
+
 typedef struct {
     const float *Q, *V;
     const int32_t *qn;
@@ -1142,12 +1159,8 @@ typedef struct {
 static void ref_score_multi(const void *ctx, int64_t e, int32_t n_items, float *s)
 {
     const ref_ctx *c = ctx;
-    int act = c->qn ? c->qn[e] : c->nq;
-    for (int32_t j = 0; j < n_items; j++)
-        for (int v = 0; v < act; v++) {
-            float sv = ref_dot(c->Q + (e * c->nq + v) * c->d, c->V + (int64_t)j * c->d, c->d);
-            s[j] = v == 0 || sv > s[j] ? sv : s[j];
-        }
+    tt_eval_scores_ref(c->Q + e * c->nq * c->d, c->qn ? c->qn[e] : c->nq, c->V, 1, n_items,
+                       c->d, 0, s);
 }
 
 int tt_eval_rank_multi_ref(const float *Q, int nq, const int32_t *qn, const float *V,
@@ -1172,19 +1185,7 @@ double tt_metrics_select(const tt_metrics *m)
 static void ref_score_summax(const void *ctx, int64_t e, int32_t n_items, float *s)
 {
     const ref_ctx *c = ctx;
-    for (int32_t j = 0; j < n_items; j++) {
-        float sum = 0;
-        for (int k = 0; k < c->nq; k++) {
-            float best = 0;
-            for (int g = 0; g < c->nv; g++) {
-                float sv = ref_dot(c->Q + (e * c->nq + k) * c->d,
-                                   c->V + ((int64_t)j * c->nv + g) * c->d, c->d);
-                best = g == 0 || sv > best ? sv : best;
-            }
-            sum = k == 0 ? best : sum + best;
-        }
-        s[j] = sum;
-    }
+    tt_eval_scores_ref(c->Q + e * c->nq * c->d, c->nq, c->V, c->nv, n_items, c->d, 1, s);
 }
 
 int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int32_t n_items,

@@ -130,6 +130,13 @@ int tt_eval_rank_summax(const float *Q, int nq, const float *V, int nv, int32_t 
 int tt_eval_summax(const float *Q, int nq, const float *V, int nv, int32_t n_items, int d,
                    const tt_split *sp, enum tt_part p, const int *ks, int n_k,
                    tt_metrics *out, tt_err *err);
+/* One query's naive reference scores of every item, s (n_items): q holds nq
+ * vectors, V nv per item (n_items, nv, d); every product a double sum
+ * rounded to float. summax = 0: the best of the query's vectors (nv = 1,
+ * the multi-vector rule); summax = 1: the sum over the query's vectors of
+ * the max over the item's (the FE-Block rule; first vector wins ties). */
+void tt_eval_scores_ref(const float *q, int nq, const float *V, int nv, int32_t n_items,
+                        int d, int summax, float *s);
 /* Its naive reference (every product a double sum rounded to float, the
  * same max and sum rules). */
 int tt_eval_rank_summax_ref(const float *Q, int nq, const float *V, int nv, int32_t n_items,

@@ -103,18 +103,9 @@ static void check_two_threads(tt_model *m, const tt_dataset *d, const tt_split *
 
 /* Scores of part p's examples for every item, from the model (tiles or
  * vectors): S (n_ex, n_items). */
-/* <a, b> in float, as the kernels' rounding differs only in order */
-static float dot_ref(const float *a, const float *b, int n)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += (double)a[i] * b[i];
-    return (float)s;
-}
-
-/* Every test example's score of every item, by each model's rule in plain
- * loops: tiles, the FE-Block's sum of maxima, or query . item vectors (the
- * best of a multi-interest user's vectors). */
+/* Every test example's score of every item, by each model's rule: tiles, or
+ * the naive reference scores (tt_eval_scores_ref) of the FE-Block's sum of
+ * maxima or of query . item vectors (the best of a multi-interest user's). */
 static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp, enum tt_part p)
 {
     int H, G, dh;
@@ -144,18 +135,7 @@ static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp,
         CHECK(!tt_model_encode_item_vectors(m, d, V, &err) &&
               !tt_model_encode_queries(m, d, &sp->part[p], Q, &err), "encode fe: %s", err.msg);
         for (int64_t e = 0; e < ne; e++)
-            for (int32_t j = 0; j < n; j++) {
-                float sum = 0;
-                for (int h = 0; h < H; h++) {
-                    float best = 0;
-                    for (int g = 0; g < G; g++) {
-                        float s = dot_ref(Q + (e * H + h) * dh, V + ((int64_t)j * G + g) * dh, dh);
-                        best = g == 0 || s > best ? s : best;
-                    }
-                    sum = h == 0 ? best : sum + best;
-                }
-                S[e * n + j] = sum;
-            }
+            tt_eval_scores_ref(Q + e * H * dh, H, V, G, n, dh, 1, S + e * n);
         free(V);
         free(Q);
     } else {
@@ -167,11 +147,7 @@ static float *model_scores(tt_model *m, const tt_dataset *d, const tt_split *sp,
               !(nq > 1 ? tt_model_encode_queries_multi(m, d, &sp->part[p], Q, qn, &err)
                        : tt_model_encode_part(m, d, sp, p, Q, &err)), "encode: %s", err.msg);
         for (int64_t e = 0; e < ne; e++)
-            for (int32_t j = 0; j < n; j++)
-                for (int k = 0; k < (nq > 1 ? qn[e] : 1); k++) {
-                    float s = dot_ref(Q + (e * nq + k) * D, V + (int64_t)j * D, D);
-                    S[e * n + j] = k == 0 || s > S[e * n + j] ? s : S[e * n + j];
-                }
+            tt_eval_scores_ref(Q + e * nq * D, nq > 1 ? qn[e] : 1, V, 1, n, D, 0, S + e * n);
         free(V);
         free(Q);
         free(qn);
