@@ -123,6 +123,13 @@ void interact_free(tt_model *m)
         free(p[i]);
 }
 
+/* The most by which a thread's part of the FE scratch exceeds GD floats per
+ * item (tt_fe_scratch pads rows to 16 floats and adds 16). */
+static int64_t fe_pad(int64_t GD)
+{
+    return 16 * GD + 16;
+}
+
 /* (Re)allocate *pp to n elements of sz bytes. */
 static int grow(void *pp, size_t n, size_t sz, const char *what, tt_err *err)
 {
@@ -150,7 +157,7 @@ int interact_reserve(tt_model *m, int64_t B, int64_t nv, int64_t nc, tt_err *err
             grow(&f->nrm, (size_t)(nv * f->G), sizeof(float), "FE norms", err) ||
             grow(&f->dV, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
             grow(&f->dVr, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
-            grow(&f->P, (size_t)tt_fe_scratch((int)nv, f->G, f->dh), sizeof(float),
+            grow(&f->P, (size_t)(nv * GD + TT_MAX_THREADS * fe_pad(GD)), sizeof(float),
                  "FE item vectors by coordinate", err) ||
             grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err))
             return -1;
@@ -215,15 +222,17 @@ void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
     tt_dense_backward(dout, f->dW, f->db, dVr, ti->out + (size_t)r0 * m->D, f->W, (int)n, m->D, GD);
 }
 
-void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1)
+void interact_scores(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1)
 {
     fe_state *f = &m->fe;
     const int N = (int)c->nv, GD = f->G * f->dh;
     if (j1 <= j0)
         return;
     /* S[:, j0:j1] = sum_h max_g <q_h, v_g> of those items; each thread
-     * lays its items out by coordinate in its own part of P */
-    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0, f->P + (size_t)j0 * GD, m->tw[0].out,
+     * lays its items out by coordinate in its own part of P, which holds
+     * tt_fe_scratch(j1 - j0, G, dh) <= (j1 - j0) GD + fe_pad(GD) floats */
+    float *P = f->P + (size_t)j0 * GD + (size_t)tid * fe_pad(GD);
+    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0, P, m->tw[0].out,
                   f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
 }
 

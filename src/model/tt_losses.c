@@ -43,7 +43,7 @@ static void ph_scores(void *ctx, int tid, int nt)
     long j0, j1;
     tt_par_range(N, tid, nt, &j0, &j1);
     if (m->fe.on) {
-        interact_scores(m, c, j0, j1);
+        interact_scores(m, c, tid, j0, j1);
         return;
     }
     /* S[r, j0:j1] (R, Nj) = Q[r] (R, D) V[j0:j1]^T, r = the rows lr0..lr1 */

@@ -14,9 +14,17 @@
 
 #include <string.h>
 
+/* VT's rows of N items, padded to whole 64-byte lines: a row starting
+ * anywhere in a line made most of the forward's 64-byte loads straddle two
+ * lines (N = 1682: 7 rows in 8), which halves the loads' rate. */
+static long vt_stride(int N)
+{
+    return ((long)N + 15) / 16 * 16;
+}
+
 long tt_fe_scratch(int N, int G, int d)
 {
-    return (long)N * G * d;
+    return (long)G * d * vt_stride(N) + 16;   /* + the shift to a line */
 }
 
 /* 8-float vectors (GCC/clang vector extensions): one AVX register in the
@@ -82,10 +90,11 @@ FE_INLINE void products(fe_w *x, const float *qh, const float *vt, long ldv, con
 
 /* Items [n, n + W NB) of user row q (H, d): s = sum_h max_g <q_h, v_g>, the
  * winners into arg (H rows lds apart). The first g is kept on ties and NaN
- * (x > best is false). */
-FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, long hs,
-                         const float *VT, long ldv, int n, int H, int G, const int d,
-                         const int NB)
+ * (x > best is false). Any G: one item vector's products at a time (NB
+ * chains of FMAs). */
+FE_INLINE void fwd_block_loop(float *s, uint8_t *arg, long lds, const float *q, long hs,
+                              const float *VT, long ldv, int n, int H, int G, const int d,
+                              const int NB)
 {
     fe_w sum[8], best[8], x[8];
     fe_wi ag[8];
@@ -120,6 +129,70 @@ FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, long 
         ST4(s + n + W * k, sum[k]);
 }
 
+/* The same for a constant G <= 4: every item vector's products of a head in
+ * one pass over its d coordinates, G NB chains of FMAs in flight (one item
+ * vector's NB chains left the FMA units waiting on their latency: 4 chains
+ * of 4-cycle FMAs where two units want 8). Each product is the same chain of
+ * FMAs as in fwd_block_loop, compared in the same order: the same bits. */
+FE_INLINE void fwd_block_g(float *s, uint8_t *arg, long lds, const float *q, long hs,
+                           const float *VT, long ldv, int n, int H, const int G, const int d,
+                           const int NB)
+{
+    fe_w sum[4], x[4][4], y;
+    fe_wi ag[4];
+    FE_UNROLL
+    for (int k = 0; k < NB; k++)
+        sum[k] = WSPLAT(0.0f);
+    for (int h = 0; h < H; h++) {
+        const float *qh = q + h * hs;
+        FE_UNROLL
+        for (int g = 0; g < G; g++)
+            FE_UNROLL
+            for (int k = 0; k < NB; k++)
+                x[g][k] = WSPLAT(0.0f);
+        for (int j = 0; j < d; j++) {
+            fe_w qj = WSPLAT(qh[j]);
+            FE_UNROLL
+            for (int g = 0; g < G; g++)
+                FE_UNROLL
+                for (int k = 0; k < NB; k++) {
+                    LD4(y, VT + ((long)g * d + j) * ldv + n + W * k);
+                    x[g][k] += qj * y;
+                }
+        }
+        FE_UNROLL
+        for (int k = 0; k < NB; k++) {
+            fe_w best = x[0][k];
+            ag[k] = (fe_wi){0};
+            FE_UNROLL
+            for (int g = 1; g < G; g++) {
+                fe_wi m = x[g][k] > best;
+                best = (fe_w)((m & (fe_wi)x[g][k]) | (~m & (fe_wi)best));
+                ag[k] = (m & g) | (~m & ag[k]);
+            }
+            sum[k] += best;
+            fe_w8 a8 = __builtin_convertvector(ag[k], fe_w8);
+            if (arg)
+                memcpy(arg + h * lds + n + W * k, &a8, sizeof a8);
+        }
+    }
+    FE_UNROLL
+    for (int k = 0; k < NB; k++)
+        ST4(s + n + W * k, sum[k]);
+}
+
+FE_INLINE void fwd_block(float *s, uint8_t *arg, long lds, const float *q, long hs,
+                         const float *VT, long ldv, int n, int H, int G, const int d,
+                         const int NB)
+{
+    switch (G) {
+    case 2: fwd_block_g(s, arg, lds, q, hs, VT, ldv, n, H, 2, d, NB); break;
+    case 3: fwd_block_g(s, arg, lds, q, hs, VT, ldv, n, H, 3, d, NB); break;
+    case 4: fwd_block_g(s, arg, lds, q, hs, VT, ldv, n, H, 4, d, NB); break;
+    default: fwd_block_loop(s, arg, lds, q, hs, VT, ldv, n, H, G, d, NB); break;
+    }
+}
+
 /* Item n alone, from V itself (same sums, same tie rule). */
 static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, long hs, const float *V,
                     int n, int H, int G, int d)
@@ -148,7 +221,7 @@ static void fwd_one(float *s, uint8_t *arg, long lds, const float *q, long hs, c
 /* Blocks of 4 W items, then of W, then one by one; users inside a block, so
  * that the block's item vectors (G d 4 W floats) are read from the
  * first-level cache by every user. User b's head h at Q + b bs + h hs. */
-FE_INLINE void fwd_all(float *S, int lds, uint8_t *arg, const float *VT, const float *Q,
+FE_INLINE void fwd_all(float *S, int lds, uint8_t *arg, const float *VT, long ldv, const float *Q,
                        long bs, long hs, const float *V, int B, int N, int H, int G,
                        const int d)
 {
@@ -157,10 +230,10 @@ FE_INLINE void fwd_all(float *S, int lds, uint8_t *arg, const float *VT, const f
     int n = 0;
     for (; n + 4 * W <= N; n += 4 * W)
         for (int b = 0; b < B; b++)
-            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 4);
+            fwd_block(FE_ROW(b), VT, ldv, n, H, G, d, 4);
     for (; n + W <= N; n += W)
         for (int b = 0; b < B; b++)
-            fwd_block(FE_ROW(b), VT, N, n, H, G, d, 1);
+            fwd_block(FE_ROW(b), VT, ldv, n, H, G, d, 1);
     for (; n < N; n++)
         for (int b = 0; b < B; b++)
             fwd_one(FE_ROW(b), V, n, H, G, d);
@@ -171,16 +244,19 @@ FE_CLONES
 void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
                   const float *V, int B, int N, int H, int G, int d)
 {
-    /* VT (G, d, N) = V (N, G, d) by coordinate */
+    /* VT (G, d, ldv) = V (N, G, d) by coordinate, from the first 64-byte
+     * line boundary of the scratch */
+    const long ldv = vt_stride(N);
+    VT += (16 - (uintptr_t)VT / sizeof(float) % 16) % 16;
     for (int n = 0; n < N; n++)
         for (int g = 0; g < G; g++)
             for (int j = 0; j < d; j++)
-                VT[((long)g * d + j) * N + n] = V[((long)n * G + g) * d + j];
+                VT[((long)g * d + j) * ldv + n] = V[((long)n * G + g) * d + j];
     switch (d) {
-    case 8: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 8); break;
-    case 16: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 16); break;
-    case 32: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, 32); break;
-    default: fwd_all(S, lds, arg, VT, Q, bs, hs, V, B, N, H, G, d); break;
+    case 8: fwd_all(S, lds, arg, VT, ldv, Q, bs, hs, V, B, N, H, G, 8); break;
+    case 16: fwd_all(S, lds, arg, VT, ldv, Q, bs, hs, V, B, N, H, G, 16); break;
+    case 32: fwd_all(S, lds, arg, VT, ldv, Q, bs, hs, V, B, N, H, G, 32); break;
+    default: fwd_all(S, lds, arg, VT, ldv, Q, bs, hs, V, B, N, H, G, d); break;
     }
 }
 
