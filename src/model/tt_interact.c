@@ -118,7 +118,7 @@ void interact_free(tt_model *m)
 {
     fe_state *f = &m->fe;
     void *p[] = {f->Vr, f->V == f->Vr ? NULL : f->V, f->nrm, f->dV, f->dVr, f->P, f->arg,
-                 f->Pg, f->dPg, f->Sc, f->dSc, f->mk, f->tg, f->cat, f->ord, f->rows, f->scr};
+                 f->dQp, f->Pg, f->dPg, f->Sc, f->dSc, f->mk, f->tg, f->cat, f->ord, f->rows, f->scr};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         free(p[i]);
 }
@@ -159,7 +159,8 @@ int interact_reserve(tt_model *m, int64_t B, int64_t nv, int64_t nc, tt_err *err
             grow(&f->dVr, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
             grow(&f->P, (size_t)(nv * GD + TT_MAX_THREADS * fe_pad(GD)), sizeof(float),
                  "FE item vectors by coordinate", err) ||
-            grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err))
+            grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err) ||
+            grow(&f->dQp, (size_t)(TT_MAX_THREADS * b * D), sizeof(float), "FE gradients", err))
             return -1;
         if (!f->norm)
             f->V = f->Vr;
@@ -236,24 +237,32 @@ void interact_scores(tt_model *m, const tt_loss_step *c, int tid, long j0, long 
                   f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
 }
 
-void interact_dq(tt_model *m, const tt_loss_step *c, long r0, long r1, float alpha)
-{
-    fe_state *f = &m->fe;
-    const int N = (int)c->nv, D = m->D;
-    float *dq = m->tw[0].dout + (size_t)r0 * D;
-    memset(dq, 0, (size_t)(r1 - r0) * D * sizeof(float));
-    tt_fe_backward_q(dq, alpha, m->dS + (size_t)r0 * N, N, f->arg + (size_t)r0 * N * f->H,
-                     f->V, (int)(r1 - r0), N, f->H, f->G, f->dh);
-}
-
-void interact_dv(tt_model *m, const tt_loss_step *c, long j0, long j1)
+void interact_dv(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1)
 {
     fe_state *f = &m->fe;
     const int N = (int)c->nv, GD = f->G * f->dh;
-    float *dv = f->dV + (size_t)j0 * GD;
+    float *dv = f->dV + (size_t)j0 * GD, *dq = f->dQp + (size_t)tid * f->cap_b * m->D;
     memset(dv, 0, (size_t)(j1 - j0) * GD * sizeof(float));
-    tt_fe_backward_v(dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0, m->Qs, c->B,
-                     (int)(j1 - j0), f->H, f->G, f->dh);
+    memset(dq, 0, (size_t)c->B * m->D * sizeof(float));
+    if (j1 > j0)
+        tt_fe_backward(dq, dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0, m->Qs,
+                       f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
+}
+
+void interact_dq(tt_model *m, long r0, long r1, float alpha, int nt)
+{
+    fe_state *f = &m->fe;
+    const int D = m->D;
+    /* dQ rows = alpha sum over the threads' parts, in thread order */
+    for (long b = r0; b < r1; b++) {
+        float *dq = m->tw[0].dout + (size_t)b * D;
+        for (int j = 0; j < D; j++) {
+            float s = 0;
+            for (int t = 0; t < nt; t++)
+                s += f->dQp[((size_t)t * f->cap_b + b) * D + j];
+            dq[j] = alpha * s;
+        }
+    }
 }
 
 /* The positives' item rows and item ids. */

@@ -9,7 +9,8 @@
  * products as a GEMM per item vector wrote and re-read 20 MB per ML-100K
  * batch: that GEMM's zeroing, writes and the max pass were 3/4 of the
  * FE-Block's time.) Backward routes each score's gradient through the
- * winners. */
+ * winners, dQ's and dV's halves in one pass over them (two passes read the
+ * gradient and the winners twice and found each winner's row twice). */
 #include "tt_layers.h"
 
 #include <string.h>
@@ -271,112 +272,141 @@ void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
  * compiler's own vectoriser leaves these short loops scalar at -O2. Other
  * widths take the scalar loop (back_any). */
 
-/* Items in blocks whose vectors (G d floats each) fill about half the
- * first-level cache, so that every user reads them from there. */
+/* Items in blocks whose vectors and gradient rows (2 G d floats each) fill
+ * about half the first-level cache, so that every user reads them from
+ * there. */
 static int item_block(int G, int d)
 {
-    int blk = 4096 / (G * d);
+    int blk = 2048 / (G * d);
     return blk > 8 ? blk : 8;
 }
 
-/* One head's row of dQ: dQ[b, h] += alpha sum_n dS[b, n] V[n, arg] over
- * items [n0, n1) (a = the head's winners, ds its user's gradient row): four
- * items in flight (four chains of sums in registers; an update through
- * memory per item would wait on the store of the one before). */
-FE_INLINE void bq_row(float *q, fe_v4 al, const float *ds, const uint8_t *a, const float *V,
-                      int n0, int n1, int G, const int d)
+/* One head of one user over items [n0, n1), both halves in one pass (ds:
+ * the user's gradient row, a: the head's winners, q: its row of Q):
+ * dq += alpha sum_n ds[n] V[n, a[n]] and dV[n, a[n]] += alpha ds[n] q. The
+ * winner's row is found once for both; items innermost, so that consecutive
+ * dV updates go to different items (two heads picking the same item vector
+ * would chain store -> load); two chains of sums for dq. */
+FE_INLINE void back_row(float *dq, float *dV, fe_v4 al, const float *ds, const uint8_t *a,
+                        const float *q, const float *V, int n0, int n1, int G, const int d)
 {
-    enum { MAXC = 4, U = 4 };   /* d / 8 <= MAXC */
+    enum { MAXC = 4, U = 2 };   /* d / 8 <= MAXC */
     const int c8 = d / 8;
-    fe_v4 acc[U][MAXC], x;
-    FE_UNROLL
-    for (int u = 0; u < U; u++)
-        FE_UNROLL
-        for (int c = 0; c < c8; c++)
-            acc[u][c] = SPLAT(0.0f);
-    int n = n0;
-    for (; n + U <= n1; n += U)
-        FE_UNROLL
-        for (int u = 0; u < U; u++) {
-            fe_v4 g8 = SPLAT(ds[n + u]);
-            const float *v = V + ((long)(n + u) * G + a[n + u]) * d;
-            FE_UNROLL
-            for (int c = 0; c < c8; c++) {
-                LD4(x, v + 8 * c);
-                acc[u][c] += g8 * x;
-            }
-        }
-    for (; n < n1; n++) {
-        fe_v4 g8 = SPLAT(ds[n]);
-        const float *v = V + ((long)n * G + a[n]) * d;
-        FE_UNROLL
-        for (int c = 0; c < c8; c++) {
-            LD4(x, v + 8 * c);
-            acc[0][c] += g8 * x;
-        }
-    }
+    fe_v4 acc[U][MAXC], qa[MAXC], x;
     FE_UNROLL
     for (int c = 0; c < c8; c++) {
         LD4(x, q + 8 * c);
-        x += al * ((acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
-        ST4(q + 8 * c, x);
+        qa[c] = al * x;
+        FE_UNROLL
+        for (int u = 0; u < U; u++)
+            acc[u][c] = SPLAT(0.0f);
+    }
+    int n = n0;
+    for (; n < n1; n += U)
+        FE_UNROLL
+        for (int u = 0; u < U; u++) {
+            if (u && n + u >= n1)
+                break;
+            fe_v4 g8 = SPLAT(ds[n + u]);
+            long o = ((long)(n + u) * G + a[n + u]) * d;
+            FE_UNROLL
+            for (int c = 0; c < c8; c++) {
+                LD4(x, V + o + 8 * c);
+                acc[u][c] += g8 * x;
+                LD4(x, dV + o + 8 * c);
+                x += g8 * qa[c];
+                ST4(dV + o + 8 * c, x);
+            }
+        }
+    FE_UNROLL
+    for (int c = 0; c < c8; c++) {
+        LD4(x, dq + 8 * c);
+        x += al * (acc[0][c] + acc[1][c]);
+        ST4(dq + 8 * c, x);
     }
 }
 
-/* One head's scatter into dV: dV[n, arg] += alpha dS[b, n] Q[b, h] over
- * items [n0, n1), items innermost, so that consecutive updates go to
- * different items (two heads that pick the same item vector would otherwise
- * chain store -> load). */
-FE_INLINE void bv_row(float *dV, float alpha, const float *ds, const uint8_t *a,
-                      const float *qh, int n0, int n1, int G, const int d)
+/* One user over items [n0, n1), every head of an item at once (a constant
+ * H, H d <= 64: its sums and scaled row in registers): the user's gradient
+ * and the item's rows found once for all heads. Two heads that pick the
+ * same item vector chain store -> load, but the next item's updates do
+ * not wait on them. */
+FE_INLINE void back_user(float *dq, float *dV, fe_v4 al, const float *ds, const uint8_t *a,
+                         long lda, const float *q, const float *V, int n0, int n1,
+                         const int H, int G, const int d)
 {
-    enum { MAXC = 4 };
+    enum { MAXC = 4, MAXH = 8 };   /* H d / 8 <= MAXH */
     const int c8 = d / 8;
-    fe_v4 qa[MAXC], x;
+    fe_v4 acc[MAXH][MAXC], qa[MAXH][MAXC], x;
     FE_UNROLL
-    for (int c = 0; c < c8; c++) {
-        LD4(x, qh + 8 * c);
-        qa[c] = alpha * x;
-    }
-    for (int n = n0; n < n1; n++) {
-        fe_v4 g8 = SPLAT(ds[n]);
-        float *v = dV + ((long)n * G + a[n]) * d;
+    for (int h = 0; h < H; h++)
         FE_UNROLL
         for (int c = 0; c < c8; c++) {
-            LD4(x, v + 8 * c);
-            x += g8 * qa[c];
-            ST4(v + 8 * c, x);
+            LD4(x, q + h * d + 8 * c);
+            qa[h][c] = al * x;
+            acc[h][c] = SPLAT(0.0f);
+        }
+    /* the item's rows by pointers that step, a winner's row by its offset
+     * alone (size_t: no sign extension in the loop) */
+    const float *vn = V + (size_t)n0 * G * d;
+    float *dvn = dV + (size_t)n0 * G * d;
+    const size_t Gd = (size_t)G * d;
+    for (int n = n0; n < n1; n++, vn += Gd, dvn += Gd) {
+        fe_v4 g8 = SPLAT(ds[n]);
+        FE_UNROLL
+        for (int h = 0; h < H; h++) {
+            size_t o = (size_t)a[h * lda + n] * d;
+            FE_UNROLL
+            for (int c = 0; c < c8; c++) {
+                LD4(x, vn + o + 8 * c);
+                acc[h][c] += g8 * x;
+                LD4(x, dvn + o + 8 * c);
+                x += g8 * qa[h][c];
+                ST4(dvn + o + 8 * c, x);
+            }
+        }
+    }
+    FE_UNROLL
+    for (int h = 0; h < H; h++)
+        FE_UNROLL
+        for (int c = 0; c < c8; c++) {
+            LD4(x, dq + h * d + 8 * c);
+            x += al * acc[h][c];
+            ST4(dq + h * d + 8 * c, x);
+        }
+}
+
+/* By item blocks whose rows stay in the first-level cache, then users, then
+ * heads (back_user when H is a constant it takes, back_row otherwise). */
+FE_INLINE void back_vec(float *dQ, float *dV, float alpha, const float *dS, int lds,
+                        const uint8_t *arg, const float *Q, const float *V, int B, int N,
+                        int H, int G, const int d)
+{
+    const int blk = item_block(G, d);
+    const fe_v4 al = SPLAT(alpha);
+    for (int n0 = 0; n0 < N; n0 += blk) {
+        int n1 = N - n0 < blk ? N : n0 + blk;
+        for (int b = 0; b < B; b++) {
+            const float *ds = dS + (long)b * lds, *q = Q + (long)b * H * d;
+            const uint8_t *a = arg + (long)b * H * lds;
+            float *dq = dQ + (long)b * H * d;
+            if (H == 4 && d <= 16)
+                back_user(dq, dV, al, ds, a, lds, q, V, n0, n1, 4, G, d);
+            else if (H == 2 && d <= 32)
+                back_user(dq, dV, al, ds, a, lds, q, V, n0, n1, 2, G, d);
+            else if (H == 8 && d == 8)
+                back_user(dq, dV, al, ds, a, lds, q, V, n0, n1, 8, G, d);
+            else
+                for (int h = 0; h < H; h++)
+                    back_row(dq + h * d, dV, al, ds, a + h * lds, q + h * d, V, n0, n1, G, d);
         }
     }
 }
 
-/* Both backward halves, by item blocks whose vectors (and gradient rows)
- * stay in the first-level cache, then users, then heads: to_v = 0 adds into
- * dQ (dst) from V (src), 1 into dV (dst) from Q (src). */
-FE_INLINE void back_vec(float *dst, int to_v, float alpha, const float *dS, int lds,
-                        const uint8_t *arg, const float *src, int B, int N, int H, int G,
-                        const int d)
-{
-    const int blk = item_block(G, d);
-    for (int n0 = 0; n0 < N; n0 += blk) {
-        int n1 = N - n0 < blk ? N : n0 + blk;
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                const float *ds = dS + (long)b * lds;
-                const uint8_t *a = arg + ((long)b * H + h) * lds;
-                long qr = ((long)b * H + h) * d;
-                if (to_v)
-                    bv_row(dst, alpha, ds, a, src + qr, n0, n1, G, d);
-                else
-                    bq_row(dst + qr, SPLAT(alpha), ds, a, src, n0, n1, G, d);
-            }
-    }
-}
-
-/* Any width, plain loops, both halves: to_v = 0 adds into dQ from V, 1 into
- * dV from Q (dst and src are the two sides accordingly). */
-static void back_any(float *dst, int to_v, float alpha, const float *dS, int lds,
-                     const uint8_t *arg, const float *src, int B, int N, int H, int G, int d)
+/* Any width, plain loops. */
+static void back_any(float *dQ, float *dV, float alpha, const float *dS, int lds,
+                     const uint8_t *arg, const float *Q, const float *V, int B, int N, int H,
+                     int G, int d)
 {
     for (int b = 0; b < B; b++)
         for (int n = 0; n < N; n++) {
@@ -384,34 +414,24 @@ static void back_any(float *dst, int to_v, float alpha, const float *dS, int lds
             for (int h = 0; h < H; h++) {
                 long qr = ((long)b * H + h) * d;
                 long vr = ((long)n * G + arg[((long)b * H + h) * lds + n]) * d;
-                float *y = dst + (to_v ? vr : qr);
-                const float *x = src + (to_v ? qr : vr);
-                for (int j = 0; j < d; j++)
-                    y[j] += gs * x[j];
+                for (int j = 0; j < d; j++) {
+                    dQ[qr + j] += gs * V[vr + j];
+                    dV[vr + j] += gs * Q[qr + j];
+                }
             }
         }
 }
 
-/* The widths the vector loops take (a constant each, so that they unroll). */
-#define FE_BACK(dst, to_v, src)                                                          \
-    switch (d) {                                                                         \
-    case 8: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 8); break;         \
-    case 16: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 16); break;       \
-    case 24: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 24); break;       \
-    case 32: back_vec(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, 32); break;       \
-    default: back_any(dst, to_v, alpha, dS, lds, arg, src, B, N, H, G, d); break;        \
+FE_CLONES
+void tt_fe_backward(float *dQ, float *dV, float alpha, const float *dS, int lds,
+                    const uint8_t *arg, const float *Q, const float *V, int B, int N, int H,
+                    int G, int d)
+{
+    switch (d) {   /* the widths the vector loops take, a constant each */
+    case 8: back_vec(dQ, dV, alpha, dS, lds, arg, Q, V, B, N, H, G, 8); break;
+    case 16: back_vec(dQ, dV, alpha, dS, lds, arg, Q, V, B, N, H, G, 16); break;
+    case 24: back_vec(dQ, dV, alpha, dS, lds, arg, Q, V, B, N, H, G, 24); break;
+    case 32: back_vec(dQ, dV, alpha, dS, lds, arg, Q, V, B, N, H, G, 32); break;
+    default: back_any(dQ, dV, alpha, dS, lds, arg, Q, V, B, N, H, G, d); break;
     }
-
-FE_CLONES
-void tt_fe_backward_q(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *V, int B, int N, int H, int G, int d)
-{
-    FE_BACK(dQ, 0, V)
-}
-
-FE_CLONES
-void tt_fe_backward_v(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *Q, int B, int N, int H, int G, int d)
-{
-    FE_BACK(dV, 1, Q)
 }
