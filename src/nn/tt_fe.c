@@ -89,6 +89,25 @@ FE_INLINE void products(fe_w *x, const float *qh, const float *vt, long ldv, con
     }
 }
 
+/* x replaces best where it is larger (not on ties, not for NaN), and g the
+ * winner there. */
+FE_INLINE void keep_max(fe_w *best, fe_wi *ag, fe_w x, int g)
+{
+    fe_wi m = x > *best;
+    *best = (fe_w)((m & (fe_wi)x) | (~m & (fe_wi)*best));
+    *ag = (m & g) | (~m & *ag);
+}
+
+/* A head's best of W items added to their sums, its winners stored (arg
+ * not NULL; g <= 255). */
+FE_INLINE void head_done(fe_w *sum, fe_w best, fe_wi ag, uint8_t *arg)
+{
+    *sum += best;
+    fe_w8 a8 = __builtin_convertvector(ag, fe_w8);
+    if (arg)
+        memcpy(arg, &a8, sizeof a8);
+}
+
 /* Items [n, n + W NB) of user row q (H, d): s = sum_h max_g <q_h, v_g>, the
  * winners into arg (H rows lds apart). The first g is kept on ties and NaN
  * (x > best is false). Any G: one item vector's products at a time (NB
@@ -111,19 +130,12 @@ FE_INLINE void fwd_block_loop(float *s, uint8_t *arg, long lds, const float *q, 
         for (int g = 1; g < G; g++) {
             products(x, qh, VT + (long)g * d * ldv + n, ldv, d, NB);
             FE_UNROLL
-            for (int k = 0; k < NB; k++) {
-                fe_wi m = x[k] > best[k];
-                best[k] = (fe_w)((m & (fe_wi)x[k]) | (~m & (fe_wi)best[k]));
-                ag[k] = (m & g) | (~m & ag[k]);
-            }
+            for (int k = 0; k < NB; k++)
+                keep_max(&best[k], &ag[k], x[k], g);
         }
         FE_UNROLL
-        for (int k = 0; k < NB; k++) {
-            sum[k] += best[k];
-            fe_w8 a8 = __builtin_convertvector(ag[k], fe_w8);   /* g <= 255 */
-            if (arg)
-                memcpy(arg + h * lds + n + W * k, &a8, sizeof a8);
-        }
+        for (int k = 0; k < NB; k++)
+            head_done(&sum[k], best[k], ag[k], arg ? arg + h * lds + n + W * k : NULL);
     }
     FE_UNROLL
     for (int k = 0; k < NB; k++)
@@ -166,15 +178,9 @@ FE_INLINE void fwd_block_g(float *s, uint8_t *arg, long lds, const float *q, lon
             fe_w best = x[0][k];
             ag[k] = (fe_wi){0};
             FE_UNROLL
-            for (int g = 1; g < G; g++) {
-                fe_wi m = x[g][k] > best;
-                best = (fe_w)((m & (fe_wi)x[g][k]) | (~m & (fe_wi)best));
-                ag[k] = (m & g) | (~m & ag[k]);
-            }
-            sum[k] += best;
-            fe_w8 a8 = __builtin_convertvector(ag[k], fe_w8);
-            if (arg)
-                memcpy(arg + h * lds + n + W * k, &a8, sizeof a8);
+            for (int g = 1; g < G; g++)
+                keep_max(&best, &ag[k], x[g][k], g);
+            head_done(&sum[k], best, ag[k], arg ? arg + h * lds + n + W * k : NULL);
         }
     }
     FE_UNROLL
