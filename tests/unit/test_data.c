@@ -688,6 +688,19 @@ static int gen(const char *preset, tt_synth_opts *o, tt_dataset *d)
     return 0;
 }
 
+/* The protocol label of d under l2o (the structures' letters after the seed). */
+static void check_label(tt_dataset *d, const char *want)
+{
+    tt_split sp;
+    tt_err err;
+    int rc = tt_split_l2o(d, 20, &sp, &err);
+    CHECK(rc == 0, "l2o: %s", rc ? err.msg : "");
+    if (rc == 0) {
+        CHECK_STR(sp.protocol, want);
+        tt_split_free(&sp);
+    }
+}
+
 /* The structures planted for the models after SENet (datasets/README.md),
  * each present in the data it is asked for, absent otherwise (fixed seeds). */
 static void test_synth_structures(void)
@@ -759,10 +772,7 @@ static void test_synth_structures(void)
            "mood alone: largest deviation from 1/4 %.3f\n", pm, dev);
     CHECK(pm > 0.4, "cross: match share %.3f", pm);
     CHECK(dev < 0.06, "cross: mood alone informative (%.3f)", dev);
-    if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
-        CHECK_STR(sp.protocol, "synthetic-1000x500-c8-p30-s42-x4-l2o");
-        tt_split_free(&sp);
-    }
+    check_label(&a, "synthetic-1000x500-c8-p30-s42-x4-l2o");
     tt_dataset_free(&a);
 
     /* (c) tails=4: context fields tail1..tail4, long-tailed (Zipf over 1000
@@ -830,7 +840,6 @@ static void test_synth_cast(void)
     tt_synth_opts o;
     tt_dataset a;
     tt_err err;
-    tt_split sp;
 
     tt_synth_opts_init(&o);
     CHECK(o.cast == 0, "cast on by default");
@@ -873,10 +882,7 @@ static void test_synth_cast(void)
            "largest deviation of a field's share of them from 1/4 %.3f\n", pm, dev);
     CHECK(pm > 0.6, "cast: match share %.3f", pm);
     CHECK(dev < 0.02, "cast: one field holds the matches (%.3f)", dev);
-    if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
-        CHECK_STR(sp.protocol, "synthetic-2000x2000-c8-p30-s42-a4-l2o");
-        tt_split_free(&sp);
-    }
+    check_label(&a, "synthetic-2000x2000-c8-p30-s42-a4-l2o");
     tt_dataset_free(&a);
 
     tt_synth_opts_init(&o);
