@@ -23,13 +23,17 @@
 #         fields) better than DSSM with the same towers (fan alone on the
 #         user side, cast1..cast4 on the item side, 8 wide): its max over
 #         item vectors reads an OR over fields that one 8-wide vector must
-#         superpose. Measured (20 epochs, lr 0.01, test recall@20): seed 1
-#         DSSM 0.127, FE 0.150; seeds 1-5 DSSM 0.1322 +- 0.0076, FE 0.1582
-#         +- 0.0119 (seeds 4-5 the smallest gaps, 0.0125-0.0185). Asserted:
-#         FE >= DSSM + 0.010 at seed 1. With the structure off (p = 0 in the
-#         generator) seed 1 gives DSSM 0.0805, FE 0.0815, and the check
-#         fails. NOT checked: the same with every field in the towers or at
-#         width 32; the gap is not there (datasets/README.md).
+#         superpose. Measured (20 epochs, lr 0.01, test recall@20, main of
+#         19:55 with the FE kernels' one-pass backward): seeds 1-2 DSSM
+#         0.124, FE 0.154; seeds 1-3 DSSM 0.1285 +- 0.0079, FE 0.1558 +-
+#         0.0119 (seed 1 alone 0.127 and 0.1425; clang ASan 0.1225 and
+#         0.143). The FE-Block's result moves with float order like another
+#         seed, so the check takes the mean of two seeds. Asserted: FE >=
+#         DSSM + 0.010 over seeds 1-2. With the structure off (p = 0 in the
+#         generator) it gives DSSM 0.0838, FE 0.0835 and fails; with the
+#         two models swapped it fails. NOT checked: the same with every
+#         field in the towers or at width 32; the gap is not there
+#         (datasets/README.md).
 . "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
 
@@ -106,8 +110,8 @@ tower uc = embed dim=16 fields=fan | lightse | mlp 64 8 | l2norm
 tower ic = embed dim=16 fields=cast1,cast2,cast3,cast4 | lightse | mlp 64 8 | l2norm
 model dssm = twotower uc ic sim=cos temp=0.05 loss=softmax
 model fe = dssm with interact=fe heads=1
-train dssm epochs=20 batch=256 lr=0.01 opt=adam
-train fe epochs=20 batch=256 lr=0.01 opt=adam
+train dssm epochs=20 batch=256 lr=0.01 opt=adam seeds=1,2
+train fe epochs=20 batch=256 lr=0.01 opt=adam seeds=1,2
 set output csv
 compare dssm fe
 TT
@@ -118,7 +122,7 @@ r20() { awk -F, -v m="$1" '$1 == "model" { for (i = 1; i <= NF; i++) if ($i == "
 rd=$(r20 dssm); rf=$(r20 fe)
 [ -n "$rd" ] && [ -n "$rf" ] || { cat cast.out; fail "compare: no recall@20 for dssm or fe"; }
 awk -v f="$rf" -v d="$rd" 'BEGIN { exit !(f >= d + 0.010) }' ||
-    bad "cast: the FE-Block's recall@20 $rf is not clearly above DSSM's $rd (want >= +0.010)"
+    bad "cast: the FE-Block's recall@20 $rf (seeds 1-2) is not clearly above DSSM's $rd (want >= +0.010)"
 echo "cast: test recall@20 dssm $rd, fe $rf"
 [ $fail = 0 ] && echo "ok: the planted structures are recovered"
 exit $fail
