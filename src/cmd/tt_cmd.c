@@ -332,7 +332,8 @@ const tt_cmd tt_cmds[] = {
      "rescored by the best interest (a flat index gives the exact ranks). An FE-Block\n"
      "model: each user head asks the index of all items' field vectors, the union is\n"
      "rescored by the sum of maxima (index_recall says what it misses). For both\n"
-     "p50/p99 and cpu_p50_ms are null."},
+     "p50/p99 and cpu_p50_ms are of one user alone: all its vectors ask the index\n"
+     "and the union is rescored, on one thread."},
     {"index", tt_cmd_index, 3, 3,
      "index NAME = MODEL [kind=flat|ivf|hnsw|ivfpq] [metric=auto] [key=value ...]",
      "a Faiss index over a two-tower model's item vectors (build time and memory reported)",

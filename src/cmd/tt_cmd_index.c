@@ -421,10 +421,10 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
                                       n_k, &exact, &s->err)) ||
             tt_index_mv_rank(ie, &M, v.Q, &d->sp, p, kmax, ranks, &s->err) ||
             tt_index_mv_recall(ie, &M, v.Q, ns, ks, n_k, irec, &s->err) ||
-            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 1, &i1, &s->err) ||
-            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 0, &iall, &s->err) ||
-            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 1, &e1, &s->err) ||
-            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 0, &eall, &s->err))
+            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 1, &i1, 1, &s->err) ||
+            tt_index_mv_speed(ie, &M, v.Q, ns, kmax, 0, &iall, 0, &s->err) ||
+            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 1, &e1, 1, &s->err) ||
+            tt_index_mv_speed(NULL, &M, v.Q, ns, kmax, 0, &eall, 0, &s->err))
             goto out;
     } else if (tt_eval(v.Q, v.V, d->d.n_items, v.d, &d->sp, p, ks, n_k, &exact, &s->err) ||
                tt_index_rank(ie, Qx, &d->sp, p, kmax, ranks, &s->err) ||
@@ -464,19 +464,11 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
         tt_rec_at_k(&r[row], "index_recall", ks, n_k, row ? irec : exact_irec);
         tt_rec_num(&r[row], "qps_1", sp1->qps, 0);
         tt_rec_num(&r[row], "qps", row ? iall.qps : eall.qps, 0);
-        if (mv) {   /* no one-query-at-a-time loop for these */
-            tt_rec_null(&r[row], "p50_ms");
-            tt_rec_null(&r[row], "p99_ms");
-        } else {
-            tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
-            tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
-        }
+        tt_rec_num(&r[row], "p50_ms", sp1->p50_ms, 3);
+        tt_rec_num(&r[row], "p99_ms", sp1->p99_ms, 3);
         tt_rec_num(&r[row], "cpu_us_1", sp1->cpu_us, 1);
         tt_rec_num(&r[row], "cpu_us", row ? iall.cpu_us : eall.cpu_us, 1);
-        if (mv)
-            tt_rec_null(&r[row], "cpu_p50_ms");
-        else
-            tt_rec_num(&r[row], "cpu_p50_ms", sp1->cpu_p50_ms, 3);
+        tt_rec_num(&r[row], "cpu_p50_ms", sp1->cpu_p50_ms, 3);
         tt_rec_prio(&r[row], "p99_ms", TT_COL_OPTIONAL);
         tt_rec_prio(&r[row], "cpu_us", TT_COL_OPTIONAL);
         tt_rec_prio(&r[row], "cpu_p50_ms", TT_COL_OPTIONAL);
@@ -499,9 +491,8 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
                  v.summax ? "sum over heads of the max over each item's field vectors; the "
                             "index holds every item's vectors"
                           : "the best interest's inner product");
-    /* One request's CPU through the index: the median of single queries,
-     * or for several vectors a side the mean over the batch. */
-    double req_ms = mv ? i1.cpu_us / 1e3 : i1.cpu_p50_ms;
+    /* One request's CPU through the index: the median of single queries. */
+    double req_ms = i1.cpu_p50_ms;
     snprintf(foot, sizeof foot, "protocol: %s; through '%s' the held-out item counts only when "
              "among the index's top %d after exclusion, %s%s; index recall and speed over the "
              "first %lld queries (exact: ttlab's top-K in GEMM tiles of %s), qps_1 "
@@ -512,8 +503,8 @@ int tt_eval_index(tt_session *s, tt_modelent *me, const char *iname, enum tt_par
              "%.3f ms CPU (%s) through '%s'", tt_model_protocol(s, me), ie->name,
              kmax, mrr_note, mv_note, (long long)ns, mv ? "one query's vectors x items" :
              "queries x items", tt_ann_max_threads(),
-             mv ? "" : ", cpu_p50_ms: CPU of one query alone", d->d.n_items, 1e3 * c_items,
-             1e3 * t_items, req_ms, mv ? "mean per query, one thread" : "median query", ie->name);
+             ", cpu_p50_ms: CPU of one query alone", d->d.n_items, 1e3 * c_items,
+             1e3 * t_items, req_ms, "median query", ie->name);
     set_result(s, ie->name, "recall", "%.4f", via.recall[0]);
     set_result(s, ie->name, "exact_recall", "%.4f", exact.recall[0]);
     set_result(s, ie->name, "index_recall", "%.4f", irec[0]);
@@ -610,8 +601,8 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         tt_metrics m;
         int64_t ns = TT_MIN(v.nq, (int64_t)TT_INDEX_SAMPLE);
         if (mv ? tt_index_mv_recall(ie, &M, v.Q, ns, &k, 1, &rec, &s->err) ||
-                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 1, &one, &s->err) ||
-                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 0, &all, &s->err) ||
+                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 1, &one, 1, &s->err) ||
+                     tt_index_mv_speed(ie, &M, v.Q, ns, k, 0, &all, 0, &s->err) ||
                      tt_index_mv_rank(ie, &M, v.Q, &d->sp, p, k, ranks, &s->err)
                : tt_index_recall(ie, v.Q, Qx, ns, v.V, &k, 1, &rec, &s->err) ||
                      tt_index_speed_of(ie, Qx, ns, k, 1, &one, 1, &s->err) ||
@@ -630,13 +621,8 @@ int tt_cmd_sweep(tt_session *s, tt_args *a)
         tt_rec_num(r, key, m.recall[0], 4);
         tt_rec_num(r, "qps_1", one.qps, 0);
         tt_rec_num(r, "qps", all.qps, 0);
-        if (mv) {   /* no one-query-at-a-time loop for these */
-            tt_rec_null(r, "p50_ms");
-            tt_rec_null(r, "p99_ms");
-        } else {
-            tt_rec_num(r, "p50_ms", one.p50_ms, 3);
-            tt_rec_num(r, "p99_ms", one.p99_ms, 3);
-        }
+        tt_rec_num(r, "p50_ms", one.p50_ms, 3);
+        tt_rec_num(r, "p99_ms", one.p99_ms, 3);
         tt_rec_num(r, "cpu_us_1", one.cpu_us, 1);
         tt_rec_num(r, "cpu_us", all.cpu_us, 1);
         tt_rec_prio(r, "p99_ms", TT_COL_OPTIONAL);

@@ -596,7 +596,7 @@ static int rank_run(const float *Q, int nq, const int32_t *qn, const float *V, i
         wk[i].job = &jb;
         wk[i].tile = scratch((size_t)bu * jb.W, err);
         /* FE-Block: tile2 holds a tile's item vectors by coordinate */
-        wk[i].tile2 = nv ? scratch((size_t)nv * d * jb.W, err)
+        wk[i].tile2 = nv ? scratch((size_t)tt_fe_scratch(jb.W, nv, d), err)
                          : nq > 1 ? scratch((size_t)bu * jb.W, err) : NULL;
         wk[i].qn = tt_alloc((size_t)bu, sizeof(int), "evaluation", err);
         if ((nq > 1 || nv) && !wk[i].tile2)

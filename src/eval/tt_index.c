@@ -303,6 +303,28 @@ int tt_index_time_batches(tt_index_batch_fn fn, void *ctx, int64_t nq, int one_t
     return rc;
 }
 
+int tt_index_time_queries(tt_index_one_fn fn, void *ctx, int64_t nq, tt_index_speed *out,
+                          tt_err *err)
+{
+    int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
+    if (n <= 0)
+        return 0;
+    double *lat = tt_alloc(2 * (size_t)n, sizeof(double), "latencies", err);
+    if (!lat)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        double t0 = tt_now(), c0 = tt_thread_cpu_now();
+        rc = fn(ctx, i, err);
+        lat[i] = tt_now() - t0;
+        lat[n + i] = tt_thread_cpu_now() - c0;
+    }
+    if (rc == 0)
+        percentiles(lat, lat + n, n, out);
+    free(lat);
+    return rc;
+}
+
 typedef struct {
     tt_indexent *ie;
     const float *Qx;
@@ -334,6 +356,29 @@ static int exact_batch_run(void *ctx, tt_err *err)
                          NULL, err);
 }
 
+/* Query i alone (the latency loops): b->nq is 1 there. */
+static int exact_one_run(void *ctx, int64_t i, tt_err *err)
+{
+    (void)err;
+    exact_batch *b = ctx;
+    tt_topk(b->Q + i * b->d, b->V, b->n_items, b->d, NULL, 0, b->k, b->top, b->sc);
+    return 0;
+}
+
+typedef struct {
+    tt_indexent *ie;
+    const float *Qx;
+    int dx, k;
+    float *dist;
+    int64_t *ids;
+} ann_one;
+
+static int ann_one_run(void *ctx, int64_t i, tt_err *err)
+{
+    ann_one *b = ctx;
+    return tt_ann_search(b->ie->ann, b->Qx + i * b->dx, 1, b->k, b->dist, b->ids, err);
+}
+
 int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int threads,
                       tt_index_speed *out, int latency, tt_err *err)
 {
@@ -342,8 +387,7 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     memset(out, 0, sizeof *out);
     int64_t *ids = tt_alloc((size_t)nq * (size_t)k, sizeof(int64_t), "index results", err);
     float *dist = ids ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "index results", err) : NULL;
-    double *lat = dist ? tt_alloc(2 * LAT_MAX, sizeof(double), "latencies", err) : NULL;
-    int rc = lat ? 0 : -1;
+    int rc = dist ? 0 : -1;
     if (rc == 0) {
         /* One pass over a few hundred queries is too short to time on a
          * busy machine: the batch again (tt_index_time_batches). */
@@ -354,21 +398,13 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     if (rc == 0 && latency) {
         /* One OpenMP thread: Faiss searches on the calling thread, whose
          * CPU clock then holds the query's whole cost. */
-        int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
+        ann_one one = {ie, Qx, dx, k, dist, ids};
         tt_ann_set_threads(1);
-        for (int i = 0; i < n && rc == 0; i++) {
-            double t0 = tt_now(), c0 = tt_thread_cpu_now();
-            rc = tt_ann_search(ie->ann, Qx + (int64_t)i * dx, 1, k, dist, ids, err);
-            lat[i] = tt_now() - t0;
-            lat[LAT_MAX + i] = tt_thread_cpu_now() - c0;
-        }
-        if (rc == 0 && n > 0)
-            percentiles(lat, lat + LAT_MAX, n, out);
+        rc = tt_index_time_queries(ann_one_run, &one, nq, out, err);
     }
     tt_ann_set_threads(0);
     free(ids);
     free(dist);
-    free(lat);
     return rc;
 }
 
@@ -381,8 +417,7 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
         return 0;
     int32_t *top = tt_alloc((size_t)nq * (size_t)k, sizeof(int32_t), "exact top k", err);
     float *sc = top ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "exact top k", err) : NULL;
-    double *lat = sc ? tt_alloc(2 * LAT_MAX, sizeof(double), "latencies", err) : NULL;
-    int rc = lat ? 0 : -1;
+    int rc = sc ? 0 : -1;
     /* On one thread BLAS is pinned to one thread too: tt_topk_batch with one
      * worker leaves BLAS its own count, and the "one thread" figure would
      * then be BLAS's threads' (and so would the latency loop's). */
@@ -398,20 +433,12 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
         /* One request at a time on one thread: one query's scores (a GEMV
          * in tiles), as a server answers a request that arrives alone; the
          * calling thread's CPU clock holds it all. */
-        int n = (int)TT_MIN((int64_t)LAT_MAX, nq);
+        exact_batch one = {Q, V, 1, n_items, d, k, 1, top, sc};
         tt_blas_set_threads(1);
-        for (int i = 0; i < n; i++) {
-            double s = tt_now(), c = tt_thread_cpu_now();
-            tt_topk(Q + (int64_t)i * d, V, n_items, d, NULL, 0, k, top, sc);
-            lat[i] = tt_now() - s;
-            lat[LAT_MAX + i] = tt_thread_cpu_now() - c;
-        }
-        if (n > 0)
-            percentiles(lat, lat + LAT_MAX, n, out);
+        rc = tt_index_time_queries(exact_one_run, &one, nq, out, err);
     }
     tt_blas_set_threads(keep);
     free(top);
     free(sc);
-    free(lat);
     return rc;
 }

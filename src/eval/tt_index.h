@@ -157,6 +157,13 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
 typedef int (*tt_index_batch_fn)(void *ctx, tt_err *err);
 int tt_index_time_batches(tt_index_batch_fn fn, void *ctx, int64_t nq, int one_thread,
                           tt_index_speed *out, tt_err *err);
+/* The latency loop they use: fn(ctx, i) answers query i alone, for each of
+ * the first min(2,000, nq) queries, on the calling thread (the caller pins
+ * the search to one thread first); out->p50_ms, p99_ms (wall) and
+ * cpu_p50_ms (the calling thread's clock) from it. */
+typedef int (*tt_index_one_fn)(void *ctx, int64_t i, tt_err *err);
+int tt_index_time_queries(tt_index_one_fn fn, void *ctx, int64_t nq, tt_index_speed *out,
+                          tt_err *err);
 
 /* ---- Models with several vectors on a side (tt_index_mv.c) ----
  * A multi-interest user tower (K vectors u_k per query; an item scores
@@ -212,9 +219,10 @@ int tt_index_mv_recall(tt_indexent *ie, const tt_index_mv *mv, const float *Q, i
                        const int *ks, int n_k, double *rec, tt_err *err);
 /* Queries per second and CPU per query of top-k for the n queries Q on
  * `threads` threads (1 or 0 = all): through ie, or with ie NULL the exact
- * top-k above (BLAS on one thread when threads is 1). No latency figures
- * (out's p50/p99 stay 0). */
+ * top-k above (BLAS on one thread when threads is 1); with latency also
+ * p50/p99 and cpu_p50_ms of one query at a time (all its vectors: the
+ * index asked once per vector, the union rescored) on one thread. */
 int tt_index_mv_speed(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n, int k,
-                      int threads, tt_index_speed *out, tt_err *err);
+                      int threads, tt_index_speed *out, int latency, tt_err *err);
 
 #endif

@@ -342,17 +342,29 @@ typedef struct mv_batch {
     float *scores;
 } mv_batch;
 
+/* Queries [i, i + n) of the batch. */
+static int mv_run(const mv_batch *b, int64_t i, int64_t n, tt_err *err)
+{
+    const float *Q = b->Q + i * b->mv->nq * b->mv->d;
+    if (b->ie)
+        return tt_index_mv_topk(b->ie, b->mv, Q, n, b->k, NULL, 0, b->items, b->scores, NULL,
+                                err);
+    return tt_index_mv_exact_topk(b->mv, Q, n, b->k, b->items, b->scores, err);
+}
+
 static int mv_batch_run(void *ctx, tt_err *err)
 {
     mv_batch *b = ctx;
-    if (b->ie)
-        return tt_index_mv_topk(b->ie, b->mv, b->Q, b->n, b->k, NULL, 0, b->items, b->scores,
-                                NULL, err);
-    return tt_index_mv_exact_topk(b->mv, b->Q, b->n, b->k, b->items, b->scores, err);
+    return mv_run(b, 0, b->n, err);
+}
+
+static int mv_one_run(void *ctx, int64_t i, tt_err *err)
+{
+    return mv_run(ctx, i, 1, err);
 }
 
 int tt_index_mv_speed(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int64_t n, int k,
-                      int threads, tt_index_speed *out, tt_err *err)
+                      int threads, tt_index_speed *out, int latency, tt_err *err)
 {
     memset(out, 0, sizeof *out);
     k = (int)TT_MIN((int64_t)k, (int64_t)mv->n_items);
@@ -369,6 +381,12 @@ int tt_index_mv_speed(tt_indexent *ie, const tt_index_mv *mv, const float *Q, in
         else if (threads == 1)
             tt_blas_set_threads(1);
         rc = tt_index_time_batches(mv_batch_run, &b, n, threads == 1, out, err);
+        if (rc == 0 && latency) {   /* one request at a time, one thread */
+            if (ie)
+                tt_ann_set_threads(1);
+            tt_blas_set_threads(1);
+            rc = tt_index_time_queries(mv_one_run, &b, n, out, err);
+        }
     }
     tt_blas_set_threads(keep);
     tt_ann_set_threads(0);

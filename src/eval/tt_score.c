@@ -271,7 +271,8 @@ int tt_score_beyond(tt_model *m, const tt_dataset *d, const tt_split *sp, enum t
     sorted = tt_alloc((size_t)n, sizeof *sorted, "recommendation counts", err);
     seen = tt_alloc((size_t)TT_MAX(d->n_users, 1), 1, "users", err);
     kr = nq > 1 ? tt_alloc((size_t)n, sizeof *kr, "scores", err)
-       : fe ? tt_alloc((size_t)n * fG * fdh, sizeof *kr, "item vectors by coordinate", err)
+       : fe ? tt_alloc((size_t)tt_fe_scratch((int)n, fG, fdh), sizeof *kr,
+                       "item vectors by coordinate", err)
             : row;
     if (!row || !top || !tsc || !excl || !cnt || !sorted || !seen || !kr)
         goto out;

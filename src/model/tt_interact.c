@@ -16,6 +16,7 @@
 #include "tt_model_impl.h"
 #include "tt_blas.h"
 #include "tt_loss.h"
+#include "tt_par.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,9 +118,16 @@ void interact_free(tt_model *m)
 {
     fe_state *f = &m->fe;
     void *p[] = {f->Vr, f->V == f->Vr ? NULL : f->V, f->nrm, f->dV, f->dVr, f->P, f->arg,
-                 f->Pg, f->dPg, f->Sc, f->dSc, f->mk, f->tg, f->cat, f->ord, f->rows, f->scr};
+                 f->dQp, f->Pg, f->dPg, f->Sc, f->dSc, f->mk, f->tg, f->cat, f->ord, f->rows, f->scr};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         free(p[i]);
+}
+
+/* The most by which a thread's part of the FE scratch exceeds GD floats per
+ * item (tt_fe_scratch pads rows to 16 floats and adds 16). */
+static int64_t fe_pad(int64_t GD)
+{
+    return 16 * GD + 16;
 }
 
 /* (Re)allocate *pp to n elements of sz bytes. */
@@ -149,9 +157,10 @@ int interact_reserve(tt_model *m, int64_t B, int64_t nv, int64_t nc, tt_err *err
             grow(&f->nrm, (size_t)(nv * f->G), sizeof(float), "FE norms", err) ||
             grow(&f->dV, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
             grow(&f->dVr, (size_t)(nv * GD), sizeof(float), "FE gradients", err) ||
-            grow(&f->P, (size_t)tt_fe_scratch((int)nv, f->G, f->dh), sizeof(float),
+            grow(&f->P, (size_t)(nv * GD + TT_MAX_THREADS * fe_pad(GD)), sizeof(float),
                  "FE item vectors by coordinate", err) ||
-            grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err))
+            grow(&f->arg, (size_t)(b * nc * f->H), 1, "FE winners", err) ||
+            grow(&f->dQp, (size_t)(TT_MAX_THREADS * b * D), sizeof(float), "FE gradients", err))
             return -1;
         if (!f->norm)
             f->V = f->Vr;
@@ -214,36 +223,46 @@ void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
     tt_dense_backward(dout, f->dW, f->db, dVr, ti->out + (size_t)r0 * m->D, f->W, (int)n, m->D, GD);
 }
 
-void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1)
+void interact_scores(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1)
 {
     fe_state *f = &m->fe;
     const int N = (int)c->nv, GD = f->G * f->dh;
     if (j1 <= j0)
         return;
     /* S[:, j0:j1] = sum_h max_g <q_h, v_g> of those items; each thread
-     * lays its items out by coordinate in its own part of P */
-    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0, f->P + (size_t)j0 * GD, m->tw[0].out,
+     * lays its items out by coordinate in its own part of P, which holds
+     * tt_fe_scratch(j1 - j0, G, dh) <= (j1 - j0) GD + fe_pad(GD) floats */
+    float *P = f->P + (size_t)j0 * GD + (size_t)tid * fe_pad(GD);
+    tt_fe_forward(m->S + j0, N, f->arg + (size_t)j0, P, m->tw[0].out,
                   f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
 }
 
-void interact_dq(tt_model *m, const tt_loss_step *c, long r0, long r1, float alpha)
-{
-    fe_state *f = &m->fe;
-    const int N = (int)c->nv, D = m->D;
-    float *dq = m->tw[0].dout + (size_t)r0 * D;
-    memset(dq, 0, (size_t)(r1 - r0) * D * sizeof(float));
-    tt_fe_backward_q(dq, alpha, m->dS + (size_t)r0 * N, N, f->arg + (size_t)r0 * N * f->H,
-                     f->V, (int)(r1 - r0), N, f->H, f->G, f->dh);
-}
-
-void interact_dv(tt_model *m, const tt_loss_step *c, long j0, long j1)
+void interact_dv(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1)
 {
     fe_state *f = &m->fe;
     const int N = (int)c->nv, GD = f->G * f->dh;
-    float *dv = f->dV + (size_t)j0 * GD;
+    float *dv = f->dV + (size_t)j0 * GD, *dq = f->dQp + (size_t)tid * f->cap_b * m->D;
     memset(dv, 0, (size_t)(j1 - j0) * GD * sizeof(float));
-    tt_fe_backward_v(dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0, m->Qs, c->B,
-                     (int)(j1 - j0), f->H, f->G, f->dh);
+    memset(dq, 0, (size_t)c->B * m->D * sizeof(float));
+    if (j1 > j0)
+        tt_fe_backward(dq, dv, 1.0f, m->dS + j0, N, f->arg + (size_t)j0, m->Qs,
+                       f->V + (size_t)j0 * GD, c->B, (int)(j1 - j0), f->H, f->G, f->dh);
+}
+
+void interact_dq(tt_model *m, long r0, long r1, float alpha, int nt)
+{
+    fe_state *f = &m->fe;
+    const int D = m->D;
+    /* dQ rows = alpha sum over the threads' parts, in thread order */
+    for (long b = r0; b < r1; b++) {
+        float *dq = m->tw[0].dout + (size_t)b * D;
+        for (int j = 0; j < D; j++) {
+            float s = 0;
+            for (int t = 0; t < nt; t++)
+                s += f->dQp[((size_t)t * f->cap_b + b) * D + j];
+            dq[j] = alpha * s;
+        }
+    }
 }
 
 /* The positives' item rows and item ids. */
@@ -253,32 +272,83 @@ static void positives(tt_model *m, const tt_loss_step *c, int rows_first)
         m->fe.rows[b] = rows_first ? b : c->tgt[b];
 }
 
+/* CIR's batch, split over the model's threads: rows of Sc (scores, the hit
+ * mask, the softmax, dQ) in the first phase, columns (dPg) in the second. */
+typedef struct cir_job {
+    tt_model *m;
+    const tt_loss_step *c;
+    int rows_first, backward;
+    double part[TT_MAX_THREADS];   /* each thread's sum of its rows' losses */
+} cir_job;
+
+static void cir_rows(void *ctx, int tid, int nt)
+{
+    cir_job *jb = ctx;
+    tt_model *m = jb->m;
+    fe_state *f = &m->fe;
+    const tt_loss_step *c = jb->c;
+    const int B = c->B, D = m->D;
+    long r0, r1;
+    tt_par_range(B, tid, nt, &r0, &r1);
+    jb->part[tid] = 0;
+    if (r1 <= r0)
+        return;
+    const int R = (int)(r1 - r0);
+    /* the same item twice in a batch is no negative of itself */
+    for (long b = r0; b < r1; b++) {
+        uint8_t *mk = f->mk + (size_t)b * B;
+        if (jb->rows_first)
+            for (int j = 0; j < B; j++)
+                mk[j] = c->ir[j] == c->ir[b];
+        else
+            for (int j = 0; j < B; j++)
+                mk[j] = c->tgt[j] == c->tgt[b];
+        mk[b] = 0;
+    }
+    /* Sc rows (R, B) = Q rows Pg^T */
+    const float *Q = m->tw[0].out + (size_t)r0 * D;
+    tt_gemm(0, 1, R, B, D, 1.0f, Q, D, f->Pg, D, 0.0f, f->Sc + (size_t)r0 * B, B);
+    jb->part[tid] = tt_softmax_xent_rows(f->dSc + (size_t)r0 * B, f->Sc + (size_t)r0 * B, R, B,
+                                         f->tg + r0, m->def.temp, NULL,
+                                         f->mk + (size_t)r0 * B, B);
+    /* dQ rows += w dSc rows Pg */
+    if (jb->backward)
+        tt_gemm(0, 0, R, D, B, m->def.cir, f->dSc + (size_t)r0 * B, B, f->Pg, D, 1.0f,
+                m->tw[0].dout + (size_t)r0 * D, D);
+}
+
+static void cir_cols(void *ctx, int tid, int nt)
+{
+    cir_job *jb = ctx;
+    tt_model *m = jb->m;
+    fe_state *f = &m->fe;
+    const int B = jb->c->B, D = m->D;
+    long j0, j1;
+    tt_par_range(B, tid, nt, &j0, &j1);
+    /* dPg[j0:j1] (Bj, D) = w dSc[:, j0:j1]^T Q */
+    if (j1 > j0)
+        tt_gemm(1, 0, (int)(j1 - j0), D, B, m->def.cir, f->dSc + j0, B, m->tw[0].out, D, 0.0f,
+                f->dPg + (size_t)j0 * D, D);
+}
+
 double interact_cir(tt_model *m, const tt_loss_step *c, int rows_first, int backward)
 {
     fe_state *f = &m->fe;
     const int B = c->B, D = m->D;
-    const float w = m->def.cir;
-    const float *Q = m->tw[0].out, *V = m->tw[1].out;
+    const float *V = m->tw[1].out;
     positives(m, c, rows_first);
     for (int b = 0; b < B; b++) {
         memcpy(f->Pg + (size_t)b * D, V + (size_t)f->rows[b] * D, (size_t)D * sizeof(float));
         f->tg[b] = b;
     }
-    /* the same item twice in a batch is no negative of itself */
-    for (int b = 0; b < B; b++) {
-        int64_t ib = rows_first ? c->ir[b] : c->tgt[b];
-        for (int j = 0; j < B; j++) {
-            int64_t ij = rows_first ? c->ir[j] : c->tgt[j];
-            f->mk[(size_t)b * B + j] = j != b && ij == ib;
-        }
-    }
-    /* Sc (B, B) = Q Pg^T */
-    tt_gemm(0, 1, B, B, D, 1.0f, Q, D, f->Pg, D, 0.0f, f->Sc, B);
-    double loss = tt_softmax_xent(f->dSc, f->Sc, B, B, f->tg, m->def.temp, NULL, f->mk);
+    cir_job jb = {.m = m, .c = c, .rows_first = rows_first, .backward = backward};
+    tt_pool_run(m->pool, cir_rows, &jb);
+    double loss = 0;
+    for (int t = 0; t < tt_pool_size(m->pool); t++)
+        loss += jb.part[t];
     if (backward) {
-        /* dQ += w dSc Pg;  dPg = w dSc^T Q, added to the positives' rows */
-        tt_gemm(0, 0, B, D, B, w, f->dSc, B, f->Pg, D, 1.0f, m->tw[0].dout, D);
-        tt_gemm(1, 0, B, D, B, w, f->dSc, B, Q, D, 0.0f, f->dPg, D);
+        tt_pool_run(m->pool, cir_cols, &jb);
+        /* dPg added to the positives' rows (one thread: rows repeat) */
         for (int b = 0; b < B; b++) {
             float *dv = m->tw[1].dout + (size_t)f->rows[b] * D;
             const float *g = f->dPg + (size_t)b * D;
@@ -286,7 +356,7 @@ double interact_cir(tt_model *m, const tt_loss_step *c, int rows_first, int back
                 dv[j] += g[j];
         }
     }
-    return w * loss;
+    return m->def.cir * (loss / B);
 }
 
 double interact_catalign(tt_model *m, const tt_loss_step *c, int rows_first, int backward)

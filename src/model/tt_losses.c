@@ -43,7 +43,7 @@ static void ph_scores(void *ctx, int tid, int nt)
     long j0, j1;
     tt_par_range(N, tid, nt, &j0, &j1);
     if (m->fe.on) {
-        interact_scores(m, c, j0, j1);
+        interact_scores(m, c, tid, j0, j1);
         return;
     }
     /* S[r, j0:j1] (R, Nj) = Q[r] (R, D) V[j0:j1]^T, r = the rows lr0..lr1 */
@@ -101,9 +101,7 @@ static void ph_dq(void *ctx, int tid, int nt)
     /* Each thread's loss is the mean over its Bt rows: alpha turns its 1/Bt
      * into the batch's 1/B. dQ rows (Bt, D) = alpha dS rows (Bt, N) V (N, D). */
     float alpha = (float)Bt / (float)c->B;
-    if (m->fe.on)
-        interact_dq(m, c, r0, r1, alpha);
-    else
+    if (!m->fe.on)   /* FE: after its backward (ph_fe_dq) */
         tt_gemm(0, 0, Bt, D, N, alpha, m->dS + o, N, m->tw[1].out, D, 0.0f,
                 m->tw[0].dout + (size_t)r0 * D, D);
     /* Q rows scaled by alpha for dV = dS^T Qs. */
@@ -120,8 +118,8 @@ static void ph_dv(void *ctx, int tid, int nt)
     const int D = m->D, R = (int)(c->lr1 - c->lr0), N = (int)c->nv;
     long j0, j1;
     tt_par_range(N, tid, nt, &j0, &j1);
-    if (m->fe.on && j1 > j0) {
-        interact_dv(m, c, j0, j1);   /* into the FE item vectors' gradient */
+    if (m->fe.on) {   /* into the FE item vectors' gradient and dQ's parts */
+        interact_dv(m, c, tid, j0, j1);
         return;
     }
     /* dV[j0:j1] (Nj, D) = dS[r, j0:j1]^T (Nj, R) Qs[r] (R, D), r = lr0..lr1:
@@ -146,11 +144,25 @@ static double softmax_forward(tt_model *m, tt_loss_step *c)
     return loss;
 }
 
-/* dQ by batch rows, then dV by item columns. */
+/* FE: dQ rows from the threads' parts (ph_dv), scaled as in ph_dq. */
+static void ph_fe_dq(void *ctx, int tid, int nt)
+{
+    tt_loss_step *c = ctx;
+    long r0, r1;
+    tt_par_range(c->lr1 - c->lr0, tid, nt, &r0, &r1);
+    r0 += c->lr0, r1 += c->lr0;
+    if (r1 > r0)
+        interact_dq(c->m, r0, r1, (float)(r1 - r0) / (float)c->B, nt);
+}
+
+/* dQ by batch rows, then dV by item columns (the FE-Block: both by item
+ * columns, then dQ's parts summed by rows). */
 static void softmax_backward(tt_model *m, tt_loss_step *c)
 {
     tt_pool_run(m->pool, ph_dq, c);
     tt_pool_run(m->pool, ph_dv, c);
+    if (m->fe.on)
+        tt_pool_run(m->pool, ph_fe_dq, c);
 }
 
 /* ---- full softmax: every item is a column ---- */

@@ -149,9 +149,11 @@ typedef struct fe_state {
     float *Vr, *V, *nrm;              /* (cap_v, G dh) projections, normalised (alias
                                          Vr without), (cap_v, G) norms */
     float *dV, *dVr;                  /* (cap_v, G dh) gradients */
-    float *P;                         /* (cap_v G dh) item vectors by coordinate,
-                                         each thread's items at G dh j0 */
+    float *P;                         /* (cap_v G dh + TT_MAX_THREADS fe_pad) item
+                                         vectors by coordinate, each thread's
+                                         items at G dh j0 + tid fe_pad */
     uint8_t *arg;                     /* (cap_b, cap_c, H) winners */
+    float *dQp;                       /* (TT_MAX_THREADS, cap_b, D) each thread's dQ */
     float *Pg, *dPg, *Sc, *dSc;       /* CIR: (cap_b, D) positives, (cap_b, cap_b) scores */
     uint8_t *mk;                      /* (cap_b, cap_b) CIR hit mask */
     int32_t *tg, *cat, *ord;          /* (cap_b) targets, categories; (2 cap_b) order */
@@ -319,12 +321,14 @@ void interact_items_forward(tt_model *m, int64_t nv);
 /* the item rows [r0, r1): this rank's across MPI ranks (its share of the
  * projection's parameter gradients), all of them alone */
 void interact_items_backward(tt_model *m, int64_t r0, int64_t r1);
-/* The softmax phases' FE parts (tt_losses.c): scores of columns [j0, j1),
- * dQ of rows [r0, r1) (scaled by alpha), fe.dV of columns [j0, j1) from the
- * scaled queries m->Qs. */
-void interact_scores(tt_model *m, const tt_loss_step *c, long j0, long j1);
-void interact_dq(tt_model *m, const tt_loss_step *c, long r0, long r1, float alpha);
-void interact_dv(tt_model *m, const tt_loss_step *c, long j0, long j1);
+/* The softmax phases' FE parts (tt_losses.c), thread tid: scores of columns
+ * [j0, j1); backward of columns [j0, j1) (interact_dv): fe.dV of those
+ * items from the scaled queries m->Qs, and the thread's part of dQ (its
+ * items' sum) into fe.dQp; then interact_dq: dQ rows [r0, r1) = alpha times
+ * the sum of the nt threads' parts. */
+void interact_scores(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1);
+void interact_dv(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1);
+void interact_dq(tt_model *m, long r0, long r1, float alpha, int nt);
 /* Auxiliary losses (tt_model_loss.c runs them after the main loss's
  * backward): the weighted value; with backward, the gradient ACCUMULATED
  * into the towers' output gradients. rows_first: the loss put the

@@ -121,12 +121,12 @@ void tt_fe_forward(float *S, int lds, uint8_t *arg, float *VT, const float *Q,
 void tt_fe_scores(float *S, int lds, uint8_t *arg, float *VT, const float *Q, long bs, long hs,
                   const float *V, int B, int N, int H, int G, int d);
 /* dQ (B, H, d) += alpha sum_n dS[b, n] V[n, arg] and
- * dV (N, G, d) += alpha sum_b dS[b, n] Q[b, h] at the winners: the two halves
- * of backward, so that threads can split dQ by users and dV by items. */
-void tt_fe_backward_q(float *dQ, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *V, int B, int N, int H, int G, int d);
-void tt_fe_backward_v(float *dV, float alpha, const float *dS, int lds, const uint8_t *arg,
-                      const float *Q, int B, int N, int H, int G, int d);
+ * dV (N, G, d) += alpha sum_b dS[b, n] Q[b, h] at the winners, in one pass
+ * (each winner read once for both): threads split it by items, each with
+ * its own dQ to sum after. */
+void tt_fe_backward(float *dQ, float *dV, float alpha, const float *dS, int lds,
+                    const uint8_t *arg, const float *Q, const float *V, int B, int N, int H,
+                    int G, int d);
 /* ---- Multi-interest user representations from a history ----
  * H (B, L, d): each row's history item embeddings, padded to L positions;
  * len (B): its real length, 0 <= len <= L. Padding positions take no part

@@ -1112,8 +1112,8 @@ static double fe_obj(void *v)
 static void fe_grad(void *v)
 {
     fe_ctx *c = v;
-    tt_fe_backward_q(c->dQ, 1.0f, c->R, c->lds, c->arg, c->V, c->B, c->N, c->H, c->G, c->d);
-    tt_fe_backward_v(c->dV, 1.0f, c->R, c->lds, c->arg, c->Q, c->B, c->N, c->H, c->G, c->d);
+    tt_fe_backward(c->dQ, c->dV, 1.0f, c->R, c->lds, c->arg, c->Q, c->V, c->B, c->N, c->H, c->G,
+                   c->d);
 }
 
 /* The smallest gap between the best and second-best product of any
@@ -1233,10 +1233,14 @@ static void test_fe(void)
            w);
     fe_free(&c);
     /* the vector paths (head widths 8, 16, 24, 32; 75 items: one block of
-     * 64, one of 8, three one by one) against plain double loops through
-     * the winners the forward kept: values, winners, both backward halves */
+     * 64, one of 8, three one by one; G = 2, 3, 4 and the loop for other G;
+     * backward by all heads at once for H = 2, 4, 8 and head by head for
+     * H = 1, 3; 200 items: three backward item blocks) against plain double
+     * loops through the winners the forward kept: values, winners, both
+     * backward halves */
     int vd[][5] = {{3, 75, 2, 3, 8}, {2, 75, 4, 2, 16}, {2, 75, 1, 4, 24}, {2, 75, 2, 2, 32},
-                   {2, 75, 2, 3, 5}};
+                   {2, 75, 2, 3, 5}, {3, 75, 4, 3, 8}, {2, 75, 8, 3, 8}, {2, 75, 3, 5, 8},
+                   {3, 200, 4, 3, 8}, {2, 75, 4, 1, 8}};
     for (size_t t = 0; t < sizeof vd / sizeof *vd; t++) {
         fe_setup(&c, vd[t][0], vd[t][1], vd[t][2], vd[t][3], vd[t][4]);
         fill(c.Q, (long)c.B * c.H * c.d, -1, 1);
@@ -1264,8 +1268,7 @@ static void test_fe(void)
                         v0[((long)n * c.G + a) * c.d + j] += (float)(gs * q[j]);
                     }
                 }
-        tt_fe_backward_q(c.dQ, 0.5f, c.R, c.lds, c.arg, c.V, c.B, c.N, c.H, c.G, c.d);
-        tt_fe_backward_v(c.dV, 0.5f, c.R, c.lds, c.arg, c.Q, c.B, c.N, c.H, c.G, c.d);
+        tt_fe_backward(c.dQ, c.dV, 0.5f, c.R, c.lds, c.arg, c.Q, c.V, c.B, c.N, c.H, c.G, c.d);
         for (long i = 0; i < (long)c.B * c.H * c.d; i++)
             wa = fmax(wa, fabs(c.dQ[i] - q0[i]));
         for (long i = 0; i < (long)c.N * c.G * c.d; i++)
