@@ -82,6 +82,7 @@ static const tt_optspec load_opts[] = {
     {"tastes", TT_O_INT, NULL, NULL, 1, 10000, "synthetic", "taste clusters per user (multi-interest; at most clusters)", SYNTH(tastes)},
     {"cross", TT_O_INT, NULL, NULL, 0, 10000, "synthetic", "G >= 2: user mood x item style over G values picks within a cluster (early interaction); 0 off", SYNTH(cross)},
     {"tails", TT_O_INT, NULL, NULL, 0, 16, "synthetic", "long-tailed noise fields drawn per interaction (SE blocks); 0 off", SYNTH(tails)},
+    {"cast", TT_O_INT, NULL, NULL, 0, 16, "synthetic", "G item fields over one shared vocabulary; users take items holding their favourite value in any of them (early interaction); 0 off", SYNTH(cast)},
     {"user_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "user features file (first column: user key)", CSV(user_path)},
     {"item_file", TT_O_STR, NULL, NULL, 0, 0, "csv", "item features file (first column: item key)", CSV(item_path)},
     {"user", TT_O_STR, NULL, NULL, 0, 0, "csv", "user column of the interactions file", CSV(user_col)},
@@ -263,7 +264,8 @@ const tt_cmd tt_cmds[] = {
      "(25,000 x 100,000, 1,000,000); and the structures of the models after SENet:\n"
      "tastes (1000 x 500, 4 taste clusters per user, for multi-interest towers),\n"
      "cross (1000 x 500, mood x style, for early interaction), tails (2000 x 1000,\n"
-     "4 long-tailed noise fields, for SE blocks). Options override them\n"
+     "4 long-tailed noise fields, for SE blocks), cast (2000 x 2000, a favourite\n"
+     "value in any of 4 item fields, for early interaction). Options override them\n"
      "(datasets/README.md)."},
     {"split", tt_cmd_split, 1, 1, "split l2o [hist=20] | split random [valid=0.1] [test=0.1] [seed=N] [hist=20] | split cold items=P|users=P",
      "split the current dataset: leave-last-two-out by time, random, or cold start", split_opts,

@@ -144,6 +144,9 @@ typedef struct tt_synth_opts {
                                    a cluster (early interaction); 0 off */
     int32_t tails;              /* N long-tailed noise fields per interaction
                                    (SE blocks); 0 off */
+    int32_t cast;               /* G > 0: G item fields over one shared
+                                   vocabulary, a user's favourite value in any
+                                   of them (early interaction); 0 off */
 } tt_synth_opts;
 void tt_synth_opts_init(tt_synth_opts *o);
 /* Estimated bytes the dataset needs, so absurd sizes are refused before any

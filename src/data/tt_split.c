@@ -165,8 +165,9 @@ static void data_label(const tt_dataset *d, char *buf, size_t n)
                             &u, &i, &c, &p, &seed, &at) == 5) {
         int w = snprintf(buf, n, "synthetic-%dx%d-c%d-p%d-s%llu", u, i, c, p, seed);
         /* the structures that are on (tt_synth.c writes them in this order):
-         * tastes=K -> -tK, cross=G -> -xG, tails=N -> -nN */
-        static const char *const opt[][2] = {{" tastes=", "t"}, {" cross=", "x"}, {" tails=", "n"}};
+         * tastes=K -> -tK, cross=G -> -xG, tails=N -> -nN, cast=G -> -aG */
+        static const char *const opt[][2] = {{" tastes=", "t"}, {" cross=", "x"}, {" tails=", "n"},
+                                             {" cast=", "a"}};
         for (size_t k = 0; k < sizeof opt / sizeof opt[0]; k++) {
             const char *q = strstr(d->source + at, opt[k][0]);
             if (q && w > 0 && (size_t)w < n)

@@ -25,6 +25,8 @@
 #define ZIPF_S 1.1
 #define P_CROSS 0.8        /* an in-cluster draw must have the mood's style */
 #define N_TAIL 1000        /* values of each long-tailed noise field */
+#define P_CAST 0.8         /* an interaction is an item holding the user's fan value */
+#define N_CAST 100         /* values shared by the cast fields */
 #define T0 1704067200      /* 2024-01-01T00:00:00Z */
 
 static const double age_edges[] = {18, 25, 35, 45, 50, 56};
@@ -34,21 +36,24 @@ static const struct preset {
     tt_synth_opts o;
 } presets[] = {
     {"tiny", "300 users, 200 items, 4 clusters, 20 per user (tests)",
-     {300, 200, 4, 20, 42, 1, 0, 0}},
-    {"small", "1,000 users, 500 items, 8 clusters, 30 per user", {1000, 500, 8, 30, 42, 1, 0, 0}},
+     {300, 200, 4, 20, 42, 1, 0, 0, 0}},
+    {"small", "1,000 users, 500 items, 8 clusters, 30 per user", {1000, 500, 8, 30, 42, 1, 0, 0, 0}},
     {"default", "2,000 users, 1,000 items, 8 clusters, 40 per user (80,000 interactions)",
-     {2000, 1000, 8, 40, 42, 1, 0, 0}},
+     {2000, 1000, 8, 40, 42, 1, 0, 0, 0}},
     {"large", "25,000 users, 100,000 items, 32 clusters, 40 per user (1,000,000 "
-              "interactions; the scale benchmark)", {25000, 100000, 32, 40, 42, 1, 0, 0}},
+              "interactions; the scale benchmark)", {25000, 100000, 32, 40, 42, 1, 0, 0, 0}},
     /* the structures of the models after SENet */
     {"tastes", "2,000 users, 640 items, 64 clusters, 20 per user, 4 taste clusters per "
                "user (multi-interest; more clusters than a 32-wide vector has dimensions)",
-     {2000, 640, 64, 20, 42, 4, 0, 0}},
+     {2000, 640, 64, 20, 42, 4, 0, 0, 0}},
     {"cross", "1,000 users, 500 items, 8 clusters, 30 per user, mood x style over 4 values "
-              "(early interaction)", {1000, 500, 8, 30, 42, 1, 4, 0}},
+              "(early interaction)", {1000, 500, 8, 30, 42, 1, 4, 0, 0}},
     {"tails", "2,000 users, 1,000 items, 8 clusters, 40 per user, 4 long-tailed noise fields "
               "(SE blocks; the size of default, where they sink below every informative "
-              "field)", {2000, 1000, 8, 40, 42, 1, 0, 4}},
+              "field)", {2000, 1000, 8, 40, 42, 1, 0, 4, 0}},
+    {"cast", "2,000 users, 2,000 items, 8 clusters, 30 per user, 4 cast fields over 100 "
+             "shared values, a favourite one per user (early interaction)",
+     {2000, 2000, 8, 30, 42, 1, 0, 0, 4}},
 };
 
 void tt_synth_opts_init(tt_synth_opts *o)
@@ -85,10 +90,12 @@ double tt_synth_bytes(const tt_synth_opts *o)
     double n = (double)o->users * (double)o->per_user;
     /* per interaction: user, item, time, 2 context ids, the sort's permutation
      * and its scratch copy; per user: key, 5 feature ids, sampling state; per
-     * item: key, title, 3 ids, 2 tags, weights; tables of each vocabulary. */
+     * item: key, title, 3 ids, 2 tags, weights, cast ids and their index;
+     * tables of each vocabulary. */
     return n * (4 + 4 + 8 + (2.0 + TT_MAX(o->tails, 0)) * 4 + 8 + 8) +
            (double)o->users * (40 + 6 * 4 + 8 + 4.0 * TT_MAX(o->tastes, 1)) +
-           (double)o->items * (40 + 48 + 3 * 4 + 2 * 4 + 8 + 16 + 8) +
+           (double)o->items * (40 + 48 + 3 * 4 + 2 * 4 + 8 + 16 + 8 +
+                               16.0 * TT_MAX(o->cast, 0)) +
            (double)zip_card(o) * 48 + 4096;
 }
 
@@ -106,6 +113,9 @@ static int check_opts(const tt_synth_opts *o, tt_err *err)
     if (o->cross == 1 || o->cross < 0 || o->tails < 0 || o->tails > 16)
         return tt_err_set(err, "synthetic: expected cross = 0 (off) or >= 2, and 0 <= tails "
                           "<= 16, found cross=%d tails=%d", o->cross, o->tails);
+    if (o->cast < 0 || o->cast > 16)
+        return tt_err_set(err, "synthetic: expected 0 <= cast <= 16 (item fields over %d shared "
+                          "values; 0 off), found cast=%d", N_CAST, o->cast);
     if (o->clusters > o->items)
         return tt_err_set(err, "synthetic: expected at most one cluster per item, found "
                           "clusters=%d for items=%d", o->clusters, o->items);
@@ -180,6 +190,9 @@ typedef struct gen {
     int32_t *ucl, *icl;      /* (users, tastes), (items) latent clusters; a
                                 user's first taste cluster is c_u */
     const int32_t *mood, *style; /* (users), (items) ids 1..G when cross > 0 */
+    const int32_t *fan;      /* (users) ids 1..V when cast > 0 */
+    int32_t *poff, *pitems;  /* items holding each value, CSR over the V values */
+    double *pcdf;            /* (cast items) cumulative weights within each value */
     int32_t *members, *moff; /* items of each cluster, CSR over clusters */
     double *ccdf;            /* (items) cumulative weights within each cluster */
     double *gcdf;            /* (items) cumulative weights over all items */
@@ -197,6 +210,9 @@ static void gen_free(gen *g)
     free(g->gcdf);
     free(g->w);
     free(g->seen);
+    free(g->poff);
+    free(g->pitems);
+    free(g->pcdf);
 }
 
 /* Latent structure: clusters of users and items, item weights by rank. */
@@ -280,9 +296,42 @@ static int32_t draw_in_cluster(gen *g, int32_t u, int32_t c)
     return i;
 }
 
-/* One item for user u: from one of the user's taste clusters (uniform over
- * them) with P_IN_CLUSTER, else from all items by weight; never an item u
- * already has. */
+/* The items holding each of the V values in any of the GC cast fields (CSR,
+ * in item order), with cumulative weights within each value. */
+static int cast_index(gen *g, tt_feature *const *cast, int GC, int32_t V, tt_err *err)
+{
+    int32_t ni = g->o->items;
+    g->poff = tt_alloc((size_t)V + 1, sizeof *g->poff, "cast", err);
+    g->pitems = tt_alloc((size_t)ni * GC, sizeof *g->pitems, "cast", err);
+    g->pcdf = tt_alloc((size_t)ni * GC, sizeof *g->pcdf, "cast", err);
+    int32_t *pos = tt_alloc((size_t)V, sizeof *pos, "cast", err);
+    if (!g->poff || !g->pitems || !g->pcdf || !pos) {
+        free(pos);
+        return -1;
+    }
+    for (int32_t i = 0; i < ni; i++)
+        for (int k = 0; k < GC; k++)
+            g->poff[cast[k]->ids[i]]++;
+    for (int32_t v = 0; v < V; v++)
+        g->poff[v + 1] += g->poff[v];
+    for (int32_t i = 0; i < ni; i++)
+        for (int k = 0; k < GC; k++) {
+            int32_t v = cast[k]->ids[i] - 1;
+            g->pitems[g->poff[v] + pos[v]++] = i;
+        }
+    for (int32_t v = 0; v < V; v++) {
+        double s = 0;
+        for (int32_t k = g->poff[v]; k < g->poff[v + 1]; k++)
+            g->pcdf[k] = (s += g->w[g->pitems[k]]);
+    }
+    free(pos);
+    return 0;
+}
+
+/* One item for user u: with cast > 0, with P_CAST one holding the user's fan
+ * value in any cast field, by weight; else from one of the user's taste
+ * clusters (uniform over them) with P_IN_CLUSTER, else from all items by
+ * weight; never an item u already has. */
 static int32_t draw_item(gen *g, int32_t u)
 {
     const int32_t K = g->o->tastes;
@@ -291,7 +340,11 @@ static int32_t draw_item(gen *g, int32_t u)
         int32_t i, c = g->ucl[(size_t)u * K];
         if (K > 1)
             c = g->ucl[(size_t)u * K + tt_rng_below(&g->rng, (uint32_t)K)];
-        if (tt_rng_uniform(&g->rng) < P_IN_CLUSTER) {
+        int32_t v = g->fan ? g->fan[u] - 1 : 0;
+        if (g->fan && g->poff[v + 1] > g->poff[v] && tt_rng_uniform(&g->rng) < P_CAST) {
+            int32_t a = g->poff[v];
+            i = g->pitems[a + draw_cdf(&g->rng, g->pcdf + a, g->poff[v + 1] - a)];
+        } else if (tt_rng_uniform(&g->rng) < P_IN_CLUSTER) {
             i = draw_in_cluster(g, u, c);
         } else {
             i = draw_cdf(&g->rng, g->gcdf, ni);
@@ -398,6 +451,15 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
         if ((x_tail[k] = cat_feature(d, buf, TT_CTX, N_TAIL, "t", n, "noise-context-tail", err)) < 0)
             return -1;
     }
+    const int32_t GC = TT_MIN(o->cast, 16), V = N_CAST;
+    int x_fan = -1, x_cast[16];
+    if (GC > 0 && (x_fan = cat_feature(d, "fan", TT_USER, V, "p", nu, "cast-user", err)) < 0)
+        return -1;
+    for (int k = 0; k < GC; k++) {
+        snprintf(buf, sizeof buf, "cast%d", k + 1);
+        if ((x_cast[k] = cat_feature(d, buf, TT_ITEM, V, "p", ni, "cast-item", err)) < 0)
+            return -1;
+    }
     tt_feature *taste = &d->feat[x_taste], *age = &d->feat[x_age];
     tt_feature *region = &d->feat[x_region], *zip = &d->feat[x_zip];
     tt_feature *cat = &d->feat[x_cat], *color = &d->feat[x_color], *tags = &d->feat[x_tags];
@@ -406,6 +468,9 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
     tt_feature *tail[16];
     for (int k = 0; k < NT; k++)
         tail[k] = &d->feat[x_tail[k]];
+    tt_feature *fan = GC > 0 ? &d->feat[x_fan] : NULL, *cast[16];
+    for (int k = 0; k < GC; k++)
+        cast[k] = &d->feat[x_cast[k]];
 
     /* User features. */
     double *zcdf = tt_alloc((size_t)nz, sizeof *zcdf, "zip", err);
@@ -425,6 +490,8 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
         zip->ids[u] = 1 + draw_cdf(&g->rng, zcdf, nz);
         if (mood)
             mood->ids[u] = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)G);
+        if (fan)
+            fan->ids[u] = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)V);
     }
 
     /* Item features. */
@@ -444,11 +511,28 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
         tags->off[i + 1] = w;
         if (style)
             style->ids[i] = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)G);
+        /* GC distinct values of the shared vocabulary */
+        for (int k = 0; k < GC; k++) {
+            int32_t v, dup;
+            do {
+                v = 1 + (int32_t)tt_rng_below(&g->rng, (uint32_t)V);
+                dup = 0;
+                for (int j = 0; j < k; j++)
+                    dup |= cast[j]->ids[i] == v;
+            } while (dup);
+            cast[k]->ids[i] = v;
+        }
     }
     if (G > 0) {
         g->mood = mood->ids;
         g->style = style->ids;
     }
+    if (GC > 0 && cast_index(g, cast, GC, V, err)) {
+        free(zcdf);
+        return -1;
+    }
+    if (GC > 0)
+        g->fan = fan->ids;
     /* the long-tailed noise fields share one Zipf table over N_TAIL values */
     double *tcdf = NT > 0 ? tt_alloc(N_TAIL, sizeof *tcdf, "tails", err) : NULL;
     if (NT > 0 && !tcdf) {
@@ -497,7 +581,9 @@ static int generate(gen *g, tt_dataset *d, tt_err *err)
     if (G > 0)
         w += snprintf(src + w, sizeof src - (size_t)w, " cross=%d", G);
     if (NT > 0)
-        snprintf(src + w, sizeof src - (size_t)w, " tails=%d", NT);
+        w += snprintf(src + w, sizeof src - (size_t)w, " tails=%d", NT);
+    if (GC > 0)
+        snprintf(src + w, sizeof src - (size_t)w, " cast=%d", GC);
     d->source = tt_strdup(src);
     if (!d->name || !d->source)
         return tt_err_set(err, "out of memory");

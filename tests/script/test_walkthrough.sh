@@ -283,11 +283,11 @@ verdicts() {
 if [ -f "$tmp/shared/data/ml-100k/u.data" ]; then ml08=1; else ml08=0; fi
 for tag in A B; do
     if [ $tag = A ]; then
-        set -- -D EPOCHS=1 -D SIZE=tiny -D SEEDS=1,2 -D MLEPOCHS=1 -D TASTES=tiny -D TEPOCHS=1; nseeds=2
+        set -- -D EPOCHS=1 -D SIZE=tiny -D SEEDS=1,2 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny -D TASTES=tiny -D TEPOCHS=1; nseeds=2
     elif [ $quick = 1 ]; then
-        set -- -D EPOCHS=2 -D SIZE=tiny -D SEEDS=1 -D MLEPOCHS=1 -D TASTES=tiny -D TEPOCHS=2; nseeds=1
+        set -- -D EPOCHS=2 -D SIZE=tiny -D SEEDS=1 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny -D TASTES=tiny -D TEPOCHS=2; nseeds=1
     else
-        set -- -D EPOCHS=2 -D SIZE=small -D SEEDS=1 -D TASTES=small -D TEPOCHS=2; nseeds=1
+        set -- -D EPOCHS=2 -D SIZE=small -D SEEDS=1 -D CASTEPOCHS=2 -D CASTSIZE=small -D TASTES=small -D TEPOCHS=2; nseeds=1
     fi
     ml=$ml08
     [ $tag = B ] && ml=0
@@ -307,6 +307,7 @@ for tag in A B; do
     has $o '^== 08 '
     has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-n4-l2o'
     has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-x4-l2o'
+    has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-a4-l2o'
     has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-t4-l2o'
     has $o '^model comirec_p = twotower uap i sim=cos temp=0.05 loss=softmax$'
     # the interests read-out: a row per interest of each multi-interest model
@@ -315,7 +316,7 @@ for tag in A B; do
     done
     has $o '^model lightse_t = twotower ul il sim=cos temp=0.05 loss=softmax$'
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
-    models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x"
+    models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x dssm_c fe_c"
     models="$models dssm_m comirec_m mind_m comirec_p one_m"
     [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower comirec mind"
     for m in $models; do
@@ -330,7 +331,7 @@ for tag in A B; do
     v=$(verdicts $o)
     [ -z "$v" ] || bad "$v"
     n=$(grep -c '^test recall@20: [a-z_0-9]* leads with ' "$tmp/$o.out")
-    check "one recall@20 verdict per part" "$n == 3 + $ml"
+    check "one recall@20 verdict per part (two in part 2)" "$n == 4 + $ml"
     if [ $ml = 1 ]; then
         has $o '^split l2o of ml: 98114 train, 943 valid, 943 test examples \(protocol:'
         has $o 'ml100k-l2o'
