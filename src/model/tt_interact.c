@@ -197,18 +197,45 @@ void interact_project(const tt_model *m, const float *X, int64_t R, float *Vr, f
         tt_l2norm_forward(out, nrm, Vr, (int)(R * f->G), f->dh);
 }
 
-void interact_items_forward(tt_model *m, int64_t nv)
+/* The item rows [r0, r1) split over the model's threads. */
+typedef struct items_job {
+    tt_model *m;
+    int64_t r0, r1;
+} items_job;
+
+static void items_forward_part(void *ctx, int tid, int nt)
 {
+    items_job *jb = ctx;
+    tt_model *m = jb->m;
     fe_state *f = &m->fe;
-    interact_project(m, m->tw[1].out, nv, f->Vr, f->V, f->nrm);
+    const size_t GD = (size_t)f->G * f->dh;
+    long r0, r1;
+    tt_par_range(jb->r1 - jb->r0, tid, nt, &r0, &r1);
+    if (r1 > r0)
+        interact_project(m, m->tw[1].out + (size_t)r0 * m->D, r1 - r0, f->Vr + r0 * GD,
+                         f->V + r0 * GD, f->nrm + (size_t)r0 * f->G);
 }
 
-void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
+void interact_items_forward(tt_model *m, int64_t nv)
 {
+    items_job jb = {m, 0, nv};
+    tt_pool_run(m->pool, items_forward_part, &jb);
+}
+
+/* A thread's item rows; its parts of dW and db in its own gradient block
+ * (thread 0: the model's), folded with the towers' after backward. */
+static void items_backward_part(void *ctx, int tid, int nt)
+{
+    items_job *jb = ctx;
+    tt_model *m = jb->m;
     fe_state *f = &m->fe;
     tower *ti = &m->tw[1];
     const int GD = f->G * f->dh;
-    const int64_t n = r1 - r0;
+    long a, z;
+    tt_par_range(jb->r1 - jb->r0, tid, nt, &a, &z);
+    const int64_t r0 = jb->r0 + a, n = z - a;
+    if (n <= 0)
+        return;
     const size_t o = (size_t)r0 * GD;
     const float *dVr = f->dV + o;
     if (f->norm) {
@@ -217,10 +244,18 @@ void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
                            (int)(n * f->G), f->dh);
         dVr = f->dVr + o;
     }
+    float *dW = tid ? m->gw[tid] + m->poff[f->pW] : f->dW;
+    float *db = tid ? m->gw[tid] + m->poff[f->pW + 1] : f->db;
     /* dout[r] (n, D) = dVr[r] W;  dW += dVr[r]^T out[r];  db += sum dVr[r] */
     float *dout = ti->dout + (size_t)r0 * m->D;
     memset(dout, 0, (size_t)n * m->D * sizeof(float));
-    tt_dense_backward(dout, f->dW, f->db, dVr, ti->out + (size_t)r0 * m->D, f->W, (int)n, m->D, GD);
+    tt_dense_backward(dout, dW, db, dVr, ti->out + (size_t)r0 * m->D, f->W, (int)n, m->D, GD);
+}
+
+void interact_items_backward(tt_model *m, int64_t r0, int64_t r1)
+{
+    items_job jb = {m, r0, r1};
+    tt_pool_run(m->pool, items_backward_part, &jb);
 }
 
 void interact_scores(tt_model *m, const tt_loss_step *c, int tid, long j0, long j1)

@@ -316,7 +316,8 @@ void interact_free(tt_model *m);
 void interact_project(const tt_model *m, const float *X, int64_t R, float *Vr, float *out,
                       float *nrm);
 /* fe.V from the item tower's outputs (nv rows); backward: fe.dV into the
- * item tower's dout (written). */
+ * item tower's dout (written); both by rows on the model's threads (the
+ * workers' parameter gradients in their own blocks, folded after backward). */
 void interact_items_forward(tt_model *m, int64_t nv);
 /* the item rows [r0, r1): this rank's across MPI ranks (its share of the
  * projection's parameter gradients), all of them alone */
