@@ -43,8 +43,9 @@ static const struct preset {
     {"large", "25,000 users, 100,000 items, 32 clusters, 40 per user (1,000,000 "
               "interactions; the scale benchmark)", {25000, 100000, 32, 40, 42, 1, 0, 0, 0}},
     /* the structures of the models after SENet */
-    {"tastes", "1,000 users, 500 items, 16 clusters, 40 per user, 4 taste clusters per "
-               "user (multi-interest)", {1000, 500, 16, 40, 42, 4, 0, 0, 0}},
+    {"tastes", "2,000 users, 640 items, 64 clusters, 20 per user, 4 taste clusters per "
+               "user (multi-interest; more clusters than a 32-wide vector has dimensions)",
+     {2000, 640, 64, 20, 42, 4, 0, 0, 0}},
     {"cross", "1,000 users, 500 items, 8 clusters, 30 per user, mood x style over 4 values "
               "(early interaction)", {1000, 500, 8, 30, 42, 1, 4, 0, 0}},
     {"tails", "2,000 users, 1,000 items, 8 clusters, 40 per user, 4 long-tailed noise fields "

@@ -283,11 +283,11 @@ verdicts() {
 if [ -f "$tmp/shared/data/ml-100k/u.data" ]; then ml08=1; else ml08=0; fi
 for tag in A B; do
     if [ $tag = A ]; then
-        set -- -D EPOCHS=1 -D SIZE=tiny -D SEEDS=1,2 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny; nseeds=2
+        set -- -D EPOCHS=1 -D SIZE=tiny -D SEEDS=1,2 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny -D TASTES=tiny -D TEPOCHS=1; nseeds=2
     elif [ $quick = 1 ]; then
-        set -- -D EPOCHS=2 -D SIZE=tiny -D SEEDS=1 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny; nseeds=1
+        set -- -D EPOCHS=2 -D SIZE=tiny -D SEEDS=1 -D MLEPOCHS=1 -D CASTEPOCHS=1 -D CASTSIZE=tiny -D TASTES=tiny -D TEPOCHS=2; nseeds=1
     else
-        set -- -D EPOCHS=2 -D SIZE=small -D SEEDS=1 -D CASTEPOCHS=2 -D CASTSIZE=small; nseeds=1
+        set -- -D EPOCHS=2 -D SIZE=small -D SEEDS=1 -D CASTEPOCHS=2 -D CASTSIZE=small -D TASTES=small -D TEPOCHS=2; nseeds=1
     fi
     ml=$ml08
     [ $tag = B ] && ml=0
@@ -317,7 +317,7 @@ for tag in A B; do
     has $o '^model lightse_t = twotower ul il sim=cos temp=0.05 loss=softmax$'
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
     models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x dssm_c fe_c"
-    models="$models dssm_m comirec_m mind_m comirec_p"
+    models="$models dssm_m comirec_m mind_m comirec_p one_m"
     [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower comirec mind"
     for m in $models; do
         check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"

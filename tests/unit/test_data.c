@@ -721,25 +721,25 @@ static void test_synth_structures(void)
     tt_dataset_free(&a);
 
     /* (a) tastes=4: the 4th most frequent cluster of a user holds a real share
-     * of their items (measured 0.146; 4 tastes drawn uniformly), where with one
-     * taste it holds only the spill of the 20% drawn from all items (0.051).
-     * The first holds less than 0.8 with one taste (0.585): 40 distinct items
-     * per user exhaust a cluster of about 31. */
+     * of their items (measured 0.119; 4 tastes drawn uniformly, about 4 of a
+     * user's 20 items each), where with one taste it holds only the spill of
+     * the 20% drawn from all items (0.050). The first holds 0.467 with one
+     * taste, not 0.8: 20 distinct items per user exhaust a cluster of 10. */
     if (gen("tastes", &o, &a))
         return;
-    CHECK(o.tastes == 4 && o.clusters == 16, "tastes preset");
-    double s1 = kth_cluster_share(&a, 16, 1), s4 = kth_cluster_share(&a, 16, 4);
-    double top4 = s1 + kth_cluster_share(&a, 16, 2) + kth_cluster_share(&a, 16, 3) + s4;
+    CHECK(o.tastes == 4 && o.clusters == 64, "tastes preset");
+    double s1 = kth_cluster_share(&a, 64, 1), s4 = kth_cluster_share(&a, 64, 4);
+    double top4 = s1 + kth_cluster_share(&a, 64, 2) + kth_cluster_share(&a, 64, 3) + s4;
     o.tastes = 1;
     if (gen(NULL, &o, &b))
         return;
-    double one1 = kth_cluster_share(&b, 16, 1), one4 = kth_cluster_share(&b, 16, 4);
+    double one1 = kth_cluster_share(&b, 64, 1), one4 = kth_cluster_share(&b, 64, 4);
     printf("tastes=4: cluster shares 1st %.3f 4th %.3f top-4 %.3f; tastes=1: 1st %.3f 4th %.3f\n",
            s1, s4, top4, one1, one4);
-    CHECK(s4 > 0.12 && top4 > 0.8 && s1 < 0.45, "tastes=4: 4th %.3f top-4 %.3f 1st %.3f", s4, top4, s1);
-    CHECK(one1 > 0.5 && one4 < 0.06, "tastes=1: 1st %.3f 4th %.3f", one1, one4);
+    CHECK(s4 > 0.10 && top4 > 0.7 && s1 < 0.35, "tastes=4: 4th %.3f top-4 %.3f 1st %.3f", s4, top4, s1);
+    CHECK(one1 > 0.4 && one4 < 0.07, "tastes=1: 1st %.3f 4th %.3f", one1, one4);
     if (tt_split_l2o(&a, 20, &sp, &err) == 0) {
-        CHECK_STR(sp.protocol, "synthetic-1000x500-c16-p40-s42-t4-l2o");
+        CHECK_STR(sp.protocol, "synthetic-2000x640-c64-p20-s42-t4-l2o");
         tt_split_free(&sp);
     }
     tt_dataset_free(&a);
