@@ -34,7 +34,8 @@
 #         19:55 with the FE kernels' one-pass backward): seeds 1-2 DSSM
 #         0.124, FE 0.154; seeds 1-3 DSSM 0.1285 +- 0.0079, FE 0.1558 +-
 #         0.0119 (seed 1 alone 0.127 and 0.1425; clang ASan 0.1225 and
-#         0.143). The FE-Block's result moves with float order like another
+#         0.143; main of 20:05, the projection on the model's threads: seeds
+#         1-2 FE 0.152). The FE-Block's result moves with float order like another
 #         seed, so the check takes the mean of two seeds. Asserted: FE >=
 #         DSSM + 0.010 over seeds 1-2. With the structure off (p = 0 in the
 #         generator) it gives DSSM 0.0838, FE 0.0835 and fails; with the
