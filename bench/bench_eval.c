@@ -56,10 +56,14 @@ static double time_eval(const float *Q, int nq, const float *V, int32_t n_items,
 static void row_multi(const char *name, int threads, int64_t users, int32_t items, int d,
                       int nq, double te, double tc, double tg, double te1, const tt_metrics *m)
 {
-    char nm[96];
+    char nm[96], gs[16] = "        -", rs[16] = "      -";
     snprintf(nm, sizeof nm, "%.60s K=%d", name, nq);
-    printf("%-28s %2d %7lld %7d %3d %9.4f %9.4f %9.4f %6.2fx   per vector %.2fx single  R@10 %.4f\n",
-           nm, threads, (long long)users, items, d, te, tc, tg, tg > 0 ? te / tg : 0,
+    if (tg > 0) {   /* tg 0: the bare product of nq x the users was not timed */
+        snprintf(gs, sizeof gs, "%9.4f", tg);
+        snprintf(rs, sizeof rs, "%6.2fx", te / tg);
+    }
+    printf("%-28s %2d %7lld %7d %3d %9.4f %9.4f %s %s   per vector %.2fx single  R@10 %.4f\n",
+           nm, threads, (long long)users, items, d, te, tc, gs, rs,
            te1 > 0 ? te / (nq * te1) : 0, m->recall[0]);
 }
 
