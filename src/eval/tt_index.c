@@ -327,9 +327,9 @@ int tt_index_time_queries(tt_index_one_fn fn, void *ctx, int64_t nq, tt_index_sp
 
 typedef struct {
     tt_indexent *ie;
-    const float *Qx;
+    const float *Qx;   /* nq queries, dx floats apart */
     int64_t nq;
-    int k;
+    int dx, k;
     float *dist;
     int64_t *ids;
 } ann_batch;
@@ -356,7 +356,7 @@ static int exact_batch_run(void *ctx, tt_err *err)
                          NULL, err);
 }
 
-/* Query i alone (the latency loops): b->nq is 1 there. */
+/* Query i alone (the latency loop): tt_topk of its row on this thread. */
 static int exact_one_run(void *ctx, int64_t i, tt_err *err)
 {
     (void)err;
@@ -365,17 +365,10 @@ static int exact_one_run(void *ctx, int64_t i, tt_err *err)
     return 0;
 }
 
-typedef struct {
-    tt_indexent *ie;
-    const float *Qx;
-    int dx, k;
-    float *dist;
-    int64_t *ids;
-} ann_one;
-
+/* Query i alone (the latency loop). */
 static int ann_one_run(void *ctx, int64_t i, tt_err *err)
 {
-    ann_one *b = ctx;
+    ann_batch *b = ctx;
     return tt_ann_search(b->ie->ann, b->Qx + i * b->dx, 1, b->k, b->dist, b->ids, err);
 }
 
@@ -388,19 +381,18 @@ int tt_index_speed_of(tt_indexent *ie, const float *Qx, int64_t nq, int k, int t
     int64_t *ids = tt_alloc((size_t)nq * (size_t)k, sizeof(int64_t), "index results", err);
     float *dist = ids ? tt_alloc((size_t)nq * (size_t)k, sizeof(float), "index results", err) : NULL;
     int rc = dist ? 0 : -1;
+    ann_batch b = {ie, Qx, nq, dx, k, dist, ids};
     if (rc == 0) {
         /* One pass over a few hundred queries is too short to time on a
          * busy machine: the batch again (tt_index_time_batches). */
-        ann_batch b = {ie, Qx, nq, k, dist, ids};
         tt_ann_set_threads(threads);
         rc = tt_index_time_batches(ann_batch_run, &b, nq, threads == 1, out, err);
     }
     if (rc == 0 && latency) {
         /* One OpenMP thread: Faiss searches on the calling thread, whose
          * CPU clock then holds the query's whole cost. */
-        ann_one one = {ie, Qx, dx, k, dist, ids};
         tt_ann_set_threads(1);
-        rc = tt_index_time_queries(ann_one_run, &one, nq, out, err);
+        rc = tt_index_time_queries(ann_one_run, &b, nq, out, err);
     }
     tt_ann_set_threads(0);
     free(ids);
@@ -424,18 +416,17 @@ int tt_index_exact_speed(const float *Q, int64_t nq, const float *V, int32_t n_i
     int nt = threads > 0 ? threads : tt_ann_max_threads(), keep = tt_blas_get_threads();
     if (rc == 0 && nt == 1)
         tt_blas_set_threads(1);
+    exact_batch b = {Q, V, nq, n_items, d, k, nt, top, sc};
     if (rc == 0) {
         /* As tt_index_speed_of: the batch again (tt_index_time_batches). */
-        exact_batch b = {Q, V, nq, n_items, d, k, nt, top, sc};
         rc = tt_index_time_batches(exact_batch_run, &b, nq, nt == 1, out, err);
     }
     if (rc == 0 && latency) {
         /* One request at a time on one thread: one query's scores (a GEMV
          * in tiles), as a server answers a request that arrives alone; the
          * calling thread's CPU clock holds it all. */
-        exact_batch one = {Q, V, 1, n_items, d, k, 1, top, sc};
         tt_blas_set_threads(1);
-        rc = tt_index_time_queries(exact_one_run, &one, nq, out, err);
+        rc = tt_index_time_queries(exact_one_run, &b, nq, out, err);
     }
     tt_blas_set_threads(keep);
     free(top);
