@@ -75,10 +75,13 @@ static void work_free(mv_work *w)
     free(w->ids), free(w->dist), free(w->Qx), free(w->c), free(w->seen);
 }
 
-static int work_init(mv_work *w, const tt_index_mv *mv, tt_err *err)
+/* Buffers of cells (<= MV_CELLS) rows: what the search at hand needs, so
+ * that one query alone (the latency loop, recommend) does not map and fault
+ * 8 MiB. */
+static int work_init(mv_work *w, const tt_index_mv *mv, int64_t cells, tt_err *err)
 {
     memset(w, 0, sizeof *w);
-    w->cells = MV_CELLS;
+    w->cells = cells;
     w->ids = tt_alloc((size_t)w->cells, sizeof(int64_t), "index results", err);
     w->dist = w->ids ? tt_alloc((size_t)w->cells, sizeof(float), "index results", err) : NULL;
     w->c = w->dist ? tt_alloc((size_t)w->cells, sizeof(cand), "candidates", err) : NULL;
@@ -156,7 +159,7 @@ int tt_index_mv_rank(tt_indexent *ie, const tt_index_mv *mv, const float *Q, con
     const tt_examples *ex = &sp->part[p];
     mv_work w;
     char *mark = tt_alloc((size_t)mv->n_items, 1, "exclusion marks", err);
-    if (!mark || work_init(&w, mv, err)) {
+    if (!mark || work_init(&w, mv, MV_CELLS, err)) {
         free(mark);
         return -1;
     }
@@ -204,7 +207,8 @@ int tt_index_mv_topk(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int
 {
     mv_work w;
     char *mark = NULL;
-    if (work_init(&w, mv, err))
+    int64_t kq = TT_MIN(rows_for(mv, k + n_excl), MV_CELLS / mv->nq);
+    if (work_init(&w, mv, TT_MIN((int64_t)MV_CELLS, TT_MAX((int64_t)1, n) * mv->nq * kq), err))
         return -1;
     if (n_excl > 0) {
         if (!(mark = tt_alloc((size_t)mv->n_items, 1, "exclusion marks", err))) {
@@ -215,7 +219,6 @@ int tt_index_mv_topk(tt_indexent *ie, const tt_index_mv *mv, const float *Q, int
             if (excl[i] >= 0 && excl[i] < mv->n_items)
                 mark[excl[i]] = 1;
     }
-    int64_t kq = TT_MIN(rows_for(mv, k + n_excl), w.cells / mv->nq);
     int64_t B = TT_MAX((int64_t)1, w.cells / (mv->nq * kq));
     int rc = 0;
     for (int64_t b = 0; rc == 0 && b < n; b += B) {
