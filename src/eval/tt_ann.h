@@ -53,7 +53,8 @@ void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch, int refine);
 int tt_ann_search(tt_ann *a, const float *Q, int64_t nq, int k, float *dist,
                   int64_t *ids, tt_err *err);
 
-/* Threads of later searches and builds (OpenMP); 0 = all cores. */
+/* Threads of later searches and builds (OpenMP; a search splits its
+ * queries over them, BLAS single-threaded); 0 = all cores. */
 void tt_ann_set_threads(int n);
 int tt_ann_max_threads(void);
 
