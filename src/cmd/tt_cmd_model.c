@@ -431,6 +431,7 @@ static const tt_optspec interests_opts[] = {
     {"out", TT_O_INT, NULL, NULL, 0, 4096, NULL, "width of each interest vector, the item tower's output width (0: dim)", TOWER(mi_out)},
     {"hidden", TT_O_INT, NULL, NULL, 0, 4096, NULL, "attention: hidden width of W1 (0: 4 dim, as ComiRec)", TOWER(mi_hidden)},
     {"pow", TT_O_NUM, NULL, NULL, 0, 1000, NULL, "training's interest per target: 0 the best one (hard), p > 0 MIND's label-aware attention softmax(p s)", TOWER(mi_pow)},
+    {"proj", TT_O_ENUM, NULL, "linear|none", 0, 0, NULL, "linear: [interest | other fields] projected to out= (routing through MIND's map S); none: no map, no projection, the interests stay in the item embedding space (history field alone, out = dim)", TOWER(mi_proj)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 static const tt_optspec cross_opts[] = {
     {"out", TT_O_INT, NULL, NULL, 1, 65536, NULL, "size of the projection after the cross layers",
@@ -457,7 +458,7 @@ const tt_stagespec tt_stages[] = {
      3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, stage_channels, NULL, fmt_channels},
-    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0] [pow=0]", interests_opts,
+    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0] [pow=0] [proj=linear]", interests_opts,
      "K interest vectors per user from the history (ComiRec-SA, MIND), instead of mlp",
      "The user tower's output becomes K vectors; an item scores by its best interest.\n"
      "attention (ComiRec-SA): A = softmax over the history of W2 tanh(W1 H^T), V = A H.\n"
@@ -467,8 +468,11 @@ const tt_stagespec tt_stages[] = {
      "out= (the item tower's width). Training uses, per target, the interest that\n"
      "scores it best (pow=0), or MIND's label-aware attention: the interests mixed by\n"
      "softmax(pow s_k), s_k their scores of the target (pow=P > 0), which trains every\n"
-     "interest, not only the winner. `interests MODEL` shows the active interests and\n"
-     "their top items.",
+     "interest, not only the winner. proj=none drops the map S and the projection: each\n"
+     "interest is a weighted sum of the history's item_id embeddings, scored against\n"
+     "the same table (the tower reads the history alone; out = dim); with k=1 and\n"
+     "routing it is the mean-pool tower `embed fields=hist | l2norm` exactly.\n"
+     "`interests MODEL` shows the active interests and their top items.",
      3, stage_interests, NULL, NULL, TT_HAS(interests, 1), "k|via"},
     {"fm", "(fm)", NULL, "channel: factorization machine in vector form (size dim)",
      "1/2 ((sum_f e_f)^2 - sum_f e_f^2), element-wise: the sum of the pairwise products\n"

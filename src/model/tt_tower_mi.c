@@ -46,7 +46,16 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
     if (!(td->mi_pow >= 0 && td->mi_pow <= 1000))
         return tt_err_set(err, "tower %s: interests pow=%g out of range (0..1000)", td->name,
                           (double)td->mi_pow);
+    if ((unsigned)td->mi_proj > TT_MI_PROJ_NONE)
+        return tt_err_set(err, "tower %s: interests proj=%d unknown", td->name, td->mi_proj);
+    if (td->mi_proj == TT_MI_PROJ_NONE && t->nf > 1)
+        return tt_err_set(err, "tower %s: interests proj=none keeps the interests in the item embedding space, so the tower must read the history alone; its fields are %s: use embed fields=%s",
+                          td->name, avail, t->fname[mi->hist_fi]);
+    if (td->mi_proj == TT_MI_PROJ_NONE && td->mi_out > 0 && td->mi_out != t->k)
+        return tt_err_set(err, "tower %s: interests proj=none gives vectors of the embedding width %d, not out=%d (leave out= off or set it to %d)",
+                          td->name, t->k, td->mi_out, t->k);
     mi->on = 1;
+    mi->proj = td->mi_proj;
     mi->via = td->mi_via;
     mi->pw = td->mi_pow;
     mi->K = td->mi_k;
@@ -63,11 +72,19 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
                                               "user tower interests attention W2", mi->K,
                                               mi->h, 0, mi->h, err) < 0)
             return -1;
+    } else if (mi->proj == TT_MI_PROJ_NONE) {
+        mi->pa = -1;   /* no map: routing over the item embeddings themselves */
     } else {
         mi->pa = tt_model_add_tensor(m, "user.interests.S", "user tower interests routing map S",
                                      d, d, 0, d, err);
         if (mi->pa < 0)
             return -1;
+    }
+    t->nch = 0;
+    t->D = mi->out;
+    if (mi->proj == TT_MI_PROJ_NONE) {
+        mi->pW = -1;
+        return 0;
     }
     mi->pW = tt_model_add_tensor(m, "user.interests.proj.W", "user tower interests projection weights",
                                  mi->out, mi->Dx, 0, mi->Dx, err);
@@ -75,8 +92,6 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
                                           "user tower interests projection bias", mi->out, 1, 0,
                                           mi->Dx, err) < 0)
         return -1;
-    t->nch = 0;
-    t->D = mi->out;
     return 0;
 }
 
@@ -90,10 +105,12 @@ void tower_mi_bind(tt_model *m, tower *t)
         mi->W2 = PT(mi->pa + 1);
         mi->dW1 = GT(mi->pa);
         mi->dW2 = GT(mi->pa + 1);
-    } else {
+    } else if (mi->pa >= 0) {
         mi->S = PT(mi->pa);
         mi->dS = GT(mi->pa);
     }
+    if (mi->pW < 0)
+        return;
     mi->W = PT(mi->pW);
     mi->b = PT(mi->pW + 1);
     mi->dW = GT(mi->pW);
@@ -108,9 +125,11 @@ void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff)
     if (mi->via == TT_MI_ATTENTION) {
         mi->dW1 = gw + poff[mi->pa];
         mi->dW2 = gw + poff[mi->pa + 1];
-    } else {
+    } else if (mi->pa >= 0) {
         mi->dS = gw + poff[mi->pa];
     }
+    if (mi->pW < 0)
+        return;
     mi->dW = gw + poff[mi->pW];
     mi->db = gw + poff[mi->pW + 1];
 }
@@ -278,8 +297,12 @@ void tower_mi_forward(tower *t, int64_t R, int zero_hist)
                 x += d;
             }
         }
-    /* Y (R*K, Do) = X W^T + b; I = Y per-interest normalised (cos) */
-    tt_dense_forward(mi->Y, mi->X, mi->W, mi->b, (int)(R * K), Dx, Do);
+    /* Y (R*K, Do) = X W^T + b (proj=none: Y = X = V); I = Y per-interest
+     * normalised (cos) */
+    if (mi->proj == TT_MI_PROJ_NONE)
+        memcpy(mi->Y, mi->X, (size_t)R * K * Do * sizeof(float));
+    else
+        tt_dense_forward(mi->Y, mi->X, mi->W, mi->b, (int)(R * K), Dx, Do);
     if (t->norm)
         tt_l2norm_forward(mi->I, mi->nrm, mi->Y, (int)(R * K), Do);
     else
@@ -317,7 +340,7 @@ void tower_mi_pick_backward(tower *tu, tower *ti, int64_t B)
 
 /* The projection and the norm backward over n interest rows: dY, the
  * projection's output gradient (through the norm when the tower has one),
- * dX = dY W, dW += dY^T X, db += sum dY. */
+ * dX = dY W, dW += dY^T X, db += sum dY (proj=none: dX = dY). */
 static void mi_project_backward(tower *t, int64_t n, const float *dout, const float *out,
                                 const float *nrm, const float *X, float *dY, float *dX)
 {
@@ -328,6 +351,10 @@ static void mi_project_backward(tower *t, int64_t n, const float *dout, const fl
         tt_l2norm_backward(dY, dout, out, nrm, (int)n, Do);
     } else {
         memcpy(dY, dout, (size_t)n * Do * sizeof(float));
+    }
+    if (mi->proj == TT_MI_PROJ_NONE) {
+        memcpy(dX, dY, (size_t)n * Dx * sizeof(float));
+        return;
     }
     memset(dX, 0, (size_t)n * Dx * sizeof(float));
     tt_dense_backward(dX, mi->dW, mi->db, dY, X, mi->W, (int)n, Dx, Do);

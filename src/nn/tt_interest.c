@@ -156,8 +156,12 @@ void tt_iroute_forward(float *V, float *C, float *Wr, float *Z, float *U,
                        int K, float *scratch)
 {
     const int T = TT_ROUTE_ITERS;
-    /* C (B*L, d) = H (B*L, d) S^T: every behaviour through the shared map */
-    tt_gemm(0, 1, B * L, d, d, 1.0f, H, d, S, d, 0.0f, C, d);
+    /* C (B*L, d) = H (B*L, d) S^T: every behaviour through the shared map
+     * (S NULL: the identity, C = H) */
+    if (S)
+        tt_gemm(0, 1, B * L, d, d, 1.0f, H, d, S, d, 0.0f, C, d);
+    else
+        memcpy(C, H, (size_t)B * L * d * sizeof(float));
     for (int b = 0; b < B; b++) {
         const float *c = C + (long)b * L * d;
         float *lg = scratch + (long)b * L * K;      /* (L, K) logits b_ij */
@@ -257,7 +261,13 @@ void tt_iroute_backward(float *dH, float *dS, const float *dV, const float *H,
                 }
         }
     }
-    /* C = H S^T: dS (d, d) += dC^T (d, B*L) H (B*L, d); dH += dC S */
+    /* C = H S^T: dS (d, d) += dC^T (d, B*L) H (B*L, d); dH += dC S
+     * (S NULL: C = H, dH += dC) */
+    if (!S) {
+        for (long i = 0; i < (long)B * L * d; i++)
+            dH[i] += dC[i];
+        return;
+    }
     tt_gemm(1, 0, d, d, B * L, 1.0f, dC, d, H, d, 1.0f, dS, d);
     tt_gemm(0, 0, B * L, d, d, 1.0f, dC, d, S, d, 1.0f, dH, d);
 }

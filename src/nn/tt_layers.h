@@ -152,7 +152,8 @@ void tt_iattn_backward(float *dH, float *dW1, float *dW2, const float *dV,
                        int B, int L, int d, int h, int K, float *dS, float *dP);
 
 /* MIND behaviour-to-interest dynamic routing, kk[b] active interests:
- *   c_i = S h_i (S: (d, d) shared bilinear map)        C: (B, L, d)
+ *   c_i = S h_i (S: (d, d) shared bilinear map; S NULL: the identity,
+ *   c_i = h_i, and dS is not touched)                 C: (B, L, d)
  *   b_ik = b0[i, k] (fixed draws, tt_iroute_logits), then TT_ROUTE_ITERS times:
  *     w_i = softmax over the active k of b_i;  z_k = sum_i w_ik c_i;
  *     u_k = squash(z_k) = |z_k|^2 / (1 + |z_k|^2) z_k / |z_k|;

@@ -351,6 +351,8 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
         }
         put_f32(&s, me->u.mi_pow);
         put_f32(&s, me->i.mi_pow);
+        put_i32(&s, me->u.mi_proj);
+        put_i32(&s, me->i.mi_proj);
         section(&all, TAG_MINT, &s);
     }
 
@@ -595,7 +597,8 @@ static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 
 /* MINT: each tower's interests stage (after DEFS); files without it have
  * none. The two pow values at its end came later: without them, the hard
- * pick (pow 0) that such files were trained with. */
+ * pick (pow 0) that such files were trained with; the two proj values after
+ * them later still: without them, the linear projection. */
 static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 {
     for (int t = 0; t < 2; t++) {
@@ -614,6 +617,12 @@ static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
         tt_tower_def *td = t ? &out->i : &out->u;
         td->mi_pow = sr->p < sr->end ? get_f32(sr) : 0.0f;
         if (sr->bad || !(td->mi_pow >= 0 && td->mi_pow <= 1000))
+            return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
+    }
+    for (int t = 0; t < 2; t++) {
+        tt_tower_def *td = t ? &out->i : &out->u;
+        td->mi_proj = sr->p < sr->end ? get_i32(sr) : TT_MI_PROJ_LINEAR;
+        if (sr->bad || (unsigned)td->mi_proj > TT_MI_PROJ_NONE)
             return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
     }
     return 0;

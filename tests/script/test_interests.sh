@@ -3,7 +3,8 @@
 # real ttlab: definitions print back and `with` changes them, training lowers
 # the loss, eval and compare run on K vectors per user, a model file
 # round-trips both extractors and label-aware attention's pow (same metrics
-# after open, pow in the opened tower), export users writes K rows per user,
+# after open, pow and proj=none in the opened tower), export users writes K
+# rows per user,
 # and the `interests` read-out in table, CSV and JSON.
 . "${top_srcdir:-.}/tests/script/lib.sh"
 cd "$tmp" || exit 1
@@ -20,7 +21,11 @@ tower p = embed dim=8 | interests k=3 out=16 pow=8 | l2norm
 model c = twotower p i
 tower one = embed dim=8 | interests k=1 out=16 | l2norm
 model d = twotower one i
+tower n = embed dim=16 fields=hist | interests k=3 via=routing proj=none | l2norm
+tower j = embed dim=16 fields=item_id | l2norm
+model e = twotower n j
 train d epochs=1
+train e epochs=3
 train a epochs=3
 train b epochs=3
 train c epochs=3
@@ -29,6 +34,10 @@ eval a split=test
 eval b split=test
 eval c split=test
 eval d split=test
+eval e split=test
+save e e.ttm
+open e.ttm as e2
+eval e2 split=test
 save a a.ttm
 save b b.ttm
 save c c.ttm
@@ -51,14 +60,17 @@ TT
 "$TTLAB" run.tt > out.txt 2> err.txt || { cat out.txt err.txt; fail "ttlab run.tt: status $?"; }
 grep -q '^tower r = embed dim=8 | interests k=4 via=routing out=16 | l2norm$' out.txt ||
   { cat out.txt; fail "with interests via=routing k=4 does not print back"; }
-grep -q '^tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm$' out.txt ||
-  { cat out.txt; fail "interests pow=8 does not print back"; }
-# pow travels in the model file (MINT): a fresh session shows the opened tower
-"$TTLAB" -c 'load synthetic tiny; split l2o; open c.ttm as c2; show towers' > o.txt 2>&1 ||
-  { cat o.txt; fail "open c.ttm: status $?"; }
-grep -q '^tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm$' o.txt ||
-  { cat o.txt; fail "pow=8 lost through save/open"; }
-for mdl in a b c; do
+# pow and proj travel in the model file (MINT): they print back, and a fresh
+# session shows them in the opened tower
+for t in 'c:tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm' \
+         'e:tower n = embed dim=16 fields=hist | interests k=3 via=routing proj=none | l2norm'; do
+  f=${t%%:*}; line=${t#*:}
+  grep -qxF "$line" out.txt || { cat out.txt; fail "'$line' does not print back"; }
+  "$TTLAB" -c "load synthetic tiny; split l2o; open $f.ttm as ${f}2; show towers" > o.txt 2>&1 ||
+    { cat o.txt; fail "open $f.ttm: status $?"; }
+  grep -qxF "$line" o.txt || { cat o.txt; fail "'$line' lost through save/open"; }
+done
+for mdl in a b c e; do
   l1=$(sed -n "s/^$mdl epoch 1\/3: loss \([0-9.]*\).*/\1/p" out.txt err.txt)
   l3=$(sed -n "s/^$mdl epoch 3\/3: loss \([0-9.]*\).*/\1/p" out.txt err.txt)
   awk -v a="$l1" -v b="$l3" 'BEGIN { exit !(b < a) }' || fail "$mdl: loss did not go down ($l1 -> $l3)"

@@ -311,13 +311,14 @@ for tag in A B; do
     has $o 'protocol: synthetic-[0-9]+x[0-9]+-c[0-9]+-p[0-9]+-s42-t4-l2o'
     has $o '^model comirec_p = twotower uap i sim=cos temp=0.05 loss=softmax$'
     # the interests read-out: a row per interest of each multi-interest model
-    for m in comirec_m mind_m comirec_p; do
+    for m in comirec_m mind_m comirec_p mind_s; do
         has $o "^$m +4 +"
     done
     has $o '^model lightse_t = twotower ul il sim=cos temp=0.05 loss=softmax$'
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
     models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x dssm_c fe_c"
     models="$models dssm_m comirec_m mind_m comirec_p one_m"
+    models="$models mean_s mlp32_s dssm_s one_s mind_s comirec_s one_q mind_q"
     [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower comirec mind"
     for m in $models; do
         check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"
@@ -331,7 +332,7 @@ for tag in A B; do
     v=$(verdicts $o)
     [ -z "$v" ] || bad "$v"
     n=$(grep -c '^test recall@20: [a-z_0-9]* leads with ' "$tmp/$o.out")
-    check "one recall@20 verdict per part (two in part 2)" "$n == 4 + $ml"
+    check "one recall@20 verdict per part (two in part 2, three in part 3b)" "$n == 7 + $ml"
     if [ $ml = 1 ]; then
         has $o '^split l2o of ml: 98114 train, 943 valid, 943 test examples \(protocol:'
         has $o 'ml100k-l2o'

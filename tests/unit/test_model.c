@@ -679,6 +679,93 @@ static tt_tower_def tower_mi(const char *name, int dim, int via, int K, int out)
     return t;
 }
 
+/* proj=none: no map S, no projection, the interests in the item_id table's
+ * space. Whole-model finite differences (both extractors, the hard pick and
+ * label-aware attention, one and two threads); k=1 routing encodes exactly
+ * the mean-pool tower `embed fields=hist | l2norm` of the same table; and
+ * the refusals (other fields beside the history; out= not the dim). */
+static void test_interests_noproj(const tt_dataset *d, const tt_split *sp)
+{
+    tt_model_def md;
+    tt_tower_def ie, mp;
+    tt_err err;
+    tt_model *m, *m1;
+    tt_model_def_init(&md);
+    snprintf(md.name, sizeof md.name, "mn");
+    md.temp = 0.2f;
+    tt_tower_def_init(&ie);
+    snprintf(ie.name, sizeof ie.name, "ie");
+    ie.dim = 4;
+    ie.n_fields = 1;
+    snprintf(ie.fields[0], TT_NAME_MAX, "item_id");
+    ie.l2norm = 1;
+    mp = ie;
+    snprintf(mp.name, sizeof mp.name, "mp");
+    snprintf(mp.fields[0], TT_NAME_MAX, "hist");
+    for (int c = 0; c < 6; c++) {
+        const int via = c & 1 ? TT_MI_ROUTING : TT_MI_ATTENTION;
+        tt_tower_def un = tower_mi("un", 4, via, 3, 0);
+        char label[80];
+        un.n_fields = 1;
+        snprintf(un.fields[0], TT_NAME_MAX, "hist");
+        un.mi_proj = TT_MI_PROJ_NONE;
+        un.mi_pow = c >= 2 ? 40.0f : 0.0f;
+        md.loss = c >= 4 ? TT_LOSS_INBATCH : TT_LOSS_SOFTMAX;
+        m = make_model(&md, &un, &ie, d, (uint64_t)(60 + c));
+        CHECK(tt_model_n_tensors(m) == (via == TT_MI_ATTENTION ? 3 : 1),
+              "proj=none %s: %d tensors (item_id, and W1 W2 for attention)",
+              via == TT_MI_ROUTING ? "routing" : "attention", tt_model_n_tensors(m));
+        if (c >= 4 && tt_model_set_threads(m, 2, &err))
+            DIE("threads: %s", err.msg);
+        snprintf(label, sizeof label, "%sinterests %s proj=none%s%s", c >= 4 ? "2 threads " : "",
+                 via == TT_MI_ROUTING ? "routing" : "attention", c >= 2 ? " pow=40" : "",
+                 c >= 4 ? " in-batch" : "");
+        gradcheck(label, m, d, sp, 12);
+        tt_model_free(m);
+    }
+    md.loss = TT_LOSS_SOFTMAX;
+    /* k=1 routing, no map: squash(sum of the history) normalised, the
+     * mean-pool tower's direction (same seed, same one table) */
+    tt_tower_def u1 = tower_mi("u1", 4, TT_MI_ROUTING, 1, 0);
+    u1.n_fields = 1;
+    snprintf(u1.fields[0], TT_NAME_MAX, "hist");
+    u1.mi_proj = TT_MI_PROJ_NONE;
+    m = make_model(&md, &u1, &ie, d, 70);
+    m1 = make_model(&md, &mp, &ie, d, 70);
+    const tt_examples *ex = &sp->part[TT_TEST];
+    int D = tt_model_dim(m);
+    float *Q = malloc((size_t)ex->n * D * sizeof(float));
+    float *Q1 = malloc((size_t)ex->n * D * sizeof(float));
+    int32_t *qn = malloc((size_t)ex->n * sizeof(int32_t));
+    if (tt_model_encode_queries_multi(m, d, ex, Q, qn, &err) ||
+        tt_model_encode_queries(m1, d, ex, Q1, &err))
+        DIE("encode: %s", err.msg);
+    double worst = 0;
+    for (int64_t j = 0; j < ex->n * D; j++)
+        worst = fmax(worst, fabs((double)Q[j] - Q1[j]));
+    CHECK(D == 4 && tt_model_query_vectors(m) == 1 && worst < 1e-5,
+          "k=1 routing proj=none vs the mean-pool tower: width %d, worst difference %.3g", D,
+          worst);
+    free(Q);
+    free(Q1);
+    free(qn);
+    tt_model_free(m);
+    tt_model_free(m1);
+    /* refused */
+    tt_tower_def bad = tower_mi("un", 4, TT_MI_ROUTING, 3, 0);
+    bad.mi_proj = TT_MI_PROJ_NONE;
+    CHECK(tt_model_create(&md, &bad, &ie, d, 1, &m, &err) != 0 &&
+              strstr(err.msg, "tower un: interests proj=none keeps the interests in the item embedding space, so the tower must read the history alone; its fields are user_id, ") &&
+              strstr(err.msg, ": use embed fields=hist"),
+          "proj=none with other fields: %s", err.msg);
+    bad.n_fields = 1;
+    snprintf(bad.fields[0], TT_NAME_MAX, "hist");
+    bad.mi_out = 8;
+    CHECK(tt_model_create(&md, &bad, &ie, d, 1, &m, &err) != 0 &&
+              !strcmp(err.msg, "tower un: interests proj=none gives vectors of the embedding width 4, not out=8 (leave out= off or set it to 4)"),
+          "proj=none with out=8: %s", err.msg);
+}
+
 /* Whole-model finite differences through both extractors and the three
  * losses (the pick is a hard argmax: a step never crosses a tie here, and
  * gradcheck retries a direction that does); MIND's K'u on the encoded
@@ -741,6 +828,7 @@ static void test_interests(const tt_dataset *d, const tt_split *sp)
     tt_model_free(m);
     md.loss = TT_LOSS_SOFTMAX;
     md.neg = 0;
+    test_interests_noproj(d, sp);
 
     /* encodings: K'u per example, zeros for the inactive, exact evaluation */
     for (int via = TT_MI_ATTENTION; via <= TT_MI_ROUTING; via++) {

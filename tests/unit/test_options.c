@@ -34,6 +34,7 @@ static const struct { const char *key, *value; int want; } expect[] = {
     {"squeeze", "meanmax", TT_SQ_MEANMAX},
     {"gate", "sigmoid", TT_GATE_SIGMOID}, {"gate", "relu", TT_GATE_RELU},
     {"via", "attention", TT_MI_ATTENTION}, {"via", "routing", TT_MI_ROUTING},
+    {"proj", "linear", TT_MI_PROJ_LINEAR}, {"proj", "none", TT_MI_PROJ_NONE},
     {"mode", "zero", TT_ABLATE_ZERO}, {"mode", "shuffle", TT_ABLATE_SHUFFLE},
     {"term", "auto", TT_PLOT_AUTO}, {"term", "window", TT_PLOT_WINDOW},
     {"term", "dumb", TT_PLOT_DUMB}, {"term", "file", TT_PLOT_FILE},
