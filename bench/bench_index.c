@@ -9,7 +9,8 @@
  * the exact search by wall clock and by CPU time, all from this one run,
  * then each row's and the run's wall and CPU time and peak memory. The CPU
  * ratio is the one a shared machine cannot spoil.
- * BENCH_ITEMS and BENCH_QUERIES change the sizes; BENCH_HNSW_M and
+ * BENCH_ITEMS and BENCH_QUERIES change the sizes; BENCH_KINDS the kinds run
+ * (a comma list of flat, ivf, hnsw, ivfpq; all by default); BENCH_HNSW_M and
  * BENCH_EFC the graph's M and efConstruction (its build is the longest step:
  * at 1,000,000 items about 0.25 GiB of vectors, as much again for the graph
  * and for the re-ranked IVF-PQ's copy). */
@@ -110,6 +111,19 @@ static int tune(tuning *t, int lo, int hi, double *rec, int *ok)
     return at;
 }
 
+/* Is name one of the comma-separated words of list? */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, ",");
+        if (w == n && !strncmp(p, name, n))
+            return 1;
+        p += w + (p[w] == ',');
+    }
+    return 0;
+}
+
 int main(void)
 {
     const int64_t N = atol(envs("BENCH_ITEMS", "100000")), NQ = atol(envs("BENCH_QUERIES", "1000"));
@@ -164,7 +178,10 @@ int main(void)
     fflush(stdout);
     struct { enum tt_ann_kind kind; const char *name; } kinds[] = {
         {TT_ANN_FLAT, "flat"}, {TT_ANN_IVF, "ivf"}, {TT_ANN_HNSW, "hnsw"}, {TT_ANN_IVFPQ, "ivfpq"}};
+    const char *only = envs("BENCH_KINDS", "flat,ivf,hnsw,ivfpq");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (!listed(only, kinds[k].name))
+            continue;
         tt_indexent ie;
         row_wall = tt_now(), row_cpu = cpu_seconds();
         memset(&ie, 0, sizeof ie);
