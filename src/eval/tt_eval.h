@@ -81,8 +81,8 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
  * into out_items/out_scores: (nq, k), best first, with tt_topk's rules
  * (ties to the lower index, NaN scores left out); a row with fewer than k
  * items is padded with item -1 and score NaN, and out_count (nq, may be
- * NULL) gets each row's count. Scores come from tt_gemm in tiles of up to
- * TT_EVAL_ROWS queries x W items (the evaluator's 1 MiB of scores per
+ * NULL) gets each row's count. Scores come from tt_gemm in tiles of a
+ * block of 128 to 512 queries x W items (the evaluator's 1 MiB of scores per
  * worker, whatever the corpus); blocks of queries go to `threads` workers
  * of the shared pool (<= 0: the user's count; at most TT_TOPK_MAX_THREADS;
  * tt_blas_par_threads decides), each with one BLAS thread when there are

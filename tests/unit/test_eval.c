@@ -501,8 +501,13 @@ static void test_topk(tt_rng *g, int32_t n_items, int d, int n_excl, int k)
 
 /* tt_topk_batch against its naive reference and against tt_topk, rank for
  * rank, on small-integer data (exact scores, many ties), with NaN rows and
- * items, over several query blocks and item tiles, on 1 and 2 workers. */
-static void test_topk_batch(tt_rng *g, int64_t nq, int32_t n_items, int d, int k, int threads)
+ * items, over several query blocks and item tiles, on 1 and 2 workers. With
+ * rise, scores grow with the item's index (its first coordinate floor(j/4),
+ * the queries' first 1 or 2), so items keep entering the full heap to the
+ * end of every tile: the scan's runs of scores above the root are walked,
+ * not only skipped. */
+static void test_topk_batch(tt_rng *g, int64_t nq, int32_t n_items, int d, int k, int threads,
+                            int rise)
 {
     float *V = malloc((size_t)n_items * d * sizeof *V), *Q = malloc((size_t)nq * d * sizeof *Q);
     int32_t *oi = malloc((size_t)nq * k * sizeof *oi), *ri = malloc((size_t)nq * k * sizeof *ri);
@@ -515,6 +520,10 @@ static void test_topk_batch(tt_rng *g, int64_t nq, int32_t n_items, int d, int k
         V[i] = (float)((int)tt_rng_below(g, 5) - 2);
     for (int64_t i = 0; i < nq * d; i++)
         Q[i] = (float)((int)tt_rng_below(g, 5) - 2);
+    for (int32_t j = 0; rise && j < n_items; j++)
+        V[(int64_t)j * d] = (float)(j / 4);
+    for (int64_t q = 0; rise && q < nq; q++)
+        Q[q * d] = (float)(1 + (int)tt_rng_below(g, 2));
     if (n_items > 3)
         V[(int64_t)(n_items / 2) * d] = NAN;   /* an item no query may return */
     if (nq > 2)
@@ -589,11 +598,19 @@ int main(void)
     test_topk(&g, 10, 2, 10, 25);
     test_topk(&g, 5000, 3, 100, 50);  /* several tiles, many ties */
     test_topk(&g, 5000, 1, 4000, 5000);
-    test_topk_batch(&g, 1, 1, 1, 1, 1);
-    test_topk_batch(&g, 5, 7, 2, 10, 1);       /* k larger than the corpus */
-    test_topk_batch(&g, 300, 5000, 3, 20, 1);  /* 3 query blocks, 3 item tiles, ties */
-    test_topk_batch(&g, 300, 5000, 3, 20, 2);
-    test_topk_batch(&g, 257, 2049, 1, 7, 2);   /* a tile and a block of one */
+    test_topk_batch(&g, 1, 1, 1, 1, 1, 0);
+    test_topk_batch(&g, 5, 7, 2, 10, 1, 0);       /* k larger than the corpus */
+    /* Blocks are as tall as 512 queries while every worker gets one, tiles
+     * 1 MiB of scores: one block of 300 and 6 item tiles (873 wide) on one
+     * worker, two of 150 and 3 tiles on two; three blocks (512, 512, 76) on
+     * one worker; on two, blocks of 129 and 128 and tiles of 2032 and 17
+     * items. Every case has ties and NaN rows and items. */
+    test_topk_batch(&g, 300, 5000, 3, 20, 1, 0);
+    test_topk_batch(&g, 300, 5000, 3, 20, 2, 0);
+    test_topk_batch(&g, 1100, 3000, 2, 15, 1, 0);
+    test_topk_batch(&g, 257, 2049, 1, 7, 2, 0);
+    test_topk_batch(&g, 300, 5000, 3, 20, 1, 1);
+    test_topk_batch(&g, 257, 2049, 2, 7, 2, 1);
     {
         /* Everything excluded: nothing returned. */
         float V[] = {1, 2, 3}, q[] = {1}, os[3];
