@@ -431,6 +431,7 @@ static const tt_optspec interests_opts[] = {
     {"out", TT_O_INT, NULL, NULL, 0, 4096, NULL, "width of each interest vector, the item tower's output width (0: dim)", TOWER(mi_out)},
     {"hidden", TT_O_INT, NULL, NULL, 0, 4096, NULL, "attention: hidden width of W1 (0: 4 dim, as ComiRec)", TOWER(mi_hidden)},
     {"pow", TT_O_NUM, NULL, NULL, 0, 1000, NULL, "training's interest per target: 0 the best one (hard), p > 0 MIND's label-aware attention softmax(p s)", TOWER(mi_pow)},
+    {"iters", TT_O_INT, NULL, NULL, 1, TT_MI_MAXITERS, NULL, "routing: iterations of dynamic routing (MIND: 3)", TOWER(mi_iters)},
     {"proj", TT_O_ENUM, NULL, "linear|none", 0, 0, NULL, "linear: [interest | other fields] projected to out= (routing through MIND's map S); none: no map, no projection, the interests stay in the item embedding space (history field alone, out = dim)", TOWER(mi_proj)},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL}};
 static const tt_optspec cross_opts[] = {
@@ -458,11 +459,11 @@ const tt_stagespec tt_stages[] = {
      3, stage_mlp, chan_mlp, fmt_mlp, .chan_kind = TT_CH_MLP, .chan_args = fmt_widths},
     {"channels", "channels (mlp W ...) (fm) (cross L [out=32])", NULL, "parallel channels, scored per channel", NULL,
      3, stage_channels, NULL, fmt_channels},
-    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0] [pow=0] [proj=linear]", interests_opts,
+    {"interests", "interests [k=4] [via=attention] [out=0] [hidden=0] [pow=0] [iters=3] [proj=linear]", interests_opts,
      "K interest vectors per user from the history (ComiRec-SA, MIND), instead of mlp",
      "The user tower's output becomes K vectors; an item scores by its best interest.\n"
      "attention (ComiRec-SA): A = softmax over the history of W2 tanh(W1 H^T), V = A H.\n"
-     "routing (MIND): 3 iterations of dynamic routing through a shared map S, with\n"
+     "routing (MIND): iters= (3) iterations of dynamic routing through a shared map S, with\n"
      "K'u = max(1, min(K, floor(log2 |history|))) active interests per user.\n"
      "Each interest is concatenated with the other fields' embeddings and projected to\n"
      "out= (the item tower's width). Training uses, per target, the interest that\n"

@@ -19,6 +19,7 @@ void tt_tower_def_init(tt_tower_def *t)
     t->se_gate = TT_GATE_SIGMOID;
     t->se_groups = 0;
     t->mi_k = 4;
+    t->mi_iters = TT_ROUTE_ITERS;
 }
 
 void tt_tower_def_mlp(tt_tower_def *t, const char *name, int dim, const int *w, int n,

@@ -69,12 +69,14 @@ typedef struct tt_tower_def {
     float mi_pow;                             /* training's interest per target: 0 the hard
                                                  pick, p > 0 label-aware attention */
     int mi_proj;                              /* TT_MI_PROJ_LINEAR or TT_MI_PROJ_NONE */
+    int mi_iters;                             /* routing iterations (default 3, MIND's) */
 } tt_tower_def;
 enum tt_mi_via { TT_MI_ATTENTION = 0, TT_MI_ROUTING = 1 };
 /* proj=none: no routing map S, no projection: the interests stay in the
  * item embedding space (the history's own item_id vectors, combined). */
 enum tt_mi_proj { TT_MI_PROJ_LINEAR = 0, TT_MI_PROJ_NONE = 1 };
 #define TT_MI_MAXK 16
+#define TT_MI_MAXITERS 16
 
 /* The kinds of model, in the order of the kind table (tt_mkind.h). Model
  * files store a kind's code (tt_mkind.code), not this number. */

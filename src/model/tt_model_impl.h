@@ -82,6 +82,7 @@ typedef struct tw_mi {
     int Fo, Dx;          /* other fields' width, d + Fo */
     float pw;            /* label-aware attention's p (0: the hard pick) */
     int proj;            /* TT_MI_PROJ_LINEAR, TT_MI_PROJ_NONE (no S, W, b) */
+    int T;               /* routing iterations */
     int pa;              /* tensor index: W1 (h, d), W2 (K, h) | S (d, d) (-1: none) */
     int pW;              /* projection W (out, Dx); b is pW + 1 (-1: none) */
     float *W1, *W2, *S, *dW1, *dW2, *dS, *W, *b, *dW, *db;

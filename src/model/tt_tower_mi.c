@@ -46,6 +46,9 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
     if (!(td->mi_pow >= 0 && td->mi_pow <= 1000))
         return tt_err_set(err, "tower %s: interests pow=%g out of range (0..1000)", td->name,
                           (double)td->mi_pow);
+    if (td->mi_iters < 1 || td->mi_iters > TT_MI_MAXITERS)
+        return tt_err_set(err, "tower %s: interests iters=%d out of range (1..%d)", td->name,
+                          td->mi_iters, TT_MI_MAXITERS);
     if ((unsigned)td->mi_proj > TT_MI_PROJ_NONE)
         return tt_err_set(err, "tower %s: interests proj=%d unknown", td->name, td->mi_proj);
     if (td->mi_proj == TT_MI_PROJ_NONE && t->nf > 1)
@@ -56,6 +59,7 @@ int tower_mi_build(tt_model *m, tower *t, tt_err *err)
                           td->name, t->k, td->mi_out, t->k);
     mi->on = 1;
     mi->proj = td->mi_proj;
+    mi->T = td->mi_iters;
     mi->via = td->mi_via;
     mi->pw = td->mi_pow;
     mi->K = td->mi_k;
@@ -141,7 +145,7 @@ void tower_mi_view_grads(tower *v, float *gw, const int64_t *poff)
 static void mi_layout(tw_mi *mi, int64_t cap, tw_carve *c)
 {
     const size_t R = (size_t)cap, L = (size_t)mi->L, K = (size_t)mi->K, d = (size_t)mi->d;
-    const size_t T = TT_ROUTE_ITERS;
+    const size_t T = (size_t)mi->T;
     mi->b0 = TF(L * K);
     mi->H = TF(R * L * d);
     mi->dH = TF(R * L * d);
@@ -218,7 +222,7 @@ void tower_mi_view(const tower *t, tower *v, int64_t r0)
     const tw_mi *s = &t->mi;
     tw_mi *mi = &v->mi;
     const size_t r = (size_t)r0, L = (size_t)s->L, K = (size_t)s->K, d = (size_t)s->d;
-    const size_t T = TT_ROUTE_ITERS;
+    const size_t T = (size_t)s->T;
     mi->H = s->H + r * L * d;
     mi->dH = s->dH + r * L * d;
     mi->V = s->V + r * K * d;
@@ -283,7 +287,7 @@ void tower_mi_forward(tower *t, int64_t R, int zero_hist)
                          mi->h, K);
     else
         tt_iroute_forward(mi->V, mi->C, mi->Wr, mi->Z, mi->U, mi->H, mi->len, mi->kk, mi->S,
-                          mi->b0, (int)R, L, d, K, mi->fs);
+                          mi->b0, (int)R, L, d, K, mi->T, mi->fs);
     /* X (R*K, Dx) = [V[b, k] | E[b] without the history field] */
     for (int64_t b = 0; b < R; b++)
         for (int k = 0; k < K; k++) {
@@ -422,7 +426,7 @@ void tower_mi_backward_dense(tower *t, int64_t R)
                           mi->W1, mi->W2, (int)R, L, d, mi->h, K, mi->aS, mi->aP);
     else
         tt_iroute_backward(mi->dH, mi->dS, mi->dV, mi->H, mi->C, mi->Wr, mi->Z, mi->U,
-                           mi->len, mi->kk, mi->S, (int)R, L, d, K, mi->dC, mi->rs);
+                           mi->len, mi->kk, mi->S, (int)R, L, d, K, mi->T, mi->dC, mi->rs);
 }
 
 void tower_mi_scatter(tower *t, int64_t R)

@@ -153,9 +153,8 @@ static void squash_backward(float *dz, const float *du, const float *z, int d)
 void tt_iroute_forward(float *V, float *C, float *Wr, float *Z, float *U,
                        const float *H, const int32_t *len, const int32_t *kk,
                        const float *S, const float *b0, int B, int L, int d,
-                       int K, float *scratch)
+                       int K, int T, float *scratch)
 {
-    const int T = TT_ROUTE_ITERS;
     /* C (B*L, d) = H (B*L, d) S^T: every behaviour through the shared map
      * (S NULL: the identity, C = H) */
     if (S)
@@ -210,10 +209,9 @@ void tt_iroute_forward(float *V, float *C, float *Wr, float *Z, float *U,
 void tt_iroute_backward(float *dH, float *dS, const float *dV, const float *H,
                         const float *C, const float *Wr, const float *Z,
                         const float *U, const int32_t *len, const int32_t *kk,
-                        const float *S, int B, int L, int d, int K, float *dC,
+                        const float *S, int B, int L, int d, int K, int T, float *dC,
                         float *scratch)
 {
-    const int T = TT_ROUTE_ITERS;
     for (int b = 0; b < B; b++) {
         const float *c = C + (long)b * L * d;
         float *dc = dC + (long)b * L * d;

@@ -154,26 +154,27 @@ void tt_iattn_backward(float *dH, float *dW1, float *dW2, const float *dV,
 /* MIND behaviour-to-interest dynamic routing, kk[b] active interests:
  *   c_i = S h_i (S: (d, d) shared bilinear map; S NULL: the identity,
  *   c_i = h_i, and dS is not touched)                 C: (B, L, d)
- *   b_ik = b0[i, k] (fixed draws, tt_iroute_logits), then TT_ROUTE_ITERS times:
+ *   b_ik = b0[i, k] (fixed draws, tt_iroute_logits), then T times:
  *     w_i = softmax over the active k of b_i;  z_k = sum_i w_ik c_i;
  *     u_k = squash(z_k) = |z_k|^2 / (1 + |z_k|^2) z_k / |z_k|;
  *     b_ik += u_k . c_i  (not after the last iteration)
  *   V[k] = u_k of the last iteration for k < kk[b], 0 for the inactive.
  * The gradient flows through every iteration (the routing logits included).
  * Kept for backward: C, Wr (B, T, L, K), Z and U (B, T, K, d).
- * scratch: B * L * K floats. kk[b] <= TT_IROUTE_MAXK. */
+ * scratch: B * L * K floats. kk[b] <= TT_IROUTE_MAXK; 1 <= T.
+ * TT_ROUTE_ITERS: the default T (MIND's 3). */
 #define TT_ROUTE_ITERS 3
 #define TT_IROUTE_MAXK 64
 void tt_iroute_logits(float *b0, int L, int K);   /* b0 (L, K) ~ N(0, 1) */
 void tt_iroute_forward(float *V, float *C, float *Wr, float *Z, float *U,
                        const float *H, const int32_t *len, const int32_t *kk,
                        const float *S, const float *b0, int B, int L, int d,
-                       int K, float *scratch);
+                       int K, int T, float *scratch);
 /* dC (B, L, d) and scratch (B * (L * K + 2 * K * d)): overwritten. */
 void tt_iroute_backward(float *dH, float *dS, const float *dV, const float *H,
                         const float *C, const float *Wr, const float *Z,
                         const float *U, const int32_t *len, const int32_t *kk,
-                        const float *S, int B, int L, int d, int K, float *dC,
+                        const float *S, int B, int L, int d, int K, int T, float *dC,
                         float *scratch);
 
 /* Hard selection of the interest per training target (ComiRec's and MIND's

@@ -353,6 +353,8 @@ int tt_modelfile_save(const char *path, const tt_modelent *me, tt_model *m,
         put_f32(&s, me->i.mi_pow);
         put_i32(&s, me->u.mi_proj);
         put_i32(&s, me->i.mi_proj);
+        put_i32(&s, me->u.mi_iters);
+        put_i32(&s, me->i.mi_iters);
         section(&all, TAG_MINT, &s);
     }
 
@@ -598,7 +600,8 @@ static int read_evol(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 /* MINT: each tower's interests stage (after DEFS); files without it have
  * none. The two pow values at its end came later: without them, the hard
  * pick (pow 0) that such files were trained with; the two proj values after
- * them later still: without them, the linear projection. */
+ * them later still: without them, the linear projection; then the two
+ * routing iteration counts: without them, 3. */
 static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
 {
     for (int t = 0; t < 2; t++) {
@@ -623,6 +626,12 @@ static int read_mint(rbuf *sr, const char *path, tt_modelent *out, tt_err *err)
         tt_tower_def *td = t ? &out->i : &out->u;
         td->mi_proj = sr->p < sr->end ? get_i32(sr) : TT_MI_PROJ_LINEAR;
         if (sr->bad || (unsigned)td->mi_proj > TT_MI_PROJ_NONE)
+            return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
+    }
+    for (int t = 0; t < 2; t++) {
+        tt_tower_def *td = t ? &out->i : &out->u;
+        td->mi_iters = sr->p < sr->end ? get_i32(sr) : TT_ROUTE_ITERS;
+        if (sr->bad || td->mi_iters < 1 || td->mi_iters > TT_MI_MAXITERS)
             return tt_err_set(err, "'%s' is corrupted: bad interests stage (MINT)", path);
     }
     return 0;

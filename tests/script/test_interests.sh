@@ -3,7 +3,7 @@
 # real ttlab: definitions print back and `with` changes them, training lowers
 # the loss, eval and compare run on K vectors per user, a model file
 # round-trips both extractors and label-aware attention's pow (same metrics
-# after open, pow and proj=none in the opened tower), export users writes K
+# after open, pow, iters and proj=none in the opened tower), export users writes K
 # rows per user,
 # and the `interests` read-out in table, CSV and JSON.
 . "${top_srcdir:-.}/tests/script/lib.sh"
@@ -21,7 +21,7 @@ tower p = embed dim=8 | interests k=3 out=16 pow=8 | l2norm
 model c = twotower p i
 tower one = embed dim=8 | interests k=1 out=16 | l2norm
 model d = twotower one i
-tower n = embed dim=16 fields=hist | interests k=3 via=routing proj=none | l2norm
+tower n = embed dim=16 fields=hist | interests k=3 via=routing iters=5 proj=none | l2norm
 tower j = embed dim=16 fields=item_id | l2norm
 model e = twotower n j
 train d epochs=1
@@ -60,10 +60,10 @@ TT
 "$TTLAB" run.tt > out.txt 2> err.txt || { cat out.txt err.txt; fail "ttlab run.tt: status $?"; }
 grep -q '^tower r = embed dim=8 | interests k=4 via=routing out=16 | l2norm$' out.txt ||
   { cat out.txt; fail "with interests via=routing k=4 does not print back"; }
-# pow and proj travel in the model file (MINT): they print back, and a fresh
+# pow, iters and proj travel in the model file (MINT): they print back, and a fresh
 # session shows them in the opened tower
 for t in 'c:tower p = embed dim=8 | interests k=3 via=attention out=16 pow=8 | l2norm' \
-         'e:tower n = embed dim=16 fields=hist | interests k=3 via=routing proj=none | l2norm'; do
+         'e:tower n = embed dim=16 fields=hist | interests k=3 via=routing iters=5 proj=none | l2norm'; do
   f=${t%%:*}; line=${t#*:}
   grep -qxF "$line" out.txt || { cat out.txt; fail "'$line' does not print back"; }
   "$TTLAB" -c "load synthetic tiny; split l2o; open $f.ttm as ${f}2; show towers" > o.txt 2>&1 ||

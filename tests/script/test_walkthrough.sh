@@ -318,7 +318,7 @@ for tag in A B; do
     has $o '^model dat_x = twotower u i sim=cos temp=0.05 loss=softmax augment=dat dat_w=0.5$'
     models="dssm_t senet_t lightse_t dssm_x parallel_x dat_x inttower_x dssm_c fe_c"
     models="$models dssm_m comirec_m mind_m comirec_p one_m"
-    models="$models mean_s mlp32_s dssm_s one_s mind_s comirec_s one_q mind_q"
+    models="$models mean_s mlp32_s dssm_s one_s mind_s mind6_s comirec_s one_q mind_q mind6_q"
     [ $ml = 1 ] && models="$models dssm senet lightse parallel dat inttower comirec mind"
     for m in $models; do
         check "$m has $nseeds seeds" "$(tv $o model $m seeds) == $nseeds"

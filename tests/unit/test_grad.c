@@ -1393,6 +1393,7 @@ static void selftest(void)
 
 typedef struct {
     int B, L, d, h, K, via;   /* via 0 attention, 1 routing */
+    int T;                    /* routing iterations */
     int32_t *len, *kk;
     float *H, *W1, *W2, *S, *b0, *V, *P, *A, *C, *Wr, *Z, *U, *R;
     float *dH, *dW1, *dW2, *dS, *s1, *s2, *fs;
@@ -1406,7 +1407,7 @@ static double mi_obj(void *v)
                          c->d, c->h, c->K);
     else
         tt_iroute_forward(c->V, c->C, c->Wr, c->Z, c->U, c->H, c->len, c->kk, c->S,
-                          c->b0, c->B, c->L, c->d, c->K, c->fs);
+                          c->b0, c->B, c->L, c->d, c->K, c->T, c->fs);
     return dot(c->V, c->R, (long)c->B * c->K * c->d);
 }
 static void mi_grad(void *v)
@@ -1417,7 +1418,7 @@ static void mi_grad(void *v)
                           c->W2, c->B, c->L, c->d, c->h, c->K, c->s1, c->s2);
     else
         tt_iroute_backward(c->dH, c->dS, c->R, c->H, c->C, c->Wr, c->Z, c->U, c->len,
-                           c->kk, c->S, c->B, c->L, c->d, c->K, c->s1, c->s2);
+                           c->kk, c->S, c->B, c->L, c->d, c->K, c->T, c->s1, c->s2);
 }
 
 /* Smooth (tanh, softmax, squash away from 0): no kinks. Lengths include an
@@ -1425,12 +1426,12 @@ static void mi_grad(void *v)
  * K'u of those lengths (so inactive interests are exercised too). Padding
  * positions are filled with values (not zeros): the check then also shows
  * they neither change the output nor receive a gradient. */
-static void test_interests_via(int via, int B, int L, int d, int h, int K)
+static void test_interests_via(int via, int B, int L, int d, int h, int K, int T)
 {
-    mi_ctx c = {B, L, d, h, K, via, calloc(B, 4), calloc(B, 4),
+    mi_ctx c = {B, L, d, h, K, via, T, calloc(B, 4), calloc(B, 4),
                 fa(B * L * d), fa(h * d), fa(K * h), fa(d * d), fa(L * K), fa(B * K * d),
-                fa(B * L * h), fa(B * L * K), fa(B * L * d), fa(B * TT_ROUTE_ITERS * L * K),
-                fa(B * TT_ROUTE_ITERS * K * d), fa(B * TT_ROUTE_ITERS * K * d), fa(B * K * d),
+                fa(B * L * h), fa(B * L * K), fa(B * L * d), fa(B * T * L * K),
+                fa(B * T * K * d), fa(B * T * K * d), fa(B * K * d),
                 fa(B * L * d), fa(h * d), fa(K * h), fa(d * d),
                 fa(B * L * (K > d ? K : d) + B * (L * K + 2 * K * d)),
                 fa(B * L * (h > K ? h : K) + B * (L * K + 2 * K * d)), fa(B * L * K)};
@@ -1445,8 +1446,8 @@ static void test_interests_via(int via, int B, int L, int d, int h, int K)
     fill(c.R, B * K * d, -1, 1);
     tt_iroute_logits(c.b0, L, K);
     char name[64];
-    snprintf(name, sizeof name, "%s B=%d L=%d d=%d K=%d", via ? "routing" : "attention", B, L,
-             d, K);
+    snprintf(name, sizeof name, "%s B=%d L=%d d=%d K=%d T=%d", via ? "routing" : "attention", B,
+             L, d, K, T);
     problem p = via == 0
         ? (problem){name, mi_obj, mi_grad, &c,
                     {{"H", c.H, c.dH, B * L * d}, {"W1", c.W1, c.dW1, h * d},
@@ -1492,7 +1493,7 @@ static void test_interests_via(int via, int B, int L, int d, int h, int K)
                 for (int k = 0; k < K; k++)
                     lg[i][k] = c.b0[i * K + k];
             }
-            for (int t = 0; t < TT_ROUTE_ITERS; t++) {
+            for (int t = 0; t < T; t++) {
                 double z[8][16] = {{0}};
                 for (int i = 0; i < n; i++) {
                     double mx = -INFINITY, s = 0;
@@ -1635,10 +1636,12 @@ static void test_interests(void)
     report(tt_interest_count(100, 2) == 2 && tt_interest_count(1 << 20, 64) == 20 &&
            tt_interest_count(5, 1) == 1,
            "value MIND K'u is capped by K and grows as floor(log2 n)");
-    test_interests_via(0, 4, 6, 5, 7, 3);
-    test_interests_via(0, 3, 9, 4, 16, 4);
-    test_interests_via(1, 4, 6, 5, 0, 3);
-    test_interests_via(1, 5, 9, 4, 0, 4);
+    test_interests_via(0, 4, 6, 5, 7, 3, 1);
+    test_interests_via(0, 3, 9, 4, 16, 4, 1);
+    test_interests_via(1, 4, 6, 5, 0, 3, TT_ROUTE_ITERS);
+    test_interests_via(1, 5, 9, 4, 0, 4, TT_ROUTE_ITERS);
+    test_interests_via(1, 5, 9, 4, 0, 4, 1);   /* iters=1: the fixed logits alone */
+    test_interests_via(1, 4, 6, 5, 0, 3, 6);
     /* the pick: a hard argmax (gaps kept wide so no step crosses a tie) */
     int B = 5, K = 4, D = 6, NT = 7;
     pick_ctx c = {B, K, D, calloc(B, 4), calloc(B, 4), calloc(B, 8), fa(B * K * D),

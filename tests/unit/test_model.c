@@ -710,6 +710,7 @@ static void test_interests_noproj(const tt_dataset *d, const tt_split *sp)
         snprintf(un.fields[0], TT_NAME_MAX, "hist");
         un.mi_proj = TT_MI_PROJ_NONE;
         un.mi_pow = c >= 2 ? 40.0f : 0.0f;
+        un.mi_iters = c == 1 ? 6 : TT_ROUTE_ITERS;   /* routing, hard pick: 6 iterations */
         md.loss = c >= 4 ? TT_LOSS_INBATCH : TT_LOSS_SOFTMAX;
         m = make_model(&md, &un, &ie, d, (uint64_t)(60 + c));
         CHECK(tt_model_n_tensors(m) == (via == TT_MI_ATTENTION ? 3 : 1),
@@ -718,7 +719,8 @@ static void test_interests_noproj(const tt_dataset *d, const tt_split *sp)
         if (c >= 4 && tt_model_set_threads(m, 2, &err))
             DIE("threads: %s", err.msg);
         snprintf(label, sizeof label, "%sinterests %s proj=none%s%s", c >= 4 ? "2 threads " : "",
-                 via == TT_MI_ROUTING ? "routing" : "attention", c >= 2 ? " pow=40" : "",
+                 c == 1 ? "routing iters=6" : via == TT_MI_ROUTING ? "routing" : "attention",
+                 c >= 2 ? " pow=40" : "",
                  c >= 4 ? " in-batch" : "");
         gradcheck(label, m, d, sp, 12);
         tt_model_free(m);
