@@ -146,6 +146,7 @@ extern "C" void tt_ann_set_search(tt_ann *a, int nprobe, int efSearch, int refin
  * queries on (distance_compute_blas_threshold): its slices keep at least
  * that many. */
 static int ann_threads = 0;   /* tt_ann_set_threads; 0: every core */
+enum { FLAT_BLAS_MIN = 20 };  /* Faiss 1.7.3's distance_compute_blas_threshold */
 
 static int search_slice(tt_ann *a, const float *Q, int64_t nq, int k, float *dist, int64_t *ids,
                         tt_err *err)
@@ -165,8 +166,8 @@ extern "C" int tt_ann_search(tt_ann *a, const float *Q, int64_t nq, int k, float
                              int64_t *ids, tt_err *err)
 {
     int want = ann_threads > 0 ? ann_threads : omp_get_num_procs();
-    int64_t slices = a->p.kind == TT_ANN_FLAT ? nq / 20 : nq;
-    int parts = (int)(slices < want ? (slices > 1 ? slices : 1) : want);
+    int64_t slices = a->p.kind == TT_ANN_FLAT ? nq / FLAT_BLAS_MIN : nq;
+    int parts = (int)TT_MAX(TT_MIN(slices, (int64_t)want), 1);
     int keep = tt_blas_get_threads(), levels = omp_get_max_active_levels(), failed = 0;
     if (parts > 1)
         tt_blas_par_begin(parts);

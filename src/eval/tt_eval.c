@@ -953,14 +953,13 @@ int tt_topk(const float *q, const float *V, int32_t n_items, int d,
         int m = (int)TT_MIN((int64_t)TILE, n_items - base);
         /* buf (1, m) = q (1, d) . V[base:base+m]^T */
         tt_gemm(0, 1, 1, m, d, 1.0f, q, d, V + base * d, d, 0.0f, buf, m);
-        for (int i = 0; i < m; i++) {
-            int32_t j = (int32_t)(base + i);
-            float s = buf[i];
-            while (x < n_excl && excl[x] < j)
+        /* the runs of items between the excluded ones (excl ascending) */
+        for (int i = 0; i < m;) {
+            while (x < n_excl && excl[x] < base + i)
                 x++;
-            if ((x < n_excl && excl[x] == j) || isnan(s))
-                continue;
-            heap_offer(out_items, out_scores, &n, k, j, s);
+            int e = x < n_excl && excl[x] < base + m ? (int)(excl[x] - base) : m;
+            heap_scan(out_items, out_scores, &n, k, (int32_t)(base + i), buf + i, e - i);
+            i = e + 1;
         }
     }
     heap_finish(out_items, out_scores, n);
