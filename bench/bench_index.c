@@ -111,24 +111,29 @@ static int tune(tuning *t, int lo, int hi, double *rec, int *ok)
     return at;
 }
 
-/* Is name one of the comma-separated words of list? */
-static int listed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; *p;) {
-        size_t w = strcspn(p, ",");
-        if (w == n && !strncmp(p, name, n))
-            return 1;
-        p += w + (p[w] == ',');
-    }
-    return 0;
-}
-
 int main(void)
 {
     const int64_t N = atol(envs("BENCH_ITEMS", "100000")), NQ = atol(envs("BENCH_QUERIES", "1000"));
     const int hnsw_m = atoi(envs("BENCH_HNSW_M", "16")), efc = atoi(envs("BENCH_EFC", "40"));
     double wall0 = tt_now(), cpu0 = cpu_seconds();
+    struct { enum tt_ann_kind kind; const char *name; } kinds[] = {
+        {TT_ANN_FLAT, "flat"}, {TT_ANN_IVF, "ivf"}, {TT_ANN_HNSW, "hnsw"}, {TT_ANN_IVFPQ, "ivfpq"}};
+    /* BENCH_KINDS: the kinds run, every word one of them */
+    const size_t nk = sizeof kinds / sizeof kinds[0];
+    const char *only = envs("BENCH_KINDS", "flat,ivf,hnsw,ivfpq");
+    int run[sizeof kinds / sizeof kinds[0]] = {0};
+    for (const char *p = only; *p;) {
+        size_t w = strcspn(p, ","), k = 0;
+        while (k < nk && (strlen(kinds[k].name) != w || strncmp(p, kinds[k].name, w)))
+            k++;
+        if (k == nk) {
+            printf("bench_index: BENCH_KINDS=%s: '%.*s' is not a kind (flat, ivf, hnsw, ivfpq)\n",
+                   only, (int)w, p);
+            return 1;
+        }
+        run[k] = 1;
+        p += w + (p[w] == ',');
+    }
     if (!tt_ann_available()) {
         printf("bench_index: %s\n", tt_ann_missing());
         return 0;
@@ -176,11 +181,8 @@ int main(void)
     printf("       (this row: %.1f s wall, %.1f s CPU)\n", tt_now() - row_wall,
            cpu_seconds() - row_cpu);
     fflush(stdout);
-    struct { enum tt_ann_kind kind; const char *name; } kinds[] = {
-        {TT_ANN_FLAT, "flat"}, {TT_ANN_IVF, "ivf"}, {TT_ANN_HNSW, "hnsw"}, {TT_ANN_IVFPQ, "ivfpq"}};
-    const char *only = envs("BENCH_KINDS", "flat,ivf,hnsw,ivfpq");
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        if (!listed(only, kinds[k].name))
+    for (size_t k = 0; k < nk; k++) {
+        if (!run[k])
             continue;
         tt_indexent ie;
         row_wall = tt_now(), row_cpu = cpu_seconds();
